@@ -1,0 +1,124 @@
+use std::fmt;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::profile::Profile;
+use crate::sign_in_throttle::SignInThrottle;
+use crate::tenant::TenantId;
+use crate::values::{Email, PasswordHash};
+
+/// The account's UUID: stable, global, what tokens carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountUuid(pub Uuid);
+
+impl fmt::Display for AccountUuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The account's numeric id, unique in its tenant, for surfaces that expose a number
+/// (`58937470420006`). Random rather than sequential so that ids do not reveal how many
+/// customers there are or let anyone walk them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PublicId(pub i64);
+
+impl PublicId {
+    /// 14 digits, as the Customer area shows, and well inside JSON's exact integer range.
+    pub const MIN: i64 = 10_000_000_000_000;
+    pub const MAX: i64 = 99_999_999_999_999;
+}
+
+impl fmt::Display for PublicId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    PendingActivation,
+    Active,
+    DeactivationRequested,
+    Deactivated,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::PendingActivation => "pending_activation",
+            AccountStatus::Active => "active",
+            AccountStatus::DeactivationRequested => "deactivation_requested",
+            AccountStatus::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "pending_activation" => AccountStatus::PendingActivation,
+            "active" => AccountStatus::Active,
+            "deactivation_requested" => AccountStatus::DeactivationRequested,
+            "deactivated" => AccountStatus::Deactivated,
+            _ => return None,
+        })
+    }
+
+    /// Whether the customer may sign in and use their token.
+    pub fn may_sign_in(self) -> bool {
+        matches!(self, AccountStatus::Active | AccountStatus::DeactivationRequested)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub uuid: AccountUuid,
+    pub public_id: PublicId,
+    pub tenant: TenantId,
+    pub status: AccountStatus,
+    pub email: Option<Email>,
+    pub email_confirmed: bool,
+    /// A placeholder address the customer may still replace (TSS "temporary email").
+    pub email_temporary: bool,
+    pub password_hash: Option<PasswordHash>,
+    pub two_factor: bool,
+    pub profile: Profile,
+    pub sign_in: SignInThrottle,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    /// Optimistic concurrency: every stored change increments it; a write based on an older
+    /// version loses.
+    pub version: i64,
+}
+
+/// What it takes to open an account; ids and timestamps are the use case's to assign.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub tenant: TenantId,
+    pub status: AccountStatus,
+    pub email: Email,
+    pub email_confirmed: bool,
+    pub password_hash: Option<PasswordHash>,
+    pub profile: Profile,
+}
+
+impl NewAccount {
+    pub fn into_account(self, uuid: AccountUuid, public_id: PublicId, now: OffsetDateTime) -> Account {
+        Account {
+            uuid,
+            public_id,
+            tenant: self.tenant,
+            status: self.status,
+            email: Some(self.email),
+            email_confirmed: self.email_confirmed,
+            email_temporary: false,
+            password_hash: self.password_hash,
+            two_factor: false,
+            profile: self.profile,
+            sign_in: SignInThrottle::default(),
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+}

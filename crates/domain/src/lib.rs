@@ -1,0 +1,21 @@
+//! Clientele's domain: the account, its profile and sessions, the value types that validate
+//! themselves, the ports the use cases need, and the use cases. Knows no framework and does
+//! no I/O; adapters implement the ports.
+
+pub mod account;
+pub mod error;
+pub mod patch;
+pub mod ports;
+pub mod profile;
+pub mod services;
+pub mod session;
+pub mod sign_in_throttle;
+pub mod tenant;
+pub mod values;
+
+pub use account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
+pub use error::{DomainError, FieldErrors};
+pub use patch::Patch;
+pub use profile::{Profile, ProfileEdit};
+pub use session::{Session, SessionId};
+pub use tenant::TenantId;

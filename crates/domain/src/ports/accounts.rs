@@ -1,0 +1,48 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::account::{Account, AccountUuid, PublicId};
+use crate::tenant::TenantId;
+
+/// Accounts, always looked up within one tenant.
+///
+/// Errors: `Duplicate(Email | PublicId)` when an insert or update breaks uniqueness,
+/// `VersionMismatch` when `update` lost a race, `Unavailable` for everything else.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait AccountRepository: Send + Sync {
+    /// Stores a new account exactly as given (its `version` is 0).
+    async fn insert(&self, account: &Account) -> Result<(), StoreError>;
+
+    async fn find_by_uuid(&self, tenant: &TenantId, uuid: AccountUuid)
+        -> Result<Option<Account>, StoreError>;
+
+    async fn find_by_public_id(&self, tenant: &TenantId, id: PublicId)
+        -> Result<Option<Account>, StoreError>;
+
+    /// Finds by the normalised (lower-cased) address.
+    async fn find_by_email(
+        &self,
+        tenant: &TenantId,
+        normalized_email: &str,
+    ) -> Result<Option<Account>, StoreError>;
+
+    /// Writes every mutable field of `account` if the stored version is still
+    /// `account.version`, and returns the account as stored (version incremented).
+    async fn update(&self, account: &Account) -> Result<Account, StoreError>;
+
+    /// Counts one more consecutive sign-in failure, atomically, and returns the new count.
+    async fn record_sign_in_failure(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<i32, StoreError>;
+
+    /// Refuses sign-in until `until`.
+    async fn lock_sign_in(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+        until: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Forgets past failures and any lock after a successful sign-in.
+    async fn reset_sign_in_failures(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<(), StoreError>;
+}

@@ -1,0 +1,43 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::account::{Account, AccountUuid};
+use crate::session::{Session, SessionId};
+use crate::tenant::TenantId;
+
+/// Signed-in sessions.
+///
+/// Errors: `Duplicate(Id)` if a session id is reused, `Unavailable` for everything else.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    async fn create(&self, session: &Session) -> Result<(), StoreError>;
+
+    /// The session with its account, if the session is neither revoked nor expired at `now`.
+    /// One round trip: this runs on every authenticated request.
+    async fn find_active(
+        &self,
+        id: SessionId,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Session, Account)>, StoreError>;
+
+    /// Revokes one session; `false` if it was not active.
+    async fn revoke(&self, id: SessionId, now: OffsetDateTime) -> Result<bool, StoreError>;
+
+    /// Revokes every active session of the account except `keep`; returns how many.
+    async fn revoke_all(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        keep: Option<SessionId>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
+    async fn count_active(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError>;
+}

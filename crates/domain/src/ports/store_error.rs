@@ -1,0 +1,37 @@
+use std::fmt;
+
+/// Which uniqueness rule a write broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueKey {
+    /// The email address is already used by another account of the tenant.
+    Email,
+    /// The numeric id is taken (a random collision: pick another and retry).
+    PublicId,
+    /// The row's primary key exists already.
+    Id,
+}
+
+impl fmt::Display for UniqueKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UniqueKey::Email => "email address",
+            UniqueKey::PublicId => "numeric id",
+            UniqueKey::Id => "id",
+        })
+    }
+}
+
+/// The error contract of every storage port.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write; nothing was written.
+    #[error("{0} already in use")]
+    Duplicate(UniqueKey),
+    /// The row changed (or vanished) since it was read: reload, decide again, retry.
+    #[error("modified concurrently")]
+    VersionMismatch,
+    /// The database could not be reached or failed; the write may be retried. The text is for
+    /// logs only and carries no personal data.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+}

@@ -1,0 +1,203 @@
+use super::Deps;
+use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
+use crate::error::{DomainError, FieldErrors};
+use crate::ports::{StoreError, UniqueKey};
+use crate::profile::{Profile, ProfileEdit};
+use crate::tenant::TenantId;
+use crate::values::{Email, Password};
+
+/// How often a freshly drawn numeric id may collide before giving up (practically never).
+const ID_ATTEMPTS: usize = 5;
+
+/// A customer as the back office creates it.
+#[derive(Debug, Clone, Default)]
+pub struct NewCustomer {
+    pub email: String,
+    pub password: Option<String>,
+    pub profile: ProfileEdit,
+}
+
+/// How the back office names a customer: by numeric id or UUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerRef {
+    Public(PublicId),
+    Uuid(AccountUuid),
+}
+
+impl CustomerRef {
+    pub fn parse(raw: &str) -> Option<Self> {
+        if let Ok(number) = raw.parse::<i64>() {
+            return Some(CustomerRef::Public(PublicId(number)));
+        }
+        raw.parse::<uuid::Uuid>()
+            .ok()
+            .map(|u| CustomerRef::Uuid(AccountUuid(u)))
+    }
+}
+
+/// The back office's customer management.
+pub struct Customers {
+    deps: Deps,
+}
+
+impl Customers {
+    pub fn new(deps: Deps) -> Self {
+        Customers { deps }
+    }
+
+    /// Creates an active customer with a password.
+    pub async fn create(&self, tenant: &TenantId, input: NewCustomer) -> Result<Account, DomainError> {
+        let now = self.deps.clock.now();
+        let mut errors = FieldErrors::new();
+        let email = Email::parse(&input.email)
+            .map_err(|m| errors.add("email", m))
+            .ok();
+        let password = match input.password.as_deref() {
+            Some(raw) => Password::new_secret(raw)
+                .map_err(|m| errors.add("password", m))
+                .ok(),
+            None => {
+                errors.add("password", "is required");
+                None
+            }
+        };
+        let profile = match input.profile.validate(now.date()) {
+            Ok(changes) => changes
+                .apply(&Profile::default())
+                .map_err(|e| errors.extend(e))
+                .ok(),
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        };
+        let (Some(email), Some(password), Some(profile)) = (email, password, profile) else {
+            return Err(DomainError::Invalid(errors));
+        };
+        let password_hash = self.deps.passwords.hash(&password).await?;
+        let new = NewAccount {
+            tenant: tenant.clone(),
+            status: AccountStatus::Active,
+            email,
+            email_confirmed: true,
+            password_hash: Some(password_hash),
+            profile,
+        };
+        for _ in 0..ID_ATTEMPTS {
+            let account = new.clone().into_account(
+                AccountUuid(self.deps.random.uuid()),
+                PublicId(self.deps.random.int_in(PublicId::MIN, PublicId::MAX)),
+                now,
+            );
+            match self.deps.accounts.insert(&account).await {
+                Ok(()) => return Ok(account),
+                Err(StoreError::Duplicate(UniqueKey::PublicId | UniqueKey::Id)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(DomainError::Unavailable("could not allocate a numeric id".into()))
+    }
+
+    pub async fn get(&self, tenant: &TenantId, customer: CustomerRef) -> Result<Account, DomainError> {
+        let found = match customer {
+            CustomerRef::Public(id) => self.deps.accounts.find_by_public_id(tenant, id).await?,
+            CustomerRef::Uuid(uuid) => self.deps.accounts.find_by_uuid(tenant, uuid).await?,
+        };
+        found.ok_or(DomainError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{MockAccountRepository, MockPasswordHasher, MockSessionRepository};
+    use crate::services::test_support::deps_with;
+    use crate::values::PasswordHash;
+
+    fn hasher() -> MockPasswordHasher {
+        let mut passwords = MockPasswordHasher::new();
+        passwords
+            .expect_hash()
+            .returning(|_| Ok(PasswordHash::from_stored("$2b$04$h".into())));
+        passwords
+    }
+
+    fn input() -> NewCustomer {
+        NewCustomer {
+            email: "Ann@Example.com".into(),
+            password: Some("correct horse".into()),
+            profile: ProfileEdit::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn id_collision_draws_another_id() {
+        let mut accounts = MockAccountRepository::new();
+        let mut seq = mockall::Sequence::new();
+        accounts
+            .expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Err(StoreError::Duplicate(UniqueKey::PublicId)));
+        accounts
+            .expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(()));
+        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()));
+        let account = service
+            .create(&TenantId::default_tenant(), input())
+            .await
+            .unwrap();
+        assert_eq!(account.email.unwrap().normalized(), "ann@example.com");
+        assert_eq!(account.status, AccountStatus::Active);
+    }
+
+    #[tokio::test]
+    async fn taken_email_is_a_conflict() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_insert()
+            .returning(|_| Err(StoreError::Duplicate(UniqueKey::Email)));
+        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()));
+        let err = service
+            .create(&TenantId::default_tenant(), input())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DomainError::Conflict(_)));
+    }
+
+    #[tokio::test]
+    async fn every_invalid_field_is_reported_and_nothing_hashed() {
+        let mut passwords = MockPasswordHasher::new();
+        passwords.expect_hash().never();
+        let service = Customers::new(deps_with(
+            MockAccountRepository::new(),
+            MockSessionRepository::new(),
+            passwords,
+        ));
+        let bad = NewCustomer {
+            email: "nope".into(),
+            password: Some("short".into()),
+            profile: ProfileEdit {
+                locale: crate::Patch::Set(Some("xx_XXX".into())),
+                ..Default::default()
+            },
+        };
+        let Err(DomainError::Invalid(errors)) = service.create(&TenantId::default_tenant(), bad).await else {
+            panic!("expected invalid");
+        };
+        let fields: Vec<_> = errors.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(fields, ["email", "locale", "password"]);
+    }
+
+    #[test]
+    fn customer_refs_parse_numbers_and_uuids() {
+        assert_eq!(CustomerRef::parse("42"), Some(CustomerRef::Public(PublicId(42))));
+        assert!(matches!(
+            CustomerRef::parse("36f59381-5b54-48bd-a0c7-3b908c476732"),
+            Some(CustomerRef::Uuid(_))
+        ));
+        assert_eq!(CustomerRef::parse("x"), None);
+    }
+}

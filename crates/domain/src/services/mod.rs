@@ -1,0 +1,38 @@
+//! Use cases: load what they need through the ports, let the domain decide, commit once.
+
+mod customers;
+mod deps;
+mod profiles;
+mod sign_in;
+
+pub use customers::{CustomerRef, Customers, NewCustomer};
+pub use deps::Deps;
+pub use profiles::Profiles;
+pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
+
+use crate::error::DomainError;
+use crate::ports::{HashError, StoreError, UniqueKey};
+
+impl From<StoreError> for DomainError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Duplicate(UniqueKey::Email) => {
+                DomainError::Conflict("the email address is already in use".into())
+            }
+            StoreError::Duplicate(key) => DomainError::Conflict(format!("{key} already in use")),
+            StoreError::VersionMismatch => {
+                DomainError::Conflict("the account was changed concurrently; try again".into())
+            }
+            StoreError::Unavailable(reason) => DomainError::Unavailable(reason),
+        }
+    }
+}
+
+impl From<HashError> for DomainError {
+    fn from(error: HashError) -> Self {
+        DomainError::Unavailable(error.to_string())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;

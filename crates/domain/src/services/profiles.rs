@@ -1,0 +1,155 @@
+use super::{Authenticated, Deps};
+use crate::account::Account;
+use crate::error::DomainError;
+use crate::ports::StoreError;
+use crate::profile::ProfileEdit;
+
+/// How often an edit is re-applied to a freshly loaded account after losing a race.
+const ATTEMPTS: usize = 3;
+
+/// Reading and editing one's own profile.
+pub struct Profiles {
+    deps: Deps,
+}
+
+impl Profiles {
+    pub fn new(deps: Deps) -> Self {
+        Profiles { deps }
+    }
+
+    /// Validates the edit and stores it. A concurrent writer does not make either lose its
+    /// fields: the edit is re-applied to the account as it is now.
+    pub async fn edit(&self, who: &Authenticated, edit: ProfileEdit) -> Result<Account, DomainError> {
+        let now = self.deps.clock.now();
+        let changes = edit.validate(now.date())?;
+        let mut current = who.account.clone();
+        for _ in 0..ATTEMPTS {
+            let profile = changes.clone().apply(&current.profile)?;
+            if profile == current.profile {
+                return Ok(current);
+            }
+            let next = Account {
+                profile,
+                updated_at: now,
+                ..current.clone()
+            };
+            match self.deps.accounts.update(&next).await {
+                Ok(saved) => return Ok(saved),
+                Err(StoreError::VersionMismatch) => {
+                    current = self
+                        .deps
+                        .accounts
+                        .find_by_uuid(&current.tenant, current.uuid)
+                        .await?
+                        .ok_or(DomainError::NotFound)?;
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(StoreError::VersionMismatch.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patch::Patch;
+    use crate::ports::{MockAccountRepository, MockPasswordHasher, MockSessionRepository};
+    use crate::services::test_support::{account, deps_with, T0};
+    use crate::session::{Session, SessionId};
+    use crate::values::Name;
+
+    fn caller() -> Authenticated {
+        let account = account();
+        Authenticated {
+            session: Session {
+                id: SessionId(uuid::Uuid::nil()),
+                tenant: account.tenant.clone(),
+                account: account.uuid,
+                created_at: T0,
+                expires_at: T0,
+                revoked_at: None,
+            },
+            account,
+        }
+    }
+
+    fn nickname(value: &str) -> ProfileEdit {
+        ProfileEdit {
+            nickname: Patch::Set(Some(value.into())),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn lost_race_reapplies_the_edit_to_the_fresh_account() {
+        let mut accounts = MockAccountRepository::new();
+        let mut seq = mockall::Sequence::new();
+        accounts
+            .expect_update()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Err(StoreError::VersionMismatch));
+        accounts
+            .expect_find_by_uuid()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| {
+                let mut fresh = account();
+                fresh.version = 4;
+                fresh.profile.last_name = Some(Name::parse("Concurrent").unwrap());
+                Ok(Some(fresh))
+            });
+        accounts
+            .expect_update()
+            .times(1)
+            .in_sequence(&mut seq)
+            .withf(|a| a.version == 4 && a.profile.last_name.as_ref().unwrap().as_str() == "Concurrent")
+            .returning(|a| {
+                Ok(Account {
+                    version: a.version + 1,
+                    ..a.clone()
+                })
+            });
+        let service = Profiles::new(deps_with(
+            accounts,
+            MockSessionRepository::new(),
+            MockPasswordHasher::new(),
+        ));
+        let saved = service.edit(&caller(), nickname("Nick")).await.unwrap();
+        assert_eq!(saved.version, 5);
+        assert_eq!(saved.profile.nickname.unwrap().as_str(), "Nick");
+    }
+
+    #[tokio::test]
+    async fn invalid_edit_writes_nothing() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_update().never();
+        let service = Profiles::new(deps_with(
+            accounts,
+            MockSessionRepository::new(),
+            MockPasswordHasher::new(),
+        ));
+        let err = service.edit(&caller(), nickname("   ")).await.unwrap_err();
+        assert!(matches!(err, DomainError::Invalid(_)));
+    }
+
+    #[tokio::test]
+    async fn endless_races_end_in_a_conflict() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_update()
+            .times(ATTEMPTS)
+            .returning(|_| Err(StoreError::VersionMismatch));
+        accounts
+            .expect_find_by_uuid()
+            .returning(|_, _| Ok(Some(account())));
+        let service = Profiles::new(deps_with(
+            accounts,
+            MockSessionRepository::new(),
+            MockPasswordHasher::new(),
+        ));
+        let err = service.edit(&caller(), nickname("Nick")).await.unwrap_err();
+        assert!(matches!(err, DomainError::Conflict(_)));
+    }
+}

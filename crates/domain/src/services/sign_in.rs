@@ -1,0 +1,361 @@
+use std::sync::OnceLock;
+
+use time::{Duration, OffsetDateTime};
+
+use super::Deps;
+use crate::account::Account;
+use crate::error::DomainError;
+use crate::ports::AccessClaims;
+use crate::session::{Session, SessionId};
+use crate::sign_in_throttle::lock_after;
+use crate::tenant::TenantId;
+use crate::values::{Email, Password, PasswordHash};
+
+#[derive(Debug, Clone)]
+pub struct SignInSettings {
+    /// How long a session (and its access token) lives.
+    pub session_ttl: Duration,
+}
+
+impl Default for SignInSettings {
+    fn default() -> Self {
+        SignInSettings {
+            session_ttl: Duration::hours(24),
+        }
+    }
+}
+
+/// A new session and the access token that names it.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub session: Session,
+}
+
+/// The caller of an authenticated request: a live session and its account as loaded now.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub session: Session,
+    pub account: Account,
+}
+
+/// Sign-in with email and password, and the check of access tokens on every request.
+pub struct SignIn {
+    deps: Deps,
+    settings: SignInSettings,
+    /// A hash to verify against when there is no real one, so that unknown addresses, locked
+    /// and password-less accounts cost the same time as a wrong password.
+    decoy: OnceLock<PasswordHash>,
+}
+
+impl SignIn {
+    pub fn new(deps: Deps, settings: SignInSettings) -> Self {
+        SignIn {
+            deps,
+            settings,
+            decoy: OnceLock::new(),
+        }
+    }
+
+    /// Every failure is the same `Unauthenticated`, whatever went wrong.
+    pub async fn sign_in(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+        password: &str,
+    ) -> Result<SignedIn, DomainError> {
+        let now = self.deps.clock.now();
+        let password = Password::candidate(password).map_err(|_| DomainError::Unauthenticated)?;
+        let account = match Email::parse(email) {
+            Ok(email) => {
+                self.deps
+                    .accounts
+                    .find_by_email(tenant, email.normalized())
+                    .await?
+            }
+            Err(_) => None,
+        };
+        let Some(account) = account else {
+            return self.refuse(&password).await;
+        };
+        if account.sign_in.is_locked(now) {
+            return self.refuse(&password).await;
+        }
+        let Some(hash) = &account.password_hash else {
+            return self.refuse(&password).await;
+        };
+        // A hash we cannot read is treated as a wrong password: the customer resets it.
+        let matches = self.deps.passwords.verify(&password, hash).await.unwrap_or(false);
+        if !matches {
+            self.count_failure(&account, now).await?;
+            return Err(DomainError::Unauthenticated);
+        }
+        if !account.status.may_sign_in() {
+            return Err(DomainError::Unauthenticated);
+        }
+        if account.sign_in.failures > 0 || account.sign_in.locked_until.is_some() {
+            self.deps
+                .accounts
+                .reset_sign_in_failures(tenant, account.uuid)
+                .await?;
+        }
+        self.open_session(&account, now).await
+    }
+
+    /// Checks a bearer token: signature, expiry, and that its session is still live.
+    pub async fn authenticate(&self, token: &str) -> Result<Authenticated, DomainError> {
+        let claims = self
+            .deps
+            .tokens
+            .verify(token)
+            .map_err(|_| DomainError::Unauthenticated)?;
+        let now = self.deps.clock.now();
+        let (session, account) = self
+            .deps
+            .sessions
+            .find_active(claims.session, now)
+            .await?
+            .ok_or(DomainError::Unauthenticated)?;
+        let consistent = session.account == claims.account && session.tenant == claims.tenant;
+        if !consistent || !account.status.may_sign_in() {
+            return Err(DomainError::Unauthenticated);
+        }
+        Ok(Authenticated { session, account })
+    }
+
+    /// Ends the session the caller signed in with.
+    pub async fn sign_out(&self, who: &Authenticated) -> Result<(), DomainError> {
+        self.deps
+            .sessions
+            .revoke(who.session.id, self.deps.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    async fn open_session(&self, account: &Account, now: OffsetDateTime) -> Result<SignedIn, DomainError> {
+        let session = Session {
+            id: SessionId(self.deps.random.uuid()),
+            tenant: account.tenant.clone(),
+            account: account.uuid,
+            created_at: now,
+            expires_at: now + self.settings.session_ttl,
+            revoked_at: None,
+        };
+        self.deps.sessions.create(&session).await?;
+        let claims = AccessClaims {
+            session: session.id,
+            account: account.uuid,
+            tenant: account.tenant.clone(),
+            issued_at: now,
+            expires_at: session.expires_at,
+        };
+        let token = self
+            .deps
+            .tokens
+            .issue(&claims)
+            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+        Ok(SignedIn { token, session })
+    }
+
+    async fn count_failure(&self, account: &Account, now: OffsetDateTime) -> Result<(), DomainError> {
+        let failures = self
+            .deps
+            .accounts
+            .record_sign_in_failure(&account.tenant, account.uuid)
+            .await?;
+        if let Some(lock) = lock_after(failures) {
+            self.deps
+                .accounts
+                .lock_sign_in(&account.tenant, account.uuid, now + lock)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn refuse<T>(&self, password: &Password) -> Result<T, DomainError> {
+        let decoy = match self.decoy.get() {
+            Some(hash) => hash.clone(),
+            None => {
+                let throwaway = Password::candidate(&self.deps.random.string_from(b"abcdefghijklmnop", 16))
+                    .expect("16 letters are a valid candidate");
+                let hash = self.deps.passwords.hash(&throwaway).await?;
+                self.decoy.get_or_init(|| hash).clone()
+            }
+        };
+        let _ = self.deps.passwords.verify(password, &decoy).await;
+        Err(DomainError::Unauthenticated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{MockAccessTokens, MockAccountRepository, MockPasswordHasher, MockSessionRepository};
+    use crate::services::test_support::{account, deps_with, T0};
+    use mockall::predicate::eq;
+
+    fn tenant() -> TenantId {
+        TenantId::default_tenant()
+    }
+
+    fn hasher_matching(good: &'static str) -> MockPasswordHasher {
+        let mut passwords = MockPasswordHasher::new();
+        passwords
+            .expect_hash()
+            .returning(|_| Ok(PasswordHash::from_stored("$2b$04$decoy".into())));
+        passwords
+            .expect_verify()
+            .returning(move |p, h| Ok(p.expose() == good && h.as_str() == "$2b$04$real"));
+        passwords
+    }
+
+    #[tokio::test]
+    async fn unknown_email_costs_a_verification_and_leaves_no_state() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_find_by_email().returning(|_, _| Ok(None));
+        accounts.expect_record_sign_in_failure().never();
+        let mut passwords = MockPasswordHasher::new();
+        passwords
+            .expect_hash()
+            .times(1)
+            .returning(|_| Ok(PasswordHash::from_stored("$2b$04$decoy".into())));
+        passwords.expect_verify().times(2).returning(|_, _| Ok(false));
+        let service = SignIn::new(
+            deps_with(accounts, MockSessionRepository::new(), passwords),
+            Default::default(),
+        );
+        for _ in 0..2 {
+            let err = service
+                .sign_in(&tenant(), "nobody@example.com", "whatever1")
+                .await
+                .unwrap_err();
+            assert!(matches!(err, DomainError::Unauthenticated));
+        }
+    }
+
+    #[tokio::test]
+    async fn tenth_failure_locks_the_account() {
+        let mut accounts = MockAccountRepository::new();
+        let mut stored = account();
+        stored.sign_in.failures = 9;
+        accounts
+            .expect_find_by_email()
+            .returning(move |_, _| Ok(Some(stored.clone())));
+        accounts
+            .expect_record_sign_in_failure()
+            .times(1)
+            .returning(|_, _| Ok(10));
+        accounts
+            .expect_lock_sign_in()
+            .with(eq(tenant()), eq(account().uuid), eq(T0 + Duration::minutes(1)))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let service = SignIn::new(
+            deps_with(
+                accounts,
+                MockSessionRepository::new(),
+                hasher_matching("right-password"),
+            ),
+            Default::default(),
+        );
+        let err = service
+            .sign_in(&tenant(), "ann@example.com", "wrong-password")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DomainError::Unauthenticated));
+    }
+
+    #[tokio::test]
+    async fn locked_account_refuses_even_the_right_password() {
+        let mut accounts = MockAccountRepository::new();
+        let mut stored = account();
+        stored.sign_in.failures = 10;
+        stored.sign_in.locked_until = Some(T0 + Duration::seconds(30));
+        accounts
+            .expect_find_by_email()
+            .returning(move |_, _| Ok(Some(stored.clone())));
+        accounts.expect_record_sign_in_failure().never();
+        let service = SignIn::new(
+            deps_with(
+                accounts,
+                MockSessionRepository::new(),
+                hasher_matching("right-password"),
+            ),
+            Default::default(),
+        );
+        let err = service
+            .sign_in(&tenant(), "ann@example.com", "right-password")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DomainError::Unauthenticated));
+    }
+
+    #[tokio::test]
+    async fn success_resets_failures_and_opens_a_session() {
+        let mut accounts = MockAccountRepository::new();
+        let mut stored = account();
+        stored.sign_in.failures = 3;
+        accounts
+            .expect_find_by_email()
+            .returning(move |_, _| Ok(Some(stored.clone())));
+        accounts
+            .expect_reset_sign_in_failures()
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_create().times(1).returning(|_| Ok(()));
+        let service = SignIn::new(
+            deps_with(accounts, sessions, hasher_matching("right-password")),
+            Default::default(),
+        );
+        let signed_in = service
+            .sign_in(&tenant(), "ANN@example.com", "right-password")
+            .await
+            .unwrap();
+        assert_eq!(signed_in.token, "signed-token");
+        assert_eq!(signed_in.session.expires_at, T0 + Duration::hours(24));
+    }
+
+    #[tokio::test]
+    async fn pending_account_with_right_password_is_refused() {
+        let mut accounts = MockAccountRepository::new();
+        let mut stored = account();
+        stored.status = crate::account::AccountStatus::PendingActivation;
+        accounts
+            .expect_find_by_email()
+            .returning(move |_, _| Ok(Some(stored.clone())));
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_create().never();
+        let service = SignIn::new(
+            deps_with(accounts, sessions, hasher_matching("right-password")),
+            Default::default(),
+        );
+        assert!(service
+            .sign_in(&tenant(), "ann@example.com", "right-password")
+            .await
+            .is_err());
+    }
+
+    #[tokio::test]
+    async fn token_of_a_revoked_session_is_refused() {
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_find_active().returning(|_, _| Ok(None));
+        let mut deps = deps_with(MockAccountRepository::new(), sessions, MockPasswordHasher::new());
+        let mut tokens = MockAccessTokens::new();
+        tokens.expect_verify().returning(|_| {
+            Ok(AccessClaims {
+                session: SessionId(uuid::Uuid::nil()),
+                account: account().uuid,
+                tenant: TenantId::default_tenant(),
+                issued_at: T0,
+                expires_at: T0 + Duration::hours(1),
+            })
+        });
+        deps.tokens = std::sync::Arc::new(tokens);
+        let service = SignIn::new(deps, Default::default());
+        assert!(matches!(
+            service.authenticate("t").await,
+            Err(DomainError::Unauthenticated)
+        ));
+    }
+}

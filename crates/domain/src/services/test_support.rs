@@ -1,0 +1,67 @@
+//! Fixtures for the use-case unit tests.
+
+use std::sync::Arc;
+
+use time::macros::datetime;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::Deps;
+use crate::account::{Account, AccountStatus, AccountUuid, PublicId};
+use crate::ports::{
+    MockAccessTokens, MockAccountRepository, MockClock, MockPasswordHasher, MockRandomness,
+    MockSessionRepository,
+};
+use crate::profile::Profile;
+use crate::sign_in_throttle::SignInThrottle;
+use crate::tenant::TenantId;
+use crate::values::{Email, PasswordHash};
+
+pub const T0: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
+
+pub fn account() -> Account {
+    Account {
+        uuid: AccountUuid(Uuid::from_u128(7)),
+        public_id: PublicId(58_937_470_420_006),
+        tenant: TenantId::default_tenant(),
+        status: AccountStatus::Active,
+        email: Some(Email::parse("ann@example.com").unwrap()),
+        email_confirmed: true,
+        email_temporary: false,
+        password_hash: Some(PasswordHash::from_stored("$2b$04$real".into())),
+        two_factor: false,
+        profile: Profile::default(),
+        sign_in: SignInThrottle::default(),
+        created_at: T0,
+        updated_at: T0,
+        version: 3,
+    }
+}
+
+/// Deps with a fixed clock, counting randomness and a token signer that always succeeds.
+pub fn deps_with(
+    accounts: MockAccountRepository,
+    sessions: MockSessionRepository,
+    passwords: MockPasswordHasher,
+) -> Deps {
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(T0);
+    let mut random = MockRandomness::new();
+    let mut next = 0u128;
+    random.expect_uuid().returning(move || {
+        next += 1;
+        Uuid::from_u128(1000 + next)
+    });
+    random.expect_int_in().returning(|min, _| min);
+    random.expect_string_from().returning(|_, len| "a".repeat(len));
+    let mut tokens = MockAccessTokens::new();
+    tokens.expect_issue().returning(|_| Ok("signed-token".into()));
+    Deps {
+        accounts: Arc::new(accounts),
+        sessions: Arc::new(sessions),
+        passwords: Arc::new(passwords),
+        tokens: Arc::new(tokens),
+        clock: Arc::new(clock),
+        random: Arc::new(random),
+    }
+}

@@ -1,0 +1,86 @@
+use std::fmt;
+
+/// A password in clear, only ever held in memory. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    /// Far beyond any passphrase, small enough that hashing input stays bounded.
+    pub const MAX_BYTES: usize = 1024;
+
+    /// Any non-empty input up to `MAX_BYTES`: what sign-in accepts to compare.
+    pub fn candidate(raw: &str) -> Result<Self, String> {
+        if raw.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if raw.len() > Self::MAX_BYTES {
+            return Err(format!("must be at most {} bytes", Self::MAX_BYTES));
+        }
+        Ok(Password(raw.to_owned()))
+    }
+
+    /// A password chosen now: at least `MIN_CHARS` characters, no control characters.
+    pub fn new_secret(raw: &str) -> Result<Self, String> {
+        let password = Self::candidate(raw)?;
+        if raw.chars().count() < Self::MIN_CHARS {
+            return Err(format!("must be at least {} characters", Self::MIN_CHARS));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(password)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A stored password hash (bcrypt's modular crypt format). Never a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    pub fn from_stored(hash: String) -> Self {
+        PasswordHash(hash)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let p = Password::candidate("hunter2hunter2").unwrap();
+        assert!(!format!("{p:?}").contains("hunter2"));
+        let h = PasswordHash::from_stored("$2b$04$abcdef".into());
+        assert!(!format!("{h:?}").contains("abcdef"));
+    }
+
+    #[test]
+    fn new_secret_policy() {
+        assert!(Password::new_secret("short").is_err());
+        assert!(Password::new_secret("long enough").is_ok());
+        assert!(Password::new_secret(&"p".repeat(1025)).is_err());
+        assert!(Password::new_secret("tab\tinside!").is_err());
+        assert!(Password::candidate("").is_err());
+    }
+}
