@@ -1,0 +1,162 @@
+use async_trait::async_trait;
+use clientele_domain::account::{Account, AccountUuid, PublicId};
+use clientele_domain::ports::{AccountRepository, StoreError};
+use clientele_domain::tenant::TenantId;
+use diesel::prelude::*;
+use time::OffsetDateTime;
+
+use crate::blocking::with_connection;
+use crate::database::Database;
+use crate::errors::from_diesel;
+use crate::rows::{to_db_time, AccountRow};
+use crate::schema::accounts::dsl;
+
+fn load(rows: Vec<AccountRow>) -> Result<Option<Account>, StoreError> {
+    rows.into_iter().next().map(Account::try_from).transpose()
+}
+
+impl Database {
+    async fn find_account<F>(&self, filter: F) -> Result<Option<Account>, StoreError>
+    where
+        F: FnOnce(&mut crate::connection::DbConnection) -> QueryResult<Vec<AccountRow>> + Send + 'static,
+    {
+        let rows = with_connection(&self.pool, move |conn| filter(conn).map_err(from_diesel)).await?;
+        load(rows)
+    }
+}
+
+#[async_trait]
+impl AccountRepository for Database {
+    async fn insert(&self, account: &Account) -> Result<(), StoreError> {
+        let row = AccountRow::from(account);
+        with_connection(&self.pool, move |conn| {
+            diesel::insert_into(dsl::accounts)
+                .values(&row)
+                .execute(&mut **conn)
+                .map_err(from_diesel)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn find_by_uuid(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+    ) -> Result<Option<Account>, StoreError> {
+        let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
+        self.find_account(move |conn| {
+            dsl::accounts
+                .filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)))
+                .select(AccountRow::as_select())
+                .load(conn)
+        })
+        .await
+    }
+
+    async fn find_by_public_id(
+        &self,
+        tenant: &TenantId,
+        id: PublicId,
+    ) -> Result<Option<Account>, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        self.find_account(move |conn| {
+            dsl::accounts
+                .filter(dsl::tenant_id.eq(tenant).and(dsl::public_id.eq(id.0)))
+                .select(AccountRow::as_select())
+                .load(conn)
+        })
+        .await
+    }
+
+    async fn find_by_email(
+        &self,
+        tenant: &TenantId,
+        normalized_email: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        let (tenant, email) = (tenant.as_str().to_owned(), normalized_email.to_owned());
+        self.find_account(move |conn| {
+            dsl::accounts
+                .filter(dsl::tenant_id.eq(tenant).and(dsl::email_normalized.eq(email)))
+                .select(AccountRow::as_select())
+                .load(conn)
+        })
+        .await
+    }
+
+    async fn update(&self, account: &Account) -> Result<Account, StoreError> {
+        let expected = account.version;
+        let mut row = AccountRow::from(account);
+        row.version = expected + 1;
+        let changed = with_connection(&self.pool, move |conn| {
+            diesel::update(
+                dsl::accounts.filter(
+                    dsl::uuid
+                        .eq(row.uuid.clone())
+                        .and(dsl::tenant_id.eq(row.tenant_id.clone()))
+                        .and(dsl::version.eq(expected)),
+                ),
+            )
+            .set(&row)
+            .execute(&mut **conn)
+            .map_err(from_diesel)
+        })
+        .await?;
+        if changed == 0 {
+            return Err(StoreError::VersionMismatch);
+        }
+        Ok(Account {
+            version: expected + 1,
+            ..account.clone()
+        })
+    }
+
+    async fn record_sign_in_failure(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<i32, StoreError> {
+        let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
+        with_connection(&self.pool, move |conn| {
+            // The increment happens in the database, and the read-back in the same transaction
+            // sees our own write, so concurrent failures are each counted once.
+            conn.transaction(|conn| {
+                let this = dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)));
+                diesel::update(this.clone())
+                    .set(dsl::failed_sign_ins.eq(dsl::failed_sign_ins + 1))
+                    .execute(conn)?;
+                this.select(dsl::failed_sign_ins).first::<i32>(conn)
+            })
+            .map_err(from_diesel)
+        })
+        .await
+    }
+
+    async fn lock_sign_in(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+        until: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
+        with_connection(&self.pool, move |conn| {
+            diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
+                .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
+                .execute(&mut **conn)
+                .map_err(from_diesel)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reset_sign_in_failures(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<(), StoreError> {
+        let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
+        with_connection(&self.pool, move |conn| {
+            diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
+                .set((
+                    dsl::failed_sign_ins.eq(0),
+                    dsl::sign_in_locked_until.eq(None::<time::PrimitiveDateTime>),
+                ))
+                .execute(&mut **conn)
+                .map_err(from_diesel)?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,66 @@
+//! Table definitions shared by both backends (see migrations/postgres and migrations/sqlite).
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accounts (uuid) {
+        uuid -> Text,
+        tenant_id -> Text,
+        public_id -> BigInt,
+        status -> Text,
+        email -> Nullable<Text>,
+        email_normalized -> Nullable<Text>,
+        email_confirmed -> Bool,
+        email_temporary -> Bool,
+        password_hash -> Nullable<Text>,
+        two_factor -> Bool,
+        username -> Nullable<Text>,
+        nickname -> Nullable<Text>,
+        first_name -> Nullable<Text>,
+        middle_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        birthday -> Nullable<Text>,
+        birthday_locked -> Bool,
+        gender -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        mobile -> Nullable<Text>,
+        address -> Text,
+        locale -> Nullable<Text>,
+        push_token -> Nullable<Text>,
+        wallet_address -> Nullable<Text>,
+        subscriptions -> Text,
+        referral_code -> Nullable<Text>,
+        failed_sign_ins -> Integer,
+        sign_in_locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (uuid) {
+        uuid -> Text,
+        tenant_id -> Text,
+        account_uuid -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    instance_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(sessions -> accounts (account_uuid));
+diesel::allow_tables_to_appear_in_same_query!(tenants, accounts, sessions, instance_secrets);

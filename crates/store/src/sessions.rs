@@ -1,0 +1,112 @@
+use async_trait::async_trait;
+use clientele_domain::account::{Account, AccountUuid};
+use clientele_domain::ports::{SessionRepository, StoreError};
+use clientele_domain::session::{Session, SessionId};
+use clientele_domain::tenant::TenantId;
+use diesel::prelude::*;
+use time::OffsetDateTime;
+
+use crate::blocking::with_connection;
+use crate::database::Database;
+use crate::errors::from_diesel;
+use crate::rows::{to_db_time, AccountRow, SessionRow};
+use crate::schema::{accounts, sessions};
+
+#[async_trait]
+impl SessionRepository for Database {
+    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+        let row = SessionRow::from(session);
+        with_connection(&self.pool, move |conn| {
+            diesel::insert_into(sessions::table)
+                .values(&row)
+                .execute(&mut **conn)
+                .map_err(from_diesel)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn find_active(
+        &self,
+        id: SessionId,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Session, Account)>, StoreError> {
+        let (id, now) = (id.0.to_string(), to_db_time(now));
+        let rows = with_connection(&self.pool, move |conn| {
+            sessions::table
+                .inner_join(accounts::table)
+                .filter(sessions::uuid.eq(id))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .select((SessionRow::as_select(), AccountRow::as_select()))
+                .load::<(SessionRow, AccountRow)>(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        match rows.into_iter().next() {
+            Some((session, account)) => Ok(Some((session.try_into()?, account.try_into()?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn revoke(&self, id: SessionId, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let (id, now) = (id.0.to_string(), to_db_time(now));
+        let changed = with_connection(&self.pool, move |conn| {
+            diesel::update(
+                sessions::table
+                    .filter(sessions::uuid.eq(id))
+                    .filter(sessions::revoked_at.is_null()),
+            )
+            .set(sessions::revoked_at.eq(Some(now)))
+            .execute(&mut **conn)
+            .map_err(from_diesel)
+        })
+        .await?;
+        Ok(changed > 0)
+    }
+
+    async fn revoke_all(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        keep: Option<SessionId>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let (tenant, account, now) = (tenant.as_str().to_owned(), account.0.to_string(), to_db_time(now));
+        let keep = keep.map(|k| k.0.to_string()).unwrap_or_default();
+        let changed = with_connection(&self.pool, move |conn| {
+            diesel::update(
+                sessions::table
+                    .filter(sessions::tenant_id.eq(tenant))
+                    .filter(sessions::account_uuid.eq(account))
+                    .filter(sessions::uuid.ne(keep))
+                    .filter(sessions::revoked_at.is_null()),
+            )
+            .set(sessions::revoked_at.eq(Some(now)))
+            .execute(&mut **conn)
+            .map_err(from_diesel)
+        })
+        .await?;
+        Ok(changed as u64)
+    }
+
+    async fn count_active(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let (tenant, account, now) = (tenant.as_str().to_owned(), account.0.to_string(), to_db_time(now));
+        with_connection(&self.pool, move |conn| {
+            sessions::table
+                .filter(sessions::tenant_id.eq(tenant))
+                .filter(sessions::account_uuid.eq(account))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .count()
+                .get_result::<i64>(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await
+    }
+}
