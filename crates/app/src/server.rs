@@ -1,0 +1,42 @@
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use anyhow::Context;
+use clientele_store::Database;
+
+use crate::config::Settings;
+use crate::wiring;
+
+/// Serves until SIGINT or SIGTERM, then finishes the requests in flight (up to 30 s).
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(?settings, "starting");
+    let database = Database::open(&settings.database_url)
+        .await
+        .context("opening the database")?;
+    let state = wiring::app_state(&settings, database).await?;
+    let mut server = HttpServer::new(move || clientele_http::app(state.clone()))
+        .shutdown_timeout(30)
+        .client_request_timeout(Duration::from_secs(10));
+    if settings.workers > 0 {
+        server = server.workers(settings.workers);
+    }
+    let server = server
+        .bind(&settings.listen)
+        .with_context(|| format!("binding {}", settings.listen))?;
+    for address in server.addrs() {
+        tracing::info!(%address, "listening");
+        // A plain line for scripts and tests to wait on.
+        println!("clientele listening on http://{address}");
+    }
+    server.run().await.context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let database = Database::connect(&settings.database_url).context("connecting to the database")?;
+    let applied = database.migrate().await.context("applying migrations")?;
+    tracing::info!(applied, "migrations applied");
+    println!("{applied} migration(s) applied");
+    Ok(())
+}

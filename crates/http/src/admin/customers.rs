@@ -1,0 +1,155 @@
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use clientele_domain::profile::{field, ProfileEdit};
+use clientele_domain::services::{CustomerRef, NewCustomer};
+use clientele_domain::{Account, FieldErrors, Patch, TenantId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::admin_auth::Admin;
+use crate::body::JsonObject;
+use crate::domain_errors::problem_for;
+use crate::fields::{optional_text, reject_other_keys, required_text, text_patch};
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::timestamps::rfc3339;
+
+/// A customer as the back office sees it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminCustomer {
+    id: i64,
+    uuid: String,
+    tenant: String,
+    status: String,
+    email: Option<String>,
+    email_confirmed: bool,
+    nickname: Option<String>,
+    locale: Option<String>,
+    first_name: Option<String>,
+    middle_name: Option<String>,
+    last_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    birthday: Option<String>,
+    phone: Option<String>,
+    has_password: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+fn text<T: ToString>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(ToString::to_string)
+}
+
+impl From<&Account> for AdminCustomer {
+    fn from(a: &Account) -> Self {
+        let p = &a.profile;
+        AdminCustomer {
+            id: a.public_id.0,
+            uuid: a.uuid.to_string(),
+            tenant: a.tenant.to_string(),
+            status: a.status.as_str().to_owned(),
+            email: text(&a.email),
+            email_confirmed: a.email_confirmed,
+            nickname: text(&p.nickname),
+            locale: text(&p.locale),
+            first_name: text(&p.first_name),
+            middle_name: text(&p.middle_name),
+            last_name: text(&p.last_name),
+            birthday: p.birthday.map(|b| b.to_iso_date()),
+            phone: text(&p.phone),
+            has_password: a.password_hash.is_some(),
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+        }
+    }
+}
+
+const FIELDS: &[&str] = &[
+    "email",
+    "password",
+    "nickname",
+    "locale",
+    "firstName",
+    "middleName",
+    "lastName",
+    "birthday",
+    "phone",
+];
+
+fn surface_name(domain: &str) -> Option<&'static str> {
+    Some(match domain {
+        field::FIRST_NAME => "firstName",
+        field::MIDDLE_NAME => "middleName",
+        field::LAST_NAME => "lastName",
+        _ => return None,
+    })
+}
+
+/// Create an active customer.
+#[utoipa::path(post, path = "/admin/v1/customers", tag = "Back office",
+    security(("admin" = [])),
+    request_body(content = Object, description = "email, password, and optionally nickname, locale, firstName, middleName, lastName, birthday, phone"),
+    responses((status = 201, body = AdminCustomer), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 409, body = Problem)))]
+pub async fn create_customer(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body, FIELDS, &[], "", &mut errors);
+    let email = required_text(&body, "email", &mut errors);
+    let password = optional_text(&body, "password", &mut errors);
+    let mut text = |key: &str| text_patch(&body, key, Patch::Keep, key, &mut errors);
+    let profile = ProfileEdit {
+        nickname: text("nickname"),
+        locale: text("locale"),
+        first_name: text("firstName"),
+        middle_name: text("middleName"),
+        last_name: text("lastName"),
+        birthday: text("birthday"),
+        phone: text("phone"),
+    };
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let account = state
+        .customers
+        .create(
+            &TenantId::default_tenant(),
+            NewCustomer {
+                email,
+                password,
+                profile,
+            },
+        )
+        .await
+        .map_err(|e| problem_for(e, surface_name))?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/admin/v1/customers/{}", account.public_id),
+        ))
+        .json(AdminCustomer::from(&account)))
+}
+
+/// Read a customer by numeric id or UUID.
+#[utoipa::path(get, path = "/admin/v1/customers/{id}", tag = "Back office",
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID")),
+    responses((status = 200, body = AdminCustomer), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_customer(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
+    let account = state
+        .customers
+        .get(&TenantId::default_tenant(), customer)
+        .await
+        .map_err(|e| problem_for(e, surface_name))?;
+    Ok(HttpResponse::Ok().json(AdminCustomer::from(&account)))
+}

@@ -1,0 +1,12 @@
+//! The back office: `/admin/v1/…`, authenticated with the admin token.
+
+pub mod customers;
+
+use actix_web::web;
+
+use crate::routing::resource;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/admin/v1/customers", "POST").route(web::post().to(customers::create_customer)))
+        .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)));
+}

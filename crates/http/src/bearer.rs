@@ -1,0 +1,43 @@
+//! The signed-in customer of a request, from `Authorization: Bearer <token>`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{web, FromRequest, HttpRequest};
+use clientele_domain::services::Authenticated;
+use futures_util::future::LocalBoxFuture;
+
+use crate::problem::Problem;
+use crate::state::AppState;
+
+pub struct Customer(pub Authenticated);
+
+/// The token of an `Authorization: Bearer …` header (scheme matched case-insensitively).
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+impl FromRequest for Customer {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let (Some(state), Some(token)) = (state, token) else {
+                return Err(Problem::unauthorized());
+            };
+            match state.sign_in.authenticate(&token).await {
+                Ok(who) => Ok(Customer(who)),
+                Err(clientele_domain::DomainError::Unavailable(reason)) => {
+                    tracing::error!(%reason, "cannot check a token");
+                    Err(Problem::unavailable())
+                }
+                Err(_) => Err(Problem::unauthorized()),
+            }
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! The request body as a JSON object, whatever `Content-Type` the client sent: the seeds' curl
+//! examples send JSON with `--data-raw` and no header, which curl labels as a form.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use crate::problem::Problem;
+use crate::state::AppState;
+
+const DEFAULT_LIMIT: usize = 64 * 1024;
+
+pub struct JsonObject(pub Map<String, Value>);
+
+fn too_large(limit: usize) -> Problem {
+    Problem::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+        .detail(format!("The request body must not exceed {limit} bytes."))
+}
+
+impl FromRequest for JsonObject {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.body_limit)
+            .unwrap_or(DEFAULT_LIMIT);
+        let declared = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| Problem::malformed("The request body could not be read."))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_object(&body)
+        })
+    }
+}
+
+fn parse_object(body: &[u8]) -> Result<JsonObject, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::malformed(
+            "The request body must be a JSON object; it is empty.",
+        ));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(JsonObject(map)),
+        Ok(_) => Err(Problem::malformed("The request body must be a JSON object.")),
+        Err(e) => Err(Problem::malformed(format!(
+            "The request body is not valid JSON (line {}, column {}).",
+            e.line(),
+            e.column()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_only() {
+        assert!(parse_object(br#"{"a": 1}"#).is_ok());
+        for bad in [&b""[..], b"  ", b"[]", b"\"x\"", b"{", b"nickname=x", b"{\"a\":}"] {
+            assert!(parse_object(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+}

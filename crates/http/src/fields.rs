@@ -1,0 +1,63 @@
+//! Reading fields of a JSON object with per-field errors, the way every surface needs it.
+
+use clientele_domain::{FieldErrors, Patch};
+use serde_json::{Map, Value};
+
+/// Records `unknown field` for keys not in `allowed`, `read-only field` for keys in
+/// `read_only`. `prefix` (e.g. `info.`) is put before the reported names.
+pub fn reject_other_keys(
+    object: &Map<String, Value>,
+    allowed: &[&str],
+    read_only: &[&str],
+    prefix: &str,
+    errors: &mut FieldErrors,
+) {
+    for key in object.keys() {
+        if read_only.contains(&key.as_str()) {
+            errors.add(format!("{prefix}{key}"), "is read-only and cannot be changed");
+        } else if !allowed.contains(&key.as_str()) {
+            errors.add(format!("{prefix}{key}"), "is not a known field");
+        }
+    }
+}
+
+/// A text field of an update: absent → `absent`, `null` → clear, a string → set.
+pub fn text_patch(
+    object: &Map<String, Value>,
+    key: &str,
+    absent: Patch<Option<String>>,
+    name: &str,
+    errors: &mut FieldErrors,
+) -> Patch<Option<String>> {
+    match object.get(key) {
+        None => absent,
+        Some(Value::Null) => Patch::Set(None),
+        Some(Value::String(s)) => Patch::Set(Some(s.clone())),
+        Some(_) => {
+            errors.add(name, "must be a string or null");
+            Patch::Keep
+        }
+    }
+}
+
+/// A required text field.
+pub fn required_text(object: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> String {
+    match object.get(key) {
+        Some(Value::String(s)) => return s.clone(),
+        None | Some(Value::Null) => errors.add(key, "is required"),
+        Some(_) => errors.add(key, "must be a string"),
+    }
+    String::new()
+}
+
+/// An optional text field: absent and `null` are both "not given".
+pub fn optional_text(object: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
+    match object.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.add(key, "must be a string");
+            None
+        }
+    }
+}

@@ -1,0 +1,36 @@
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::problem::Problem;
+use crate::routing::resource;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    status: &'static str,
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/health/live", "GET").route(web::get().to(live)))
+        .service(resource("/health/ready", "GET").route(web::get().to(ready)));
+}
+
+/// The process is up and serving.
+#[utoipa::path(get, path = "/health/live", tag = "Operations", responses((status = 200, body = Health)))]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The process can serve requests: the database answers.
+#[utoipa::path(get, path = "/health/ready", tag = "Operations",
+    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    match state.database.ping().await {
+        Ok(()) => Ok(HttpResponse::Ok().json(Health { status: "ok" })),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            Err(Problem::unavailable().detail("The database is not answering."))
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The actix-web adapter: every API surface, the back office, health, and the OpenAPI document.
+//! Handlers translate between HTTP and the domain's use cases; they never talk SQL.
+
+mod admin;
+mod admin_auth;
+mod app;
+mod bearer;
+mod body;
+mod domain_errors;
+mod fields;
+mod health;
+mod openapi;
+mod problem;
+mod problem_details;
+mod routing;
+mod state;
+mod surfaces;
+mod timestamps;
+
+pub use app::app;
+pub use openapi::ApiDoc;
+pub use problem::Problem;
+pub use state::AppState;

@@ -1,0 +1,45 @@
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::admin::customers;
+use crate::health;
+use crate::problem::Problem;
+use crate::surfaces::{b2core, customer_area};
+
+/// The OpenAPI 3 document of every route, served at `/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Clientele", description = "Customer account service: four client API surfaces over one domain."),
+    paths(
+        customer_area::login::login,
+        b2core::profile::get_profile,
+        b2core::profile::put_profile,
+        b2core::profile::patch_profile,
+        customers::create_customer,
+        customers::get_customer,
+        health::live,
+        health::ready,
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerSchemes)
+)]
+pub struct ApiDoc;
+
+struct BearerSchemes;
+
+impl Modify for BearerSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for name in ["bearer", "admin"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(
+                    Http::builder()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,18 @@
+use std::sync::Arc;
+
+use clientele_domain::ports::InstanceSecrets;
+use clientele_domain::services::{Customers, Profiles, SignIn};
+
+/// What the handlers share: the use cases and what the edge itself needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub sign_in: Arc<SignIn>,
+    pub profiles: Arc<Profiles>,
+    pub customers: Arc<Customers>,
+    /// Answers the readiness probe.
+    pub database: Arc<dyn InstanceSecrets>,
+    /// SHA-256 (hex) of the back-office bearer token; the token itself is never kept.
+    pub admin_token_sha256: Arc<str>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}

@@ -1,0 +1,232 @@
+//! The Client Profile object and its updates. PUT replaces the updatable fields (omitted ones
+//! are cleared); PATCH is a JSON merge patch (absent keeps, `null` clears).
+
+use actix_web::{web, HttpResponse};
+use clientele_domain::profile::{field, ProfileEdit};
+use clientele_domain::{Account, FieldErrors, Patch};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::bearer::Customer;
+use crate::body::JsonObject;
+use crate::domain_errors::problem_for;
+use crate::fields::{reject_other_keys, text_patch};
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::timestamps::rfc3339;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientInfo {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    middle_name: Option<String>,
+    /// Midnight UTC of the date of birth, RFC 3339.
+    #[schema(example = "2022-01-01T00:00:00+00:00")]
+    birthday: Option<String>,
+}
+
+/// The client's profile.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientProfile {
+    #[schema(example = 58937470420006_i64)]
+    id: i64,
+    uuid: String,
+    email: Option<String>,
+    nickname: Option<String>,
+    #[schema(example = "en_US")]
+    locale: Option<String>,
+    /// `pending_activation`, `active`, `deactivation_requested` or `deactivated`.
+    status: String,
+    info: ClientInfo,
+    created_at: String,
+    updated_at: String,
+}
+
+fn text<T: ToString>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(ToString::to_string)
+}
+
+impl From<&Account> for ClientProfile {
+    fn from(a: &Account) -> Self {
+        let p = &a.profile;
+        ClientProfile {
+            id: a.public_id.0,
+            uuid: a.uuid.to_string(),
+            email: text(&a.email),
+            nickname: text(&p.nickname),
+            locale: text(&p.locale),
+            status: a.status.as_str().to_owned(),
+            info: ClientInfo {
+                first_name: text(&p.first_name),
+                last_name: text(&p.last_name),
+                middle_name: text(&p.middle_name),
+                birthday: p.birthday.map(|b| b.to_rfc3339_midnight()),
+            },
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+        }
+    }
+}
+
+const UPDATABLE: &[&str] = &["nickname", "locale", "info"];
+const INFO_FIELDS: &[&str] = &["firstName", "lastName", "middleName", "birthday"];
+const READ_ONLY: &[&str] = &["id", "uuid", "email", "status", "createdAt", "updatedAt"];
+
+/// The domain's field names as this surface spells them.
+fn surface_name(domain: &str) -> Option<&'static str> {
+    Some(match domain {
+        field::FIRST_NAME => "info.firstName",
+        field::LAST_NAME => "info.lastName",
+        field::MIDDLE_NAME => "info.middleName",
+        field::BIRTHDAY => "info.birthday",
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Replace,
+    Merge,
+}
+
+fn parse_edit(body: &Map<String, Value>, mode: Mode) -> Result<ProfileEdit, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(body, UPDATABLE, READ_ONLY, "", &mut errors);
+    let absent = match mode {
+        Mode::Replace => Patch::Set(None),
+        Mode::Merge => Patch::Keep,
+    };
+    let mut edit = ProfileEdit {
+        nickname: text_patch(body, "nickname", absent.clone(), "nickname", &mut errors),
+        locale: text_patch(body, "locale", absent.clone(), "locale", &mut errors),
+        ..ProfileEdit::default()
+    };
+    let empty = Map::new();
+    let (info, info_absent) = match body.get("info") {
+        None => (&empty, absent),
+        Some(Value::Null) => (&empty, Patch::Set(None)),
+        Some(Value::Object(info)) => (info, absent),
+        Some(_) => {
+            errors.add("info", "must be an object or null");
+            (&empty, Patch::Keep)
+        }
+    };
+    reject_other_keys(info, INFO_FIELDS, &[], "info.", &mut errors);
+    let mut info_field = |key: &str| {
+        text_patch(
+            info,
+            key,
+            info_absent.clone(),
+            &format!("info.{key}"),
+            &mut errors,
+        )
+    };
+    edit.first_name = info_field("firstName");
+    edit.last_name = info_field("lastName");
+    edit.middle_name = info_field("middleName");
+    edit.birthday = info_field("birthday");
+    errors.into_result(edit)
+}
+
+async fn respond(
+    state: &AppState,
+    who: Customer,
+    body: JsonObject,
+    mode: Mode,
+) -> Result<HttpResponse, Problem> {
+    let edit = parse_edit(&body.0, mode).map_err(Problem::invalid)?;
+    let saved = state
+        .profiles
+        .edit(&who.0, edit)
+        .await
+        .map_err(|e| problem_for(e, surface_name))?;
+    Ok(HttpResponse::Ok().json(ClientProfile::from(&saved)))
+}
+
+/// Get client profile data.
+#[utoipa::path(get, path = "/api/v2/my/profile", tag = "B2Core profile",
+    security(("bearer" = [])),
+    responses((status = 200, body = ClientProfile), (status = 401, body = Problem)))]
+pub async fn get_profile(who: Customer) -> HttpResponse {
+    HttpResponse::Ok().json(ClientProfile::from(&who.0.account))
+}
+
+/// Replace the updatable fields (`nickname`, `locale`, `info`); omitted ones are cleared.
+#[utoipa::path(put, path = "/api/v2/my/profile", tag = "B2Core profile",
+    security(("bearer" = [])),
+    request_body(content = Object, description = "nickname, locale, info{firstName,lastName,middleName,birthday}"),
+    responses((status = 200, body = ClientProfile), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn put_profile(
+    state: web::Data<AppState>,
+    who: Customer,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    respond(&state, who, body, Mode::Replace).await
+}
+
+/// Change only the named fields (JSON merge patch: absent keeps, `null` clears).
+#[utoipa::path(patch, path = "/api/v2/my/profile", tag = "B2Core profile",
+    security(("bearer" = [])),
+    request_body(content = Object, description = "any of nickname, locale, info{firstName,lastName,middleName,birthday}"),
+    responses((status = 200, body = ClientProfile), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn patch_profile(
+    state: web::Data<AppState>,
+    who: Customer,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    respond(&state, who, body, Mode::Merge).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn put_clears_what_it_omits_patch_keeps_it() {
+        let body = object(json!({"nickname": "N", "info": {"firstName": "James"}}));
+        let put = parse_edit(&body, Mode::Replace).unwrap();
+        assert_eq!(put.locale, Patch::Set(None));
+        assert_eq!(put.last_name, Patch::Set(None));
+        assert_eq!(put.first_name, Patch::Set(Some("James".into())));
+        let patch = parse_edit(&body, Mode::Merge).unwrap();
+        assert_eq!(patch.locale, Patch::Keep);
+        assert_eq!(patch.last_name, Patch::Keep);
+    }
+
+    #[test]
+    fn null_info_clears_every_info_field() {
+        let edit = parse_edit(&object(json!({"info": null})), Mode::Merge).unwrap();
+        assert_eq!(edit.birthday, Patch::Set(None));
+        assert_eq!(edit.first_name, Patch::Set(None));
+        assert_eq!(edit.nickname, Patch::Keep);
+    }
+
+    #[test]
+    fn unknown_read_only_and_mistyped_fields_are_named() {
+        let body = object(json!({"id": 1, "email": "x@y.z", "bogus": 1, "nickname": 5,
+            "info": {"firstName": [], "shoeSize": 42}}));
+        let errors = parse_edit(&body, Mode::Merge).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "bogus",
+                "email",
+                "id",
+                "info.firstName",
+                "info.shoeSize",
+                "nickname"
+            ]
+        );
+        let wrong_info = parse_edit(&object(json!({"info": "x"})), Mode::Merge).unwrap_err();
+        assert!(wrong_info.iter().any(|(k, _)| k == "info"));
+    }
+}

@@ -1,0 +1,45 @@
+use actix_web::{web, HttpResponse};
+use clientele_domain::{FieldErrors, TenantId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::body::JsonObject;
+use crate::domain_errors::{problem_for, same_names};
+use crate::fields::{reject_other_keys, required_text};
+use crate::problem::Problem;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Access token for `Authorization: Bearer …` on every surface.
+    token: String,
+}
+
+/// Authenticate the customer with email and password.
+///
+/// Unknown email, wrong password, an account that is not active or one locked after repeated
+/// failures all get the same 401.
+#[utoipa::path(post, path = "/customers/login", tag = "Customer area",
+    request_body(content = Object, description = r#"{"email": "...", "password": "..."}"#),
+    responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn login(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["email", "password"], &[], "", &mut errors);
+    let email = required_text(&body.0, "email", &mut errors);
+    let password = required_text(&body.0, "password", &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let signed_in = state
+        .sign_in
+        .sign_in(&TenantId::default_tenant(), &email, &password)
+        .await
+        .map_err(|e| match e {
+            clientele_domain::DomainError::Unauthenticated => Problem::unauthorized()
+                .detail("The email address or password is wrong, or the account cannot sign in."),
+            other => problem_for(other, same_names),
+        })?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token: signed_in.token,
+    }))
+}

@@ -1,0 +1,12 @@
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+/// RFC 3339 in UTC with whole seconds and a numeric offset: `2022-01-01T00:00:00+00:00`,
+/// the form the seeds show.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.to_offset(UtcOffset::UTC)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]+00:00"
+        ))
+        .expect("a UTC timestamp always formats")
+}
