@@ -45,9 +45,12 @@ impl Customers {
         Customers { deps }
     }
 
-    /// Creates an active customer with a password.
-    pub async fn create(&self, tenant: &TenantId, input: NewCustomer) -> Result<Account, DomainError> {
-        let now = self.deps.clock.now();
+    /// What is wrong with `input`, without storing anything (see [`Customers::create`]).
+    pub fn problems(&self, input: &NewCustomer) -> FieldErrors {
+        self.validate(input).err().unwrap_or_default()
+    }
+
+    fn validate(&self, input: &NewCustomer) -> Result<(Email, Password, Profile), FieldErrors> {
         let mut errors = FieldErrors::new();
         let email = Email::parse(&input.email)
             .map_err(|m| errors.add("email", m))
@@ -61,7 +64,7 @@ impl Customers {
                 None
             }
         };
-        let profile = match input.profile.validate(now.date()) {
+        let profile = match input.profile.clone().validate(self.deps.clock.now().date()) {
             Ok(changes) => changes
                 .apply(&Profile::default())
                 .map_err(|e| errors.extend(e))
@@ -71,9 +74,16 @@ impl Customers {
                 None
             }
         };
-        let (Some(email), Some(password), Some(profile)) = (email, password, profile) else {
-            return Err(DomainError::Invalid(errors));
-        };
+        match (email, password, profile) {
+            (Some(email), Some(password), Some(profile)) => Ok((email, password, profile)),
+            _ => Err(errors),
+        }
+    }
+
+    /// Creates an active customer with a password.
+    pub async fn create(&self, tenant: &TenantId, input: NewCustomer) -> Result<Account, DomainError> {
+        let now = self.deps.clock.now();
+        let (email, password, profile) = self.validate(&input)?;
         let password_hash = self.deps.passwords.hash(&password).await?;
         let new = NewAccount {
             tenant: tenant.clone(),

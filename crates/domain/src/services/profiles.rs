@@ -1,6 +1,6 @@
 use super::{Authenticated, Deps};
 use crate::account::Account;
-use crate::error::DomainError;
+use crate::error::{DomainError, FieldErrors};
 use crate::ports::StoreError;
 use crate::profile::ProfileEdit;
 
@@ -15,6 +15,15 @@ pub struct Profiles {
 impl Profiles {
     pub fn new(deps: Deps) -> Self {
         Profiles { deps }
+    }
+
+    /// What is wrong with `edit`, without storing anything: lets a surface report these
+    /// together with its own (unknown fields, wrong JSON types) in one answer.
+    pub fn problems(&self, edit: &ProfileEdit) -> FieldErrors {
+        edit.clone()
+            .validate(self.deps.clock.now().date())
+            .err()
+            .unwrap_or_default()
     }
 
     /// Validates the edit and stores it. A concurrent writer does not make either lose its

@@ -112,19 +112,18 @@ pub async fn create_customer(
         birthday: text("birthday"),
         phone: text("phone"),
     };
+    let input = NewCustomer {
+        email,
+        password,
+        profile,
+    };
     if !errors.is_empty() {
-        return Err(Problem::invalid(errors));
+        errors.extend(state.customers.problems(&input));
+        return Err(Problem::invalid(errors.renamed(surface_name)));
     }
     let account = state
         .customers
-        .create(
-            &TenantId::default_tenant(),
-            NewCustomer {
-                email,
-                password,
-                profile,
-            },
-        )
+        .create(&TenantId::default_tenant(), input)
         .await
         .map_err(|e| problem_for(e, surface_name))?;
     Ok(HttpResponse::Created()

@@ -92,7 +92,8 @@ enum Mode {
     Merge,
 }
 
-fn parse_edit(body: &Map<String, Value>, mode: Mode) -> Result<ProfileEdit, FieldErrors> {
+/// The edit, and what is structurally wrong with the body (unknown fields, wrong types).
+fn parse_edit(body: &Map<String, Value>, mode: Mode) -> (ProfileEdit, FieldErrors) {
     let mut errors = FieldErrors::new();
     reject_other_keys(body, UPDATABLE, READ_ONLY, "", &mut errors);
     let absent = match mode {
@@ -128,7 +129,7 @@ fn parse_edit(body: &Map<String, Value>, mode: Mode) -> Result<ProfileEdit, Fiel
     edit.last_name = info_field("lastName");
     edit.middle_name = info_field("middleName");
     edit.birthday = info_field("birthday");
-    errors.into_result(edit)
+    (edit, errors)
 }
 
 async fn respond(
@@ -137,7 +138,11 @@ async fn respond(
     body: JsonObject,
     mode: Mode,
 ) -> Result<HttpResponse, Problem> {
-    let edit = parse_edit(&body.0, mode).map_err(Problem::invalid)?;
+    let (edit, mut errors) = parse_edit(&body.0, mode);
+    if !errors.is_empty() {
+        errors.extend(state.profiles.problems(&edit));
+        return Err(Problem::invalid(errors.renamed(surface_name)));
+    }
     let saved = state
         .profiles
         .edit(&who.0, edit)
@@ -192,18 +197,19 @@ mod tests {
     #[test]
     fn put_clears_what_it_omits_patch_keeps_it() {
         let body = object(json!({"nickname": "N", "info": {"firstName": "James"}}));
-        let put = parse_edit(&body, Mode::Replace).unwrap();
+        let put = parse_edit(&body, Mode::Replace).0;
         assert_eq!(put.locale, Patch::Set(None));
         assert_eq!(put.last_name, Patch::Set(None));
         assert_eq!(put.first_name, Patch::Set(Some("James".into())));
-        let patch = parse_edit(&body, Mode::Merge).unwrap();
+        let patch = parse_edit(&body, Mode::Merge).0;
         assert_eq!(patch.locale, Patch::Keep);
         assert_eq!(patch.last_name, Patch::Keep);
     }
 
     #[test]
     fn null_info_clears_every_info_field() {
-        let edit = parse_edit(&object(json!({"info": null})), Mode::Merge).unwrap();
+        let (edit, errors) = parse_edit(&object(json!({"info": null})), Mode::Merge);
+        assert!(errors.is_empty());
         assert_eq!(edit.birthday, Patch::Set(None));
         assert_eq!(edit.first_name, Patch::Set(None));
         assert_eq!(edit.nickname, Patch::Keep);
@@ -213,7 +219,7 @@ mod tests {
     fn unknown_read_only_and_mistyped_fields_are_named() {
         let body = object(json!({"id": 1, "email": "x@y.z", "bogus": 1, "nickname": 5,
             "info": {"firstName": [], "shoeSize": 42}}));
-        let errors = parse_edit(&body, Mode::Merge).unwrap_err();
+        let errors = parse_edit(&body, Mode::Merge).1;
         let fields: Vec<_> = errors.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             fields,
@@ -226,7 +232,7 @@ mod tests {
                 "nickname"
             ]
         );
-        let wrong_info = parse_edit(&object(json!({"info": "x"})), Mode::Merge).unwrap_err();
+        let wrong_info = parse_edit(&object(json!({"info": "x"})), Mode::Merge).1;
         assert!(wrong_info.iter().any(|(k, _)| k == "info"));
     }
 }

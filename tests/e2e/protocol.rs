@@ -1,0 +1,89 @@
+//! HTTP behaviour every surface shares: problem documents, 404/405/413, health, docs.
+
+use clientele_e2e::{status_and_json, Server};
+use serde_json::Value;
+
+crate::on_both_backends!(
+    unknown_routes_wrong_methods_and_big_bodies,
+    health_openapi_and_docs
+);
+
+async fn unknown_routes_wrong_methods_and_big_bodies(server: Server) {
+    let response = server
+        .http
+        .get(server.url("/no/such/thing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let problem: Value = response.json().await.unwrap();
+    for key in ["type", "title", "status", "detail", "instance"] {
+        assert!(problem.get(key).is_some(), "{key} in {problem}");
+    }
+
+    let response = server
+        .http
+        .delete(server.url("/api/v2/my/profile"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET, PUT, PATCH");
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let response = server
+        .http
+        .get(server.url("/customers/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+
+    let (_, _, token) = server.signed_in_customer().await;
+    let huge = format!(r#"{{"nickname": "{}"}}"#, "x".repeat(70 * 1024));
+    let response = server
+        .http
+        .patch(server.url("/api/v2/my/profile"))
+        .bearer_auth(&token)
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    let (status, problem) = status_and_json(response).await;
+    assert_eq!(status, 413, "{problem}");
+    assert_eq!(problem["status"], 413);
+}
+
+async fn health_openapi_and_docs(server: Server) {
+    for path in ["/health/live", "/health/ready"] {
+        let (status, body) = status_and_json(server.http.get(server.url(path)).send().await.unwrap()).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("ok")), "{path}");
+    }
+    let (status, openapi) =
+        status_and_json(server.http.get(server.url("/openapi.json")).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/customers/login",
+        "/api/v2/my/profile",
+        "/admin/v1/customers",
+        "/admin/v1/customers/{id}",
+        "/health/live",
+        "/health/ready",
+    ] {
+        assert!(
+            openapi["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    for method in ["get", "put", "patch"] {
+        assert!(openapi["paths"]["/api/v2/my/profile"].get(method).is_some());
+    }
+    let docs = server.http.get(server.url("/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(
+        docs.text().await.unwrap().contains("swagger"),
+        "Swagger UI served from the binary"
+    );
+}

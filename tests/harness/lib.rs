@@ -1,0 +1,222 @@
+//! Starts the real `clientele` binary on a free port with a database of its own, and talks to it
+//! over HTTP like any client.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use clientele_testkit::{postgres_database, PgTestDatabase};
+use serde_json::{json, Value};
+
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
+pub const JWT_SECRET: &str = "e2e-jwt-secret-0123456789-0123456789-abcdef";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The binary under test, built (or found up to date) once per test run.
+pub fn binary() -> PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+            let status = Command::new(option_env!("CARGO").unwrap_or("cargo"))
+                .args(["build", "--quiet", "-p", "clientele", "--bin", "clientele"])
+                .current_dir(&root)
+                .status()
+                .expect("running cargo build for the clientele binary");
+            assert!(status.success(), "building the clientele binary failed");
+            // target/debug/deps/e2e-… → target/debug/clientele
+            let exe = std::env::current_exe().unwrap();
+            let path = exe.parent().unwrap().parent().unwrap().join("clientele");
+            assert!(path.exists(), "no binary at {}", path.display());
+            path
+        })
+        .clone()
+}
+
+/// Where a server keeps its data: kept across restarts of `Server`s made from it.
+pub struct Storage {
+    pub backend: Backend,
+    pub url: String,
+    _dir: tempfile::TempDir,
+    _pg: Option<PgTestDatabase>,
+}
+
+impl Storage {
+    /// `None` when PostgreSQL is unavailable outside CI (the test kit has said so loudly).
+    pub fn new(backend: Backend) -> Option<Storage> {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, pg) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}", dir.path().join("e2e.db").display()), None),
+            Backend::Postgres => {
+                let pg = postgres_database()?;
+                (pg.url().to_owned(), Some(pg))
+            }
+        };
+        Some(Storage {
+            backend,
+            url,
+            _dir: dir,
+            _pg: pg,
+        })
+    }
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub http: reqwest::Client,
+    log: Arc<Mutex<String>>,
+}
+
+fn collect(stream: impl std::io::Read + Send + 'static, log: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let mut log = log.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+}
+
+impl Server {
+    /// Starts the binary on `storage` with test settings, plus `env` overrides (`""` unsets).
+    pub fn start(storage: &Storage, env: &[(&str, &str)]) -> Server {
+        let mut command = Command::new(binary());
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info")
+            .env("CLIENTELE_LISTEN", "127.0.0.1:0")
+            .env("CLIENTELE_DATABASE_URL", &storage.url)
+            .env("CLIENTELE_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("CLIENTELE_JWT_SECRET", JWT_SECRET)
+            .env("CLIENTELE_BCRYPT_COST", "4")
+            .env("CLIENTELE_WORKERS", "2");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
+            .current_dir(storage._dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting clientele");
+        let log = Arc::new(Mutex::new(String::new()));
+        collect(child.stdout.take().unwrap(), log.clone());
+        collect(child.stderr.take().unwrap(), log.clone());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let base = loop {
+            let found = log
+                .lock()
+                .unwrap()
+                .lines()
+                .find_map(|l| l.strip_prefix("clientele listening on ").map(str::to_owned));
+            if let Some(base) = found {
+                break base;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "clientele exited with {status} before listening:\n{}",
+                    log.lock().unwrap()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clientele did not start:\n{}",
+                log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Server {
+            child,
+            base,
+            http: reqwest::Client::new(),
+            log,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Everything the process printed so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "clientele did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub async fn create_customer(&self, email: &str, password: &str, extra: Value) -> Value {
+        let mut body = json!({"email": email, "password": password});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().cloned().unwrap_or_default());
+        let response = self
+            .http
+            .post(self.url("/admin/v1/customers"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "creating {email}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self
+            .http
+            .post(self.url("/customers/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "signing in {email}");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A new customer, signed in: (email, password, token).
+    pub async fn signed_in_customer(&self) -> (String, String, String) {
+        let email = format!("c{}@example.com", uuid::Uuid::new_v4().simple());
+        let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+        self.create_customer(&email, &password, json!({})).await;
+        let token = self.login(&email, &password).await;
+        (email, password, token)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response's status and JSON body (`Null` if it has none).
+pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
