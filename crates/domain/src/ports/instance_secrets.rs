@@ -6,6 +6,7 @@ use super::StoreError;
 /// every instance sharing the database agrees on them.
 ///
 /// Errors: `Unavailable` only.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait InstanceSecrets: Send + Sync {
     /// Stores `candidate` under `name` unless a value is there already; returns the value that

@@ -24,6 +24,8 @@ pub use accounts::MockAccountRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mock"))]
+pub use instance_secrets::MockInstanceSecrets;
+#[cfg(any(test, feature = "mock"))]
 pub use passwords::MockPasswordHasher;
 #[cfg(any(test, feature = "mock"))]
 pub use random::MockRandomness;

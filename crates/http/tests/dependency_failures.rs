@@ -1,0 +1,123 @@
+//! The HTTP layer with mocked ports: when a dependency fails, clients get a 503 problem with
+//! `Retry-After`, never a 500 or a stack trace.
+
+use std::sync::Arc;
+
+use actix_web::test as atest;
+use clientele_domain::ports::{
+    AccessClaims, MockAccessTokens, MockAccountRepository, MockClock, MockInstanceSecrets,
+    MockPasswordHasher, MockRandomness, MockSessionRepository, StoreError,
+};
+use clientele_domain::services::{Customers, Deps, Profiles, SignIn};
+use clientele_domain::{AccountUuid, SessionId, TenantId};
+use clientele_http::{app, AppState};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+fn down() -> StoreError {
+    StoreError::Unavailable("connection refused".into())
+}
+
+fn state(
+    accounts: MockAccountRepository,
+    sessions: MockSessionRepository,
+    database: MockInstanceSecrets,
+) -> AppState {
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(OffsetDateTime::now_utc);
+    let mut tokens = MockAccessTokens::new();
+    tokens.expect_verify().returning(|_| {
+        let now = OffsetDateTime::now_utc();
+        Ok(AccessClaims {
+            session: SessionId(uuid::Uuid::nil()),
+            account: AccountUuid(uuid::Uuid::nil()),
+            tenant: TenantId::default_tenant(),
+            issued_at: now,
+            expires_at: now + time::Duration::hours(1),
+        })
+    });
+    let deps = Deps {
+        accounts: Arc::new(accounts),
+        sessions: Arc::new(sessions),
+        passwords: Arc::new(MockPasswordHasher::new()),
+        tokens: Arc::new(tokens),
+        clock: Arc::new(clock),
+        random: Arc::new(MockRandomness::new()),
+    };
+    AppState {
+        sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),
+        profiles: Arc::new(Profiles::new(deps.clone())),
+        customers: Arc::new(Customers::new(deps)),
+        database: Arc::new(database),
+        admin_token_sha256: clientele_security::sha256_hex("admin-token-admin-token").into(),
+        body_limit: 1024,
+    }
+}
+
+async fn call(state: AppState, request: atest::TestRequest) -> (u16, Option<String>, Value) {
+    let service = atest::init_service(app(state)).await;
+    let response = atest::call_service(&service, request.to_request()).await;
+    let status = response.status().as_u16();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: Value = atest::read_body_json(response).await;
+    (status, retry, body)
+}
+
+#[actix_web::test]
+async fn readiness_reports_a_dead_database() {
+    let mut database = MockInstanceSecrets::new();
+    database.expect_ping().returning(|| Err(down()));
+    let state = state(
+        MockAccountRepository::new(),
+        MockSessionRepository::new(),
+        database,
+    );
+    let (status, retry, body) = call(state, atest::TestRequest::get().uri("/health/ready")).await;
+    assert_eq!((status, retry.as_deref()), (503, Some("5")));
+    assert_eq!(body["type"], "urn:clientele:problem:unavailable");
+}
+
+#[actix_web::test]
+async fn sign_in_with_the_database_down_is_a_503() {
+    let mut accounts = MockAccountRepository::new();
+    accounts.expect_find_by_email().returning(|_, _| Err(down()));
+    let state = state(accounts, MockSessionRepository::new(), MockInstanceSecrets::new());
+    let request = atest::TestRequest::post()
+        .uri("/customers/login")
+        .set_payload(r#"{"email": "a@b.co", "password": "whatever"}"#);
+    let (status, _, body) = call(state, request).await;
+    assert_eq!(status, 503);
+    assert!(
+        !body.to_string().contains("connection refused"),
+        "internals stay in the log: {body}"
+    );
+}
+
+#[actix_web::test]
+async fn token_check_with_the_database_down_is_a_503_not_a_401() {
+    let mut sessions = MockSessionRepository::new();
+    sessions.expect_find_active().returning(|_, _| Err(down()));
+    let state = state(MockAccountRepository::new(), sessions, MockInstanceSecrets::new());
+    let request = atest::TestRequest::get()
+        .uri("/api/v2/my/profile")
+        .insert_header(("Authorization", "Bearer some.jwt.token"));
+    let (status, retry, _) = call(state, request).await;
+    assert_eq!((status, retry.as_deref()), (503, Some("5")));
+}
+
+#[actix_web::test]
+async fn the_configured_body_limit_is_enforced() {
+    let state = state(
+        MockAccountRepository::new(),
+        MockSessionRepository::new(),
+        MockInstanceSecrets::new(),
+    );
+    let request = atest::TestRequest::post()
+        .uri("/customers/login")
+        .set_payload(format!(r#"{{"email": "{}"}}"#, "a".repeat(2000)));
+    let (status, _, body) = call(state, request).await;
+    assert_eq!(status, 413, "{body}");
+}
