@@ -68,7 +68,7 @@ PY
 }
 
 SQLITE_BASE="$(start sqlite "sqlite://$WORK/bench.db")"
-psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_bench WITH (FORCE)" >/dev/null
+psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_bench WITH (FORCE)" >/dev/null 2>&1
 psql "$PG_SERVER/postgres" -qc "CREATE DATABASE clientele_bench" >/dev/null
 PG_BASE="$(start postgres "$PG_SERVER/clientele_bench")"
 SQLITE_TOKEN="$(token "$SQLITE_BASE")"

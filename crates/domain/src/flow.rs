@@ -1,0 +1,299 @@
+//! One state machine for every emailed or texted secret:
+//! `pending → (confirmed | expired | locked | cancelled)`.
+//!
+//! A secret is random, stored only as a keyed digest, bound to its account, tenant and purpose;
+//! it expires, works once, and locks its flow after too many wrong tries. Asking again replaces
+//! the secret of the open flow but keeps its count of wrong tries.
+
+use std::fmt;
+
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::account::AccountUuid;
+use crate::tenant::TenantId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FlowId(pub Uuid);
+
+impl fmt::Display for FlowId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    Activation,
+    EmailChange,
+    PasswordReset,
+    Deactivation,
+    PhoneChange,
+    SecondFactor,
+}
+
+const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const DIGITS: &[u8] = b"0123456789";
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Activation => "activation",
+            Purpose::EmailChange => "email_change",
+            Purpose::PasswordReset => "password_reset",
+            Purpose::Deactivation => "deactivation",
+            Purpose::PhoneChange => "phone_change",
+            Purpose::SecondFactor => "second_factor",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Purpose::Activation,
+            Purpose::EmailChange,
+            Purpose::PasswordReset,
+            Purpose::Deactivation,
+            Purpose::PhoneChange,
+            Purpose::SecondFactor,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == raw)
+    }
+
+    /// The secret's alphabet and length, as the seeds show them: activation secret
+    /// `MBMRDTVTD5`, email key `J32NA974R4F7N1HB`, reset code `8KY0CX0LAR`, numeric codes for
+    /// deactivation and SMS.
+    pub fn secret_shape(self) -> (&'static [u8], usize) {
+        match self {
+            Purpose::Activation | Purpose::PasswordReset => (UPPER_ALNUM, 10),
+            Purpose::EmailChange => (UPPER_ALNUM, 16),
+            Purpose::Deactivation | Purpose::PhoneChange | Purpose::SecondFactor => (DIGITS, 6),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "email" => Some(Channel::Email),
+            "sms" => Some(Channel::Sms),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowStatus {
+    Pending,
+    Confirmed,
+    Expired,
+    Locked,
+    Cancelled,
+}
+
+impl FlowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowStatus::Pending => "pending",
+            FlowStatus::Confirmed => "confirmed",
+            FlowStatus::Expired => "expired",
+            FlowStatus::Locked => "locked",
+            FlowStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "pending" => FlowStatus::Pending,
+            "confirmed" => FlowStatus::Confirmed,
+            "expired" => FlowStatus::Expired,
+            "locked" => FlowStatus::Locked,
+            "cancelled" => FlowStatus::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    pub id: FlowId,
+    pub tenant: TenantId,
+    pub account: AccountUuid,
+    pub purpose: Purpose,
+    pub channel: Channel,
+    /// Where the secret was sent (an address or phone number).
+    pub target: String,
+    /// Keyed digest of the secret; the secret itself is never stored.
+    pub secret_digest: String,
+    pub status: FlowStatus,
+    /// Tries so far, right or wrong: counted before each check.
+    pub attempts: i32,
+    pub max_attempts: i32,
+    /// The change confirming applies (the new email address of an email change).
+    pub pending_change: Option<String>,
+    pub expires_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Lifetimes and limits of flows.
+#[derive(Debug, Clone)]
+pub struct FlowSettings {
+    pub activation_ttl: Duration,
+    pub email_change_ttl: Duration,
+    pub reset_ttl: Duration,
+    pub code_ttl: Duration,
+    pub max_attempts: i32,
+}
+
+impl Default for FlowSettings {
+    fn default() -> Self {
+        FlowSettings {
+            activation_ttl: Duration::hours(72),
+            email_change_ttl: Duration::hours(24),
+            reset_ttl: Duration::minutes(30),
+            code_ttl: Duration::minutes(10),
+            max_attempts: 5,
+        }
+    }
+}
+
+impl FlowSettings {
+    pub fn ttl(&self, purpose: Purpose) -> Duration {
+        match purpose {
+            Purpose::Activation => self.activation_ttl,
+            Purpose::EmailChange => self.email_change_ttl,
+            Purpose::PasswordReset => self.reset_ttl,
+            Purpose::Deactivation | Purpose::PhoneChange | Purpose::SecondFactor => self.code_ttl,
+        }
+    }
+}
+
+/// How a flow is written as part of a commit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowWrite {
+    /// A new flow. At most one flow per account and purpose is open (pending or locked).
+    Insert(Flow),
+    /// New secret, expiry, target and pending change for a flow still pending (the count of
+    /// tries is kept). Fails with `VersionMismatch` if it is no longer pending.
+    Replace(Flow),
+    /// Pending → confirmed. Fails with `VersionMismatch` if it is no longer pending: this is
+    /// what makes a secret work exactly once.
+    Consume(FlowId),
+    /// Open → cancelled (a newer flow takes its place, or the account is gone).
+    Cancel(FlowId),
+}
+
+/// Why a presented secret was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Unknown flow, wrong secret, or a secret already used.
+    Invalid,
+    Expired,
+    /// Too many wrong tries; a new secret must be requested once this one has expired.
+    Locked,
+}
+
+/// What to do about the open flow when a new secret is requested.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reissue {
+    /// Replace the secret of this flow (same id, tries kept).
+    Replace(Flow),
+    /// Start a new flow, cancelling this one if given.
+    Fresh(Option<FlowId>),
+    /// The open flow is locked and not yet expired: no new secret until it expires.
+    Refused,
+}
+
+/// Decides how a request for a new secret treats the open flow, if any.
+pub fn reissue(open: Option<&Flow>, now: OffsetDateTime) -> Reissue {
+    match open {
+        None => Reissue::Fresh(None),
+        Some(flow) if flow.status == FlowStatus::Locked && flow.expires_at > now => Reissue::Refused,
+        Some(flow) if flow.status == FlowStatus::Pending && flow.expires_at > now => Reissue::Replace(flow.clone()),
+        Some(flow) => Reissue::Fresh(Some(flow.id)),
+    }
+}
+
+/// Why an attempt could not be counted, judged from the flow as it is now.
+pub fn refusal_of(flow: Option<&Flow>, now: OffsetDateTime) -> Refusal {
+    match flow {
+        Some(f) if f.status == FlowStatus::Locked => Refusal::Locked,
+        Some(f) if f.status == FlowStatus::Pending && f.attempts >= f.max_attempts => Refusal::Locked,
+        Some(f) if f.status == FlowStatus::Pending && f.expires_at <= now => Refusal::Expired,
+        Some(f) if f.status == FlowStatus::Expired => Refusal::Expired,
+        _ => Refusal::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
+
+    fn flow(status: FlowStatus, attempts: i32, expires_in: Duration) -> Flow {
+        Flow {
+            id: FlowId(Uuid::from_u128(1)),
+            tenant: TenantId::default_tenant(),
+            account: AccountUuid(Uuid::from_u128(2)),
+            purpose: Purpose::PasswordReset,
+            channel: Channel::Email,
+            target: "a@b.co".into(),
+            secret_digest: "d".into(),
+            status,
+            attempts,
+            max_attempts: 5,
+            pending_change: None,
+            expires_at: NOW + expires_in,
+            created_at: NOW,
+            updated_at: NOW,
+        }
+    }
+
+    #[test]
+    fn asking_again_replaces_a_live_secret_and_waits_out_a_lock() {
+        assert_eq!(reissue(None, NOW), Reissue::Fresh(None));
+        let live = flow(FlowStatus::Pending, 3, Duration::minutes(5));
+        assert_eq!(reissue(Some(&live), NOW), Reissue::Replace(live.clone()));
+        let locked = flow(FlowStatus::Locked, 5, Duration::minutes(5));
+        assert_eq!(reissue(Some(&locked), NOW), Reissue::Refused);
+        let locked_expired = flow(FlowStatus::Locked, 5, Duration::minutes(-1));
+        assert_eq!(reissue(Some(&locked_expired), NOW), Reissue::Fresh(Some(locked_expired.id)));
+        let stale = flow(FlowStatus::Pending, 0, Duration::minutes(-1));
+        assert_eq!(reissue(Some(&stale), NOW), Reissue::Fresh(Some(stale.id)));
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        assert_eq!(refusal_of(None, NOW), Refusal::Invalid);
+        assert_eq!(refusal_of(Some(&flow(FlowStatus::Locked, 5, Duration::hours(1))), NOW), Refusal::Locked);
+        assert_eq!(refusal_of(Some(&flow(FlowStatus::Pending, 5, Duration::hours(1))), NOW), Refusal::Locked);
+        assert_eq!(refusal_of(Some(&flow(FlowStatus::Pending, 1, Duration::hours(-1))), NOW), Refusal::Expired);
+        assert_eq!(refusal_of(Some(&flow(FlowStatus::Confirmed, 1, Duration::hours(1))), NOW), Refusal::Invalid);
+    }
+
+    #[test]
+    fn secret_shapes_match_the_seeds() {
+        assert_eq!(Purpose::Activation.secret_shape().1, "MBMRDTVTD5".len());
+        assert_eq!(Purpose::EmailChange.secret_shape().1, "J32NA974R4F7N1HB".len());
+        assert_eq!(Purpose::PasswordReset.secret_shape().1, "8KY0CX0LAR".len());
+        for p in ["activation", "email_change", "password_reset", "deactivation", "phone_change", "second_factor"] {
+            assert_eq!(Purpose::parse(p).unwrap().as_str(), p);
+        }
+    }
+}

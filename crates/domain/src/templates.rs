@@ -1,0 +1,187 @@
+//! The text of every message, in plain text and HTML, by language (English is the fallback).
+//! Each states its secret on a line of its own (`Secret: …`, `Key: …`, `Code: …`,
+//! `Identifier: …`) besides any link, and nothing else secret.
+
+use crate::values::Locale;
+
+/// A composed message: subject, plain text, HTML.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What a message is about, with what it must say.
+pub enum Template<'a> {
+    Activation { name: &'a str, identifier: &'a str, secret: &'a str, link: &'a str },
+    EmailChangeKey { name: &'a str, identifier: &'a str, key: &'a str, link: &'a str },
+    EmailChangeNotice { name: &'a str, new_address: &'a str },
+    PasswordReset { name: &'a str, code: &'a str, link: &'a str },
+    SignupNotice { name: &'a str },
+}
+
+pub const MASK: &str = "••••••••";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Language {
+    English,
+    German,
+}
+
+fn language(locale: Option<&Locale>) -> Language {
+    match locale.map(Locale::language) {
+        Some("de") => Language::German,
+        _ => Language::English,
+    }
+}
+
+fn escape(raw: &str) -> String {
+    raw.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// (label, value) lines that carry secrets or identifiers, each on its own line.
+type Lines<'a> = Vec<(&'a str, &'a str)>;
+
+struct Parts<'a> {
+    subject: &'a str,
+    greeting: String,
+    paragraphs: Vec<String>,
+    lines: Lines<'a>,
+    link: Option<&'a str>,
+    closing: &'a str,
+}
+
+fn render(parts: Parts<'_>) -> Composed {
+    let mut text = format!("{}\n\n", parts.greeting);
+    let mut html = format!("<!doctype html><html><body><p>{}</p>", escape(&parts.greeting));
+    for p in &parts.paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape(p)));
+    }
+    for (label, value) in &parts.lines {
+        text.push_str(&format!("{label}: {value}\n"));
+        html.push_str(&format!("<p>{}: <strong>{}</strong></p>", escape(label), escape(value)));
+    }
+    if let Some(link) = parts.link {
+        text.push_str(&format!("\n{link}\n"));
+        html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", escape(link)));
+    }
+    text.push_str(&format!("\n{}\n", parts.closing));
+    html.push_str(&format!("<p>{}</p></body></html>", escape(parts.closing)));
+    Composed { subject: parts.subject.to_owned(), text, html }
+}
+
+/// The message in the customer's language.
+pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
+    let lang = language(locale);
+    let de = lang == Language::German;
+    let hello = |name: &str| match (de, name.is_empty()) {
+        (true, true) => "Hallo,".to_owned(),
+        (true, false) => format!("Hallo {name},"),
+        (false, true) => "Hello,".to_owned(),
+        (false, false) => format!("Hello {name},"),
+    };
+    let ignore = if de {
+        "Wenn Sie das nicht waren, können Sie diese Nachricht ignorieren."
+    } else {
+        "If this was not you, you can ignore this message."
+    };
+    let parts = match *template {
+        Template::Activation { name, identifier, secret, link } => Parts {
+            subject: if de { "Aktivieren Sie Ihr Konto" } else { "Activate your account" },
+            greeting: hello(name),
+            paragraphs: vec![if de {
+                "um Ihr Konto zu aktivieren, wählen Sie ein Passwort und geben Sie diese Angaben ein:".into()
+            } else {
+                "to activate your account, choose a password and enter these details:".into()
+            }],
+            lines: vec![("Identifier", identifier), ("Secret", secret)],
+            link: Some(link),
+            closing: ignore,
+        },
+        Template::EmailChangeKey { name, identifier, key, link } => Parts {
+            subject: if de { "Bestätigen Sie Ihre neue E-Mail-Adresse" } else { "Confirm your new email address" },
+            greeting: hello(name),
+            paragraphs: vec![if de {
+                "bitte bestätigen Sie diese Adresse als neue Adresse Ihres Kontos:".into()
+            } else {
+                "please confirm this address as your account's new email address:".into()
+            }],
+            lines: vec![("Identifier", identifier), ("Key", key)],
+            link: Some(link),
+            closing: ignore,
+        },
+        Template::EmailChangeNotice { name, new_address } => Parts {
+            subject: if de { "Ihre E-Mail-Adresse wird geändert" } else { "Your email address is being changed" },
+            greeting: hello(name),
+            paragraphs: vec![if de {
+                format!("für Ihr Konto wurde die neue Adresse {new_address} angefragt. Sie gilt erst, wenn sie bestätigt ist.")
+            } else {
+                format!("a change of your account's email address to {new_address} was requested. It takes effect only once confirmed from that address.")
+            }],
+            lines: vec![],
+            link: None,
+            closing: if de {
+                "Wenn Sie das nicht waren, ändern Sie bitte Ihr Passwort."
+            } else {
+                "If this was not you, please change your password."
+            },
+        },
+        Template::PasswordReset { name, code, link } => Parts {
+            subject: if de { "Passwort zurücksetzen" } else { "Reset your password" },
+            greeting: hello(name),
+            paragraphs: vec![if de {
+                "mit diesem Code erhalten Sie ein neues Passwort:".into()
+            } else {
+                "use this code to get a new password:".into()
+            }],
+            lines: vec![("Code", code)],
+            link: Some(link),
+            closing: ignore,
+        },
+        Template::SignupNotice { name } => Parts {
+            subject: if de { "Sie haben bereits ein Konto" } else { "You already have an account" },
+            greeting: hello(name),
+            paragraphs: vec![if de {
+                "jemand wollte sich mit dieser Adresse registrieren. Sie haben bereits ein Konto: melden Sie sich an oder setzen Sie Ihr Passwort zurück.".into()
+            } else {
+                "someone tried to sign up with this address. You already have an account: sign in, or reset your password if you forgot it.".into()
+            }],
+            lines: vec![],
+            link: None,
+            closing: ignore,
+        },
+    };
+    render(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_stand_on_their_own_lines_and_html_is_escaped() {
+        let composed = compose(
+            &Template::PasswordReset { name: "<Ann>", code: "8KY0CX0LAR", link: "https://x.test/r/8KY0CX0LAR" },
+            None,
+        );
+        assert!(composed.text.lines().any(|l| l == "Code: 8KY0CX0LAR"));
+        assert!(composed.html.contains("&lt;Ann&gt;"));
+        assert!(!composed.html.contains("<Ann>"));
+    }
+
+    #[test]
+    fn language_follows_the_locale_with_english_fallback() {
+        let t = Template::SignupNotice { name: "" };
+        let de = compose(&t, Some(&Locale::parse("de_DE").unwrap()));
+        assert!(de.text.starts_with("Hallo,"));
+        let fallback = compose(&t, Some(&Locale::parse("ja_JP").unwrap()));
+        assert!(fallback.text.starts_with("Hello,"));
+    }
+}
