@@ -69,6 +69,9 @@ pub enum DomainError {
     /// The change collides with existing state (an address in use, a lost race).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An emailed or texted secret was not accepted, and why.
+    #[error("secret refused: {0:?}")]
+    SecretRefused(crate::flow::Refusal),
     /// A dependency (database, hasher) failed; the request may be retried.
     #[error("temporarily unavailable")]
     Unavailable(String),

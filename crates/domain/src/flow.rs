@@ -223,7 +223,9 @@ pub fn reissue(open: Option<&Flow>, now: OffsetDateTime) -> Reissue {
     match open {
         None => Reissue::Fresh(None),
         Some(flow) if flow.status == FlowStatus::Locked && flow.expires_at > now => Reissue::Refused,
-        Some(flow) if flow.status == FlowStatus::Pending && flow.expires_at > now => Reissue::Replace(flow.clone()),
+        Some(flow) if flow.status == FlowStatus::Pending && flow.expires_at > now => {
+            Reissue::Replace(flow.clone())
+        }
         Some(flow) => Reissue::Fresh(Some(flow.id)),
     }
 }
@@ -273,7 +275,10 @@ mod tests {
         let locked = flow(FlowStatus::Locked, 5, Duration::minutes(5));
         assert_eq!(reissue(Some(&locked), NOW), Reissue::Refused);
         let locked_expired = flow(FlowStatus::Locked, 5, Duration::minutes(-1));
-        assert_eq!(reissue(Some(&locked_expired), NOW), Reissue::Fresh(Some(locked_expired.id)));
+        assert_eq!(
+            reissue(Some(&locked_expired), NOW),
+            Reissue::Fresh(Some(locked_expired.id))
+        );
         let stale = flow(FlowStatus::Pending, 0, Duration::minutes(-1));
         assert_eq!(reissue(Some(&stale), NOW), Reissue::Fresh(Some(stale.id)));
     }
@@ -281,10 +286,22 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         assert_eq!(refusal_of(None, NOW), Refusal::Invalid);
-        assert_eq!(refusal_of(Some(&flow(FlowStatus::Locked, 5, Duration::hours(1))), NOW), Refusal::Locked);
-        assert_eq!(refusal_of(Some(&flow(FlowStatus::Pending, 5, Duration::hours(1))), NOW), Refusal::Locked);
-        assert_eq!(refusal_of(Some(&flow(FlowStatus::Pending, 1, Duration::hours(-1))), NOW), Refusal::Expired);
-        assert_eq!(refusal_of(Some(&flow(FlowStatus::Confirmed, 1, Duration::hours(1))), NOW), Refusal::Invalid);
+        assert_eq!(
+            refusal_of(Some(&flow(FlowStatus::Locked, 5, Duration::hours(1))), NOW),
+            Refusal::Locked
+        );
+        assert_eq!(
+            refusal_of(Some(&flow(FlowStatus::Pending, 5, Duration::hours(1))), NOW),
+            Refusal::Locked
+        );
+        assert_eq!(
+            refusal_of(Some(&flow(FlowStatus::Pending, 1, Duration::hours(-1))), NOW),
+            Refusal::Expired
+        );
+        assert_eq!(
+            refusal_of(Some(&flow(FlowStatus::Confirmed, 1, Duration::hours(1))), NOW),
+            Refusal::Invalid
+        );
     }
 
     #[test]
@@ -292,7 +309,14 @@ mod tests {
         assert_eq!(Purpose::Activation.secret_shape().1, "MBMRDTVTD5".len());
         assert_eq!(Purpose::EmailChange.secret_shape().1, "J32NA974R4F7N1HB".len());
         assert_eq!(Purpose::PasswordReset.secret_shape().1, "8KY0CX0LAR".len());
-        for p in ["activation", "email_change", "password_reset", "deactivation", "phone_change", "second_factor"] {
+        for p in [
+            "activation",
+            "email_change",
+            "password_reset",
+            "deactivation",
+            "phone_change",
+            "second_factor",
+        ] {
             assert_eq!(Purpose::parse(p).unwrap().as_str(), p);
         }
     }

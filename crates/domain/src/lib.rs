@@ -3,13 +3,18 @@
 //! no I/O; adapters implement the ports.
 
 pub mod account;
+pub mod customer_edit;
 pub mod error;
+pub mod flow;
+pub mod links;
+pub mod message;
 pub mod patch;
 pub mod ports;
 pub mod profile;
 pub mod services;
 pub mod session;
 pub mod sign_in_throttle;
+pub mod templates;
 pub mod tenant;
 pub mod values;
 

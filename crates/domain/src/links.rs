@@ -4,14 +4,22 @@
 /// `scheme://host[:port]`, lower-cased, of an absolute URL; `None` if `url` is not absolute.
 fn origin(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
-    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
         return None;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.is_empty() || authority.contains('@') || authority.contains('\\') {
         return None;
     }
-    Some(format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
+    Some(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase()
+    ))
 }
 
 /// Resolves `uri` (relative to `base`, or absolute on an `allowed` origin).
@@ -26,7 +34,9 @@ pub fn resolve(uri: &str, base: &str, allowed: &[String]) -> Result<String, Stri
     let Some(target) = origin(uri) else {
         return Err("must be a path such as /customers/do_reset or an allowed absolute URL".into());
     };
-    let allowed = allowed.iter().filter_map(|a| origin(a.trim().trim_end_matches('/')));
+    let allowed = allowed
+        .iter()
+        .filter_map(|a| origin(a.trim().trim_end_matches('/')));
     if allowed.into_iter().any(|a| a == target) {
         Ok(uri.to_owned())
     } else {

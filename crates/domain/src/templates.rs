@@ -14,11 +14,30 @@ pub struct Composed {
 
 /// What a message is about, with what it must say.
 pub enum Template<'a> {
-    Activation { name: &'a str, identifier: &'a str, secret: &'a str, link: &'a str },
-    EmailChangeKey { name: &'a str, identifier: &'a str, key: &'a str, link: &'a str },
-    EmailChangeNotice { name: &'a str, new_address: &'a str },
-    PasswordReset { name: &'a str, code: &'a str, link: &'a str },
-    SignupNotice { name: &'a str },
+    Activation {
+        name: &'a str,
+        identifier: &'a str,
+        secret: &'a str,
+        link: &'a str,
+    },
+    EmailChangeKey {
+        name: &'a str,
+        identifier: &'a str,
+        key: &'a str,
+        link: &'a str,
+    },
+    EmailChangeNotice {
+        name: &'a str,
+        new_address: &'a str,
+    },
+    PasswordReset {
+        name: &'a str,
+        code: &'a str,
+        link: &'a str,
+    },
+    SignupNotice {
+        name: &'a str,
+    },
 }
 
 pub const MASK: &str = "••••••••";
@@ -66,7 +85,11 @@ fn render(parts: Parts<'_>) -> Composed {
     }
     for (label, value) in &parts.lines {
         text.push_str(&format!("{label}: {value}\n"));
-        html.push_str(&format!("<p>{}: <strong>{}</strong></p>", escape(label), escape(value)));
+        html.push_str(&format!(
+            "<p>{}: <strong>{}</strong></p>",
+            escape(label),
+            escape(value)
+        ));
     }
     if let Some(link) = parts.link {
         text.push_str(&format!("\n{link}\n"));
@@ -74,7 +97,11 @@ fn render(parts: Parts<'_>) -> Composed {
     }
     text.push_str(&format!("\n{}\n", parts.closing));
     html.push_str(&format!("<p>{}</p></body></html>", escape(parts.closing)));
-    Composed { subject: parts.subject.to_owned(), text, html }
+    Composed {
+        subject: parts.subject.to_owned(),
+        text,
+        html,
+    }
 }
 
 /// The message in the customer's language.
@@ -93,8 +120,17 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
         "If this was not you, you can ignore this message."
     };
     let parts = match *template {
-        Template::Activation { name, identifier, secret, link } => Parts {
-            subject: if de { "Aktivieren Sie Ihr Konto" } else { "Activate your account" },
+        Template::Activation {
+            name,
+            identifier,
+            secret,
+            link,
+        } => Parts {
+            subject: if de {
+                "Aktivieren Sie Ihr Konto"
+            } else {
+                "Activate your account"
+            },
             greeting: hello(name),
             paragraphs: vec![if de {
                 "um Ihr Konto zu aktivieren, wählen Sie ein Passwort und geben Sie diese Angaben ein:".into()
@@ -105,8 +141,17 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
             link: Some(link),
             closing: ignore,
         },
-        Template::EmailChangeKey { name, identifier, key, link } => Parts {
-            subject: if de { "Bestätigen Sie Ihre neue E-Mail-Adresse" } else { "Confirm your new email address" },
+        Template::EmailChangeKey {
+            name,
+            identifier,
+            key,
+            link,
+        } => Parts {
+            subject: if de {
+                "Bestätigen Sie Ihre neue E-Mail-Adresse"
+            } else {
+                "Confirm your new email address"
+            },
             greeting: hello(name),
             paragraphs: vec![if de {
                 "bitte bestätigen Sie diese Adresse als neue Adresse Ihres Kontos:".into()
@@ -118,7 +163,11 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
             closing: ignore,
         },
         Template::EmailChangeNotice { name, new_address } => Parts {
-            subject: if de { "Ihre E-Mail-Adresse wird geändert" } else { "Your email address is being changed" },
+            subject: if de {
+                "Ihre E-Mail-Adresse wird geändert"
+            } else {
+                "Your email address is being changed"
+            },
             greeting: hello(name),
             paragraphs: vec![if de {
                 format!("für Ihr Konto wurde die neue Adresse {new_address} angefragt. Sie gilt erst, wenn sie bestätigt ist.")
@@ -134,7 +183,11 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
             },
         },
         Template::PasswordReset { name, code, link } => Parts {
-            subject: if de { "Passwort zurücksetzen" } else { "Reset your password" },
+            subject: if de {
+                "Passwort zurücksetzen"
+            } else {
+                "Reset your password"
+            },
             greeting: hello(name),
             paragraphs: vec![if de {
                 "mit diesem Code erhalten Sie ein neues Passwort:".into()
@@ -146,7 +199,11 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
             closing: ignore,
         },
         Template::SignupNotice { name } => Parts {
-            subject: if de { "Sie haben bereits ein Konto" } else { "You already have an account" },
+            subject: if de {
+                "Sie haben bereits ein Konto"
+            } else {
+                "You already have an account"
+            },
             greeting: hello(name),
             paragraphs: vec![if de {
                 "jemand wollte sich mit dieser Adresse registrieren. Sie haben bereits ein Konto: melden Sie sich an oder setzen Sie Ihr Passwort zurück.".into()
@@ -168,7 +225,11 @@ mod tests {
     #[test]
     fn secrets_stand_on_their_own_lines_and_html_is_escaped() {
         let composed = compose(
-            &Template::PasswordReset { name: "<Ann>", code: "8KY0CX0LAR", link: "https://x.test/r/8KY0CX0LAR" },
+            &Template::PasswordReset {
+                name: "<Ann>",
+                code: "8KY0CX0LAR",
+                link: "https://x.test/r/8KY0CX0LAR",
+            },
             None,
         );
         assert!(composed.text.lines().any(|l| l == "Code: 8KY0CX0LAR"));

@@ -3,33 +3,53 @@
 
 mod accounts;
 mod clock;
+mod flows;
 mod instance_secrets;
+mod mail;
+mod outbox;
 mod passwords;
 mod random;
+mod secrets;
 mod sessions;
 mod store_error;
 mod tokens;
+mod unit_of_work;
 
 pub use accounts::AccountRepository;
 pub use clock::Clock;
+pub use flows::FlowRepository;
 pub use instance_secrets::InstanceSecrets;
+pub use mail::{DeliveryError, Mail, MailSender};
+pub use outbox::Outbox;
 pub use passwords::{HashError, PasswordHasher};
 pub use random::Randomness;
+pub use secrets::{SealError, Sealer, SecretDigester};
 pub use sessions::SessionRepository;
 pub use store_error::{StoreError, UniqueKey};
 pub use tokens::{AccessClaims, AccessTokens, TokenError};
+pub use unit_of_work::{AccountWrite, Commit, UnitOfWork};
 
 #[cfg(any(test, feature = "mock"))]
 pub use accounts::MockAccountRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mock"))]
+pub use flows::MockFlowRepository;
+#[cfg(any(test, feature = "mock"))]
 pub use instance_secrets::MockInstanceSecrets;
+#[cfg(any(test, feature = "mock"))]
+pub use mail::MockMailSender;
+#[cfg(any(test, feature = "mock"))]
+pub use outbox::MockOutbox;
 #[cfg(any(test, feature = "mock"))]
 pub use passwords::MockPasswordHasher;
 #[cfg(any(test, feature = "mock"))]
 pub use random::MockRandomness;
 #[cfg(any(test, feature = "mock"))]
+pub use secrets::{MockSealer, MockSecretDigester};
+#[cfg(any(test, feature = "mock"))]
 pub use sessions::MockSessionRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use tokens::MockAccessTokens;
+#[cfg(any(test, feature = "mock"))]
+pub use unit_of_work::MockUnitOfWork;

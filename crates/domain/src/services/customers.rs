@@ -1,4 +1,6 @@
-use super::Deps;
+use std::sync::Arc;
+
+use super::{CustomerArea, Deps, Invitation};
 use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
 use crate::error::{DomainError, FieldErrors};
 use crate::ports::{StoreError, UniqueKey};
@@ -38,11 +40,13 @@ impl CustomerRef {
 /// The back office's customer management.
 pub struct Customers {
     deps: Deps,
+    /// Creates invited accounts (no password given); without it a password is required.
+    invitations: Option<Arc<CustomerArea>>,
 }
 
 impl Customers {
-    pub fn new(deps: Deps) -> Self {
-        Customers { deps }
+    pub fn new(deps: Deps, invitations: Option<Arc<CustomerArea>>) -> Self {
+        Customers { deps, invitations }
     }
 
     /// What is wrong with `input`, without storing anything (see [`Customers::create`]).
@@ -50,7 +54,7 @@ impl Customers {
         self.validate(input).err().unwrap_or_default()
     }
 
-    fn validate(&self, input: &NewCustomer) -> Result<(Email, Password, Profile), FieldErrors> {
+    fn validate(&self, input: &NewCustomer) -> Result<(Email, Option<Password>, Profile), FieldErrors> {
         let mut errors = FieldErrors::new();
         let email = Email::parse(&input.email)
             .map_err(|m| errors.add("email", m))
@@ -58,7 +62,9 @@ impl Customers {
         let password = match input.password.as_deref() {
             Some(raw) => Password::new_secret(raw)
                 .map_err(|m| errors.add("password", m))
-                .ok(),
+                .ok()
+                .map(Some),
+            None if self.invitations.is_some() => Some(None),
             None => {
                 errors.add("password", "is required");
                 None
@@ -80,10 +86,18 @@ impl Customers {
         }
     }
 
-    /// Creates an active customer with a password.
+    /// Creates an active customer with a password, or without one an invited customer who
+    /// gets an activation mail.
     pub async fn create(&self, tenant: &TenantId, input: NewCustomer) -> Result<Account, DomainError> {
         let now = self.deps.clock.now();
         let (email, password, profile) = self.validate(&input)?;
+        let Some(password) = password else {
+            let area = self
+                .invitations
+                .as_ref()
+                .ok_or_else(|| FieldErrors::single("password", "is required"))?;
+            return area.invite(tenant, Invitation { email, profile }).await;
+        };
         let password_hash = self.deps.passwords.hash(&password).await?;
         let new = NewAccount {
             tenant: tenant.clone(),
@@ -154,7 +168,7 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Ok(()));
-        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()));
+        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()), None);
         let account = service
             .create(&TenantId::default_tenant(), input())
             .await
@@ -169,7 +183,7 @@ mod tests {
         accounts
             .expect_insert()
             .returning(|_| Err(StoreError::Duplicate(UniqueKey::Email)));
-        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()));
+        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()), None);
         let err = service
             .create(&TenantId::default_tenant(), input())
             .await
@@ -181,11 +195,14 @@ mod tests {
     async fn every_invalid_field_is_reported_and_nothing_hashed() {
         let mut passwords = MockPasswordHasher::new();
         passwords.expect_hash().never();
-        let service = Customers::new(deps_with(
-            MockAccountRepository::new(),
-            MockSessionRepository::new(),
-            passwords,
-        ));
+        let service = Customers::new(
+            deps_with(
+                MockAccountRepository::new(),
+                MockSessionRepository::new(),
+                passwords,
+            ),
+            None,
+        );
         let bad = NewCustomer {
             email: "nope".into(),
             password: Some("short".into()),

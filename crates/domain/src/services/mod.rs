@@ -1,12 +1,18 @@
 //! Use cases: load what they need through the ports, let the domain decide, commit once.
 
+mod customer_area;
 mod customers;
+mod delivery;
 mod deps;
+mod flow_kit;
 mod profiles;
 mod sign_in;
 
+pub use customer_area::{CustomerArea, Invitation};
 pub use customers::{CustomerRef, Customers, NewCustomer};
+pub use delivery::{Delivery, DeliverySettings};
 pub use deps::Deps;
+pub use flow_kit::{FlowDeps, LinkSettings};
 pub use profiles::Profiles;
 pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
 

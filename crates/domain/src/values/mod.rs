@@ -1,6 +1,7 @@
 //! Value types that can only hold valid values: parsing is the one way in.
 
 mod birthday;
+mod common_passwords;
 mod email;
 mod locale;
 mod name;

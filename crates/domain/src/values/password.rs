@@ -20,7 +20,8 @@ impl Password {
         Ok(Password(raw.to_owned()))
     }
 
-    /// A password chosen now: at least `MIN_CHARS` characters, no control characters.
+    /// A password chosen now: at least `MIN_CHARS` characters, no control characters, not one
+    /// of the most common passwords. Up to `MAX_BYTES` (hundreds of characters) are accepted.
     pub fn new_secret(raw: &str) -> Result<Self, String> {
         let password = Self::candidate(raw)?;
         if raw.chars().count() < Self::MIN_CHARS {
@@ -28,6 +29,10 @@ impl Password {
         }
         if raw.chars().any(char::is_control) {
             return Err("must not contain control characters".into());
+        }
+        let lowered = raw.to_lowercase();
+        if super::common_passwords::COMMON.contains(&lowered.as_str()) {
+            return Err("is too common; choose a less guessable password".into());
         }
         Ok(password)
     }
@@ -82,5 +87,13 @@ mod tests {
         assert!(Password::new_secret(&"p".repeat(1025)).is_err());
         assert!(Password::new_secret("tab\tinside!").is_err());
         assert!(Password::candidate("").is_err());
+        assert!(
+            Password::new_secret("Password1").is_err(),
+            "common, whatever the case"
+        );
+        assert!(
+            Password::new_secret(&"é".repeat(64)).is_ok(),
+            "64 characters are accepted"
+        );
     }
 }

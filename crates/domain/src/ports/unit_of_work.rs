@@ -1,0 +1,51 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::account::{Account, AccountUuid};
+use crate::flow::FlowWrite;
+use crate::message::OutboundMessage;
+use crate::tenant::TenantId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccountWrite {
+    Insert(Account),
+    /// Version-checked, as [`super::AccountRepository::update`].
+    Update(Account),
+}
+
+/// Everything one decision changes, committed together or not at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    pub now: OffsetDateTime,
+    pub accounts: Vec<AccountWrite>,
+    pub flows: Vec<FlowWrite>,
+    /// Messages for the outbox: sent after the commit, never lost, never sent for a change that
+    /// did not happen.
+    pub messages: Vec<OutboundMessage>,
+    /// Revoke every session of these accounts.
+    pub revoke_sessions: Vec<(TenantId, AccountUuid)>,
+}
+
+impl Commit {
+    pub fn at(now: OffsetDateTime) -> Self {
+        Commit {
+            now,
+            accounts: Vec::new(),
+            flows: Vec::new(),
+            messages: Vec::new(),
+            revoke_sessions: Vec::new(),
+        }
+    }
+}
+
+/// Commits a decision in one transaction.
+///
+/// Errors: `VersionMismatch` when a version-checked account update or a flow write found the
+/// row changed (nothing is written: reload and decide again, or report that the secret was
+/// already used); `Duplicate(Email | PublicId | Id)` on uniqueness; `Unavailable` otherwise.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait UnitOfWork: Send + Sync {
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
+}

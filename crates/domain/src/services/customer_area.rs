@@ -1,0 +1,568 @@
+//! The Customer area's use cases: sign-up and activation, editing oneself (with email changes
+//! confirmed by a key sent to the new address), password reset, and deleting one's account.
+
+use time::OffsetDateTime;
+
+use super::flow_kit::FlowDeps;
+use super::{Authenticated, Deps};
+use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
+use crate::customer_edit::{full_name, split_name, CustomerEdit};
+use crate::error::{DomainError, FieldErrors};
+use crate::flow::{FlowId, FlowWrite, Purpose, Refusal};
+use crate::links;
+use crate::ports::{AccountWrite, Commit, StoreError, UniqueKey};
+use crate::profile::Profile;
+use crate::templates::{Template, MASK};
+use crate::tenant::TenantId;
+use crate::values::{Email, Locale, Password};
+
+const ID_ATTEMPTS: usize = 5;
+const PASSPHRASE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+/// A sign-up or an invitation: an account waiting for its activation.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub email: Email,
+    pub profile: Profile,
+}
+
+pub struct CustomerArea {
+    deps: Deps,
+    flows: FlowDeps,
+}
+
+fn refused(refusal: Refusal) -> DomainError {
+    DomainError::SecretRefused(refusal)
+}
+
+fn greeting_name(account: &Account) -> String {
+    account
+        .profile
+        .first_name
+        .as_ref()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+impl CustomerArea {
+    pub fn new(deps: Deps, flows: FlowDeps) -> Self {
+        CustomerArea { deps, flows }
+    }
+
+    /// Parses a sign-up: an email, and optionally a full name and a locale.
+    pub fn signup_input(
+        email: &str,
+        name: Option<&str>,
+        locale: Option<&str>,
+    ) -> Result<Invitation, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
+        let mut profile = Profile::default();
+        if let Some(name) = name {
+            match split_name(name) {
+                Ok((first, last)) => {
+                    profile.first_name = Some(first);
+                    profile.last_name = last;
+                }
+                Err(m) => errors.add("name", m),
+            }
+        }
+        if let Some(locale) = locale {
+            match Locale::parse(locale) {
+                Ok(l) => profile.locale = Some(l),
+                Err(m) => errors.add("locale", m),
+            }
+        }
+        match email {
+            Some(email) if errors.is_empty() => Ok(Invitation { email, profile }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Sign-up: a new address gets an account pending activation and an activation secret; an
+    /// address with an account pending activation gets a new secret; an address with an active
+    /// account gets a notice (no secret). The caller answers the same whatever happened.
+    pub async fn sign_up(&self, tenant: &TenantId, invitation: Invitation) -> Result<(), DomainError> {
+        let normalized = invitation.email.normalized().to_owned();
+        match self.deps.accounts.find_by_email(tenant, &normalized).await? {
+            None => match self.invite(tenant, invitation).await {
+                Err(DomainError::Conflict(_)) => Ok(()), // signed up concurrently: one mail went
+                other => other.map(|_| ()),
+            },
+            Some(existing) if existing.status == AccountStatus::PendingActivation => {
+                self.resend_activation(&existing).await
+            }
+            Some(existing) => {
+                let now = self.deps.clock.now();
+                let name = greeting_name(&existing);
+                let notice = Template::SignupNotice { name: &name };
+                let mut commit = Commit::at(now);
+                commit.messages.push(self.flows.message(
+                    &self.deps,
+                    &existing,
+                    invitation.email.as_str(),
+                    &notice,
+                    None,
+                    now,
+                ));
+                Ok(self.flows.commits.commit(commit).await?)
+            }
+        }
+    }
+
+    /// Creates an account pending activation and mails its activation secret. A taken address
+    /// is a `Conflict`.
+    pub async fn invite(&self, tenant: &TenantId, invitation: Invitation) -> Result<Account, DomainError> {
+        let now = self.deps.clock.now();
+        let new = NewAccount {
+            tenant: tenant.clone(),
+            status: AccountStatus::PendingActivation,
+            email: invitation.email,
+            email_confirmed: false,
+            password_hash: None,
+            profile: invitation.profile,
+        };
+        for _ in 0..ID_ATTEMPTS {
+            let account = new.clone().into_account(
+                AccountUuid(self.deps.random.uuid()),
+                PublicId(self.deps.random.int_in(PublicId::MIN, PublicId::MAX)),
+                now,
+            );
+            let mut commit = Commit::at(now);
+            commit.accounts.push(AccountWrite::Insert(account.clone()));
+            self.add_activation(&mut commit, &account, now).await?;
+            match self.flows.commits.commit(commit).await {
+                Ok(()) => return Ok(account),
+                Err(StoreError::Duplicate(UniqueKey::PublicId | UniqueKey::Id)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(DomainError::Unavailable("could not allocate a numeric id".into()))
+    }
+
+    async fn resend_activation(&self, account: &Account) -> Result<(), DomainError> {
+        let now = self.deps.clock.now();
+        let mut commit = Commit::at(now);
+        self.add_activation(&mut commit, account, now).await?;
+        if commit.messages.is_empty() {
+            return Ok(()); // locked: no new secret until it expires
+        }
+        Ok(self.flows.commits.commit(commit).await?)
+    }
+
+    async fn add_activation(
+        &self,
+        commit: &mut Commit,
+        account: &Account,
+        now: OffsetDateTime,
+    ) -> Result<(), DomainError> {
+        let email = account
+            .email
+            .as_ref()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default();
+        let Some(issued) = self
+            .flows
+            .issue(&self.deps, account, Purpose::Activation, &email, None, now)
+            .await?
+        else {
+            return Ok(());
+        };
+        let identifier = issued.flow.id.to_string();
+        let name = greeting_name(account);
+        let link = |secret: &str| {
+            self.flows.links.page(&format!(
+                "/customers/activate?identifier={identifier}&secret={secret}"
+            ))
+        };
+        let (clear_link, masked_link) = (link(&issued.secret), link(MASK));
+        let clear = Template::Activation {
+            name: &name,
+            identifier: &identifier,
+            secret: &issued.secret,
+            link: &clear_link,
+        };
+        let masked = Template::Activation {
+            name: &name,
+            identifier: &identifier,
+            secret: MASK,
+            link: &masked_link,
+        };
+        commit.flows.extend(issued.writes);
+        commit.messages.push(
+            self.flows
+                .message(&self.deps, account, &email, &clear, Some(&masked), now),
+        );
+        Ok(())
+    }
+
+    /// Checks a new password and its confirmation, as activation asks for them.
+    pub fn new_password(password: &str, password_check: &str) -> Result<Password, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let password = Password::new_secret(password)
+            .map_err(|m| errors.add("password", m))
+            .ok();
+        if password.as_ref().is_some_and(|p| p.expose() != password_check) {
+            errors.add("password_check", "does not match password");
+        }
+        match password {
+            Some(p) if errors.is_empty() => Ok(p),
+            _ => Err(errors),
+        }
+    }
+
+    /// Activation with the identifier and secret from the activation mail.
+    pub async fn activate(
+        &self,
+        tenant: &TenantId,
+        identifier: &str,
+        secret: &str,
+        password: Password,
+    ) -> Result<(), DomainError> {
+        let now = self.deps.clock.now();
+        let flow = match identifier.trim().parse() {
+            Ok(id) => self.flows.flows.find(tenant, FlowId(id)).await?,
+            Err(_) => None,
+        };
+        let flow = self.flows.check(flow, Purpose::Activation, secret, now).await?;
+        let account = self
+            .deps
+            .accounts
+            .find_by_uuid(tenant, flow.account)
+            .await?
+            .filter(|a| a.status == AccountStatus::PendingActivation)
+            .ok_or(refused(Refusal::Invalid))?;
+        let hash = self.deps.passwords.hash(&password).await?;
+        let activated = Account {
+            status: AccountStatus::Active,
+            email_confirmed: true,
+            password_hash: Some(hash),
+            updated_at: now,
+            ..account
+        };
+        let mut commit = Commit::at(now);
+        commit.accounts.push(AccountWrite::Update(activated));
+        commit.flows.push(FlowWrite::Consume(flow.id));
+        self.commit_consuming(commit).await
+    }
+
+    /// Commits a change that consumes a secret: losing the race means it was already used.
+    async fn commit_consuming(&self, commit: Commit) -> Result<(), DomainError> {
+        match self.flows.commits.commit(commit).await {
+            Err(StoreError::VersionMismatch) => Err(refused(Refusal::Invalid)),
+            other => Ok(other?),
+        }
+    }
+
+    /// PATCH /customers/self: applies the field edits at once; a new `email` only starts an
+    /// email change (key to the new address, notice to the old one).
+    pub async fn edit_self(
+        &self,
+        who: &Authenticated,
+        edit: CustomerEdit,
+        new_email: Option<&str>,
+    ) -> Result<Account, DomainError> {
+        let now = self.deps.clock.now();
+        let mut errors = FieldErrors::new();
+        let profile = edit
+            .apply(&who.account.profile)
+            .map_err(|e| errors.extend(e))
+            .ok();
+        let email = match new_email {
+            Some(raw) => match Email::parse(raw) {
+                Ok(e) if Some(e.normalized()) == who.account.email.as_ref().map(|c| c.normalized()) => None,
+                Ok(e) => Some(e),
+                Err(m) => {
+                    errors.add("email", m);
+                    None
+                }
+            },
+            None => None,
+        };
+        let Some(profile) = profile.filter(|_| errors.is_empty()) else {
+            return Err(DomainError::Invalid(errors));
+        };
+        let account = &who.account;
+        if let Some(email) = &email {
+            if self
+                .deps
+                .accounts
+                .find_by_email(&account.tenant, email.normalized())
+                .await?
+                .is_some()
+            {
+                return Err(DomainError::Conflict(
+                    "the email address is already in use".into(),
+                ));
+            }
+        }
+        let mut commit = Commit::at(now);
+        let updated = Account {
+            profile,
+            updated_at: now,
+            ..account.clone()
+        };
+        if updated.profile != account.profile {
+            commit.accounts.push(AccountWrite::Update(updated.clone()));
+        }
+        if let Some(email) = email {
+            self.add_email_change(&mut commit, &updated, &email, now).await?;
+        }
+        if commit.accounts.is_empty() && commit.messages.is_empty() {
+            return Ok(account.clone());
+        }
+        self.flows.commits.commit(commit).await?;
+        let saved_version = if updated.profile != account.profile {
+            account.version + 1
+        } else {
+            account.version
+        };
+        Ok(Account {
+            version: saved_version,
+            ..updated
+        })
+    }
+
+    async fn add_email_change(
+        &self,
+        commit: &mut Commit,
+        account: &Account,
+        new: &Email,
+        now: OffsetDateTime,
+    ) -> Result<(), DomainError> {
+        let issued = self
+            .flows
+            .issue(
+                &self.deps,
+                account,
+                Purpose::EmailChange,
+                new.as_str(),
+                Some(new.as_str().to_owned()),
+                now,
+            )
+            .await?
+            .ok_or_else(|| refused(Refusal::Locked))?;
+        let identifier = issued.flow.id.to_string();
+        let name = greeting_name(account);
+        let link = |key: &str| {
+            self.flows.links.page(&format!(
+                "/customers/newemail_confirm?identifier={identifier}&key={key}"
+            ))
+        };
+        let (clear_link, masked_link) = (link(&issued.secret), link(MASK));
+        let clear = Template::EmailChangeKey {
+            name: &name,
+            identifier: &identifier,
+            key: &issued.secret,
+            link: &clear_link,
+        };
+        let masked = Template::EmailChangeKey {
+            name: &name,
+            identifier: &identifier,
+            key: MASK,
+            link: &masked_link,
+        };
+        commit.flows.extend(issued.writes);
+        commit.messages.push(self.flows.message(
+            &self.deps,
+            account,
+            new.as_str(),
+            &clear,
+            Some(&masked),
+            now,
+        ));
+        if let Some(old) = &account.email {
+            let notice = Template::EmailChangeNotice {
+                name: &name,
+                new_address: new.as_str(),
+            };
+            commit.messages.push(
+                self.flows
+                    .message(&self.deps, account, old.as_str(), &notice, None, now),
+            );
+        }
+        Ok(())
+    }
+
+    /// Confirms an email change with the identifier and key mailed to the new address.
+    pub async fn confirm_email(
+        &self,
+        tenant: &TenantId,
+        identifier: &str,
+        key: &str,
+    ) -> Result<(), DomainError> {
+        let now = self.deps.clock.now();
+        let flow = match identifier.trim().parse() {
+            Ok(id) => self.flows.flows.find(tenant, FlowId(id)).await?,
+            Err(_) => None,
+        };
+        let flow = self.flows.check(flow, Purpose::EmailChange, key, now).await?;
+        let new_email = flow
+            .pending_change
+            .clone()
+            .map(Email::from_stored)
+            .ok_or(refused(Refusal::Invalid))?;
+        let account = self
+            .deps
+            .accounts
+            .find_by_uuid(tenant, flow.account)
+            .await?
+            .filter(|a| a.status.may_sign_in())
+            .ok_or(refused(Refusal::Invalid))?;
+        let changed = Account {
+            email: Some(new_email),
+            email_confirmed: true,
+            updated_at: now,
+            ..account
+        };
+        let mut commit = Commit::at(now);
+        commit.accounts.push(AccountWrite::Update(changed));
+        commit.flows.push(FlowWrite::Consume(flow.id));
+        self.commit_consuming(commit).await
+    }
+
+    /// Mails a reset code to the account with this address, if there is one. `link` has been
+    /// resolved by [`links::resolve`]; the code is appended to its path.
+    pub async fn request_password_reset(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+        link: &str,
+    ) -> Result<(), DomainError> {
+        let now = self.deps.clock.now();
+        let Ok(email) = Email::parse(email) else {
+            return Ok(());
+        };
+        let Some(account) = self
+            .deps
+            .accounts
+            .find_by_email(tenant, email.normalized())
+            .await?
+        else {
+            return Ok(());
+        };
+        if !account.status.may_sign_in() {
+            return Ok(());
+        }
+        let address = account
+            .email
+            .as_ref()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default();
+        let Some(issued) = self
+            .flows
+            .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
+            .await?
+        else {
+            return Ok(());
+        };
+        let name = greeting_name(&account);
+        let (clear_link, masked_link) = (
+            links::with_segment(link, &issued.secret),
+            links::with_segment(link, MASK),
+        );
+        let clear = Template::PasswordReset {
+            name: &name,
+            code: &issued.secret,
+            link: &clear_link,
+        };
+        let masked = Template::PasswordReset {
+            name: &name,
+            code: MASK,
+            link: &masked_link,
+        };
+        let mut commit = Commit::at(now);
+        commit.flows.extend(issued.writes);
+        commit.messages.push(
+            self.flows
+                .message(&self.deps, &account, &address, &clear, Some(&masked), now),
+        );
+        Ok(self.flows.commits.commit(commit).await?)
+    }
+
+    /// Resets the password with the mailed code: sets a new random passphrase, revokes every
+    /// session, and returns the passphrase.
+    pub async fn reset_password(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+        code: &str,
+    ) -> Result<Password, DomainError> {
+        let now = self.deps.clock.now();
+        let account = match Email::parse(email) {
+            Ok(email) => {
+                self.deps
+                    .accounts
+                    .find_by_email(tenant, email.normalized())
+                    .await?
+            }
+            Err(_) => None,
+        };
+        let Some(account) = account.filter(|a| a.status.may_sign_in()) else {
+            return Err(refused(Refusal::Invalid));
+        };
+        let open = self
+            .flows
+            .flows
+            .find_open(tenant, account.uuid, Purpose::PasswordReset)
+            .await?;
+        let flow = self.flows.check(open, Purpose::PasswordReset, code, now).await?;
+        let passphrase = Password::candidate(&self.deps.random.string_from(PASSPHRASE_ALPHABET, 16))
+            .expect("16 characters are a valid candidate");
+        let hash = self.deps.passwords.hash(&passphrase).await?;
+        let reset = Account {
+            password_hash: Some(hash),
+            sign_in: Default::default(),
+            updated_at: now,
+            ..account.clone()
+        };
+        let mut commit = Commit::at(now);
+        commit.accounts.push(AccountWrite::Update(reset));
+        commit.flows.push(FlowWrite::Consume(flow.id));
+        commit
+            .revoke_sessions
+            .push((account.tenant.clone(), account.uuid));
+        self.commit_consuming(commit).await?;
+        Ok(passphrase)
+    }
+
+    /// Deletes the caller's account: personal data erased, the address freed, every session
+    /// revoked. The row stays (deactivated) so ids are never reused.
+    pub async fn delete_self(&self, who: &Authenticated) -> Result<(), DomainError> {
+        let now = self.deps.clock.now();
+        let account = &who.account;
+        let erased = Account {
+            status: AccountStatus::Deactivated,
+            email: None,
+            email_confirmed: false,
+            email_temporary: false,
+            password_hash: None,
+            two_factor: false,
+            profile: Profile::default(),
+            sign_in: Default::default(),
+            updated_at: now,
+            ..account.clone()
+        };
+        let mut commit = Commit::at(now);
+        commit.accounts.push(AccountWrite::Update(erased));
+        commit
+            .revoke_sessions
+            .push((account.tenant.clone(), account.uuid));
+        for purpose in [Purpose::Activation, Purpose::EmailChange, Purpose::PasswordReset] {
+            if let Some(open) = self
+                .flows
+                .flows
+                .find_open(&account.tenant, account.uuid, purpose)
+                .await?
+            {
+                commit.flows.push(FlowWrite::Cancel(open.id));
+            }
+        }
+        Ok(self.flows.commits.commit(commit).await?)
+    }
+
+    /// The Customer area's `name` of an account.
+    pub fn name_of(account: &Account) -> Option<String> {
+        full_name(&account.profile)
+    }
+}

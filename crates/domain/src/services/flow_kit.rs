@@ -1,0 +1,171 @@
+//! What every use case with an emailed or texted secret shares: issuing (or re-issuing) a
+//! secret, checking one, and putting a message in the outbox.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use super::Deps;
+use crate::account::Account;
+use crate::error::DomainError;
+use crate::flow::{
+    self, Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose, Refusal, Reissue,
+};
+use crate::message::{MessageId, OutboundMessage};
+use crate::ports::{FlowRepository, Sealer, SecretDigester, UnitOfWork};
+use crate::templates::{compose, Template};
+use crate::values::Locale;
+
+/// Where links in messages point.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    /// The customer-facing web app's base URL (`CLIENTELE_PUBLIC_URL`).
+    pub public_url: String,
+    /// Origins absolute links may point to (`CLIENTELE_ALLOWED_REDIRECTS`).
+    pub allowed_origins: Vec<String>,
+}
+
+impl LinkSettings {
+    pub fn page(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.public_url.trim_end_matches('/'), path_and_query)
+    }
+}
+
+/// The ports and settings flows need, besides [`Deps`].
+#[derive(Clone)]
+pub struct FlowDeps {
+    pub flows: Arc<dyn FlowRepository>,
+    pub commits: Arc<dyn UnitOfWork>,
+    pub digester: Arc<dyn SecretDigester>,
+    pub sealer: Arc<dyn Sealer>,
+    pub settings: FlowSettings,
+    pub links: LinkSettings,
+}
+
+/// A secret just issued: the flow write to commit and the secret to put in the message.
+pub struct Issued {
+    pub writes: Vec<FlowWrite>,
+    pub flow: Flow,
+    pub secret: String,
+}
+
+impl FlowDeps {
+    /// A new secret for `purpose` of `account`, replacing the open flow's (its tries kept), or
+    /// `None` while the open flow is locked.
+    pub async fn issue(
+        &self,
+        deps: &Deps,
+        account: &Account,
+        purpose: Purpose,
+        target: &str,
+        pending_change: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Option<Issued>, DomainError> {
+        let open = self
+            .flows
+            .find_open(&account.tenant, account.uuid, purpose)
+            .await?;
+        let (alphabet, len) = purpose.secret_shape();
+        let secret = deps.random.string_from(alphabet, len);
+        let expires_at = now + self.settings.ttl(purpose);
+        let channel = match purpose {
+            Purpose::PhoneChange | Purpose::SecondFactor => Channel::Sms,
+            _ => Channel::Email,
+        };
+        let (writes, flow) = match flow::reissue(open.as_ref(), now) {
+            Reissue::Refused => return Ok(None),
+            Reissue::Replace(existing) => {
+                let flow = Flow {
+                    target: target.to_owned(),
+                    secret_digest: self.digester.digest(&secret),
+                    pending_change,
+                    expires_at,
+                    updated_at: now,
+                    ..existing
+                };
+                (vec![FlowWrite::Replace(flow.clone())], flow)
+            }
+            Reissue::Fresh(previous) => {
+                let flow = Flow {
+                    id: FlowId(deps.random.uuid()),
+                    tenant: account.tenant.clone(),
+                    account: account.uuid,
+                    purpose,
+                    channel,
+                    target: target.to_owned(),
+                    secret_digest: self.digester.digest(&secret),
+                    status: FlowStatus::Pending,
+                    attempts: 0,
+                    max_attempts: self.settings.max_attempts,
+                    pending_change,
+                    expires_at,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let mut writes: Vec<FlowWrite> = previous.into_iter().map(FlowWrite::Cancel).collect();
+                writes.push(FlowWrite::Insert(flow.clone()));
+                (writes, flow)
+            }
+        };
+        Ok(Some(Issued { writes, flow, secret }))
+    }
+
+    /// Checks `presented` against `flow` (which must have `purpose`): the try is counted before
+    /// the comparison, and the flow locks when the last allowed try fails.
+    pub async fn check(
+        &self,
+        flow: Option<Flow>,
+        purpose: Purpose,
+        presented: &str,
+        now: OffsetDateTime,
+    ) -> Result<Flow, DomainError> {
+        let refused = |r: Refusal| Err(DomainError::SecretRefused(r));
+        let Some(flow) = flow.filter(|f| f.purpose == purpose) else {
+            return refused(Refusal::Invalid);
+        };
+        let Some(counted) = self.flows.register_attempt(&flow.tenant, flow.id, now).await? else {
+            let current = self.flows.find(&flow.tenant, flow.id).await?;
+            return refused(flow::refusal_of(current.as_ref(), now));
+        };
+        if self.digester.matches(presented.trim(), &counted.secret_digest) {
+            return Ok(counted);
+        }
+        if counted.attempts >= counted.max_attempts {
+            self.flows.lock(&counted.tenant, counted.id, now).await?;
+        }
+        refused(Refusal::Invalid)
+    }
+
+    /// The message for `clear`, sealed for the outbox, with `masked` (the same template with
+    /// the secret masked) kept readable for the back office.
+    pub fn message(
+        &self,
+        deps: &Deps,
+        account: &Account,
+        recipient: &str,
+        clear: &Template<'_>,
+        masked: Option<&Template<'_>>,
+        now: OffsetDateTime,
+    ) -> OutboundMessage {
+        let locale: Option<&Locale> = account.profile.locale.as_ref();
+        let composed = compose(clear, locale);
+        let masked_text = match masked {
+            Some(masked) => compose(masked, locale).text,
+            None => composed.text.clone(),
+        };
+        OutboundMessage {
+            id: MessageId(deps.random.uuid()),
+            tenant: account.tenant.clone(),
+            channel: Channel::Email,
+            recipient: recipient.to_owned(),
+            subject: composed.subject,
+            sealed_body: format!(
+                "{}.{}",
+                self.sealer.seal(&composed.text),
+                self.sealer.seal(&composed.html)
+            ),
+            masked_text,
+            created_at: now,
+        }
+    }
+}
