@@ -7,12 +7,16 @@ mod blocking;
 mod connection;
 mod database;
 mod errors;
+mod flow_rows;
+mod flows;
 pub mod memory;
 mod migrations;
+mod outbox;
 mod rows;
 mod schema;
 mod secrets;
 mod sessions;
+mod unit_of_work;
 
 pub use connection::{Backend, DatabaseUrl};
 pub use database::{Database, OpenError};

@@ -62,5 +62,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    flows (uuid) {
+        uuid -> Text,
+        tenant_id -> Text,
+        account_uuid -> Text,
+        purpose -> Text,
+        channel -> Text,
+        target -> Text,
+        secret_digest -> Text,
+        status -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        pending_change -> Nullable<Text>,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (uuid) {
+        uuid -> Text,
+        tenant_id -> Text,
+        channel -> Text,
+        recipient -> Text,
+        subject -> Text,
+        sealed_body -> Text,
+        masked_text -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (account_uuid));
-diesel::allow_tables_to_appear_in_same_query!(tenants, accounts, sessions, instance_secrets);
+diesel::joinable!(flows -> accounts (account_uuid));
+diesel::allow_tables_to_appear_in_same_query!(tenants, accounts, sessions, instance_secrets, flows, outbox);

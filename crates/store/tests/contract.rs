@@ -3,7 +3,12 @@
 use std::sync::Arc;
 
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
-use clientele_domain::ports::{AccountRepository, InstanceSecrets, SessionRepository, StoreError, UniqueKey};
+use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose};
+use clientele_domain::message::{DeliveryStatus, MessageId, OutboundMessage};
+use clientele_domain::ports::{
+    AccountRepository, AccountWrite, Commit, FlowRepository, InstanceSecrets, Outbox, SessionRepository,
+    StoreError, UniqueKey, UnitOfWork,
+};
 use clientele_domain::profile::{Address, Profile};
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::sign_in_throttle::SignInThrottle;
@@ -21,14 +26,43 @@ struct Stores {
     accounts: Arc<dyn AccountRepository>,
     sessions: Arc<dyn SessionRepository>,
     secrets: Arc<dyn InstanceSecrets>,
+    flows: Arc<dyn FlowRepository>,
+    commits: Arc<dyn UnitOfWork>,
+    outbox: Arc<dyn Outbox>,
+}
+
+trait AllPorts:
+    AccountRepository
+    + SessionRepository
+    + InstanceSecrets
+    + FlowRepository
+    + UnitOfWork
+    + Outbox
+    + Clone
+    + 'static
+{
+}
+impl<S> AllPorts for S where
+    S: AccountRepository
+        + SessionRepository
+        + InstanceSecrets
+        + FlowRepository
+        + UnitOfWork
+        + Outbox
+        + Clone
+        + 'static
+{
 }
 
 impl Stores {
-    fn of<S: AccountRepository + SessionRepository + InstanceSecrets + Clone + 'static>(store: S) -> Self {
+    fn of<S: AllPorts>(store: S) -> Self {
         Stores {
             accounts: Arc::new(store.clone()),
             sessions: Arc::new(store.clone()),
-            secrets: Arc::new(store),
+            secrets: Arc::new(store.clone()),
+            flows: Arc::new(store.clone()),
+            commits: Arc::new(store.clone()),
+            outbox: Arc::new(store),
         }
     }
 }
@@ -385,6 +419,334 @@ async fn instance_secrets_are_set_once(s: Stores) {
     s.secrets.ping().await.unwrap();
 }
 
+fn flow_of(account: &Account, purpose: Purpose) -> Flow {
+    Flow {
+        id: FlowId(Uuid::new_v4()),
+        tenant: account.tenant.clone(),
+        account: account.uuid,
+        purpose,
+        channel: Channel::Email,
+        target: "new@example.com".into(),
+        secret_digest: "digest-1".into(),
+        status: FlowStatus::Pending,
+        attempts: 0,
+        max_attempts: 5,
+        pending_change: Some("new@example.com".into()),
+        expires_at: T0 + Duration::hours(1),
+        created_at: T0,
+        updated_at: T0,
+    }
+}
+
+fn message_to(recipient: &str, at: OffsetDateTime) -> OutboundMessage {
+    OutboundMessage {
+        id: MessageId(Uuid::new_v4()),
+        tenant: tenant(),
+        channel: Channel::Email,
+        recipient: recipient.into(),
+        subject: "Subject".into(),
+        sealed_body: "sealed.body".into(),
+        masked_text: "Code: ••••".into(),
+        created_at: at,
+    }
+}
+
+async fn outbox_of(s: &Stores, recipient: &str) -> Vec<clientele_domain::message::StoredMessage> {
+    let all = s.outbox.list(&tenant(), None, 1000).await.unwrap();
+    all.into_iter()
+        .filter(|m| m.message.recipient == recipient)
+        .collect()
+}
+
+async fn commits_are_all_or_nothing(s: Stores) {
+    let account = full_account();
+    let tag = format!("{}@example.com", Uuid::new_v4().simple());
+    let mut commit = Commit::at(T0);
+    commit.accounts.push(AccountWrite::Insert(account.clone()));
+    commit.messages.push(message_to(&tag, T0));
+    s.commits.commit(commit).await.unwrap();
+    assert_eq!(outbox_of(&s, &tag).await.len(), 1);
+
+    // A stale update rolls back everything else in the commit.
+    let mut stale = account.clone();
+    stale.version = 7;
+    let mut commit = Commit::at(T0);
+    commit
+        .flows
+        .push(FlowWrite::Insert(flow_of(&account, Purpose::EmailChange)));
+    commit.messages.push(message_to(&tag, T0));
+    commit.accounts.push(AccountWrite::Update(stale));
+    assert_eq!(s.commits.commit(commit).await, Err(StoreError::VersionMismatch));
+    assert_eq!(outbox_of(&s, &tag).await.len(), 1);
+    assert_eq!(
+        s.flows
+            .find_open(&tenant(), account.uuid, Purpose::EmailChange)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // A duplicate email too.
+    let mut twin = full_account();
+    twin.email = account.email.clone();
+    let mut commit = Commit::at(T0);
+    commit.messages.push(message_to(&tag, T0));
+    commit.accounts.push(AccountWrite::Insert(twin));
+    assert_eq!(
+        s.commits.commit(commit).await,
+        Err(StoreError::Duplicate(UniqueKey::Email))
+    );
+    assert_eq!(outbox_of(&s, &tag).await.len(), 1);
+
+    // Sessions are revoked with the commit.
+    let session = session_of(&account, T0 + Duration::hours(1));
+    s.sessions.create(&session).await.unwrap();
+    let mut commit = Commit::at(T0);
+    let mut updated = account.clone();
+    updated.profile.nickname = None;
+    commit.accounts.push(AccountWrite::Update(updated));
+    commit.revoke_sessions.push((tenant(), account.uuid));
+    s.commits.commit(commit).await.unwrap();
+    assert_eq!(s.sessions.find_active(session.id, T0).await.unwrap(), None);
+    assert_eq!(
+        s.accounts
+            .find_by_uuid(&tenant(), account.uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1
+    );
+}
+
+async fn flows_count_tries_and_lock(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let flow = flow_of(&account, Purpose::PasswordReset);
+    let mut commit = Commit::at(T0);
+    commit.flows.push(FlowWrite::Insert(flow.clone()));
+    s.commits.commit(commit).await.unwrap();
+    assert_eq!(
+        s.flows.find(&tenant(), flow.id).await.unwrap(),
+        Some(flow.clone())
+    );
+    assert_eq!(
+        s.flows
+            .find(&TenantId::parse("other").unwrap(), flow.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.flows
+            .find_open(&tenant(), account.uuid, Purpose::PasswordReset)
+            .await
+            .unwrap(),
+        Some(flow.clone())
+    );
+
+    // Expired: not counted.
+    assert_eq!(
+        s.flows
+            .register_attempt(&tenant(), flow.id, T0 + Duration::hours(2))
+            .await
+            .unwrap(),
+        None
+    );
+    // Twenty concurrent tries: exactly five are counted.
+    let tries = join_all((0..20).map(|_| {
+        let flows = s.flows.clone();
+        async move { flows.register_attempt(&tenant(), flow.id, T0).await.unwrap() }
+    }))
+    .await;
+    let mut counted: Vec<i32> = tries.iter().flatten().map(|f| f.attempts).collect();
+    counted.sort();
+    assert_eq!(counted, [1, 2, 3, 4, 5]);
+
+    // Asking again keeps the count of tries.
+    let replaced = Flow {
+        secret_digest: "digest-2".into(),
+        expires_at: T0 + Duration::hours(3),
+        ..flow.clone()
+    };
+    let mut commit = Commit::at(T0);
+    commit.flows.push(FlowWrite::Replace(replaced));
+    s.commits.commit(commit).await.unwrap();
+    let stored = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
+    assert_eq!((stored.attempts, stored.secret_digest.as_str()), (5, "digest-2"));
+
+    s.flows.lock(&tenant(), flow.id, T0).await.unwrap();
+    let locked = s
+        .flows
+        .find_open(&tenant(), account.uuid, Purpose::PasswordReset)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(locked.status, FlowStatus::Locked);
+    let mut commit = Commit::at(T0);
+    commit.flows.push(FlowWrite::Consume(flow.id));
+    assert_eq!(
+        s.commits.commit(commit).await,
+        Err(StoreError::VersionMismatch),
+        "a locked flow cannot be used"
+    );
+}
+
+async fn a_secret_works_once_under_a_twenty_way_race(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let flow = flow_of(&account, Purpose::Activation);
+    let mut commit = Commit::at(T0);
+    commit.flows.push(FlowWrite::Insert(flow.clone()));
+    s.commits.commit(commit).await.unwrap();
+    let results = join_all((0..20).map(|_| {
+        let commits = s.commits.clone();
+        let tag = format!("{}@example.com", Uuid::new_v4().simple());
+        async move {
+            let mut commit = Commit::at(T0);
+            commit.flows.push(FlowWrite::Consume(flow.id));
+            commit.messages.push(message_to(&tag, T0));
+            commits.commit(commit).await
+        }
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .all(|r| r.is_ok() || r == &Err(StoreError::VersionMismatch)));
+    let stored = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, FlowStatus::Confirmed);
+    assert_eq!(
+        s.flows
+            .find_open(&tenant(), account.uuid, Purpose::Activation)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn one_open_flow_per_account_and_purpose(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let first = flow_of(&account, Purpose::EmailChange);
+    let second = flow_of(&account, Purpose::EmailChange);
+    let insert = |flow: &Flow| {
+        let mut commit = Commit::at(T0);
+        commit.flows.push(FlowWrite::Insert(flow.clone()));
+        commit
+    };
+    s.commits.commit(insert(&first)).await.unwrap();
+    assert!(matches!(
+        s.commits.commit(insert(&second)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    s.commits
+        .commit(insert(&flow_of(&account, Purpose::PasswordReset)))
+        .await
+        .unwrap();
+    let mut replace = Commit::at(T0);
+    replace.flows.push(FlowWrite::Cancel(first.id));
+    replace.flows.push(FlowWrite::Insert(second.clone()));
+    s.commits.commit(replace).await.unwrap();
+    assert_eq!(
+        s.flows.find(&tenant(), first.id).await.unwrap().unwrap().status,
+        FlowStatus::Cancelled
+    );
+    assert_eq!(
+        s.flows
+            .find_open(&tenant(), account.uuid, Purpose::EmailChange)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        second.id
+    );
+}
+
+async fn outbox_claims_once_and_records_outcomes(s: Stores) {
+    let recipient = format!("{}@example.com", Uuid::new_v4().simple());
+    // Due in the future relative to everything other cases wrote, so only these are claimed.
+    let at = T0 + Duration::days(3650);
+    let mut commit = Commit::at(at);
+    for i in 0..3 {
+        commit
+            .messages
+            .push(message_to(&recipient, at + Duration::seconds(i)));
+    }
+    s.commits.commit(commit).await.unwrap();
+    let now = at + Duration::minutes(1);
+    let lease = Duration::minutes(2);
+    let (a, b) = tokio::join!(
+        s.outbox.claim_due(now, lease, 10),
+        s.outbox.claim_due(now, lease, 10)
+    );
+    let both: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+    let mut ids: Vec<MessageId> = both.iter().map(|m| m.message.id).collect();
+    ids.sort_by_key(|id| id.0);
+    ids.dedup();
+    assert_eq!(ids.len(), both.len(), "no message claimed twice");
+    assert_eq!(
+        both.iter().filter(|m| m.message.recipient == recipient).count(),
+        3,
+        "every message claimed"
+    );
+    assert!(
+        s.outbox.claim_due(now, lease, 10).await.unwrap().is_empty(),
+        "leased"
+    );
+
+    let mine = outbox_of(&s, &recipient).await;
+    assert_eq!(
+        mine[0].message.created_at,
+        at + Duration::seconds(2),
+        "newest first"
+    );
+    let (sent, retried, abandoned) = (mine[0].message.id, mine[1].message.id, mine[2].message.id);
+    s.outbox.mark_sent(sent, now).await.unwrap();
+    s.outbox
+        .mark_failed(retried, 1, Some(now + Duration::seconds(5)), "server down")
+        .await
+        .unwrap();
+    s.outbox
+        .mark_failed(abandoned, 10, None, &"x".repeat(2000))
+        .await
+        .unwrap();
+    let after = outbox_of(&s, &recipient).await;
+    let by_id = |id: MessageId| after.iter().find(|m| m.message.id == id).unwrap().clone();
+    let sent = by_id(sent);
+    assert_eq!(
+        (sent.status, sent.sent_at, sent.message.sealed_body.as_str()),
+        (DeliveryStatus::Sent, Some(now), "")
+    );
+    assert_eq!(sent.message.masked_text, "Code: ••••");
+    let retried = by_id(retried);
+    assert_eq!((retried.status, retried.attempts), (DeliveryStatus::Pending, 1));
+    assert_eq!(retried.last_error.as_deref(), Some("server down"));
+    assert_eq!(retried.next_attempt_at, now + Duration::seconds(5));
+    let abandoned = by_id(abandoned);
+    assert_eq!(
+        (abandoned.status, abandoned.message.sealed_body.as_str()),
+        (DeliveryStatus::Abandoned, "")
+    );
+    assert_eq!(abandoned.last_error.unwrap().len(), 500);
+    let claimed_again = s
+        .outbox
+        .claim_due(now + Duration::seconds(5), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed_again.iter().map(|m| m.message.id).collect::<Vec<_>>(),
+        [retried.message.id]
+    );
+    let only_sent = s
+        .outbox
+        .list(&tenant(), Some(DeliveryStatus::Sent), 1000)
+        .await
+        .unwrap();
+    assert!(only_sent.iter().all(|m| m.status == DeliveryStatus::Sent));
+    assert!(only_sent.iter().any(|m| m.message.id == sent.message.id));
+}
+
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
@@ -414,6 +776,21 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("instance_secrets_are_set_once", |s| {
         Box::pin(instance_secrets_are_set_once(s))
+    }),
+    ("commits_are_all_or_nothing", |s| {
+        Box::pin(commits_are_all_or_nothing(s))
+    }),
+    ("flows_count_tries_and_lock", |s| {
+        Box::pin(flows_count_tries_and_lock(s))
+    }),
+    ("a_secret_works_once_under_a_twenty_way_race", |s| {
+        Box::pin(a_secret_works_once_under_a_twenty_way_race(s))
+    }),
+    ("one_open_flow_per_account_and_purpose", |s| {
+        Box::pin(one_open_flow_per_account_and_purpose(s))
+    }),
+    ("outbox_claims_once_and_records_outcomes", |s| {
+        Box::pin(outbox_claims_once_and_records_outcomes(s))
     }),
 ];
 

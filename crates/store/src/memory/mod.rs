@@ -6,16 +6,23 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountUuid, PublicId};
-use clientele_domain::ports::{AccountRepository, InstanceSecrets, SessionRepository, StoreError, UniqueKey};
+use clientele_domain::flow::{Flow, FlowId, FlowStatus, FlowWrite, Purpose};
+use clientele_domain::message::{DeliveryStatus, MessageId, StoredMessage};
+use clientele_domain::ports::{
+    AccountRepository, AccountWrite, Commit, FlowRepository, InstanceSecrets, Outbox, SessionRepository,
+    StoreError, UniqueKey, UnitOfWork,
+};
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::TenantId;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct State {
     accounts: HashMap<AccountUuid, Account>,
     sessions: HashMap<SessionId, Session>,
     secrets: HashMap<String, String>,
+    flows: HashMap<FlowId, Flow>,
+    outbox: Vec<StoredMessage>,
 }
 
 #[derive(Clone, Default)]
@@ -35,7 +42,121 @@ impl MemoryStore {
     }
 }
 
+fn is_open(flow: &Flow) -> bool {
+    matches!(flow.status, FlowStatus::Pending | FlowStatus::Locked)
+}
+
 impl State {
+    fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
+        if self.accounts.contains_key(&account.uuid) {
+            return Err(StoreError::Duplicate(UniqueKey::Id));
+        }
+        if self
+            .accounts
+            .values()
+            .any(|a| a.tenant == account.tenant && a.public_id == account.public_id)
+        {
+            return Err(StoreError::Duplicate(UniqueKey::PublicId));
+        }
+        if self.email_taken(account) {
+            return Err(StoreError::Duplicate(UniqueKey::Email));
+        }
+        self.accounts.insert(account.uuid, account.clone());
+        Ok(())
+    }
+
+    fn update_account(&mut self, account: &Account) -> Result<Account, StoreError> {
+        let current_version = self.account_in(&account.tenant, account.uuid).map(|a| a.version);
+        if current_version != Some(account.version) {
+            return Err(StoreError::VersionMismatch);
+        }
+        if self.email_taken(account) {
+            return Err(StoreError::Duplicate(UniqueKey::Email));
+        }
+        let saved = Account {
+            version: account.version + 1,
+            ..account.clone()
+        };
+        self.accounts.insert(saved.uuid, saved.clone());
+        Ok(saved)
+    }
+
+    fn write_flow(&mut self, write: &FlowWrite, now: OffsetDateTime) -> Result<(), StoreError> {
+        match write {
+            FlowWrite::Insert(flow) => {
+                let clash = self.flows.contains_key(&flow.id)
+                    || (is_open(flow)
+                        && self
+                            .flows
+                            .values()
+                            .any(|f| f.account == flow.account && f.purpose == flow.purpose && is_open(f)));
+                if clash {
+                    return Err(StoreError::Duplicate(UniqueKey::Id));
+                }
+                self.flows.insert(flow.id, flow.clone());
+            }
+            FlowWrite::Replace(flow) => {
+                let current = self
+                    .flows
+                    .get_mut(&flow.id)
+                    .filter(|f| f.status == FlowStatus::Pending);
+                let current = current.ok_or(StoreError::VersionMismatch)?;
+                current.target = flow.target.clone();
+                current.secret_digest = flow.secret_digest.clone();
+                current.pending_change = flow.pending_change.clone();
+                current.expires_at = flow.expires_at;
+                current.updated_at = flow.updated_at;
+            }
+            FlowWrite::Consume(id) => {
+                let current = self.flows.get_mut(id).filter(|f| f.status == FlowStatus::Pending);
+                let current = current.ok_or(StoreError::VersionMismatch)?;
+                current.status = FlowStatus::Confirmed;
+                current.updated_at = now;
+            }
+            FlowWrite::Cancel(id) => {
+                if let Some(current) = self.flows.get_mut(id).filter(|f| is_open(f)) {
+                    current.status = FlowStatus::Cancelled;
+                    current.updated_at = now;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, commit: &Commit) -> Result<(), StoreError> {
+        for write in &commit.accounts {
+            match write {
+                AccountWrite::Insert(account) => self.insert_account(account)?,
+                AccountWrite::Update(account) => self.update_account(account).map(|_| ())?,
+            }
+        }
+        for write in &commit.flows {
+            self.write_flow(write, commit.now)?;
+        }
+        for message in &commit.messages {
+            self.outbox.push(StoredMessage {
+                message: message.clone(),
+                status: DeliveryStatus::Pending,
+                attempts: 0,
+                next_attempt_at: message.created_at,
+                last_error: None,
+                sent_at: None,
+            });
+        }
+        for (tenant, account) in &commit.revoke_sessions {
+            for session in self.sessions.values_mut() {
+                if &session.tenant == tenant && &session.account == account && session.revoked_at.is_none() {
+                    session.revoked_at = Some(commit.now);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn message_mut(&mut self, id: MessageId) -> Option<&mut StoredMessage> {
+        self.outbox.iter_mut().find(|m| m.message.id == id)
+    }
+
     fn account_in(&self, tenant: &TenantId, uuid: AccountUuid) -> Option<&Account> {
         self.accounts.get(&uuid).filter(|a| &a.tenant == tenant)
     }
@@ -60,22 +181,7 @@ impl State {
 #[async_trait]
 impl AccountRepository for MemoryStore {
     async fn insert(&self, account: &Account) -> Result<(), StoreError> {
-        let mut state = self.state();
-        if state.accounts.contains_key(&account.uuid) {
-            return Err(StoreError::Duplicate(UniqueKey::Id));
-        }
-        if state
-            .accounts
-            .values()
-            .any(|a| a.tenant == account.tenant && a.public_id == account.public_id)
-        {
-            return Err(StoreError::Duplicate(UniqueKey::PublicId));
-        }
-        if state.email_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::Email));
-        }
-        state.accounts.insert(account.uuid, account.clone());
-        Ok(())
+        self.state().insert_account(account)
     }
 
     async fn find_by_uuid(
@@ -118,20 +224,7 @@ impl AccountRepository for MemoryStore {
     }
 
     async fn update(&self, account: &Account) -> Result<Account, StoreError> {
-        let mut state = self.state();
-        let current_version = state.account_in(&account.tenant, account.uuid).map(|a| a.version);
-        if current_version != Some(account.version) {
-            return Err(StoreError::VersionMismatch);
-        }
-        if state.email_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::Email));
-        }
-        let saved = Account {
-            version: account.version + 1,
-            ..account.clone()
-        };
-        state.accounts.insert(saved.uuid, saved.clone());
-        Ok(saved)
+        self.state().update_account(account)
     }
 
     async fn record_sign_in_failure(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<i32, StoreError> {
@@ -249,5 +342,148 @@ impl InstanceSecrets for MemoryStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for MemoryStore {
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        let mut state = self.state();
+        // All or nothing: apply to a copy, keep it only if every write succeeded.
+        let mut next = state.clone();
+        next.apply(&commit)?;
+        *state = next;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl FlowRepository for MemoryStore {
+    async fn find(&self, tenant: &TenantId, id: FlowId) -> Result<Option<Flow>, StoreError> {
+        Ok(self
+            .state()
+            .flows
+            .get(&id)
+            .filter(|f| &f.tenant == tenant)
+            .cloned())
+    }
+
+    async fn find_open(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        purpose: Purpose,
+    ) -> Result<Option<Flow>, StoreError> {
+        Ok(self
+            .state()
+            .flows
+            .values()
+            .find(|f| &f.tenant == tenant && f.account == account && f.purpose == purpose && is_open(f))
+            .cloned())
+    }
+
+    async fn register_attempt(
+        &self,
+        tenant: &TenantId,
+        id: FlowId,
+        now: OffsetDateTime,
+    ) -> Result<Option<Flow>, StoreError> {
+        let mut state = self.state();
+        let Some(flow) = state.flows.get_mut(&id).filter(|f| &f.tenant == tenant) else {
+            return Ok(None);
+        };
+        if flow.status != FlowStatus::Pending || flow.attempts >= flow.max_attempts || flow.expires_at <= now
+        {
+            return Ok(None);
+        }
+        flow.attempts += 1;
+        flow.updated_at = now;
+        Ok(Some(flow.clone()))
+    }
+
+    async fn lock(&self, tenant: &TenantId, id: FlowId, now: OffsetDateTime) -> Result<(), StoreError> {
+        if let Some(flow) = self.state().flows.get_mut(&id).filter(|f| &f.tenant == tenant) {
+            if flow.status == FlowStatus::Pending {
+                flow.status = FlowStatus::Locked;
+                flow.updated_at = now;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Outbox for MemoryStore {
+    async fn claim_due(
+        &self,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let mut state = self.state();
+        let mut due: Vec<&mut StoredMessage> = state
+            .outbox
+            .iter_mut()
+            .filter(|m| m.status == DeliveryStatus::Pending && m.next_attempt_at <= now)
+            .collect();
+        due.sort_by_key(|m| m.next_attempt_at);
+        Ok(due
+            .into_iter()
+            .take(limit.max(0) as usize)
+            .map(|m| {
+                let claimed = m.clone();
+                m.next_attempt_at = now + lease;
+                claimed
+            })
+            .collect())
+    }
+
+    async fn mark_sent(&self, id: MessageId, now: OffsetDateTime) -> Result<(), StoreError> {
+        if let Some(m) = self.state().message_mut(id) {
+            m.status = DeliveryStatus::Sent;
+            m.sent_at = Some(now);
+            m.attempts += 1;
+            m.message.sealed_body.clear();
+        }
+        Ok(())
+    }
+
+    async fn mark_failed(
+        &self,
+        id: MessageId,
+        attempts: i32,
+        next_attempt_at: Option<OffsetDateTime>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(m) = self.state().message_mut(id) {
+            m.attempts = attempts;
+            m.last_error = Some(error.chars().take(500).collect());
+            match next_attempt_at {
+                Some(next) => m.next_attempt_at = next,
+                None => {
+                    m.status = DeliveryStatus::Abandoned;
+                    m.message.sealed_body.clear();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        status: Option<DeliveryStatus>,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let state = self.state();
+        let mut listed: Vec<StoredMessage> = state
+            .outbox
+            .iter()
+            .filter(|m| &m.message.tenant == tenant && status.is_none_or(|s| m.status == s))
+            .cloned()
+            .collect();
+        listed.sort_by_key(|m| std::cmp::Reverse(m.message.created_at));
+        listed.truncate(limit.max(0) as usize);
+        Ok(listed)
     }
 }

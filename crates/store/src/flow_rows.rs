@@ -1,0 +1,138 @@
+//! Flow and outbox rows, and their conversion to and from the domain's types.
+
+use clientele_domain::account::AccountUuid;
+use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, Purpose};
+use clientele_domain::message::{DeliveryStatus, MessageId, OutboundMessage, StoredMessage};
+use clientele_domain::ports::StoreError;
+use clientele_domain::tenant::TenantId;
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use crate::errors::corrupt;
+use crate::rows::{from_db_time, parse_uuid, to_db_time};
+use crate::schema::{flows, outbox};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = flows, primary_key(uuid))]
+pub struct FlowRow {
+    pub uuid: String,
+    pub tenant_id: String,
+    pub account_uuid: String,
+    pub purpose: String,
+    pub channel: String,
+    pub target: String,
+    pub secret_digest: String,
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub pending_change: Option<String>,
+    pub expires_at: PrimitiveDateTime,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+impl From<&Flow> for FlowRow {
+    fn from(f: &Flow) -> Self {
+        FlowRow {
+            uuid: f.id.0.to_string(),
+            tenant_id: f.tenant.as_str().to_owned(),
+            account_uuid: f.account.0.to_string(),
+            purpose: f.purpose.as_str().to_owned(),
+            channel: f.channel.as_str().to_owned(),
+            target: f.target.clone(),
+            secret_digest: f.secret_digest.clone(),
+            status: f.status.as_str().to_owned(),
+            attempts: f.attempts,
+            max_attempts: f.max_attempts,
+            pending_change: f.pending_change.clone(),
+            expires_at: to_db_time(f.expires_at),
+            created_at: to_db_time(f.created_at),
+            updated_at: to_db_time(f.updated_at),
+        }
+    }
+}
+
+impl TryFrom<FlowRow> for Flow {
+    type Error = StoreError;
+
+    fn try_from(r: FlowRow) -> Result<Self, StoreError> {
+        Ok(Flow {
+            id: FlowId(parse_uuid(&r.uuid)?),
+            tenant: TenantId::parse(&r.tenant_id).ok_or_else(|| corrupt("tenant"))?,
+            account: AccountUuid(parse_uuid(&r.account_uuid)?),
+            purpose: Purpose::parse(&r.purpose).ok_or_else(|| corrupt("flow purpose"))?,
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel"))?,
+            target: r.target,
+            secret_digest: r.secret_digest,
+            status: FlowStatus::parse(&r.status).ok_or_else(|| corrupt("flow status"))?,
+            attempts: r.attempts,
+            max_attempts: r.max_attempts,
+            pending_change: r.pending_change,
+            expires_at: from_db_time(r.expires_at),
+            created_at: from_db_time(r.created_at),
+            updated_at: from_db_time(r.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox, primary_key(uuid))]
+pub struct OutboxRow {
+    pub uuid: String,
+    pub tenant_id: String,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub sealed_body: String,
+    pub masked_text: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub sent_at: Option<PrimitiveDateTime>,
+}
+
+impl From<&OutboundMessage> for OutboxRow {
+    fn from(m: &OutboundMessage) -> Self {
+        OutboxRow {
+            uuid: m.id.0.to_string(),
+            tenant_id: m.tenant.as_str().to_owned(),
+            channel: m.channel.as_str().to_owned(),
+            recipient: m.recipient.clone(),
+            subject: m.subject.clone(),
+            sealed_body: m.sealed_body.clone(),
+            masked_text: m.masked_text.clone(),
+            status: DeliveryStatus::Pending.as_str().to_owned(),
+            attempts: 0,
+            next_attempt_at: to_db_time(m.created_at),
+            last_error: None,
+            created_at: to_db_time(m.created_at),
+            sent_at: None,
+        }
+    }
+}
+
+impl TryFrom<OutboxRow> for StoredMessage {
+    type Error = StoreError;
+
+    fn try_from(r: OutboxRow) -> Result<Self, StoreError> {
+        Ok(StoredMessage {
+            message: OutboundMessage {
+                id: MessageId(parse_uuid(&r.uuid)?),
+                tenant: TenantId::parse(&r.tenant_id).ok_or_else(|| corrupt("tenant"))?,
+                channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel"))?,
+                recipient: r.recipient,
+                subject: r.subject,
+                sealed_body: r.sealed_body,
+                masked_text: r.masked_text,
+                created_at: from_db_time(r.created_at),
+            },
+            status: DeliveryStatus::parse(&r.status).ok_or_else(|| corrupt("delivery status"))?,
+            attempts: r.attempts,
+            next_attempt_at: from_db_time(r.next_attempt_at),
+            last_error: r.last_error,
+            sent_at: r.sent_at.map(from_db_time),
+        })
+    }
+}

@@ -1,0 +1,101 @@
+use async_trait::async_trait;
+use clientele_domain::account::AccountUuid;
+use clientele_domain::flow::{Flow, FlowId, Purpose};
+use clientele_domain::ports::{FlowRepository, StoreError};
+use clientele_domain::tenant::TenantId;
+use diesel::prelude::*;
+use time::OffsetDateTime;
+
+use crate::blocking::with_connection;
+use crate::database::Database;
+use crate::errors::from_diesel;
+use crate::flow_rows::FlowRow;
+use crate::rows::to_db_time;
+use crate::schema::flows::dsl;
+
+fn first(rows: Vec<FlowRow>) -> Result<Option<Flow>, StoreError> {
+    rows.into_iter().next().map(Flow::try_from).transpose()
+}
+
+#[async_trait]
+impl FlowRepository for Database {
+    async fn find(&self, tenant: &TenantId, id: FlowId) -> Result<Option<Flow>, StoreError> {
+        let (tenant, id) = (tenant.as_str().to_owned(), id.0.to_string());
+        let rows = with_connection(&self.pool, move |conn| {
+            dsl::flows
+                .filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(id)))
+                .select(FlowRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        first(rows)
+    }
+
+    async fn find_open(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        purpose: Purpose,
+    ) -> Result<Option<Flow>, StoreError> {
+        let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
+        let rows = with_connection(&self.pool, move |conn| {
+            dsl::flows
+                .filter(dsl::tenant_id.eq(tenant).and(dsl::account_uuid.eq(account)))
+                .filter(dsl::purpose.eq(purpose.as_str()))
+                .filter(dsl::status.eq_any(["pending", "locked"]))
+                .select(FlowRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        first(rows)
+    }
+
+    async fn register_attempt(
+        &self,
+        tenant: &TenantId,
+        id: FlowId,
+        now: OffsetDateTime,
+    ) -> Result<Option<Flow>, StoreError> {
+        let (tenant, id, now) = (tenant.as_str().to_owned(), id.0.to_string(), to_db_time(now));
+        let rows = with_connection(&self.pool, move |conn| {
+            conn.transaction(|conn| {
+                let this = dsl::flows.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(id)));
+                // Counted in the database, before the secret is compared: concurrent tries
+                // cannot overrun the limit.
+                let counted = diesel::update(
+                    this.clone()
+                        .filter(dsl::status.eq("pending"))
+                        .filter(dsl::attempts.lt(dsl::max_attempts))
+                        .filter(dsl::expires_at.gt(now)),
+                )
+                .set((dsl::attempts.eq(dsl::attempts + 1), dsl::updated_at.eq(now)))
+                .execute(conn)?;
+                if counted == 0 {
+                    return Ok(Vec::new());
+                }
+                this.select(FlowRow::as_select()).load(conn)
+            })
+            .map_err(from_diesel)
+        })
+        .await?;
+        first(rows)
+    }
+
+    async fn lock(&self, tenant: &TenantId, id: FlowId, now: OffsetDateTime) -> Result<(), StoreError> {
+        let (tenant, id, now) = (tenant.as_str().to_owned(), id.0.to_string(), to_db_time(now));
+        with_connection(&self.pool, move |conn| {
+            diesel::update(
+                dsl::flows
+                    .filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(id)))
+                    .filter(dsl::status.eq("pending")),
+            )
+            .set((dsl::status.eq("locked"), dsl::updated_at.eq(now)))
+            .execute(&mut **conn)
+            .map_err(from_diesel)?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,135 @@
+use async_trait::async_trait;
+use clientele_domain::message::{DeliveryStatus, MessageId, StoredMessage};
+use clientele_domain::ports::{Outbox, StoreError};
+use clientele_domain::tenant::TenantId;
+use diesel::prelude::*;
+use time::{Duration, OffsetDateTime};
+
+use crate::blocking::with_connection;
+use crate::database::Database;
+use crate::errors::from_diesel;
+use crate::flow_rows::OutboxRow;
+use crate::rows::to_db_time;
+use crate::schema::outbox::dsl;
+
+/// Longest `last_error` kept.
+const ERROR_MAX: usize = 500;
+
+fn messages(rows: Vec<OutboxRow>) -> Result<Vec<StoredMessage>, StoreError> {
+    rows.into_iter().map(StoredMessage::try_from).collect()
+}
+
+#[async_trait]
+impl Outbox for Database {
+    async fn claim_due(
+        &self,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let (at, until) = (to_db_time(now), to_db_time(now + lease));
+        let claimed = with_connection(&self.pool, move |conn| {
+            let due = dsl::outbox
+                .filter(dsl::status.eq("pending"))
+                .filter(dsl::next_attempt_at.le(at))
+                .order(dsl::next_attempt_at.asc())
+                .limit(limit)
+                .select(OutboxRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)?;
+            let mut claimed = Vec::with_capacity(due.len());
+            for row in due {
+                // Claimed only if nobody moved it since we read it.
+                let won = diesel::update(
+                    dsl::outbox
+                        .filter(dsl::uuid.eq(row.uuid.clone()))
+                        .filter(dsl::status.eq("pending"))
+                        .filter(dsl::next_attempt_at.eq(row.next_attempt_at)),
+                )
+                .set(dsl::next_attempt_at.eq(until))
+                .execute(&mut **conn)
+                .map_err(from_diesel)?;
+                if won == 1 {
+                    claimed.push(row);
+                }
+            }
+            Ok(claimed)
+        })
+        .await?;
+        messages(claimed)
+    }
+
+    async fn mark_sent(&self, id: MessageId, now: OffsetDateTime) -> Result<(), StoreError> {
+        let (id, now) = (id.0.to_string(), to_db_time(now));
+        with_connection(&self.pool, move |conn| {
+            diesel::update(dsl::outbox.filter(dsl::uuid.eq(id)))
+                .set((
+                    dsl::status.eq("sent"),
+                    dsl::sent_at.eq(Some(now)),
+                    dsl::sealed_body.eq(""),
+                    dsl::attempts.eq(dsl::attempts + 1),
+                ))
+                .execute(&mut **conn)
+                .map_err(from_diesel)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mark_failed(
+        &self,
+        id: MessageId,
+        attempts: i32,
+        next_attempt_at: Option<OffsetDateTime>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let id = id.0.to_string();
+        let error: String = error.chars().take(ERROR_MAX).collect();
+        with_connection(&self.pool, move |conn| {
+            let this = dsl::outbox.filter(dsl::uuid.eq(id));
+            match next_attempt_at {
+                Some(next) => diesel::update(this)
+                    .set((
+                        dsl::attempts.eq(attempts),
+                        dsl::next_attempt_at.eq(to_db_time(next)),
+                        dsl::last_error.eq(Some(error)),
+                    ))
+                    .execute(&mut **conn),
+                None => diesel::update(this)
+                    .set((
+                        dsl::attempts.eq(attempts),
+                        dsl::status.eq("abandoned"),
+                        dsl::sealed_body.eq(""),
+                        dsl::last_error.eq(Some(error)),
+                    ))
+                    .execute(&mut **conn),
+            }
+            .map_err(from_diesel)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        status: Option<DeliveryStatus>,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        let rows = with_connection(&self.pool, move |conn| {
+            let mut query = dsl::outbox.filter(dsl::tenant_id.eq(tenant)).into_boxed();
+            if let Some(status) = status {
+                query = query.filter(dsl::status.eq(status.as_str()));
+            }
+            query
+                .order(dsl::created_at.desc())
+                .limit(limit)
+                .select(OutboxRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        messages(rows)
+    }
+}

@@ -1,0 +1,134 @@
+use async_trait::async_trait;
+use clientele_domain::flow::FlowWrite;
+use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
+use diesel::prelude::*;
+
+use crate::blocking::with_connection;
+use crate::connection::DbConnection;
+use crate::database::Database;
+use crate::errors::from_diesel;
+use crate::flow_rows::{FlowRow, OutboxRow};
+use crate::rows::{to_db_time, AccountRow};
+use crate::schema::{accounts, flows, outbox, sessions};
+
+/// Why a transaction was rolled back.
+enum Rollback {
+    Db(diesel::result::Error),
+    /// A conditional write found the row changed.
+    Stale,
+}
+
+impl From<diesel::result::Error> for Rollback {
+    fn from(e: diesel::result::Error) -> Self {
+        Rollback::Db(e)
+    }
+}
+
+fn exactly_one(changed: usize) -> Result<(), Rollback> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Rollback::Stale)
+    }
+}
+
+fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
+    let now = to_db_time(commit.now);
+    for write in &commit.accounts {
+        match write {
+            AccountWrite::Insert(account) => {
+                diesel::insert_into(accounts::table)
+                    .values(AccountRow::from(account))
+                    .execute(conn)?;
+            }
+            AccountWrite::Update(account) => {
+                let mut row = AccountRow::from(account);
+                row.version = account.version + 1;
+                let changed = diesel::update(
+                    accounts::table
+                        .filter(accounts::uuid.eq(row.uuid.clone()))
+                        .filter(accounts::tenant_id.eq(row.tenant_id.clone()))
+                        .filter(accounts::version.eq(account.version)),
+                )
+                .set(&row)
+                .execute(conn)?;
+                exactly_one(changed)?;
+            }
+        }
+    }
+    for write in &commit.flows {
+        match write {
+            FlowWrite::Insert(flow) => {
+                diesel::insert_into(flows::table)
+                    .values(FlowRow::from(flow))
+                    .execute(conn)?;
+            }
+            FlowWrite::Replace(flow) => {
+                let row = FlowRow::from(flow);
+                let changed = diesel::update(
+                    flows::table
+                        .filter(flows::uuid.eq(row.uuid.clone()))
+                        .filter(flows::status.eq("pending")),
+                )
+                .set((
+                    flows::target.eq(row.target),
+                    flows::secret_digest.eq(row.secret_digest),
+                    flows::pending_change.eq(row.pending_change),
+                    flows::expires_at.eq(row.expires_at),
+                    flows::updated_at.eq(row.updated_at),
+                ))
+                .execute(conn)?;
+                exactly_one(changed)?;
+            }
+            FlowWrite::Consume(id) => {
+                let changed = diesel::update(
+                    flows::table
+                        .filter(flows::uuid.eq(id.0.to_string()))
+                        .filter(flows::status.eq("pending")),
+                )
+                .set((flows::status.eq("confirmed"), flows::updated_at.eq(now)))
+                .execute(conn)?;
+                exactly_one(changed)?;
+            }
+            FlowWrite::Cancel(id) => {
+                diesel::update(
+                    flows::table
+                        .filter(flows::uuid.eq(id.0.to_string()))
+                        .filter(flows::status.eq_any(["pending", "locked"])),
+                )
+                .set((flows::status.eq("cancelled"), flows::updated_at.eq(now)))
+                .execute(conn)?;
+            }
+        }
+    }
+    for message in &commit.messages {
+        diesel::insert_into(outbox::table)
+            .values(OutboxRow::from(message))
+            .execute(conn)?;
+    }
+    for (tenant, account) in &commit.revoke_sessions {
+        diesel::update(
+            sessions::table
+                .filter(sessions::tenant_id.eq(tenant.as_str()))
+                .filter(sessions::account_uuid.eq(account.0.to_string()))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl UnitOfWork for Database {
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        with_connection(&self.pool, move |conn| {
+            conn.transaction(|conn| apply(conn, &commit))
+                .map_err(|rollback| match rollback {
+                    Rollback::Db(e) => from_diesel(e),
+                    Rollback::Stale => StoreError::VersionMismatch,
+                })
+        })
+        .await
+    }
+}
