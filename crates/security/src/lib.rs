@@ -3,9 +3,14 @@
 mod bcrypt_hasher;
 mod digest;
 mod jwt;
+mod keys;
+mod sealer;
+mod secret_digest;
 mod system;
 
 pub use bcrypt_hasher::BcryptHasher;
 pub use digest::{constant_time_eq, sha256_hex};
 pub use jwt::JwtAccessTokens;
+pub use sealer::ChaChaSealer;
+pub use secret_digest::HmacDigester;
 pub use system::{OsRandomness, SystemClock};

@@ -6,5 +6,7 @@
 //! the test instead of skipping it.
 
 mod postgres;
+pub mod smtp;
 
 pub use postgres::{postgres_database, PgTestDatabase};
+pub use smtp::{free_port, ReceivedMail, SmtpSink};

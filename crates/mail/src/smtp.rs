@@ -1,0 +1,64 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use clientele_domain::ports::{DeliveryError, Mail, MailSender};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// SMTP through lettre: `smtp://host:port` (plain, or STARTTLS with `?tls=required`),
+/// `smtps://host:port` (implicit TLS), credentials as `user:pass@`. Connections are pooled.
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl SmtpMailer {
+    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("CLIENTELE_MAIL_FROM is not an address: {e}"))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("CLIENTELE_SMTP_URL is not usable: {e}"))?
+            .timeout(Some(Duration::from_secs(15)))
+            .build();
+        Ok(SmtpMailer { transport, from })
+    }
+
+    fn message(&self, mail: &Mail) -> Result<Message, DeliveryError> {
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|_| DeliveryError::Permanent("the recipient is not a valid address".into()))?;
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.text.clone());
+        let body = match &mail.body.html {
+            Some(html) => MultiPart::alternative().singlepart(text).singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(html.clone()),
+            ),
+            None => MultiPart::mixed().singlepart(text),
+        };
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.clone())
+            .multipart(body)
+            .map_err(|e| DeliveryError::Permanent(format!("the message cannot be built: {e}")))
+    }
+}
+
+#[async_trait]
+impl MailSender for SmtpMailer {
+    async fn send(&self, mail: &Mail) -> Result<(), DeliveryError> {
+        let message = self.message(mail)?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            // The error says what the server or network did; it never contains the body.
+            Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(e.to_string())),
+            Err(e) => Err(DeliveryError::Temporary(e.to_string())),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use clientele_domain::ports::{SealError, Sealer};
+
+use crate::keys::derive;
+
+const NONCE_LEN: usize = 12;
+
+/// ChaCha20-Poly1305 with a random nonce per message, under a key of the instance: outbox
+/// bodies (which carry secrets) are not readable from the database.
+pub struct ChaChaSealer {
+    cipher: ChaCha20Poly1305,
+}
+
+impl ChaChaSealer {
+    pub fn new(master: &[u8]) -> Self {
+        let key = derive(master, "outbox-seal");
+        ChaChaSealer {
+            cipher: ChaCha20Poly1305::new(&key.into()),
+        }
+    }
+}
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+}
+
+impl Sealer for ChaChaSealer {
+    fn seal(&self, plaintext: &str) -> String {
+        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let sealed = self
+            .cipher
+            .encrypt(&nonce, plaintext.as_bytes())
+            .expect("encryption of a String cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        b64().encode(out)
+    }
+
+    fn open(&self, sealed: &str) -> Result<String, SealError> {
+        let bytes = b64().decode(sealed).map_err(|_| SealError)?;
+        if bytes.len() < NONCE_LEN {
+            return Err(SealError);
+        }
+        let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| SealError)?;
+        let plain = self
+            .cipher
+            .decrypt(&Nonce::from(nonce), ciphertext)
+            .map_err(|_| SealError)?;
+        String::from_utf8(plain).map_err(|_| SealError)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seals_open_and_refuse_tampering() {
+        let sealer = ChaChaSealer::new(b"master-key-master-key-master-key");
+        let sealed = sealer.seal("Code: 8KY0CX0LAR");
+        assert!(!sealed.contains("8KY0CX0LAR"));
+        assert!(!sealed.contains('.'), "sealed values can be joined with dots");
+        assert_ne!(sealed, sealer.seal("Code: 8KY0CX0LAR"), "fresh nonce each time");
+        assert_eq!(sealer.open(&sealed).unwrap(), "Code: 8KY0CX0LAR");
+        let mut tampered = sealed.into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            sealer.open(std::str::from_utf8(&tampered).unwrap()),
+            Err(SealError)
+        );
+        assert_eq!(sealer.open("short"), Err(SealError));
+        let other = ChaChaSealer::new(b"another-master-key-another-key!!");
+        assert_eq!(other.open(&sealer.seal("x")), Err(SealError));
+    }
+}

@@ -1,0 +1,154 @@
+//! A real SMTP server for tests (mailin-embedded) that keeps what it receives.
+
+use std::io;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mailin_embedded::response::{Response, OK};
+use mailin_embedded::{Handler, Server, SslConfig};
+
+/// One received message: its envelope recipients and its text part, decoded.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl ReceivedMail {
+    /// The value of a `Label: value` line of the text part (`Code`, `Key`, `Identifier`…).
+    pub fn line(&self, label: &str) -> Option<String> {
+        let prefix = format!("{label}: ");
+        self.text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&prefix).map(|v| v.trim().to_owned()))
+    }
+}
+
+#[derive(Clone)]
+struct Collector {
+    received: Arc<Mutex<Vec<ReceivedMail>>>,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for Collector {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.to = to.to_vec();
+        self.data.clear();
+        OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let parsed = mail_parser::MessageParser::default().parse(&self.data);
+        let mail = ReceivedMail {
+            to: self.to.clone(),
+            subject: parsed
+                .as_ref()
+                .and_then(|m| m.subject())
+                .unwrap_or_default()
+                .to_owned(),
+            text: parsed
+                .as_ref()
+                .and_then(|m| m.body_text(0))
+                .unwrap_or_default()
+                .into_owned(),
+            html: parsed
+                .as_ref()
+                .and_then(|m| m.body_html(0))
+                .unwrap_or_default()
+                .into_owned(),
+        };
+        self.received.lock().unwrap().push(mail);
+        OK
+    }
+}
+
+/// An SMTP server on 127.0.0.1, running until the test process ends.
+pub struct SmtpSink {
+    pub port: u16,
+    received: Arc<Mutex<Vec<ReceivedMail>>>,
+}
+
+/// A port that was free a moment ago (for a server started later).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        Self::start_on(0)
+    }
+
+    pub fn start_on(port: u16) -> SmtpSink {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("binding the test SMTP server");
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let handler = Collector {
+            received: received.clone(),
+            to: Vec::new(),
+            data: Vec::new(),
+        };
+        let mut server = Server::new(handler);
+        server
+            .with_name("smtp.test")
+            .with_ssl(SslConfig::None)
+            .expect("no TLS")
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpSink { port, received }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (up to `timeout`) for a message to `to` whose subject contains `subject`.
+    pub fn wait_for(&self, to: &str, subject: &str, timeout: Duration) -> ReceivedMail {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self
+                .received()
+                .into_iter()
+                .rev()
+                .find(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)) && m.subject.contains(subject));
+            if let Some(mail) = found {
+                return mail;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no mail to {to} about {subject:?} within {timeout:?}; received: {:?}",
+                self.received()
+                    .iter()
+                    .map(|m| (&m.to, &m.subject))
+                    .collect::<Vec<_>>()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// How many messages went to `to` so far.
+    pub fn count_to(&self, to: &str) -> usize {
+        self.received()
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)))
+            .count()
+    }
+}
