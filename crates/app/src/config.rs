@@ -25,6 +25,16 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// `text` or `json`.
     pub log_format: String,
+    /// Lifetime of an activation secret, in seconds.
+    pub activation_ttl_secs: u32,
+    /// Lifetime of an email-change key, in seconds.
+    pub email_change_ttl_secs: u32,
+    /// Lifetime of a password-reset code, in seconds.
+    pub reset_ttl_secs: u32,
+    /// Wait after a failed delivery, in seconds; doubles per further failure (at most an hour).
+    pub delivery_retry_secs: u32,
+    /// Delivery tries before a message is abandoned.
+    pub delivery_max_attempts: u32,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
 }
@@ -43,6 +53,11 @@ const KEYS: &[&str] = &[
     "session_ttl_secs",
     "body_limit_bytes",
     "log_format",
+    "activation_ttl_secs",
+    "email_change_ttl_secs",
+    "reset_ttl_secs",
+    "delivery_retry_secs",
+    "delivery_max_attempts",
     "workers",
 ];
 
@@ -62,6 +77,11 @@ impl Default for Settings {
             session_ttl_secs: 86_400,
             body_limit_bytes: 64 * 1024,
             log_format: "text".into(),
+            activation_ttl_secs: 72 * 3600,
+            email_change_ttl_secs: 24 * 3600,
+            reset_ttl_secs: 30 * 60,
+            delivery_retry_secs: 5,
+            delivery_max_attempts: 10,
             workers: 0,
         }
     }
@@ -104,8 +124,20 @@ impl Settings {
         if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err("CLIENTELE_JWT_SECRET must be at least 32 bytes".into());
         }
-        if self.session_ttl_secs == 0 {
-            return Err("CLIENTELE_SESSION_TTL_SECS must be positive".into());
+        for (name, value) in [
+            ("SESSION_TTL_SECS", self.session_ttl_secs),
+            ("ACTIVATION_TTL_SECS", self.activation_ttl_secs),
+            ("EMAIL_CHANGE_TTL_SECS", self.email_change_ttl_secs),
+            ("RESET_TTL_SECS", self.reset_ttl_secs),
+            ("DELIVERY_RETRY_SECS", self.delivery_retry_secs),
+            ("DELIVERY_MAX_ATTEMPTS", self.delivery_max_attempts),
+        ] {
+            if value == 0 {
+                return Err(format!("CLIENTELE_{name} must be positive"));
+            }
+        }
+        if !self.public_url.starts_with("http://") && !self.public_url.starts_with("https://") {
+            return Err("CLIENTELE_PUBLIC_URL must be an http:// or https:// URL".into());
         }
         Ok(())
     }
@@ -168,5 +200,17 @@ mod tests {
         std::fs::write(&path, "no_such_key = 1\n").unwrap();
         assert!(Settings::load(Some(&path)).is_err());
         assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
+    }
+}
+
+impl Settings {
+    /// `CLIENTELE_ALLOWED_REDIRECTS` as a list of origins.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        self.allowed_redirects
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod delivery_worker;
 mod instance;
 mod server;
 mod telemetry;

@@ -5,7 +5,7 @@ use anyhow::Context;
 use clientele_store::Database;
 
 use crate::config::Settings;
-use crate::wiring;
+use crate::{delivery_worker, wiring};
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight (up to 30 s).
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -13,7 +13,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let database = Database::open(&settings.database_url)
         .await
         .context("opening the database")?;
-    let state = wiring::app_state(&settings, database).await?;
+    let wired = wiring::wire(&settings, database).await?;
+    actix_web::rt::spawn(delivery_worker::run(wired.delivery));
+    let state = wired.state;
     let mut server = HttpServer::new(move || clientele_http::app(state.clone()))
         .shutdown_timeout(30)
         .client_request_timeout(Duration::from_secs(10));

@@ -3,18 +3,38 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use clientele_domain::services::{Customers, Deps, Profiles, SignIn, SignInSettings};
+use clientele_domain::flow::FlowSettings;
+use clientele_domain::ports::MailSender;
+use clientele_domain::services::{
+    CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Profiles, SignIn,
+    SignInSettings,
+};
 use clientele_http::AppState;
-use clientele_security::{BcryptHasher, JwtAccessTokens, OsRandomness, SystemClock};
+use clientele_mail::{LogMailer, SmtpMailer};
+use clientele_security::{
+    BcryptHasher, ChaChaSealer, HmacDigester, JwtAccessTokens, OsRandomness, SystemClock,
+};
 use clientele_store::Database;
+use time::Duration;
 
 use crate::config::Settings;
 use crate::instance;
 
-pub async fn app_state(settings: &Settings, database: Database) -> anyhow::Result<AppState> {
+pub struct Wired {
+    pub state: AppState,
+    pub delivery: Delivery,
+}
+
+fn seconds(value: u32) -> Duration {
+    Duration::seconds(i64::from(value))
+}
+
+pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wired> {
     let database = Arc::new(database);
     let random = Arc::new(OsRandomness);
+    let clock = Arc::new(SystemClock);
     let keys = instance::resolve(settings, database.as_ref(), random.as_ref()).await?;
+    let sealer = Arc::new(ChaChaSealer::new(&keys.jwt_secret));
     let deps = Deps {
         accounts: database.clone(),
         sessions: database.clone(),
@@ -24,18 +44,55 @@ pub async fn app_state(settings: &Settings, database: Database) -> anyhow::Resul
                 .map_err(anyhow::Error::msg)
                 .context("JWT key")?,
         ),
-        clock: Arc::new(SystemClock),
+        clock: clock.clone(),
         random,
     };
-    let sign_in_settings = SignInSettings {
-        session_ttl: time::Duration::seconds(i64::from(settings.session_ttl_secs)),
+    let links = LinkSettings {
+        public_url: settings.public_url.trim_end_matches('/').to_owned(),
+        allowed_origins: settings.allowed_origins(),
     };
-    Ok(AppState {
+    let flows = FlowDeps {
+        flows: database.clone(),
+        commits: database.clone(),
+        digester: Arc::new(HmacDigester::new(&keys.jwt_secret)),
+        sealer: sealer.clone(),
+        settings: FlowSettings {
+            activation_ttl: seconds(settings.activation_ttl_secs),
+            email_change_ttl: seconds(settings.email_change_ttl_secs),
+            reset_ttl: seconds(settings.reset_ttl_secs),
+            ..FlowSettings::default()
+        },
+        links: links.clone(),
+    };
+    let mail: Arc<dyn MailSender> = match &settings.smtp_url {
+        Some(url) => Arc::new(SmtpMailer::new(url, &settings.mail_from).map_err(anyhow::Error::msg)?),
+        None => Arc::new(LogMailer::new()),
+    };
+    let delivery = Delivery::new(
+        database.clone(),
+        mail,
+        sealer,
+        clock,
+        DeliverySettings {
+            retry_base: seconds(settings.delivery_retry_secs),
+            max_attempts: settings.delivery_max_attempts as i32,
+            ..DeliverySettings::default()
+        },
+    );
+    let customer_area = Arc::new(CustomerArea::new(deps.clone(), flows));
+    let sign_in_settings = SignInSettings {
+        session_ttl: seconds(settings.session_ttl_secs),
+    };
+    let state = AppState {
         sign_in: Arc::new(SignIn::new(deps.clone(), sign_in_settings)),
         profiles: Arc::new(Profiles::new(deps.clone())),
-        customers: Arc::new(Customers::new(deps)),
+        customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
+        customer_area,
+        outbox: database.clone(),
+        links,
         database,
         admin_token_sha256: keys.admin_token_sha256.into(),
         body_limit: settings.body_limit_bytes,
-    })
+    };
+    Ok(Wired { state, delivery })
 }

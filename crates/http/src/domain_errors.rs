@@ -1,6 +1,7 @@
 //! How the domain's errors read over HTTP.
 
 use actix_web::http::StatusCode;
+use clientele_domain::flow::Refusal;
 use clientele_domain::DomainError;
 
 use crate::problem::Problem;
@@ -15,6 +16,20 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
         DomainError::Conflict(reason) => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(reason)
         }
+        DomainError::SecretRefused(Refusal::Invalid) => {
+            Problem::new(StatusCode::BAD_REQUEST, "invalid-secret", "Invalid secret")
+                .detail("The identifier and secret do not match a pending request, or it was already used.")
+        }
+        DomainError::SecretRefused(Refusal::Expired) => {
+            Problem::new(StatusCode::GONE, "secret-expired", "Secret expired")
+                .detail("The secret has expired; ask for a new one.")
+        }
+        DomainError::SecretRefused(Refusal::Locked) => Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "secret-locked",
+            "Too many wrong tries",
+        )
+        .detail("Too many wrong tries: this secret no longer works. Ask for a new one once it has expired."),
         DomainError::Unavailable(reason) => {
             tracing::error!(%reason, "dependency unavailable");
             Problem::unavailable()

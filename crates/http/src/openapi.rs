@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::admin::customers;
+use crate::admin::{customers, outbox};
 use crate::health;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, customer_area};
@@ -12,11 +12,20 @@ use crate::surfaces::{b2core, customer_area};
     info(title = "Clientele", description = "Customer account service: four client API surfaces over one domain."),
     paths(
         customer_area::login::login,
+        customer_area::account::get_self,
+        customer_area::account::patch_self,
+        customer_area::account::delete_self,
+        customer_area::activation::signup,
+        customer_area::activation::activate,
+        customer_area::email_change::newemail_confirm,
+        customer_area::password_reset::password_reset,
+        customer_area::password_reset::do_reset,
         b2core::profile::get_profile,
         b2core::profile::put_profile,
         b2core::profile::patch_profile,
         customers::create_customer,
         customers::get_customer,
+        outbox::list_outbox,
         health::live,
         health::ready,
     ),

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use clientele_domain::ports::InstanceSecrets;
-use clientele_domain::services::{Customers, Profiles, SignIn};
+use clientele_domain::ports::{InstanceSecrets, Outbox};
+use clientele_domain::services::{CustomerArea, Customers, LinkSettings, Profiles, SignIn};
 
 /// What the handlers share: the use cases and what the edge itself needs.
 #[derive(Clone)]
@@ -9,6 +9,11 @@ pub struct AppState {
     pub sign_in: Arc<SignIn>,
     pub profiles: Arc<Profiles>,
     pub customers: Arc<Customers>,
+    pub customer_area: Arc<CustomerArea>,
+    /// The back office's view of the outbox.
+    pub outbox: Arc<dyn Outbox>,
+    /// Where links in messages may point.
+    pub links: LinkSettings,
     /// Answers the readiness probe.
     pub database: Arc<dyn InstanceSecrets>,
     /// SHA-256 (hex) of the back-office bearer token; the token itself is never kept.

@@ -86,7 +86,8 @@ fn surface_name(domain: &str) -> Option<&'static str> {
     })
 }
 
-/// Create an active customer.
+/// Create a customer: active with a `password`; without one, invited (pending activation,
+/// with an activation mail).
 #[utoipa::path(post, path = "/admin/v1/customers", tag = "Back office",
     security(("admin" = [])),
     request_body(content = Object, description = "email, password, and optionally nickname, locale, firstName, middleName, lastName, birthday, phone"),

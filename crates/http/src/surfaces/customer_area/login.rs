@@ -11,8 +11,15 @@ use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
-    /// Access token for `Authorization: Bearer …` on every surface.
+    /// Access token for `Authorization: Bearer …` on every surface (or, from `do_reset`, the
+    /// JWT carrying the new passphrase).
     token: String,
+}
+
+impl LoginResponse {
+    pub fn new(token: String) -> Self {
+        LoginResponse { token }
+    }
 }
 
 /// Authenticate the customer with email and password.

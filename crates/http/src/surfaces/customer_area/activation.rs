@@ -1,0 +1,75 @@
+use actix_web::{web, HttpResponse};
+use clientele_domain::services::CustomerArea;
+use clientele_domain::{FieldErrors, TenantId};
+
+use super::Outcome;
+use crate::body::JsonObject;
+use crate::domain_errors::{problem_for, same_names};
+use crate::fields::{optional_text, reject_other_keys, required_text};
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Sign up: mails an activation identifier and secret to a new address (an address that
+/// already has an account gets a notice instead). The answer is the same either way.
+#[utoipa::path(post, path = "/customers/signup", tag = "Customer area",
+    request_body(content = Object, description = r#"{"email": "...", "name": "optional", "locale": "optional"}"#),
+    responses((status = 202, body = Outcome), (status = 400, body = Problem)))]
+pub async fn signup(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["email", "name", "locale"], &[], "", &mut errors);
+    let email = required_text(&body.0, "email", &mut errors);
+    let name = optional_text(&body.0, "name", &mut errors);
+    let locale = optional_text(&body.0, "locale", &mut errors);
+    let invitation = CustomerArea::signup_input(&email, name.as_deref(), locale.as_deref());
+    let invitation = match invitation {
+        Ok(invitation) if errors.is_empty() => invitation,
+        Ok(_) => return Err(Problem::invalid(errors)),
+        Err(more) => {
+            errors.extend(more);
+            return Err(Problem::invalid(errors));
+        }
+    };
+    state
+        .customer_area
+        .sign_up(&TenantId::default_tenant(), invitation)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Accepted().json(Outcome::of("email_sent")))
+}
+
+/// Activate the account with the identifier and secret from the activation mail, choosing a
+/// password.
+#[utoipa::path(post, path = "/customers/activate", tag = "Customer area",
+    request_body(content = Object, description = r#"{"identifier": "...", "secret": "...", "password": "...", "password_check": "..."}"#),
+    responses((status = 200, body = Outcome), (status = 400, body = Problem), (status = 410, body = Problem),
+        (status = 429, body = Problem)))]
+pub async fn activate(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(
+        &body.0,
+        &["identifier", "secret", "password", "password_check"],
+        &[],
+        "",
+        &mut errors,
+    );
+    let identifier = required_text(&body.0, "identifier", &mut errors);
+    let secret = required_text(&body.0, "secret", &mut errors);
+    let password = required_text(&body.0, "password", &mut errors);
+    let check = required_text(&body.0, "password_check", &mut errors);
+    let password = match CustomerArea::new_password(&password, &check) {
+        Ok(password) if errors.is_empty() => password,
+        Ok(_) => return Err(Problem::invalid(errors)),
+        Err(more) => {
+            if !body.0.get("password").is_some_and(|v| !v.is_string()) {
+                errors.extend(more);
+            }
+            return Err(Problem::invalid(errors));
+        }
+    };
+    state
+        .customer_area
+        .activate(&TenantId::default_tenant(), &identifier, &secret, password)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(Outcome::of("activated")))
+}

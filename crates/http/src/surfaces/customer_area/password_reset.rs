@@ -1,0 +1,78 @@
+use actix_web::{web, HttpResponse};
+use clientele_domain::{links, FieldErrors, TenantId};
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde::Serialize;
+
+use super::login::LoginResponse;
+use super::Outcome;
+use crate::body::JsonObject;
+use crate::domain_errors::{problem_for, same_names};
+use crate::fields::{reject_other_keys, required_text};
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Ask for a password reset. The answer is the same whether or not the address has an
+/// account; only a real account gets a mail. A relative `reset_uri` is joined to
+/// `CLIENTELE_PUBLIC_URL`; an absolute one must be on `CLIENTELE_ALLOWED_REDIRECTS`. The code
+/// is appended to the link's path.
+#[utoipa::path(post, path = "/customers/password_reset", tag = "Customer area",
+    request_body(content = Object, description = r#"{"email": "...", "reset_uri": "/customers/do_reset"}"#),
+    responses((status = 200, body = Outcome), (status = 400, body = Problem)))]
+pub async fn password_reset(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["email", "reset_uri"], &[], "", &mut errors);
+    let email = required_text(&body.0, "email", &mut errors);
+    let reset_uri = required_text(&body.0, "reset_uri", &mut errors);
+    let link = if reset_uri.is_empty() {
+        None
+    } else {
+        links::resolve(&reset_uri, &state.links.public_url, &state.links.allowed_origins)
+            .map_err(|m| errors.add("reset_uri", m))
+            .ok()
+    };
+    let (Some(link), true) = (link, errors.is_empty()) else {
+        return Err(Problem::invalid(errors));
+    };
+    state
+        .customer_area
+        .request_password_reset(&TenantId::default_tenant(), &email, &link)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(Outcome::of("email_sent")))
+}
+
+#[derive(Serialize)]
+struct Passphrase<'a> {
+    passphrase: &'a str,
+}
+
+/// Reset the password with the mailed code. Answers `{"token": JWT}`: a JWT signed HS256 with
+/// the submitted code as key, whose payload is `{"passphrase": "<the new password>"}`. Every
+/// session of the account is signed out.
+#[utoipa::path(post, path = "/customers/do_reset", tag = "Customer area",
+    request_body(content = Object, description = r#"{"email": "...", "code": "..."}"#),
+    responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 410, body = Problem),
+        (status = 429, body = Problem)))]
+pub async fn do_reset(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["email", "code"], &[], "", &mut errors);
+    let email = required_text(&body.0, "email", &mut errors);
+    let code = required_text(&body.0, "code", &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let passphrase = state
+        .customer_area
+        .reset_password(&TenantId::default_tenant(), &email, &code)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    let token = encode(
+        &Header::new(Algorithm::HS256),
+        &Passphrase {
+            passphrase: passphrase.expose(),
+        },
+        &EncodingKey::from_secret(code.as_bytes()),
+    )
+    .map_err(|_| Problem::internal())?;
+    Ok(HttpResponse::Ok().json(LoginResponse::new(token)))
+}
