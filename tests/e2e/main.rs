@@ -3,6 +3,8 @@
 
 mod b2core_profile;
 mod back_office;
+mod customer_area;
+mod delivery;
 mod lifecycle;
 mod protocol;
 mod sign_in;
@@ -10,6 +12,7 @@ mod sign_in;
 use std::future::Future;
 
 use clientele_e2e::{Backend, Server, Storage};
+use clientele_testkit::SmtpSink;
 
 async fn run<F, Fut>(scenario: F, backend: Backend)
 where
@@ -21,6 +24,45 @@ where
     };
     let server = Server::start(&storage, &[]);
     scenario(server).await;
+}
+
+/// Runs `scenario` with a server that mails through a real SMTP server of its own.
+async fn run_with_mail<F, Fut>(scenario: F, backend: Backend)
+where
+    F: FnOnce(Server, SmtpSink) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(storage) = Storage::new(backend) else {
+        return;
+    };
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let server = Server::start(
+        &storage,
+        &[
+            ("CLIENTELE_SMTP_URL", &url),
+            ("CLIENTELE_ALLOWED_REDIRECTS", "https://shop.example.com"),
+        ],
+    );
+    scenario(server, sink).await;
+}
+
+/// For each scenario `name(server, smtp)`, tests `name::sqlite` and `name::postgres` with mail.
+#[macro_export]
+macro_rules! on_both_backends_with_mail {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::run_with_mail(super::$name, clientele_e2e::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run_with_mail(super::$name, clientele_e2e::Backend::Postgres).await;
+            }
+        }
+    )*};
 }
 
 /// For each scenario `name(server)`, tests `name::sqlite` and `name::postgres`.

@@ -197,6 +197,19 @@ impl Server {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// Signs in, returning the status only.
+    pub async fn login_status(&self, email: &str, password: &str) -> u16 {
+        let body = json!({"email": email, "password": password});
+        let response = self
+            .http
+            .post(self.url("/customers/login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
     /// A new customer, signed in: (email, password, token).
     pub async fn signed_in_customer(&self) -> (String, String, String) {
         let email = format!("c{}@example.com", uuid::Uuid::new_v4().simple());
@@ -212,6 +225,20 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// POSTs `body` to `path` (no authentication) and returns status and JSON body.
+pub async fn post(server: &Server, path: &str, body: Value) -> (u16, Value) {
+    status_and_json(
+        server
+            .http
+            .post(server.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 /// A response's status and JSON body (`Null` if it has none).

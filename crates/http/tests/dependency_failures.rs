@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use actix_web::test as atest;
+use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{
-    AccessClaims, MockAccessTokens, MockAccountRepository, MockClock, MockInstanceSecrets,
-    MockPasswordHasher, MockRandomness, MockSessionRepository, StoreError,
+    AccessClaims, MockAccessTokens, MockAccountRepository, MockClock, MockFlowRepository,
+    MockInstanceSecrets, MockOutbox, MockPasswordHasher, MockRandomness, MockSealer, MockSecretDigester,
+    MockSessionRepository, MockUnitOfWork, StoreError,
 };
-use clientele_domain::services::{Customers, Deps, Profiles, SignIn};
+use clientele_domain::services::{CustomerArea, Customers, Deps, FlowDeps, LinkSettings, Profiles, SignIn};
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
 use serde_json::Value;
@@ -44,10 +46,26 @@ fn state(
         clock: Arc::new(clock),
         random: Arc::new(MockRandomness::new()),
     };
+    let links = LinkSettings {
+        public_url: "http://127.0.0.1:8080".into(),
+        allowed_origins: Vec::new(),
+    };
+    let flows = FlowDeps {
+        flows: Arc::new(MockFlowRepository::new()),
+        commits: Arc::new(MockUnitOfWork::new()),
+        digester: Arc::new(MockSecretDigester::new()),
+        sealer: Arc::new(MockSealer::new()),
+        settings: FlowSettings::default(),
+        links: links.clone(),
+    };
+    let customer_area = Arc::new(CustomerArea::new(deps.clone(), flows));
     AppState {
         sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),
         profiles: Arc::new(Profiles::new(deps.clone())),
-        customers: Arc::new(Customers::new(deps)),
+        customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
+        customer_area,
+        outbox: Arc::new(MockOutbox::new()),
+        links,
         database: Arc::new(database),
         admin_token_sha256: clientele_security::sha256_hex("admin-token-admin-token").into(),
         body_limit: 1024,
@@ -120,4 +138,16 @@ async fn the_configured_body_limit_is_enforced() {
         .set_payload(format!(r#"{{"email": "{}"}}"#, "a".repeat(2000)));
     let (status, _, body) = call(state, request).await;
     assert_eq!(status, 413, "{body}");
+}
+
+#[actix_web::test]
+async fn password_reset_with_the_database_down_is_a_503_not_a_false_email_sent() {
+    let mut accounts = MockAccountRepository::new();
+    accounts.expect_find_by_email().returning(|_, _| Err(down()));
+    let state = state(accounts, MockSessionRepository::new(), MockInstanceSecrets::new());
+    let request = atest::TestRequest::post()
+        .uri("/customers/password_reset")
+        .set_payload(r#"{"email": "a@b.co", "reset_uri": "/customers/do_reset"}"#);
+    let (status, _, _) = call(state, request).await;
+    assert_eq!(status, 503, "never claim email_sent when nothing was recorded");
 }

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use clientele_domain::customer_edit::CustomerEdit;
 use clientele_domain::services::CustomerArea;
+use clientele_domain::values::Email;
 use clientele_domain::{Account, FieldErrors, Patch};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -138,6 +139,9 @@ pub async fn patch_self(
     if !errors.is_empty() {
         if let Err(more) = edit.apply(&who.0.account.profile) {
             errors.extend(more);
+        }
+        if let Some(Err(message)) = email.as_deref().map(Email::parse) {
+            errors.add("email", message);
         }
         return Err(Problem::invalid(errors));
     }

@@ -1,0 +1,505 @@
+//! Customer area (seed 001) flows end to end: secrets are read from mail received by a real
+//! SMTP server.
+
+use std::time::Duration;
+
+use clientele_e2e::{post, status_and_json, Server, ADMIN_TOKEN};
+use clientele_testkit::{ReceivedMail, SmtpSink};
+use futures_util::future::join_all;
+use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+use serde_json::{json, Value};
+
+crate::on_both_backends_with_mail!(
+    signup_activation_and_sign_in,
+    twenty_concurrent_activations_one_success,
+    five_wrong_tries_lock_and_asking_again_does_not_reset_them,
+    email_change_takes_effect_only_when_confirmed,
+    password_reset_mails_a_code_and_do_reset_returns_the_passphrase,
+    deleting_the_account_erases_it_and_frees_the_address,
+    the_back_office_invites_and_reads_the_outbox_masked,
+);
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn unique_email() -> String {
+    format!("c{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+fn activation_mail(smtp: &SmtpSink, email: &str) -> ReceivedMail {
+    smtp.wait_for(email, "Activate your account", WAIT)
+}
+
+async fn activate(server: &Server, identifier: &str, secret: &str, password: &str) -> (u16, Value) {
+    post(
+        server,
+        "/customers/activate",
+        json!({"identifier": identifier, "secret": secret, "password": password, "password_check": password}),
+    )
+    .await
+}
+
+async fn signup_activation_and_sign_in(server: Server, smtp: SmtpSink) {
+    let email = unique_email();
+    let (status, body) = post(
+        &server,
+        "/customers/signup",
+        json!({"email": email, "name": "Test Name"}),
+    )
+    .await;
+    assert_eq!((status, body), (202, json!({"result": "email_sent"})));
+    let mail = activation_mail(&smtp, &email);
+    let (identifier, secret) = (mail.line("Identifier").unwrap(), mail.line("Secret").unwrap());
+    assert_eq!(secret.len(), 10);
+    assert!(
+        mail.text.contains(&format!("identifier={identifier}")),
+        "the link carries the identifier"
+    );
+    assert_eq!(
+        server.login_status(&email, "whatever-password").await,
+        401,
+        "pending: cannot sign in"
+    );
+
+    let (status, problem) = activate(&server, &identifier, "WRONGWRONG", "a good passphrase").await;
+    assert_eq!(
+        (status, problem["type"].as_str()),
+        (400, Some("urn:clientele:problem:invalid-secret"))
+    );
+    let mismatch = json!({"identifier": identifier, "secret": secret, "password": "a good passphrase",
+        "password_check": "another passphrase"});
+    let (status, problem) = post(&server, "/customers/activate", mismatch).await;
+    assert_eq!(status, 400);
+    assert!(problem["errors"].get("password_check").is_some(), "{problem}");
+    for weak in ["short", "password123"] {
+        let (status, problem) = activate(&server, &identifier, &secret, weak).await;
+        assert_eq!(status, 400);
+        assert!(problem["errors"].get("password").is_some(), "{weak}: {problem}");
+    }
+    let long = "ü".repeat(64);
+    let (status, body) = activate(&server, &identifier, &secret.to_lowercase(), &long).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"result": "activated"})),
+        "case-insensitive secret, 64 chars accepted"
+    );
+    assert_eq!(
+        activate(&server, &identifier, &secret, &long).await.0,
+        400,
+        "a secret works once"
+    );
+
+    let token = server.login(&email, &long).await;
+    let me: Value = server
+        .http
+        .get(server.url("/customers/self"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = me.as_object().unwrap().keys().map(String::as_str).collect();
+    for key in [
+        "address",
+        "mobile",
+        "phone",
+        "name",
+        "country",
+        "address_town",
+        "address_postcode",
+        "email",
+        "id",
+        "subscriptions",
+        "address_region",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {me}");
+    }
+    assert_eq!(me["name"], "Test Name");
+    assert!(me["id"].as_str().unwrap().parse::<i64>().is_ok());
+
+    // Signing up again with an active address mails a notice, no secret.
+    assert_eq!(
+        post(&server, "/customers/signup", json!({"email": email}))
+            .await
+            .0,
+        202
+    );
+    let notice = smtp.wait_for(&email, "You already have an account", WAIT);
+    assert_eq!(notice.line("Secret"), None);
+    assert_eq!(
+        post(&server, "/customers/signup", json!({"email": "nope"}))
+            .await
+            .0,
+        400
+    );
+}
+
+async fn twenty_concurrent_activations_one_success(server: Server, smtp: SmtpSink) {
+    let email = unique_email();
+    post(&server, "/customers/signup", json!({"email": email})).await;
+    let mail = activation_mail(&smtp, &email);
+    let (identifier, secret) = (mail.line("Identifier").unwrap(), mail.line("Secret").unwrap());
+    let attempts = (0..20).map(|_| activate(&server, &identifier, &secret, "a good passphrase"));
+    let results = join_all(attempts).await;
+    let successes = results.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!(successes, 1, "{results:?}");
+    assert!(
+        results.iter().all(|(status, _)| [200, 400, 429].contains(status)),
+        "{results:?}"
+    );
+}
+
+async fn five_wrong_tries_lock_and_asking_again_does_not_reset_them(server: Server, smtp: SmtpSink) {
+    let email = unique_email();
+    post(&server, "/customers/signup", json!({"email": email})).await;
+    let first = activation_mail(&smtp, &email);
+    let identifier = first.line("Identifier").unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            activate(&server, &identifier, "WRONGWRONG", "a good passphrase")
+                .await
+                .0,
+            400
+        );
+    }
+    // Asking again: a new secret for the same flow; the old one stops working.
+    post(&server, "/customers/signup", json!({"email": email})).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while smtp.count_to(&email) < 2 {
+        assert!(std::time::Instant::now() < deadline, "no second activation mail");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let second = activation_mail(&smtp, &email);
+    assert_eq!(second.line("Identifier").unwrap(), identifier, "same flow");
+    let (old, new) = (first.line("Secret").unwrap(), second.line("Secret").unwrap());
+    assert_ne!(old, new);
+    assert_eq!(
+        activate(&server, &identifier, &old, "a good passphrase").await.0,
+        400,
+        "4th try"
+    );
+    assert_eq!(
+        activate(&server, &identifier, "WRONGWRONG", "a good passphrase")
+            .await
+            .0,
+        400,
+        "5th try"
+    );
+    let (status, problem) = activate(&server, &identifier, &new, "a good passphrase").await;
+    assert_eq!(
+        status, 429,
+        "locked after five tries, asking again did not reset them: {problem}"
+    );
+    assert_eq!(problem["type"], "urn:clientele:problem:secret-locked");
+    // While locked, asking again sends no new secret.
+    post(&server, "/customers/signup", json!({"email": email})).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(smtp.count_to(&email), 2);
+}
+
+async fn signed_in(server: &Server, smtp: &SmtpSink) -> (String, String, String) {
+    let _ = smtp;
+    server.signed_in_customer().await
+}
+
+async fn patch_self(server: &Server, token: &str, body: Value) -> (u16, Value) {
+    let response = server
+        .http
+        .patch(server.url("/customers/self"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await;
+    status_and_json(response.unwrap()).await
+}
+
+async fn get_self(server: &Server, token: &str) -> (u16, Value) {
+    status_and_json(
+        server
+            .http
+            .get(server.url("/customers/self"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn email_change_takes_effect_only_when_confirmed(server: Server, smtp: SmtpSink) {
+    let (email, password, token) = signed_in(&server, &smtp).await;
+    let new_email = unique_email();
+    let (_, before) = get_self(&server, &token).await;
+    let (status, body) = patch_self(
+        &server,
+        &token,
+        json!({"email": new_email, "name": "Ann Lee", "address_town": "Springfield", "id": before["id"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["email"],
+        email.as_str(),
+        "the old address stays until confirmed"
+    );
+    assert_eq!(body["name"], "Ann Lee");
+    let key_mail = smtp.wait_for(&new_email, "Confirm your new email address", WAIT);
+    let notice = smtp.wait_for(&email, "Your email address is being changed", WAIT);
+    assert_eq!(notice.line("Key"), None, "the old address gets no secret");
+    let (identifier, key) = (
+        key_mail.line("Identifier").unwrap(),
+        key_mail.line("Key").unwrap(),
+    );
+    assert_eq!(key.len(), 16);
+
+    let (status, _) = post(
+        &server,
+        "/customers/newemail_confirm",
+        json!({"identifier": identifier, "key": "X"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, body) = post(
+        &server,
+        "/customers/newemail_confirm",
+        json!({"identifier": identifier, "key": key}),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"result": "updated"})));
+    assert_eq!(get_self(&server, &token).await.1["email"], new_email.as_str());
+    assert_eq!(server.login_status(&new_email, &password).await, 200);
+    assert_eq!(server.login_status(&email, &password).await, 401);
+
+    // Bad edits change nothing and name each field.
+    let (status, problem) = patch_self(
+        &server,
+        &token,
+        json!({"id": "1", "phone": "123", "email": "nope", "favourite": 1, "subscriptions": "news"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    for field in ["id", "phone", "email", "favourite", "subscriptions"] {
+        assert!(problem["errors"].get(field).is_some(), "{field}: {problem}");
+    }
+
+    // The address must still be free when the key is used.
+    let contested = unique_email();
+    patch_self(&server, &token, json!({"email": contested})).await;
+    let key_mail = smtp.wait_for(&contested, "Confirm your new email address", WAIT);
+    server
+        .create_customer(&contested, "someone else's password", json!({}))
+        .await;
+    let confirm =
+        json!({"identifier": key_mail.line("Identifier").unwrap(), "key": key_mail.line("Key").unwrap()});
+    assert_eq!(post(&server, "/customers/newemail_confirm", confirm).await.0, 409);
+    let (status, _) = patch_self(&server, &token, json!({"email": contested})).await;
+    assert_eq!(status, 409, "a taken address is refused at once");
+}
+
+async fn password_reset_mails_a_code_and_do_reset_returns_the_passphrase(server: Server, smtp: SmtpSink) {
+    let (email, password, token) = signed_in(&server, &smtp).await;
+    let unknown = unique_email();
+    let seed = json!({"email": unknown, "reset_uri": "/customers/do_reset"});
+    assert_eq!(
+        post(&server, "/customers/password_reset", seed).await,
+        (200, json!({"result": "email_sent"}))
+    );
+    for bad in [
+        "https://evil.example/reset",
+        "//evil.example/x",
+        "javascript:alert(1)",
+    ] {
+        let (status, problem) = post(
+            &server,
+            "/customers/password_reset",
+            json!({"email": email, "reset_uri": bad}),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(problem["errors"].get("reset_uri").is_some());
+    }
+    let absolute = json!({"email": email.to_uppercase(), "reset_uri": "https://shop.example.com/reset"});
+    assert_eq!(
+        post(&server, "/customers/password_reset", absolute).await.1,
+        json!({"result": "email_sent"})
+    );
+    let mail = smtp.wait_for(&email, "Reset your password", WAIT);
+    let code = mail.line("Code").unwrap();
+    assert!(
+        mail.text
+            .contains(&format!("https://shop.example.com/reset/{code}")),
+        "{}",
+        mail.text
+    );
+    assert_eq!(
+        smtp.count_to(&unknown),
+        0,
+        "no mail for an address without an account"
+    );
+
+    let relative = json!({"email": email, "reset_uri": "/customers/do_reset"});
+    post(&server, "/customers/password_reset", relative).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while smtp.count_to(&email) < 2 {
+        assert!(std::time::Instant::now() < deadline, "no second reset mail");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let mail = smtp.wait_for(&email, "Reset your password", WAIT);
+    let code = mail.line("Code").unwrap();
+    assert!(
+        mail.text.contains(&format!("/customers/do_reset/{code}")),
+        "{}",
+        mail.text
+    );
+
+    let (status, _) = post(
+        &server,
+        "/customers/do_reset",
+        json!({"email": email, "code": "NOTTHECODE"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, body) = post(
+        &server,
+        "/customers/do_reset",
+        json!({"email": email, "code": code}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let jwt = body["token"].as_str().unwrap();
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    let claims = decode::<Value>(jwt, &DecodingKey::from_secret(code.as_bytes()), &validation)
+        .unwrap()
+        .claims;
+    let passphrase = claims["passphrase"].as_str().unwrap().to_owned();
+    assert_eq!(
+        claims.as_object().unwrap().len(),
+        1,
+        "the payload is just the passphrase: {claims}"
+    );
+
+    assert_eq!(server.login_status(&email, &passphrase).await, 200);
+    assert_eq!(
+        server.login_status(&email, &password).await,
+        401,
+        "the old password is gone"
+    );
+    assert_eq!(
+        get_self(&server, &token).await.0,
+        401,
+        "every session was signed out"
+    );
+    assert_eq!(
+        post(
+            &server,
+            "/customers/do_reset",
+            json!({"email": email, "code": code})
+        )
+        .await
+        .0,
+        400,
+        "once"
+    );
+}
+
+async fn deleting_the_account_erases_it_and_frees_the_address(server: Server, smtp: SmtpSink) {
+    let (email, password, token) = signed_in(&server, &smtp).await;
+    patch_self(
+        &server,
+        &token,
+        json!({"name": "Erase Me", "address": "1 Main St", "phone": "+14155550123"}),
+    )
+    .await;
+    let response = server
+        .http
+        .delete(server.url("/customers/self"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(response).await,
+        (200, json!({"result": "deleted"}))
+    );
+    assert_eq!(get_self(&server, &token).await.0, 401);
+    assert_eq!(server.login_status(&email, &password).await, 401);
+    assert_eq!(
+        post(&server, "/customers/signup", json!({"email": email}))
+            .await
+            .0,
+        202
+    );
+    let mail = activation_mail(&smtp, &email);
+    assert!(
+        mail.line("Secret").is_some(),
+        "the address is free for a new account"
+    );
+}
+
+async fn the_back_office_invites_and_reads_the_outbox_masked(server: Server, smtp: SmtpSink) {
+    let email = unique_email();
+    let response = server
+        .http
+        .post(server.url("/admin/v1/customers"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"email": email, "firstName": "Invited"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, created) = status_and_json(response).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["status"], "pending_activation");
+    assert_eq!(created["hasPassword"], false);
+    let mail = activation_mail(&smtp, &email);
+    assert!(mail.text.starts_with("Hello Invited,"), "{}", mail.text);
+    let secret = mail.line("Secret").unwrap();
+    assert_eq!(
+        activate(
+            &server,
+            &mail.line("Identifier").unwrap(),
+            &secret,
+            "a good passphrase"
+        )
+        .await
+        .0,
+        200
+    );
+
+    let listing = |query: &'static str| {
+        let request = server
+            .http
+            .get(server.url(&format!("/admin/v1/outbox{query}")))
+            .bearer_auth(ADMIN_TOKEN);
+        async move { status_and_json(request.send().await.unwrap()).await }
+    };
+    let (status, body) = listing("?status=sent").await;
+    assert_eq!(status, 200);
+    let mine: Vec<&Value> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["recipient"] == email.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1);
+    let text = mine[0]["text"].as_str().unwrap();
+    assert!(
+        !text.contains(&secret) && text.contains("Secret: ••••••••"),
+        "{text}"
+    );
+    assert!(!body.to_string().contains(&secret));
+    assert_eq!(listing("?status=lost").await.0, 400);
+    assert_eq!(listing("?limit=0").await.0, 400);
+    assert_eq!(
+        server
+            .http
+            .get(server.url("/admin/v1/outbox"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}

@@ -1,0 +1,156 @@
+//! Mail is never lost: not while the SMTP server is down, not when the process is killed with
+//! messages pending. And no secret ever reaches the log.
+
+use std::time::Duration;
+
+use clientele_e2e::{post, Backend, Server, Storage};
+use clientele_testkit::{free_port, SmtpSink};
+use serde_json::json;
+
+const FAST_RETRY: (&str, &str) = ("CLIENTELE_DELIVERY_RETRY_SECS", "1");
+
+fn reset_request(email: &str) -> serde_json::Value {
+    json!({"email": email, "reset_uri": "/customers/do_reset"})
+}
+
+async fn smtp_down_for_a_while(backend: Backend) {
+    let Some(storage) = Storage::new(backend) else {
+        return;
+    };
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let server = Server::start(&storage, &[("CLIENTELE_SMTP_URL", &url), FAST_RETRY]);
+    let (email, _, _) = server.signed_in_customer().await;
+    let (status, body) = post(&server, "/customers/password_reset", reset_request(&email)).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"result": "email_sent"})),
+        "the request succeeds with SMTP down"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let smtp = SmtpSink::start_on(port);
+    let mail = smtp.wait_for(&email, "Reset your password", Duration::from_secs(30));
+    assert!(mail.line("Code").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_mail_arrives_after_the_smtp_server_comes_up() {
+    smtp_down_for_a_while(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_mail_arrives_after_the_smtp_server_comes_up() {
+    smtp_down_for_a_while(Backend::Postgres).await;
+}
+
+async fn killed_with_messages_pending(backend: Backend) {
+    let Some(storage) = Storage::new(backend) else {
+        return;
+    };
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let env = [("CLIENTELE_SMTP_URL", url.as_str()), FAST_RETRY];
+    let server = Server::start(&storage, &env);
+    let (email, _, _) = server.signed_in_customer().await;
+    assert_eq!(
+        post(&server, "/customers/password_reset", reset_request(&email))
+            .await
+            .0,
+        200
+    );
+    drop(server); // SIGKILL: no chance to send anything
+    let smtp = SmtpSink::start_on(port);
+    let _restarted = Server::start(&storage, &env);
+    let mail = smtp.wait_for(&email, "Reset your password", Duration::from_secs(30));
+    assert!(mail.line("Code").is_some(), "delivered by the next start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_pending_mail_survives_a_kill() {
+    killed_with_messages_pending(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_pending_mail_survives_a_kill() {
+    killed_with_messages_pending(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_secrets_are_refused() {
+    let storage = Storage::new(Backend::Sqlite).unwrap();
+    let smtp = SmtpSink::start();
+    let url = smtp.url();
+    let server = Server::start(
+        &storage,
+        &[("CLIENTELE_SMTP_URL", &url), ("CLIENTELE_RESET_TTL_SECS", "1")],
+    );
+    let (email, _, _) = server.signed_in_customer().await;
+    post(&server, "/customers/password_reset", reset_request(&email)).await;
+    let code = smtp
+        .wait_for(&email, "Reset your password", Duration::from_secs(15))
+        .line("Code")
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, problem) = post(
+        &server,
+        "/customers/do_reset",
+        json!({"email": email, "code": code}),
+    )
+    .await;
+    assert_eq!(status, 410, "{problem}");
+    assert_eq!(problem["type"], "urn:clientele:problem:secret-expired");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_ever_reaches_the_log() {
+    let storage = Storage::new(Backend::Sqlite).unwrap();
+    let smtp = SmtpSink::start();
+    let url = smtp.url();
+    let server = Server::start(&storage, &[("CLIENTELE_SMTP_URL", &url)]);
+    let mut secrets: Vec<String> = Vec::new();
+
+    let email = format!("log-{}@example.com", uuid::Uuid::new_v4().simple());
+    post(&server, "/customers/signup", json!({"email": email})).await;
+    let mail = smtp.wait_for(&email, "Activate your account", Duration::from_secs(15));
+    let secret = mail.line("Secret").unwrap();
+    let password = "Sentinel-Activation-Pass-91";
+    let body = json!({"identifier": mail.line("Identifier").unwrap(), "secret": secret, "password": password,
+        "password_check": password});
+    assert_eq!(post(&server, "/customers/activate", body).await.0, 200);
+    secrets.extend([secret, password.to_owned()]);
+
+    let token = server.login(&email, password).await;
+    let new_email = format!("log-new-{}@example.com", uuid::Uuid::new_v4().simple());
+    let patch = server
+        .http
+        .patch(server.url("/customers/self"))
+        .bearer_auth(&token);
+    patch.json(&json!({"email": new_email})).send().await.unwrap();
+    let key = smtp
+        .wait_for(&new_email, "Confirm", Duration::from_secs(15))
+        .line("Key")
+        .unwrap();
+    secrets.extend([key, token]);
+
+    post(&server, "/customers/password_reset", reset_request(&email)).await;
+    let code = smtp
+        .wait_for(&email, "Reset your password", Duration::from_secs(15))
+        .line("Code")
+        .unwrap();
+    let (_, reset) = post(
+        &server,
+        "/customers/do_reset",
+        json!({"email": email, "code": code}),
+    )
+    .await;
+    secrets.extend([code, reset["token"].as_str().unwrap().to_owned()]);
+
+    let log = server.log();
+    assert!(log.contains("/customers/do_reset"), "requests are logged");
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret reached the log: {secret}"
+        );
+    }
+}
