@@ -167,6 +167,18 @@ impl fmt::Debug for Settings {
     }
 }
 
+impl Settings {
+    /// `CLIENTELE_ALLOWED_REDIRECTS` as a list of origins.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        self.allowed_redirects
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,17 +212,5 @@ mod tests {
         std::fs::write(&path, "no_such_key = 1\n").unwrap();
         assert!(Settings::load(Some(&path)).is_err());
         assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
-    }
-}
-
-impl Settings {
-    /// `CLIENTELE_ALLOWED_REDIRECTS` as a list of origins.
-    pub fn allowed_origins(&self) -> Vec<String> {
-        self.allowed_redirects
-            .split(',')
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-            .map(str::to_owned)
-            .collect()
     }
 }

@@ -60,7 +60,7 @@ pub async fn activate(state: web::Data<AppState>, body: JsonObject) -> Result<Ht
         Ok(password) if errors.is_empty() => password,
         Ok(_) => return Err(Problem::invalid(errors)),
         Err(more) => {
-            if !body.0.get("password").is_some_and(|v| !v.is_string()) {
+            if body.0.get("password").is_some_and(serde_json::Value::is_string) {
                 errors.extend(more);
             }
             return Err(Problem::invalid(errors));
