@@ -106,7 +106,7 @@ async fn bad_customers_are_refused(server: Server) {
             json!({"email": "nope", "password": "correct horse"}),
             vec!["email"],
         ),
-        (json!({"email": "a@b.co"}), vec!["password"]),
+        (json!({"email": "a@b.co", "password": ""}), vec!["password"]),
         (json!({"email": "a@b.co", "password": "short"}), vec!["password"]),
         (
             json!({"email": "a@b.co", "password": "correct horse", "locale": "xx_XXX", "phone": "123",
