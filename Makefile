@@ -11,8 +11,7 @@ run: build-deps
 ## Every test: unit, contract (in-memory, SQLite, PostgreSQL) and end-to-end (real binary).
 ## PostgreSQL is started if it is installed but not running; with CI=true its absence fails.
 test: build-deps
-	$(CARGO) build -p clientele --bin clientele
-	$(CARGO) test --workspace
+	scripts/test.sh
 
 ## Load test: authenticated profile GET on SQLite and PostgreSQL against /health/live.
 bench: build-deps

@@ -3,12 +3,12 @@
 
 use time::OffsetDateTime;
 
-use super::flow_kit::FlowDeps;
+use super::flow_kit::{FlowDeps, Issued, LinkSettings};
 use super::{Authenticated, Deps};
 use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
 use crate::customer_edit::{full_name, split_name, CustomerEdit};
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{FlowId, FlowWrite, Purpose, Refusal};
+use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal};
 use crate::links;
 use crate::ports::{AccountWrite, Commit, StoreError, UniqueKey};
 use crate::profile::Profile;
@@ -24,6 +24,59 @@ const PASSPHRASE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrst
 pub struct Invitation {
     pub email: Email,
     pub profile: Profile,
+}
+
+/// Which secret a mail carries, and so its template and link.
+#[derive(Clone, Copy)]
+enum SecretMail<'l> {
+    Activation,
+    EmailChange,
+    /// `link` is the resolved reset link; the code is appended to its path.
+    PasswordReset {
+        link: &'l str,
+    },
+}
+
+impl SecretMail<'_> {
+    fn link(&self, links: &LinkSettings, identifier: &str, secret: &str) -> String {
+        match self {
+            SecretMail::Activation => links.page(&format!(
+                "/customers/activate?identifier={identifier}&secret={secret}"
+            )),
+            SecretMail::EmailChange => links.page(&format!(
+                "/customers/newemail_confirm?identifier={identifier}&key={secret}"
+            )),
+            SecretMail::PasswordReset { link } => links::with_segment(link, secret),
+        }
+    }
+
+    fn template<'a>(
+        &self,
+        name: &'a str,
+        identifier: &'a str,
+        secret: &'a str,
+        link: &'a str,
+    ) -> Template<'a> {
+        match self {
+            SecretMail::Activation => Template::Activation {
+                name,
+                identifier,
+                secret,
+                link,
+            },
+            SecretMail::EmailChange => Template::EmailChangeKey {
+                name,
+                identifier,
+                key: secret,
+                link,
+            },
+            SecretMail::PasswordReset { .. } => Template::PasswordReset {
+                name,
+                code: secret,
+                link,
+            },
+        }
+    }
 }
 
 pub struct CustomerArea {
@@ -161,39 +214,53 @@ impl CustomerArea {
             .as_ref()
             .map(|e| e.as_str().to_owned())
             .unwrap_or_default();
-        let Some(issued) = self
+        let issued = self
             .flows
             .issue(&self.deps, account, Purpose::Activation, &email, None, now)
-            .await?
-        else {
-            return Ok(());
-        };
+            .await?;
+        if let Some(issued) = issued {
+            self.add_secret_mail(commit, account, &email, issued, SecretMail::Activation, now);
+        }
+        Ok(())
+    }
+
+    /// Adds the issued flow and the mail carrying its secret (with a masked copy) to `commit`.
+    fn add_secret_mail(
+        &self,
+        commit: &mut Commit,
+        account: &Account,
+        recipient: &str,
+        issued: Issued,
+        mail: SecretMail<'_>,
+        now: OffsetDateTime,
+    ) {
         let identifier = issued.flow.id.to_string();
         let name = greeting_name(account);
-        let link = |secret: &str| {
-            self.flows.links.page(&format!(
-                "/customers/activate?identifier={identifier}&secret={secret}"
-            ))
-        };
-        let (clear_link, masked_link) = (link(&issued.secret), link(MASK));
-        let clear = Template::Activation {
-            name: &name,
-            identifier: &identifier,
-            secret: &issued.secret,
-            link: &clear_link,
-        };
-        let masked = Template::Activation {
-            name: &name,
-            identifier: &identifier,
-            secret: MASK,
-            link: &masked_link,
-        };
+        let clear_link = mail.link(&self.flows.links, &identifier, &issued.secret);
+        let masked_link = mail.link(&self.flows.links, &identifier, MASK);
+        let clear = mail.template(&name, &identifier, &issued.secret, &clear_link);
+        let masked = mail.template(&name, &identifier, MASK, &masked_link);
         commit.flows.extend(issued.writes);
         commit.messages.push(
             self.flows
-                .message(&self.deps, account, &email, &clear, Some(&masked), now),
+                .message(&self.deps, account, recipient, &clear, Some(&masked), now),
         );
-        Ok(())
+    }
+
+    /// The flow named by an emailed `identifier`, once `secret` has been checked against it.
+    async fn checked_flow(
+        &self,
+        tenant: &TenantId,
+        identifier: &str,
+        purpose: Purpose,
+        secret: &str,
+        now: OffsetDateTime,
+    ) -> Result<Flow, DomainError> {
+        let flow = match identifier.trim().parse() {
+            Ok(id) => self.flows.flows.find(tenant, FlowId(id)).await?,
+            Err(_) => None,
+        };
+        self.flows.check(flow, purpose, secret, now).await
     }
 
     /// Checks a new password and its confirmation, as activation asks for them.
@@ -220,11 +287,9 @@ impl CustomerArea {
         password: Password,
     ) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let flow = match identifier.trim().parse() {
-            Ok(id) => self.flows.flows.find(tenant, FlowId(id)).await?,
-            Err(_) => None,
-        };
-        let flow = self.flows.check(flow, Purpose::Activation, secret, now).await?;
+        let flow = self
+            .checked_flow(tenant, identifier, Purpose::Activation, secret, now)
+            .await?;
         let account = self
             .deps
             .accounts
@@ -330,6 +395,7 @@ impl CustomerArea {
         new: &Email,
         now: OffsetDateTime,
     ) -> Result<(), DomainError> {
+        let pending = Some(new.as_str().to_owned());
         let issued = self
             .flows
             .issue(
@@ -337,41 +403,21 @@ impl CustomerArea {
                 account,
                 Purpose::EmailChange,
                 new.as_str(),
-                Some(new.as_str().to_owned()),
+                pending,
                 now,
             )
             .await?
             .ok_or_else(|| refused(Refusal::Locked))?;
-        let identifier = issued.flow.id.to_string();
-        let name = greeting_name(account);
-        let link = |key: &str| {
-            self.flows.links.page(&format!(
-                "/customers/newemail_confirm?identifier={identifier}&key={key}"
-            ))
-        };
-        let (clear_link, masked_link) = (link(&issued.secret), link(MASK));
-        let clear = Template::EmailChangeKey {
-            name: &name,
-            identifier: &identifier,
-            key: &issued.secret,
-            link: &clear_link,
-        };
-        let masked = Template::EmailChangeKey {
-            name: &name,
-            identifier: &identifier,
-            key: MASK,
-            link: &masked_link,
-        };
-        commit.flows.extend(issued.writes);
-        commit.messages.push(self.flows.message(
-            &self.deps,
+        self.add_secret_mail(
+            commit,
             account,
             new.as_str(),
-            &clear,
-            Some(&masked),
+            issued,
+            SecretMail::EmailChange,
             now,
-        ));
+        );
         if let Some(old) = &account.email {
+            let name = greeting_name(account);
             let notice = Template::EmailChangeNotice {
                 name: &name,
                 new_address: new.as_str(),
@@ -392,11 +438,9 @@ impl CustomerArea {
         key: &str,
     ) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let flow = match identifier.trim().parse() {
-            Ok(id) => self.flows.flows.find(tenant, FlowId(id)).await?,
-            Err(_) => None,
-        };
-        let flow = self.flows.check(flow, Purpose::EmailChange, key, now).await?;
+        let flow = self
+            .checked_flow(tenant, identifier, Purpose::EmailChange, key, now)
+            .await?;
         let new_email = flow
             .pending_change
             .clone()
@@ -430,52 +474,30 @@ impl CustomerArea {
         link: &str,
     ) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let Ok(email) = Email::parse(email) else {
+        let account = self.deps.account_by_email(tenant, email).await?;
+        let Some(account) = account.filter(|a| a.status.may_sign_in()) else {
             return Ok(());
         };
-        let Some(account) = self
-            .deps
-            .accounts
-            .find_by_email(tenant, email.normalized())
-            .await?
-        else {
-            return Ok(());
-        };
-        if !account.status.may_sign_in() {
-            return Ok(());
-        }
         let address = account
             .email
             .as_ref()
             .map(|e| e.as_str().to_owned())
             .unwrap_or_default();
-        let Some(issued) = self
+        let issued = self
             .flows
             .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
-            .await?
-        else {
+            .await?;
+        let Some(issued) = issued else {
             return Ok(());
         };
-        let name = greeting_name(&account);
-        let (clear_link, masked_link) = (
-            links::with_segment(link, &issued.secret),
-            links::with_segment(link, MASK),
-        );
-        let clear = Template::PasswordReset {
-            name: &name,
-            code: &issued.secret,
-            link: &clear_link,
-        };
-        let masked = Template::PasswordReset {
-            name: &name,
-            code: MASK,
-            link: &masked_link,
-        };
         let mut commit = Commit::at(now);
-        commit.flows.extend(issued.writes);
-        commit.messages.push(
-            self.flows
-                .message(&self.deps, &account, &address, &clear, Some(&masked), now),
+        self.add_secret_mail(
+            &mut commit,
+            &account,
+            &address,
+            issued,
+            SecretMail::PasswordReset { link },
+            now,
         );
         Ok(self.flows.commits.commit(commit).await?)
     }
@@ -489,15 +511,7 @@ impl CustomerArea {
         code: &str,
     ) -> Result<Password, DomainError> {
         let now = self.deps.clock.now();
-        let account = match Email::parse(email) {
-            Ok(email) => {
-                self.deps
-                    .accounts
-                    .find_by_email(tenant, email.normalized())
-                    .await?
-            }
-            Err(_) => None,
-        };
+        let account = self.deps.account_by_email(tenant, email).await?;
         let Some(account) = account.filter(|a| a.status.may_sign_in()) else {
             return Err(refused(Refusal::Invalid));
         };

@@ -12,3 +12,17 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Randomness>,
 }
+
+impl Deps {
+    /// The account with the address a customer typed, if the text is an address and has one.
+    pub async fn account_by_email(
+        &self,
+        tenant: &crate::TenantId,
+        typed: &str,
+    ) -> Result<Option<crate::Account>, crate::ports::StoreError> {
+        match crate::values::Email::parse(typed) {
+            Ok(email) => self.accounts.find_by_email(tenant, email.normalized()).await,
+            Err(_) => Ok(None),
+        }
+    }
+}

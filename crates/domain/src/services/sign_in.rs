@@ -9,7 +9,7 @@ use crate::ports::AccessClaims;
 use crate::session::{Session, SessionId};
 use crate::sign_in_throttle::lock_after;
 use crate::tenant::TenantId;
-use crate::values::{Email, Password, PasswordHash};
+use crate::values::{Password, PasswordHash};
 
 #[derive(Debug, Clone)]
 pub struct SignInSettings {
@@ -66,15 +66,7 @@ impl SignIn {
     ) -> Result<SignedIn, DomainError> {
         let now = self.deps.clock.now();
         let password = Password::candidate(password).map_err(|_| DomainError::Unauthenticated)?;
-        let account = match Email::parse(email) {
-            Ok(email) => {
-                self.deps
-                    .accounts
-                    .find_by_email(tenant, email.normalized())
-                    .await?
-            }
-            Err(_) => None,
-        };
+        let account = self.deps.account_by_email(tenant, email).await?;
         let Some(account) = account else {
             return self.refuse(&password).await;
         };
