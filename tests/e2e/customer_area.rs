@@ -17,6 +17,7 @@ crate::on_both_backends_with_mail!(
     password_reset_mails_a_code_and_do_reset_returns_the_passphrase,
     deleting_the_account_erases_it_and_frees_the_address,
     the_back_office_invites_and_reads_the_outbox_masked,
+    concurrent_self_edits_of_different_fields_are_both_kept,
 );
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -502,4 +503,22 @@ async fn the_back_office_invites_and_reads_the_outbox_masked(server: Server, smt
             .status(),
         401
     );
+}
+
+async fn concurrent_self_edits_of_different_fields_are_both_kept(server: Server, smtp: SmtpSink) {
+    let (_, _, token) = signed_in(&server, &smtp).await;
+    for round in 0..5 {
+        let town = format!("Town {round}");
+        let region = format!("Region {round}");
+        let (a, b) = tokio::join!(
+            patch_self(&server, &token, json!({"address_town": town})),
+            patch_self(&server, &token, json!({"address_region": region})),
+        );
+        assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
+        let (_, me) = get_self(&server, &token).await;
+        assert_eq!(
+            (me["address_town"].as_str(), me["address_region"].as_str()),
+            (Some(&*town), Some(&*region))
+        );
+    }
 }

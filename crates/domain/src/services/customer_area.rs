@@ -17,6 +17,8 @@ use crate::tenant::TenantId;
 use crate::values::{Email, Locale, Password};
 
 const ID_ATTEMPTS: usize = 5;
+/// How often an edit is re-applied after losing a race with another writer.
+const EDIT_ATTEMPTS: usize = 3;
 const PASSPHRASE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
 /// A sign-up or an invitation: an account waiting for its activation.
@@ -329,30 +331,27 @@ impl CustomerArea {
     ) -> Result<Account, DomainError> {
         let now = self.deps.clock.now();
         let mut errors = FieldErrors::new();
-        let profile = edit
-            .apply(&who.account.profile)
-            .map_err(|e| errors.extend(e))
-            .ok();
-        let email = match new_email {
-            Some(raw) => match Email::parse(raw) {
-                Ok(e) if Some(e.normalized()) == who.account.email.as_ref().map(|c| c.normalized()) => None,
-                Ok(e) => Some(e),
-                Err(m) => {
-                    errors.add("email", m);
-                    None
-                }
-            },
+        if let Err(e) = edit.clone().apply(&who.account.profile) {
+            errors.extend(e);
+        }
+        let current_email = who.account.email.as_ref().map(|c| c.normalized().to_owned());
+        let email = match new_email.map(Email::parse) {
+            Some(Ok(e)) if Some(e.normalized()) == current_email.as_deref() => None,
+            Some(Ok(e)) => Some(e),
+            Some(Err(m)) => {
+                errors.add("email", m);
+                None
+            }
             None => None,
         };
-        let Some(profile) = profile.filter(|_| errors.is_empty()) else {
+        if !errors.is_empty() {
             return Err(DomainError::Invalid(errors));
-        };
-        let account = &who.account;
+        }
         if let Some(email) = &email {
             if self
                 .deps
                 .accounts
-                .find_by_email(&account.tenant, email.normalized())
+                .find_by_email(&who.account.tenant, email.normalized())
                 .await?
                 .is_some()
             {
@@ -361,31 +360,46 @@ impl CustomerArea {
                 ));
             }
         }
-        let mut commit = Commit::at(now);
-        let updated = Account {
-            profile,
-            updated_at: now,
-            ..account.clone()
-        };
-        if updated.profile != account.profile {
-            commit.accounts.push(AccountWrite::Update(updated.clone()));
+        // A writer that lost a race re-applies its edit to the account as it is now, so
+        // concurrent edits of different fields are all kept.
+        let mut account = who.account.clone();
+        for _ in 0..EDIT_ATTEMPTS {
+            let profile = edit.clone().apply(&account.profile)?;
+            let changed = profile != account.profile;
+            let updated = Account {
+                profile,
+                updated_at: if changed { now } else { account.updated_at },
+                ..account.clone()
+            };
+            let mut commit = Commit::at(now);
+            if changed {
+                commit.accounts.push(AccountWrite::Update(updated.clone()));
+            }
+            if let Some(email) = &email {
+                self.add_email_change(&mut commit, &updated, email, now).await?;
+            }
+            if commit.accounts.is_empty() && commit.messages.is_empty() {
+                return Ok(account);
+            }
+            match self.flows.commits.commit(commit).await {
+                Ok(()) => {
+                    return Ok(Account {
+                        version: account.version + i64::from(changed),
+                        ..updated
+                    })
+                }
+                Err(StoreError::VersionMismatch) => {
+                    account = self
+                        .deps
+                        .accounts
+                        .find_by_uuid(&account.tenant, account.uuid)
+                        .await?
+                        .ok_or(DomainError::NotFound)?;
+                }
+                Err(other) => return Err(other.into()),
+            }
         }
-        if let Some(email) = email {
-            self.add_email_change(&mut commit, &updated, &email, now).await?;
-        }
-        if commit.accounts.is_empty() && commit.messages.is_empty() {
-            return Ok(account.clone());
-        }
-        self.flows.commits.commit(commit).await?;
-        let saved_version = if updated.profile != account.profile {
-            account.version + 1
-        } else {
-            account.version
-        };
-        Ok(Account {
-            version: saved_version,
-            ..updated
-        })
+        Err(StoreError::VersionMismatch.into())
     }
 
     async fn add_email_change(
