@@ -16,6 +16,7 @@ mod routing;
 mod state;
 mod surfaces;
 mod timestamps;
+mod timing;
 
 pub use app::app;
 pub use openapi::ApiDoc;

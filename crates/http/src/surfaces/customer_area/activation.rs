@@ -8,6 +8,7 @@ use crate::domain_errors::{problem_for, same_names};
 use crate::fields::{optional_text, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::timing::with_floor;
 
 /// Sign up: mails an activation identifier and secret to a new address (an address that
 /// already has an account gets a notice instead). The answer is the same either way.
@@ -29,11 +30,13 @@ pub async fn signup(state: web::Data<AppState>, body: JsonObject) -> Result<Http
             return Err(Problem::invalid(errors));
         }
     };
-    state
-        .customer_area
-        .sign_up(&TenantId::default_tenant(), invitation)
-        .await
-        .map_err(|e| problem_for(e, same_names))?;
+    with_floor(
+        state
+            .customer_area
+            .sign_up(&TenantId::default_tenant(), invitation),
+    )
+    .await
+    .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Accepted().json(Outcome::of("email_sent")))
 }
 

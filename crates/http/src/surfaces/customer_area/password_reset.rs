@@ -10,6 +10,7 @@ use crate::domain_errors::{problem_for, same_names};
 use crate::fields::{reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::timing::with_floor;
 
 /// Ask for a password reset. The answer is the same whether or not the address has an
 /// account; only a real account gets a mail. A relative `reset_uri` is joined to
@@ -33,9 +34,8 @@ pub async fn password_reset(state: web::Data<AppState>, body: JsonObject) -> Res
     let (Some(link), true) = (link, errors.is_empty()) else {
         return Err(Problem::invalid(errors));
     };
-    state
-        .customer_area
-        .request_password_reset(&TenantId::default_tenant(), &email, &link)
+    let area = &state.customer_area;
+    with_floor(area.request_password_reset(&TenantId::default_tenant(), &email, &link))
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(Outcome::of("email_sent")))
