@@ -27,7 +27,9 @@ impl Default for DeliverySettings {
             retry_base: Duration::seconds(5),
             max_attempts: 10,
             lease: Duration::minutes(2),
-            batch: 20,
+            // A batch must end within its lease even when every send hits the SMTP timeout
+            // (15 s): 5 × 15 s < 2 min, so no other worker re-claims a message being sent.
+            batch: 5,
         }
     }
 }
