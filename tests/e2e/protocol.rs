@@ -87,3 +87,60 @@ async fn health_openapi_and_docs(server: Server) {
         "Swagger UI served from the binary"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_sensitive_routes_are_rate_limited_per_client() {
+    let storage = clientele_e2e::Storage::new(clientele_e2e::Backend::Sqlite).unwrap();
+    let server = Server::start(&storage, &[("CLIENTELE_RATE_LIMIT_PER_MINUTE", "6")]);
+    let (_, _, token) = server.signed_in_customer().await; // one sign-in of the burst of 10
+    let attempt = serde_json::json!({"email": "nobody@example.com", "password": "whatever-password"});
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let response = server
+            .http
+            .post(server.url("/customers/login"))
+            .json(&attempt)
+            .send()
+            .await
+            .unwrap();
+        let retry = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let (status, body) = status_and_json(response).await;
+        if status == 429 {
+            assert_eq!(body["type"], "urn:clientele:problem:rate-limited", "{body}");
+            assert!(
+                retry.is_some_and(|r| r.parse::<u64>().is_ok()),
+                "Retry-After says when"
+            );
+        }
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        9,
+        "the rest of the burst: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
+    // The budget is shared by the limited routes; authenticated routes are not limited.
+    let reset = serde_json::json!({"email": "nobody@example.com", "reset_uri": "/customers/do_reset"});
+    let response = server
+        .http
+        .post(server.url("/customers/password_reset"))
+        .json(&reset)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    for _ in 0..15 {
+        let response = server
+            .http
+            .get(server.url("/api/v2/my/profile"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+}

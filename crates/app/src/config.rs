@@ -35,6 +35,9 @@ pub struct Settings {
     pub delivery_retry_secs: u32,
     /// Delivery tries before a message is abandoned.
     pub delivery_max_attempts: u32,
+    /// Sustained requests per minute one client address may make to the unauthenticated
+    /// sign-in, sign-up, activation, confirmation and reset routes (bursts of 10); 0 = no limit.
+    pub rate_limit_per_minute: u32,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
 }
@@ -58,6 +61,7 @@ const KEYS: &[&str] = &[
     "reset_ttl_secs",
     "delivery_retry_secs",
     "delivery_max_attempts",
+    "rate_limit_per_minute",
     "workers",
 ];
 
@@ -82,6 +86,7 @@ impl Default for Settings {
             reset_ttl_secs: 30 * 60,
             delivery_retry_secs: 5,
             delivery_max_attempts: 10,
+            rate_limit_per_minute: 30,
             workers: 0,
         }
     }

@@ -9,7 +9,7 @@ use clientele_domain::services::{
     CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Profiles, SignIn,
     SignInSettings,
 };
-use clientele_http::AppState;
+use clientele_http::{AppState, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, HmacDigester, JwtAccessTokens, OsRandomness, SystemClock,
@@ -93,6 +93,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         database,
         admin_token_sha256: keys.admin_token_sha256.into(),
         body_limit: settings.body_limit_bytes,
+        rate_limits: RateLimits::per_minute(settings.rate_limit_per_minute),
     };
     Ok(Wired { state, delivery })
 }

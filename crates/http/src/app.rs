@@ -25,11 +25,12 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let limits = state.rate_limits.clone();
     App::new()
         .app_data(web::Data::new(state))
         .wrap(from_fn(problem_details))
         .wrap(TracingLogger::default())
-        .configure(surfaces::customer_area::routes)
+        .configure(|cfg| surfaces::customer_area::routes(cfg, limits))
         .configure(surfaces::b2core::routes)
         .configure(admin::routes)
         .configure(health::routes)

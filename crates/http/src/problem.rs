@@ -55,6 +55,16 @@ impl Problem {
         self
     }
 
+    pub fn has_header(&self, name: &HeaderName) -> bool {
+        self.headers.iter().any(|(n, _)| n == name)
+    }
+
+    /// Keeps a header of the response this problem replaces (e.g. a limiter's `Retry-After`).
+    pub fn keep_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
     pub fn with_instance(mut self, instance: String) -> Self {
         self.instance = Some(instance);
         self
@@ -120,6 +130,8 @@ impl Problem {
             404 => Problem::not_found(),
             413 => Problem::new(status, "payload-too-large", "Payload Too Large")
                 .detail("The request body is larger than this service accepts."),
+            429 => Problem::new(status, "rate-limited", "Too Many Requests")
+                .detail("Too many requests from this address; wait as Retry-After says."),
             s if s >= 500 => Problem::internal(),
             _ => Problem::new(status, "http-error", status.canonical_reason().unwrap_or("Error")),
         }

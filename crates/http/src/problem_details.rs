@@ -37,6 +37,12 @@ pub async fn problem_details(
             None => None,
         };
         if let Some(mut problem) = problem {
+            // What a replaced response said about when to come back (a rate limiter's
+            // Retry-After) still holds.
+            let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+            if let Some(after) = retry_after.filter(|_| !problem.has_header(&header::RETRY_AFTER)) {
+                problem = problem.keep_header(header::RETRY_AFTER, after);
+            }
             if let Some(id) = &request_id {
                 problem = problem.with_instance(format!("urn:uuid:{id}"));
             }

@@ -20,4 +20,6 @@ pub struct AppState {
     pub admin_token_sha256: Arc<str>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Per-client limits on the unauthenticated sensitive routes; `None` for no limit.
+    pub rate_limits: Option<crate::RateLimits>,
 }

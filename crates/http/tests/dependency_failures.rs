@@ -69,6 +69,7 @@ fn state(
         database: Arc::new(database),
         admin_token_sha256: clientele_security::sha256_hex("admin-token-admin-token").into(),
         body_limit: 1024,
+        rate_limits: None,
     }
 }
 

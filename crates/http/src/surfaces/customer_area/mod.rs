@@ -10,6 +10,12 @@ use actix_web::web;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use actix_governor::Governor;
+use actix_web::dev::HttpServiceFactory;
+use actix_web::middleware::Condition;
+use actix_web::Resource;
+
+use crate::rate_limit::RateLimits;
 use crate::routing::resource;
 
 /// `{"result": "…"}`, the Customer area's acknowledgement.
@@ -25,23 +31,48 @@ impl Outcome {
     }
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/customers/login", "POST").route(web::post().to(login::login)))
-        .service(
-            resource("/customers/self", "GET, PATCH, DELETE")
-                .route(web::get().to(account::get_self))
-                .route(web::patch().to(account::patch_self))
-                .route(web::delete().to(account::delete_self)),
-        )
-        .service(resource("/customers/signup", "POST").route(web::post().to(activation::signup)))
-        .service(resource("/customers/activate", "POST").route(web::post().to(activation::activate)))
-        .service(
-            resource("/customers/newemail_confirm", "POST")
-                .route(web::post().to(email_change::newemail_confirm)),
-        )
-        .service(
-            resource("/customers/password_reset", "POST")
-                .route(web::post().to(password_reset::password_reset)),
-        )
-        .service(resource("/customers/do_reset", "POST").route(web::post().to(password_reset::do_reset)));
+/// `resource` under the shared per-client limit, when there is one.
+fn limited(resource: Resource, limits: Option<&RateLimits>) -> impl HttpServiceFactory + 'static {
+    let governor = limits.map(|l| Governor::new(&l.config));
+    let enabled = governor.is_some();
+    // Condition needs a middleware either way; an unused one costs nothing per request.
+    let governor =
+        governor.unwrap_or_else(|| Governor::new(&RateLimits::per_minute(1).expect("1 is not 0").config));
+    resource.wrap(Condition::new(enabled, governor))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
+    // The routes anyone can call that check a password or secret, or send mail, are limited.
+    let limits = limits.as_ref();
+    let post = |path: &str| resource(path, "POST");
+    cfg.service(limited(
+        post("/customers/login").route(web::post().to(login::login)),
+        limits,
+    ))
+    .service(limited(
+        post("/customers/signup").route(web::post().to(activation::signup)),
+        limits,
+    ))
+    .service(limited(
+        post("/customers/activate").route(web::post().to(activation::activate)),
+        limits,
+    ))
+    .service(limited(
+        post("/customers/newemail_confirm").route(web::post().to(email_change::newemail_confirm)),
+        limits,
+    ))
+    .service(limited(
+        post("/customers/password_reset").route(web::post().to(password_reset::password_reset)),
+        limits,
+    ))
+    .service(limited(
+        post("/customers/do_reset").route(web::post().to(password_reset::do_reset)),
+        limits,
+    ))
+    .service(
+        resource("/customers/self", "GET, PATCH, DELETE")
+            .route(web::get().to(account::get_self))
+            .route(web::patch().to(account::patch_self))
+            .route(web::delete().to(account::delete_self)),
+    );
 }
