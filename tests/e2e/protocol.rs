@@ -64,14 +64,22 @@ async fn health_openapi_and_docs(server: Server) {
         status_and_json(server.http.get(server.url("/openapi.json")).send().await.unwrap()).await;
     assert_eq!(status, 200);
     assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
-    for path in [
+    let routes = [
         "/customers/login",
+        "/customers/self",
+        "/customers/signup",
+        "/customers/activate",
+        "/customers/newemail_confirm",
+        "/customers/password_reset",
+        "/customers/do_reset",
         "/api/v2/my/profile",
         "/admin/v1/customers",
         "/admin/v1/customers/{id}",
+        "/admin/v1/outbox",
         "/health/live",
         "/health/ready",
-    ] {
+    ];
+    for path in routes {
         assert!(
             openapi["paths"].get(path).is_some(),
             "{path} missing from the OpenAPI document"

@@ -91,6 +91,16 @@ pub struct Account {
     pub version: i64,
 }
 
+impl Account {
+    /// The email address as the customer wrote it, or "" once erased.
+    pub fn address(&self) -> String {
+        self.email
+            .as_ref()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default()
+    }
+}
+
 /// What it takes to open an account; ids and timestamps are the use case's to assign.
 #[derive(Debug, Clone)]
 pub struct NewAccount {

@@ -211,11 +211,7 @@ impl CustomerArea {
         account: &Account,
         now: OffsetDateTime,
     ) -> Result<(), DomainError> {
-        let email = account
-            .email
-            .as_ref()
-            .map(|e| e.as_str().to_owned())
-            .unwrap_or_default();
+        let email = account.address();
         let issued = self
             .flows
             .issue(&self.deps, account, Purpose::Activation, &email, None, now)
@@ -492,11 +488,7 @@ impl CustomerArea {
         let Some(account) = account.filter(|a| a.status.may_sign_in()) else {
             return Ok(());
         };
-        let address = account
-            .email
-            .as_ref()
-            .map(|e| e.as_str().to_owned())
-            .unwrap_or_default();
+        let address = account.address();
         let issued = self
             .flows
             .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
