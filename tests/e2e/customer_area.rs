@@ -104,16 +104,7 @@ async fn signup_activation_and_sign_in(server: Server, smtp: SmtpSink) {
     );
 
     let token = server.login(&email, &long).await;
-    let me: Value = server
-        .http
-        .get(server.url("/customers/self"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, me) = get_self(&server, &token).await;
     let keys: Vec<&str> = me.as_object().unwrap().keys().map(String::as_str).collect();
     for key in [
         "address",
@@ -213,11 +204,6 @@ async fn five_wrong_tries_lock_and_asking_again_does_not_reset_them(server: Serv
     assert_eq!(smtp.count_to(&email), 2);
 }
 
-async fn signed_in(server: &Server, smtp: &SmtpSink) -> (String, String, String) {
-    let _ = smtp;
-    server.signed_in_customer().await
-}
-
 async fn patch_self(server: &Server, token: &str, body: Value) -> (u16, Value) {
     let response = server
         .http
@@ -230,20 +216,11 @@ async fn patch_self(server: &Server, token: &str, body: Value) -> (u16, Value) {
 }
 
 async fn get_self(server: &Server, token: &str) -> (u16, Value) {
-    status_and_json(
-        server
-            .http
-            .get(server.url("/customers/self"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    server.get_json("/customers/self", token).await
 }
 
 async fn email_change_takes_effect_only_when_confirmed(server: Server, smtp: SmtpSink) {
-    let (email, password, token) = signed_in(&server, &smtp).await;
+    let (email, password, token) = server.signed_in_customer().await;
     let new_email = unique_email();
     let (_, before) = get_self(&server, &token).await;
     let (status, body) = patch_self(
@@ -313,7 +290,7 @@ async fn email_change_takes_effect_only_when_confirmed(server: Server, smtp: Smt
 }
 
 async fn password_reset_mails_a_code_and_do_reset_returns_the_passphrase(server: Server, smtp: SmtpSink) {
-    let (email, password, token) = signed_in(&server, &smtp).await;
+    let (email, password, token) = server.signed_in_customer().await;
     let unknown = unique_email();
     let seed = json!({"email": unknown, "reset_uri": "/customers/do_reset"});
     assert_eq!(
@@ -421,7 +398,7 @@ async fn password_reset_mails_a_code_and_do_reset_returns_the_passphrase(server:
 }
 
 async fn deleting_the_account_erases_it_and_frees_the_address(server: Server, smtp: SmtpSink) {
-    let (email, password, token) = signed_in(&server, &smtp).await;
+    let (email, password, token) = server.signed_in_customer().await;
     patch_self(
         &server,
         &token,
@@ -519,8 +496,8 @@ async fn the_back_office_invites_and_reads_the_outbox_masked(server: Server, smt
     );
 }
 
-async fn concurrent_self_edits_of_different_fields_are_both_kept(server: Server, smtp: SmtpSink) {
-    let (_, _, token) = signed_in(&server, &smtp).await;
+async fn concurrent_self_edits_of_different_fields_are_both_kept(server: Server, _smtp: SmtpSink) {
+    let (_, _, token) = server.signed_in_customer().await;
     for round in 0..5 {
         let town = format!("Town {round}");
         let region = format!("Region {round}");

@@ -63,16 +63,7 @@ async fn survives_restart(backend: Backend) {
         404,
         "the same admin token still works"
     );
-    let profile: serde_json::Value = second
-        .http
-        .get(second.url("/api/v2/my/profile"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, profile) = second.get_json("/api/v2/my/profile", &token).await;
     assert_eq!(
         profile["nickname"], "Persisted",
         "the old session and the data survive a restart"

@@ -199,6 +199,19 @@ impl Server {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// GETs `path` with a bearer token: status and JSON body.
+    pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
+        status_and_json(
+            self.http
+                .get(self.url(path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     /// Signs in, returning the status only.
     pub async fn login_status(&self, email: &str, password: &str) -> u16 {
         let body = json!({"email": email, "password": password});

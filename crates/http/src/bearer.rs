@@ -4,8 +4,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpRequest};
 use clientele_domain::services::Authenticated;
+use clientele_domain::DomainError;
 use futures_util::future::LocalBoxFuture;
 
+use crate::domain_errors::{problem_for, same_names};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -32,10 +34,8 @@ impl FromRequest for Customer {
             };
             match state.sign_in.authenticate(&token).await {
                 Ok(who) => Ok(Customer(who)),
-                Err(clientele_domain::DomainError::Unavailable(reason)) => {
-                    tracing::error!(%reason, "cannot check a token");
-                    Err(Problem::unavailable())
-                }
+                // A database that is down is a 503, not a reason to call the token bad.
+                Err(e @ DomainError::Unavailable(_)) => Err(problem_for(e, same_names)),
                 Err(_) => Err(Problem::unauthorized()),
             }
         })

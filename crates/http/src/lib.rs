@@ -13,10 +13,10 @@ mod openapi;
 mod problem;
 mod problem_details;
 mod rate_limit;
+mod render;
 mod routing;
 mod state;
 mod surfaces;
-mod timestamps;
 mod timing;
 
 pub use app::app;

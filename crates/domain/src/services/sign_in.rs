@@ -115,15 +115,6 @@ impl SignIn {
         Ok(Authenticated { session, account })
     }
 
-    /// Ends the session the caller signed in with.
-    pub async fn sign_out(&self, who: &Authenticated) -> Result<(), DomainError> {
-        self.deps
-            .sessions
-            .revoke(who.session.id, self.deps.clock.now())
-            .await?;
-        Ok(())
-    }
-
     async fn open_session(&self, account: &Account, now: OffsetDateTime) -> Result<SignedIn, DomainError> {
         let session = Session {
             id: SessionId(self.deps.random.uuid()),

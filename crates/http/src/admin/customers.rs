@@ -11,8 +11,8 @@ use crate::body::JsonObject;
 use crate::domain_errors::problem_for;
 use crate::fields::{optional_text, reject_other_keys, required_text, text_patch};
 use crate::problem::Problem;
+use crate::render::{rfc3339, text};
 use crate::state::AppState;
-use crate::timestamps::rfc3339;
 
 /// A customer as the back office sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,10 +35,6 @@ pub struct AdminCustomer {
     has_password: bool,
     created_at: String,
     updated_at: String,
-}
-
-fn text<T: ToString>(value: &Option<T>) -> Option<String> {
-    value.as_ref().map(ToString::to_string)
 }
 
 impl From<&Account> for AdminCustomer {

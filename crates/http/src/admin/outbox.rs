@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use crate::admin_auth::Admin;
 use crate::domain_errors::{problem_for, same_names};
 use crate::problem::Problem;
+use crate::render::rfc3339;
 use crate::state::AppState;
-use crate::timestamps::rfc3339;
 
 #[derive(Debug, Deserialize)]
 pub struct OutboxQuery {

@@ -13,8 +13,8 @@ use crate::body::JsonObject;
 use crate::domain_errors::problem_for;
 use crate::fields::{reject_other_keys, text_patch};
 use crate::problem::Problem;
+use crate::render::{rfc3339, text};
 use crate::state::AppState;
-use crate::timestamps::rfc3339;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -43,10 +43,6 @@ pub struct ClientProfile {
     info: ClientInfo,
     created_at: String,
     updated_at: String,
-}
-
-fn text<T: ToString>(value: &Option<T>) -> Option<String> {
-    value.as_ref().map(ToString::to_string)
 }
 
 impl From<&Account> for ClientProfile {

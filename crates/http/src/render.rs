@@ -1,5 +1,12 @@
+//! How values read in responses.
+
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
+
+/// An optional value as the optional text a response shows.
+pub fn text<T: ToString>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(ToString::to_string)
+}
 
 /// RFC 3339 in UTC with whole seconds and a numeric offset: `2022-01-01T00:00:00+00:00`,
 /// the form the seeds show.
