@@ -1,6 +1,6 @@
 //! Storage for Clientele: one diesel codebase serving PostgreSQL (production) and SQLite (the
-//! embedded default), chosen at run time by the database URL; and an in-memory fake with the
-//! same contract for tests.
+//! embedded default), chosen at run time by the database URL. (The in-memory fake with the same
+//! contract lives in the test kit: nothing in production uses it.)
 
 mod accounts;
 mod blocking;
@@ -9,7 +9,6 @@ mod database;
 mod errors;
 mod flow_rows;
 mod flows;
-pub mod memory;
 mod migrations;
 mod outbox;
 mod rows;

@@ -14,7 +14,7 @@ use clientele_domain::session::{Session, SessionId};
 use clientele_domain::sign_in_throttle::SignInThrottle;
 use clientele_domain::tenant::TenantId;
 use clientele_domain::values::{Birthday, Email, Locale, Name, PasswordHash, Phone};
-use clientele_store::memory::MemoryStore;
+use clientele_testkit::MemoryStore;
 use clientele_store::Database;
 use futures_util::future::{join_all, BoxFuture};
 use time::macros::{date, datetime};
