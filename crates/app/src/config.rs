@@ -14,6 +14,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     pub jwt_secret: Option<String>,
     pub smtp_url: Option<String>,
+    /// Longest one SMTP send may take, connect through the end of DATA, in seconds.
+    pub smtp_timeout_secs: u32,
     pub mail_from: String,
     pub sms_url: Option<String>,
     pub bcrypt_cost: u32,
@@ -48,6 +50,7 @@ const KEYS: &[&str] = &[
     "admin_token",
     "jwt_secret",
     "smtp_url",
+    "smtp_timeout_secs",
     "mail_from",
     "sms_url",
     "bcrypt_cost",
@@ -73,6 +76,7 @@ impl Default for Settings {
             admin_token: None,
             jwt_secret: None,
             smtp_url: None,
+            smtp_timeout_secs: 30,
             mail_from: "Clientele <no-reply@localhost>".into(),
             sms_url: None,
             bcrypt_cost: 12,
@@ -136,6 +140,7 @@ impl Settings {
             ("RESET_TTL_SECS", self.reset_ttl_secs),
             ("DELIVERY_RETRY_SECS", self.delivery_retry_secs),
             ("DELIVERY_MAX_ATTEMPTS", self.delivery_max_attempts),
+            ("SMTP_TIMEOUT_SECS", self.smtp_timeout_secs),
         ] {
             if value == 0 {
                 return Err(format!("CLIENTELE_{name} must be positive"));

@@ -10,8 +10,24 @@ const IDLE: Duration = Duration::from_millis(250);
 pub async fn run(delivery: Delivery) {
     loop {
         match delivery.run_once().await {
-            Ok(0) => tokio::time::sleep(IDLE).await,
-            Ok(sent) => tracing::debug!(sent, "outbox messages handled"),
+            Ok(report) if report.claimed == 0 => tokio::time::sleep(IDLE).await,
+            Ok(report) => {
+                tracing::debug!(
+                    claimed = report.claimed,
+                    sent = report.sent,
+                    failed = report.failed,
+                    "outbox batch handled"
+                );
+                if report.claims_lost > 0 {
+                    tracing::warn!(
+                        messages = report.claims_lost,
+                        "a claim lapsed before its outcome was recorded; another worker holds the message and may send it again"
+                    );
+                }
+                for error in &report.unrecorded {
+                    tracing::warn!(%error, "an outcome could not be recorded; the message is tried again once its lease lapses");
+                }
+            }
             Err(error) => {
                 tracing::warn!(%error, "outbox delivery failed; retrying");
                 tokio::time::sleep(IDLE * 4).await;

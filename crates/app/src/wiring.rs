@@ -6,13 +6,14 @@ use anyhow::Context;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::MailSender;
 use clientele_domain::services::{
-    CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Profiles, SignIn,
-    SignInSettings,
+    CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, Profiles,
+    SignIn, SignInSettings,
 };
 use clientele_http::{AppState, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
-    BcryptHasher, ChaChaSealer, HmacDigester, JwtAccessTokens, OsRandomness, SystemClock,
+    BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HmacDigester, JwtAccessTokens, OsRandomness,
+    SystemClock,
 };
 use clientele_store::Database;
 use time::Duration;
@@ -64,8 +65,11 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         },
         links: links.clone(),
     };
+    let send_timeout = std::time::Duration::from_secs(settings.smtp_timeout_secs.into());
     let mail: Arc<dyn MailSender> = match &settings.smtp_url {
-        Some(url) => Arc::new(SmtpMailer::new(url, &settings.mail_from).map_err(anyhow::Error::msg)?),
+        Some(url) => {
+            Arc::new(SmtpMailer::new(url, &settings.mail_from, send_timeout).map_err(anyhow::Error::msg)?)
+        }
         None => Arc::new(LogMailer::new()),
     };
     let delivery = Delivery::new(
@@ -73,13 +77,19 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         mail,
         sealer,
         clock,
+        deps.random.clone(),
         DeliverySettings {
             retry_base: seconds(settings.delivery_retry_secs),
             max_attempts: settings.delivery_max_attempts as i32,
+            send_timeout: seconds(settings.smtp_timeout_secs),
             ..DeliverySettings::default()
         },
     );
-    let customer_area = Arc::new(CustomerArea::new(deps.clone(), flows));
+    let customer_area = Arc::new(CustomerArea::new(
+        deps.clone(),
+        flows,
+        Arc::new(CodeSignedPassphrase),
+    ));
     let sign_in_settings = SignInSettings {
         session_ttl: seconds(settings.session_ttl_secs),
     };
@@ -88,7 +98,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,
-        outbox: database.clone(),
+        outbox: Arc::new(OutboxView::new(database.clone())),
         links,
         database,
         admin_token_sha256: keys.admin_token_sha256.into(),

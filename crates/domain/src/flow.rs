@@ -147,6 +147,20 @@ pub struct Flow {
     pub expires_at: OffsetDateTime,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Changes with every replace, consume or cancel (not with a counted try, nor with the lock
+    /// the last try brings): a write decided on what was read earlier names it, so it fails if
+    /// the flow moved meanwhile.
+    pub version: i64,
+}
+
+impl Flow {
+    /// The write that confirms this flow as read (see [`FlowWrite::Consume`]).
+    pub fn consume(&self) -> FlowWrite {
+        FlowWrite::Consume {
+            id: self.id,
+            version: self.version,
+        }
+    }
 }
 
 /// Lifetimes and limits of flows.
@@ -187,12 +201,13 @@ impl FlowSettings {
 pub enum FlowWrite {
     /// A new flow. At most one flow per account and purpose is open (pending or locked).
     Insert(Flow),
-    /// New secret, expiry, target and pending change for a flow still pending (the count of
-    /// tries is kept). Fails with `VersionMismatch` if it is no longer pending.
+    /// New secret, expiry, target and pending change for a flow still pending at `version`
+    /// (the count of tries is kept). Fails with `FlowChanged` otherwise.
     Replace(Flow),
-    /// Pending → confirmed. Fails with `VersionMismatch` if it is no longer pending: this is
-    /// what makes a secret work exactly once.
-    Consume(FlowId),
+    /// Open → confirmed, if the flow is still at `version` (a counted try may have locked it:
+    /// the last allowed try, when right, still confirms). Fails with `FlowChanged` otherwise:
+    /// this is what makes a secret work exactly once, and a replaced secret not at all.
+    Consume { id: FlowId, version: i64 },
     /// Open → cancelled (a newer flow takes its place, or the account is gone).
     Cancel(FlowId),
 }
@@ -264,6 +279,7 @@ mod tests {
             expires_at: NOW + expires_in,
             created_at: NOW,
             updated_at: NOW,
+            version: 0,
         }
     }
 

@@ -17,6 +17,11 @@ impl fmt::Display for MessageId {
     }
 }
 
+/// One delivery worker's hold on the messages it claimed: their outcomes are recorded only
+/// under it, so a worker whose lease lapsed cannot overwrite what the next claimant recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClaimId(pub Uuid);
+
 /// What a message says, in clear: only ever in memory.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MessageBody {

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use clientele_domain::ports::{InstanceSecrets, Outbox};
-use clientele_domain::services::{CustomerArea, Customers, LinkSettings, Profiles, SignIn};
+use clientele_domain::ports::InstanceSecrets;
+use clientele_domain::services::{CustomerArea, Customers, LinkSettings, OutboxView, Profiles, SignIn};
 
 /// What the handlers share: the use cases and what the edge itself needs.
 #[derive(Clone)]
@@ -11,7 +11,7 @@ pub struct AppState {
     pub customers: Arc<Customers>,
     pub customer_area: Arc<CustomerArea>,
     /// The back office's view of the outbox.
-    pub outbox: Arc<dyn Outbox>,
+    pub outbox: Arc<OutboxView>,
     /// Where links in messages may point.
     pub links: LinkSettings,
     /// Answers the readiness probe.

@@ -7,10 +7,12 @@ use actix_web::test as atest;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{
     AccessClaims, MockAccessTokens, MockAccountRepository, MockClock, MockFlowRepository,
-    MockInstanceSecrets, MockOutbox, MockPasswordHasher, MockRandomness, MockSealer, MockSecretDigester,
-    MockSessionRepository, MockUnitOfWork, StoreError,
+    MockInstanceSecrets, MockOutbox, MockPassphraseTokens, MockPasswordHasher, MockRandomness, MockSealer,
+    MockSecretDigester, MockSessionRepository, MockUnitOfWork, StoreError,
 };
-use clientele_domain::services::{CustomerArea, Customers, Deps, FlowDeps, LinkSettings, Profiles, SignIn};
+use clientele_domain::services::{
+    CustomerArea, Customers, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn,
+};
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
 use serde_json::Value;
@@ -58,13 +60,17 @@ fn state(
         settings: FlowSettings::default(),
         links: links.clone(),
     };
-    let customer_area = Arc::new(CustomerArea::new(deps.clone(), flows));
+    let customer_area = Arc::new(CustomerArea::new(
+        deps.clone(),
+        flows,
+        Arc::new(MockPassphraseTokens::new()),
+    ));
     AppState {
         sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,
-        outbox: Arc::new(MockOutbox::new()),
+        outbox: Arc::new(OutboxView::new(Arc::new(MockOutbox::new()))),
         links,
         database: Arc::new(database),
         admin_token_sha256: clientele_security::sha256_hex("admin-token-admin-token").into(),

@@ -8,21 +8,29 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// SMTP through lettre: `smtp://host:port` (plain, or STARTTLS with `?tls=required`),
 /// `smtps://host:port` (implicit TLS), credentials as `user:pass@`. Connections are pooled.
+/// Every send ends within `timeout`, connect through the end of DATA: lettre's own timeout
+/// bounds each network read and write, not a server that keeps answering slowly or a
+/// connection stuck in the pool.
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    timeout: Duration,
 }
 
 impl SmtpMailer {
-    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+    pub fn new(url: &str, from: &str, timeout: Duration) -> Result<Self, String> {
         let from: Mailbox = from
             .parse()
             .map_err(|e| format!("CLIENTELE_MAIL_FROM is not an address: {e}"))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("CLIENTELE_SMTP_URL is not usable: {e}"))?
-            .timeout(Some(Duration::from_secs(15)))
+            .timeout(Some(timeout))
             .build();
-        Ok(SmtpMailer { transport, from })
+        Ok(SmtpMailer {
+            transport,
+            from,
+            timeout,
+        })
     }
 
     fn message(&self, mail: &Mail) -> Result<Message, DeliveryError> {
@@ -54,7 +62,15 @@ impl SmtpMailer {
 impl MailSender for SmtpMailer {
     async fn send(&self, mail: &Mail) -> Result<(), DeliveryError> {
         let message = self.message(mail)?;
-        match self.transport.send(message).await {
+        let sent = tokio::time::timeout(self.timeout, self.transport.send(message))
+            .await
+            .map_err(|_| {
+                DeliveryError::Temporary(format!(
+                    "the SMTP server did not finish within {} s",
+                    self.timeout.as_secs()
+                ))
+            })?;
+        match sent {
             Ok(_) => Ok(()),
             // The error says what the server or network did; it never contains the body.
             Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(e.to_string())),

@@ -7,6 +7,8 @@ use clientele_domain::ports::{DeliveryError, Mail, MailSender};
 use clientele_mail::SmtpMailer;
 use clientele_testkit::{free_port, SmtpSink};
 
+const TIMEOUT: Duration = Duration::from_secs(10);
+
 fn mail(to: &str) -> Mail {
     Mail {
         to: to.into(),
@@ -21,7 +23,7 @@ fn mail(to: &str) -> Mail {
 #[tokio::test]
 async fn delivers_text_and_html_to_a_real_server() {
     let sink = SmtpSink::start();
-    let mailer = SmtpMailer::new(&sink.url(), "Clientele <no-reply@example.com>").unwrap();
+    let mailer = SmtpMailer::new(&sink.url(), "Clientele <no-reply@example.com>", TIMEOUT).unwrap();
     mailer.send(&mail("ann@example.com")).await.unwrap();
     let received = sink.wait_for("ann@example.com", "Reset your password", Duration::from_secs(5));
     assert_eq!(received.line("Code").as_deref(), Some("8KY0CX0LAR"));
@@ -31,7 +33,7 @@ async fn delivers_text_and_html_to_a_real_server() {
 #[tokio::test]
 async fn a_server_that_is_down_is_a_temporary_failure() {
     let url = format!("smtp://127.0.0.1:{}", free_port());
-    let mailer = SmtpMailer::new(&url, "no-reply@example.com").unwrap();
+    let mailer = SmtpMailer::new(&url, "no-reply@example.com", TIMEOUT).unwrap();
     match mailer.send(&mail("ann@example.com")).await {
         Err(DeliveryError::Temporary(reason)) => assert!(!reason.contains("8KY0CX0LAR")),
         other => panic!("expected a temporary failure, got {other:?}"),
@@ -41,11 +43,46 @@ async fn a_server_that_is_down_is_a_temporary_failure() {
 #[tokio::test]
 async fn bad_addresses_are_permanent_failures() {
     let sink = SmtpSink::start();
-    let mailer = SmtpMailer::new(&sink.url(), "no-reply@example.com").unwrap();
+    let mailer = SmtpMailer::new(&sink.url(), "no-reply@example.com", TIMEOUT).unwrap();
     assert!(matches!(
         mailer.send(&mail("not an address")).await,
         Err(DeliveryError::Permanent(_))
     ));
-    assert!(SmtpMailer::new("ftp://x", "no-reply@example.com").is_err());
-    assert!(SmtpMailer::new(&sink.url(), "not an address").is_err());
+    assert!(SmtpMailer::new("ftp://x", "no-reply@example.com", TIMEOUT).is_err());
+    assert!(SmtpMailer::new(&sink.url(), "not an address", TIMEOUT).is_err());
+}
+
+/// A server that accepts and then answers one byte at a time, slowly enough that no single read
+/// times out: only a deadline on the whole exchange ends the send.
+fn dripping_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let mut stream = stream;
+                for byte in b"220-still greeting you ".iter().cycle() {
+                    if stream.write_all(&[*byte]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
+    });
+    format!("smtp://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn a_server_that_stalls_is_given_up_on_at_the_deadline() {
+    let mailer = SmtpMailer::new(&dripping_server(), "no-reply@example.com", Duration::from_secs(1)).unwrap();
+    // The guard only keeps a regression from hanging the suite; the deadline under test is 1 s.
+    let outcome = tokio::time::timeout(Duration::from_secs(60), mailer.send(&mail("ann@example.com")))
+        .await
+        .expect("the send ends by itself");
+    match outcome {
+        Err(DeliveryError::Temporary(reason)) => assert!(reason.contains("did not finish"), "{reason}"),
+        other => panic!("expected a temporary failure, got {other:?}"),
+    }
 }

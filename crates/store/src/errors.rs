@@ -11,7 +11,11 @@ pub fn from_diesel(error: Error) -> StoreError {
                 info.constraint_name().unwrap_or_default(),
                 info.message()
             );
-            let key = if names.contains("email") {
+            // The one-open-flow index names the purpose (PostgreSQL: its name; SQLite: the
+            // columns `flows.account_uuid, flows.purpose`).
+            let key = if names.contains("purpose") {
+                UniqueKey::OpenFlow
+            } else if names.contains("email") {
                 UniqueKey::Email
             } else if names.contains("public_id") {
                 UniqueKey::PublicId

@@ -29,6 +29,7 @@ pub struct FlowRow {
     pub expires_at: PrimitiveDateTime,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    pub version: i64,
 }
 
 impl From<&Flow> for FlowRow {
@@ -48,6 +49,7 @@ impl From<&Flow> for FlowRow {
             expires_at: to_db_time(f.expires_at),
             created_at: to_db_time(f.created_at),
             updated_at: to_db_time(f.updated_at),
+            version: f.version,
         }
     }
 }
@@ -71,6 +73,7 @@ impl TryFrom<FlowRow> for Flow {
             expires_at: from_db_time(r.expires_at),
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),
+            version: r.version,
         })
     }
 }
@@ -91,6 +94,7 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: PrimitiveDateTime,
     pub sent_at: Option<PrimitiveDateTime>,
+    pub claim: Option<String>,
 }
 
 impl From<&OutboundMessage> for OutboxRow {
@@ -109,6 +113,7 @@ impl From<&OutboundMessage> for OutboxRow {
             last_error: None,
             created_at: to_db_time(m.created_at),
             sent_at: None,
+            claim: None,
         }
     }
 }

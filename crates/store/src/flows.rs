@@ -75,27 +75,20 @@ impl FlowRepository for Database {
                 if counted == 0 {
                     return Ok(Vec::new());
                 }
+                // The last allowed try locks the flow in the same transaction: whatever becomes
+                // of this try, no further one is counted.
+                diesel::update(
+                    this.clone()
+                        .filter(dsl::status.eq("pending"))
+                        .filter(dsl::attempts.ge(dsl::max_attempts)),
+                )
+                .set(dsl::status.eq("locked"))
+                .execute(conn)?;
                 this.select(FlowRow::as_select()).load(conn)
             })
             .map_err(from_diesel)
         })
         .await?;
         first(rows)
-    }
-
-    async fn lock(&self, tenant: &TenantId, id: FlowId, now: OffsetDateTime) -> Result<(), StoreError> {
-        let (tenant, id, now) = (tenant.as_str().to_owned(), id.0.to_string(), to_db_time(now));
-        with_connection(&self.pool, move |conn| {
-            diesel::update(
-                dsl::flows
-                    .filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(id)))
-                    .filter(dsl::status.eq("pending")),
-            )
-            .set((dsl::status.eq("locked"), dsl::updated_at.eq(now)))
-            .execute(&mut **conn)
-            .map_err(from_diesel)?;
-            Ok(())
-        })
-        .await
     }
 }

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use clientele_domain::message::{DeliveryStatus, MessageId, StoredMessage};
+use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, StoredMessage};
 use clientele_domain::ports::{Outbox, StoreError};
 use clientele_domain::tenant::TenantId;
 use diesel::prelude::*;
@@ -15,6 +15,18 @@ use crate::schema::outbox::dsl;
 /// Longest `last_error` kept.
 const ERROR_MAX: usize = 500;
 
+type ById = diesel::dsl::Filter<dsl::outbox, diesel::dsl::Eq<dsl::uuid, String>>;
+type Pending = diesel::dsl::Filter<ById, diesel::dsl::Eq<dsl::status, &'static str>>;
+type Claimed = diesel::dsl::Filter<Pending, diesel::dsl::Eq<dsl::claim, String>>;
+
+/// The message, while it is still pending under `claim`.
+fn claimed(id: String, claim: String) -> Claimed {
+    dsl::outbox
+        .filter(dsl::uuid.eq(id))
+        .filter(dsl::status.eq("pending"))
+        .filter(dsl::claim.eq(claim))
+}
+
 fn messages(rows: Vec<OutboxRow>) -> Result<Vec<StoredMessage>, StoreError> {
     rows.into_iter().map(StoredMessage::try_from).collect()
 }
@@ -26,43 +38,52 @@ impl Outbox for Database {
         now: OffsetDateTime,
         lease: Duration,
         limit: i64,
+        claim: ClaimId,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let (at, until) = (to_db_time(now), to_db_time(now + lease));
+        let (at, until, claim) = (to_db_time(now), to_db_time(now + lease), claim.0.to_string());
         let claimed = with_connection(&self.pool, move |conn| {
-            let due = dsl::outbox
-                .filter(dsl::status.eq("pending"))
-                .filter(dsl::next_attempt_at.le(at))
-                .order(dsl::next_attempt_at.asc())
-                .limit(limit)
-                .select(OutboxRow::as_select())
-                .load(&mut **conn)
-                .map_err(from_diesel)?;
-            let mut claimed = Vec::with_capacity(due.len());
-            for row in due {
-                // Claimed only if nobody moved it since we read it.
-                let won = diesel::update(
-                    dsl::outbox
-                        .filter(dsl::uuid.eq(row.uuid.clone()))
-                        .filter(dsl::status.eq("pending"))
-                        .filter(dsl::next_attempt_at.eq(row.next_attempt_at)),
-                )
-                .set(dsl::next_attempt_at.eq(until))
-                .execute(&mut **conn)
-                .map_err(from_diesel)?;
-                if won == 1 {
-                    claimed.push(row);
+            conn.transaction(|conn| {
+                let due = dsl::outbox
+                    .filter(dsl::status.eq("pending"))
+                    .filter(dsl::next_attempt_at.le(at))
+                    .order(dsl::next_attempt_at.asc())
+                    .limit(limit)
+                    .select(OutboxRow::as_select())
+                    .load(conn)?;
+                let mut claimed = Vec::with_capacity(due.len());
+                for mut row in due {
+                    // Claimed only if nobody moved it since we read it (another instance may
+                    // be claiming the same rows).
+                    let won = diesel::update(
+                        dsl::outbox
+                            .filter(dsl::uuid.eq(row.uuid.clone()))
+                            .filter(dsl::status.eq("pending"))
+                            .filter(dsl::next_attempt_at.eq(row.next_attempt_at)),
+                    )
+                    .set((dsl::next_attempt_at.eq(until), dsl::claim.eq(Some(&claim))))
+                    .execute(conn)?;
+                    if won == 1 {
+                        row.claim = Some(claim.clone());
+                        claimed.push(row);
+                    }
                 }
-            }
-            Ok(claimed)
+                Ok(claimed)
+            })
+            .map_err(from_diesel)
         })
         .await?;
         messages(claimed)
     }
 
-    async fn mark_sent(&self, id: MessageId, now: OffsetDateTime) -> Result<(), StoreError> {
-        let (id, now) = (id.0.to_string(), to_db_time(now));
+    async fn mark_sent(
+        &self,
+        id: MessageId,
+        claim: ClaimId,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let (id, claim, now) = (id.0.to_string(), claim.0.to_string(), to_db_time(now));
         with_connection(&self.pool, move |conn| {
-            diesel::update(dsl::outbox.filter(dsl::uuid.eq(id)))
+            let changed = diesel::update(claimed(id, claim))
                 .set((
                     dsl::status.eq("sent"),
                     dsl::sent_at.eq(Some(now)),
@@ -71,7 +92,7 @@ impl Outbox for Database {
                 ))
                 .execute(&mut **conn)
                 .map_err(from_diesel)?;
-            Ok(())
+            Ok(changed == 1)
         })
         .await
     }
@@ -79,25 +100,25 @@ impl Outbox for Database {
     async fn mark_failed(
         &self,
         id: MessageId,
-        attempts: i32,
+        claim: ClaimId,
         next_attempt_at: Option<OffsetDateTime>,
         error: &str,
-    ) -> Result<(), StoreError> {
-        let id = id.0.to_string();
+    ) -> Result<bool, StoreError> {
+        let (id, claim) = (id.0.to_string(), claim.0.to_string());
         let error: String = error.chars().take(ERROR_MAX).collect();
         with_connection(&self.pool, move |conn| {
-            let this = dsl::outbox.filter(dsl::uuid.eq(id));
-            match next_attempt_at {
+            let this = claimed(id, claim);
+            let changed = match next_attempt_at {
                 Some(next) => diesel::update(this)
                     .set((
-                        dsl::attempts.eq(attempts),
+                        dsl::attempts.eq(dsl::attempts + 1),
                         dsl::next_attempt_at.eq(to_db_time(next)),
                         dsl::last_error.eq(Some(error)),
                     ))
                     .execute(&mut **conn),
                 None => diesel::update(this)
                     .set((
-                        dsl::attempts.eq(attempts),
+                        dsl::attempts.eq(dsl::attempts + 1),
                         dsl::status.eq("abandoned"),
                         dsl::sealed_body.eq(""),
                         dsl::last_error.eq(Some(error)),
@@ -105,7 +126,7 @@ impl Outbox for Database {
                     .execute(&mut **conn),
             }
             .map_err(from_diesel)?;
-            Ok(())
+            Ok(changed == 1)
         })
         .await
     }

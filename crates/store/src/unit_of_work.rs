@@ -14,8 +14,10 @@ use crate::schema::{accounts, flows, outbox, sessions};
 /// Why a transaction was rolled back.
 enum Rollback {
     Db(diesel::result::Error),
-    /// A conditional write found the row changed.
-    Stale,
+    /// A version-checked account update found the account changed.
+    AccountChanged,
+    /// A conditional flow write found the flow changed.
+    FlowChanged,
 }
 
 impl From<diesel::result::Error> for Rollback {
@@ -24,11 +26,11 @@ impl From<diesel::result::Error> for Rollback {
     }
 }
 
-fn exactly_one(changed: usize) -> Result<(), Rollback> {
+fn exactly_one(changed: usize, otherwise: Rollback) -> Result<(), Rollback> {
     if changed == 1 {
         Ok(())
     } else {
-        Err(Rollback::Stale)
+        Err(otherwise)
     }
 }
 
@@ -52,7 +54,7 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 )
                 .set(&row)
                 .execute(conn)?;
-                exactly_one(changed)?;
+                exactly_one(changed, Rollback::AccountChanged)?;
             }
         }
     }
@@ -67,7 +69,9 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 let row = FlowRow::from(flow);
                 let changed = diesel::update(
                     flows::table
+                        .filter(flows::tenant_id.eq(row.tenant_id.clone()))
                         .filter(flows::uuid.eq(row.uuid.clone()))
+                        .filter(flows::version.eq(flow.version))
                         .filter(flows::status.eq("pending")),
                 )
                 .set((
@@ -76,19 +80,27 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                     flows::pending_change.eq(row.pending_change),
                     flows::expires_at.eq(row.expires_at),
                     flows::updated_at.eq(row.updated_at),
+                    flows::version.eq(flows::version + 1),
                 ))
                 .execute(conn)?;
-                exactly_one(changed)?;
+                exactly_one(changed, Rollback::FlowChanged)?;
             }
-            FlowWrite::Consume(id) => {
+            FlowWrite::Consume { id, version } => {
+                // A counted last try locks the flow without moving its version: that try, when
+                // right, still confirms.
                 let changed = diesel::update(
                     flows::table
                         .filter(flows::uuid.eq(id.0.to_string()))
-                        .filter(flows::status.eq("pending")),
+                        .filter(flows::version.eq(version))
+                        .filter(flows::status.eq_any(["pending", "locked"])),
                 )
-                .set((flows::status.eq("confirmed"), flows::updated_at.eq(now)))
+                .set((
+                    flows::status.eq("confirmed"),
+                    flows::updated_at.eq(now),
+                    flows::version.eq(flows::version + 1),
+                ))
                 .execute(conn)?;
-                exactly_one(changed)?;
+                exactly_one(changed, Rollback::FlowChanged)?;
             }
             FlowWrite::Cancel(id) => {
                 diesel::update(
@@ -96,7 +108,11 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                         .filter(flows::uuid.eq(id.0.to_string()))
                         .filter(flows::status.eq_any(["pending", "locked"])),
                 )
-                .set((flows::status.eq("cancelled"), flows::updated_at.eq(now)))
+                .set((
+                    flows::status.eq("cancelled"),
+                    flows::updated_at.eq(now),
+                    flows::version.eq(flows::version + 1),
+                ))
                 .execute(conn)?;
             }
         }
@@ -126,7 +142,8 @@ impl UnitOfWork for Database {
             conn.transaction(|conn| apply(conn, &commit))
                 .map_err(|rollback| match rollback {
                     Rollback::Db(e) => from_diesel(e),
-                    Rollback::Stale => StoreError::VersionMismatch,
+                    Rollback::AccountChanged => StoreError::VersionMismatch,
+                    Rollback::FlowChanged => StoreError::FlowChanged,
                 })
         })
         .await

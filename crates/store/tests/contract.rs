@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose};
-use clientele_domain::message::{DeliveryStatus, MessageId, OutboundMessage};
+use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
 use clientele_domain::ports::{
     AccountRepository, AccountWrite, Commit, FlowRepository, InstanceSecrets, Outbox, SessionRepository,
     StoreError, UniqueKey, UnitOfWork,
@@ -14,8 +14,8 @@ use clientele_domain::session::{Session, SessionId};
 use clientele_domain::sign_in_throttle::SignInThrottle;
 use clientele_domain::tenant::TenantId;
 use clientele_domain::values::{Birthday, Email, Locale, Name, PasswordHash, Phone};
-use clientele_testkit::MemoryStore;
 use clientele_store::Database;
+use clientele_testkit::MemoryStore;
 use futures_util::future::{join_all, BoxFuture};
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
@@ -435,6 +435,7 @@ fn flow_of(account: &Account, purpose: Purpose) -> Flow {
         expires_at: T0 + Duration::hours(1),
         created_at: T0,
         updated_at: T0,
+        version: 0,
     }
 }
 
@@ -553,7 +554,50 @@ async fn flows_count_tries_and_lock(s: Stores) {
             .unwrap(),
         None
     );
-    // Twenty concurrent tries: exactly five are counted.
+    for expected in 1..=3 {
+        let counted = s
+            .flows
+            .register_attempt(&tenant(), flow.id, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (counted.attempts, counted.status),
+            (expected, FlowStatus::Pending)
+        );
+    }
+
+    // Asking again keeps the count of tries and moves the version.
+    let replaced = Flow {
+        secret_digest: "digest-2".into(),
+        expires_at: T0 + Duration::hours(3),
+        ..flow.clone()
+    };
+    let replace = |flow: Flow| {
+        let mut commit = Commit::at(T0);
+        commit.flows.push(FlowWrite::Replace(flow));
+        commit
+    };
+    s.commits.commit(replace(replaced.clone())).await.unwrap();
+    let stored = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.attempts, stored.secret_digest.as_str(), stored.version),
+        (3, "digest-2", flow.version + 1)
+    );
+    assert_eq!(
+        s.commits.commit(replace(replaced)).await,
+        Err(StoreError::FlowChanged),
+        "a re-issue decided on the flow as it was before"
+    );
+    let mut stale = Commit::at(T0);
+    stale.flows.push(flow.consume());
+    assert_eq!(
+        s.commits.commit(stale).await,
+        Err(StoreError::FlowChanged),
+        "a secret checked before the re-issue confirms nothing"
+    );
+
+    // Twenty concurrent tries: exactly the two left are counted, and the last locks the flow.
     let tries = join_all((0..20).map(|_| {
         let flows = s.flows.clone();
         async move { flows.register_attempt(&tenant(), flow.id, T0).await.unwrap() }
@@ -561,35 +605,31 @@ async fn flows_count_tries_and_lock(s: Stores) {
     .await;
     let mut counted: Vec<i32> = tries.iter().flatten().map(|f| f.attempts).collect();
     counted.sort();
-    assert_eq!(counted, [1, 2, 3, 4, 5]);
-
-    // Asking again keeps the count of tries.
-    let replaced = Flow {
-        secret_digest: "digest-2".into(),
-        expires_at: T0 + Duration::hours(3),
-        ..flow.clone()
-    };
-    let mut commit = Commit::at(T0);
-    commit.flows.push(FlowWrite::Replace(replaced));
-    s.commits.commit(commit).await.unwrap();
-    let stored = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
-    assert_eq!((stored.attempts, stored.secret_digest.as_str()), (5, "digest-2"));
-
-    s.flows.lock(&tenant(), flow.id, T0).await.unwrap();
+    assert_eq!(counted, [4, 5]);
     let locked = s
         .flows
         .find_open(&tenant(), account.uuid, Purpose::PasswordReset)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(locked.status, FlowStatus::Locked);
-    let mut commit = Commit::at(T0);
-    commit.flows.push(FlowWrite::Consume(flow.id));
-    assert_eq!(
-        s.commits.commit(commit).await,
-        Err(StoreError::VersionMismatch),
-        "a locked flow cannot be used"
-    );
+    assert_eq!(locked.status, FlowStatus::Locked, "locked by the last try itself");
+    assert!(s
+        .flows
+        .register_attempt(&tenant(), flow.id, T0)
+        .await
+        .unwrap()
+        .is_none());
+    let mut reissue = Commit::at(T0);
+    reissue.flows.push(FlowWrite::Replace(locked.clone()));
+    assert_eq!(s.commits.commit(reissue).await, Err(StoreError::FlowChanged));
+
+    // The last try, when it was right, still confirms: once.
+    let mut confirm = Commit::at(T0);
+    confirm.flows.push(locked.consume());
+    s.commits.commit(confirm.clone()).await.unwrap();
+    assert_eq!(s.commits.commit(confirm).await, Err(StoreError::FlowChanged));
+    let done = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
+    assert_eq!(done.status, FlowStatus::Confirmed);
 }
 
 async fn a_secret_works_once_under_a_twenty_way_race(s: Stores) {
@@ -601,10 +641,11 @@ async fn a_secret_works_once_under_a_twenty_way_race(s: Stores) {
     s.commits.commit(commit).await.unwrap();
     let results = join_all((0..20).map(|_| {
         let commits = s.commits.clone();
+        let consume = flow.consume();
         let tag = format!("{}@example.com", Uuid::new_v4().simple());
         async move {
             let mut commit = Commit::at(T0);
-            commit.flows.push(FlowWrite::Consume(flow.id));
+            commit.flows.push(consume);
             commit.messages.push(message_to(&tag, T0));
             commits.commit(commit).await
         }
@@ -613,7 +654,7 @@ async fn a_secret_works_once_under_a_twenty_way_race(s: Stores) {
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
     assert!(results
         .iter()
-        .all(|r| r.is_ok() || r == &Err(StoreError::VersionMismatch)));
+        .all(|r| r.is_ok() || r == &Err(StoreError::FlowChanged)));
     let stored = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
     assert_eq!(stored.status, FlowStatus::Confirmed);
     assert_eq!(
@@ -636,10 +677,10 @@ async fn one_open_flow_per_account_and_purpose(s: Stores) {
         commit
     };
     s.commits.commit(insert(&first)).await.unwrap();
-    assert!(matches!(
+    assert_eq!(
         s.commits.commit(insert(&second)).await,
-        Err(StoreError::Duplicate(_))
-    ));
+        Err(StoreError::Duplicate(UniqueKey::OpenFlow))
+    );
     s.commits
         .commit(insert(&flow_of(&account, Purpose::PasswordReset)))
         .await
@@ -676,11 +717,14 @@ async fn outbox_claims_once_and_records_outcomes(s: Stores) {
     s.commits.commit(commit).await.unwrap();
     let now = at + Duration::minutes(1);
     let lease = Duration::minutes(2);
+    let (claim, other) = (ClaimId(Uuid::new_v4()), ClaimId(Uuid::new_v4()));
     let (a, b) = tokio::join!(
-        s.outbox.claim_due(now, lease, 10),
-        s.outbox.claim_due(now, lease, 10)
+        s.outbox.claim_due(now, lease, 10, claim),
+        s.outbox.claim_due(now, lease, 10, other)
     );
-    let both: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+    let a = a.unwrap();
+    let a_ids: Vec<MessageId> = a.iter().map(|m| m.message.id).collect();
+    let both: Vec<_> = a.into_iter().chain(b.unwrap()).collect();
     let mut ids: Vec<MessageId> = both.iter().map(|m| m.message.id).collect();
     ids.sort_by_key(|id| id.0);
     ids.dedup();
@@ -691,9 +735,20 @@ async fn outbox_claims_once_and_records_outcomes(s: Stores) {
         "every message claimed"
     );
     assert!(
-        s.outbox.claim_due(now, lease, 10).await.unwrap().is_empty(),
+        s.outbox
+            .claim_due(now, lease, 10, ClaimId(Uuid::new_v4()))
+            .await
+            .unwrap()
+            .is_empty(),
         "leased"
     );
+    let claim_of = |id: MessageId| {
+        if a_ids.contains(&id) {
+            claim
+        } else {
+            other
+        }
+    };
 
     let mine = outbox_of(&s, &recipient).await;
     assert_eq!(
@@ -702,15 +757,34 @@ async fn outbox_claims_once_and_records_outcomes(s: Stores) {
         "newest first"
     );
     let (sent, retried, abandoned) = (mine[0].message.id, mine[1].message.id, mine[2].message.id);
-    s.outbox.mark_sent(sent, now).await.unwrap();
-    s.outbox
-        .mark_failed(retried, 1, Some(now + Duration::seconds(5)), "server down")
+    let stranger = ClaimId(Uuid::new_v4());
+    assert!(
+        !s.outbox.mark_sent(sent, stranger, now).await.unwrap(),
+        "only the claimant records an outcome"
+    );
+    assert!(s.outbox.mark_sent(sent, claim_of(sent), now).await.unwrap());
+    assert!(
+        !s.outbox
+            .mark_failed(sent, claim_of(sent), None, "late")
+            .await
+            .unwrap(),
+        "a sent message stays sent"
+    );
+    assert!(s
+        .outbox
+        .mark_failed(
+            retried,
+            claim_of(retried),
+            Some(now + Duration::seconds(5)),
+            "server down"
+        )
         .await
-        .unwrap();
-    s.outbox
-        .mark_failed(abandoned, 10, None, &"x".repeat(2000))
+        .unwrap());
+    assert!(s
+        .outbox
+        .mark_failed(abandoned, claim_of(abandoned), None, &"x".repeat(2000))
         .await
-        .unwrap();
+        .unwrap());
     let after = outbox_of(&s, &recipient).await;
     let by_id = |id: MessageId| after.iter().find(|m| m.message.id == id).unwrap().clone();
     let sent = by_id(sent);
@@ -725,19 +799,54 @@ async fn outbox_claims_once_and_records_outcomes(s: Stores) {
     assert_eq!(retried.next_attempt_at, now + Duration::seconds(5));
     let abandoned = by_id(abandoned);
     assert_eq!(
-        (abandoned.status, abandoned.message.sealed_body.as_str()),
-        (DeliveryStatus::Abandoned, "")
+        (
+            abandoned.status,
+            abandoned.message.sealed_body.as_str(),
+            abandoned.attempts
+        ),
+        (DeliveryStatus::Abandoned, "", 1)
     );
     assert_eq!(abandoned.last_error.unwrap().len(), 500);
+    let again = ClaimId(Uuid::new_v4());
     let claimed_again = s
         .outbox
-        .claim_due(now + Duration::seconds(5), lease, 10)
+        .claim_due(now + Duration::seconds(5), lease, 10, again)
         .await
         .unwrap();
     assert_eq!(
         claimed_again.iter().map(|m| m.message.id).collect::<Vec<_>>(),
         [retried.message.id]
     );
+    // The lease lapses (a worker stalled); another claims the message and sends it. The stalled
+    // worker's late outcome must not overwrite that.
+    let lapsed = now + Duration::seconds(5) + lease + Duration::seconds(1);
+    let next = ClaimId(Uuid::new_v4());
+    let reclaimed = s.outbox.claim_due(lapsed, lease, 100, next).await.unwrap();
+    assert_eq!(
+        reclaimed
+            .iter()
+            .filter(|m| m.message.recipient == recipient)
+            .map(|m| m.message.id)
+            .collect::<Vec<_>>(),
+        [retried.message.id]
+    );
+    assert!(s
+        .outbox
+        .mark_sent(retried.message.id, next, lapsed)
+        .await
+        .unwrap());
+    assert!(!s
+        .outbox
+        .mark_failed(retried.message.id, again, None, "stalled worker wakes up")
+        .await
+        .unwrap());
+    let settled = outbox_of(&s, &recipient).await;
+    let settled = settled
+        .iter()
+        .find(|m| m.message.id == retried.message.id)
+        .unwrap();
+    assert_eq!((settled.status, settled.attempts), (DeliveryStatus::Sent, 2));
+    assert_eq!(settled.last_error.as_deref(), Some("server down"));
     let only_sent = s
         .outbox
         .list(&tenant(), Some(DeliveryStatus::Sent), 1000)

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountUuid, PublicId};
 use clientele_domain::flow::{Flow, FlowId, FlowStatus, FlowWrite, Purpose};
-use clientele_domain::message::{DeliveryStatus, MessageId, StoredMessage};
+use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, StoredMessage};
 use clientele_domain::ports::{
     AccountRepository, AccountWrite, Commit, FlowRepository, InstanceSecrets, Outbox, SessionRepository,
     StoreError, UniqueKey, UnitOfWork,
@@ -23,6 +23,7 @@ struct State {
     secrets: HashMap<String, String>,
     flows: HashMap<FlowId, Flow>,
     outbox: Vec<StoredMessage>,
+    claims: HashMap<MessageId, ClaimId>,
 }
 
 #[derive(Clone, Default)]
@@ -91,7 +92,7 @@ impl State {
                             .values()
                             .any(|f| f.account == flow.account && f.purpose == flow.purpose && is_open(f)));
                 if clash {
-                    return Err(StoreError::Duplicate(UniqueKey::Id));
+                    return Err(StoreError::Duplicate(UniqueKey::OpenFlow));
                 }
                 self.flows.insert(flow.id, flow.clone());
             }
@@ -99,24 +100,30 @@ impl State {
                 let current = self
                     .flows
                     .get_mut(&flow.id)
-                    .filter(|f| f.status == FlowStatus::Pending);
-                let current = current.ok_or(StoreError::VersionMismatch)?;
+                    .filter(|f| f.status == FlowStatus::Pending && f.version == flow.version);
+                let current = current.ok_or(StoreError::FlowChanged)?;
                 current.target = flow.target.clone();
                 current.secret_digest = flow.secret_digest.clone();
                 current.pending_change = flow.pending_change.clone();
                 current.expires_at = flow.expires_at;
                 current.updated_at = flow.updated_at;
+                current.version += 1;
             }
-            FlowWrite::Consume(id) => {
-                let current = self.flows.get_mut(id).filter(|f| f.status == FlowStatus::Pending);
-                let current = current.ok_or(StoreError::VersionMismatch)?;
+            FlowWrite::Consume { id, version } => {
+                let current = self
+                    .flows
+                    .get_mut(id)
+                    .filter(|f| is_open(f) && f.version == *version);
+                let current = current.ok_or(StoreError::FlowChanged)?;
                 current.status = FlowStatus::Confirmed;
                 current.updated_at = now;
+                current.version += 1;
             }
             FlowWrite::Cancel(id) => {
                 if let Some(current) = self.flows.get_mut(id).filter(|f| is_open(f)) {
                     current.status = FlowStatus::Cancelled;
                     current.updated_at = now;
+                    current.version += 1;
                 }
             }
         }
@@ -153,8 +160,14 @@ impl State {
         Ok(())
     }
 
-    fn message_mut(&mut self, id: MessageId) -> Option<&mut StoredMessage> {
-        self.outbox.iter_mut().find(|m| m.message.id == id)
+    /// The message, while it is still pending under `claim`.
+    fn claimed(&mut self, id: MessageId, claim: ClaimId) -> Option<&mut StoredMessage> {
+        if self.claims.get(&id) != Some(&claim) {
+            return None;
+        }
+        self.outbox
+            .iter_mut()
+            .find(|m| m.message.id == id && m.status == DeliveryStatus::Pending)
     }
 
     fn account_in(&self, tenant: &TenantId, uuid: AccountUuid) -> Option<&Account> {
@@ -398,17 +411,10 @@ impl FlowRepository for MemoryStore {
         }
         flow.attempts += 1;
         flow.updated_at = now;
-        Ok(Some(flow.clone()))
-    }
-
-    async fn lock(&self, tenant: &TenantId, id: FlowId, now: OffsetDateTime) -> Result<(), StoreError> {
-        if let Some(flow) = self.state().flows.get_mut(&id).filter(|f| &f.tenant == tenant) {
-            if flow.status == FlowStatus::Pending {
-                flow.status = FlowStatus::Locked;
-                flow.updated_at = now;
-            }
+        if flow.attempts >= flow.max_attempts {
+            flow.status = FlowStatus::Locked;
         }
-        Ok(())
+        Ok(Some(flow.clone()))
     }
 }
 
@@ -419,6 +425,7 @@ impl Outbox for MemoryStore {
         now: OffsetDateTime,
         lease: Duration,
         limit: i64,
+        claim: ClaimId,
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let mut state = self.state();
         let mut due: Vec<&mut StoredMessage> = state
@@ -427,7 +434,7 @@ impl Outbox for MemoryStore {
             .filter(|m| m.status == DeliveryStatus::Pending && m.next_attempt_at <= now)
             .collect();
         due.sort_by_key(|m| m.next_attempt_at);
-        Ok(due
+        let claimed: Vec<StoredMessage> = due
             .into_iter()
             .take(limit.max(0) as usize)
             .map(|m| {
@@ -435,38 +442,51 @@ impl Outbox for MemoryStore {
                 m.next_attempt_at = now + lease;
                 claimed
             })
-            .collect())
+            .collect();
+        for m in &claimed {
+            state.claims.insert(m.message.id, claim);
+        }
+        Ok(claimed)
     }
 
-    async fn mark_sent(&self, id: MessageId, now: OffsetDateTime) -> Result<(), StoreError> {
-        if let Some(m) = self.state().message_mut(id) {
-            m.status = DeliveryStatus::Sent;
-            m.sent_at = Some(now);
-            m.attempts += 1;
-            m.message.sealed_body.clear();
-        }
-        Ok(())
+    async fn mark_sent(
+        &self,
+        id: MessageId,
+        claim: ClaimId,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(m) = state.claimed(id, claim) else {
+            return Ok(false);
+        };
+        m.status = DeliveryStatus::Sent;
+        m.sent_at = Some(now);
+        m.attempts += 1;
+        m.message.sealed_body.clear();
+        Ok(true)
     }
 
     async fn mark_failed(
         &self,
         id: MessageId,
-        attempts: i32,
+        claim: ClaimId,
         next_attempt_at: Option<OffsetDateTime>,
         error: &str,
-    ) -> Result<(), StoreError> {
-        if let Some(m) = self.state().message_mut(id) {
-            m.attempts = attempts;
-            m.last_error = Some(error.chars().take(500).collect());
-            match next_attempt_at {
-                Some(next) => m.next_attempt_at = next,
-                None => {
-                    m.status = DeliveryStatus::Abandoned;
-                    m.message.sealed_body.clear();
-                }
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(m) = state.claimed(id, claim) else {
+            return Ok(false);
+        };
+        m.attempts += 1;
+        m.last_error = Some(error.chars().take(500).collect());
+        match next_attempt_at {
+            Some(next) => m.next_attempt_at = next,
+            None => {
+                m.status = DeliveryStatus::Abandoned;
+                m.message.sealed_body.clear();
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn list(

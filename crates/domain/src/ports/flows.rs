@@ -24,14 +24,13 @@ pub trait FlowRepository: Send + Sync {
     ) -> Result<Option<Flow>, StoreError>;
 
     /// Counts one try, atomically, if the flow is pending, unexpired at `now` and has tries
-    /// left; returns the flow as it is after counting, or `None` if the try was not counted.
+    /// left; the try that uses up the last one also locks the flow in the same write (so a
+    /// right last try whose commit then fails leaves the flow locked, not open). Returns the
+    /// flow as it is after counting, or `None` if the try was not counted.
     async fn register_attempt(
         &self,
         tenant: &TenantId,
         id: FlowId,
         now: OffsetDateTime,
     ) -> Result<Option<Flow>, StoreError>;
-
-    /// Pending → locked (after the last allowed try failed).
-    async fn lock(&self, tenant: &TenantId, id: FlowId, now: OffsetDateTime) -> Result<(), StoreError>;
 }

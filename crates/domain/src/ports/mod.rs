@@ -26,7 +26,7 @@ pub use random::Randomness;
 pub use secrets::{SealError, Sealer, SecretDigester};
 pub use sessions::SessionRepository;
 pub use store_error::{StoreError, UniqueKey};
-pub use tokens::{AccessClaims, AccessTokens, TokenError};
+pub use tokens::{AccessClaims, AccessTokens, PassphraseTokens, TokenError};
 pub use unit_of_work::{AccountWrite, Commit, UnitOfWork};
 
 #[cfg(any(test, feature = "mock"))]
@@ -50,6 +50,6 @@ pub use secrets::{MockSealer, MockSecretDigester};
 #[cfg(any(test, feature = "mock"))]
 pub use sessions::MockSessionRepository;
 #[cfg(any(test, feature = "mock"))]
-pub use tokens::MockAccessTokens;
+pub use tokens::{MockAccessTokens, MockPassphraseTokens};
 #[cfg(any(test, feature = "mock"))]
 pub use unit_of_work::MockUnitOfWork;

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use super::StoreError;
-use crate::message::{DeliveryStatus, MessageId, StoredMessage};
+use crate::message::{ClaimId, DeliveryStatus, MessageId, StoredMessage};
 use crate::tenant::TenantId;
 
 /// The outbox as the delivery worker and the back office see it. Messages enter it only
@@ -12,26 +12,32 @@ use crate::tenant::TenantId;
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// Claims up to `limit` pending messages due at `now` by moving their next attempt to
-    /// `now + lease`, so that no other worker takes them meanwhile; returns the claimed ones.
+    /// Claims up to `limit` pending messages due at `now` under `claim`, moving their next
+    /// attempt to `now + lease` so that no other worker takes them meanwhile; returns the
+    /// claimed ones. A message whose lease lapsed (its worker crashed or stalled) is due again.
     async fn claim_due(
         &self,
         now: OffsetDateTime,
         lease: Duration,
         limit: i64,
+        claim: ClaimId,
     ) -> Result<Vec<StoredMessage>, StoreError>;
 
-    /// Delivered: the sealed body is erased, the masked text kept.
-    async fn mark_sent(&self, id: MessageId, now: OffsetDateTime) -> Result<(), StoreError>;
+    /// Delivered: the sealed body is erased, the masked text kept, the try counted. Only while
+    /// the message is still pending under `claim`; returns whether it was.
+    async fn mark_sent(&self, id: MessageId, claim: ClaimId, now: OffsetDateTime)
+        -> Result<bool, StoreError>;
 
-    /// Not delivered: records the try; `next_attempt_at: None` abandons the message.
+    /// Not delivered: counts the try (in the store, never from a value read earlier) and sets
+    /// the next one; `next_attempt_at: None` abandons the message. Only while the message is
+    /// still pending under `claim`; returns whether it was.
     async fn mark_failed(
         &self,
         id: MessageId,
-        attempts: i32,
+        claim: ClaimId,
         next_attempt_at: Option<OffsetDateTime>,
         error: &str,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     /// Newest first.
     async fn list(

@@ -9,6 +9,9 @@ pub enum UniqueKey {
     PublicId,
     /// The row's primary key exists already.
     Id,
+    /// The account already has an open flow for this purpose (a concurrent request opened
+    /// it): reload and decide again.
+    OpenFlow,
 }
 
 impl fmt::Display for UniqueKey {
@@ -17,6 +20,7 @@ impl fmt::Display for UniqueKey {
             UniqueKey::Email => "email address",
             UniqueKey::PublicId => "numeric id",
             UniqueKey::Id => "id",
+            UniqueKey::OpenFlow => "open flow",
         })
     }
 }
@@ -27,9 +31,13 @@ pub enum StoreError {
     /// A uniqueness rule refused the write; nothing was written.
     #[error("{0} already in use")]
     Duplicate(UniqueKey),
-    /// The row changed (or vanished) since it was read: reload, decide again, retry.
+    /// The account changed (or vanished) since it was read: reload, decide again, retry.
     #[error("modified concurrently")]
     VersionMismatch,
+    /// A flow write found the flow moved since it was read (its secret was used, replaced,
+    /// cancelled or locked meanwhile): the secret in hand no longer counts.
+    #[error("flow changed concurrently")]
+    FlowChanged,
     /// The database could not be reached or failed; the write may be retried. The text is for
     /// logs only and carries no personal data.
     #[error("storage unavailable: {0}")]

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use crate::account::AccountUuid;
 use crate::session::SessionId;
 use crate::tenant::TenantId;
+use crate::values::Password;
 
 /// What an access token asserts. The session it names decides whether it still counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,4 +32,13 @@ pub enum TokenError {
 pub trait AccessTokens: Send + Sync {
     fn issue(&self, claims: &AccessClaims) -> Result<String, TokenError>;
     fn verify(&self, token: &str) -> Result<AccessClaims, TokenError>;
+}
+
+/// The Customer area's answer to a completed password reset (seed 001): a token signed with the
+/// mailed code as its key, carrying the new passphrase, so that only who holds the code reads it.
+///
+/// Errors: `Signing` only.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait PassphraseTokens: Send + Sync {
+    fn passphrase_token(&self, passphrase: &Password, code: &str) -> Result<String, TokenError>;
 }

@@ -37,13 +37,20 @@ impl Commit {
             revoke_sessions: Vec::new(),
         }
     }
+
+    /// This commit with a version-checked update of `account`.
+    pub fn updating(mut self, account: Account) -> Self {
+        self.accounts.push(AccountWrite::Update(account));
+        self
+    }
 }
 
 /// Commits a decision in one transaction.
 ///
-/// Errors: `VersionMismatch` when a version-checked account update or a flow write found the
-/// row changed (nothing is written: reload and decide again, or report that the secret was
-/// already used); `Duplicate(Email | PublicId | Id)` on uniqueness; `Unavailable` otherwise.
+/// Errors (nothing is written on any of them): `VersionMismatch` when a version-checked account
+/// update found the account changed (reload and decide again); `FlowChanged` when a flow write
+/// found the flow changed (the secret in hand no longer counts); `Duplicate(Email | PublicId |
+/// Id | OpenFlow)` on uniqueness; `Unavailable` otherwise.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait UnitOfWork: Send + Sync {

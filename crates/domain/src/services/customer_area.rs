@@ -3,22 +3,23 @@
 
 use time::OffsetDateTime;
 
+use std::sync::Arc;
+
 use super::flow_kit::{FlowDeps, Issued, LinkSettings};
+use super::ids::with_fresh_ids;
+use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps};
-use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
+use crate::account::{Account, AccountStatus, NewAccount};
 use crate::customer_edit::{full_name, split_name, CustomerEdit};
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal};
 use crate::links;
-use crate::ports::{AccountWrite, Commit, StoreError, UniqueKey};
+use crate::ports::{AccountWrite, Commit, PassphraseTokens};
 use crate::profile::Profile;
 use crate::templates::{Template, MASK};
 use crate::tenant::TenantId;
 use crate::values::{Email, Locale, Password};
 
-const ID_ATTEMPTS: usize = 5;
-/// How often an edit is re-applied after losing a race with another writer.
-const EDIT_ATTEMPTS: usize = 3;
 const PASSPHRASE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
 /// A sign-up or an invitation: an account waiting for its activation.
@@ -84,6 +85,7 @@ impl SecretMail<'_> {
 pub struct CustomerArea {
     deps: Deps,
     flows: FlowDeps,
+    passphrase_tokens: Arc<dyn PassphraseTokens>,
 }
 
 fn refused(refusal: Refusal) -> DomainError {
@@ -100,8 +102,12 @@ fn greeting_name(account: &Account) -> String {
 }
 
 impl CustomerArea {
-    pub fn new(deps: Deps, flows: FlowDeps) -> Self {
-        CustomerArea { deps, flows }
+    pub fn new(deps: Deps, flows: FlowDeps, passphrase_tokens: Arc<dyn PassphraseTokens>) -> Self {
+        CustomerArea {
+            deps,
+            flows,
+            passphrase_tokens,
+        }
     }
 
     /// Parses a sign-up: an email, and optionally a full name and a locale.
@@ -177,32 +183,36 @@ impl CustomerArea {
             password_hash: None,
             profile: invitation.profile,
         };
-        for _ in 0..ID_ATTEMPTS {
-            let account = new.clone().into_account(
-                AccountUuid(self.deps.random.uuid()),
-                PublicId(self.deps.random.int_in(PublicId::MIN, PublicId::MAX)),
-                now,
-            );
-            let mut commit = Commit::at(now);
-            commit.accounts.push(AccountWrite::Insert(account.clone()));
-            self.add_activation(&mut commit, &account, now).await?;
-            match self.flows.commits.commit(commit).await {
-                Ok(()) => return Ok(account),
-                Err(StoreError::Duplicate(UniqueKey::PublicId | UniqueKey::Id)) => continue,
-                Err(other) => return Err(other.into()),
+        with_fresh_ids(self.deps.random.as_ref(), |uuid, public_id| {
+            let account = new.clone().into_account(uuid, public_id, now);
+            async move {
+                let mut commit = Commit::at(now);
+                commit.accounts.push(AccountWrite::Insert(account.clone()));
+                self.add_activation(&mut commit, &account, now).await?;
+                Ok(self.flows.commits.commit(commit).await.map(|()| account))
             }
-        }
-        Err(DomainError::Unavailable("could not allocate a numeric id".into()))
+        })
+        .await
     }
 
     async fn resend_activation(&self, account: &Account) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let mut commit = Commit::at(now);
-        self.add_activation(&mut commit, account, now).await?;
-        if commit.messages.is_empty() {
-            return Ok(()); // locked: no new secret until it expires
-        }
-        Ok(self.flows.commits.commit(commit).await?)
+        on_current_account(
+            self.deps.accounts.as_ref(),
+            account.clone(),
+            |account| async move {
+                if account.status != AccountStatus::PendingActivation {
+                    return Ok(()); // activated meanwhile: nothing to resend
+                }
+                let mut commit = Commit::at(now);
+                self.add_activation(&mut commit, &account, now).await?;
+                if commit.messages.is_empty() {
+                    return Ok(()); // locked: no new secret until it expires
+                }
+                Ok(self.flows.commits.commit(commit).await?)
+            },
+        )
+        .await
     }
 
     async fn add_activation(
@@ -288,33 +298,50 @@ impl CustomerArea {
         let flow = self
             .checked_flow(tenant, identifier, Purpose::Activation, secret, now)
             .await?;
-        let account = self
-            .deps
-            .accounts
-            .find_by_uuid(tenant, flow.account)
-            .await?
-            .filter(|a| a.status == AccountStatus::PendingActivation)
-            .ok_or(refused(Refusal::Invalid))?;
+        let account = self.account_of(&flow).await?;
         let hash = self.deps.passwords.hash(&password).await?;
-        let activated = Account {
-            status: AccountStatus::Active,
-            email_confirmed: true,
-            password_hash: Some(hash),
-            updated_at: now,
-            ..account
-        };
-        let mut commit = Commit::at(now);
-        commit.accounts.push(AccountWrite::Update(activated));
-        commit.flows.push(FlowWrite::Consume(flow.id));
-        self.commit_consuming(commit).await
+        self.consume(account, &flow, |account| {
+            (account.status == AccountStatus::PendingActivation).then(|| {
+                Commit::at(now).updating(Account {
+                    status: AccountStatus::Active,
+                    email_confirmed: true,
+                    password_hash: Some(hash.clone()),
+                    updated_at: now,
+                    ..account
+                })
+            })
+        })
+        .await
     }
 
-    /// Commits a change that consumes a secret: losing the race means it was already used.
-    async fn commit_consuming(&self, commit: Commit) -> Result<(), DomainError> {
-        match self.flows.commits.commit(commit).await {
-            Err(StoreError::VersionMismatch) => Err(refused(Refusal::Invalid)),
-            other => Ok(other?),
-        }
+    /// The account a checked flow belongs to.
+    async fn account_of(&self, flow: &Flow) -> Result<Account, DomainError> {
+        self.deps
+            .accounts
+            .find_by_uuid(&flow.tenant, flow.account)
+            .await?
+            .ok_or(refused(Refusal::Invalid))
+    }
+
+    /// Commits the change a checked secret allows, consuming its flow. `change` decides on the
+    /// account as stored (`None`: the account may no longer have it, so the secret is refused);
+    /// an unrelated concurrent edit of the account makes it decide again, while a flow that
+    /// moved meanwhile (the secret used or replaced) refuses the secret.
+    async fn consume(
+        &self,
+        account: Account,
+        flow: &Flow,
+        change: impl Fn(Account) -> Option<Commit>,
+    ) -> Result<(), DomainError> {
+        on_current_account(self.deps.accounts.as_ref(), account, |account| {
+            let commit = change(account);
+            async move {
+                let mut commit = commit.ok_or(refused(Refusal::Invalid))?;
+                commit.flows.push(flow.consume());
+                Ok::<_, Attempt>(self.flows.commits.commit(commit).await?)
+            }
+        })
+        .await
     }
 
     /// PATCH /customers/self: applies the field edits at once; a new `email` only starts an
@@ -357,45 +384,41 @@ impl CustomerArea {
             }
         }
         // A writer that lost a race re-applies its edit to the account as it is now, so
-        // concurrent edits of different fields are all kept.
-        let mut account = who.account.clone();
-        for _ in 0..EDIT_ATTEMPTS {
-            let profile = edit.clone().apply(&account.profile)?;
-            let changed = profile != account.profile;
-            let updated = Account {
-                profile,
-                updated_at: if changed { now } else { account.updated_at },
-                ..account.clone()
-            };
-            let mut commit = Commit::at(now);
-            if changed {
-                commit.accounts.push(AccountWrite::Update(updated.clone()));
-            }
-            if let Some(email) = &email {
-                self.add_email_change(&mut commit, &updated, email, now).await?;
-            }
-            if commit.accounts.is_empty() && commit.messages.is_empty() {
-                return Ok(account);
-            }
-            match self.flows.commits.commit(commit).await {
-                Ok(()) => {
-                    return Ok(Account {
-                        version: account.version + i64::from(changed),
-                        ..updated
-                    })
+        // concurrent edits of different fields are all kept, and an account deleted meanwhile
+        // gets nothing written back.
+        let (edit, email) = (&edit, &email);
+        on_current_account(
+            self.deps.accounts.as_ref(),
+            who.account.clone(),
+            |account| async move {
+                if !account.status.may_sign_in() {
+                    return Err(DomainError::Unauthenticated.into());
                 }
-                Err(StoreError::VersionMismatch) => {
-                    account = self
-                        .deps
-                        .accounts
-                        .find_by_uuid(&account.tenant, account.uuid)
-                        .await?
-                        .ok_or(DomainError::NotFound)?;
+                let profile = edit.clone().apply(&account.profile).map_err(DomainError::from)?;
+                let changed = profile != account.profile;
+                let updated = Account {
+                    profile,
+                    updated_at: if changed { now } else { account.updated_at },
+                    ..account.clone()
+                };
+                let mut commit = Commit::at(now);
+                if changed {
+                    commit.accounts.push(AccountWrite::Update(updated.clone()));
                 }
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Err(StoreError::VersionMismatch.into())
+                if let Some(email) = email {
+                    self.add_email_change(&mut commit, &updated, email, now).await?;
+                }
+                if commit.accounts.is_empty() && commit.messages.is_empty() {
+                    return Ok(account);
+                }
+                self.flows.commits.commit(commit).await?;
+                Ok::<_, Attempt>(Account {
+                    version: account.version + i64::from(changed),
+                    ..updated
+                })
+            },
+        )
+        .await
     }
 
     async fn add_email_change(
@@ -456,23 +479,18 @@ impl CustomerArea {
             .clone()
             .map(Email::from_stored)
             .ok_or(refused(Refusal::Invalid))?;
-        let account = self
-            .deps
-            .accounts
-            .find_by_uuid(tenant, flow.account)
-            .await?
-            .filter(|a| a.status.may_sign_in())
-            .ok_or(refused(Refusal::Invalid))?;
-        let changed = Account {
-            email: Some(new_email),
-            email_confirmed: true,
-            updated_at: now,
-            ..account
-        };
-        let mut commit = Commit::at(now);
-        commit.accounts.push(AccountWrite::Update(changed));
-        commit.flows.push(FlowWrite::Consume(flow.id));
-        self.commit_consuming(commit).await
+        let account = self.account_of(&flow).await?;
+        self.consume(account, &flow, |account| {
+            account.status.may_sign_in().then(|| {
+                Commit::at(now).updating(Account {
+                    email: Some(new_email.clone()),
+                    email_confirmed: true,
+                    updated_at: now,
+                    ..account
+                })
+            })
+        })
+        .await
     }
 
     /// Mails a reset code to the account with this address, if there is one. `link` has been
@@ -484,38 +502,45 @@ impl CustomerArea {
         link: &str,
     ) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let account = self.deps.account_by_email(tenant, email).await?;
-        let Some(account) = account.filter(|a| a.status.may_sign_in()) else {
+        let Some(account) = self.deps.account_by_email(tenant, email).await? else {
             return Ok(());
         };
-        let address = account.address();
-        let issued = self
-            .flows
-            .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
-            .await?;
-        let Some(issued) = issued else {
-            return Ok(());
-        };
-        let mut commit = Commit::at(now);
-        self.add_secret_mail(
-            &mut commit,
-            &account,
-            &address,
-            issued,
-            SecretMail::PasswordReset { link },
-            now,
-        );
-        Ok(self.flows.commits.commit(commit).await?)
+        // Two requests at once both open a flow; the one that loses re-issues on the winner's,
+        // so every request answers alike.
+        on_current_account(self.deps.accounts.as_ref(), account, |account| async move {
+            if !account.status.may_sign_in() {
+                return Ok(());
+            }
+            let address = account.address();
+            let issued = self
+                .flows
+                .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
+                .await?;
+            let Some(issued) = issued else {
+                return Ok(()); // locked: no new code until it expires
+            };
+            let mut commit = Commit::at(now);
+            self.add_secret_mail(
+                &mut commit,
+                &account,
+                &address,
+                issued,
+                SecretMail::PasswordReset { link },
+                now,
+            );
+            Ok::<_, Attempt>(self.flows.commits.commit(commit).await?)
+        })
+        .await
     }
 
     /// Resets the password with the mailed code: sets a new random passphrase, revokes every
-    /// session, and returns the passphrase.
+    /// session, and returns the passphrase in a token signed with the code (seed 001).
     pub async fn reset_password(
         &self,
         tenant: &TenantId,
         email: &str,
         code: &str,
-    ) -> Result<Password, DomainError> {
+    ) -> Result<String, DomainError> {
         let now = self.deps.clock.now();
         let account = self.deps.account_by_email(tenant, email).await?;
         let Some(account) = account.filter(|a| a.status.may_sign_in()) else {
@@ -529,56 +554,70 @@ impl CustomerArea {
         let flow = self.flows.check(open, Purpose::PasswordReset, code, now).await?;
         let passphrase = Password::candidate(&self.deps.random.string_from(PASSPHRASE_ALPHABET, 16))
             .expect("16 characters are a valid candidate");
+        let token = self
+            .passphrase_tokens
+            .passphrase_token(&passphrase, code.trim())
+            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
         let hash = self.deps.passwords.hash(&passphrase).await?;
-        let reset = Account {
-            password_hash: Some(hash),
-            sign_in: Default::default(),
-            updated_at: now,
-            ..account.clone()
-        };
-        let mut commit = Commit::at(now);
-        commit.accounts.push(AccountWrite::Update(reset));
-        commit.flows.push(FlowWrite::Consume(flow.id));
-        commit
-            .revoke_sessions
-            .push((account.tenant.clone(), account.uuid));
-        self.commit_consuming(commit).await?;
-        Ok(passphrase)
+        self.consume(account, &flow, |account| {
+            account.status.may_sign_in().then(|| {
+                let mut commit = Commit::at(now);
+                commit
+                    .revoke_sessions
+                    .push((account.tenant.clone(), account.uuid));
+                commit.updating(Account {
+                    password_hash: Some(hash.clone()),
+                    sign_in: Default::default(),
+                    updated_at: now,
+                    ..account
+                })
+            })
+        })
+        .await?;
+        Ok(token)
     }
 
     /// Deletes the caller's account: personal data erased, the address freed, every session
     /// revoked. The row stays (deactivated) so ids are never reused.
     pub async fn delete_self(&self, who: &Authenticated) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let account = &who.account;
-        let erased = Account {
-            status: AccountStatus::Deactivated,
-            email: None,
-            email_confirmed: false,
-            email_temporary: false,
-            password_hash: None,
-            two_factor: false,
-            profile: Profile::default(),
-            sign_in: Default::default(),
-            updated_at: now,
-            ..account.clone()
-        };
-        let mut commit = Commit::at(now);
-        commit.accounts.push(AccountWrite::Update(erased));
-        commit
-            .revoke_sessions
-            .push((account.tenant.clone(), account.uuid));
-        for purpose in [Purpose::Activation, Purpose::EmailChange, Purpose::PasswordReset] {
-            if let Some(open) = self
-                .flows
-                .flows
-                .find_open(&account.tenant, account.uuid, purpose)
-                .await?
-            {
-                commit.flows.push(FlowWrite::Cancel(open.id));
-            }
-        }
-        Ok(self.flows.commits.commit(commit).await?)
+        on_current_account(
+            self.deps.accounts.as_ref(),
+            who.account.clone(),
+            |account| async move {
+                if account.status == AccountStatus::Deactivated {
+                    return Ok(()); // a concurrent request deleted it
+                }
+                let mut commit = Commit::at(now);
+                commit
+                    .revoke_sessions
+                    .push((account.tenant.clone(), account.uuid));
+                for purpose in [Purpose::Activation, Purpose::EmailChange, Purpose::PasswordReset] {
+                    if let Some(open) = self
+                        .flows
+                        .flows
+                        .find_open(&account.tenant, account.uuid, purpose)
+                        .await?
+                    {
+                        commit.flows.push(FlowWrite::Cancel(open.id));
+                    }
+                }
+                let erased = Account {
+                    status: AccountStatus::Deactivated,
+                    email: None,
+                    email_confirmed: false,
+                    email_temporary: false,
+                    password_hash: None,
+                    two_factor: false,
+                    profile: Profile::default(),
+                    sign_in: Default::default(),
+                    updated_at: now,
+                    ..account
+                };
+                Ok::<_, Attempt>(self.flows.commits.commit(commit.updating(erased)).await?)
+            },
+        )
+        .await
     }
 
     /// The Customer area's `name` of an account.

@@ -1,15 +1,12 @@
 use std::sync::Arc;
 
+use super::ids::with_fresh_ids;
 use super::{CustomerArea, Deps, Invitation};
 use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
 use crate::error::{DomainError, FieldErrors};
-use crate::ports::{StoreError, UniqueKey};
 use crate::profile::{Profile, ProfileEdit};
 use crate::tenant::TenantId;
 use crate::values::{Email, Password};
-
-/// How often a freshly drawn numeric id may collide before giving up (practically never).
-const ID_ATTEMPTS: usize = 5;
 
 /// A customer as the back office creates it.
 #[derive(Debug, Clone, Default)]
@@ -107,19 +104,11 @@ impl Customers {
             password_hash: Some(password_hash),
             profile,
         };
-        for _ in 0..ID_ATTEMPTS {
-            let account = new.clone().into_account(
-                AccountUuid(self.deps.random.uuid()),
-                PublicId(self.deps.random.int_in(PublicId::MIN, PublicId::MAX)),
-                now,
-            );
-            match self.deps.accounts.insert(&account).await {
-                Ok(()) => return Ok(account),
-                Err(StoreError::Duplicate(UniqueKey::PublicId | UniqueKey::Id)) => continue,
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Err(DomainError::Unavailable("could not allocate a numeric id".into()))
+        with_fresh_ids(self.deps.random.as_ref(), |uuid, public_id| {
+            let account = new.clone().into_account(uuid, public_id, now);
+            async move { Ok(self.deps.accounts.insert(&account).await.map(|()| account)) }
+        })
+        .await
     }
 
     pub async fn get(&self, tenant: &TenantId, customer: CustomerRef) -> Result<Account, DomainError> {
@@ -134,7 +123,9 @@ impl Customers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{MockAccountRepository, MockPasswordHasher, MockSessionRepository};
+    use crate::ports::{
+        MockAccountRepository, MockPasswordHasher, MockSessionRepository, StoreError, UniqueKey,
+    };
     use crate::services::test_support::deps_with;
     use crate::values::PasswordHash;
 

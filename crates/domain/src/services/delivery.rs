@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use futures_util::{stream, StreamExt};
 use time::Duration;
 
 use crate::error::DomainError;
 use crate::flow::Channel;
-use crate::message::{MessageBody, StoredMessage};
-use crate::ports::{Clock, DeliveryError, Mail, MailSender, Outbox, Sealer};
+use crate::message::{ClaimId, MessageBody, StoredMessage};
+use crate::ports::{Clock, DeliveryError, Mail, MailSender, Outbox, Randomness, Sealer, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
@@ -16,9 +17,13 @@ pub struct DeliverySettings {
     pub retry_base: Duration,
     /// Tries before a message is abandoned.
     pub max_attempts: i32,
-    /// How long a claimed message is reserved for this worker.
-    pub lease: Duration,
+    /// The longest one send may take, connect through the end of the exchange: the senders
+    /// are built with it and give up (a temporary failure) when it passes.
+    pub send_timeout: Duration,
+    /// Messages claimed at once.
     pub batch: i64,
+    /// Sends of a batch in flight at once.
+    pub concurrency: usize,
 }
 
 impl Default for DeliverySettings {
@@ -26,21 +31,56 @@ impl Default for DeliverySettings {
         DeliverySettings {
             retry_base: Duration::seconds(5),
             max_attempts: 10,
-            lease: Duration::minutes(2),
-            // A batch must end within its lease even when every send hits the SMTP timeout
-            // (15 s): 5 × 15 s < 2 min, so no other worker re-claims a message being sent.
-            batch: 5,
+            send_timeout: Duration::seconds(30),
+            batch: 10,
+            concurrency: 10,
         }
     }
 }
 
+/// Besides the sends: opening bodies and recording outcomes, with the database's own timeouts.
+const LEASE_MARGIN: Duration = Duration::minutes(1);
+
+impl DeliverySettings {
+    /// How long a claim holds: longer than the worst a batch can take (every send of every round
+    /// running into its timeout), so that no other worker re-claims a message being sent.
+    pub fn lease(&self) -> Duration {
+        let concurrency = self.concurrency.max(1) as i64;
+        let rounds = (self.batch.max(1) + concurrency - 1) / concurrency;
+        self.send_timeout * rounds as i32 + LEASE_MARGIN
+    }
+}
+
 const LONGEST_WAIT: Duration = Duration::hours(1);
+
+/// What became of one claimed message.
+#[derive(Debug)]
+enum Outcome {
+    Sent,
+    Failed,
+    /// The outcome was not recorded because the claim had lapsed and another worker holds the
+    /// message now: it may be delivered twice.
+    ClaimLost,
+    /// Recording the outcome failed: the message is tried again once the lease lapses.
+    Unrecorded(StoreError),
+}
+
+/// What one batch did, for the worker to log.
+#[derive(Debug, Default)]
+pub struct BatchReport {
+    pub claimed: usize,
+    pub sent: usize,
+    pub failed: usize,
+    pub claims_lost: usize,
+    pub unrecorded: Vec<StoreError>,
+}
 
 pub struct Delivery {
     outbox: Arc<dyn Outbox>,
     mail: Arc<dyn MailSender>,
     sealer: Arc<dyn Sealer>,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Randomness>,
     settings: DeliverySettings,
 }
 
@@ -50,6 +90,7 @@ impl Delivery {
         mail: Arc<dyn MailSender>,
         sealer: Arc<dyn Sealer>,
         clock: Arc<dyn Clock>,
+        random: Arc<dyn Randomness>,
         settings: DeliverySettings,
     ) -> Self {
         Delivery {
@@ -57,6 +98,7 @@ impl Delivery {
             mail,
             sealer,
             clock,
+            random,
             settings,
         }
     }
@@ -67,17 +109,37 @@ impl Delivery {
         (self.settings.retry_base * 2_i32.pow(doublings)).min(LONGEST_WAIT)
     }
 
-    /// Tries every message due now; returns how many it handled.
-    pub async fn run_once(&self) -> Result<usize, DomainError> {
-        let now = self.clock.now();
+    /// Claims the messages due now and tries each, a bounded number at once; one message's
+    /// failure (to send or to be recorded) never holds up the others.
+    pub async fn run_once(&self) -> Result<BatchReport, DomainError> {
+        let claim = ClaimId(self.random.uuid());
         let due = self
             .outbox
-            .claim_due(now, self.settings.lease, self.settings.batch)
+            .claim_due(
+                self.clock.now(),
+                self.settings.lease(),
+                self.settings.batch,
+                claim,
+            )
             .await?;
-        for message in &due {
-            self.deliver(message).await?;
+        let outcomes: Vec<Outcome> = stream::iter(&due)
+            .map(|message| self.deliver(message, claim))
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        let mut report = BatchReport {
+            claimed: due.len(),
+            ..BatchReport::default()
+        };
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Sent => report.sent += 1,
+                Outcome::Failed => report.failed += 1,
+                Outcome::ClaimLost => report.claims_lost += 1,
+                Outcome::Unrecorded(error) => report.unrecorded.push(error),
+            }
         }
-        Ok(due.len())
+        Ok(report)
     }
 
     fn open(&self, stored: &StoredMessage) -> Result<MessageBody, DeliveryError> {
@@ -93,26 +155,30 @@ impl Delivery {
         })
     }
 
-    async fn deliver(&self, stored: &StoredMessage) -> Result<(), DomainError> {
+    async fn send(&self, stored: &StoredMessage) -> Result<(), DeliveryError> {
         let message = &stored.message;
-        let outcome = match message.channel {
-            Channel::Email => match self.open(stored) {
-                Ok(body) => {
-                    let mail = Mail {
-                        to: message.recipient.clone(),
-                        subject: message.subject.clone(),
-                        body,
-                    };
-                    self.mail.send(&mail).await
-                }
-                Err(e) => Err(e),
-            },
+        match message.channel {
+            Channel::Email => {
+                let mail = Mail {
+                    to: message.recipient.clone(),
+                    subject: message.subject.clone(),
+                    body: self.open(stored)?,
+                };
+                self.mail.send(&mail).await
+            }
             Channel::Sms => Err(DeliveryError::Permanent("no SMS gateway in this version".into())),
-        };
+        }
+    }
+
+    async fn deliver(&self, stored: &StoredMessage, claim: ClaimId) -> Outcome {
+        let id = stored.message.id;
+        let outcome = self.send(stored).await;
         let now = self.clock.now();
-        match outcome {
-            Ok(()) => self.outbox.mark_sent(message.id, now).await?,
+        let (recorded, done) = match outcome {
+            Ok(()) => (self.outbox.mark_sent(id, claim, now).await, Outcome::Sent),
             Err(error) => {
+                // The claim makes this worker the only one trying the message, so the count
+                // read at claim time is current.
                 let attempts = stored.attempts + 1;
                 let next = match &error {
                     DeliveryError::Temporary(_) if attempts < self.settings.max_attempts => {
@@ -120,12 +186,15 @@ impl Delivery {
                     }
                     _ => None,
                 };
-                self.outbox
-                    .mark_failed(message.id, attempts, next, &error.to_string())
-                    .await?;
+                let recorded = self.outbox.mark_failed(id, claim, next, &error.to_string()).await;
+                (recorded, Outcome::Failed)
             }
+        };
+        match recorded {
+            Ok(true) => done,
+            Ok(false) => Outcome::ClaimLost,
+            Err(error) => Outcome::Unrecorded(error),
         }
-        Ok(())
     }
 }
 
@@ -133,20 +202,26 @@ impl Delivery {
 mod tests {
     use super::*;
     use crate::message::{DeliveryStatus, MessageId, OutboundMessage};
-    use crate::ports::{MockClock, MockMailSender, MockOutbox, MockSealer};
+    use crate::ports::{MockClock, MockMailSender, MockOutbox, MockRandomness, MockSealer};
     use crate::tenant::TenantId;
     use time::macros::datetime;
     use time::OffsetDateTime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
 
+    const CLAIM: ClaimId = ClaimId(uuid::Uuid::from_u128(42));
+
     fn stored(attempts: i32) -> StoredMessage {
+        to(attempts, "a@b.co", 0)
+    }
+
+    fn to(attempts: i32, recipient: &str, id: u128) -> StoredMessage {
         StoredMessage {
             message: OutboundMessage {
-                id: MessageId(uuid::Uuid::nil()),
+                id: MessageId(uuid::Uuid::from_u128(id)),
                 tenant: TenantId::default_tenant(),
                 channel: Channel::Email,
-                recipient: "a@b.co".into(),
+                recipient: recipient.into(),
                 subject: "s".into(),
                 sealed_body: "T.H".into(),
                 masked_text: "m".into(),
@@ -160,16 +235,19 @@ mod tests {
         }
     }
 
-    fn delivery(outbox: MockOutbox, mail: MockMailSender) -> Delivery {
+    fn delivery(outbox: MockOutbox, mail: impl MailSender + 'static) -> Delivery {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(NOW);
         let mut sealer = MockSealer::new();
         sealer.expect_open().returning(|s| Ok(format!("opened {s}")));
+        let mut random = MockRandomness::new();
+        random.expect_uuid().return_const(CLAIM.0);
         Delivery::new(
             Arc::new(outbox),
             Arc::new(mail),
             Arc::new(sealer),
             Arc::new(clock),
+            Arc::new(random),
             Default::default(),
         )
     }
@@ -177,38 +255,49 @@ mod tests {
     #[tokio::test]
     async fn sent_messages_are_marked_sent() {
         let mut outbox = MockOutbox::new();
-        outbox.expect_claim_due().returning(|_, _, _| Ok(vec![stored(0)]));
-        outbox.expect_mark_sent().times(1).returning(|_, _| Ok(()));
+        outbox
+            .expect_claim_due()
+            .returning(|_, _, _, _| Ok(vec![stored(0)]));
+        outbox
+            .expect_mark_sent()
+            .withf(|_, claim, _| *claim == CLAIM)
+            .times(1)
+            .returning(|_, _, _| Ok(true));
         let mut mail = MockMailSender::new();
         mail.expect_send()
             .withf(|m| m.body.text == "opened T" && m.body.html.as_deref() == Some("opened H"))
             .returning(|_| Ok(()));
-        assert_eq!(delivery(outbox, mail).run_once().await.unwrap(), 1);
+        let report = delivery(outbox, mail).run_once().await.unwrap();
+        assert_eq!((report.claimed, report.sent), (1, 1));
     }
 
     #[tokio::test]
     async fn temporary_failures_back_off_then_give_up() {
         let mut outbox = MockOutbox::new();
-        outbox.expect_claim_due().returning(|_, _, _| Ok(vec![stored(2)]));
+        outbox
+            .expect_claim_due()
+            .returning(|_, _, _, _| Ok(vec![stored(2)]));
         outbox
             .expect_mark_failed()
-            .withf(|_, attempts, next, error| {
-                *attempts == 3 && *next == Some(NOW + Duration::seconds(20)) && error.contains("down")
+            .withf(|_, claim, next, error| {
+                *claim == CLAIM && *next == Some(NOW + Duration::seconds(20)) && error.contains("down")
             })
             .times(1)
-            .returning(|_, _, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(true));
         let mut mail = MockMailSender::new();
         mail.expect_send()
             .returning(|_| Err(DeliveryError::Temporary("server down".into())));
         delivery(outbox, mail).run_once().await.unwrap();
 
         let mut outbox = MockOutbox::new();
-        outbox.expect_claim_due().returning(|_, _, _| Ok(vec![stored(9)]));
+        outbox
+            .expect_claim_due()
+            .returning(|_, _, _, _| Ok(vec![stored(9)]));
         outbox
             .expect_mark_failed()
-            .withf(|_, attempts, next, _| *attempts == 10 && next.is_none())
+            .withf(|_, _, next, _| next.is_none())
             .times(1)
-            .returning(|_, _, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(true));
         let mut mail = MockMailSender::new();
         mail.expect_send()
             .returning(|_| Err(DeliveryError::Temporary("server down".into())));
@@ -218,16 +307,90 @@ mod tests {
     #[tokio::test]
     async fn permanent_failures_abandon_at_once() {
         let mut outbox = MockOutbox::new();
-        outbox.expect_claim_due().returning(|_, _, _| Ok(vec![stored(0)]));
+        outbox
+            .expect_claim_due()
+            .returning(|_, _, _, _| Ok(vec![stored(0)]));
         outbox
             .expect_mark_failed()
-            .withf(|_, attempts, next, _| *attempts == 1 && next.is_none())
+            .withf(|_, _, next, _| next.is_none())
             .times(1)
-            .returning(|_, _, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(true));
         let mut mail = MockMailSender::new();
         mail.expect_send()
             .returning(|_| Err(DeliveryError::Permanent("no such mailbox".into())));
         delivery(outbox, mail).run_once().await.unwrap();
+    }
+
+    /// Sends to `slow@…` wait until a send to another address has happened: one at a time,
+    /// the batch would never end.
+    struct SlowUntilAnotherIsSent(tokio::sync::Notify);
+
+    #[async_trait::async_trait]
+    impl MailSender for SlowUntilAnotherIsSent {
+        async fn send(&self, mail: &Mail) -> Result<(), DeliveryError> {
+            if mail.to.starts_with("slow@") {
+                self.0.notified().await;
+            } else {
+                self.0.notify_one();
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_send_does_not_hold_up_the_rest_of_the_batch() {
+        let mut outbox = MockOutbox::new();
+        outbox
+            .expect_claim_due()
+            .returning(|_, _, _, _| Ok(vec![to(0, "slow@b.co", 1), to(0, "fast@b.co", 2)]));
+        outbox.expect_mark_sent().times(2).returning(|_, _, _| Ok(true));
+        let delivery = delivery(outbox, SlowUntilAnotherIsSent(tokio::sync::Notify::new()));
+        let report = tokio::time::timeout(std::time::Duration::from_secs(30), delivery.run_once())
+            .await
+            .expect("the batch ends")
+            .unwrap();
+        assert_eq!(report.sent, 2);
+    }
+
+    #[tokio::test]
+    async fn an_outcome_that_cannot_be_recorded_does_not_drop_the_others() {
+        let mut outbox = MockOutbox::new();
+        outbox
+            .expect_claim_due()
+            .returning(|_, _, _, _| Ok(vec![to(0, "a@b.co", 1), to(0, "b@b.co", 2), to(0, "c@b.co", 3)]));
+        outbox
+            .expect_mark_sent()
+            .times(3)
+            .returning(|id, _, _| match id.0.as_u128() {
+                1 => Err(StoreError::Unavailable("gone".into())),
+                2 => Ok(false),
+                _ => Ok(true),
+            });
+        let mut mail = MockMailSender::new();
+        mail.expect_send().times(3).returning(|_| Ok(()));
+        let report = delivery(outbox, mail).run_once().await.unwrap();
+        assert_eq!(report.claimed, 3);
+        assert_eq!(report.sent, 1);
+        assert_eq!(report.claims_lost, 1);
+        assert_eq!(report.unrecorded.len(), 1);
+    }
+
+    #[test]
+    fn a_lease_outlasts_the_slowest_batch() {
+        for (batch, concurrency) in [(1, 1), (10, 10), (10, 3), (5, 1), (7, 100)] {
+            let settings = DeliverySettings {
+                batch,
+                concurrency,
+                send_timeout: Duration::seconds(30),
+                ..Default::default()
+            };
+            // Every round of sends running into the timeout.
+            let rounds = (batch as f64 / concurrency as f64).ceil() as i32;
+            assert!(
+                settings.lease() > settings.send_timeout * rounds,
+                "{batch}/{concurrency}"
+            );
+        }
     }
 
     #[test]

@@ -101,6 +101,7 @@ impl FlowDeps {
                     expires_at,
                     created_at: now,
                     updated_at: now,
+                    version: 0,
                 };
                 let mut writes: Vec<FlowWrite> = previous.into_iter().map(FlowWrite::Cancel).collect();
                 writes.push(FlowWrite::Insert(flow.clone()));
@@ -111,7 +112,9 @@ impl FlowDeps {
     }
 
     /// Checks `presented` against `flow` (which must have `purpose`): the try is counted before
-    /// the comparison, and the flow locks when the last allowed try fails.
+    /// the comparison, and counting the last allowed try locks the flow (see
+    /// [`FlowRepository::register_attempt`]). A right secret returns the flow as counted: commit
+    /// [`Flow::consume`] with the change it allows.
     pub async fn check(
         &self,
         flow: Option<Flow>,
@@ -129,9 +132,6 @@ impl FlowDeps {
         };
         if self.digester.matches(presented.trim(), &counted.secret_digest) {
             return Ok(counted);
-        }
-        if counted.attempts >= counted.max_attempts {
-            self.flows.lock(&counted.tenant, counted.id, now).await?;
         }
         refused(Refusal::Invalid)
     }

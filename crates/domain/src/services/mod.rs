@@ -5,14 +5,18 @@ mod customers;
 mod delivery;
 mod deps;
 mod flow_kit;
+mod ids;
+mod outbox_view;
 mod profiles;
+mod reapply;
 mod sign_in;
 
 pub use customer_area::{CustomerArea, Invitation};
 pub use customers::{CustomerRef, Customers, NewCustomer};
-pub use delivery::{Delivery, DeliverySettings};
+pub use delivery::{BatchReport, Delivery, DeliverySettings};
 pub use deps::Deps;
 pub use flow_kit::{FlowDeps, LinkSettings};
+pub use outbox_view::OutboxView;
 pub use profiles::Profiles;
 pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
 
@@ -29,6 +33,7 @@ impl From<StoreError> for DomainError {
             StoreError::VersionMismatch => {
                 DomainError::Conflict("the account was changed concurrently; try again".into())
             }
+            StoreError::FlowChanged => DomainError::SecretRefused(crate::flow::Refusal::Invalid),
             StoreError::Unavailable(reason) => DomainError::Unavailable(reason),
         }
     }

@@ -1,11 +1,8 @@
+use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps};
 use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
-use crate::ports::StoreError;
 use crate::profile::ProfileEdit;
-
-/// How often an edit is re-applied to a freshly loaded account after losing a race.
-const ATTEMPTS: usize = 3;
 
 /// Reading and editing one's own profile.
 pub struct Profiles {
@@ -31,31 +28,26 @@ impl Profiles {
     pub async fn edit(&self, who: &Authenticated, edit: ProfileEdit) -> Result<Account, DomainError> {
         let now = self.deps.clock.now();
         let changes = edit.validate(now.date())?;
-        let mut current = who.account.clone();
-        for _ in 0..ATTEMPTS {
-            let profile = changes.clone().apply(&current.profile)?;
-            if profile == current.profile {
-                return Ok(current);
-            }
-            let next = Account {
-                profile,
-                updated_at: now,
-                ..current.clone()
-            };
-            match self.deps.accounts.update(&next).await {
-                Ok(saved) => return Ok(saved),
-                Err(StoreError::VersionMismatch) => {
-                    current = self
-                        .deps
-                        .accounts
-                        .find_by_uuid(&current.tenant, current.uuid)
-                        .await?
-                        .ok_or(DomainError::NotFound)?;
+        on_current_account(self.deps.accounts.as_ref(), who.account.clone(), |current| {
+            let changes = changes.clone();
+            async move {
+                // Decided on the account as stored: one deleted meanwhile gets nothing back.
+                if !current.status.may_sign_in() {
+                    return Err(DomainError::Unauthenticated.into());
                 }
-                Err(other) => return Err(other.into()),
+                let profile = changes.apply(&current.profile).map_err(DomainError::from)?;
+                if profile == current.profile {
+                    return Ok(current);
+                }
+                let next = Account {
+                    profile,
+                    updated_at: now,
+                    ..current
+                };
+                Ok::<_, Attempt>(self.deps.accounts.update(&next).await?)
             }
-        }
-        Err(StoreError::VersionMismatch.into())
+        })
+        .await
     }
 }
 
@@ -63,7 +55,7 @@ impl Profiles {
 mod tests {
     use super::*;
     use crate::patch::Patch;
-    use crate::ports::{MockAccountRepository, MockPasswordHasher, MockSessionRepository};
+    use crate::ports::{MockAccountRepository, MockPasswordHasher, MockSessionRepository, StoreError};
     use crate::services::test_support::{account, deps_with, T0};
     use crate::session::{Session, SessionId};
     use crate::values::Name;
@@ -131,6 +123,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_edit_that_lost_to_a_deletion_writes_nothing() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_update()
+            .times(1)
+            .returning(|_| Err(StoreError::VersionMismatch));
+        accounts.expect_find_by_uuid().times(1).returning(|_, _| {
+            let mut erased = account();
+            erased.status = crate::account::AccountStatus::Deactivated;
+            erased.version = 4;
+            Ok(Some(erased))
+        });
+        let service = Profiles::new(deps_with(
+            accounts,
+            MockSessionRepository::new(),
+            MockPasswordHasher::new(),
+        ));
+        let err = service.edit(&caller(), nickname("Nick")).await.unwrap_err();
+        assert!(matches!(err, DomainError::Unauthenticated), "{err:?}");
+    }
+
+    #[tokio::test]
     async fn invalid_edit_writes_nothing() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_update().never();
@@ -148,7 +162,7 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts
             .expect_update()
-            .times(ATTEMPTS)
+            .times(crate::services::reapply::ATTEMPTS)
             .returning(|_| Err(StoreError::VersionMismatch));
         accounts
             .expect_find_by_uuid()

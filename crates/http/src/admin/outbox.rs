@@ -88,7 +88,7 @@ pub async fn list_outbox(
         .outbox
         .list(&TenantId::default_tenant(), status, limit)
         .await
-        .map_err(|e| problem_for(e.into(), same_names))?;
+        .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(OutboxListing {
         messages: messages.iter().map(OutboxMessage::from).collect(),
     }))

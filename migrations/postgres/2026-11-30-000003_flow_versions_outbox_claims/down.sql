@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN claim;
+ALTER TABLE flows DROP COLUMN version;
