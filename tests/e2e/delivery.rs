@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clientele_e2e::{post, Backend, Server, Storage};
-use clientele_testkit::{free_port, SmtpSink};
+use clientele_testkit::{free_port, stalling_smtp_server, SmtpSink};
 use serde_json::json;
 
 const FAST_RETRY: (&str, &str) = ("CLIENTELE_DELIVERY_RETRY_SECS", "1");
@@ -152,5 +152,58 @@ async fn no_secret_ever_reaches_the_log() {
             !log.contains(secret.as_str()),
             "a secret reached the log: {secret}"
         );
+    }
+}
+
+/// An SMTP server that accepts and then stalls gets its sends abandoned at the deadline, so
+/// the worker goes on: the outbox records the timeout and the message is tried again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_smtp_server_does_not_stop_delivery() {
+    let Some(storage) = Storage::new(Backend::Sqlite) else {
+        return;
+    };
+    let url = stalling_smtp_server();
+    let server = Server::start(
+        &storage,
+        &[
+            ("CLIENTELE_SMTP_URL", &url),
+            ("CLIENTELE_SMTP_TIMEOUT_SECS", "1"),
+            FAST_RETRY,
+        ],
+    );
+    let (email, _, _) = server.signed_in_customer().await;
+    post(&server, "/customers/password_reset", reset_request(&email)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let listing: serde_json::Value = server
+            .http
+            .get(server.url("/admin/v1/outbox?status=pending"))
+            .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let tries = listing["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["recipient"] == email.as_str())
+            .map(|m| (m["attempts"].as_i64().unwrap_or(0), m["lastError"].clone()));
+        if let Some((attempts, error)) = tries {
+            if attempts >= 2 {
+                assert!(
+                    error.as_str().unwrap_or_default().contains("did not finish"),
+                    "{error}"
+                );
+                break;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker is stuck on a stalled SMTP server: {listing}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

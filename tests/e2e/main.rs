@@ -7,6 +7,7 @@ mod customer_area;
 mod delivery;
 mod lifecycle;
 mod protocol;
+mod races;
 mod sign_in;
 
 use std::future::Future;

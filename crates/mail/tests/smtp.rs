@@ -5,7 +5,7 @@ use std::time::Duration;
 use clientele_domain::message::MessageBody;
 use clientele_domain::ports::{DeliveryError, Mail, MailSender};
 use clientele_mail::SmtpMailer;
-use clientele_testkit::{free_port, SmtpSink};
+use clientele_testkit::{free_port, stalling_smtp_server, SmtpSink};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -52,31 +52,9 @@ async fn bad_addresses_are_permanent_failures() {
     assert!(SmtpMailer::new(&sink.url(), "not an address", TIMEOUT).is_err());
 }
 
-/// A server that accepts and then answers one byte at a time, slowly enough that no single read
-/// times out: only a deadline on the whole exchange ends the send.
-fn dripping_server() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                use std::io::Write;
-                let mut stream = stream;
-                for byte in b"220-still greeting you ".iter().cycle() {
-                    if stream.write_all(&[*byte]).is_err() {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(200));
-                }
-            });
-        }
-    });
-    format!("smtp://127.0.0.1:{port}")
-}
-
 #[tokio::test]
 async fn a_server_that_stalls_is_given_up_on_at_the_deadline() {
-    let mailer = SmtpMailer::new(&dripping_server(), "no-reply@example.com", Duration::from_secs(1)).unwrap();
+    let mailer = SmtpMailer::new(&stalling_smtp_server(), "no-reply@example.com", Duration::from_secs(1)).unwrap();
     // The guard only keeps a regression from hanging the suite; the deadline under test is 1 s.
     let outcome = tokio::time::timeout(Duration::from_secs(60), mailer.send(&mail("ann@example.com")))
         .await

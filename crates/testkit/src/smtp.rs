@@ -152,3 +152,26 @@ impl SmtpSink {
             .count()
     }
 }
+
+/// An "SMTP server" that accepts connections and then answers one byte at a time, slowly
+/// enough that no single read times out and never completing a line: only a deadline on the
+/// whole exchange ends a send to it. Returns its `smtp://` URL.
+pub fn stalling_smtp_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a local port");
+    let port = listener.local_addr().expect("a bound address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let mut stream = stream;
+                for byte in b"220-still greeting you ".iter().cycle() {
+                    if stream.write_all(&[*byte]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
+    });
+    format!("smtp://127.0.0.1:{port}")
+}

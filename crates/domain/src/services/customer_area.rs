@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use super::flow_kit::{FlowDeps, Issued, LinkSettings};
 use super::ids::with_fresh_ids;
-use super::reapply::{on_current_account, Attempt};
+use super::reapply::{deciding_again, on_current_account, Attempt, PERSISTENT_ATTEMPTS};
 use super::{Authenticated, Deps};
 use crate::account::{Account, AccountStatus, NewAccount};
 use crate::customer_edit::{full_name, split_name, CustomerEdit};
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal};
 use crate::links;
-use crate::ports::{AccountWrite, Commit, PassphraseTokens};
+use crate::ports::{AccountWrite, Commit, PassphraseTokens, StoreError};
 use crate::profile::Profile;
 use crate::templates::{Template, MASK};
 use crate::tenant::TenantId;
@@ -197,22 +197,12 @@ impl CustomerArea {
 
     async fn resend_activation(&self, account: &Account) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        on_current_account(
-            self.deps.accounts.as_ref(),
-            account.clone(),
-            |account| async move {
-                if account.status != AccountStatus::PendingActivation {
-                    return Ok(()); // activated meanwhile: nothing to resend
-                }
-                let mut commit = Commit::at(now);
-                self.add_activation(&mut commit, &account, now).await?;
-                if commit.messages.is_empty() {
-                    return Ok(()); // locked: no new secret until it expires
-                }
-                Ok(self.flows.commits.commit(commit).await?)
-            },
-        )
-        .await
+        let mut commit = Commit::at(now);
+        self.add_activation(&mut commit, account, now).await?;
+        if commit.messages.is_empty() {
+            return Ok(()); // locked: no new secret until it expires
+        }
+        self.flows.commit_issued(commit).await
     }
 
     async fn add_activation(
@@ -338,7 +328,11 @@ impl CustomerArea {
             async move {
                 let mut commit = commit.ok_or(refused(Refusal::Invalid))?;
                 commit.flows.push(flow.consume());
-                Ok::<_, Attempt>(self.flows.commits.commit(commit).await?)
+                // The flow moved (used, re-issued, cancelled): the secret in hand is spent.
+                self.flows.commits.commit(commit).await.map_err(|e| match e {
+                    StoreError::FlowChanged => Attempt::Failed(refused(Refusal::Invalid)),
+                    other => other.into(),
+                })
             }
         })
         .await
@@ -502,35 +496,29 @@ impl CustomerArea {
         link: &str,
     ) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let Some(account) = self.deps.account_by_email(tenant, email).await? else {
+        let account = self.deps.account_by_email(tenant, email).await?;
+        let Some(account) = account.filter(|a| a.status.may_sign_in()) else {
             return Ok(());
         };
-        // Two requests at once both open a flow; the one that loses re-issues on the winner's,
-        // so every request answers alike.
-        on_current_account(self.deps.accounts.as_ref(), account, |account| async move {
-            if !account.status.may_sign_in() {
-                return Ok(());
-            }
-            let address = account.address();
-            let issued = self
-                .flows
-                .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
-                .await?;
-            let Some(issued) = issued else {
-                return Ok(()); // locked: no new code until it expires
-            };
-            let mut commit = Commit::at(now);
-            self.add_secret_mail(
-                &mut commit,
-                &account,
-                &address,
-                issued,
-                SecretMail::PasswordReset { link },
-                now,
-            );
-            Ok::<_, Attempt>(self.flows.commits.commit(commit).await?)
-        })
-        .await
+        let address = account.address();
+        let issued = self
+            .flows
+            .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
+            .await?;
+        let Some(issued) = issued else {
+            return Ok(()); // locked: no new code until it expires
+        };
+        let mut commit = Commit::at(now);
+        self.add_secret_mail(
+            &mut commit,
+            &account,
+            &address,
+            issued,
+            SecretMail::PasswordReset { link },
+            now,
+        );
+        // Two requests at once: the one that loses to the other's flow is done as well.
+        self.flows.commit_issued(commit).await
     }
 
     /// Resets the password with the mailed code: sets a new random passphrase, revokes every
@@ -581,9 +569,11 @@ impl CustomerArea {
     /// revoked. The row stays (deactivated) so ids are never reused.
     pub async fn delete_self(&self, who: &Authenticated) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        on_current_account(
+        // Closing an account must not give way to a burst of edits of it.
+        deciding_again(
             self.deps.accounts.as_ref(),
             who.account.clone(),
+            PERSISTENT_ATTEMPTS,
             |account| async move {
                 if account.status == AccountStatus::Deactivated {
                     return Ok(()); // a concurrent request deleted it

@@ -12,7 +12,7 @@ use crate::flow::{
     self, Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose, Refusal, Reissue,
 };
 use crate::message::{MessageId, OutboundMessage};
-use crate::ports::{FlowRepository, Sealer, SecretDigester, UnitOfWork};
+use crate::ports::{Commit, FlowRepository, Sealer, SecretDigester, StoreError, UniqueKey, UnitOfWork};
 use crate::templates::{compose, Template};
 use crate::values::Locale;
 
@@ -134,6 +134,16 @@ impl FlowDeps {
             return Ok(counted);
         }
         refused(Refusal::Invalid)
+    }
+
+    /// Commits a decision that only issued a secret (and its message). A concurrent request
+    /// for the same purpose that opened or re-issued the flow first has sent a secret at this
+    /// very moment: the request is done, and answers like it.
+    pub async fn commit_issued(&self, commit: Commit) -> Result<(), DomainError> {
+        match self.commits.commit(commit).await {
+            Err(StoreError::FlowChanged | StoreError::Duplicate(UniqueKey::OpenFlow)) => Ok(()),
+            other => Ok(other?),
+        }
     }
 
     /// The message for `clear`, sealed for the outbox, with `masked` (the same template with

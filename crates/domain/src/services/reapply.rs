@@ -11,12 +11,15 @@ use crate::ports::{AccountRepository, StoreError, UniqueKey};
 
 /// How often a decision is made again after losing a race.
 pub(crate) const ATTEMPTS: usize = 4;
+/// For a change that must not give way to a burst of edits (closing an account): more than a
+/// burst of concurrent edits can win in a row.
+pub(crate) const PERSISTENT_ATTEMPTS: usize = 100;
 
 /// Why one decision did not go through.
 #[derive(Debug)]
 pub(crate) enum Attempt {
-    /// Another writer changed the account (or opened the flow this decision wanted to open)
-    /// first: decide again on the account as it is now.
+    /// Another writer changed the account, or opened or re-issued the flow this decision
+    /// wanted to open or re-issue, first: decide again on the account as it is now.
     Stale,
     /// The answer for the caller.
     Failed(DomainError),
@@ -31,7 +34,9 @@ impl From<DomainError> for Attempt {
 impl From<StoreError> for Attempt {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::VersionMismatch | StoreError::Duplicate(UniqueKey::OpenFlow) => Attempt::Stale,
+            StoreError::VersionMismatch
+            | StoreError::FlowChanged
+            | StoreError::Duplicate(UniqueKey::OpenFlow) => Attempt::Stale,
             other => Attempt::Failed(other.into()),
         }
     }
@@ -42,14 +47,28 @@ impl From<StoreError> for Attempt {
 /// and commit against that account's version.
 pub(crate) async fn on_current_account<T, F, Fut>(
     accounts: &dyn AccountRepository,
+    account: Account,
+    decide: F,
+) -> Result<T, DomainError>
+where
+    F: FnMut(Account) -> Fut,
+    Fut: Future<Output = Result<T, Attempt>>,
+{
+    deciding_again(accounts, account, ATTEMPTS, decide).await
+}
+
+/// [`on_current_account`] with a budget of `attempts` decisions.
+pub(crate) async fn deciding_again<T, F, Fut>(
+    accounts: &dyn AccountRepository,
     mut account: Account,
+    attempts: usize,
     mut decide: F,
 ) -> Result<T, DomainError>
 where
     F: FnMut(Account) -> Fut,
     Fut: Future<Output = Result<T, Attempt>>,
 {
-    for _ in 0..ATTEMPTS {
+    for _ in 0..attempts {
         let (tenant, uuid) = (account.tenant.clone(), account.uuid);
         match decide(account).await {
             Ok(done) => return Ok(done),
