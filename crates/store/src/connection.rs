@@ -61,9 +61,11 @@ impl std::fmt::Debug for DatabaseUrl {
 
 /// SQLite settings for a server: waiting for the write lock instead of failing at once (first,
 /// so that switching a fresh file to WAL also waits when instances start together), concurrent
-/// readers alongside one writer (WAL), and enforced foreign keys.
+/// readers alongside one writer (WAL), every commit flushed to disk before it returns (`FULL`:
+/// with `NORMAL` a consumed secret or a sent message could come back after a power loss), and
+/// enforced foreign keys. What `FULL` costs: docs/performance.md.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-    PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 pub struct Manager {
     url: DatabaseUrl,
