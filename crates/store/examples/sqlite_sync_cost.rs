@@ -13,7 +13,11 @@ use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
 fn run(dir: &std::path::Path, synchronous: &str, commits: usize) -> f64 {
-    let path = dir.join(format!("sync-cost-{}-{}.db", synchronous.to_lowercase(), std::process::id()));
+    let path = dir.join(format!(
+        "sync-cost-{}-{}.db",
+        synchronous.to_lowercase(),
+        std::process::id()
+    ));
     let _ = std::fs::remove_file(&path);
     let mut conn = SqliteConnection::establish(path.to_str().expect("UTF-8 path")).expect("opening");
     conn.batch_execute(&format!(
@@ -24,7 +28,9 @@ fn run(dir: &std::path::Path, synchronous: &str, commits: usize) -> f64 {
     let started = Instant::now();
     for i in 0..commits {
         conn.immediate_transaction(|conn| {
-            conn.batch_execute(&format!("INSERT INTO t (body) VALUES ('message {i} of a few dozen bytes')"))
+            conn.batch_execute(&format!(
+                "INSERT INTO t (body) VALUES ('message {i} of a few dozen bytes')"
+            ))
         })
         .expect("committing");
     }
@@ -38,7 +44,9 @@ fn run(dir: &std::path::Path, synchronous: &str, commits: usize) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let commits: usize = args.next().map_or(2000, |n| n.parse().expect("COMMITS is a number"));
+    let commits: usize = args
+        .next()
+        .map_or(2000, |n| n.parse().expect("COMMITS is a number"));
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "data".into()));
     std::fs::create_dir_all(&dir).expect("creating DIR");
     println!("{commits} commits per setting, WAL mode, in {}", dir.display());
