@@ -116,7 +116,7 @@ impl AccountRepository for Database {
         with_connection(&self.pool, move |conn| {
             // The increment happens in the database, and the read-back in the same transaction
             // sees our own write, so concurrent failures are each counted once.
-            conn.transaction(|conn| {
+            conn.write_transaction(|conn| {
                 let this = dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)));
                 diesel::update(this.clone())
                     .set(dsl::failed_sign_ins.eq(dsl::failed_sign_ins + 1))

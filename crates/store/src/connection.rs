@@ -59,10 +59,13 @@ impl std::fmt::Debug for DatabaseUrl {
     }
 }
 
-/// SQLite settings for a server: concurrent readers alongside one writer (WAL), waiting for the
-/// write lock instead of failing at once, and enforced foreign keys.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-    PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+/// SQLite settings for a server: waiting for the write lock instead of failing at once (first,
+/// so that switching a fresh file to WAL also waits when instances start together), concurrent
+/// readers alongside one writer (WAL), every commit flushed to disk before it returns (`FULL`:
+/// with `NORMAL` a consumed secret or a sent message could come back after a power loss), and
+/// enforced foreign keys. What `FULL` costs: docs/performance.md.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+    PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 pub struct Manager {
     url: DatabaseUrl,

@@ -60,7 +60,7 @@ impl FlowRepository for Database {
     ) -> Result<Option<Flow>, StoreError> {
         let (tenant, id, now) = (tenant.as_str().to_owned(), id.0.to_string(), to_db_time(now));
         let rows = with_connection(&self.pool, move |conn| {
-            conn.transaction(|conn| {
+            conn.write_transaction(|conn| {
                 let this = dsl::flows.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(id)));
                 // Counted in the database, before the secret is compared: concurrent tries
                 // cannot overrun the limit.

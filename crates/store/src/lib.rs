@@ -15,6 +15,7 @@ mod rows;
 mod schema;
 mod secrets;
 mod sessions;
+mod transaction;
 mod unit_of_work;
 
 pub use connection::{Backend, DatabaseUrl};

@@ -42,7 +42,7 @@ impl Outbox for Database {
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let (at, until, claim) = (to_db_time(now), to_db_time(now + lease), claim.0.to_string());
         let claimed = with_connection(&self.pool, move |conn| {
-            conn.transaction(|conn| {
+            conn.write_transaction(|conn| {
                 let due = dsl::outbox
                     .filter(dsl::status.eq("pending"))
                     .filter(dsl::next_attempt_at.le(at))

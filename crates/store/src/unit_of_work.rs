@@ -139,7 +139,7 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
 impl UnitOfWork for Database {
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
         with_connection(&self.pool, move |conn| {
-            conn.transaction(|conn| apply(conn, &commit))
+            conn.write_transaction(|conn| apply(conn, &commit))
                 .map_err(|rollback| match rollback {
                     Rollback::Db(e) => from_diesel(e),
                     Rollback::AccountChanged => StoreError::VersionMismatch,

@@ -12,6 +12,14 @@ fn server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// `scheme://host:port/…` without any `user:password@`, to be printed.
+fn without_credentials(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => format!("{scheme}://{}", &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
 fn admin_url() -> String {
     format!("{}/postgres", server_url().trim_end_matches('/'))
 }
@@ -88,6 +96,10 @@ impl Drop for PgTestDatabase {
 /// outside CI. Under `CI=true` an unavailable server panics.
 pub fn postgres_database() -> Option<PgTestDatabase> {
     if !server_available() {
+        crate::record_skip(&format!(
+            "PostgreSQL unreachable at {}",
+            without_credentials(&server_url())
+        ));
         return None;
     }
     let name = format!("clientele_test_{}", uuid::Uuid::new_v4().simple());
