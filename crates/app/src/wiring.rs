@@ -12,7 +12,8 @@ use clientele_domain::services::{
 use clientele_http::{AppState, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
-    BcryptHasher, ChaChaSealer, HmacDigester, JwtAccessTokens, OsRandomness, SystemClock,
+    BcryptHasher, ChaChaSealer, HmacDigester, JwtAccessTokens, KeyScheme, MasterKey, OsRandomness,
+    SystemClock,
 };
 use clientele_store::Database;
 use time::Duration;
@@ -34,7 +35,8 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let random = Arc::new(OsRandomness);
     let clock = Arc::new(SystemClock);
     let keys = instance::resolve(settings, database.as_ref(), random.as_ref()).await?;
-    let sealer = Arc::new(ChaChaSealer::new(&keys.jwt_secret));
+    let master = MasterKey::new(KeyScheme::Legacy, keys.jwt_secret.clone()).map_err(anyhow::Error::msg)?;
+    let sealer = Arc::new(ChaChaSealer::new(master.outbox_seal_key()));
     let deps = Deps {
         accounts: database.clone(),
         sessions: database.clone(),
@@ -54,7 +56,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let flows = FlowDeps {
         flows: database.clone(),
         commits: database.clone(),
-        digester: Arc::new(HmacDigester::new(&keys.jwt_secret)),
+        digester: Arc::new(HmacDigester::new(master.flow_digest_key())),
         sealer: sealer.clone(),
         settings: FlowSettings {
             activation_ttl: seconds(settings.activation_ttl_secs),
