@@ -12,8 +12,7 @@ use clientele_domain::services::{
 use clientele_http::{AppState, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
-    BcryptHasher, ChaChaSealer, HmacDigester, JwtAccessTokens, KeyScheme, MasterKey, OsRandomness,
-    SystemClock,
+    BcryptHasher, ChaChaSealer, HmacDigester, JwtAccessTokens, OsRandomness, SystemClock,
 };
 use clientele_store::Database;
 use time::Duration;
@@ -35,14 +34,13 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let random = Arc::new(OsRandomness);
     let clock = Arc::new(SystemClock);
     let keys = instance::resolve(settings, database.as_ref(), random.as_ref()).await?;
-    let master = MasterKey::new(KeyScheme::Legacy, keys.jwt_secret.clone()).map_err(anyhow::Error::msg)?;
-    let sealer = Arc::new(ChaChaSealer::new(master.outbox_seal_key()));
+    let sealer = Arc::new(ChaChaSealer::new(keys.master.outbox_seal_key()));
     let deps = Deps {
         accounts: database.clone(),
         sessions: database.clone(),
         passwords: Arc::new(BcryptHasher::new(settings.bcrypt_cost).map_err(anyhow::Error::msg)?),
         tokens: Arc::new(
-            JwtAccessTokens::new(&keys.jwt_secret)
+            JwtAccessTokens::new(&keys.access_token_key)
                 .map_err(anyhow::Error::msg)
                 .context("JWT key")?,
         ),
@@ -56,7 +54,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let flows = FlowDeps {
         flows: database.clone(),
         commits: database.clone(),
-        digester: Arc::new(HmacDigester::new(master.flow_digest_key())),
+        digester: Arc::new(HmacDigester::new(keys.master.flow_digest_key())),
         sealer: sealer.clone(),
         settings: FlowSettings {
             activation_ttl: seconds(settings.activation_ttl_secs),
