@@ -182,7 +182,7 @@ async fn admin_token(
 /// Beside the default key file: `data/clientele.key` → `data/clientele.admin-token`.
 pub fn admin_token_path(settings: &Settings) -> anyhow::Result<PathBuf> {
     let key = master_key::default_key_path(&settings.database_url).map_err(anyhow::Error::msg)?;
-    Ok(key.with_extension("admin-token"))
+    Ok(master_key::absolute(&key.with_extension("admin-token")))
 }
 
 #[cfg(all(test, unix))]

@@ -43,10 +43,17 @@ impl KeySource {
                 .map_err(|e| format!("CLIENTELE_MASTER_KEY: {e}"));
         }
         if let Some(path) = &settings.master_key_file {
-            return Ok(KeySource::NamedFile(PathBuf::from(path)));
+            return Ok(KeySource::NamedFile(absolute(Path::new(path))));
         }
-        Ok(KeySource::DefaultFile(default_key_path(&settings.database_url)?))
+        Ok(KeySource::DefaultFile(absolute(&default_key_path(
+            &settings.database_url,
+        )?)))
     }
+}
+
+/// `path` from the working directory, so that messages name it wherever one reads them.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 /// The directory files of the instance go to by default, and the key file there:
