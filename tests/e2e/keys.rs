@@ -39,10 +39,10 @@ fn mode(path: &std::path::Path) -> u32 {
 fn key_candidates(value: &str) -> Vec<Vec<u8>> {
     let mut candidates = vec![value.as_bytes().to_vec()];
     let trimmed = value.trim().trim_end_matches('=');
-    if value.is_ascii() && value.len() % 2 == 0 {
-        if let Ok(bytes) = (0..value.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&value[i..i + 2], 16))
+    let pairs = value.as_bytes().chunks_exact(2);
+    if value.is_ascii() && pairs.remainder().is_empty() {
+        if let Ok(bytes) = pairs
+            .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16))
             .collect::<Result<Vec<u8>, _>>()
         {
             candidates.push(bytes);

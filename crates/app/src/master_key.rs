@@ -66,13 +66,14 @@ pub fn default_key_path(database_url: &str) -> Result<PathBuf, String> {
     })
 }
 
-/// `CLIENTELE_MASTER_KEY`'s format: at least 32 bytes, as hex (only `0-9a-f` characters) or
-/// base64 (standard or URL-safe alphabet, padding optional). Always the `v1` scheme.
+/// `CLIENTELE_MASTER_KEY`'s format: at least 32 bytes, as hex (a value made only of hex digits
+/// is read as hex) or else base64 (standard or URL-safe alphabet, padding optional). Always the
+/// `v1` scheme.
 pub fn parse_bare(value: &str) -> Result<MasterKey, String> {
     let value = value.trim();
     let hex_digits = !value.is_empty() && value.chars().all(|c| c.is_ascii_hexdigit());
-    let bytes = if hex_digits && value.len() % 2 == 0 {
-        hex::decode(value).map_err(|_| "not valid hex".to_owned())?
+    let bytes = if hex_digits {
+        hex::decode(value).map_err(|_| "not valid hex (an odd number of digits?)".to_owned())?
     } else {
         decode_base64(value).ok_or("neither hex nor base64")?
     };
