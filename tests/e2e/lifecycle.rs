@@ -5,10 +5,13 @@ use std::process::Command;
 use clientele_e2e::{binary, Backend, Server, Storage, ADMIN_TOKEN};
 use serde_json::json;
 
-fn generated_admin_token(log: &str) -> Option<String> {
-    let mut lines = log.lines();
-    lines.find(|l| l.contains("Back-office admin token"))?;
-    lines.map(str::trim).find(|l| !l.is_empty()).map(str::to_owned)
+/// The generated admin token, read from the file whose path the log names.
+fn generated_admin_token(storage: &Storage, log: &str) -> Option<String> {
+    let path = storage.admin_token_file();
+    log.lines()
+        .find(|l| l.contains("generated the back-office admin token"))
+        .filter(|l| l.contains(&path.display().to_string()))?;
+    Some(std::fs::read_to_string(path).unwrap().trim().to_owned())
 }
 
 async fn admin_status(server: &Server, token: &str) -> u16 {
@@ -29,7 +32,9 @@ async fn survives_restart(backend: Backend) {
     // No admin token and no JWT secret configured: both are generated once and kept.
     let unset = [("CLIENTELE_ADMIN_TOKEN", ""), ("CLIENTELE_JWT_SECRET", "")];
     let first = Server::start(&storage, &unset);
-    let admin = generated_admin_token(&first.log()).expect("the first start prints the admin token");
+    let admin = generated_admin_token(&storage, &first.log())
+        .expect("the first start writes the admin token to a file and logs where");
+    assert!(!first.log().contains(&admin), "the token itself is not printed");
     assert_eq!(
         admin_status(&first, &admin).await,
         404,
@@ -57,7 +62,11 @@ async fn survives_restart(backend: Backend) {
     assert!(first.terminate().success(), "SIGTERM ends the process cleanly");
 
     let second = Server::start(&storage, &unset);
-    assert_eq!(generated_admin_token(&second.log()), None, "printed once only");
+    assert_eq!(
+        generated_admin_token(&storage, &second.log()),
+        None,
+        "generated once only"
+    );
     assert_eq!(
         admin_status(&second, &admin).await,
         404,

@@ -1,8 +1,10 @@
 //! Starts the real `clientele` binary on a free port with a database of its own, and talks to it
 //! over HTTP like any client.
 
+pub mod dump;
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -65,6 +67,25 @@ impl Storage {
             _dir: dir,
             _pg: pg,
         })
+    }
+
+    /// The server's working directory; the SQLite database (`e2e.db`) is there too.
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    /// Where the server keeps its master key by default: beside the SQLite database, or
+    /// `data/clientele.key` in the working directory for PostgreSQL.
+    pub fn key_file(&self) -> PathBuf {
+        match self.backend {
+            Backend::Sqlite => self.dir().join("e2e.key"),
+            Backend::Postgres => self.dir().join("data/clientele.key"),
+        }
+    }
+
+    /// Where a generated admin token is written: beside the key file.
+    pub fn admin_token_file(&self) -> PathBuf {
+        self.key_file().with_extension("admin-token")
     }
 }
 

@@ -1,6 +1,7 @@
 use std::fmt;
 use std::path::Path;
 
+use figment::error::Kind;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,10 @@ pub struct Settings {
     pub database_url: String,
     pub admin_token: Option<String>,
     pub jwt_secret: Option<String>,
+    /// The master key itself (hex or base64 of at least 32 bytes); see master_key.rs.
+    pub master_key: Option<String>,
+    /// A file holding the master key.
+    pub master_key_file: Option<String>,
     pub smtp_url: Option<String>,
     /// Longest one SMTP send may take, connect through the end of DATA, in seconds.
     pub smtp_timeout_secs: u32,
@@ -49,6 +54,8 @@ const KEYS: &[&str] = &[
     "database_url",
     "admin_token",
     "jwt_secret",
+    "master_key",
+    "master_key_file",
     "smtp_url",
     "smtp_timeout_secs",
     "mail_from",
@@ -75,6 +82,8 @@ impl Default for Settings {
             database_url: "sqlite://data/clientele.db".into(),
             admin_token: None,
             jwt_secret: None,
+            master_key: None,
+            master_key_file: None,
             smtp_url: None,
             smtp_timeout_secs: 30,
             mail_from: "Clientele <no-reply@localhost>".into(),
@@ -96,25 +105,62 @@ impl Default for Settings {
     }
 }
 
+/// Environment variables with this prefix belong to the test kit, not to the server.
+const TEST_PREFIX: &str = "CLIENTELE_TEST_";
+/// Read by the command line (`--config`), not by `Settings`.
+const CLI_VARIABLES: &[&str] = &["CLIENTELE_CONFIG"];
+
+/// Settings, and what is worth a warning about them once logging is up.
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub warnings: Vec<String>,
+}
+
 impl Settings {
     /// Defaults, then the TOML file (if given, or `clientele.toml` if present), then
-    /// `CLIENTELE_*` variables. Empty variables count as unset.
-    pub fn load(file: Option<&Path>) -> Result<Self, String> {
+    /// `CLIENTELE_*` variables. Empty variables count as unset. An unknown key in the file is an
+    /// error; an unknown `CLIENTELE_*` variable a warning.
+    pub fn load(file: Option<&Path>) -> Result<Loaded, String> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
-        match file {
+        let file = match file {
             Some(path) if !path.exists() => return Err(format!("{} does not exist", path.display())),
-            Some(path) => figment = figment.merge(Toml::file(path)),
-            None => figment = figment.merge(Toml::file("clientele.toml")),
-        }
+            Some(path) => path,
+            None => Path::new("clientele.toml"),
+        };
+        figment = figment.merge(Toml::file(file));
         // Only known keys come from the environment, so unrelated CLIENTELE_* variables (the
         // test kit's, say) are no error; an empty variable counts as unset.
         let env = Env::prefixed("CLIENTELE_").only(KEYS).filter(|key| {
             std::env::var(format!("CLIENTELE_{}", key.as_str().to_ascii_uppercase()))
                 .map_or(true, |value| !value.is_empty())
         });
-        let settings: Settings = figment.merge(env).extract().map_err(|e| e.to_string())?;
+        let settings: Settings = figment.merge(env).extract().map_err(|error| match &error.kind {
+            Kind::UnknownField(key, _) => format!(
+                "{}: unknown key `{key}`{}",
+                file.display(),
+                suggestion(key, KEYS.iter().copied())
+                    .map_or(String::new(), |k| format!(" (did you mean `{k}`?)"))
+            ),
+            _ => error.to_string(),
+        })?;
         settings.validate()?;
-        Ok(settings)
+        let mut warnings = unknown_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()));
+        warnings.extend(settings.warnings());
+        Ok(Loaded { settings, warnings })
+    }
+
+    /// Legal but unwise values.
+    fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.bcrypt_cost < 10 {
+            warnings.push(format!(
+                "CLIENTELE_BCRYPT_COST is {}: below 10, passwords taken from a stolen database are \
+                 cheap to guess; use 10 or more outside tests",
+                self.bcrypt_cost
+            ));
+        }
+        warnings
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -129,6 +175,9 @@ impl Settings {
         }
         if self.admin_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("CLIENTELE_ADMIN_TOKEN must be at least 16 characters".into());
+        }
+        if self.master_key.is_some() && self.master_key_file.is_some() {
+            return Err("set CLIENTELE_MASTER_KEY or CLIENTELE_MASTER_KEY_FILE, not both".into());
         }
         if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err("CLIENTELE_JWT_SECRET must be at least 32 bytes".into());
@@ -169,6 +218,8 @@ impl fmt::Debug for Settings {
             .field("database", &self.database_url.split("://").next().unwrap_or(""))
             .field("admin_token", &redacted(&self.admin_token))
             .field("jwt_secret", &redacted(&self.jwt_secret))
+            .field("master_key", &redacted(&self.master_key))
+            .field("master_key_file", &self.master_key_file)
             .field("smtp_url", &redacted(&self.smtp_url))
             .field("sms_url", &redacted(&self.sms_url))
             .field("bcrypt_cost", &self.bcrypt_cost)
@@ -189,6 +240,57 @@ impl Settings {
     }
 }
 
+/// A warning for each `CLIENTELE_*` variable name that Clientele does not read, naming the
+/// nearest one it does (`CLIENTELE_SMTP_ULR` → `CLIENTELE_SMTP_URL`).
+fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let known: Vec<String> = KEYS
+        .iter()
+        .map(|k| format!("CLIENTELE_{}", k.to_ascii_uppercase()))
+        .chain(CLI_VARIABLES.iter().map(|v| (*v).to_owned()))
+        .collect();
+    let mut unknown: Vec<String> = names
+        .into_iter()
+        .filter(|n| n.starts_with("CLIENTELE_") && !n.starts_with(TEST_PREFIX))
+        .filter(|n| !known.contains(n))
+        .collect();
+    unknown.sort();
+    unknown
+        .into_iter()
+        .map(|name| match suggestion(&name, known.iter().map(String::as_str)) {
+            Some(near) => format!("{name} is not a Clientele setting and is ignored: did you mean {near}?"),
+            None => format!("{name} is not a Clientele setting and is ignored"),
+        })
+        .collect()
+}
+
+/// The candidate nearest to `word` by edit distance, if near enough to be a likely typo.
+fn suggestion<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let (distance, nearest) = candidates
+        .map(|c| {
+            (
+                edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                c,
+            )
+        })
+        .min_by_key(|(d, _)| *d)?;
+    (distance <= 3.max(word.len() / 3)).then_some(nearest)
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions of one character each.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +305,7 @@ mod tests {
         let settings = Settings {
             admin_token: Some("admin-token-sentinel".into()),
             jwt_secret: Some("jwt-secret-sentinel-jwt-secret-sentinel".into()),
+            master_key: Some("master-key-sentinel".into()),
             database_url: "postgres://user:db-password-sentinel@host/db".into(),
             ..Settings::default()
         };
@@ -215,12 +318,66 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nbcrypt_cost = 4\n").unwrap();
-        let settings = Settings::load(Some(&path)).unwrap();
+        let settings = Settings::load(Some(&path)).unwrap().settings;
         assert_eq!(settings.listen, "127.0.0.1:9999");
         std::fs::write(&path, "bcrypt_cost = 40\n").unwrap();
         assert!(Settings::load(Some(&path)).is_err());
-        std::fs::write(&path, "no_such_key = 1\n").unwrap();
-        assert!(Settings::load(Some(&path)).is_err());
         assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_stops_the_start_and_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nno_such_key = 1\n").unwrap();
+        let error = Settings::load(Some(&path)).unwrap_err();
+        assert!(error.contains("unknown key `no_such_key`"), "{error}");
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        std::fs::write(&path, "smtp_ulr = \"smtp://x\"\n").unwrap();
+        let error = Settings::load(Some(&path)).unwrap_err();
+        assert!(
+            error.contains("`smtp_ulr`") && error.contains("did you mean `smtp_url`?"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn unknown_variables_are_warned_about_with_the_nearest_name() {
+        let names = [
+            "CLIENTELE_SMTP_ULR",
+            "CLIENTELE_SMTP_URL",
+            "CLIENTELE_CONFIG",
+            "CLIENTELE_TEST_POSTGRES_URL",
+            "CLIENTELE_MASTERKEY_FILE",
+            "CLIENTELE_COMPLETELY_UNRELATED_THING",
+            "PATH",
+        ];
+        let warnings = unknown_variables(names.iter().map(|n| n.to_string()));
+        assert_eq!(
+            warnings,
+            [
+                "CLIENTELE_COMPLETELY_UNRELATED_THING is not a Clientele setting and is ignored",
+                "CLIENTELE_MASTERKEY_FILE is not a Clientele setting and is ignored: did you mean CLIENTELE_MASTER_KEY_FILE?",
+                "CLIENTELE_SMTP_ULR is not a Clientele setting and is ignored: did you mean CLIENTELE_SMTP_URL?",
+            ]
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn a_low_bcrypt_cost_is_a_warning_and_two_key_sources_an_error() {
+        let cheap = Settings {
+            bcrypt_cost: 9,
+            ..Settings::default()
+        };
+        assert!(cheap.warnings()[0].contains("CLIENTELE_BCRYPT_COST is 9"));
+        assert!(Settings::default().warnings().is_empty());
+        let both = Settings {
+            master_key: Some("k".into()),
+            master_key_file: Some("f".into()),
+            ..Settings::default()
+        };
+        assert!(both.validate().unwrap_err().contains("not both"));
     }
 }

@@ -35,13 +35,13 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let random = Arc::new(OsRandomness);
     let clock = Arc::new(SystemClock);
     let keys = instance::resolve(settings, database.as_ref(), random.as_ref()).await?;
-    let sealer = Arc::new(ChaChaSealer::new(&keys.jwt_secret));
+    let sealer = Arc::new(ChaChaSealer::new(keys.master.outbox_seal_key()));
     let deps = Deps {
         accounts: database.clone(),
         sessions: database.clone(),
         passwords: Arc::new(BcryptHasher::new(settings.bcrypt_cost).map_err(anyhow::Error::msg)?),
         tokens: Arc::new(
-            JwtAccessTokens::new(&keys.jwt_secret)
+            JwtAccessTokens::new(&keys.access_token_key)
                 .map_err(anyhow::Error::msg)
                 .context("JWT key")?,
         ),
@@ -55,7 +55,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let flows = FlowDeps {
         flows: database.clone(),
         commits: database.clone(),
-        digester: Arc::new(HmacDigester::new(&keys.jwt_secret)),
+        digester: Arc::new(HmacDigester::new(keys.master.flow_digest_key())),
         sealer: sealer.clone(),
         settings: FlowSettings {
             activation_ttl: seconds(settings.activation_ttl_secs),

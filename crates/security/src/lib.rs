@@ -12,6 +12,7 @@ mod system;
 pub use bcrypt_hasher::BcryptHasher;
 pub use digest::{constant_time_eq, sha256_hex};
 pub use jwt::JwtAccessTokens;
+pub use keys::{KeyScheme, MasterKey};
 pub use passphrase_token::CodeSignedPassphrase;
 pub use sealer::ChaChaSealer;
 pub use secret_digest::HmacDigester;

@@ -3,19 +3,17 @@ use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use clientele_domain::ports::{SealError, Sealer};
 
-use crate::keys::derive;
-
 const NONCE_LEN: usize = 12;
 
 /// ChaCha20-Poly1305 with a random nonce per message, under a key of the instance: outbox
-/// bodies (which carry secrets) are not readable from the database.
+/// bodies (which carry secrets) are not readable from the database. The key is
+/// `MasterKey::outbox_seal_key`, which is not in the database.
 pub struct ChaChaSealer {
     cipher: ChaCha20Poly1305,
 }
 
 impl ChaChaSealer {
-    pub fn new(master: &[u8]) -> Self {
-        let key = derive(master, "outbox-seal");
+    pub fn new(key: [u8; 32]) -> Self {
         ChaChaSealer {
             cipher: ChaCha20Poly1305::new(&key.into()),
         }
@@ -56,10 +54,11 @@ impl Sealer for ChaChaSealer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{KeyScheme, MasterKey};
 
     #[test]
     fn seals_open_and_refuse_tampering() {
-        let sealer = ChaChaSealer::new(b"master-key-master-key-master-key");
+        let sealer = ChaChaSealer::new([1u8; 32]);
         let sealed = sealer.seal("Code: 8KY0CX0LAR");
         assert!(!sealed.contains("8KY0CX0LAR"));
         assert!(!sealed.contains('.'), "sealed values can be joined with dots");
@@ -73,7 +72,21 @@ mod tests {
             Err(SealError)
         );
         assert_eq!(sealer.open("short"), Err(SealError));
-        let other = ChaChaSealer::new(b"another-master-key-another-key!!");
+        let other = ChaChaSealer::new([2u8; 32]);
         assert_eq!(other.open(&sealer.seal("x")), Err(SealError));
+    }
+
+    #[test]
+    fn mail_sealed_before_the_upgrade_still_opens_under_the_legacy_scheme() {
+        // Sealed by the earlier version under this stored jwt_secret.
+        let legacy = b"legacy-jwt-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH";
+        let master = MasterKey::new(KeyScheme::Legacy, legacy.to_vec()).unwrap();
+        let sealer = ChaChaSealer::new(master.outbox_seal_key());
+        assert_eq!(
+            sealer.open("ZsMS2JEtRQ2qt3f0tJkRhedeYTdTtGcnBVb57gWHyI8tlB2ggYpJ_b1JEHw"),
+            Ok("Code: 8KY0CX0LAR".to_owned())
+        );
+        let v1 = MasterKey::new(KeyScheme::V1, legacy.to_vec()).unwrap();
+        assert_ne!(v1.outbox_seal_key(), master.outbox_seal_key());
     }
 }

@@ -3,19 +3,16 @@ use clientele_domain::ports::SecretDigester;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::keys::derive;
-
 /// HMAC-SHA256 of flow secrets under a key of the instance: the short codes customers type
-/// cannot be brute-forced from a stolen database without it.
+/// cannot be brute-forced from a stolen database without it. The key is
+/// `MasterKey::flow_digest_key`, which is not in the database.
 pub struct HmacDigester {
     key: [u8; 32],
 }
 
 impl HmacDigester {
-    pub fn new(master: &[u8]) -> Self {
-        HmacDigester {
-            key: derive(master, "flow-secret-digest"),
-        }
+    pub fn new(key: [u8; 32]) -> Self {
+        HmacDigester { key }
     }
 
     fn mac(&self, secret: &str) -> Hmac<Sha256> {
@@ -42,10 +39,11 @@ impl SecretDigester for HmacDigester {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{KeyScheme, MasterKey};
 
     #[test]
     fn digests_match_only_their_secret_under_their_key() {
-        let digester = HmacDigester::new(b"master-key-master-key-master-key");
+        let digester = HmacDigester::new([1u8; 32]);
         let digest = digester.digest("8KY0CX0LAR");
         assert!(!digest.contains("8KY0CX0LAR"));
         assert!(digester.matches("8KY0CX0LAR", &digest));
@@ -55,7 +53,16 @@ mod tests {
         );
         assert!(!digester.matches("8KY0CX0LAS", &digest));
         assert!(!digester.matches("8KY0CX0LAR", "not base64!"));
-        let other = HmacDigester::new(b"another-master-key-another-key!!");
+        let other = HmacDigester::new([2u8; 32]);
         assert!(!other.matches("8KY0CX0LAR", &digest));
+    }
+
+    #[test]
+    fn digests_stored_before_the_upgrade_still_match_under_the_legacy_scheme() {
+        // Made by the earlier version from this stored jwt_secret.
+        let legacy = b"legacy-jwt-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH";
+        let master = MasterKey::new(KeyScheme::Legacy, legacy.to_vec()).unwrap();
+        let digester = HmacDigester::new(master.flow_digest_key());
+        assert!(digester.matches("8KY0CX0LAR", "IbMVa1qL8l718ZU6cYzqJhb9JBdcbN3bz+TR2wA/Pxo"));
     }
 }

@@ -33,6 +33,30 @@ impl InstanceSecrets for Database {
         .await
     }
 
+    async fn get(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let name = name.to_owned();
+        with_connection(&self.pool, move |conn| {
+            dsl::instance_secrets
+                .filter(dsl::name.eq(&name))
+                .select(dsl::value)
+                .first::<String>(&mut **conn)
+                .optional()
+                .map_err(from_diesel)
+        })
+        .await
+    }
+
+    async fn remove(&self, name: &str) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        with_connection(&self.pool, move |conn| {
+            diesel::delete(dsl::instance_secrets.filter(dsl::name.eq(&name)))
+                .execute(&mut **conn)
+                .map_err(from_diesel)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         with_connection(&self.pool, |conn| {
             diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))

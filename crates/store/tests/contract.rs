@@ -416,6 +416,10 @@ async fn instance_secrets_are_set_once(s: Stores) {
         s.secrets.get_or_insert(&name, "second").await.unwrap(),
         ("first".into(), false)
     );
+    assert_eq!(s.secrets.get(&name).await.unwrap(), Some("first".into()));
+    s.secrets.remove(&name).await.unwrap();
+    assert_eq!(s.secrets.get(&name).await.unwrap(), None);
+    s.secrets.remove(&name).await.unwrap();
     s.secrets.ping().await.unwrap();
 }
 

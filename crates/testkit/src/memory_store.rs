@@ -353,6 +353,15 @@ impl InstanceSecrets for MemoryStore {
         Ok((candidate.to_owned(), true))
     }
 
+    async fn get(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.state().secrets.get(name).cloned())
+    }
+
+    async fn remove(&self, name: &str) -> Result<(), StoreError> {
+        self.state().secrets.remove(name);
+        Ok(())
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }
