@@ -26,7 +26,10 @@ async fn twenty_edits_racing_a_deletion_write_nothing_back(server: Server, smtp:
         let token = server.login(&email, &password).await;
         let new_email = unique_email();
         let patches = (0..20).map(|i| {
-            let request = server.http.patch(server.url("/customers/self")).bearer_auth(&token);
+            let request = server
+                .http
+                .patch(server.url("/customers/self"))
+                .bearer_auth(&token);
             let body = if i % 4 == 0 {
                 json!({"email": new_email})
             } else {
@@ -35,7 +38,10 @@ async fn twenty_edits_racing_a_deletion_write_nothing_back(server: Server, smtp:
             async move { status_and_json(request.json(&body).send().await.unwrap()).await }
         });
         let delete = async {
-            let request = server.http.delete(server.url("/customers/self")).bearer_auth(&token);
+            let request = server
+                .http
+                .delete(server.url("/customers/self"))
+                .bearer_auth(&token);
             status_and_json(request.send().await.unwrap()).await
         };
         let (patched, deleted) = tokio::join!(join_all(patches), delete);
@@ -60,7 +66,11 @@ async fn twenty_edits_racing_a_deletion_write_nothing_back(server: Server, smtp:
         assert_eq!(status, 200);
         assert_eq!(erased["status"], "deactivated", "round {round}: {erased}");
         for field in ["email", "firstName", "lastName", "nickname", "phone"] {
-            assert_eq!(erased[field], Value::Null, "round {round}: {field} came back: {erased}");
+            assert_eq!(
+                erased[field],
+                Value::Null,
+                "round {round}: {field} came back: {erased}"
+            );
         }
         assert_eq!(erased["hasPassword"], false);
         // An email-change key mailed before the deletion won confirms nothing afterwards.
@@ -75,7 +85,10 @@ async fn twenty_edits_racing_a_deletion_write_nothing_back(server: Server, smtp:
                 json!({"identifier": identifier, "key": key}),
             )
             .await;
-            assert_ne!(status, 200, "round {round}: a deleted account's email change was confirmed");
+            assert_ne!(
+                status, 200,
+                "round {round}: a deleted account's email change was confirmed"
+            );
         }
         assert_eq!(server.login_status(&new_email, &password).await, 401);
     }
@@ -103,7 +116,12 @@ async fn do_reset_answers_no_faster_for_unknown_addresses(server: Server, _smtp:
     let (email, _, _) = server.signed_in_customer().await;
     for (who, code) in [(unique_email(), "8KY0CX0LAR"), (email, "WRONGCODE1")] {
         let started = Instant::now();
-        let (status, _) = post(&server, "/customers/do_reset", json!({"email": who, "code": code})).await;
+        let (status, _) = post(
+            &server,
+            "/customers/do_reset",
+            json!({"email": who, "code": code}),
+        )
+        .await;
         assert_eq!(status, 400);
         assert!(
             started.elapsed() >= Duration::from_millis(240),

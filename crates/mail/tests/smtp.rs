@@ -54,7 +54,12 @@ async fn bad_addresses_are_permanent_failures() {
 
 #[tokio::test]
 async fn a_server_that_stalls_is_given_up_on_at_the_deadline() {
-    let mailer = SmtpMailer::new(&stalling_smtp_server(), "no-reply@example.com", Duration::from_secs(1)).unwrap();
+    let mailer = SmtpMailer::new(
+        &stalling_smtp_server(),
+        "no-reply@example.com",
+        Duration::from_secs(1),
+    )
+    .unwrap();
     // The guard only keeps a regression from hanging the suite; the deadline under test is 1 s.
     let outcome = tokio::time::timeout(Duration::from_secs(60), mailer.send(&mail("ann@example.com")))
         .await

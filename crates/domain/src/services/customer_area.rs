@@ -615,3 +615,7 @@ impl CustomerArea {
         full_name(&account.profile)
     }
 }
+
+#[cfg(test)]
+#[path = "customer_area_tests.rs"]
+mod tests;

@@ -1,0 +1,127 @@
+//! The Customer area's decisions under races, with every port mocked.
+
+use std::sync::Arc;
+
+use mockall::Sequence;
+
+use super::*;
+use crate::flow::{Channel, FlowSettings, FlowStatus};
+use crate::ports::{
+    MockAccountRepository, MockFlowRepository, MockPassphraseTokens, MockPasswordHasher, MockSealer,
+    MockSecretDigester, MockSessionRepository, MockUnitOfWork, StoreError,
+};
+use crate::services::test_support::{account, deps_with, T0};
+
+fn email_change_flow() -> Flow {
+    let account = account();
+    Flow {
+        id: FlowId(uuid::Uuid::from_u128(77)),
+        tenant: account.tenant.clone(),
+        account: account.uuid,
+        purpose: Purpose::EmailChange,
+        channel: Channel::Email,
+        target: "new@example.com".into(),
+        secret_digest: "digest".into(),
+        status: FlowStatus::Pending,
+        attempts: 1,
+        max_attempts: 5,
+        pending_change: Some("new@example.com".into()),
+        expires_at: T0 + time::Duration::hours(1),
+        created_at: T0,
+        updated_at: T0,
+        version: 2,
+    }
+}
+
+fn area(accounts: MockAccountRepository, commits: MockUnitOfWork) -> CustomerArea {
+    let mut flows = MockFlowRepository::new();
+    flows
+        .expect_find()
+        .returning(|_, _| Ok(Some(email_change_flow())));
+    flows
+        .expect_register_attempt()
+        .returning(|_, _, _| Ok(Some(email_change_flow())));
+    let mut digester = MockSecretDigester::new();
+    digester.expect_matches().returning(|_, _| true);
+    let flow_deps = FlowDeps {
+        flows: Arc::new(flows),
+        commits: Arc::new(commits),
+        digester: Arc::new(digester),
+        sealer: Arc::new(MockSealer::new()),
+        settings: FlowSettings::default(),
+        links: LinkSettings {
+            public_url: "http://127.0.0.1:8080".into(),
+            allowed_origins: Vec::new(),
+        },
+    };
+    let deps = deps_with(accounts, MockSessionRepository::new(), MockPasswordHasher::new());
+    CustomerArea::new(deps, flow_deps, Arc::new(MockPassphraseTokens::new()))
+}
+
+async fn confirm(area: &CustomerArea) -> Result<(), DomainError> {
+    let flow = email_change_flow();
+    area.confirm_email(&flow.tenant, &flow.id.to_string(), "RIGHTKEY")
+        .await
+}
+
+#[tokio::test]
+async fn a_right_key_survives_an_unrelated_edit_in_the_same_instant() {
+    let mut accounts = MockAccountRepository::new();
+    accounts.expect_find_by_uuid().returning(|_, _| {
+        let mut edited = account();
+        edited.version += 1;
+        Ok(Some(edited))
+    });
+    let mut commits = MockUnitOfWork::new();
+    let mut order = Sequence::new();
+    commits
+        .expect_commit()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| Err(StoreError::VersionMismatch));
+    commits
+        .expect_commit()
+        .times(1)
+        .in_sequence(&mut order)
+        .withf(|c| {
+            matches!(&c.accounts[..], [AccountWrite::Update(a)] if a.email.as_ref().map(|e| e.as_str()) == Some("new@example.com"))
+                && c.flows == [email_change_flow().consume()]
+        })
+        .returning(|_| Ok(()));
+    confirm(&area(accounts, commits)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_key_whose_flow_moved_is_refused_without_deciding_again() {
+    let mut accounts = MockAccountRepository::new();
+    accounts
+        .expect_find_by_uuid()
+        .returning(|_, _| Ok(Some(account())));
+    let mut commits = MockUnitOfWork::new();
+    commits
+        .expect_commit()
+        .times(1)
+        .returning(|_| Err(StoreError::FlowChanged));
+    let refused = confirm(&area(accounts, commits)).await.unwrap_err();
+    assert!(
+        matches!(refused, DomainError::SecretRefused(Refusal::Invalid)),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_key_confirmed_after_the_account_was_closed_changes_nothing() {
+    let mut accounts = MockAccountRepository::new();
+    accounts.expect_find_by_uuid().returning(|_, _| {
+        let mut closed = account();
+        closed.status = AccountStatus::Deactivated;
+        Ok(Some(closed))
+    });
+    let mut commits = MockUnitOfWork::new();
+    commits.expect_commit().never();
+    let refused = confirm(&area(accounts, commits)).await.unwrap_err();
+    assert!(
+        matches!(refused, DomainError::SecretRefused(Refusal::Invalid)),
+        "{refused:?}"
+    );
+}
