@@ -208,8 +208,11 @@ pub enum FlowWrite {
     /// the last allowed try, when right, still confirms). Fails with `FlowChanged` otherwise:
     /// this is what makes a secret work exactly once, and a replaced secret not at all.
     Consume { id: FlowId, version: i64 },
-    /// Open → cancelled (a newer flow takes its place, or the account is gone).
+    /// Open → cancelled (a newer flow takes its place).
     Cancel(FlowId),
+    /// Every open flow of the account → cancelled, whatever opened them up to the commit (the
+    /// account is closing).
+    CancelAllOpen { tenant: TenantId, account: AccountUuid },
 }
 
 /// Why a presented secret was not accepted.

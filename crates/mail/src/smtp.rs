@@ -7,10 +7,11 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// SMTP through lettre: `smtp://host:port` (plain, or STARTTLS with `?tls=required`),
-/// `smtps://host:port` (implicit TLS), credentials as `user:pass@`. Connections are pooled.
-/// Every send ends within `timeout`, connect through the end of DATA: lettre's own timeout
-/// bounds each network read and write, not a server that keeps answering slowly or a
-/// connection stuck in the pool.
+/// `smtps://host:port` (implicit TLS), credentials as `user:pass@`. Every send ends within
+/// `timeout`, connect through the end of DATA: lettre's own timeout bounds each network read
+/// and write, not a server that keeps answering slowly. Each send has a connection of its own
+/// (no pool): a send cut off at its deadline takes its half-finished SMTP exchange with it,
+/// where a pooled connection would go back to the pool mid-exchange and garble later sends.
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,

@@ -43,6 +43,18 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                     .values(AccountRow::from(account))
                     .execute(conn)?;
             }
+            AccountWrite::Unchanged(account) => {
+                // Sets nothing new, but takes the row lock on PostgreSQL and checks the version.
+                let changed = diesel::update(
+                    accounts::table
+                        .filter(accounts::uuid.eq(account.uuid.0.to_string()))
+                        .filter(accounts::tenant_id.eq(account.tenant.as_str()))
+                        .filter(accounts::version.eq(account.version)),
+                )
+                .set(accounts::version.eq(accounts::version))
+                .execute(conn)?;
+                exactly_one(changed, Rollback::AccountChanged)?;
+            }
             AccountWrite::Update(account) => {
                 let mut row = AccountRow::from(account);
                 row.version = account.version + 1;
@@ -101,6 +113,20 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 ))
                 .execute(conn)?;
                 exactly_one(changed, Rollback::FlowChanged)?;
+            }
+            FlowWrite::CancelAllOpen { tenant, account } => {
+                diesel::update(
+                    flows::table
+                        .filter(flows::tenant_id.eq(tenant.as_str()))
+                        .filter(flows::account_uuid.eq(account.0.to_string()))
+                        .filter(flows::status.eq_any(["pending", "locked"])),
+                )
+                .set((
+                    flows::status.eq("cancelled"),
+                    flows::updated_at.eq(now),
+                    flows::version.eq(flows::version + 1),
+                ))
+                .execute(conn)?;
             }
             FlowWrite::Cancel(id) => {
                 diesel::update(

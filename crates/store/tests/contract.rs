@@ -834,14 +834,16 @@ async fn outbox_claims_once_and_records_outcomes(s: Stores) {
             .collect::<Vec<_>>(),
         [retried.message.id]
     );
+    assert!(
+        !s.outbox
+            .mark_failed(retried.message.id, again, None, "stalled worker wakes up")
+            .await
+            .unwrap(),
+        "the lapsed claim records nothing on the message now pending under the next claim"
+    );
     assert!(s
         .outbox
         .mark_sent(retried.message.id, next, lapsed)
-        .await
-        .unwrap());
-    assert!(!s
-        .outbox
-        .mark_failed(retried.message.id, again, None, "stalled worker wakes up")
         .await
         .unwrap());
     let settled = outbox_of(&s, &recipient).await;
@@ -858,6 +860,85 @@ async fn outbox_claims_once_and_records_outcomes(s: Stores) {
         .unwrap();
     assert!(only_sent.iter().all(|m| m.status == DeliveryStatus::Sent));
     assert!(only_sent.iter().any(|m| m.message.id == sent.message.id));
+}
+
+async fn a_decision_relying_on_an_account_needs_it_unchanged(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let flow = flow_of(&account, Purpose::PasswordReset);
+    let relying = |flow: &Flow, on: &Account| {
+        let mut commit = Commit::at(T0).relying_on(on);
+        commit.flows.push(FlowWrite::Insert(flow.clone()));
+        commit
+    };
+    // The account is closed (its version moves) between reading it and committing.
+    let closed = s
+        .accounts
+        .update(&Account {
+            status: AccountStatus::Deactivated,
+            ..account.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        s.commits.commit(relying(&flow, &account)).await,
+        Err(StoreError::VersionMismatch)
+    );
+    assert_eq!(
+        s.flows.find(&tenant(), flow.id).await.unwrap(),
+        None,
+        "nothing written"
+    );
+    s.commits.commit(relying(&flow, &closed)).await.unwrap();
+    let unchanged = s
+        .accounts
+        .find_by_uuid(&tenant(), account.uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        unchanged.version, closed.version,
+        "relying on it does not move the version"
+    );
+}
+
+async fn closing_cancels_every_open_flow(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let (reset, change) = (
+        flow_of(&account, Purpose::PasswordReset),
+        flow_of(&account, Purpose::EmailChange),
+    );
+    let mut commit = Commit::at(T0);
+    commit.flows.push(FlowWrite::Insert(reset.clone()));
+    commit.flows.push(FlowWrite::Insert(change.clone()));
+    s.commits.commit(commit).await.unwrap();
+    let other = full_account();
+    s.accounts.insert(&other).await.unwrap();
+    let others = flow_of(&other, Purpose::PasswordReset);
+    let mut commit = Commit::at(T0);
+    commit.flows.push(FlowWrite::Insert(others.clone()));
+    s.commits.commit(commit).await.unwrap();
+
+    let mut close = Commit::at(T0);
+    close.flows.push(FlowWrite::CancelAllOpen {
+        tenant: tenant(),
+        account: account.uuid,
+    });
+    s.commits.commit(close).await.unwrap();
+    for flow in [&reset, &change] {
+        let stored = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
+        assert_eq!(stored.status, FlowStatus::Cancelled);
+        let mut stale = Commit::at(T0);
+        stale.flows.push(flow.consume());
+        assert_eq!(s.commits.commit(stale).await, Err(StoreError::FlowChanged));
+    }
+    let untouched = s.flows.find(&tenant(), others.id).await.unwrap().unwrap();
+    assert_eq!(
+        untouched.status,
+        FlowStatus::Pending,
+        "another account's flow stays open"
+    );
 }
 
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
@@ -901,6 +982,12 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("one_open_flow_per_account_and_purpose", |s| {
         Box::pin(one_open_flow_per_account_and_purpose(s))
+    }),
+    ("a_decision_relying_on_an_account_needs_it_unchanged", |s| {
+        Box::pin(a_decision_relying_on_an_account_needs_it_unchanged(s))
+    }),
+    ("closing_cancels_every_open_flow", |s| {
+        Box::pin(closing_cancels_every_open_flow(s))
     }),
     ("outbox_claims_once_and_records_outcomes", |s| {
         Box::pin(outbox_claims_once_and_records_outcomes(s))

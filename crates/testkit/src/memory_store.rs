@@ -85,13 +85,15 @@ impl State {
     fn write_flow(&mut self, write: &FlowWrite, now: OffsetDateTime) -> Result<(), StoreError> {
         match write {
             FlowWrite::Insert(flow) => {
-                let clash = self.flows.contains_key(&flow.id)
-                    || (is_open(flow)
-                        && self
-                            .flows
-                            .values()
-                            .any(|f| f.account == flow.account && f.purpose == flow.purpose && is_open(f)));
-                if clash {
+                if self.flows.contains_key(&flow.id) {
+                    return Err(StoreError::Duplicate(UniqueKey::Id));
+                }
+                let open_clash = is_open(flow)
+                    && self
+                        .flows
+                        .values()
+                        .any(|f| f.account == flow.account && f.purpose == flow.purpose && is_open(f));
+                if open_clash {
                     return Err(StoreError::Duplicate(UniqueKey::OpenFlow));
                 }
                 self.flows.insert(flow.id, flow.clone());
@@ -100,6 +102,7 @@ impl State {
                 let current = self
                     .flows
                     .get_mut(&flow.id)
+                    .filter(|f| f.tenant == flow.tenant)
                     .filter(|f| f.status == FlowStatus::Pending && f.version == flow.version);
                 let current = current.ok_or(StoreError::FlowChanged)?;
                 current.target = flow.target.clone();
@@ -119,6 +122,15 @@ impl State {
                 current.updated_at = now;
                 current.version += 1;
             }
+            FlowWrite::CancelAllOpen { tenant, account } => {
+                for current in self.flows.values_mut() {
+                    if &current.tenant == tenant && &current.account == account && is_open(current) {
+                        current.status = FlowStatus::Cancelled;
+                        current.updated_at = now;
+                        current.version += 1;
+                    }
+                }
+            }
             FlowWrite::Cancel(id) => {
                 if let Some(current) = self.flows.get_mut(id).filter(|f| is_open(f)) {
                     current.status = FlowStatus::Cancelled;
@@ -135,6 +147,12 @@ impl State {
             match write {
                 AccountWrite::Insert(account) => self.insert_account(account)?,
                 AccountWrite::Update(account) => self.update_account(account).map(|_| ())?,
+                AccountWrite::Unchanged(account) => {
+                    let current = self.account_in(&account.tenant, account.uuid);
+                    if current.map(|a| a.version) != Some(account.version) {
+                        return Err(StoreError::VersionMismatch);
+                    }
+                }
             }
         }
         for write in &commit.flows {

@@ -12,6 +12,10 @@ pub enum AccountWrite {
     Insert(Account),
     /// Version-checked, as [`super::AccountRepository::update`].
     Update(Account),
+    /// Writes nothing, but the commit happens only if the account is still at this version
+    /// (and, on PostgreSQL, holds the row until it ends): for a decision that relied on the
+    /// account as read without changing it, such as mailing a secret to its address.
+    Unchanged(Account),
 }
 
 /// Everything one decision changes, committed together or not at all.
@@ -41,6 +45,12 @@ impl Commit {
     /// This commit with a version-checked update of `account`.
     pub fn updating(mut self, account: Account) -> Self {
         self.accounts.push(AccountWrite::Update(account));
+        self
+    }
+
+    /// This commit, made only if `account` is still as read (see [`AccountWrite::Unchanged`]).
+    pub fn relying_on(mut self, account: &Account) -> Self {
+        self.accounts.push(AccountWrite::Unchanged(account.clone()));
         self
     }
 }

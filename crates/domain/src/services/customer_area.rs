@@ -197,12 +197,22 @@ impl CustomerArea {
 
     async fn resend_activation(&self, account: &Account) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let mut commit = Commit::at(now);
-        self.add_activation(&mut commit, account, now).await?;
-        if commit.messages.is_empty() {
-            return Ok(()); // locked: no new secret until it expires
-        }
-        self.flows.commit_issued(commit).await
+        on_current_account(
+            self.deps.accounts.as_ref(),
+            account.clone(),
+            |account| async move {
+                if account.status != AccountStatus::PendingActivation {
+                    return Ok(()); // activated or closed meanwhile: nothing to resend
+                }
+                let mut commit = Commit::at(now);
+                self.add_activation(&mut commit, &account, now).await?;
+                if commit.messages.is_empty() {
+                    return Ok(()); // locked: no new secret until it expires
+                }
+                self.flows.commit_issued(&account, commit).await
+            },
+        )
+        .await
     }
 
     async fn add_activation(
@@ -401,8 +411,12 @@ impl CustomerArea {
                 }
                 if let Some(email) = email {
                     self.add_email_change(&mut commit, &updated, email, now).await?;
+                    if !changed {
+                        // Mailing a key relies on the account as read: not if it closed meanwhile.
+                        commit = commit.relying_on(&account);
+                    }
                 }
-                if commit.accounts.is_empty() && commit.messages.is_empty() {
+                if commit.accounts.is_empty() {
                     return Ok(account);
                 }
                 self.flows.commits.commit(commit).await?;
@@ -496,29 +510,34 @@ impl CustomerArea {
         link: &str,
     ) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let account = self.deps.account_by_email(tenant, email).await?;
-        let Some(account) = account.filter(|a| a.status.may_sign_in()) else {
+        let Some(account) = self.deps.account_by_email(tenant, email).await? else {
             return Ok(());
         };
-        let address = account.address();
-        let issued = self
-            .flows
-            .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
-            .await?;
-        let Some(issued) = issued else {
-            return Ok(()); // locked: no new code until it expires
-        };
-        let mut commit = Commit::at(now);
-        self.add_secret_mail(
-            &mut commit,
-            &account,
-            &address,
-            issued,
-            SecretMail::PasswordReset { link },
-            now,
-        );
-        // Two requests at once: the one that loses to the other's flow is done as well.
-        self.flows.commit_issued(commit).await
+        on_current_account(self.deps.accounts.as_ref(), account, |account| async move {
+            if !account.status.may_sign_in() {
+                return Ok(()); // closed (or never activated): nothing is mailed
+            }
+            let address = account.address();
+            let issued = self
+                .flows
+                .issue(&self.deps, &account, Purpose::PasswordReset, &address, None, now)
+                .await?;
+            let Some(issued) = issued else {
+                return Ok(()); // locked: no new code until it expires
+            };
+            let mut commit = Commit::at(now);
+            self.add_secret_mail(
+                &mut commit,
+                &account,
+                &address,
+                issued,
+                SecretMail::PasswordReset { link },
+                now,
+            );
+            // Two requests at once: the one that loses to the other's flow is done as well.
+            self.flows.commit_issued(&account, commit).await
+        })
+        .await
     }
 
     /// Resets the password with the mailed code: sets a new random passphrase, revokes every
@@ -539,7 +558,16 @@ impl CustomerArea {
             .flows
             .find_open(tenant, account.uuid, Purpose::PasswordReset)
             .await?;
-        let flow = self.flows.check(open, Purpose::PasswordReset, code, now).await?;
+        // Named by an address, not by a mailed identifier: an expired or locked code answers
+        // like a wrong one, or the answer would tell that the address has an account.
+        let flow = self
+            .flows
+            .check(open, Purpose::PasswordReset, code, now)
+            .await
+            .map_err(|e| match e {
+                DomainError::SecretRefused(_) => refused(Refusal::Invalid),
+                other => other,
+            })?;
         let passphrase = Password::candidate(&self.deps.random.string_from(PASSPHRASE_ALPHABET, 16))
             .expect("16 characters are a valid candidate");
         let token = self
@@ -582,16 +610,11 @@ impl CustomerArea {
                 commit
                     .revoke_sessions
                     .push((account.tenant.clone(), account.uuid));
-                for purpose in [Purpose::Activation, Purpose::EmailChange, Purpose::PasswordReset] {
-                    if let Some(open) = self
-                        .flows
-                        .flows
-                        .find_open(&account.tenant, account.uuid, purpose)
-                        .await?
-                    {
-                        commit.flows.push(FlowWrite::Cancel(open.id));
-                    }
-                }
+                // Every flow open when the commit runs, not only those seen before it.
+                commit.flows.push(FlowWrite::CancelAllOpen {
+                    tenant: account.tenant.clone(),
+                    account: account.uuid,
+                });
                 let erased = Account {
                     status: AccountStatus::Deactivated,
                     email: None,

@@ -41,13 +41,19 @@ fn area(accounts: MockAccountRepository, commits: MockUnitOfWork) -> CustomerAre
     flows
         .expect_register_attempt()
         .returning(|_, _, _| Ok(Some(email_change_flow())));
+    flows.expect_find_open().returning(|_, _, _| Ok(None));
     let mut digester = MockSecretDigester::new();
     digester.expect_matches().returning(|_, _| true);
+    digester.expect_digest().returning(|_| "digest".into());
+    let mut sealer = MockSealer::new();
+    sealer
+        .expect_seal()
+        .returning(|text| format!("sealed {}", text.len()));
     let flow_deps = FlowDeps {
         flows: Arc::new(flows),
         commits: Arc::new(commits),
         digester: Arc::new(digester),
-        sealer: Arc::new(MockSealer::new()),
+        sealer: Arc::new(sealer),
         settings: FlowSettings::default(),
         links: LinkSettings {
             public_url: "http://127.0.0.1:8080".into(),
@@ -124,4 +130,60 @@ async fn a_key_confirmed_after_the_account_was_closed_changes_nothing() {
         matches!(refused, DomainError::SecretRefused(Refusal::Invalid)),
         "{refused:?}"
     );
+}
+
+fn relies_on_the_account_as_read(commit: &Commit) -> bool {
+    matches!(&commit.accounts[..], [AccountWrite::Unchanged(a)] if a.version == account().version)
+}
+
+#[tokio::test]
+async fn mailing_an_email_change_key_relies_on_the_account_not_having_closed() {
+    let mut accounts = MockAccountRepository::new();
+    accounts.expect_find_by_email().returning(|_, _| Ok(None));
+    let mut commits = MockUnitOfWork::new();
+    commits
+        .expect_commit()
+        .times(1)
+        .withf(|c| relies_on_the_account_as_read(c) && !c.messages.is_empty())
+        .returning(|_| Ok(()));
+    let caller = Authenticated {
+        session: crate::session::Session {
+            id: crate::session::SessionId(uuid::Uuid::nil()),
+            tenant: account().tenant,
+            account: account().uuid,
+            created_at: T0,
+            expires_at: T0,
+            revoked_at: None,
+        },
+        account: account(),
+    };
+    area(accounts, commits)
+        .edit_self(&caller, CustomerEdit::default(), Some("new@example.com"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn mailing_a_reset_code_relies_on_the_account_and_stops_once_it_closed() {
+    let mut accounts = MockAccountRepository::new();
+    accounts
+        .expect_find_by_email()
+        .returning(|_, _| Ok(Some(account())));
+    accounts.expect_find_by_uuid().returning(|_, _| {
+        let mut closed = account();
+        closed.status = AccountStatus::Deactivated;
+        Ok(Some(closed))
+    });
+    let mut commits = MockUnitOfWork::new();
+    // Closed between the read and the commit: the commit fails, the decision is made again on
+    // the closed account, and nothing is mailed.
+    commits
+        .expect_commit()
+        .times(1)
+        .withf(relies_on_the_account_as_read)
+        .returning(|_| Err(StoreError::VersionMismatch));
+    area(accounts, commits)
+        .request_password_reset(&account().tenant, "ann@example.com", "https://shop.example.com/r")
+        .await
+        .unwrap();
 }

@@ -375,8 +375,19 @@ mod tests {
         assert_eq!(report.unrecorded.len(), 1);
     }
 
-    #[test]
-    fn a_lease_outlasts_the_slowest_batch() {
+    /// Every send takes the whole timeout (on tokio's paused clock, so no real waiting).
+    struct AlwaysAtTheDeadline(std::time::Duration);
+
+    #[async_trait::async_trait]
+    impl MailSender for AlwaysAtTheDeadline {
+        async fn send(&self, _: &Mail) -> Result<(), DeliveryError> {
+            tokio::time::sleep(self.0).await;
+            Err(DeliveryError::Temporary("timed out".into()))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lease_outlasts_a_batch_whose_every_send_runs_into_the_timeout() {
         for (batch, concurrency) in [(1, 1), (10, 10), (10, 3), (5, 1), (7, 100)] {
             let settings = DeliverySettings {
                 batch,
@@ -384,11 +395,22 @@ mod tests {
                 send_timeout: Duration::seconds(30),
                 ..Default::default()
             };
-            // Every round of sends running into the timeout.
-            let rounds = (batch as f64 / concurrency as f64).ceil() as i32;
+            let mut outbox = MockOutbox::new();
+            outbox.expect_claim_due().returning(move |_, _, limit, _| {
+                Ok((0..limit as u128).map(|i| to(0, "a@b.co", i)).collect())
+            });
+            outbox.expect_mark_failed().returning(|_, _, _, _| Ok(true));
+            let timeout = std::time::Duration::from_secs(30);
+            let mut delivery = delivery(outbox, AlwaysAtTheDeadline(timeout));
+            delivery.settings = settings.clone();
+            let started = tokio::time::Instant::now();
+            let report = delivery.run_once().await.unwrap();
+            assert_eq!(report.failed, batch as usize);
+            let took = started.elapsed();
             assert!(
-                settings.lease() > settings.send_timeout * rounds,
-                "{batch}/{concurrency}"
+                took < std::time::Duration::try_from(settings.lease()).unwrap(),
+                "{batch}/{concurrency}: the batch took {took:?}, the lease is {:?}",
+                settings.lease()
             );
         }
     }

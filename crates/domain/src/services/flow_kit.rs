@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use super::reapply::Attempt;
 use super::Deps;
 use crate::account::Account;
 use crate::error::DomainError;
@@ -136,11 +137,12 @@ impl FlowDeps {
         refused(Refusal::Invalid)
     }
 
-    /// Commits a decision that only issued a secret (and its message). A concurrent request
-    /// for the same purpose that opened or re-issued the flow first has sent a secret at this
-    /// very moment: the request is done, and answers like it.
-    pub async fn commit_issued(&self, commit: Commit) -> Result<(), DomainError> {
-        match self.commits.commit(commit).await {
+    /// Commits a decision that issued a secret (and its message), relying on `account` as it
+    /// was read: a concurrent request for the same purpose that opened or re-issued the flow
+    /// first has sent a secret at this very moment, so the request is done and answers like it;
+    /// an account changed meanwhile (closed, say) makes the caller decide again.
+    pub(crate) async fn commit_issued(&self, account: &Account, commit: Commit) -> Result<(), Attempt> {
+        match self.commits.commit(commit.relying_on(account)).await {
             Err(StoreError::FlowChanged | StoreError::Duplicate(UniqueKey::OpenFlow)) => Ok(()),
             other => Ok(other?),
         }

@@ -68,11 +68,12 @@ where
     F: FnMut(Account) -> Fut,
     Fut: Future<Output = Result<T, Attempt>>,
 {
-    for _ in 0..attempts {
+    for attempt in 1..=attempts {
         let (tenant, uuid) = (account.tenant.clone(), account.uuid);
         match decide(account).await {
             Ok(done) => return Ok(done),
             Err(Attempt::Failed(error)) => return Err(error),
+            Err(Attempt::Stale) if attempt == attempts => break,
             Err(Attempt::Stale) => {
                 account = accounts
                     .find_by_uuid(&tenant, uuid)
