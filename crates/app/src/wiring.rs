@@ -12,8 +12,8 @@ use clientele_domain::services::{
 use clientele_http::{AppState, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
-    BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HmacDigester, JwtAccessTokens, OsRandomness,
-    SystemClock,
+    BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
+    OsRandomness, SystemClock,
 };
 use clientele_store::Database;
 use time::Duration;
@@ -39,7 +39,10 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let deps = Deps {
         accounts: database.clone(),
         sessions: database.clone(),
-        passwords: Arc::new(BcryptHasher::new(settings.bcrypt_cost).map_err(anyhow::Error::msg)?),
+        passwords: Arc::new(
+            BcryptHasher::new(settings.bcrypt_cost, Arc::new(HashingPool::per_core()))
+                .map_err(anyhow::Error::msg)?,
+        ),
         tokens: Arc::new(
             JwtAccessTokens::new(&keys.access_token_key)
                 .map_err(anyhow::Error::msg)

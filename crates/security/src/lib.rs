@@ -2,6 +2,7 @@
 
 mod bcrypt_hasher;
 mod digest;
+mod hashing_pool;
 mod jwt;
 mod keys;
 mod passphrase_token;
@@ -11,6 +12,7 @@ mod system;
 
 pub use bcrypt_hasher::BcryptHasher;
 pub use digest::{constant_time_eq, sha256_hex};
+pub use hashing_pool::HashingPool;
 pub use jwt::JwtAccessTokens;
 pub use keys::{KeyScheme, MasterKey};
 pub use passphrase_token::CodeSignedPassphrase;

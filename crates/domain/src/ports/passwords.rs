@@ -7,9 +7,12 @@ pub enum HashError {
     /// The stored hash is not one this hasher can read (corrupt or foreign format).
     #[error("unreadable password hash")]
     Malformed,
-    /// The hashing work could not be run (the blocking pool is gone: shutting down).
+    /// The hashing work could not be run (its threads are gone: shutting down).
     #[error("password hashing unavailable")]
     Unavailable,
+    /// Every hashing thread is busy and the queue is full: try again in a moment.
+    #[error("password hashing is at capacity")]
+    Busy,
 }
 
 /// Slow, salted password hashing. Implementations do the work off the async workers.
