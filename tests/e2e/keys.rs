@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use clientele_e2e::dump::{every_value, execute};
-use clientele_e2e::{post, Backend, Server, Storage, ADMIN_TOKEN};
-use clientele_testkit::SmtpSink;
+use clientele_e2e::{post, Backend, Server, Storage, ADMIN_TOKEN, JWT_SECRET};
+use clientele_testkit::{free_port, SmtpSink};
 use jsonwebtoken::{encode, EncodingKey, Header};
 use serde_json::{json, Value};
 
@@ -194,12 +194,16 @@ async fn an_earlier_versions_jwt_key_moves_out_and_its_sessions_stay_valid() {
     let (_, _, token) = server.signed_in_customer().await;
     assert!(server.terminate().success());
 
-    // What the earlier version left: the key in the database, no key file. The session above
-    // is one it signed, with the stored key itself.
+    // What the earlier version left: the key in the database, no key file, no fingerprint of
+    // a master key. The session above is one it signed, with the stored key itself.
     let old_secret = "OldVersionJwtSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
     execute(
         &storage,
         &format!("INSERT INTO instance_secrets (name, value) VALUES ('jwt_secret', '{old_secret}')"),
+    );
+    execute(
+        &storage,
+        "DELETE FROM instance_secrets WHERE name = 'master_key_check'",
     );
     std::fs::remove_file(storage.key_file()).unwrap();
     let old_token = signed_with(&claims_of(&token), old_secret.as_bytes());
@@ -219,6 +223,18 @@ async fn an_earlier_versions_jwt_key_moves_out_and_its_sessions_stay_valid() {
         !every_value(&storage).iter().any(|(_, v)| v.contains(old_secret)),
         "the old key left the database"
     );
+    // Its bytes too: not in a free page of the database file, nor in the WAL.
+    let database = storage.dir().join("e2e.db");
+    for file in [database.clone(), database.with_extension("db-wal")] {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes
+                .windows(old_secret.len())
+                .any(|w| w == old_secret.as_bytes()),
+            "the old key is still in {}",
+            file.display()
+        );
+    }
     assert_eq!(mode(&storage.key_file()), 0o600);
     let text = std::fs::read_to_string(storage.key_file()).unwrap();
     assert!(text.starts_with("clientele-master-key legacy\n"), "{text}");
@@ -237,6 +253,148 @@ async fn an_earlier_versions_jwt_key_moves_out_and_its_sessions_stay_valid() {
     let fresh = server.login(&email, &password).await;
     assert_eq!(profile_status(&server, &fresh).await, 200);
     assert!(!server.log().contains("moved the JWT signing key"));
+}
+
+/// An installation of an earlier version that ran with `CLIENTELE_JWT_SECRET`: that version
+/// stored no key and derived the digest and sealing keys from the setting. A code it mailed,
+/// and mail it sealed but could not send yet, still work after the upgrade.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_earlier_versions_jwt_secret_keeps_pending_codes_and_unsent_mail() {
+    let storage = Storage::new(Backend::Sqlite).unwrap();
+    // The earlier version's keys are exactly those of a `legacy` key file holding the setting.
+    let earlier_key = storage.dir().join("earlier.key");
+    std::fs::write(
+        &earlier_key,
+        format!(
+            "clientele-master-key legacy\n{}\n",
+            base64::engine::general_purpose::STANDARD.encode(JWT_SECRET)
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&earlier_key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let port = free_port();
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let mail = [
+        ("CLIENTELE_SMTP_URL", smtp_url.as_str()),
+        ("CLIENTELE_DELIVERY_RETRY_SECS", "1"),
+    ];
+    let earlier_key_setting = earlier_key.display().to_string();
+    let mut env = mail.to_vec();
+    env.push(("CLIENTELE_MASTER_KEY_FILE", &earlier_key_setting));
+    let server = Server::start(&storage, &env);
+    let (_, _, token) = server.signed_in_customer().await;
+    let email = format!("k{}@example.com", uuid::Uuid::new_v4().simple());
+    let (status, _) = post(&server, "/customers/signup", json!({"email": email})).await;
+    assert_eq!(status, 202);
+    // Tried once with the mail server down, and pending.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let response = server
+            .http
+            .get(server.url("/admin/v1/outbox?status=pending"))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        let tried = body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["recipient"] == email.as_str() && m["attempts"].as_i64().unwrap_or(0) >= 1);
+        if tried {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not tried: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(server.terminate().success());
+    // What the earlier version left: no key file, no fingerprint, no row.
+    execute(
+        &storage,
+        "DELETE FROM instance_secrets WHERE name = 'master_key_check'",
+    );
+    std::fs::remove_file(&earlier_key).unwrap();
+
+    let smtp = SmtpSink::start_on(port);
+    let server = Server::start(&storage, &mail);
+    assert_eq!(profile_status(&server, &token).await, 200);
+    let sent = smtp.wait_for(&email, "Activate your account", WAIT);
+    let (identifier, secret) = (sent.line("Identifier").unwrap(), sent.line("Secret").unwrap());
+    let password = "Correct-Horse-Battery-31";
+    let (status, _) = post(
+        &server,
+        "/customers/activate",
+        json!({"identifier": identifier, "secret": secret, "password": password, "password_check": password}),
+    )
+    .await;
+    assert_eq!(status, 200, "the code mailed before the upgrade is valid");
+    let text = std::fs::read_to_string(storage.key_file()).unwrap();
+    assert!(text.starts_with("clientele-master-key legacy\n"), "{text}");
+    assert!(server.log().contains("CLIENTELE_JWT_SECRET"), "{}", server.log());
+    assert!(!server.log().contains(JWT_SECRET));
+    assert!(server.terminate().success());
+    let server = Server::start(&storage, &mail);
+    assert_eq!(server.login_status(&email, password).await, 200);
+}
+
+/// Instances sharing one PostgreSQL database, each with its own working directory (another
+/// machine, or a container's ephemeral storage).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_a_database_must_share_the_master_key() {
+    let Some(storage) = Storage::new(Backend::Postgres) else {
+        return;
+    };
+    let unset = [("CLIENTELE_JWT_SECRET", "")];
+    let first = Server::start(&storage, &unset);
+    let (_, _, token) = first.signed_in_customer().await;
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let log = Server::refused_in(&storage, elsewhere.path(), &unset);
+    assert!(
+        log.contains("master key differs from the one the database was set up with"),
+        "{log}"
+    );
+    assert!(
+        log.contains("give every instance the same CLIENTELE_MASTER_KEY or CLIENTELE_MASTER_KEY_FILE"),
+        "{log}"
+    );
+    assert!(
+        !elsewhere.path().join("data/clientele.key").exists(),
+        "no key file of its own"
+    );
+    let other_key = hex_of(&[9u8; 32]);
+    let log = Server::refused_in(
+        &storage,
+        elsewhere.path(),
+        &[("CLIENTELE_JWT_SECRET", ""), ("CLIENTELE_MASTER_KEY", &other_key)],
+    );
+    assert!(log.contains("CLIENTELE_MASTER_KEY_FILE"), "{log}");
+    assert!(!log.contains(&other_key), "{log}");
+    assert_eq!(
+        profile_status(&first, &token).await,
+        200,
+        "the first one still serves"
+    );
+    assert!(first.terminate().success());
+
+    // The same key everywhere: the one the first instance generated.
+    let text = std::fs::read_to_string(storage.key_file()).unwrap();
+    let key = text.lines().nth(1).unwrap().to_owned();
+    let shared = [
+        ("CLIENTELE_JWT_SECRET", ""),
+        ("CLIENTELE_MASTER_KEY", key.as_str()),
+    ];
+    let first = Server::start(&storage, &shared);
+    let second = Server::start_in(&storage, elsewhere.path(), &shared);
+    assert_eq!(profile_status(&second, &token).await, 200);
+    let (_, _, token_of_second) = second.signed_in_customer().await;
+    assert_eq!(profile_status(&first, &token_of_second).await, 200);
+    assert!(!elsewhere.path().join("data/clientele.key").exists());
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

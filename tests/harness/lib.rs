@@ -106,27 +106,37 @@ fn collect(stream: impl std::io::Read + Send + 'static, log: Arc<Mutex<String>>)
     });
 }
 
+/// The binary on `storage` with test settings, plus `env` overrides (`""` unsets), run in `dir`.
+fn command(storage: &Storage, dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(binary());
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info")
+        .env("CLIENTELE_LISTEN", "127.0.0.1:0")
+        .env("CLIENTELE_DATABASE_URL", &storage.url)
+        .env("CLIENTELE_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("CLIENTELE_JWT_SECRET", JWT_SECRET)
+        .env("CLIENTELE_BCRYPT_COST", "4")
+        .env("CLIENTELE_WORKERS", "2")
+        // Tests hammer the limited routes from one address; the limit has its own test.
+        .env("CLIENTELE_RATE_LIMIT_PER_MINUTE", "0");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.current_dir(dir);
+    command
+}
+
 impl Server {
     /// Starts the binary on `storage` with test settings, plus `env` overrides (`""` unsets).
     pub fn start(storage: &Storage, env: &[(&str, &str)]) -> Server {
-        let mut command = Command::new(binary());
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "info")
-            .env("CLIENTELE_LISTEN", "127.0.0.1:0")
-            .env("CLIENTELE_DATABASE_URL", &storage.url)
-            .env("CLIENTELE_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("CLIENTELE_JWT_SECRET", JWT_SECRET)
-            .env("CLIENTELE_BCRYPT_COST", "4")
-            .env("CLIENTELE_WORKERS", "2")
-            // Tests hammer the limited routes from one address; the limit has its own test.
-            .env("CLIENTELE_RATE_LIMIT_PER_MINUTE", "0");
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command
-            .current_dir(storage._dir.path())
+        Server::start_in(storage, storage.dir(), env)
+    }
+
+    /// Like `start`, with another working directory: another instance on the same database.
+    pub fn start_in(storage: &Storage, dir: &Path, env: &[(&str, &str)]) -> Server {
+        let mut child = command(storage, dir, env)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -164,6 +174,36 @@ impl Server {
             http: reqwest::Client::new(),
             log,
         }
+    }
+
+    /// Runs the binary in `dir` on `storage`, expecting it to refuse to start: its output.
+    pub fn refused_in(storage: &Storage, dir: &Path, env: &[(&str, &str)]) -> String {
+        let mut child = command(storage, dir, env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting clientele");
+        let log = Arc::new(Mutex::new(String::new()));
+        collect(child.stdout.take().unwrap(), log.clone());
+        collect(child.stderr.take().unwrap(), log.clone());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline || log.lock().unwrap().contains("clientele listening on") {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("clientele started:\n{}", log.lock().unwrap());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(!status.success(), "{}", log.lock().unwrap());
+        // The readers finish with the process's output.
+        std::thread::sleep(Duration::from_millis(100));
+        let log = log.lock().unwrap().clone();
+        log
     }
 
     pub fn url(&self, path: &str) -> String {

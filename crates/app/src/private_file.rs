@@ -29,15 +29,6 @@ pub fn create_new(path: &Path, contents: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Replaces whatever is at `path` by a new 0600 file holding `contents`.
-pub fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
-    match fs::remove_file(path) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
-        _ => {}
-    }
-    create_new(path, contents)
-}
-
 /// Reads `path`, refusing a file that group or others may read or write.
 pub fn read(path: &Path) -> Result<String, String> {
     let metadata = fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -105,8 +96,6 @@ mod tests {
         assert_eq!(error.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(read(&path).unwrap(), "one", "the first file stays");
         assert_eq!(fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
-        replace(&path, b"three").unwrap();
-        assert_eq!(read(&path).unwrap(), "three");
     }
 
     #[test]

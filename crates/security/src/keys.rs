@@ -81,6 +81,15 @@ impl MasterKey {
         self.derive("outbox-seal")
     }
 
+    /// The key's fingerprint, stored in the database (`instance_secrets.master_key_check`) so
+    /// that an instance started with another key refuses to serve instead of silently voiding
+    /// what the others made. It is a MAC of nothing under a key derived for this use alone:
+    /// it signs no token, digests no secret and opens no mail, and it reveals nothing of the
+    /// master key. It depends on the scheme too, as the derived keys do.
+    pub fn check(&self) -> String {
+        hex::encode(self.derive("master-key-check"))
+    }
+
     fn derive(&self, label: &str) -> [u8; 32] {
         match self.scheme {
             KeyScheme::V1 => hkdf(&self.bytes, label),
@@ -169,6 +178,30 @@ mod tests {
             hex::encode(master.outbox_seal_key()),
             "46bd434eb22116e59712161b707a643c36a1654d454b9defc9e80c15b57bb5d9"
         );
+    }
+
+    #[test]
+    fn the_check_is_no_key_of_any_use() {
+        for master in [
+            MasterKey::new(KeyScheme::V1, vec![7u8; 32]).unwrap(),
+            MasterKey::new(KeyScheme::Legacy, LEGACY.to_vec()).unwrap(),
+        ] {
+            let check = hex::decode(master.check()).unwrap();
+            assert_eq!(check.len(), 32);
+            for key in [
+                master.access_token_key(),
+                master.flow_digest_key().to_vec(),
+                master.outbox_seal_key().to_vec(),
+                master.expose_bytes().to_vec(),
+            ] {
+                assert_ne!(check, key);
+            }
+            assert_eq!(master.check(), master.check(), "deterministic");
+        }
+        let v1 = MasterKey::new(KeyScheme::V1, LEGACY.to_vec()).unwrap();
+        let legacy = MasterKey::new(KeyScheme::Legacy, LEGACY.to_vec()).unwrap();
+        assert_ne!(v1.check(), legacy.check(), "the scheme is part of the key");
+        assert_ne!(MasterKey::generate().check(), MasterKey::generate().check());
     }
 
     #[test]

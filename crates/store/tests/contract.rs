@@ -1039,3 +1039,70 @@ fn bad_urls_are_refused_clearly() {
         assert!(Database::connect(url).is_err(), "{url}");
     }
 }
+
+/// Whether `needle` occurs in the file at `path` (missing file: no).
+fn file_contains(path: &std::path::Path, needle: &str) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+}
+
+#[tokio::test]
+async fn sqlite_removes_a_secret_from_the_files_not_only_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.db");
+    let database = Database::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let secret = "RemovedSecretValue-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF";
+    database.get_or_insert("jwt_secret", secret).await.unwrap();
+    database.get_or_insert("kept", "kept-value").await.unwrap();
+    let wal = dir.path().join("secrets.db-wal");
+    assert!(
+        file_contains(&path, secret) || file_contains(&wal, secret),
+        "the value is in the files to begin with"
+    );
+    database.remove("jwt_secret").await.unwrap();
+    assert_eq!(database.get("jwt_secret").await.unwrap(), None);
+    assert!(
+        !file_contains(&path, secret),
+        "the value is left in the database file"
+    );
+    assert!(!file_contains(&wal, secret), "the value is left in the WAL");
+    assert_eq!(database.get("kept").await.unwrap().as_deref(), Some("kept-value"));
+    database.get_or_insert("after", "x").await.unwrap();
+    assert_eq!(
+        database.get("after").await.unwrap().as_deref(),
+        Some("x"),
+        "still usable"
+    );
+}
+
+async fn holds_data_once_an_account_exists(database: Database) {
+    assert!(
+        !database.holds_data().await.unwrap(),
+        "a new database holds nothing"
+    );
+    database.get_or_insert("admin_token_sha256", "x").await.unwrap();
+    assert!(
+        !database.holds_data().await.unwrap(),
+        "instance secrets are not data"
+    );
+    AccountRepository::insert(&database, &full_account())
+        .await
+        .unwrap();
+    assert!(database.holds_data().await.unwrap());
+}
+
+#[tokio::test]
+async fn sqlite_tells_a_database_with_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("data.db").display());
+    holds_data_once_an_account_exists(Database::open(&url).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn postgres_tells_a_database_with_data() {
+    let Some(db) = clientele_testkit::postgres_database() else {
+        return;
+    };
+    holds_data_once_an_account_exists(Database::open(db.url()).await.unwrap()).await;
+}
