@@ -116,7 +116,7 @@ async fn secrets_never_reach_the_log() {
         .send()
         .await
         .unwrap();
-    let log = server.log();
+    let log = server.log_once_it_holds("/api/v2/my/profile");
     assert!(log.contains("/api/v2/my/profile"), "requests are logged: {log}");
     for secret in [
         password,

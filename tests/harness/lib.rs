@@ -215,6 +215,19 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Everything printed so far, once it holds `needle` (the request log line of an answered
+    /// request is written, and read from the pipe, a moment after the answer arrives).
+    pub fn log_once_it_holds(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || Instant::now() >= deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
