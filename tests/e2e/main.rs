@@ -5,6 +5,7 @@ mod b2core_profile;
 mod back_office;
 mod customer_area;
 mod delivery;
+mod instances;
 mod keys;
 mod lifecycle;
 mod protocol;

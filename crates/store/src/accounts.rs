@@ -85,10 +85,14 @@ impl AccountRepository for Database {
     }
 
     async fn update(&self, account: &Account) -> Result<Account, StoreError> {
+        let forget = self.principals.forget_account_after(account.uuid);
         let expected = account.version;
         let mut row = AccountRow::from(account);
         row.version = expected + 1;
         let changed = with_connection(&self.pool, move |conn| {
+            // Forgotten when the write is over, on the thread that runs it: even if the
+            // request is dropped meanwhile, the cache never keeps what was read before.
+            let _forget = forget;
             diesel::update(
                 dsl::accounts.filter(
                     dsl::uuid
@@ -112,8 +116,12 @@ impl AccountRepository for Database {
     }
 
     async fn record_sign_in_failure(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<i32, StoreError> {
+        let forget = self.principals.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
         with_connection(&self.pool, move |conn| {
+            // Forgotten when the write is over, on the thread that runs it: even if the
+            // request is dropped meanwhile, the cache never keeps what was read before.
+            let _forget = forget;
             // The increment happens in the database, and the read-back in the same transaction
             // sees our own write, so concurrent failures are each counted once.
             conn.write_transaction(|conn| {
@@ -134,8 +142,12 @@ impl AccountRepository for Database {
         uuid: AccountUuid,
         until: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let forget = self.principals.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
         with_connection(&self.pool, move |conn| {
+            // Forgotten when the write is over, on the thread that runs it: even if the
+            // request is dropped meanwhile, the cache never keeps what was read before.
+            let _forget = forget;
             diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
                 .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
                 .execute(&mut **conn)
@@ -146,8 +158,12 @@ impl AccountRepository for Database {
     }
 
     async fn reset_sign_in_failures(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<(), StoreError> {
+        let forget = self.principals.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
         with_connection(&self.pool, move |conn| {
+            // Forgotten when the write is over, on the thread that runs it: even if the
+            // request is dropped meanwhile, the cache never keeps what was read before.
+            let _forget = forget;
             diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
                 .set((
                     dsl::failed_sign_ins.eq(0),

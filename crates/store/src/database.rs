@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::r2d2::Pool;
@@ -5,6 +6,8 @@ use diesel::r2d2::Pool;
 use crate::blocking::{with_connection, DbPool};
 use crate::connection::{Backend, DatabaseUrl, Manager};
 use crate::migrations;
+use crate::principal_cache::PrincipalCache;
+use crate::principal_listener;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -24,6 +27,8 @@ pub enum OpenError {
 pub struct Database {
     pub(crate) pool: DbPool,
     backend: Backend,
+    /// Authenticated principals held in memory (see [`PrincipalCache`]).
+    pub(crate) principals: Arc<PrincipalCache>,
 }
 
 impl Database {
@@ -45,9 +50,23 @@ impl Database {
             .max_size(size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
-            .build(Manager::new(url))
+            .build(Manager::new(url.clone()))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        Ok(Database { pool, backend })
+        let principals = Arc::new(match &url {
+            // Several instances may share the database: answer only while the listener hears
+            // their writes.
+            DatabaseUrl::Postgres(_) => PrincipalCache::disabled(),
+            // One serving instance per file: this process sees every write.
+            DatabaseUrl::Sqlite(_) => PrincipalCache::enabled(),
+        });
+        if let DatabaseUrl::Postgres(postgres) = &url {
+            principal_listener::spawn(postgres.clone(), &principals);
+        }
+        Ok(Database {
+            pool,
+            backend,
+            principals,
+        })
     }
 
     /// Connects and applies pending migrations: what the server does at start.

@@ -11,6 +11,8 @@ mod flow_rows;
 mod flows;
 mod migrations;
 mod outbox;
+mod principal_cache;
+mod principal_listener;
 mod rows;
 mod schema;
 mod secrets;

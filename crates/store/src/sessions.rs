@@ -31,6 +31,10 @@ impl SessionRepository for Database {
         id: SessionId,
         now: OffsetDateTime,
     ) -> Result<Option<(Session, Account)>, StoreError> {
+        if let Some(held) = self.principals.get(id, now) {
+            return Ok(Some(held));
+        }
+        let began = self.principals.generation();
         let (id, now) = (id.0.to_string(), to_db_time(now));
         let rows = with_connection(&self.pool, move |conn| {
             sessions::table
@@ -43,15 +47,21 @@ impl SessionRepository for Database {
                 .map_err(from_diesel)
         })
         .await?;
-        match rows.into_iter().next() {
-            Some((session, account)) => Ok(Some((session.try_into()?, account.try_into()?))),
-            None => Ok(None),
-        }
+        let Some((session, account)) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let (session, account): (Session, Account) = (session.try_into()?, account.try_into()?);
+        self.principals.put(began, session.clone(), account.clone());
+        Ok(Some((session, account)))
     }
 
     async fn revoke(&self, id: SessionId, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let forget = self.principals.forget_session_after(id);
         let (id, now) = (id.0.to_string(), to_db_time(now));
         let changed = with_connection(&self.pool, move |conn| {
+            // Forgotten when the write is over, on the thread that runs it: even if the
+            // request is dropped meanwhile, the cache never keeps what was read before.
+            let _forget = forget;
             diesel::update(
                 sessions::table
                     .filter(sessions::uuid.eq(id))
@@ -72,9 +82,13 @@ impl SessionRepository for Database {
         keep: Option<SessionId>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        let forget = self.principals.forget_account_after(account);
         let (tenant, account, now) = (tenant.as_str().to_owned(), account.0.to_string(), to_db_time(now));
         let keep = keep.map(|k| k.0.to_string()).unwrap_or_default();
         let changed = with_connection(&self.pool, move |conn| {
+            // Forgotten when the write is over, on the thread that runs it: even if the
+            // request is dropped meanwhile, the cache never keeps what was read before.
+            let _forget = forget;
             diesel::update(
                 sessions::table
                     .filter(sessions::tenant_id.eq(tenant))

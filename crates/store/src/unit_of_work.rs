@@ -164,7 +164,19 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
 #[async_trait]
 impl UnitOfWork for Database {
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        let changed = commit.accounts.iter().filter_map(|write| match write {
+            AccountWrite::Update(account) => Some(account.uuid),
+            AccountWrite::Insert(_) | AccountWrite::Unchanged(_) => None,
+        });
+        let revoked = commit.revoke_sessions.iter().map(|(_, account)| *account);
+        let forget: Vec<_> = changed
+            .chain(revoked)
+            .map(|account| self.principals.forget_account_after(account))
+            .collect();
         with_connection(&self.pool, move |conn| {
+            // Forgotten when the write is over, on the thread that runs it: even if the
+            // request is dropped meanwhile, the cache never keeps what was read before.
+            let _forget = forget;
             conn.write_transaction(|conn| apply(conn, &commit))
                 .map_err(|rollback| match rollback {
                     Rollback::Db(e) => from_diesel(e),
