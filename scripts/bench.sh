@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Load test: an authenticated `GET /api/v2/my/profile` on SQLite and on PostgreSQL, and
-# `GET /health/live` as the framework's ceiling, in one run. Prints requests/s, p50, p99 and the
-# ratio profile/ceiling. Asserts nothing. Traffic goes to 127.0.0.1 only.
+# Load test, in one run so the figures compare (these machines are shared and noisy):
+#   - `GET /health/live`, the framework's ceiling;
+#   - every authenticated profile read (B2Core `GET /api/v2/my/profile`, Customer area
+#     `GET /customers/self`) on SQLite and on PostgreSQL, as requests/s, p50, p99 and × ceiling;
+#   - sign-in at bcrypt cost 12 against the bcrypt ceiling (cores ÷ one hash's time);
+#   - the profile read's p99 during a flood of concurrent sign-ins against its idle p99;
+#   - the server's resident memory idle and under 256 connections.
+# Prints one table and asserts nothing. Traffic goes to 127.0.0.1 only, bounded in time.
 #
 #   DURATION=10s CONNECTIONS=32 scripts/bench.sh
+#   BIN=/path/to/other/clientele scripts/bench.sh     # measure another build the same way
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,31 +17,39 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 PG_SERVER="${CLIENTELE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 ADMIN_TOKEN="bench-admin-token-0123456789"
+PASSWORD="bench password 0123"
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_bench WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-if ! command -v oha >/dev/null 2>&1; then
-  echo "bench: installing oha (cargo install oha --locked, a few minutes)…"
-  cargo install oha --locked
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "bench: installing wrk (Debian package)…"
+  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 fi
-cargo build --release -p clientele --bin clientele
-BIN="$PWD/target/release/clientele"
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -p clientele --bin clientele
+  BIN="$PWD/target/release/clientele"
+fi
 
-# start NAME DATABASE_URL → prints the base URL once the server listens
+# start NAME DATABASE_URL → once the server listens, its base URL in $WORK/NAME.base and its
+# process id in $WORK/NAME.pid (run in this shell, so cleanup knows the process)
 start() {
   local name="$1" url="$2" log="$WORK/$1.log"
-  (cd "$WORK" && CLIENTELE_LISTEN=127.0.0.1:0 CLIENTELE_DATABASE_URL="$url" \
-    CLIENTELE_ADMIN_TOKEN="$ADMIN_TOKEN" CLIENTELE_BCRYPT_COST=10 RUST_LOG=warn \
-    exec "$BIN" >"$log" 2>&1) &
-  PIDS+=($!)
-  for _ in $(seq 1 200); do
+  mkdir -p "$WORK/$name"
+  (cd "$WORK/$name" && CLIENTELE_LISTEN=127.0.0.1:0 CLIENTELE_DATABASE_URL="$url" \
+    CLIENTELE_ADMIN_TOKEN="$ADMIN_TOKEN" CLIENTELE_BCRYPT_COST=12 CLIENTELE_RATE_LIMIT_PER_MINUTE=0 \
+    RUST_LOG=warn exec "$BIN" >"$log" 2>&1) &
+  local pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 1 400); do
     if grep -q "clientele listening on " "$log"; then
-      grep -m1 "clientele listening on " "$log" | sed 's/.*listening on //'
+      grep -m1 "clientele listening on " "$log" | sed 's/.*listening on //' >"$WORK/$name.base"
+      echo "$pid" >"$WORK/$name.pid"
       return
     fi
     sleep 0.05
@@ -43,49 +57,108 @@ start() {
   echo "bench: $name did not start" >&2; cat "$log" >&2; exit 1
 }
 
-# token BASE → signs in a fresh customer and prints the access token
-token() {
+# customer BASE → creates a customer (email in $WORK/email-<port>) and prints an access token
+customer() {
   local base="$1" email="bench-$RANDOM$RANDOM@example.com"
   curl -sf -X POST "$base/admin/v1/customers" -H "Authorization: Bearer $ADMIN_TOKEN" \
-    -d "{\"email\":\"$email\",\"password\":\"bench password\",\"nickname\":\"Bench\",\"firstName\":\"Ben\"}" >/dev/null
-  curl -sf -X POST "$base/customers/login" -d "{\"email\":\"$email\",\"password\":\"bench password\"}" |
+    -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"nickname\":\"Bench\",\"firstName\":\"Ben\"}" >/dev/null
+  echo "$email" >"$WORK/email-${base##*:}"
+  curl -sf -X POST "$base/customers/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\"}" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
-# load LABEL URL [HEADER] → one JSON result line in $WORK/results
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# load LABEL CONNECTIONS DURATION URL [wrk args…] → one JSON line in $WORK/results
 load() {
-  local label="$1" url="$2"; shift 2
-  oha --no-tui --output-format json -z "$DURATION" -c "$CONNECTIONS" "$@" "$url" >"$WORK/$label.json"
-  python3 - "$label" "$WORK/$label.json" >>"$WORK/results" <<'PY'
-import json, sys
-label, path = sys.argv[1], sys.argv[2]
-r = json.load(open(path))
-s = r["summary"]; p = r.get("latencyPercentiles", {})
-codes = r.get("statusCodeDistribution", {})
-print(json.dumps({"label": label, "rps": s["requestsPerSec"], "p50": p.get("p50"), "p99": p.get("p99"),
-                  "ok": s.get("successRate"), "codes": codes}))
+  local label="$1" conns="$2" duration="$3" url="$4"; shift 4
+  local threads=$(( conns < 2 ? conns : 2 ))
+  wrk -t"$threads" -c"$conns" -d"$duration" --latency "$@" "$url" >"$WORK/$label.txt" 2>&1 || true
+  python3 - "$label" "$WORK/$label.txt" >>"$WORK/results" <<'PY'
+import json, re, sys
+label, text = sys.argv[1], open(sys.argv[2]).read()
+def seconds(v):
+    n, unit = re.match(r"([\d.]+)(us|ms|s|m)", v).groups()
+    return float(n) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+pct = {p: seconds(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(json.dumps({"label": label, "rps": float(rps.group(1)) if rps else 0.0,
+                  "p50": pct.get("50"), "p99": pct.get("99"), "non2xx": int(bad.group(1)) if bad else 0}))
 PY
 }
 
-SQLITE_BASE="$(start sqlite "sqlite://$WORK/bench.db")"
+login_script() { # login_script BASE → a wrk Lua script posting that server's customer's sign-in
+  cat >"$WORK/login-${1##*:}.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"email":"$(cat "$WORK/email-${1##*:}")","password":"$PASSWORD"}'
+LUA
+  echo "$WORK/login-${1##*:}.lua"
+}
+
+start sqlite "sqlite://$WORK/bench.db"
 psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_bench WITH (FORCE)" >/dev/null 2>&1
 psql "$PG_SERVER/postgres" -qc "CREATE DATABASE clientele_bench" >/dev/null
-PG_BASE="$(start postgres "$PG_SERVER/clientele_bench")"
-SQLITE_TOKEN="$(token "$SQLITE_BASE")"
-PG_TOKEN="$(token "$PG_BASE")"
+start postgres "$PG_SERVER/clientele_bench"
+SQLITE_BASE="$(cat "$WORK/sqlite.base")" SQLITE_PID="$(cat "$WORK/sqlite.pid")"
+PG_BASE="$(cat "$WORK/postgres.base")"
+SQLITE_IDLE_RSS="$(rss_kib "$SQLITE_PID")"
+SQLITE_TOKEN="$(customer "$SQLITE_BASE")"
+PG_TOKEN="$(customer "$PG_BASE")"
+AUTH_SQLITE=(-H "Authorization: Bearer $SQLITE_TOKEN")
+AUTH_PG=(-H "Authorization: Bearer $PG_TOKEN")
+CORES="$(nproc)"
 
-echo "bench: $DURATION per target, $CONNECTIONS connections, $(nproc) cores"
-load ceiling "$SQLITE_BASE/health/live"
-load profile-sqlite "$SQLITE_BASE/api/v2/my/profile" -H "Authorization: Bearer $SQLITE_TOKEN"
-load profile-postgres "$PG_BASE/api/v2/my/profile" -H "Authorization: Bearer $PG_TOKEN"
+echo "bench: $DURATION per target, $CONNECTIONS connections, $CORES cores, $BIN"
+load ceiling "$CONNECTIONS" "$DURATION" "$SQLITE_BASE/health/live"
+load profile-sqlite "$CONNECTIONS" "$DURATION" "$SQLITE_BASE/api/v2/my/profile" "${AUTH_SQLITE[@]}"
+load profile-postgres "$CONNECTIONS" "$DURATION" "$PG_BASE/api/v2/my/profile" "${AUTH_PG[@]}"
+load self-sqlite "$CONNECTIONS" "$DURATION" "$SQLITE_BASE/customers/self" "${AUTH_SQLITE[@]}"
+load self-postgres "$CONNECTIONS" "$DURATION" "$PG_BASE/customers/self" "${AUTH_PG[@]}"
 
-python3 - "$WORK/results" <<'PY'
+# Sign-in: one at a time gives one hash's time, so the bcrypt ceiling is cores ÷ that time.
+LOGIN="$(login_script "$SQLITE_BASE")"
+load signin-one 1 "$DURATION" "$SQLITE_BASE/customers/login" -s "$LOGIN"
+load signin-flood 16 "$DURATION" "$SQLITE_BASE/customers/login" -s "$LOGIN"
+
+# Reads during a sign-in flood, against the same reads idle (8 connections each time).
+load read-idle 8 "$DURATION" "$SQLITE_BASE/api/v2/my/profile" "${AUTH_SQLITE[@]}"
+wrk -t1 -c16 -d"$DURATION" -s "$LOGIN" "$SQLITE_BASE/customers/login" >/dev/null 2>&1 &
+FLOOD=$!
+sleep 1
+load read-during-flood 8 "$DURATION" "$SQLITE_BASE/api/v2/my/profile" "${AUTH_SQLITE[@]}"
+wait "$FLOOD" || true
+
+# Memory under 256 connections.
+wrk -t2 -c256 -d"$DURATION" "$SQLITE_BASE/api/v2/my/profile" "${AUTH_SQLITE[@]}" >/dev/null 2>&1 &
+LOADED=$!
+sleep 3
+SQLITE_LOADED_RSS="$(rss_kib "$SQLITE_PID")"
+wait "$LOADED" || true
+
+python3 - "$WORK/results" "$CORES" "$SQLITE_IDLE_RSS" "$SQLITE_LOADED_RSS" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-ceiling = next(r for r in rows if r["label"] == "ceiling")["rps"]
-print(f"{'target':<18}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x ceiling':>11}  status codes")
-for r in rows:
-    ms = lambda v: f"{v * 1000:.2f}" if v is not None else "-"
-    print(f"{r['label']:<18}{r['rps']:>10.0f}{ms(r['p50']):>9}{ms(r['p99']):>9}{r['rps'] / ceiling:>11.2f}  {r['codes']}")
+rows = {r["label"]: r for r in map(json.loads, open(sys.argv[1]))}
+cores, idle_rss, loaded_rss = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+ceiling = rows["ceiling"]
+ms = lambda v: f"{v * 1000:.2f}" if v is not None else "-"
+print(f"{'target':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x ceiling':>11}{'p99 x ceil':>11}  non-2xx")
+for label in ["ceiling", "profile-sqlite", "profile-postgres", "self-sqlite", "self-postgres"]:
+    r = rows[label]
+    p99x = f"{r['p99'] / ceiling['p99']:.2f}" if r["p99"] and ceiling["p99"] else "-"
+    print(f"{label:<20}{r['rps']:>10.0f}{ms(r['p50']):>9}{ms(r['p99']):>9}{r['rps'] / ceiling['rps']:>11.2f}{p99x:>11}  {r['non2xx']}")
+one, flood = rows["signin-one"], rows["signin-flood"]
+hash_time = one["p50"] or 0
+bcrypt_ceiling = cores / hash_time if hash_time else 0
+print()
+print(f"sign-in, cost 12: one at a time {one['rps']:.1f}/s (p50 {ms(one['p50'])} ms); "
+      f"flood of 16 {flood['rps']:.1f}/s (non-2xx {flood['non2xx']}); bcrypt ceiling {cores} cores / "
+      f"{ms(hash_time)} ms = {bcrypt_ceiling:.1f}/s; flood x ceiling {flood['rps'] / bcrypt_ceiling if bcrypt_ceiling else 0:.2f}")
+idle, during = rows["read-idle"], rows["read-during-flood"]
+print(f"profile GET (SQLite, 8 conns): idle {idle['rps']:.0f}/s p99 {ms(idle['p99'])} ms; during the sign-in "
+      f"flood {during['rps']:.0f}/s p99 {ms(during['p99'])} ms = {during['p99'] / idle['p99']:.2f}x idle p99")
+print(f"resident memory (SQLite server): idle {idle_rss / 1024:.1f} MiB, under 256 connections {loaded_rss / 1024:.1f} MiB")
 PY
-psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_bench WITH (FORCE)" >/dev/null 2>&1 || true
