@@ -21,6 +21,8 @@ use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+mod plans;
+
 #[derive(Clone)]
 struct Stores {
     accounts: Arc<dyn AccountRepository>,
@@ -1019,6 +1021,28 @@ async fn postgres_keeps_the_contract() {
         return;
     };
     run_contract(Stores::of(Database::open(db.url()).await.unwrap())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_lookups_use_indexes() {
+    plans::record_statements();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.db").display().to_string();
+    run_contract(Stores::of(Database::open(&format!("sqlite://{path}")).await.unwrap())).await;
+    plans::sqlite_plans_use_indexes(&path);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_lookups_use_indexes() {
+    let Some(db) = clientele_testkit::postgres_database() else {
+        return;
+    };
+    plans::record_statements();
+    run_contract(Stores::of(Database::open(db.url()).await.unwrap())).await;
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || plans::postgres_plans_use_indexes(&url))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

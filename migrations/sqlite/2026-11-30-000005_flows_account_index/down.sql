@@ -1,0 +1,1 @@
+DROP INDEX flows_account_idx;
