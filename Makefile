@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test bench lint fmt build-deps migrate clean
+.PHONY: run test bench bench-scale lint fmt build-deps migrate clean
 
 ## Serve the API on 127.0.0.1:8080 with SQLite under data/ and messages written to the log.
 run: build-deps
@@ -13,9 +13,13 @@ run: build-deps
 test: build-deps
 	scripts/test.sh
 
-## Load test: authenticated profile GET on SQLite and PostgreSQL against /health/live.
+## Load test: authenticated reads against /health/live, sign-in against bcrypt, memory.
 bench: build-deps
 	scripts/bench.sh
+
+## Profile GET and sign-in at 1,000 and at 1,000,000 customers on SQLite and PostgreSQL.
+bench-scale: build-deps
+	scripts/bench-scale.sh
 
 ## The lint checks CI runs.
 lint:

@@ -15,94 +15,11 @@ cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
-PG_SERVER="${CLIENTELE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
-ADMIN_TOKEN="bench-admin-token-0123456789"
-PASSWORD="bench password 0123"
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_bench WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "bench: installing wrk (Debian package)…"
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
-if [ -z "${BIN:-}" ]; then
-  cargo build --release -p clientele --bin clientele
-  BIN="$PWD/target/release/clientele"
-fi
-
-# start NAME DATABASE_URL → once the server listens, its base URL in $WORK/NAME.base and its
-# process id in $WORK/NAME.pid (run in this shell, so cleanup knows the process)
-start() {
-  local name="$1" url="$2" log="$WORK/$1.log"
-  mkdir -p "$WORK/$name"
-  (cd "$WORK/$name" && CLIENTELE_LISTEN=127.0.0.1:0 CLIENTELE_DATABASE_URL="$url" \
-    CLIENTELE_ADMIN_TOKEN="$ADMIN_TOKEN" CLIENTELE_BCRYPT_COST=12 CLIENTELE_RATE_LIMIT_PER_MINUTE=0 \
-    RUST_LOG=warn exec "$BIN" >"$log" 2>&1) &
-  local pid=$!
-  PIDS+=("$pid")
-  for _ in $(seq 1 400); do
-    if grep -q "clientele listening on " "$log"; then
-      grep -m1 "clientele listening on " "$log" | sed 's/.*listening on //' >"$WORK/$name.base"
-      echo "$pid" >"$WORK/$name.pid"
-      return
-    fi
-    sleep 0.05
-  done
-  echo "bench: $name did not start" >&2; cat "$log" >&2; exit 1
-}
-
-# customer BASE → creates a customer (email in $WORK/email-<port>) and prints an access token
-customer() {
-  local base="$1" email="bench-$RANDOM$RANDOM@example.com"
-  curl -sf -X POST "$base/admin/v1/customers" -H "Authorization: Bearer $ADMIN_TOKEN" \
-    -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"nickname\":\"Bench\",\"firstName\":\"Ben\"}" >/dev/null
-  echo "$email" >"$WORK/email-${base##*:}"
-  curl -sf -X POST "$base/customers/login" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
-}
-
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-
-# load LABEL CONNECTIONS DURATION URL [wrk args…] → one JSON line in $WORK/results
-load() {
-  local label="$1" conns="$2" duration="$3" url="$4"; shift 4
-  local threads=$(( conns < 2 ? conns : 2 ))
-  wrk -t"$threads" -c"$conns" -d"$duration" --latency "$@" "$url" >"$WORK/$label.txt" 2>&1 || true
-  python3 - "$label" "$WORK/$label.txt" >>"$WORK/results" <<'PY'
-import json, re, sys
-label, text = sys.argv[1], open(sys.argv[2]).read()
-def seconds(v):
-    n, unit = re.match(r"([\d.]+)(us|ms|s|m)", v).groups()
-    return float(n) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
-pct = {p: seconds(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
-rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(json.dumps({"label": label, "rps": float(rps.group(1)) if rps else 0.0,
-                  "p50": pct.get("50"), "p99": pct.get("99"), "non2xx": int(bad.group(1)) if bad else 0}))
-PY
-}
-
-login_script() { # login_script BASE → a wrk Lua script posting that server's customer's sign-in
-  cat >"$WORK/login-${1##*:}.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"email":"$(cat "$WORK/email-${1##*:}")","password":"$PASSWORD"}'
-LUA
-  echo "$WORK/login-${1##*:}.lua"
-}
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 
 start sqlite "sqlite://$WORK/bench.db"
-psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_bench WITH (FORCE)" >/dev/null 2>&1
-psql "$PG_SERVER/postgres" -qc "CREATE DATABASE clientele_bench" >/dev/null
-start postgres "$PG_SERVER/clientele_bench"
+start postgres "$(fresh_postgres)"
 SQLITE_BASE="$(cat "$WORK/sqlite.base")" SQLITE_PID="$(cat "$WORK/sqlite.pid")"
 PG_BASE="$(cat "$WORK/postgres.base")"
 SQLITE_IDLE_RSS="$(rss_kib "$SQLITE_PID")"
