@@ -3,6 +3,7 @@
 //! no I/O; adapters implement the ports.
 
 pub mod account;
+pub mod api_key;
 pub mod customer_edit;
 pub mod error;
 pub mod flow;

@@ -22,6 +22,11 @@ fn origin(url: &str) -> Option<String> {
     ))
 }
 
+/// The origin of an absolute `http` or `https` URL, lower-cased.
+pub fn web_origin(url: &str) -> Option<String> {
+    origin(url).filter(|o| o.starts_with("http://") || o.starts_with("https://"))
+}
+
 /// Resolves `uri` (relative to `base`, or absolute on an `allowed` origin).
 pub fn resolve(uri: &str, base: &str, allowed: &[String]) -> Result<String, String> {
     let uri = uri.trim();

@@ -31,3 +31,182 @@ impl fmt::Display for TenantId {
         f.write_str(&self.0)
     }
 }
+
+/// A client company served by this instance: its customers, settings and API keys never meet
+/// another tenant's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: TenantId,
+    /// Shown in mails and pages; 1-200 characters.
+    pub name: String,
+    pub settings: TenantSettings,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// What a tenant may set for itself. `None` / empty: the instance's configuration applies (the
+/// environment variables are the defaults of every tenant).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantSettings {
+    /// The tenant's web app, where mailed links point (`https://app.example.com`).
+    pub web_app_url: Option<String>,
+    /// Origins that links sent by clients may point to, besides the web app's.
+    pub allowed_redirect_origins: Vec<String>,
+    /// How national phone numbers are read (ISO 3166-1 alpha-2, e.g. `IN`).
+    pub phone_region: Option<String>,
+}
+
+/// A change to a tenant's name or settings; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantChange {
+    pub name: Option<String>,
+    pub web_app_url: Option<Option<String>>,
+    pub allowed_redirect_origins: Option<Vec<String>>,
+    pub phone_region: Option<Option<String>>,
+}
+
+pub mod field {
+    pub const ID: &str = "id";
+    pub const NAME: &str = "name";
+    pub const WEB_APP_URL: &str = "webAppUrl";
+    pub const ALLOWED_REDIRECT_ORIGINS: &str = "allowedRedirectOrigins";
+    pub const PHONE_REGION: &str = "phoneRegion";
+}
+
+const ID_RULE: &str = "must be 1-64 characters of a-z, 0-9, - and _";
+
+impl TenantId {
+    /// The id, or the rule it breaks.
+    pub fn checked(raw: &str) -> Result<Self, crate::FieldErrors> {
+        Self::parse(raw).ok_or_else(|| crate::FieldErrors::single(field::ID, ID_RULE))
+    }
+}
+
+/// A display name: trimmed, 1-200 characters, no control characters.
+pub fn checked_name(raw: &str) -> Result<String, crate::FieldErrors> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(crate::FieldErrors::single(
+            field::NAME,
+            "must be 1-200 characters without control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+impl Tenant {
+    /// Applies `change`, checking every field; on error nothing is applied.
+    pub fn apply(&self, change: TenantChange) -> Result<Tenant, crate::FieldErrors> {
+        let mut errors = crate::FieldErrors::new();
+        let mut next = self.clone();
+        if let Some(name) = change.name {
+            match checked_name(&name) {
+                Ok(name) => next.name = name,
+                Err(e) => errors.extend(e),
+            }
+        }
+        if let Some(url) = change.web_app_url {
+            match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                None => next.settings.web_app_url = None,
+                Some(url) => match crate::links::web_origin(url) {
+                    Some(_) => next.settings.web_app_url = Some(url.trim_end_matches('/').to_owned()),
+                    None => errors.add(field::WEB_APP_URL, "must be an absolute http or https URL"),
+                },
+            }
+        }
+        if let Some(origins) = change.allowed_redirect_origins {
+            let mut checked = Vec::new();
+            for origin in origins {
+                match crate::links::web_origin(origin.trim()) {
+                    Some(o) if o.len() == origin.trim().trim_end_matches('/').len() => checked.push(o),
+                    _ => errors.add(
+                        field::ALLOWED_REDIRECT_ORIGINS,
+                        format!("{origin:?} is not an origin such as https://app.example.com"),
+                    ),
+                }
+            }
+            next.settings.allowed_redirect_origins = checked;
+        }
+        if let Some(region) = change.phone_region {
+            match region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                None => next.settings.phone_region = None,
+                Some(r) if r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                    next.settings.phone_region = Some(r.to_ascii_uppercase())
+                }
+                Some(_) => errors.add(field::PHONE_REGION, "must be a two-letter region code such as IN"),
+            }
+        }
+        errors.into_result(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant() -> Tenant {
+        Tenant {
+            id: TenantId::parse("acme").unwrap(),
+            name: "Acme".into(),
+            settings: TenantSettings::default(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn ids_are_slugs() {
+        assert!(TenantId::checked("acme-eu_2").is_ok());
+        for bad in ["", "Acme", "a b", "ümlaut", &"x".repeat(65)] {
+            assert!(TenantId::checked(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn settings_are_checked_all_or_nothing() {
+        let changed = tenant()
+            .apply(TenantChange {
+                name: Some("  Acme Ltd ".into()),
+                web_app_url: Some(Some("https://app.acme.example/".into())),
+                allowed_redirect_origins: Some(vec!["https://Shop.acme.example".into()]),
+                phone_region: Some(Some("in".into())),
+            })
+            .unwrap();
+        assert_eq!(changed.name, "Acme Ltd");
+        assert_eq!(
+            changed.settings.web_app_url.as_deref(),
+            Some("https://app.acme.example")
+        );
+        assert_eq!(
+            changed.settings.allowed_redirect_origins,
+            ["https://shop.acme.example"]
+        );
+        assert_eq!(changed.settings.phone_region.as_deref(), Some("IN"));
+
+        let refused = tenant()
+            .apply(TenantChange {
+                name: Some("ok".into()),
+                web_app_url: Some(Some("javascript:alert(1)".into())),
+                allowed_redirect_origins: Some(vec!["https://a.example/path".into()]),
+                phone_region: Some(Some("IND".into())),
+            })
+            .unwrap_err();
+        let fields: Vec<&String> = refused.iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            [
+                field::ALLOWED_REDIRECT_ORIGINS,
+                field::PHONE_REGION,
+                field::WEB_APP_URL
+            ]
+        );
+
+        let cleared = changed
+            .apply(TenantChange {
+                web_app_url: Some(None),
+                phone_region: Some(Some(String::new())),
+                ..TenantChange::default()
+            })
+            .unwrap();
+        assert_eq!(cleared.settings.web_app_url, None);
+        assert_eq!(cleared.settings.phone_region, None);
+    }
+}

@@ -17,6 +17,7 @@ mod rows;
 mod schema;
 mod secrets;
 mod sessions;
+mod tenants;
 mod transaction;
 mod unit_of_work;
 

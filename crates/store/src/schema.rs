@@ -5,6 +5,20 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        settings -> Text,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        prefix -> Text,
+        digest -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -103,4 +117,12 @@ diesel::table! {
 
 diesel::joinable!(sessions -> accounts (account_uuid));
 diesel::joinable!(flows -> accounts (account_uuid));
-diesel::allow_tables_to_appear_in_same_query!(tenants, accounts, sessions, instance_secrets, flows, outbox);
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    accounts,
+    sessions,
+    instance_secrets,
+    flows,
+    outbox,
+    api_keys
+);

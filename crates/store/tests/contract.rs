@@ -3,16 +3,17 @@
 use std::sync::Arc;
 
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
+use clientele_domain::api_key::{ApiKey, ApiKeyId};
 use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
 use clientele_domain::ports::{
-    AccountRepository, AccountWrite, Commit, FlowRepository, InstanceSecrets, Outbox, SessionRepository,
-    StoreError, UniqueKey, UnitOfWork,
+    AccountRepository, AccountWrite, ApiKeyRepository, Commit, FlowRepository, InstanceSecrets, Outbox,
+    SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork,
 };
 use clientele_domain::profile::{Address, Profile};
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::sign_in_throttle::SignInThrottle;
-use clientele_domain::tenant::TenantId;
+use clientele_domain::tenant::{Tenant, TenantId, TenantSettings};
 use clientele_domain::values::{Birthday, Email, Locale, Name, PasswordHash, Phone};
 use clientele_store::Database;
 use clientele_testkit::MemoryStore;
@@ -31,6 +32,8 @@ struct Stores {
     flows: Arc<dyn FlowRepository>,
     commits: Arc<dyn UnitOfWork>,
     outbox: Arc<dyn Outbox>,
+    tenants: Arc<dyn TenantRepository>,
+    api_keys: Arc<dyn ApiKeyRepository>,
 }
 
 trait AllPorts:
@@ -40,6 +43,8 @@ trait AllPorts:
     + FlowRepository
     + UnitOfWork
     + Outbox
+    + TenantRepository
+    + ApiKeyRepository
     + Clone
     + 'static
 {
@@ -51,6 +56,8 @@ impl<S> AllPorts for S where
         + FlowRepository
         + UnitOfWork
         + Outbox
+        + TenantRepository
+        + ApiKeyRepository
         + Clone
         + 'static
 {
@@ -64,6 +71,8 @@ impl Stores {
             secrets: Arc::new(store.clone()),
             flows: Arc::new(store.clone()),
             commits: Arc::new(store.clone()),
+            tenants: Arc::new(store.clone()),
+            api_keys: Arc::new(store.clone()),
             outbox: Arc::new(store),
         }
     }
@@ -943,9 +952,145 @@ async fn closing_cancels_every_open_flow(s: Stores) {
     );
 }
 
+fn new_tenant() -> Tenant {
+    Tenant {
+        id: TenantId::parse(&format!("t-{}", &Uuid::new_v4().simple().to_string()[..12])).unwrap(),
+        name: "Acme".into(),
+        settings: TenantSettings::default(),
+        created_at: T0,
+    }
+}
+
+async fn tenants_keep_their_settings_and_their_own_customers(s: Stores) {
+    let listed = s.tenants.list_tenants().await.unwrap();
+    assert!(
+        listed.iter().any(|t| t.id == TenantId::default_tenant()),
+        "default exists from the start"
+    );
+    let mut acme = new_tenant();
+    s.tenants.insert_tenant(&acme).await.unwrap();
+    assert_eq!(
+        s.tenants.insert_tenant(&acme).await,
+        Err(StoreError::Duplicate(UniqueKey::Id))
+    );
+    assert_eq!(s.tenants.get_tenant(&acme.id).await.unwrap(), Some(acme.clone()));
+    acme.name = "Acme Ltd".into();
+    acme.settings = TenantSettings {
+        web_app_url: Some("https://app.acme.example".into()),
+        allowed_redirect_origins: vec!["https://shop.acme.example".into()],
+        phone_region: Some("IN".into()),
+    };
+    assert!(s.tenants.update_tenant(&acme).await.unwrap());
+    assert_eq!(s.tenants.get_tenant(&acme.id).await.unwrap(), Some(acme.clone()));
+    assert!(s.tenants.list_tenants().await.unwrap().contains(&acme));
+    let nobody = TenantId::parse("nobody-here").unwrap();
+    assert_eq!(s.tenants.get_tenant(&nobody).await.unwrap(), None);
+    let missing = Tenant {
+        id: nobody,
+        ..acme.clone()
+    };
+    assert!(!s.tenants.update_tenant(&missing).await.unwrap());
+
+    // The same address in two tenants: two unrelated accounts.
+    let here = full_account();
+    s.accounts.insert(&here).await.unwrap();
+    let there = Account {
+        uuid: AccountUuid(Uuid::new_v4()),
+        tenant: acme.id.clone(),
+        ..here.clone()
+    };
+    s.accounts.insert(&there).await.unwrap();
+    let email = here.email.as_ref().unwrap().normalized().to_owned();
+    let found = s.accounts.find_by_email(&acme.id, &email).await.unwrap().unwrap();
+    assert_eq!(found.uuid, there.uuid);
+    let found = s
+        .accounts
+        .find_by_email(&tenant(), &email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.uuid, here.uuid);
+}
+
+fn key_of(tenant: &TenantId, prefix: &str) -> ApiKey {
+    ApiKey {
+        id: ApiKeyId(Uuid::new_v4()),
+        tenant: tenant.clone(),
+        name: "shop".into(),
+        prefix: prefix.into(),
+        digest: "digest".into(),
+        created_at: T0,
+        last_used_at: None,
+        revoked_at: None,
+    }
+}
+
+async fn api_keys_are_found_by_prefix_and_revoked_once(s: Stores) {
+    let (a, b) = (new_tenant(), new_tenant());
+    s.tenants.insert_tenant(&a).await.unwrap();
+    s.tenants.insert_tenant(&b).await.unwrap();
+    let prefix = format!("clk_{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let key = key_of(&a.id, &prefix);
+    s.api_keys.insert_key(&key).await.unwrap();
+    assert_eq!(
+        s.api_keys.insert_key(&key_of(&b.id, &prefix)).await,
+        Err(StoreError::Duplicate(UniqueKey::Id)),
+        "prefixes are unique across tenants"
+    );
+    let later = ApiKey {
+        created_at: T0 + Duration::seconds(1),
+        ..key_of(&a.id, &format!("{prefix}x"))
+    };
+    s.api_keys.insert_key(&later).await.unwrap();
+    assert_eq!(
+        s.api_keys.list_keys(&a.id).await.unwrap(),
+        vec![key.clone(), later.clone()]
+    );
+    assert_eq!(s.api_keys.list_keys(&b.id).await.unwrap(), vec![]);
+    assert_eq!(
+        s.api_keys.find_key_by_prefix(&prefix).await.unwrap(),
+        Some(key.clone())
+    );
+    assert_eq!(s.api_keys.find_key_by_prefix("clk_unknown").await.unwrap(), None);
+
+    let t1 = T0 + Duration::minutes(5);
+    s.api_keys.touch_key(key.id, t1).await.unwrap();
+    s.api_keys.touch_key(key.id, T0).await.unwrap();
+    let touched = s.api_keys.find_key_by_prefix(&prefix).await.unwrap().unwrap();
+    assert_eq!(
+        touched.last_used_at,
+        Some(t1),
+        "a use only moves the time forward"
+    );
+
+    assert!(
+        !s.api_keys.revoke_key(&b.id, key.id, t1).await.unwrap(),
+        "another tenant's key"
+    );
+    assert!(s.api_keys.revoke_key(&a.id, key.id, t1).await.unwrap());
+    assert!(s
+        .api_keys
+        .revoke_key(&a.id, key.id, t1 + Duration::hours(1))
+        .await
+        .unwrap());
+    let revoked = s.api_keys.find_key_by_prefix(&prefix).await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(t1), "revoked once, at the first time");
+    assert!(!s
+        .api_keys
+        .revoke_key(&a.id, ApiKeyId(Uuid::new_v4()), t1)
+        .await
+        .unwrap());
+}
+
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
+    ("tenants_keep_their_settings_and_their_own_customers", |s| {
+        Box::pin(tenants_keep_their_settings_and_their_own_customers(s))
+    }),
+    ("api_keys_are_found_by_prefix_and_revoked_once", |s| {
+        Box::pin(api_keys_are_found_by_prefix_and_revoked_once(s))
+    }),
     ("round_trip_keeps_every_field", |s| {
         Box::pin(round_trip_keeps_every_field(s))
     }),
@@ -1028,7 +1173,10 @@ async fn sqlite_lookups_use_indexes() {
     plans::record_statements();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plans.db").display().to_string();
-    run_contract(Stores::of(Database::open(&format!("sqlite://{path}")).await.unwrap())).await;
+    run_contract(Stores::of(
+        Database::open(&format!("sqlite://{path}")).await.unwrap(),
+    ))
+    .await;
     plans::sqlite_plans_use_indexes(&path);
 }
 

@@ -6,24 +6,48 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountUuid, PublicId};
+use clientele_domain::api_key::{ApiKey, ApiKeyId};
 use clientele_domain::flow::{Flow, FlowId, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, StoredMessage};
 use clientele_domain::ports::{
-    AccountRepository, AccountWrite, Commit, FlowRepository, InstanceSecrets, Outbox, SessionRepository,
-    StoreError, UniqueKey, UnitOfWork,
+    AccountRepository, AccountWrite, ApiKeyRepository, Commit, FlowRepository, InstanceSecrets, Outbox,
+    SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork,
 };
 use clientele_domain::session::{Session, SessionId};
-use clientele_domain::tenant::TenantId;
+use clientele_domain::tenant::{Tenant, TenantId, TenantSettings};
 use time::{Duration, OffsetDateTime};
 
-#[derive(Default, Clone)]
+#[derive(Clone)]
 struct State {
+    tenants: std::collections::BTreeMap<TenantId, Tenant>,
+    api_keys: Vec<ApiKey>,
     accounts: HashMap<AccountUuid, Account>,
     sessions: HashMap<SessionId, Session>,
     secrets: HashMap<String, String>,
     flows: HashMap<FlowId, Flow>,
     outbox: Vec<StoredMessage>,
     claims: HashMap<MessageId, ClaimId>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        let default = Tenant {
+            id: TenantId::default_tenant(),
+            name: "Default tenant".into(),
+            settings: TenantSettings::default(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        State {
+            tenants: [(default.id.clone(), default)].into(),
+            api_keys: Vec::new(),
+            accounts: HashMap::new(),
+            sessions: HashMap::new(),
+            secrets: HashMap::new(),
+            flows: HashMap::new(),
+            outbox: Vec::new(),
+            claims: HashMap::new(),
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -381,6 +405,95 @@ impl InstanceSecrets for MemoryStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TenantRepository for MemoryStore {
+    async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if state.tenants.contains_key(&tenant.id) {
+            return Err(StoreError::Duplicate(UniqueKey::Id));
+        }
+        state.tenants.insert(tenant.id.clone(), tenant.clone());
+        Ok(())
+    }
+
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        Ok(self.state().tenants.get(id).cloned())
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        Ok(self.state().tenants.values().cloned().collect())
+    }
+
+    async fn update_tenant(&self, tenant: &Tenant) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(stored) = state.tenants.get_mut(&tenant.id) else {
+            return Ok(false);
+        };
+        stored.name = tenant.name.clone();
+        stored.settings = tenant.settings.clone();
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for MemoryStore {
+    async fn insert_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if state
+            .api_keys
+            .iter()
+            .any(|k| k.id == key.id || k.prefix == key.prefix)
+        {
+            return Err(StoreError::Duplicate(UniqueKey::Id));
+        }
+        state.api_keys.push(key.clone());
+        Ok(())
+    }
+
+    async fn list_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKey>, StoreError> {
+        let mut keys: Vec<ApiKey> = self
+            .state()
+            .api_keys
+            .iter()
+            .filter(|k| &k.tenant == tenant)
+            .cloned()
+            .collect();
+        keys.sort_by_key(|k| (k.created_at, k.id));
+        Ok(keys)
+    }
+
+    async fn find_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError> {
+        Ok(self.state().api_keys.iter().find(|k| k.prefix == prefix).cloned())
+    }
+
+    async fn revoke_key(
+        &self,
+        tenant: &TenantId,
+        id: ApiKeyId,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(key) = state
+            .api_keys
+            .iter_mut()
+            .find(|k| k.id == id && &k.tenant == tenant)
+        else {
+            return Ok(false);
+        };
+        key.revoked_at.get_or_insert(at);
+        Ok(true)
+    }
+
+    async fn touch_key(&self, id: ApiKeyId, at: OffsetDateTime) -> Result<(), StoreError> {
+        if let Some(key) = self.state().api_keys.iter_mut().find(|k| k.id == id) {
+            if key.last_used_at.is_none_or(|last| last < at) {
+                key.last_used_at = Some(at);
+            }
+        }
         Ok(())
     }
 }

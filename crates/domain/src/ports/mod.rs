@@ -12,6 +12,7 @@ mod random;
 mod secrets;
 mod sessions;
 mod store_error;
+mod tenants;
 mod tokens;
 mod unit_of_work;
 
@@ -26,6 +27,7 @@ pub use random::Randomness;
 pub use secrets::{SealError, Sealer, SecretDigester};
 pub use sessions::SessionRepository;
 pub use store_error::{StoreError, UniqueKey};
+pub use tenants::{ApiKeyRepository, TenantRepository};
 pub use tokens::{AccessClaims, AccessTokens, PassphraseTokens, TokenError};
 pub use unit_of_work::{AccountWrite, Commit, UnitOfWork};
 
@@ -49,6 +51,8 @@ pub use random::MockRandomness;
 pub use secrets::{MockSealer, MockSecretDigester};
 #[cfg(any(test, feature = "mock"))]
 pub use sessions::MockSessionRepository;
+#[cfg(any(test, feature = "mock"))]
+pub use tenants::{MockApiKeyRepository, MockTenantRepository};
 #[cfg(any(test, feature = "mock"))]
 pub use tokens::{MockAccessTokens, MockPassphraseTokens};
 #[cfg(any(test, feature = "mock"))]

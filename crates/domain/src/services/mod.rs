@@ -1,5 +1,6 @@
 //! Use cases: load what they need through the ports, let the domain decide, commit once.
 
+mod api_keys;
 mod customer_area;
 mod customers;
 mod delivery;
@@ -10,7 +11,9 @@ mod outbox_view;
 mod profiles;
 mod reapply;
 mod sign_in;
+mod tenants;
 
+pub use api_keys::{ApiKeys, IssuedKey};
 pub use customer_area::{CustomerArea, Invitation};
 pub use customers::{CustomerRef, Customers, NewCustomer};
 pub use delivery::{BatchReport, Delivery, DeliverySettings};
@@ -19,6 +22,7 @@ pub use flow_kit::{FlowDeps, LinkSettings};
 pub use outbox_view::OutboxView;
 pub use profiles::Profiles;
 pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
+pub use tenants::Tenants;
 
 use crate::error::DomainError;
 use crate::ports::{HashError, StoreError, UniqueKey};

@@ -8,7 +8,9 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::{
+    set_default_instrumentation, Instrumentation, InstrumentationEvent, SimpleConnection,
+};
 use diesel::pg::PgConnection;
 use diesel::sql_types::Text;
 use diesel::sqlite::SqliteConnection;
@@ -18,7 +20,14 @@ use diesel::{Connection, QueryableByName, RunQueryDsl};
 static RECORDED: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 
 /// The tables of the schema: a scan of one of these is what the test refuses.
-const TABLES: [&str; 6] = ["accounts", "sessions", "flows", "outbox", "tenants", "instance_secrets"];
+const TABLES: [&str; 6] = [
+    "accounts",
+    "sessions",
+    "flows",
+    "outbox",
+    "tenants",
+    "instance_secrets",
+];
 
 fn recorder() -> Option<Box<dyn Instrumentation>> {
     let mut url = String::new();
@@ -26,7 +35,12 @@ fn recorder() -> Option<Box<dyn Instrumentation>> {
         InstrumentationEvent::StartEstablishConnection { url: target, .. } => url = target.to_owned(),
         InstrumentationEvent::StartQuery { query, .. } => {
             let text = query.to_string();
-            let sql = text.split(" -- binds: ").next().unwrap_or_default().trim().to_owned();
+            let sql = text
+                .split(" -- binds: ")
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
             RECORDED.lock().unwrap().push((url.clone(), sql));
         }
         _ => {}
@@ -49,9 +63,13 @@ fn lookups_on(url: &str) -> BTreeSet<String> {
         .map(|(_, sql)| sql.clone())
         .filter(|sql| {
             let upper = sql.to_ascii_uppercase();
-            ["SELECT", "UPDATE", "DELETE", "WITH"].iter().any(|verb| upper.starts_with(verb))
+            ["SELECT", "UPDATE", "DELETE", "WITH"]
+                .iter()
+                .any(|verb| upper.starts_with(verb))
                 && upper.contains(" WHERE ")
-                && TABLES.iter().any(|table| sql.contains(&format!("\"{table}\"")) || sql.contains(table))
+                && TABLES
+                    .iter()
+                    .any(|table| sql.contains(&format!("\"{table}\"")) || sql.contains(table))
         })
         .collect()
 }
@@ -74,7 +92,9 @@ fn full_scan(step: &str) -> Option<&'static str> {
     let step = step.trim().trim_start_matches("->").trim();
     TABLES.iter().copied().find(|table| {
         let sqlite = step.strip_prefix("SCAN ").is_some_and(|rest| {
-            rest.trim_matches('"') == *table || rest.starts_with(&format!("{table} ")) || rest.starts_with(&format!("\"{table}\""))
+            rest.trim_matches('"') == *table
+                || rest.starts_with(&format!("{table} "))
+                || rest.starts_with(&format!("\"{table}\""))
         });
         let postgres = step.starts_with(&format!("Seq Scan on {table}"));
         sqlite || postgres
@@ -91,10 +111,17 @@ fn refuse_full_scans(plans: Vec<(String, Vec<String>)>) {
         .iter()
         .filter_map(|(sql, steps)| {
             let table = steps.iter().find_map(|step| full_scan(step))?;
-            Some(format!("{table} scanned by:\n  {sql}\n  plan:\n    {}", steps.join("\n    ")))
+            Some(format!(
+                "{table} scanned by:\n  {sql}\n  plan:\n    {}",
+                steps.join("\n    ")
+            ))
         })
         .collect();
-    assert!(scans.is_empty(), "full table scans on the request path:\n{}", scans.join("\n\n"));
+    assert!(
+        scans.is_empty(),
+        "full table scans on the request path:\n{}",
+        scans.join("\n\n")
+    );
 }
 
 /// Asks SQLite for the plan of every lookup run on the database file at `path`.

@@ -1,0 +1,107 @@
+//! The back office's tenants: create, read, rename, configure.
+
+use std::sync::Arc;
+
+use crate::error::DomainError;
+use crate::ports::{Clock, StoreError, TenantRepository, UniqueKey};
+use crate::tenant::{checked_name, Tenant, TenantChange, TenantId, TenantSettings};
+use crate::FieldErrors;
+
+pub struct Tenants {
+    tenants: Arc<dyn TenantRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Tenants {
+    pub fn new(tenants: Arc<dyn TenantRepository>, clock: Arc<dyn Clock>) -> Self {
+        Tenants { tenants, clock }
+    }
+
+    /// A new tenant with the instance's settings; `Conflict` when the id is taken.
+    pub async fn create(&self, id: &str, name: &str) -> Result<Tenant, DomainError> {
+        let mut errors = FieldErrors::new();
+        let id = TenantId::checked(id).map_err(|e| errors.extend(e)).ok();
+        let name = checked_name(name).map_err(|e| errors.extend(e)).ok();
+        let (Some(id), Some(name)) = (id, name) else {
+            return Err(DomainError::Invalid(errors));
+        };
+        let tenant = Tenant {
+            id,
+            name,
+            settings: TenantSettings::default(),
+            created_at: self.clock.now(),
+        };
+        match self.tenants.insert_tenant(&tenant).await {
+            Err(StoreError::Duplicate(UniqueKey::Id)) => Err(DomainError::Conflict(format!(
+                "the tenant {} exists already",
+                tenant.id
+            ))),
+            other => other.map(|()| tenant).map_err(DomainError::from),
+        }
+    }
+
+    pub async fn list(&self) -> Result<Vec<Tenant>, DomainError> {
+        Ok(self.tenants.list_tenants().await?)
+    }
+
+    /// The tenant; `NotFound` for an id that is not one.
+    pub async fn get(&self, id: &str) -> Result<Tenant, DomainError> {
+        let Some(id) = TenantId::parse(id) else {
+            return Err(DomainError::NotFound);
+        };
+        self.tenants.get_tenant(&id).await?.ok_or(DomainError::NotFound)
+    }
+
+    /// Whether `id` names a tenant of this instance.
+    pub async fn exists(&self, id: &TenantId) -> Result<bool, DomainError> {
+        Ok(self.tenants.get_tenant(id).await?.is_some())
+    }
+
+    /// Applies `change` to the tenant (all of it or, on a field error, none of it).
+    pub async fn change(&self, id: &str, change: TenantChange) -> Result<Tenant, DomainError> {
+        let changed = self.get(id).await?.apply(change)?;
+        if self.tenants.update_tenant(&changed).await? {
+            Ok(changed)
+        } else {
+            Err(DomainError::NotFound)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{MockClock, MockTenantRepository};
+
+    fn service(repo: MockTenantRepository) -> Tenants {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(time::OffsetDateTime::UNIX_EPOCH);
+        Tenants::new(Arc::new(repo), Arc::new(clock))
+    }
+
+    #[tokio::test]
+    async fn a_taken_id_is_a_conflict_and_bad_input_writes_nothing() {
+        let mut repo = MockTenantRepository::new();
+        repo.expect_insert_tenant()
+            .times(1)
+            .returning(|_| Err(StoreError::Duplicate(UniqueKey::Id)));
+        let tenants = service(repo);
+        assert!(matches!(
+            tenants.create("acme", "Acme").await,
+            Err(DomainError::Conflict(_))
+        ));
+        let Err(DomainError::Invalid(errors)) = tenants.create("Not A Slug", " ").await else {
+            panic!("invalid input accepted");
+        };
+        assert_eq!(errors.iter().count(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_or_malformed_id_is_not_found() {
+        let mut repo = MockTenantRepository::new();
+        repo.expect_get_tenant().returning(|_| Ok(None));
+        let tenants = service(repo);
+        assert!(matches!(tenants.get("nobody").await, Err(DomainError::NotFound)));
+        assert!(matches!(tenants.get("../x").await, Err(DomainError::NotFound)));
+    }
+}

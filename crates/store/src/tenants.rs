@@ -1,0 +1,255 @@
+//! Tenants with their settings, and their apps' API keys.
+
+use async_trait::async_trait;
+use clientele_domain::api_key::{ApiKey, ApiKeyId};
+use clientele_domain::ports::{ApiKeyRepository, StoreError, TenantRepository};
+use clientele_domain::tenant::{Tenant, TenantId, TenantSettings};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::{OffsetDateTime, PrimitiveDateTime};
+use uuid::Uuid;
+
+use crate::blocking::with_connection;
+use crate::database::Database;
+use crate::errors::{corrupt, from_diesel};
+use crate::rows::{from_db_time, to_db_time};
+use crate::schema::{api_keys, tenants};
+
+/// `tenants.settings`: absent keys are unset, so a setting added later reads as unset.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+struct StoredSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    web_app_url: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    allowed_redirect_origins: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_region: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = tenants)]
+struct TenantRow {
+    id: String,
+    name: String,
+    created_at: PrimitiveDateTime,
+    settings: String,
+}
+
+impl From<&Tenant> for TenantRow {
+    fn from(t: &Tenant) -> Self {
+        let s = &t.settings;
+        let stored = StoredSettings {
+            web_app_url: s.web_app_url.clone(),
+            allowed_redirect_origins: s.allowed_redirect_origins.clone(),
+            phone_region: s.phone_region.clone(),
+        };
+        TenantRow {
+            id: t.id.to_string(),
+            name: t.name.clone(),
+            created_at: to_db_time(t.created_at),
+            settings: serde_json::to_string(&stored).expect("settings serialise"),
+        }
+    }
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = StoreError;
+
+    fn try_from(row: TenantRow) -> Result<Self, StoreError> {
+        let stored: StoredSettings =
+            serde_json::from_str(&row.settings).map_err(|_| corrupt("tenant settings"))?;
+        Ok(Tenant {
+            id: TenantId::parse(&row.id).ok_or_else(|| corrupt("tenant id"))?,
+            name: row.name,
+            settings: TenantSettings {
+                web_app_url: stored.web_app_url,
+                allowed_redirect_origins: stored.allowed_redirect_origins,
+                phone_region: stored.phone_region,
+            },
+            created_at: from_db_time(row.created_at),
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+struct ApiKeyRow {
+    id: String,
+    tenant_id: String,
+    name: String,
+    prefix: String,
+    digest: String,
+    created_at: PrimitiveDateTime,
+    last_used_at: Option<PrimitiveDateTime>,
+    revoked_at: Option<PrimitiveDateTime>,
+}
+
+impl From<&ApiKey> for ApiKeyRow {
+    fn from(k: &ApiKey) -> Self {
+        ApiKeyRow {
+            id: k.id.to_string(),
+            tenant_id: k.tenant.to_string(),
+            name: k.name.clone(),
+            prefix: k.prefix.clone(),
+            digest: k.digest.clone(),
+            created_at: to_db_time(k.created_at),
+            last_used_at: k.last_used_at.map(to_db_time),
+            revoked_at: k.revoked_at.map(to_db_time),
+        }
+    }
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = StoreError;
+
+    fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
+        Ok(ApiKey {
+            id: ApiKeyId(Uuid::parse_str(&row.id).map_err(|_| corrupt("API key id"))?),
+            tenant: TenantId::parse(&row.tenant_id).ok_or_else(|| corrupt("tenant id"))?,
+            name: row.name,
+            prefix: row.prefix,
+            digest: row.digest,
+            created_at: from_db_time(row.created_at),
+            last_used_at: row.last_used_at.map(from_db_time),
+            revoked_at: row.revoked_at.map(from_db_time),
+        })
+    }
+}
+
+#[async_trait]
+impl TenantRepository for Database {
+    async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let row = TenantRow::from(tenant);
+        with_connection(&self.pool, move |conn| {
+            diesel::insert_into(tenants::table)
+                .values(&row)
+                .execute(&mut **conn)
+                .map(drop)
+                .map_err(from_diesel)
+        })
+        .await
+    }
+
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        let id = id.to_string();
+        let row = with_connection(&self.pool, move |conn| {
+            tenants::table
+                .find(id)
+                .select(TenantRow::as_select())
+                .first(&mut **conn)
+                .optional()
+                .map_err(from_diesel)
+        })
+        .await?;
+        row.map(Tenant::try_from).transpose()
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        let rows = with_connection(&self.pool, move |conn| {
+            tenants::table
+                .order(tenants::id)
+                .select(TenantRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter().map(Tenant::try_from).collect()
+    }
+
+    async fn update_tenant(&self, tenant: &Tenant) -> Result<bool, StoreError> {
+        let row = TenantRow::from(tenant);
+        with_connection(&self.pool, move |conn| {
+            diesel::update(tenants::table.find(&row.id))
+                .set((tenants::name.eq(&row.name), tenants::settings.eq(&row.settings)))
+                .execute(&mut **conn)
+                .map(|n| n > 0)
+                .map_err(from_diesel)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for Database {
+    async fn insert_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let row = ApiKeyRow::from(key);
+        with_connection(&self.pool, move |conn| {
+            diesel::insert_into(api_keys::table)
+                .values(&row)
+                .execute(&mut **conn)
+                .map(drop)
+                .map_err(from_diesel)
+        })
+        .await
+    }
+
+    async fn list_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKey>, StoreError> {
+        let tenant = tenant.to_string();
+        let rows = with_connection(&self.pool, move |conn| {
+            api_keys::table
+                .filter(api_keys::tenant_id.eq(tenant))
+                .order((api_keys::created_at, api_keys::id))
+                .select(ApiKeyRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter().map(ApiKey::try_from).collect()
+    }
+
+    async fn find_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError> {
+        let prefix = prefix.to_owned();
+        let row = with_connection(&self.pool, move |conn| {
+            api_keys::table
+                .filter(api_keys::prefix.eq(prefix))
+                .select(ApiKeyRow::as_select())
+                .first(&mut **conn)
+                .optional()
+                .map_err(from_diesel)
+        })
+        .await?;
+        row.map(ApiKey::try_from).transpose()
+    }
+
+    async fn revoke_key(
+        &self,
+        tenant: &TenantId,
+        id: ApiKeyId,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let (tenant, id, at) = (tenant.to_string(), id.to_string(), to_db_time(at));
+        with_connection(&self.pool, move |conn| {
+            let the_key = api_keys::table
+                .filter(api_keys::id.eq(&id))
+                .filter(api_keys::tenant_id.eq(&tenant));
+            let revoked = diesel::update(the_key.filter(api_keys::revoked_at.is_null()))
+                .set(api_keys::revoked_at.eq(at))
+                .execute(&mut **conn)
+                .map_err(from_diesel)?;
+            if revoked > 0 {
+                return Ok(true);
+            }
+            diesel::select(diesel::dsl::exists(the_key.select(api_keys::id)))
+                .get_result(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await
+    }
+
+    async fn touch_key(&self, id: ApiKeyId, at: OffsetDateTime) -> Result<(), StoreError> {
+        let (id, at) = (id.to_string(), to_db_time(at));
+        with_connection(&self.pool, move |conn| {
+            diesel::update(
+                api_keys::table
+                    .filter(api_keys::id.eq(id))
+                    .filter(api_keys::last_used_at.is_null().or(api_keys::last_used_at.lt(at))),
+            )
+            .set(api_keys::last_used_at.eq(at))
+            .execute(&mut **conn)
+            .map(drop)
+            .map_err(from_diesel)
+        })
+        .await
+    }
+}
