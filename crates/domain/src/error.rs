@@ -75,6 +75,10 @@ pub enum DomainError {
     /// A dependency (database, hasher) failed; the request may be retried.
     #[error("temporarily unavailable")]
     Unavailable(String),
+    /// The service is at capacity (every password-hashing slot taken): nothing was done or
+    /// counted; retry in a moment. Expected under load, so not an error of the service.
+    #[error("at capacity")]
+    Overloaded,
 }
 
 impl From<FieldErrors> for DomainError {

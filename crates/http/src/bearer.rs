@@ -35,7 +35,9 @@ impl FromRequest for Customer {
             match state.sign_in.authenticate(&token).await {
                 Ok(who) => Ok(Customer(who)),
                 // A database that is down is a 503, not a reason to call the token bad.
-                Err(e @ DomainError::Unavailable(_)) => Err(problem_for(e, same_names)),
+                Err(e @ (DomainError::Unavailable(_) | DomainError::Overloaded)) => {
+                    Err(problem_for(e, same_names))
+                }
                 Err(_) => Err(Problem::unauthorized()),
             }
         })

@@ -34,6 +34,11 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
             tracing::error!(%reason, "dependency unavailable");
             Problem::unavailable()
         }
+        // Expected under load; one line per refusal at debug level keeps a flood out of the log.
+        DomainError::Overloaded => {
+            tracing::debug!("at capacity: answered 503");
+            Problem::overloaded()
+        }
     }
 }
 

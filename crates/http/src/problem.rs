@@ -124,6 +124,16 @@ impl Problem {
         .header(header::RETRY_AFTER, "5")
     }
 
+    pub fn overloaded() -> Self {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "Service Unavailable",
+        )
+        .detail("The service is at capacity; nothing was done. Retry shortly.")
+        .header(header::RETRY_AFTER, "1")
+    }
+
     /// A problem for a status some framework part produced without a body of ours.
     pub fn from_status(status: StatusCode) -> Self {
         match status.as_u16() {

@@ -60,6 +60,10 @@ impl HashingPool {
     {
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
+            // The caller gave up (its client disconnected): do not spend a hash on nobody.
+            if done.is_closed() {
+                return;
+            }
             let _ = done.send(job());
         });
         self.jobs.try_send(job).map_err(|e| match e {
@@ -77,7 +81,11 @@ fn work(waiting: &Mutex<Receiver<Job>>) {
         // The lock is held only while taking a job, not while running it.
         let next = waiting.lock().unwrap_or_else(|p| p.into_inner()).recv();
         match next {
-            Ok(job) => job(),
+            // A panicking job drops its answer (the caller gets `Unavailable`) but must not take
+            // the thread with it: the pool would shrink for good.
+            Ok(job) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
             Err(_) => return, // the pool is gone
         }
     }
@@ -103,6 +111,42 @@ mod tests {
         let caller = own_niceness();
         let worker = pool.run(own_niceness).await.unwrap();
         assert!(worker > caller, "hashing thread nice {worker}, caller {caller}");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_alone_and_the_thread_lives_on() {
+        let pool = HashingPool::new(1, 4);
+        let failed: Result<(), _> = pool.run(|| panic!("a hash panicked")).await;
+        assert_eq!(failed, Err(HashError::Unavailable));
+        assert_eq!(pool.run(|| 7).await, Ok(7), "the only thread still hashes");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_whose_caller_left_is_skipped() {
+        let pool = Arc::new(HashingPool::new(1, 4));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let blocker = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.run(move || hold.recv().ok()).await })
+        };
+        let ran = Arc::new(AtomicUsize::new(0));
+        let abandoned = {
+            let (pool, ran) = (pool.clone(), ran.clone());
+            tokio::spawn(async move {
+                pool.run(move || {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                })
+                .await
+            })
+        };
+        // Queued behind the blocker, then its caller goes away.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        abandoned.abort();
+        let _ = abandoned.await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        assert_eq!(pool.run(|| ()).await, Ok(()));
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "the abandoned job ran");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

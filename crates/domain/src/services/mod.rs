@@ -45,7 +45,10 @@ impl From<StoreError> for DomainError {
 
 impl From<HashError> for DomainError {
     fn from(error: HashError) -> Self {
-        DomainError::Unavailable(error.to_string())
+        match error {
+            HashError::Busy => DomainError::Overloaded,
+            other => DomainError::Unavailable(other.to_string()),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use time::{Duration, OffsetDateTime};
 use super::Deps;
 use crate::account::Account;
 use crate::error::DomainError;
-use crate::ports::AccessClaims;
+use crate::ports::{AccessClaims, HashError};
 use crate::session::{Session, SessionId};
 use crate::sign_in_throttle::lock_after;
 use crate::tenant::TenantId;
@@ -76,8 +76,14 @@ impl SignIn {
         let Some(hash) = &account.password_hash else {
             return self.refuse(&password).await;
         };
-        // A hash we cannot read is treated as a wrong password: the customer resets it.
-        let matches = self.deps.passwords.verify(&password, hash).await.unwrap_or(false);
+        let matches = match self.deps.passwords.verify(&password, hash).await {
+            Ok(matches) => matches,
+            // A hash we cannot read is treated as a wrong password: the customer resets it.
+            Err(HashError::Malformed) => false,
+            // Nothing was checked (hashing at capacity or gone): nothing is counted against the
+            // account, and the caller is told to retry.
+            Err(not_checked) => return Err(not_checked.into()),
+        };
         if !matches {
             self.count_failure(&account, now).await?;
             return Err(DomainError::Unauthenticated);
@@ -165,8 +171,11 @@ impl SignIn {
                 self.decoy.get_or_init(|| hash).clone()
             }
         };
-        let _ = self.deps.passwords.verify(password, &decoy).await;
-        Err(DomainError::Unauthenticated)
+        // Under overload an unknown address must answer as a known one does: retry later.
+        match self.deps.passwords.verify(password, &decoy).await {
+            Err(not_checked @ (HashError::Busy | HashError::Unavailable)) => Err(not_checked.into()),
+            _ => Err(DomainError::Unauthenticated),
+        }
     }
 }
 
@@ -213,6 +222,38 @@ mod tests {
                 .await
                 .unwrap_err();
             assert!(matches!(err, DomainError::Unauthenticated));
+        }
+    }
+
+    /// A busy hasher checked nothing: the customer is told to retry, nothing is counted against
+    /// the account, and an unknown address answers the same.
+    #[tokio::test]
+    async fn a_busy_hasher_counts_nothing_and_answers_overloaded() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_find_by_email().returning(|_, email| {
+            Ok((email == "ann@example.com").then(|| {
+                let mut stored = account();
+                stored.sign_in.failures = 9;
+                stored
+            }))
+        });
+        accounts.expect_record_sign_in_failure().never();
+        accounts.expect_lock_sign_in().never();
+        let mut passwords = MockPasswordHasher::new();
+        passwords
+            .expect_hash()
+            .returning(|_| Ok(PasswordHash::from_stored("$2b$04$decoy".into())));
+        passwords.expect_verify().returning(|_, _| Err(HashError::Busy));
+        let service = SignIn::new(
+            deps_with(accounts, MockSessionRepository::new(), passwords),
+            Default::default(),
+        );
+        for email in ["ann@example.com", "nobody@example.com"] {
+            let err = service
+                .sign_in(&tenant(), email, "right-password")
+                .await
+                .unwrap_err();
+            assert!(matches!(err, DomainError::Overloaded), "{email}: {err:?}");
         }
     }
 
