@@ -43,6 +43,49 @@ fn terminate_listeners(url: &str) {
     .unwrap();
 }
 
+/// The listeners' server processes, stopped (SIGSTOP) until dropped: connections that stay up
+/// but answer nothing, as behind a dead network path. Continued on drop, whatever happens.
+struct SilencedListeners(Vec<String>);
+
+impl SilencedListeners {
+    fn silence(url: &str) -> Self {
+        #[derive(diesel::QueryableByName)]
+        struct Backend {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        let mut conn = diesel::pg::PgConnection::establish(url).unwrap();
+        let pids: Vec<String> = diesel::RunQueryDsl::load::<Backend>(
+            diesel::sql_query(
+                "SELECT pid FROM pg_stat_activity \
+                 WHERE application_name = 'clientele-principal-listener' AND datname = current_database()",
+            ),
+            &mut conn,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|b| b.pid.to_string())
+        .collect();
+        assert_eq!(pids.len(), 2, "one listener per instance");
+        for pid in &pids {
+            let stopped = std::process::Command::new("kill")
+                .args(["-STOP", pid])
+                .status()
+                .unwrap();
+            assert!(stopped.success(), "stopping PostgreSQL backend {pid}");
+        }
+        SilencedListeners(pids)
+    }
+}
+
+impl Drop for SilencedListeners {
+    fn drop(&mut self) {
+        for pid in &self.0 {
+            let _ = std::process::Command::new("kill").args(["-CONT", pid]).status();
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_one_instance_changes_the_other_stops_serving_at_once() {
     let Some(storage) = Storage::new(Backend::Postgres) else {
@@ -86,6 +129,22 @@ async fn what_one_instance_changes_the_other_stops_serving_at_once() {
         "{body}"
     );
 
+    // The listeners' connections stay up but go silent (no error, no notification): B must
+    // stop answering from memory by itself, within its lease, and serve A's change.
+    for _ in 0..3 {
+        get_self(&b, &token).await;
+    }
+    let silenced = SilencedListeners::silence(&storage.url);
+    assert_eq!(patch("Changed While Silent").await.0, 200);
+    let took = seen_within(&b, &token, |(s, body)| {
+        *s == 200 && body["name"] == "Changed While Silent"
+    })
+    .await;
+    eprintln!("with its listener silent, the other instance served a change after {took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    drop(silenced);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
     // Closing the account on A: B refuses the token at once.
     for _ in 0..3 {
         get_self(&b, &token).await;
@@ -101,4 +160,28 @@ async fn what_one_instance_changes_the_other_stops_serving_at_once() {
     let took = seen_within(&b, &token, |(s, _)| *s == 401).await;
     eprintln!("a deletion was refused by the other instance after {took:?}");
     assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+/// SQLite is served by one process per file: a second one would write unheard by the first's
+/// memory, so it refuses to start and says why; the first keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_one_sqlite_file_is_refused() {
+    let storage = Storage::new(Backend::Sqlite).unwrap();
+    let first = Server::start(&storage, &[]);
+    let (_, _, token) = first.signed_in_customer().await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let log = Server::refused_in(&storage, elsewhere.path(), &[]);
+    assert!(
+        log.contains("another Clientele process serves this SQLite database"),
+        "{log}"
+    );
+    assert_eq!(
+        get_self(&first, &token).await.0,
+        200,
+        "the first one still serves"
+    );
+    assert!(first.terminate().success());
+    // Once it has stopped, another may serve the file.
+    let next = Server::start_in(&storage, elsewhere.path(), &[]);
+    assert_eq!(get_self(&next, &token).await.0, 200);
 }

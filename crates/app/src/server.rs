@@ -13,6 +13,12 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let database = Database::open(&settings.database_url)
         .await
         .context("opening the database")?;
+    if !database.claim_sole_use(Duration::from_secs(10)).await {
+        anyhow::bail!(
+            "another Clientele process serves this SQLite database: one server per SQLite file \
+             (its lock file, beside the database, is held); run several instances on PostgreSQL"
+        );
+    }
     let wired = wiring::wire(&settings, database).await?;
     actix_web::rt::spawn(delivery_worker::run(wired.delivery));
     let state = wired.state;

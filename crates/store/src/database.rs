@@ -29,6 +29,44 @@ pub struct Database {
     backend: Backend,
     /// Authenticated principals held in memory (see [`PrincipalCache`]).
     pub(crate) principals: Arc<PrincipalCache>,
+    /// SQLite: the lock file that says this process is the file's only server (see
+    /// [`Database::claim_sole_use`]).
+    sqlite_lock: Option<Arc<SoleUse>>,
+}
+
+/// An exclusive lock on `<database>.lock`, held for the life of the process once taken.
+struct SoleUse {
+    file: std::fs::File,
+    held: std::sync::atomic::AtomicBool,
+}
+
+impl SoleUse {
+    fn open(database: &std::path::Path) -> Result<Self, OpenError> {
+        let mut path = database.as_os_str().to_owned();
+        path.push(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(OpenError::Directory)?;
+        Ok(SoleUse {
+            file,
+            held: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    fn try_take(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.held.load(Ordering::Acquire) {
+            return true;
+        }
+        let taken = self.file.try_lock().is_ok();
+        if taken {
+            self.held.store(true, Ordering::Release);
+        }
+        taken
+    }
 }
 
 impl Database {
@@ -52,21 +90,43 @@ impl Database {
             .connection_timeout(Duration::from_secs(5))
             .build(Manager::new(url.clone()))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        let principals = Arc::new(match &url {
-            // Several instances may share the database: answer only while the listener hears
-            // their writes.
-            DatabaseUrl::Postgres(_) => PrincipalCache::disabled(),
-            // One serving instance per file: this process sees every write.
-            DatabaseUrl::Sqlite(_) => PrincipalCache::enabled(),
-        });
-        if let DatabaseUrl::Postgres(postgres) = &url {
-            principal_listener::spawn(postgres.clone(), &principals);
-        }
+        // Answers nothing until it may: on PostgreSQL while the listener hears every
+        // instance's writes, on SQLite once this process is the file's only server.
+        let principals = Arc::new(PrincipalCache::disabled());
+        let sqlite_lock = match &url {
+            DatabaseUrl::Postgres(postgres) => {
+                principal_listener::spawn(postgres.clone(), &principals);
+                None
+            }
+            DatabaseUrl::Sqlite(path) => Some(Arc::new(SoleUse::open(path)?)),
+        };
         Ok(Database {
             pool,
             backend,
             principals,
+            sqlite_lock,
         })
+    }
+
+    /// Whether this process may serve the database: always on PostgreSQL (instances share it,
+    /// their writes are heard); on SQLite only as the file's one server, since another process's
+    /// writes would go unheard by this one's memory. Waits up to `wait` for a server that is
+    /// stopping to let go. Once claimed, principals are served from memory.
+    pub async fn claim_sole_use(&self, wait: Duration) -> bool {
+        let Some(lock) = &self.sqlite_lock else {
+            return true;
+        };
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if lock.try_take() {
+                self.principals.answer_always();
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Connects and applies pending migrations: what the server does at start.

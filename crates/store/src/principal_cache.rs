@@ -7,8 +7,10 @@
 //! the same. The listener holds a lease that it renews with every round trip that proves its
 //! connection alive: once the lease runs out (connection lost, or stuck without an error) the
 //! cache answers nothing, and it starts over empty when the listener is back. A load that
-//! started before an invalidation does not put what it read (a generation counter), so a
-//! stale row never lands after the invalidation that should have removed it.
+//! started before an invalidation of its account or session does not put what it read (each
+//! invalidation is stamped with a generation), so a stale row never lands after the
+//! invalidation that should have removed it; loads of other accounts are unaffected, so a
+//! stream of writes to some accounts does not keep the rest out of the cache.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,11 +23,59 @@ use time::OffsetDateTime;
 
 /// Most principals held; past it the cache starts over (memory stays bounded).
 const CAPACITY: usize = 20_000;
+/// Most invalidation stamps remembered; past it they are replaced by one floor (every load
+/// that began before it is refused), so memory stays bounded under any write load.
+const STAMPS: usize = 4_096;
+
+type Principals = (
+    HashMap<SessionId, (Session, Account)>,
+    HashMap<AccountUuid, Vec<SessionId>>,
+);
 
 #[derive(Default)]
 struct Entries {
     by_session: HashMap<SessionId, (Session, Account)>,
     by_account: HashMap<AccountUuid, Vec<SessionId>>,
+    /// The generation at which each account or session was last invalidated.
+    account_stamps: HashMap<AccountUuid, u64>,
+    session_stamps: HashMap<SessionId, u64>,
+    /// Loads that began before this generation are refused, whatever they read.
+    floor: u64,
+}
+
+impl Entries {
+    /// Whether a load that began at `generation` may hold what it read.
+    fn fresh(&self, generation: u64, session: SessionId, account: AccountUuid) -> bool {
+        let after = |stamp: Option<&u64>| stamp.is_none_or(|&at| at <= generation);
+        generation >= self.floor
+            && after(self.account_stamps.get(&account))
+            && after(self.session_stamps.get(&session))
+    }
+
+    fn stamp(&mut self, generation: u64, what: Stamp) {
+        if self.account_stamps.len() + self.session_stamps.len() >= STAMPS {
+            self.account_stamps.clear();
+            self.session_stamps.clear();
+            self.floor = generation;
+        }
+        match what {
+            Stamp::Account(account) => self.account_stamps.insert(account, generation),
+            Stamp::Session(session) => self.session_stamps.insert(session, generation),
+        };
+    }
+
+    /// Empties the principals, handing them back so they are freed after the lock is released.
+    fn take_principals(&mut self) -> Principals {
+        (
+            std::mem::take(&mut self.by_session),
+            std::mem::take(&mut self.by_account),
+        )
+    }
+}
+
+enum Stamp {
+    Account(AccountUuid),
+    Session(SessionId),
 }
 
 pub struct PrincipalCache {
@@ -37,7 +87,8 @@ pub struct PrincipalCache {
 }
 
 impl PrincipalCache {
-    /// A cache that answers from the start (every writer of the database is this process).
+    /// A cache that answers from the start.
+    #[cfg(test)]
     pub fn enabled() -> Self {
         Self::new(true)
     }
@@ -62,6 +113,11 @@ impl PrincipalCache {
 
     fn answering(&self) -> bool {
         self.millis_now() < self.answers_until.load(Ordering::Acquire)
+    }
+
+    /// Every writer of the database is this process: answer from now on.
+    pub fn answer_always(&self) {
+        self.answers_until.store(u64::MAX, Ordering::Release);
     }
 
     /// The listener proved its connection alive: the cache may answer for `lease` more.
@@ -95,31 +151,36 @@ impl PrincipalCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Holds what a load that began at `generation` read, unless anything was invalidated since.
+    /// Holds what a load that began at `generation` read, unless its account or session was
+    /// invalidated since.
     pub fn put(&self, generation: u64, session: Session, account: Account) {
         if !self.answering() {
             return;
         }
-        let mut entries = self.entries();
-        // Checked under the lock that invalidations take too.
-        if self.generation.load(Ordering::Acquire) != generation {
-            return;
+        let mut dropped = None;
+        {
+            let mut entries = self.entries();
+            // Checked under the lock that invalidations take too.
+            if !entries.fresh(generation, session.id, account.uuid) {
+                return;
+            }
+            if entries.by_session.len() >= CAPACITY {
+                dropped = Some(entries.take_principals());
+            }
+            let sessions = entries.by_account.entry(account.uuid).or_default();
+            if !sessions.contains(&session.id) {
+                sessions.push(session.id);
+            }
+            entries.by_session.insert(session.id, (session, account));
         }
-        if entries.by_session.len() >= CAPACITY {
-            *entries = Entries::default();
-        }
-        entries
-            .by_account
-            .entry(account.uuid)
-            .or_default()
-            .push(session.id);
-        entries.by_session.insert(session.id, (session, account));
+        drop(dropped);
     }
 
     /// The account (and so every session of it) changed.
     pub fn invalidate_account(&self, account: AccountUuid) {
         let mut entries = self.entries();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        entries.stamp(generation, Stamp::Account(account));
         if let Some(sessions) = entries.by_account.remove(&account) {
             for session in sessions {
                 entries.by_session.remove(&session);
@@ -130,10 +191,14 @@ impl PrincipalCache {
     /// One session changed (revoked).
     pub fn invalidate_session(&self, session: SessionId) {
         let mut entries = self.entries();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        entries.stamp(generation, Stamp::Session(session));
         if let Some((_, account)) = entries.by_session.remove(&session) {
             if let Some(sessions) = entries.by_account.get_mut(&account.uuid) {
                 sessions.retain(|s| *s != session);
+                if sessions.is_empty() {
+                    entries.by_account.remove(&account.uuid);
+                }
             }
         }
     }
@@ -157,14 +222,26 @@ impl PrincipalCache {
 
     /// Forgets everything: what was held may have changed unheard.
     pub fn clear(&self) {
-        let mut entries = self.entries();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        *entries = Entries::default();
+        let dropped = {
+            let mut entries = self.entries();
+            let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+            entries.account_stamps.clear();
+            entries.session_stamps.clear();
+            entries.floor = generation;
+            entries.take_principals()
+        };
+        drop(dropped);
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
         self.entries().by_session.len()
+    }
+
+    #[cfg(test)]
+    fn bookkeeping(&self) -> usize {
+        let entries = self.entries();
+        entries.by_account.len() + entries.account_stamps.len() + entries.session_stamps.len()
     }
 }
 
@@ -254,13 +331,60 @@ mod tests {
     }
 
     #[test]
-    fn a_load_that_began_before_an_invalidation_is_not_held() {
+    fn a_load_that_began_before_an_invalidation_of_its_principal_is_not_held() {
+        let cache = PrincipalCache::enabled();
+        let (s, a) = principal(1, 10);
+        let began = cache.generation();
+        cache.invalidate_account(a.uuid);
+        cache.put(began, s.clone(), a.clone());
+        assert!(
+            cache.get(s.id, NOW).is_none(),
+            "account invalidated during the load"
+        );
+
+        let began = cache.generation();
+        cache.invalidate_session(s.id);
+        cache.put(began, s.clone(), a.clone());
+        assert!(
+            cache.get(s.id, NOW).is_none(),
+            "session invalidated during the load"
+        );
+
+        let began = cache.generation();
+        cache.clear();
+        cache.put(began, s.clone(), a.clone());
+        assert!(
+            cache.get(s.id, NOW).is_none(),
+            "everything forgotten during the load"
+        );
+    }
+
+    #[test]
+    fn writes_to_other_accounts_do_not_keep_a_load_out() {
         let cache = PrincipalCache::enabled();
         let (s, a) = principal(1, 10);
         let began = cache.generation();
         cache.invalidate_account(AccountUuid(Uuid::from_u128(99)));
+        cache.invalidate_session(SessionId(Uuid::from_u128(98)));
         cache.put(began, s.clone(), a);
-        assert!(cache.get(s.id, NOW).is_none());
+        assert!(cache.get(s.id, NOW).is_some());
+    }
+
+    #[test]
+    fn stamps_stay_bounded_and_stay_safe_when_dropped() {
+        let cache = PrincipalCache::enabled();
+        let (s, a) = principal(1, 10);
+        let began = cache.generation();
+        cache.invalidate_account(a.uuid);
+        for i in 0..(STAMPS as u128 * 3) {
+            cache.invalidate_account(AccountUuid(Uuid::from_u128(1_000 + i)));
+        }
+        assert!(cache.bookkeeping() <= STAMPS);
+        cache.put(began, s.clone(), a);
+        assert!(
+            cache.get(s.id, NOW).is_none(),
+            "a load older than forgotten stamps is refused"
+        );
     }
 
     #[test]
@@ -296,8 +420,20 @@ mod tests {
         let cache = PrincipalCache::enabled();
         for i in 0..(CAPACITY as u128 + 10) {
             let (s, a) = principal(i, i);
+            cache.put(cache.generation(), s.clone(), a.clone());
+            // The same principal loaded twice at once is held once.
             cache.put(cache.generation(), s, a);
         }
         assert!(cache.len() <= CAPACITY);
+        assert!(cache.bookkeeping() <= CAPACITY);
+        // Signing out leaves nothing behind.
+        let cache = PrincipalCache::enabled();
+        for i in 0..100 {
+            let (s, a) = principal(i, i);
+            cache.put(cache.generation(), s.clone(), a);
+            cache.invalidate_session(s.id);
+        }
+        assert_eq!(cache.len(), 0);
+        assert!(cache.bookkeeping() <= 100, "only the stamps, which are bounded");
     }
 }

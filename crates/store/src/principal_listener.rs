@@ -2,6 +2,13 @@
 //! trigger announces them on a channel), and removes them from this instance's
 //! [`PrincipalCache`]. While it is not connected the cache answers nothing; on (re)connecting
 //! it forgets everything, since writes may have gone unheard meanwhile.
+//!
+//! The proof that lets the cache answer is a heartbeat sent through the channel itself: the
+//! listener notifies its own nonce and renews the lease only when that notification comes back.
+//! PostgreSQL delivers notifications in commit order, so by then every change committed before
+//! the heartbeat was sent has been heard; a connection that is up but does not deliver
+//! notifications (a pooler in transaction mode, say) never renews the lease. A change is
+//! therefore served stale for at most the lease (100 ms) after its commit.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -18,11 +25,16 @@ pub const APPLICATION: &str = "clientele-principal-listener";
 
 /// How often the connection is polled for notifications: the most a change waits to be heard.
 const POLL: Duration = Duration::from_millis(5);
-/// How often a round trip proves the connection alive (a dead peer sends no error)...
+/// How often a heartbeat goes round the channel (a dead peer sends no error)...
 const HEARTBEAT: Duration = Duration::from_millis(30);
-/// ...and for how long each proof lets the cache answer: if the listener hears nothing for
-/// longer (stuck on a dead connection), the cache stops answering by itself.
+/// ...and for how long, from its sending, each returned heartbeat lets the cache answer: if the
+/// listener hears nothing for longer (stuck on a dead connection), the cache stops answering
+/// by itself.
 const LEASE: Duration = Duration::from_millis(100);
+/// A heartbeat not back by then: the channel does not deliver; start over.
+const HEARTBEAT_LOST: Duration = Duration::from_secs(2);
+/// Heartbeats are told from changes (account UUIDs) by this prefix.
+const HEARTBEAT_MARK: &str = "heartbeat:";
 /// Wait between connection attempts.
 const RECONNECT: Duration = Duration::from_secs(1);
 
@@ -39,7 +51,7 @@ fn listen(url: &str, cache: &Weak<PrincipalCache>) {
     let mut said_lost = false;
     loop {
         let Some(current) = cache.upgrade() else { return };
-        match PgConnection::establish(url).and_then(|mut conn| {
+        match PgConnection::establish(&with_timeouts(url)).and_then(|mut conn| {
             // Named, so an operator sees it in pg_stat_activity.
             conn.batch_execute(&format!(
                 "SET application_name = '{APPLICATION}'; LISTEN {CHANNEL}"
@@ -48,9 +60,9 @@ fn listen(url: &str, cache: &Weak<PrincipalCache>) {
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
         }) {
             Ok(mut conn) => {
-                // Writes made while nobody listened went unheard: start empty.
+                // Writes made while nobody listened went unheard: start empty. The cache answers
+                // once the first heartbeat is back.
                 current.clear();
-                current.renew(LEASE);
                 if said_lost {
                     tracing::info!("principal cache listener reconnected; cache in use again");
                     said_lost = false;
@@ -75,38 +87,66 @@ fn listen(url: &str, cache: &Weak<PrincipalCache>) {
     }
 }
 
-/// Applies notifications until the connection fails (the reason) or the cache is dropped.
+/// Applies notifications and sends heartbeats until the connection fails (the reason) or the
+/// cache is dropped.
 fn hear(conn: &mut PgConnection, cache: &Weak<PrincipalCache>) -> String {
-    let mut alive_at = Instant::now();
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let mut beat: u64 = 0;
+    // The heartbeat on its way round: its payload and when it was sent.
+    let mut pending: Option<(String, Instant)> = None;
+    let mut last_sent: Option<Instant> = None;
     loop {
         let Some(current) = cache.upgrade() else {
             return "the cache is gone".into();
         };
         for notification in conn.notifications_iter() {
-            match notification {
-                Ok(n) => forget(&current, &n.payload),
+            let payload = match notification {
+                Ok(n) => n.payload,
                 Err(error) => return error.to_string(),
+            };
+            match payload.strip_prefix(HEARTBEAT_MARK) {
+                Some(returned) => {
+                    if let Some((_, sent)) = pending.as_ref().filter(|(ours, _)| ours == returned) {
+                        current.renew(LEASE.saturating_sub(sent.elapsed()));
+                        pending = None;
+                    }
+                    // Another instance's heartbeat: not a change.
+                }
+                None => forget(&current, &payload),
             }
         }
-        if alive_at.elapsed() >= HEARTBEAT {
-            let asked = Instant::now();
-            if let Err(error) = conn.batch_execute("SELECT 1") {
-                return error.to_string();
+        match &pending {
+            Some((_, sent)) if sent.elapsed() >= HEARTBEAT_LOST => {
+                return "the heartbeat did not come back through the channel".into();
             }
-            // Notifications sent before the answer are read before anything is served on the
-            // strength of this proof.
-            for notification in conn.notifications_iter() {
-                match notification {
-                    Ok(n) => forget(&current, &n.payload),
-                    Err(error) => return error.to_string(),
+            None if last_sent.is_none_or(|at| at.elapsed() >= HEARTBEAT) => {
+                beat += 1;
+                let payload = format!("{nonce}-{beat}");
+                let sent = Instant::now();
+                if let Err(error) =
+                    conn.batch_execute(&format!("NOTIFY {CHANNEL}, '{HEARTBEAT_MARK}{payload}'"))
+                {
+                    return error.to_string();
                 }
+                pending = Some((payload, sent));
+                last_sent = Some(sent);
             }
-            current.renew(LEASE.saturating_sub(asked.elapsed()));
-            alive_at = Instant::now();
+            _ => {}
         }
         drop(current);
         std::thread::sleep(POLL);
     }
+}
+
+/// The URL with libpq's timeouts for a connection that must notice a silent peer: a connect
+/// that hangs, and a TCP connection that stops answering, fail within seconds instead of the
+/// system's minutes. (Until they fail, the lease has already silenced the cache.)
+fn with_timeouts(url: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout=5&keepalives=1&keepalives_idle=5&keepalives_interval=2&\
+         keepalives_count=2&tcp_user_timeout=5000"
+    )
 }
 
 fn forget(cache: &PrincipalCache, payload: &str) {

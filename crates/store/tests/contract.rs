@@ -1157,7 +1157,15 @@ async fn in_memory_fake_keeps_the_contract() {
 async fn sqlite_keeps_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("contract.db").display());
-    run_contract(Stores::of(Database::open(&url).await.unwrap())).await;
+    let database = Database::open(&url).await.unwrap();
+    // As the server does: principals are then served from memory, and the contract holds so.
+    assert!(database.claim_sole_use(std::time::Duration::ZERO).await);
+    let second = Database::open(&url).await.unwrap();
+    assert!(
+        !second.claim_sole_use(std::time::Duration::from_millis(200)).await,
+        "one server per SQLite file"
+    );
+    run_contract(Stores::of(database)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

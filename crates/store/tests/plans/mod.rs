@@ -3,7 +3,8 @@
 //!
 //! diesel's instrumentation records each statement with the URL of the connection that ran it
 //! (the recorder is process-wide, so the tests of this binary running alongside are recorded too;
-//! only the statements of the database under test are read).
+//! only the statements of the database under test are read). Only statements the contract runs
+//! are read: a new lookup needs a contract case, which it should have anyway.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -86,18 +87,42 @@ struct PgPlanLine {
     line: String,
 }
 
-/// A plan step that reads a whole table, e.g. SQLite's `SCAN accounts`, PostgreSQL's
-/// `Seq Scan on accounts`.
+/// A plan step that reads a whole table, e.g. SQLite's `SCAN accounts` or a temporary index it
+/// builds for the one query (`AUTOMATIC … INDEX`), PostgreSQL's `Seq Scan on accounts`.
 fn full_scan(step: &str) -> Option<&'static str> {
     let step = step.trim().trim_start_matches("->").trim();
     TABLES.iter().copied().find(|table| {
-        let sqlite = step.strip_prefix("SCAN ").is_some_and(|rest| {
+        let named = |rest: &str| {
             rest.trim_matches('"') == *table
                 || rest.starts_with(&format!("{table} "))
                 || rest.starts_with(&format!("\"{table}\""))
-        });
+        };
+        let sqlite_scan = step.strip_prefix("SCAN ").is_some_and(named);
+        let sqlite_automatic = step.strip_prefix("SEARCH ").is_some_and(named) && step.contains("AUTOMATIC");
         let postgres = step.starts_with(&format!("Seq Scan on {table}"));
-        sqlite || postgres
+        sqlite_scan || sqlite_automatic || postgres
+    })
+}
+
+/// PostgreSQL: an index scan with no `Index Cond` reads the whole index (for its order, say),
+/// which is a full scan too. The node's details are the lines after it, indented deeper, up
+/// to the next node.
+fn full_index_scan(plan: &[String]) -> Option<&'static str> {
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    plan.iter().enumerate().find_map(|(at, line)| {
+        let node = line.trim().trim_start_matches("->").trim();
+        if !(node.starts_with("Index Scan") || node.starts_with("Index Only Scan")) {
+            return None;
+        }
+        let table = TABLES
+            .iter()
+            .copied()
+            .find(|t| node.contains(&format!(" on {t} ")) || node.ends_with(&format!(" on {t}")))?;
+        let conditioned = plan[at + 1..]
+            .iter()
+            .take_while(|l| indent(l) > indent(line) && !l.trim().starts_with("->"))
+            .any(|l| l.contains("Index Cond:"));
+        (!conditioned).then_some(table)
     })
 }
 
@@ -110,7 +135,10 @@ fn refuse_full_scans(plans: Vec<(String, Vec<String>)>) {
     let scans: Vec<String> = plans
         .iter()
         .filter_map(|(sql, steps)| {
-            let table = steps.iter().find_map(|step| full_scan(step))?;
+            let table = steps
+                .iter()
+                .find_map(|step| full_scan(step))
+                .or_else(|| full_index_scan(steps))?;
             Some(format!(
                 "{table} scanned by:\n  {sql}\n  plan:\n    {}",
                 steps.join("\n    ")
@@ -173,4 +201,36 @@ pub fn postgres_plans_use_indexes(url: &str) {
         })
         .collect();
     refuse_full_scans(plans);
+}
+
+#[test]
+fn the_detectors_know_a_full_scan_when_they_see_one() {
+    assert_eq!(full_scan("SCAN accounts"), Some("accounts"));
+    assert_eq!(
+        full_scan("SEARCH flows USING AUTOMATIC COVERING INDEX (x=?)"),
+        Some("flows")
+    );
+    assert_eq!(
+        full_scan(
+            "SEARCH accounts USING INDEX accounts_tenant_email_key (tenant_id=? AND email_normalized=?)"
+        ),
+        None
+    );
+    assert_eq!(
+        full_scan("  ->  Seq Scan on sessions  (cost=1.00..2.00 rows=1 width=8)"),
+        Some("sessions")
+    );
+    let plan = |lines: &[&str]| lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+    let ordered_only = plan(&[
+        "Limit  (cost=0.15..1.00 rows=1 width=8)",
+        "  ->  Index Scan Backward using outbox_listing_idx on outbox  (cost=0.15..50.00 rows=10 width=8)",
+        "        Filter: (status = $1)",
+    ]);
+    assert_eq!(full_index_scan(&ordered_only), Some("outbox"));
+    let conditioned = plan(&[
+        "Index Scan using accounts_pkey on accounts  (cost=0.15..8.17 rows=1 width=8)",
+        "  Index Cond: (uuid = $1)",
+        "  Filter: (tenant_id = $2)",
+    ]);
+    assert_eq!(full_index_scan(&conditioned), None);
 }
