@@ -11,6 +11,7 @@ mod lifecycle;
 mod protocol;
 mod races;
 mod sign_in;
+mod tenants;
 
 use std::future::Future;
 

@@ -128,6 +128,27 @@ fn command(storage: &Storage, dir: &Path, env: &[(&str, &str)]) -> Command {
     command
 }
 
+/// What a command of the binary (`clientele tenant list`, …) did on `storage`.
+pub struct CommandOutput {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `clientele ARGS…` on `storage` with the servers' test settings, in its directory.
+pub fn run_command(storage: &Storage, args: &[&str]) -> CommandOutput {
+    let output = command(storage, storage.dir(), &[("RUST_LOG", "")])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running clientele");
+    CommandOutput {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 impl Server {
     /// Starts the binary on `storage` with test settings, plus `env` overrides (`""` unsets).
     pub fn start(storage: &Storage, env: &[(&str, &str)]) -> Server {

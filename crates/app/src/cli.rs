@@ -23,4 +23,49 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Tenants: the client companies this instance serves (works with the server stopped).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// API keys of a tenant's apps (works with the server stopped).
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant.
+    Create {
+        /// A slug: 1-64 of a-z, 0-9, - and _.
+        #[arg(long)]
+        id: String,
+        /// Its display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List every tenant: id, name, created.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key for an app of the tenant and print it (shown this once).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// What the key is for, e.g. the app's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the tenant's keys: id, prefix, name, created, last used, revoked.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a key: it fails from the next request on.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        /// The key's id (from `api-key list`).
+        key_id: String,
+    },
 }

@@ -53,6 +53,12 @@ pub struct InstanceKeys {
     pub access_token_key: Vec<u8>,
 }
 
+/// The master key alone, checked against the database (what the command-line tools need).
+pub async fn resolve_master(settings: &Settings, store: &dyn InstanceStore) -> anyhow::Result<MasterKey> {
+    let source = KeySource::of(settings).map_err(anyhow::Error::msg)?;
+    master_key(settings, source, store).await
+}
+
 pub async fn resolve(
     settings: &Settings,
     store: &dyn InstanceStore,

@@ -1,6 +1,8 @@
 //! The `clientele` binary: `clientele` (or `clientele serve`) serves the API;
-//! `clientele migrate` applies database migrations and exits.
+//! `clientele migrate` applies database migrations and exits; `clientele tenant …` and
+//! `clientele api-key …` manage tenants and keys on the configured database.
 
+mod admin_commands;
 mod cli;
 mod config;
 mod delivery_worker;
@@ -25,13 +27,20 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log_format);
+    let command = cli.command.unwrap_or(Command::Serve);
+    let logs = match command {
+        Command::Serve => telemetry::Logs::Server,
+        _ => telemetry::Logs::Command,
+    };
+    telemetry::init(&settings.log_format, logs);
     for warning in warnings {
         tracing::warn!("{warning}");
     }
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
+    let outcome = match command {
         Command::Serve => server::serve(settings).await,
         Command::Migrate => server::migrate(settings).await,
+        Command::Tenant(command) => admin_commands::tenant(settings, command).await,
+        Command::ApiKey(command) => admin_commands::api_key(settings, command).await,
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

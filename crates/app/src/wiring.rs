@@ -6,8 +6,8 @@ use anyhow::Context;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::MailSender;
 use clientele_domain::services::{
-    CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, Profiles,
-    SignIn, SignInSettings,
+    ApiKeys, CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView,
+    Profiles, SignIn, SignInSettings, Tenants,
 };
 use clientele_http::{AppState, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -79,7 +79,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         database.clone(),
         mail,
         sealer,
-        clock,
+        clock.clone(),
         deps.random.clone(),
         DeliverySettings {
             retry_base: seconds(settings.delivery_retry_secs),
@@ -96,7 +96,17 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let sign_in_settings = SignInSettings {
         session_ttl: seconds(settings.session_ttl_secs),
     };
+    let tenants = Arc::new(Tenants::new(database.clone(), clock.clone()));
+    let api_keys = Arc::new(ApiKeys::new(
+        database.clone(),
+        database.clone(),
+        Arc::new(HmacDigester::new(keys.master.api_key_digest_key())),
+        deps.random.clone(),
+        clock.clone(),
+    ));
     let state = AppState {
+        tenants,
+        api_keys,
         sign_in: Arc::new(SignIn::new(deps.clone(), sign_in_settings)),
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),

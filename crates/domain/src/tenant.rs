@@ -55,13 +55,13 @@ pub struct TenantSettings {
     pub phone_region: Option<String>,
 }
 
-/// A change to a tenant's name or settings; `None` leaves a field as it is.
+/// A change to a tenant's name or settings; `None` / `Keep` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TenantChange {
     pub name: Option<String>,
-    pub web_app_url: Option<Option<String>>,
+    pub web_app_url: crate::Patch<Option<String>>,
     pub allowed_redirect_origins: Option<Vec<String>>,
-    pub phone_region: Option<Option<String>>,
+    pub phone_region: crate::Patch<Option<String>>,
 }
 
 pub mod field {
@@ -93,6 +93,20 @@ pub fn checked_name(raw: &str) -> Result<String, crate::FieldErrors> {
     Ok(name.to_owned())
 }
 
+impl TenantChange {
+    /// What is wrong with the change, whatever tenant it is applied to (for reporting every
+    /// problem at once alongside those of the request's shape).
+    pub fn problems(&self) -> crate::FieldErrors {
+        let any = Tenant {
+            id: TenantId::default_tenant(),
+            name: "any".into(),
+            settings: TenantSettings::default(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        any.apply(self.clone()).err().unwrap_or_default()
+    }
+}
+
 impl Tenant {
     /// Applies `change`, checking every field; on error nothing is applied.
     pub fn apply(&self, change: TenantChange) -> Result<Tenant, crate::FieldErrors> {
@@ -104,7 +118,7 @@ impl Tenant {
                 Err(e) => errors.extend(e),
             }
         }
-        if let Some(url) = change.web_app_url {
+        if let crate::Patch::Set(url) = change.web_app_url {
             match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
                 None => next.settings.web_app_url = None,
                 Some(url) => match crate::links::web_origin(url) {
@@ -126,7 +140,7 @@ impl Tenant {
             }
             next.settings.allowed_redirect_origins = checked;
         }
-        if let Some(region) = change.phone_region {
+        if let crate::Patch::Set(region) = change.phone_region {
             match region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
                 None => next.settings.phone_region = None,
                 Some(r) if r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()) => {
@@ -165,9 +179,9 @@ mod tests {
         let changed = tenant()
             .apply(TenantChange {
                 name: Some("  Acme Ltd ".into()),
-                web_app_url: Some(Some("https://app.acme.example/".into())),
+                web_app_url: crate::Patch::Set(Some("https://app.acme.example/".into())),
                 allowed_redirect_origins: Some(vec!["https://Shop.acme.example".into()]),
-                phone_region: Some(Some("in".into())),
+                phone_region: crate::Patch::Set(Some("in".into())),
             })
             .unwrap();
         assert_eq!(changed.name, "Acme Ltd");
@@ -184,9 +198,9 @@ mod tests {
         let refused = tenant()
             .apply(TenantChange {
                 name: Some("ok".into()),
-                web_app_url: Some(Some("javascript:alert(1)".into())),
+                web_app_url: crate::Patch::Set(Some("javascript:alert(1)".into())),
                 allowed_redirect_origins: Some(vec!["https://a.example/path".into()]),
-                phone_region: Some(Some("IND".into())),
+                phone_region: crate::Patch::Set(Some("IND".into())),
             })
             .unwrap_err();
         let fields: Vec<&String> = refused.iter().map(|(f, _)| f).collect();
@@ -201,8 +215,8 @@ mod tests {
 
         let cleared = changed
             .apply(TenantChange {
-                web_app_url: Some(None),
-                phone_region: Some(Some(String::new())),
+                web_app_url: crate::Patch::Set(None),
+                phone_region: crate::Patch::Set(Some(String::new())),
                 ..TenantChange::default()
             })
             .unwrap();

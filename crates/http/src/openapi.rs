@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::admin::{customers, outbox};
+use crate::admin::{api_keys, customers, outbox, tenants};
 use crate::health;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, customer_area};
@@ -26,6 +26,13 @@ use crate::surfaces::{b2core, customer_area};
         customers::create_customer,
         customers::get_customer,
         outbox::list_outbox,
+        tenants::create_tenant,
+        tenants::list_tenants,
+        tenants::get_tenant,
+        tenants::patch_tenant,
+        api_keys::create_api_key,
+        api_keys::list_api_keys,
+        api_keys::revoke_api_key,
         health::live,
         health::ready,
     ),

@@ -1,7 +1,9 @@
 use std::sync::Arc;
 
 use clientele_domain::ports::InstanceSecrets;
-use clientele_domain::services::{CustomerArea, Customers, LinkSettings, OutboxView, Profiles, SignIn};
+use clientele_domain::services::{
+    ApiKeys, CustomerArea, Customers, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
+};
 
 /// What the handlers share: the use cases and what the edge itself needs.
 #[derive(Clone)]
@@ -10,6 +12,9 @@ pub struct AppState {
     pub profiles: Arc<Profiles>,
     pub customers: Arc<Customers>,
     pub customer_area: Arc<CustomerArea>,
+    /// The tenants this instance serves, and their apps' keys.
+    pub tenants: Arc<Tenants>,
+    pub api_keys: Arc<ApiKeys>,
     /// The back office's view of the outbox.
     pub outbox: Arc<OutboxView>,
     /// Where links in messages may point.

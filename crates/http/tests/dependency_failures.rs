@@ -6,12 +6,13 @@ use std::sync::Arc;
 use actix_web::test as atest;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{
-    AccessClaims, MockAccessTokens, MockAccountRepository, MockClock, MockFlowRepository,
-    MockInstanceSecrets, MockOutbox, MockPassphraseTokens, MockPasswordHasher, MockRandomness, MockSealer,
-    MockSecretDigester, MockSessionRepository, MockUnitOfWork, StoreError,
+    AccessClaims, MockAccessTokens, MockAccountRepository, MockApiKeyRepository, MockClock,
+    MockFlowRepository, MockInstanceSecrets, MockOutbox, MockPassphraseTokens, MockPasswordHasher,
+    MockRandomness, MockSealer, MockSecretDigester, MockSessionRepository, MockTenantRepository,
+    MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
-    CustomerArea, Customers, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn,
+    ApiKeys, CustomerArea, Customers, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -65,7 +66,16 @@ fn state(
         flows,
         Arc::new(MockPassphraseTokens::new()),
     ));
+    let tenants = Arc::new(MockTenantRepository::new());
     AppState {
+        tenants: Arc::new(Tenants::new(tenants.clone(), deps.clock.clone())),
+        api_keys: Arc::new(ApiKeys::new(
+            Arc::new(MockApiKeyRepository::new()),
+            tenants,
+            Arc::new(MockSecretDigester::new()),
+            deps.random.clone(),
+            deps.clock.clone(),
+        )),
         sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),

@@ -76,6 +76,12 @@ impl MasterKey {
         self.derive("flow-secret-digest")
     }
 
+    /// The key of API-key digests: its own label, so that knowing one kind of digest tells
+    /// nothing about another.
+    pub fn api_key_digest_key(&self) -> [u8; 32] {
+        self.derive("api-key-digest")
+    }
+
     /// The ChaCha20-Poly1305 key that seals outbox bodies.
     pub fn outbox_seal_key(&self) -> [u8; 32] {
         self.derive("outbox-seal")

@@ -1,7 +1,9 @@
 //! The back office: `/admin/v1/…`, authenticated with the admin token.
 
+pub mod api_keys;
 pub mod customers;
 pub mod outbox;
+pub mod tenants;
 
 use actix_web::web;
 
@@ -10,5 +12,24 @@ use crate::routing::resource;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/admin/v1/customers", "POST").route(web::post().to(customers::create_customer)))
         .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)))
-        .service(resource("/admin/v1/outbox", "GET").route(web::get().to(outbox::list_outbox)));
+        .service(resource("/admin/v1/outbox", "GET").route(web::get().to(outbox::list_outbox)))
+        .service(
+            resource("/admin/v1/tenants", "GET, POST")
+                .route(web::get().to(tenants::list_tenants))
+                .route(web::post().to(tenants::create_tenant)),
+        )
+        .service(
+            resource("/admin/v1/tenants/{id}", "GET, PATCH")
+                .route(web::get().to(tenants::get_tenant))
+                .route(web::patch().to(tenants::patch_tenant)),
+        )
+        .service(
+            resource("/admin/v1/tenants/{id}/api-keys", "GET, POST")
+                .route(web::get().to(api_keys::list_api_keys))
+                .route(web::post().to(api_keys::create_api_key)),
+        )
+        .service(
+            resource("/admin/v1/tenants/{id}/api-keys/{key_id}", "DELETE")
+                .route(web::delete().to(api_keys::revoke_api_key)),
+        );
 }

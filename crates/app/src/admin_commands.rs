@@ -1,0 +1,112 @@
+//! `clientele tenant …` and `clientele api-key …`: the back office's tenant and key operations
+//! on the configured database, through the same use cases as `/admin/v1/tenants`, so they work
+//! with the server stopped (or running: tenants and keys are read from the database).
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clientele_domain::services::{ApiKeys, Tenants};
+use clientele_domain::DomainError;
+use clientele_security::{HmacDigester, OsRandomness, SystemClock};
+use clientele_store::Database;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::cli::{ApiKeyCommand, TenantCommand};
+use crate::config::Settings;
+use crate::instance;
+
+async fn database(settings: &Settings) -> anyhow::Result<Arc<Database>> {
+    let database = Database::open(&settings.database_url)
+        .await
+        .context("opening the database")?;
+    Ok(Arc::new(database))
+}
+
+fn tenants(database: &Arc<Database>) -> Tenants {
+    Tenants::new(database.clone(), Arc::new(SystemClock))
+}
+
+/// A domain refusal as one line for the terminal.
+fn refused(error: DomainError) -> anyhow::Error {
+    match error {
+        DomainError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|(field, messages)| format!("{field}: {}", messages.join("; ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        DomainError::NotFound => anyhow::anyhow!("no such tenant or key"),
+        DomainError::Conflict(what) => anyhow::anyhow!("{what}"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn when(at: Option<OffsetDateTime>) -> String {
+    at.and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "-".into())
+}
+
+pub async fn tenant(settings: Settings, command: TenantCommand) -> anyhow::Result<()> {
+    let database = database(&settings).await?;
+    let tenants = tenants(&database);
+    match command {
+        TenantCommand::Create { id, name } => {
+            let tenant = tenants.create(&id, &name).await.map_err(refused)?;
+            println!("created tenant {}", tenant.id);
+        }
+        TenantCommand::List => {
+            for tenant in tenants.list().await.map_err(refused)? {
+                println!(
+                    "{}\t{}\t{}",
+                    tenant.id,
+                    tenant.name,
+                    when(Some(tenant.created_at))
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn api_key(settings: Settings, command: ApiKeyCommand) -> anyhow::Result<()> {
+    let database = database(&settings).await?;
+    let master = instance::resolve_master(&settings, database.as_ref()).await?;
+    let keys = ApiKeys::new(
+        database.clone(),
+        database.clone(),
+        Arc::new(HmacDigester::new(master.api_key_digest_key())),
+        Arc::new(OsRandomness),
+        Arc::new(SystemClock),
+    );
+    match command {
+        ApiKeyCommand::Create { tenant, name } => {
+            let issued = keys.issue(&tenant, &name).await.map_err(refused)?;
+            eprintln!(
+                "created key {} ({}) for tenant {tenant}; it is shown this once:",
+                issued.key.id, issued.key.name
+            );
+            println!("{}", issued.secret);
+        }
+        ApiKeyCommand::List { tenant } => {
+            for key in keys.list(&tenant).await.map_err(refused)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    key.id,
+                    key.prefix,
+                    key.name,
+                    when(Some(key.created_at)),
+                    when(key.last_used_at),
+                    when(key.revoked_at)
+                );
+            }
+        }
+        ApiKeyCommand::Revoke { tenant, key_id } => {
+            keys.revoke(&tenant, &key_id).await.map_err(refused)?;
+            println!("revoked key {key_id}");
+        }
+    }
+    Ok(())
+}
