@@ -67,6 +67,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             ..FlowSettings::default()
         },
         links: links.clone(),
+        tenants: database.clone(),
     };
     let send_timeout = std::time::Duration::from_secs(settings.smtp_timeout_secs.into());
     let mail: Arc<dyn MailSender> = match &settings.smtp_url {

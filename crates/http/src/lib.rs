@@ -17,6 +17,7 @@ mod render;
 mod routing;
 mod state;
 mod surfaces;
+mod tenant_header;
 mod timing;
 
 pub use app::app;

@@ -60,6 +60,7 @@ fn state(
         sealer: Arc::new(MockSealer::new()),
         settings: FlowSettings::default(),
         links: links.clone(),
+        tenants: Arc::new(MockTenantRepository::new()),
     };
     let customer_area = Arc::new(CustomerArea::new(
         deps.clone(),

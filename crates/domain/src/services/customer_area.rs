@@ -110,6 +110,12 @@ impl CustomerArea {
         }
     }
 
+    /// Where the links in `tenant`'s messages point (the surfaces resolve a client's
+    /// `reset_uri` against it).
+    pub async fn links_for(&self, tenant: &TenantId) -> Result<LinkSettings, DomainError> {
+        self.flows.links_for(tenant).await
+    }
+
     /// Parses a sign-up: an email, and optionally a full name and a locale.
     pub fn signup_input(
         email: &str,
@@ -227,15 +233,26 @@ impl CustomerArea {
             .issue(&self.deps, account, Purpose::Activation, &email, None, now)
             .await?;
         if let Some(issued) = issued {
-            self.add_secret_mail(commit, account, &email, issued, SecretMail::Activation, now);
+            let links = self.flows.links_for(&account.tenant).await?;
+            self.add_secret_mail(
+                commit,
+                &links,
+                account,
+                &email,
+                issued,
+                SecretMail::Activation,
+                now,
+            );
         }
         Ok(())
     }
 
     /// Adds the issued flow and the mail carrying its secret (with a masked copy) to `commit`.
+    #[allow(clippy::too_many_arguments)]
     fn add_secret_mail(
         &self,
         commit: &mut Commit,
+        links: &LinkSettings,
         account: &Account,
         recipient: &str,
         issued: Issued,
@@ -244,8 +261,8 @@ impl CustomerArea {
     ) {
         let identifier = issued.flow.id.to_string();
         let name = greeting_name(account);
-        let clear_link = mail.link(&self.flows.links, &identifier, &issued.secret);
-        let masked_link = mail.link(&self.flows.links, &identifier, MASK);
+        let clear_link = mail.link(links, &identifier, &issued.secret);
+        let masked_link = mail.link(links, &identifier, MASK);
         let clear = mail.template(&name, &identifier, &issued.secret, &clear_link);
         let masked = mail.template(&name, &identifier, MASK, &masked_link);
         commit.flows.extend(issued.writes);
@@ -449,8 +466,10 @@ impl CustomerArea {
             )
             .await?
             .ok_or_else(|| refused(Refusal::Locked))?;
+        let links = self.flows.links_for(&account.tenant).await?;
         self.add_secret_mail(
             commit,
+            &links,
             account,
             new.as_str(),
             issued,
@@ -526,8 +545,11 @@ impl CustomerArea {
                 return Ok(()); // locked: no new code until it expires
             };
             let mut commit = Commit::at(now);
+            // The link was resolved for the tenant already: only its code is added.
+            let links = &self.flows.links;
             self.add_secret_mail(
                 &mut commit,
+                links,
                 &account,
                 &address,
                 issued,

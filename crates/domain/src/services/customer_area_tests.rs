@@ -33,6 +33,12 @@ fn email_change_flow() -> Flow {
     }
 }
 
+fn tenants_without_settings() -> crate::ports::MockTenantRepository {
+    let mut tenants = crate::ports::MockTenantRepository::new();
+    tenants.expect_get_tenant().returning(|_| Ok(None));
+    tenants
+}
+
 fn area(accounts: MockAccountRepository, commits: MockUnitOfWork) -> CustomerArea {
     let mut flows = MockFlowRepository::new();
     flows
@@ -59,6 +65,7 @@ fn area(accounts: MockAccountRepository, commits: MockUnitOfWork) -> CustomerAre
             public_url: "http://127.0.0.1:8080".into(),
             allowed_origins: Vec::new(),
         },
+        tenants: Arc::new(tenants_without_settings()),
     };
     let deps = deps_with(accounts, MockSessionRepository::new(), MockPasswordHasher::new());
     CustomerArea::new(deps, flow_deps, Arc::new(MockPassphraseTokens::new()))

@@ -13,8 +13,11 @@ use crate::flow::{
     self, Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose, Refusal, Reissue,
 };
 use crate::message::{MessageId, OutboundMessage};
-use crate::ports::{Commit, FlowRepository, Sealer, SecretDigester, StoreError, UniqueKey, UnitOfWork};
+use crate::ports::{
+    Commit, FlowRepository, Sealer, SecretDigester, StoreError, TenantRepository, UniqueKey, UnitOfWork,
+};
 use crate::templates::{compose, Template};
+use crate::tenant::{Tenant, TenantId};
 use crate::values::Locale;
 
 /// Where links in messages point.
@@ -30,6 +33,24 @@ impl LinkSettings {
     pub fn page(&self, path_and_query: &str) -> String {
         format!("{}{}", self.public_url.trim_end_matches('/'), path_and_query)
     }
+
+    /// The links of `tenant`'s messages: its web app, when it has one, instead of the
+    /// instance's public URL; its redirect origins (and its web app's) besides the instance's.
+    pub fn for_tenant(&self, tenant: Option<&Tenant>) -> LinkSettings {
+        let Some(settings) = tenant.map(|t| &t.settings) else {
+            return self.clone();
+        };
+        let mut allowed_origins = self.allowed_origins.clone();
+        allowed_origins.extend(settings.allowed_redirect_origins.iter().cloned());
+        allowed_origins.extend(settings.web_app_url.iter().cloned());
+        LinkSettings {
+            public_url: settings
+                .web_app_url
+                .clone()
+                .unwrap_or_else(|| self.public_url.clone()),
+            allowed_origins,
+        }
+    }
 }
 
 /// The ports and settings flows need, besides [`Deps`].
@@ -40,7 +61,9 @@ pub struct FlowDeps {
     pub digester: Arc<dyn SecretDigester>,
     pub sealer: Arc<dyn Sealer>,
     pub settings: FlowSettings,
+    /// The instance's links; a tenant's settings may override them (see [`Self::links_for`]).
     pub links: LinkSettings,
+    pub tenants: Arc<dyn TenantRepository>,
 }
 
 /// A secret just issued: the flow write to commit and the secret to put in the message.
@@ -51,6 +74,12 @@ pub struct Issued {
 }
 
 impl FlowDeps {
+    /// Where the links in `tenant`'s messages point.
+    pub async fn links_for(&self, tenant: &TenantId) -> Result<LinkSettings, DomainError> {
+        let tenant = self.tenants.get_tenant(tenant).await?;
+        Ok(self.links.for_tenant(tenant.as_ref()))
+    }
+
     /// A new secret for `purpose` of `account`, replacing the open flow's (its tries kept), or
     /// `None` while the open flow is locked.
     pub async fn issue(

@@ -100,6 +100,18 @@ impl SignIn {
         self.open_session(&account, now).await
     }
 
+    /// Refuses a sign-in that names no tenant of this instance, after the same work as a wrong
+    /// password, so that the answer and its timing do not tell tenants apart from typos.
+    pub async fn refuse_without_tenant(&self, password: &str) -> DomainError {
+        let Ok(password) = Password::candidate(password) else {
+            return DomainError::Unauthenticated;
+        };
+        match self.refuse::<()>(&password).await {
+            Err(refusal) => refusal,
+            Ok(()) => DomainError::Unauthenticated,
+        }
+    }
+
     /// Checks a bearer token: signature, expiry, and that its session is still live.
     pub async fn authenticate(&self, token: &str) -> Result<Authenticated, DomainError> {
         let claims = self

@@ -1,6 +1,7 @@
 //! The back office's tenants: create, read, rename, configure.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
 
 use crate::error::DomainError;
 use crate::ports::{Clock, StoreError, TenantRepository, UniqueKey};
@@ -10,11 +11,22 @@ use crate::FieldErrors;
 pub struct Tenants {
     tenants: Arc<dyn TenantRepository>,
     clock: Arc<dyn Clock>,
+    /// Tenants known to exist. Tenants are never deleted, so a tenant seen once is remembered
+    /// (every request names one); an unknown id is asked of the database each time, so a
+    /// tenant created on another instance is found at once.
+    known: RwLock<HashSet<TenantId>>,
 }
+
+/// Most tenant ids remembered; past it the set starts over.
+const KNOWN: usize = 10_000;
 
 impl Tenants {
     pub fn new(tenants: Arc<dyn TenantRepository>, clock: Arc<dyn Clock>) -> Self {
-        Tenants { tenants, clock }
+        Tenants {
+            tenants,
+            clock,
+            known: RwLock::new(HashSet::from([TenantId::default_tenant()])),
+        }
     }
 
     /// A new tenant with the instance's settings; `Conflict` when the id is taken.
@@ -54,7 +66,19 @@ impl Tenants {
 
     /// Whether `id` names a tenant of this instance.
     pub async fn exists(&self, id: &TenantId) -> Result<bool, DomainError> {
-        Ok(self.tenants.get_tenant(id).await?.is_some())
+        if self.known.read().unwrap_or_else(|p| p.into_inner()).contains(id) {
+            return Ok(true);
+        }
+        let found = self.tenants.get_tenant(id).await?.is_some();
+        if found {
+            let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+            if known.len() >= KNOWN {
+                known.clear();
+                known.insert(TenantId::default_tenant());
+            }
+            known.insert(id.clone());
+        }
+        Ok(found)
     }
 
     /// Applies `change` to the tenant (all of it or, on a field error, none of it).
@@ -94,6 +118,39 @@ mod tests {
             panic!("invalid input accepted");
         };
         assert_eq!(errors.iter().count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_known_tenant_is_remembered_an_unknown_one_asked_again() {
+        let mut repo = MockTenantRepository::new();
+        repo.expect_get_tenant()
+            .withf(|id| id.as_str() == "acme")
+            .times(1)
+            .returning(|id| {
+                Ok(Some(Tenant {
+                    id: id.clone(),
+                    name: "Acme".into(),
+                    settings: TenantSettings::default(),
+                    created_at: time::OffsetDateTime::UNIX_EPOCH,
+                }))
+            });
+        repo.expect_get_tenant()
+            .withf(|id| id.as_str() == "nobody")
+            .times(2)
+            .returning(|_| Ok(None));
+        let tenants = service(repo);
+        let (acme, nobody) = (
+            TenantId::parse("acme").unwrap(),
+            TenantId::parse("nobody").unwrap(),
+        );
+        for _ in 0..2 {
+            assert!(tenants.exists(&acme).await.unwrap());
+            assert!(!tenants.exists(&nobody).await.unwrap());
+        }
+        assert!(
+            tenants.exists(&TenantId::default_tenant()).await.unwrap(),
+            "never asked"
+        );
     }
 
     #[tokio::test]

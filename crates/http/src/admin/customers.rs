@@ -2,7 +2,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use clientele_domain::profile::{field, ProfileEdit};
 use clientele_domain::services::{CustomerRef, NewCustomer};
-use clientele_domain::{Account, FieldErrors, Patch, TenantId};
+use clientele_domain::{Account, FieldErrors, Patch};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,6 +13,7 @@ use crate::fields::{optional_text, reject_other_keys, required_text, text_patch}
 use crate::problem::Problem;
 use crate::render::{rfc3339, text};
 use crate::state::AppState;
+use crate::tenant_header::RequestTenant;
 
 /// A customer as the back office sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,6 +93,7 @@ fn surface_name(domain: &str) -> Option<&'static str> {
 pub async fn create_customer(
     state: web::Data<AppState>,
     _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
     body: JsonObject,
 ) -> Result<HttpResponse, Problem> {
     let body = body.0;
@@ -120,7 +122,7 @@ pub async fn create_customer(
     }
     let account = state
         .customers
-        .create(&TenantId::default_tenant(), input)
+        .create(&tenant, input)
         .await
         .map_err(|e| problem_for(e, surface_name))?;
     Ok(HttpResponse::Created()
@@ -139,12 +141,13 @@ pub async fn create_customer(
 pub async fn get_customer(
     state: web::Data<AppState>,
     _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
     let account = state
         .customers
-        .get(&TenantId::default_tenant(), customer)
+        .get(&tenant, customer)
         .await
         .map_err(|e| problem_for(e, surface_name))?;
     Ok(HttpResponse::Ok().json(AdminCustomer::from(&account)))

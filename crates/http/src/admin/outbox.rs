@@ -1,6 +1,6 @@
 use actix_web::{web, HttpResponse};
 use clientele_domain::message::{DeliveryStatus, StoredMessage};
-use clientele_domain::{FieldErrors, TenantId};
+use clientele_domain::FieldErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -9,6 +9,7 @@ use crate::domain_errors::{problem_for, same_names};
 use crate::problem::Problem;
 use crate::render::rfc3339;
 use crate::state::AppState;
+use crate::tenant_header::RequestTenant;
 
 #[derive(Debug, Deserialize)]
 pub struct OutboxQuery {
@@ -67,6 +68,7 @@ pub struct OutboxListing {
 pub async fn list_outbox(
     state: web::Data<AppState>,
     _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
@@ -86,7 +88,7 @@ pub async fn list_outbox(
     }
     let messages = state
         .outbox
-        .list(&TenantId::default_tenant(), status, limit)
+        .list(&tenant, status, limit)
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(OutboxListing {

@@ -1,6 +1,6 @@
 use actix_web::{web, HttpResponse};
 use clientele_domain::services::CustomerArea;
-use clientele_domain::{FieldErrors, TenantId};
+use clientele_domain::FieldErrors;
 
 use super::Outcome;
 use crate::body::JsonObject;
@@ -8,6 +8,7 @@ use crate::domain_errors::{problem_for, same_names};
 use crate::fields::{optional_text, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::tenant_header::RequestTenant;
 use crate::timing::with_floor;
 
 /// Sign up: mails an activation identifier and secret to a new address (an address that
@@ -15,7 +16,11 @@ use crate::timing::with_floor;
 #[utoipa::path(post, path = "/customers/signup", tag = "Customer area",
     request_body(content = Object, description = r#"{"email": "...", "name": "optional", "locale": "optional"}"#),
     responses((status = 202, body = Outcome), (status = 400, body = Problem)))]
-pub async fn signup(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+pub async fn signup(
+    state: web::Data<AppState>,
+    RequestTenant(tenant): RequestTenant,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
     reject_other_keys(&body.0, &["email", "name", "locale"], &[], "", &mut errors);
     let email = required_text(&body.0, "email", &mut errors);
@@ -30,13 +35,9 @@ pub async fn signup(state: web::Data<AppState>, body: JsonObject) -> Result<Http
             return Err(Problem::invalid(errors));
         }
     };
-    with_floor(
-        state
-            .customer_area
-            .sign_up(&TenantId::default_tenant(), invitation),
-    )
-    .await
-    .map_err(|e| problem_for(e, same_names))?;
+    with_floor(state.customer_area.sign_up(&tenant, invitation))
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Accepted().json(Outcome::of("email_sent")))
 }
 
@@ -46,7 +47,11 @@ pub async fn signup(state: web::Data<AppState>, body: JsonObject) -> Result<Http
     request_body(content = Object, description = r#"{"identifier": "...", "secret": "...", "password": "...", "password_check": "..."}"#),
     responses((status = 200, body = Outcome), (status = 400, body = Problem), (status = 410, body = Problem),
         (status = 429, body = Problem)))]
-pub async fn activate(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+pub async fn activate(
+    state: web::Data<AppState>,
+    RequestTenant(tenant): RequestTenant,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
     reject_other_keys(
         &body.0,
@@ -71,7 +76,7 @@ pub async fn activate(state: web::Data<AppState>, body: JsonObject) -> Result<Ht
     };
     state
         .customer_area
-        .activate(&TenantId::default_tenant(), &identifier, &secret, password)
+        .activate(&tenant, &identifier, &secret, password)
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(Outcome::of("activated")))

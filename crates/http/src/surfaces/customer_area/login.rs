@@ -1,5 +1,5 @@
-use actix_web::{web, HttpResponse};
-use clientele_domain::{FieldErrors, TenantId};
+use actix_web::{web, HttpRequest, HttpResponse};
+use clientele_domain::{DomainError, FieldErrors};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -8,6 +8,7 @@ use crate::domain_errors::{problem_for, same_names};
 use crate::fields::{reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::tenant_header::{tenant_header, tenant_named};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
@@ -29,7 +30,11 @@ impl LoginResponse {
 #[utoipa::path(post, path = "/customers/login", tag = "Customer area",
     request_body(content = Object, description = r#"{"email": "...", "password": "..."}"#),
     responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem)))]
-pub async fn login(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
     reject_other_keys(&body.0, &["email", "password"], &[], "", &mut errors);
     let email = required_text(&body.0, "email", &mut errors);
@@ -37,15 +42,16 @@ pub async fn login(state: web::Data<AppState>, body: JsonObject) -> Result<HttpR
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let signed_in = state
-        .sign_in
-        .sign_in(&TenantId::default_tenant(), &email, &password)
-        .await
-        .map_err(|e| match e {
-            clientele_domain::DomainError::Unauthenticated => Problem::unauthorized()
-                .detail("The email address or password is wrong, or the account cannot sign in."),
-            other => problem_for(other, same_names),
-        })?;
+    let signed_in = match tenant_named(&state, tenant_header(&req)).await {
+        Ok(tenant) => state.sign_in.sign_in(&tenant, &email, &password).await,
+        Err(DomainError::Unauthenticated) => Err(state.sign_in.refuse_without_tenant(&password).await),
+        Err(other) => Err(other),
+    }
+    .map_err(|e| match e {
+        DomainError::Unauthenticated => Problem::unauthorized()
+            .detail("The email address or password is wrong, or the account cannot sign in."),
+        other => problem_for(other, same_names),
+    })?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: signed_in.token,
     }))

@@ -1,5 +1,5 @@
 use actix_web::{web, HttpResponse};
-use clientele_domain::{links, FieldErrors, TenantId};
+use clientele_domain::{links, FieldErrors};
 
 use super::login::LoginResponse;
 use super::Outcome;
@@ -8,6 +8,7 @@ use crate::domain_errors::{problem_for, same_names};
 use crate::fields::{reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::tenant_header::RequestTenant;
 use crate::timing::with_floor;
 
 /// Ask for a password reset. The answer is the same whether or not the address has an
@@ -17,15 +18,24 @@ use crate::timing::with_floor;
 #[utoipa::path(post, path = "/customers/password_reset", tag = "Customer area",
     request_body(content = Object, description = r#"{"email": "...", "reset_uri": "/customers/do_reset"}"#),
     responses((status = 200, body = Outcome), (status = 400, body = Problem)))]
-pub async fn password_reset(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+pub async fn password_reset(
+    state: web::Data<AppState>,
+    RequestTenant(tenant): RequestTenant,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
     reject_other_keys(&body.0, &["email", "reset_uri"], &[], "", &mut errors);
     let email = required_text(&body.0, "email", &mut errors);
     let reset_uri = required_text(&body.0, "reset_uri", &mut errors);
+    let links = state
+        .customer_area
+        .links_for(&tenant)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
     let link = if reset_uri.is_empty() {
         None
     } else {
-        links::resolve(&reset_uri, &state.links.public_url, &state.links.allowed_origins)
+        links::resolve(&reset_uri, &links.public_url, &links.allowed_origins)
             .map_err(|m| errors.add("reset_uri", m))
             .ok()
     };
@@ -33,7 +43,7 @@ pub async fn password_reset(state: web::Data<AppState>, body: JsonObject) -> Res
         return Err(Problem::invalid(errors));
     };
     let area = &state.customer_area;
-    with_floor(area.request_password_reset(&TenantId::default_tenant(), &email, &link))
+    with_floor(area.request_password_reset(&tenant, &email, &link))
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(Outcome::of("email_sent")))
@@ -46,7 +56,11 @@ pub async fn password_reset(state: web::Data<AppState>, body: JsonObject) -> Res
     request_body(content = Object, description = r#"{"email": "...", "code": "..."}"#),
     responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 410, body = Problem),
         (status = 429, body = Problem)))]
-pub async fn do_reset(state: web::Data<AppState>, body: JsonObject) -> Result<HttpResponse, Problem> {
+pub async fn do_reset(
+    state: web::Data<AppState>,
+    RequestTenant(tenant): RequestTenant,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
     reject_other_keys(&body.0, &["email", "code"], &[], "", &mut errors);
     let email = required_text(&body.0, "email", &mut errors);
@@ -56,12 +70,8 @@ pub async fn do_reset(state: web::Data<AppState>, body: JsonObject) -> Result<Ht
     }
     // Held to the same floor as the request for a code: how long the answer takes must not
     // tell whether the address has an account.
-    let token = with_floor(
-        state
-            .customer_area
-            .reset_password(&TenantId::default_tenant(), &email, &code),
-    )
-    .await
-    .map_err(|e| problem_for(e, same_names))?;
+    let token = with_floor(state.customer_area.reset_password(&tenant, &email, &code))
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(LoginResponse::new(token)))
 }
