@@ -23,6 +23,13 @@ fn down() -> StoreError {
     StoreError::Unavailable("connection refused".into())
 }
 
+/// Tenants live in the same database: it is down for them too.
+fn tenants_down() -> MockTenantRepository {
+    let mut tenants = MockTenantRepository::new();
+    tenants.expect_get_tenant().returning(|_| Err(down()));
+    tenants
+}
+
 fn state(
     accounts: MockAccountRepository,
     sessions: MockSessionRepository,
@@ -60,14 +67,14 @@ fn state(
         sealer: Arc::new(MockSealer::new()),
         settings: FlowSettings::default(),
         links: links.clone(),
-        tenants: Arc::new(MockTenantRepository::new()),
+        tenants: Arc::new(tenants_down()),
     };
     let customer_area = Arc::new(CustomerArea::new(
         deps.clone(),
         flows,
         Arc::new(MockPassphraseTokens::new()),
     ));
-    let tenants = Arc::new(MockTenantRepository::new());
+    let tenants = Arc::new(tenants_down());
     AppState {
         tenants: Arc::new(Tenants::new(tenants.clone(), deps.clock.clone())),
         api_keys: Arc::new(ApiKeys::new(
