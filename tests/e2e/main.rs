@@ -3,6 +3,7 @@
 
 mod b2core_profile;
 mod back_office;
+mod cl2c;
 mod customer_area;
 mod delivery;
 mod instances;

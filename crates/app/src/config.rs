@@ -47,6 +47,12 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// A request header that a trusted proxy in front of Clientele sets to the client's country
+    /// (e.g. `CF-IPCountry`); recorded at sign-in. Unset: the country is not known.
+    pub country_header: Option<String>,
+    /// Sustained requests per minute one API key may make (bursts of a tenth of it, at least
+    /// 10); 0 = no limit.
+    pub api_key_rate_limit_per_minute: u32,
 }
 
 const KEYS: &[&str] = &[
@@ -73,6 +79,8 @@ const KEYS: &[&str] = &[
     "delivery_max_attempts",
     "rate_limit_per_minute",
     "workers",
+    "country_header",
+    "api_key_rate_limit_per_minute",
 ];
 
 impl Default for Settings {
@@ -101,6 +109,8 @@ impl Default for Settings {
             delivery_max_attempts: 10,
             rate_limit_per_minute: 30,
             workers: 0,
+            country_header: None,
+            api_key_rate_limit_per_minute: 600,
         }
     }
 }
@@ -197,6 +207,11 @@ impl Settings {
         }
         if !self.public_url.starts_with("http://") && !self.public_url.starts_with("https://") {
             return Err("CLIENTELE_PUBLIC_URL must be an http:// or https:// URL".into());
+        }
+        if let Some(header) = &self.country_header {
+            if actix_web::http::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                return Err("CLIENTELE_COUNTRY_HEADER must be a header name such as CF-IPCountry".into());
+            }
         }
         Ok(())
     }

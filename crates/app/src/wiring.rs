@@ -6,10 +6,10 @@ use anyhow::Context;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::MailSender;
 use clientele_domain::services::{
-    ApiKeys, CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView,
-    Profiles, SignIn, SignInSettings, Tenants,
+    ApiKeys, AppUsers, CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings,
+    OutboxView, Profiles, SignIn, SignInSettings, Tenants,
 };
-use clientele_http::{AppState, RateLimits};
+use clientele_http::{AppState, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
@@ -108,6 +108,14 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let state = AppState {
         tenants,
         api_keys,
+        app_users: Arc::new(AppUsers::new(deps.clone())),
+        key_limits: KeyLimits::per_minute(settings.api_key_rate_limit_per_minute),
+        country_header: settings
+            .country_header
+            .as_deref()
+            .map(|name| actix_web::http::header::HeaderName::from_bytes(name.as_bytes()))
+            .transpose()
+            .context("CLIENTELE_COUNTRY_HEADER")?,
         sign_in: Arc::new(SignIn::new(deps.clone(), sign_in_settings)),
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),

@@ -112,8 +112,45 @@ pub struct NewAccount {
     pub profile: Profile,
 }
 
+/// Longest derived username.
+const USERNAME_LEN: usize = 30;
+
+/// A username derived from an address: its local part (without a `+` subaddress), lower-cased, keeping `a-z`, `0-9`, `.`,
+/// `_` and `-` (`user` when nothing is left), at most 30 characters; with `suffix`, followed by
+/// `_` and the suffix (for a first choice that is taken).
+pub fn username_from(email: &Email, suffix: Option<u32>) -> String {
+    // Without a subaddress (`ann+shop@…` → `ann`): it says where the address was given, not who.
+    let local = email.normalized().split(['@', '+']).next().unwrap_or_default();
+    let mut name: String = local
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        .take(USERNAME_LEN)
+        .collect();
+    if name.is_empty() {
+        name = "user".into();
+    }
+    match suffix {
+        Some(suffix) => format!("{name}_{suffix:04}"),
+        None => name,
+    }
+}
+
 impl NewAccount {
-    pub fn into_account(self, uuid: AccountUuid, public_id: PublicId, now: OffsetDateTime) -> Account {
+    /// The account, with a username derived from its address unless the profile names one:
+    /// the local part on a first `attempt`, the local part and digits of `public_id` after.
+    pub fn into_account(
+        self,
+        uuid: AccountUuid,
+        public_id: PublicId,
+        now: OffsetDateTime,
+        attempt: usize,
+    ) -> Account {
+        let mut profile = self.profile;
+        if profile.username.is_none() {
+            let suffix = (attempt > 0).then_some((public_id.0 % 10_000) as u32);
+            profile.username = Some(username_from(&self.email, suffix));
+        }
         Account {
             uuid,
             public_id,
@@ -124,11 +161,31 @@ impl NewAccount {
             email_temporary: false,
             password_hash: self.password_hash,
             two_factor: false,
-            profile: self.profile,
+            profile,
             sign_in: SignInThrottle::default(),
             created_at: now,
             updated_at: now,
             version: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod username_tests {
+    use super::*;
+
+    #[test]
+    fn usernames_come_from_the_local_part() {
+        let email = |raw: &str| Email::parse(raw).unwrap();
+        assert_eq!(
+            username_from(&email("John.Doe+shop@Example.com"), None),
+            "john.doe"
+        );
+        assert_eq!(username_from(&email("ann@example.com"), Some(42)), "ann_0042");
+        assert_eq!(username_from(&email("+shop@example.com"), None), "user");
+        assert_eq!(
+            username_from(&email(&format!("{}@example.com", "x".repeat(60))), None).len(),
+            30
+        );
     }
 }

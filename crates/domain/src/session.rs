@@ -24,6 +24,8 @@ pub struct Session {
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub revoked_at: Option<OffsetDateTime>,
+    /// Where the sign-in came from, as a trusted proxy reported it (a country code), if known.
+    pub country: Option<String>,
 }
 
 impl Session {

@@ -32,6 +32,7 @@ pub fn app(
         .wrap(TracingLogger::default())
         .configure(|cfg| surfaces::customer_area::routes(cfg, limits))
         .configure(surfaces::b2core::routes)
+        .configure(surfaces::cl2c::routes)
         .configure(admin::routes)
         .configure(health::routes)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))

@@ -23,5 +23,5 @@ mod timing;
 pub use app::app;
 pub use openapi::ApiDoc;
 pub use problem::Problem;
-pub use rate_limit::RateLimits;
+pub use rate_limit::{KeyLimits, RateLimits};
 pub use state::AppState;

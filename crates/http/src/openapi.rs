@@ -4,7 +4,7 @@ use utoipa::{Modify, OpenApi};
 use crate::admin::{api_keys, customers, outbox, tenants};
 use crate::health;
 use crate::problem::Problem;
-use crate::surfaces::{b2core, customer_area};
+use crate::surfaces::{b2core, cl2c, customer_area};
 
 /// The OpenAPI 3 document of every route, served at `/openapi.json`.
 #[derive(OpenApi)]
@@ -23,6 +23,7 @@ use crate::surfaces::{b2core, customer_area};
         b2core::profile::get_profile,
         b2core::profile::put_profile,
         b2core::profile::patch_profile,
+        cl2c::user::put_user,
         customers::create_customer,
         customers::get_customer,
         outbox::list_outbox,
@@ -36,7 +37,7 @@ use crate::surfaces::{b2core, customer_area};
         health::live,
         health::ready,
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, cl2c::DefaultError)),
     modifiers(&BearerSchemes)
 )]
 pub struct ApiDoc;

@@ -55,6 +55,11 @@ impl Problem {
         self
     }
 
+    /// Headers the answer carries besides the body (`Retry-After`, …).
+    pub fn headers(&self) -> impl Iterator<Item = &(HeaderName, HeaderValue)> {
+        self.headers.iter()
+    }
+
     pub fn has_header(&self, name: &HeaderName) -> bool {
         self.headers.iter().any(|(n, _)| n == name)
     }

@@ -1,6 +1,7 @@
 //! Makes every 4xx/5xx answer a problem document carrying the request's id as `instance`,
 //! whichever part produced it (a handler, an extractor, the router, the framework), and marks
-//! every answer `Cache-Control: no-store` (they carry personal data or secrets).
+//! every answer `Cache-Control: no-store` (they carry personal data or secrets). Under
+//! `/v1/cl2c/` every failure but validation takes that surface's default shape instead.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -10,12 +11,14 @@ use actix_web::{Error, HttpMessage, ResponseError};
 use tracing_actix_web::RequestId;
 
 use crate::problem::{Problem, CONTENT_TYPE};
+use crate::surfaces::cl2c;
 
 pub async fn problem_details(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let cl2c = req.path().starts_with(cl2c::PREFIX);
     let mut res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
     if status.is_client_error() || status.is_server_error() {
@@ -47,7 +50,12 @@ pub async fn problem_details(
                 problem = problem.with_instance(format!("urn:uuid:{id}"));
             }
             let (req, _) = res.into_parts();
-            res = ServiceResponse::new(req, problem.error_response());
+            let response = if cl2c && !cl2c::keeps_problem_shape(&problem) {
+                cl2c::default_error(&problem, request_id.as_deref())
+            } else {
+                problem.error_response()
+            };
+            res = ServiceResponse::new(req, response);
         }
     }
     let headers = res.headers_mut();

@@ -32,3 +32,32 @@ impl RateLimits {
         Some(RateLimits { config })
     }
 }
+
+/// Per-API-key limits on the surfaces that apps call with a key (CL2C): one leaked or runaway
+/// key cannot take the service from every other tenant. In memory, per instance (N instances
+/// allow N times the rate; see docs/operations.md).
+#[derive(Clone)]
+pub struct KeyLimits {
+    limiter: std::sync::Arc<actix_governor::governor::DefaultKeyedRateLimiter<uuid::Uuid>>,
+}
+
+impl KeyLimits {
+    /// `per_minute` sustained requests per key, in bursts of a tenth of it (at least 10);
+    /// `None` (no limit) for 0.
+    pub fn per_minute(per_minute: u32) -> Option<Self> {
+        use actix_governor::governor::{Quota, RateLimiter};
+        let rate = std::num::NonZeroU32::new(per_minute)?;
+        let burst = std::num::NonZeroU32::new((per_minute / 10).max(BURST))?;
+        Some(KeyLimits {
+            limiter: std::sync::Arc::new(RateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst))),
+        })
+    }
+
+    /// `Err(wait)` when the key is over its rate.
+    pub fn check(&self, key: uuid::Uuid) -> Result<(), Duration> {
+        use actix_governor::governor::clock::{Clock, DefaultClock};
+        self.limiter
+            .check_key(&key)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}

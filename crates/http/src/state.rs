@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use clientele_domain::ports::InstanceSecrets;
 use clientele_domain::services::{
-    ApiKeys, CustomerArea, Customers, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
+    ApiKeys, AppUsers, CustomerArea, Customers, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
 };
 
 /// What the handlers share: the use cases and what the edge itself needs.
@@ -15,6 +15,12 @@ pub struct AppState {
     /// The tenants this instance serves, and their apps' keys.
     pub tenants: Arc<Tenants>,
     pub api_keys: Arc<ApiKeys>,
+    /// What apps change of their users (CL2C).
+    pub app_users: Arc<AppUsers>,
+    /// Per-API-key limits; `None` for no limit.
+    pub key_limits: Option<crate::KeyLimits>,
+    /// The header a trusted proxy sets to the client's country (`CLIENTELE_COUNTRY_HEADER`).
+    pub country_header: Option<actix_web::http::header::HeaderName>,
     /// The back office's view of the outbox.
     pub outbox: Arc<OutboxView>,
     /// Where links in messages may point.

@@ -12,7 +12,8 @@ use clientele_domain::ports::{
     MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
-    ApiKeys, CustomerArea, Customers, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
+    ApiKeys, AppUsers, CustomerArea, Customers, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn,
+    Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -84,6 +85,9 @@ fn state(
             deps.random.clone(),
             deps.clock.clone(),
         )),
+        app_users: Arc::new(AppUsers::new(deps.clone())),
+        key_limits: None,
+        country_header: None,
         sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),

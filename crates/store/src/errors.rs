@@ -19,6 +19,8 @@ pub fn from_diesel(error: Error) -> StoreError {
                 UniqueKey::Email
             } else if names.contains("public_id") {
                 UniqueKey::PublicId
+            } else if names.contains("username") {
+                UniqueKey::Username
             } else {
                 UniqueKey::Id
             };

@@ -286,6 +286,7 @@ mod tests {
             created_at: NOW,
             expires_at: NOW + time::Duration::hours(1),
             revoked_at: None,
+            country: None,
         };
         (s, a)
     }

@@ -168,6 +168,7 @@ pub struct SessionRow {
     pub created_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
     pub revoked_at: Option<PrimitiveDateTime>,
+    pub country: Option<String>,
 }
 
 impl From<&Session> for SessionRow {
@@ -179,6 +180,7 @@ impl From<&Session> for SessionRow {
             created_at: to_db_time(s.created_at),
             expires_at: to_db_time(s.expires_at),
             revoked_at: s.revoked_at.map(to_db_time),
+            country: s.country.clone(),
         }
     }
 }
@@ -194,6 +196,7 @@ impl TryFrom<SessionRow> for Session {
             created_at: from_db_time(r.created_at),
             expires_at: from_db_time(r.expires_at),
             revoked_at: r.revoked_at.map(from_db_time),
+            country: r.country,
         })
     }
 }

@@ -66,6 +66,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        country -> Nullable<Text>,
     }
 }
 

@@ -104,6 +104,29 @@ impl SessionRepository for Database {
         Ok(changed as u64)
     }
 
+    async fn latest_active(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError> {
+        let (tenant, account, now) = (tenant.as_str().to_owned(), account.0.to_string(), to_db_time(now));
+        let row = with_connection(&self.pool, move |conn| {
+            sessions::table
+                .filter(sessions::tenant_id.eq(tenant))
+                .filter(sessions::account_uuid.eq(account))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .order((sessions::created_at.desc(), sessions::uuid.desc()))
+                .select(SessionRow::as_select())
+                .first(&mut **conn)
+                .optional()
+                .map_err(from_diesel)
+        })
+        .await?;
+        row.map(Session::try_from).transpose()
+    }
+
     async fn count_active(
         &self,
         tenant: &TenantId,

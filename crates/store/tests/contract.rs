@@ -144,6 +144,7 @@ fn session_of(account: &Account, expires_at: OffsetDateTime) -> Session {
         created_at: T0,
         expires_at,
         revoked_at: None,
+        country: None,
     }
 }
 
@@ -340,6 +341,82 @@ async fn sign_in_failures_count_atomically(s: Stores) {
         .unwrap()
         .unwrap();
     assert_eq!(stored.sign_in, SignInThrottle::default());
+}
+
+async fn the_latest_live_session_tells_when_and_where(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    assert_eq!(
+        s.sessions
+            .latest_active(&tenant(), account.uuid, T0)
+            .await
+            .unwrap(),
+        None
+    );
+    let older = Session {
+        created_at: T0 - Duration::minutes(10),
+        country: Some("FR".into()),
+        ..session_of(&account, T0 + Duration::hours(1))
+    };
+    let newer = Session {
+        created_at: T0 - Duration::minutes(1),
+        country: Some("DE".into()),
+        ..session_of(&account, T0 + Duration::hours(2))
+    };
+    let expired_newest = Session {
+        created_at: T0,
+        ..session_of(&account, T0 - Duration::seconds(1))
+    };
+    for session in [&older, &newer, &expired_newest] {
+        s.sessions.create(session).await.unwrap();
+    }
+    let latest = s
+        .sessions
+        .latest_active(&tenant(), account.uuid, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        latest,
+        Some(newer.clone()),
+        "the newest live one, with its country"
+    );
+    let other = TenantId::parse("other").unwrap();
+    assert_eq!(
+        s.sessions.latest_active(&other, account.uuid, T0).await.unwrap(),
+        None
+    );
+    s.sessions.revoke(newer.id, T0).await.unwrap();
+    let latest = s
+        .sessions
+        .latest_active(&tenant(), account.uuid, T0)
+        .await
+        .unwrap();
+    assert_eq!(latest, Some(older));
+}
+
+async fn usernames_are_unique_per_tenant(s: Stores) {
+    let first = full_account();
+    s.accounts.insert(&first).await.unwrap();
+    let mut second = full_account();
+    second.profile.username = first.profile.username.clone();
+    assert_eq!(
+        s.accounts.insert(&second).await,
+        Err(StoreError::Duplicate(UniqueKey::Username))
+    );
+    second.profile.username = Some(format!("{}-2", first.profile.username.clone().unwrap()));
+    s.accounts.insert(&second).await.unwrap();
+    let mut taken = second.clone();
+    taken.profile.username = first.profile.username.clone();
+    assert_eq!(
+        s.accounts.update(&taken).await,
+        Err(StoreError::Duplicate(UniqueKey::Username))
+    );
+    // Accounts without one do not collide.
+    for _ in 0..2 {
+        let mut nameless = full_account();
+        nameless.profile.username = None;
+        s.accounts.insert(&nameless).await.unwrap();
+    }
 }
 
 async fn sessions_live_until_revoked_or_expired(s: Stores) {
@@ -1085,6 +1162,12 @@ async fn api_keys_are_found_by_prefix_and_revoked_once(s: Stores) {
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
+    ("the_latest_live_session_tells_when_and_where", |s| {
+        Box::pin(the_latest_live_session_tells_when_and_where(s))
+    }),
+    ("usernames_are_unique_per_tenant", |s| {
+        Box::pin(usernames_are_unique_per_tenant(s))
+    }),
     ("tenants_keep_their_settings_and_their_own_customers", |s| {
         Box::pin(tenants_keep_their_settings_and_their_own_customers(s))
     }),

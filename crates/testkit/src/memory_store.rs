@@ -86,8 +86,21 @@ impl State {
         if self.email_taken(account) {
             return Err(StoreError::Duplicate(UniqueKey::Email));
         }
+        if self.username_taken(account) {
+            return Err(StoreError::Duplicate(UniqueKey::Username));
+        }
         self.accounts.insert(account.uuid, account.clone());
         Ok(())
+    }
+
+    fn username_taken(&self, account: &Account) -> bool {
+        account.profile.username.as_ref().is_some_and(|name| {
+            self.accounts.values().any(|a| {
+                a.uuid != account.uuid
+                    && a.tenant == account.tenant
+                    && a.profile.username.as_ref() == Some(name)
+            })
+        })
     }
 
     fn update_account(&mut self, account: &Account) -> Result<Account, StoreError> {
@@ -97,6 +110,9 @@ impl State {
         }
         if self.email_taken(account) {
             return Err(StoreError::Duplicate(UniqueKey::Email));
+        }
+        if self.username_taken(account) {
+            return Err(StoreError::Duplicate(UniqueKey::Username));
         }
         let saved = Account {
             version: account.version + 1,
@@ -367,6 +383,21 @@ impl SessionRepository for MemoryStore {
             }
         }
         Ok(revoked)
+    }
+
+    async fn latest_active(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError> {
+        Ok(self
+            .state()
+            .sessions
+            .values()
+            .filter(|s| &s.tenant == tenant && s.account == account && s.is_active(now))
+            .max_by_key(|s| (s.created_at, s.id.0))
+            .cloned())
     }
 
     async fn count_active(

@@ -34,6 +34,14 @@ pub trait SessionRepository: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<u64, StoreError>;
 
+    /// The account's most recent session still live at `now`, if any.
+    async fn latest_active(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError>;
+
     async fn count_active(
         &self,
         tenant: &TenantId,

@@ -7,6 +7,8 @@ pub enum UniqueKey {
     Email,
     /// The numeric id is taken (a random collision: pick another and retry).
     PublicId,
+    /// The username is taken by another account of the tenant.
+    Username,
     /// The row's primary key exists already.
     Id,
     /// The account already has an open flow for this purpose (a concurrent request opened
@@ -19,6 +21,7 @@ impl fmt::Display for UniqueKey {
         f.write_str(match self {
             UniqueKey::Email => "email address",
             UniqueKey::PublicId => "numeric id",
+            UniqueKey::Username => "username",
             UniqueKey::Id => "id",
             UniqueKey::OpenFlow => "open flow",
         })

@@ -189,8 +189,8 @@ impl CustomerArea {
             password_hash: None,
             profile: invitation.profile,
         };
-        with_fresh_ids(self.deps.random.as_ref(), |uuid, public_id| {
-            let account = new.clone().into_account(uuid, public_id, now);
+        with_fresh_ids(self.deps.random.as_ref(), |uuid, public_id, attempt| {
+            let account = new.clone().into_account(uuid, public_id, now, attempt);
             async move {
                 let mut commit = Commit::at(now);
                 commit.accounts.push(AccountWrite::Insert(account.clone()));

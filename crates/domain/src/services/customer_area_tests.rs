@@ -161,6 +161,7 @@ async fn mailing_an_email_change_key_relies_on_the_account_not_having_closed() {
             created_at: T0,
             expires_at: T0,
             revoked_at: None,
+            country: None,
         },
         account: account(),
     };

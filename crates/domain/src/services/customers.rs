@@ -104,8 +104,8 @@ impl Customers {
             password_hash: Some(password_hash),
             profile,
         };
-        with_fresh_ids(self.deps.random.as_ref(), |uuid, public_id| {
-            let account = new.clone().into_account(uuid, public_id, now);
+        with_fresh_ids(self.deps.random.as_ref(), |uuid, public_id, attempt| {
+            let account = new.clone().into_account(uuid, public_id, now, attempt);
             async move { Ok(self.deps.accounts.insert(&account).await.map(|()| account)) }
         })
         .await
@@ -166,6 +166,30 @@ mod tests {
             .unwrap();
         assert_eq!(account.email.unwrap().normalized(), "ann@example.com");
         assert_eq!(account.status, AccountStatus::Active);
+    }
+
+    #[tokio::test]
+    async fn a_taken_username_is_drawn_again_with_digits() {
+        let mut accounts = MockAccountRepository::new();
+        let mut calls = 0;
+        accounts.expect_insert().times(2).returning(move |account| {
+            calls += 1;
+            let name = account.profile.username.clone().unwrap();
+            if calls == 1 {
+                assert_eq!(name, "ann");
+                Err(StoreError::Duplicate(UniqueKey::Username))
+            } else {
+                let digits = name.strip_prefix("ann_").expect("the local part and digits");
+                assert_eq!(digits, format!("{:04}", account.public_id.0 % 10_000));
+                Ok(())
+            }
+        });
+        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()), None);
+        let account = service
+            .create(&TenantId::default_tenant(), input())
+            .await
+            .unwrap();
+        assert!(account.profile.username.unwrap().starts_with("ann_"));
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! Use cases: load what they need through the ports, let the domain decide, commit once.
 
 mod api_keys;
+mod app_users;
 mod customer_area;
 mod customers;
 mod delivery;
@@ -14,6 +15,7 @@ mod sign_in;
 mod tenants;
 
 pub use api_keys::{ApiKeys, IssuedKey};
+pub use app_users::{AppUserChange, AppUserView, AppUsers, PUSH_TOKEN};
 pub use customer_area::{CustomerArea, Invitation};
 pub use customers::{CustomerRef, Customers, NewCustomer};
 pub use delivery::{BatchReport, Delivery, DeliverySettings};

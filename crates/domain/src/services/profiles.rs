@@ -70,6 +70,7 @@ mod tests {
                 created_at: T0,
                 expires_at: T0,
                 revoked_at: None,
+                country: None,
             },
             account,
         }

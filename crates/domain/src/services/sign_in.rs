@@ -64,6 +64,18 @@ impl SignIn {
         email: &str,
         password: &str,
     ) -> Result<SignedIn, DomainError> {
+        self.sign_in_from(tenant, email, password, None).await
+    }
+
+    /// As [`Self::sign_in`], recording on the session the country the sign-in came from, as
+    /// a trusted proxy reported it.
+    pub async fn sign_in_from(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+        password: &str,
+        country: Option<String>,
+    ) -> Result<SignedIn, DomainError> {
         let now = self.deps.clock.now();
         let password = Password::candidate(password).map_err(|_| DomainError::Unauthenticated)?;
         let account = self.deps.account_by_email(tenant, email).await?;
@@ -97,7 +109,7 @@ impl SignIn {
                 .reset_sign_in_failures(tenant, account.uuid)
                 .await?;
         }
-        self.open_session(&account, now).await
+        self.open_session(&account, now, country).await
     }
 
     /// Refuses a sign-in that names no tenant of this instance, after the same work as a wrong
@@ -133,7 +145,12 @@ impl SignIn {
         Ok(Authenticated { session, account })
     }
 
-    async fn open_session(&self, account: &Account, now: OffsetDateTime) -> Result<SignedIn, DomainError> {
+    async fn open_session(
+        &self,
+        account: &Account,
+        now: OffsetDateTime,
+        country: Option<String>,
+    ) -> Result<SignedIn, DomainError> {
         let session = Session {
             id: SessionId(self.deps.random.uuid()),
             tenant: account.tenant.clone(),
@@ -141,6 +158,7 @@ impl SignIn {
             created_at: now,
             expires_at: now + self.settings.session_ttl,
             revoked_at: None,
+            country: country.filter(|c| is_country(c)).map(|c| c.to_ascii_uppercase()),
         };
         self.deps.sessions.create(&session).await?;
         let claims = AccessClaims {
@@ -189,6 +207,12 @@ impl SignIn {
             _ => Err(DomainError::Unauthenticated),
         }
     }
+}
+
+/// What a proxy's country header may hold: a code of two or three letters (`US`, `USA`), or
+/// `XX`/`T1`-style placeholders some proxies send; anything else is not recorded.
+fn is_country(value: &str) -> bool {
+    (2..=3).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]

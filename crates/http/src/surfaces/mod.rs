@@ -2,4 +2,5 @@
 //! onto the shared domain.
 
 pub mod b2core;
+pub mod cl2c;
 pub mod customer_area;

@@ -42,8 +42,20 @@ pub async fn login(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
+    // Where the sign-in came from, when a trusted proxy says so (CLIENTELE_COUNTRY_HEADER).
+    let country = state
+        .country_header
+        .as_ref()
+        .and_then(|name| req.headers().get(name))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned());
     let signed_in = match tenant_named(&state, tenant_header(&req)).await {
-        Ok(tenant) => state.sign_in.sign_in(&tenant, &email, &password).await,
+        Ok(tenant) => {
+            state
+                .sign_in
+                .sign_in_from(&tenant, &email, &password, country)
+                .await
+        }
         Err(DomainError::Unauthenticated) => Err(state.sign_in.refuse_without_tenant(&password).await),
         Err(other) => Err(other),
     }
