@@ -225,8 +225,10 @@ async fn cl2c_user(backend: Backend) {
     assert!(problem["errors"]["id"].is_array(), "{problem}");
 
     // Every other failure: the default shape, errorId = the request id.
+    let right_prefix_wrong_secret = format!("{}{}", &acme.key[..17], "A".repeat(32));
     let refusals = [
         (None, Some(acme.key.as_str())),
+        (Some("acme"), Some(right_prefix_wrong_secret.as_str())),
         (Some("acme"), None),
         (Some("acme"), Some("clk_not-a-key")),
         (Some("other"), Some(acme.key.as_str())),

@@ -491,18 +491,49 @@ async fn tenants_never_meet(backend: Backend) {
     )
     .await;
     assert_eq!(status, 400, "{problem}");
-    // Resetting in beta leaves alpha's password alone.
-    let (status, _) = call(
-        &server,
-        Method::POST,
-        "/customers/do_reset",
-        Some("alpha"),
-        None,
-        Some(json!({"email": email, "code": code})),
-    )
-    .await;
-    assert_eq!(status, 400, "beta's code does not work in alpha");
+    // Codes stay in their tenant: with a reset open in each, beta's code does not work in
+    // alpha, and alpha's own still does.
+    let mails_before = smtp.count_to(&email);
+    assert_eq!(reset("alpha").await, (200, json!({"result": "email_sent"})));
+    let deadline = std::time::Instant::now() + wait;
+    while smtp.count_to(&email) <= mails_before && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let alpha_mail = smtp
+        .received()
+        .into_iter()
+        .rev()
+        .find(|m| m.to.contains(&email) && m.text.contains("http://127.0.0.1:8080/reset/"))
+        .expect("alpha's reset mail, linking to the instance's public URL");
+    let alpha_code = alpha_mail.line("Code").unwrap();
+    assert_ne!(alpha_code, code);
+    let do_reset = |tenant: &'static str, code: String| {
+        let body = json!({"email": email, "code": code});
+        call(
+            &server,
+            Method::POST,
+            "/customers/do_reset",
+            Some(tenant),
+            None,
+            Some(body),
+        )
+    };
+    assert_eq!(
+        do_reset("alpha", code.clone()).await.0,
+        400,
+        "beta's code does not work in alpha"
+    );
     assert_eq!(login(Some("alpha"), "alpha password 1").await.0, 200);
+    assert_eq!(
+        do_reset("alpha", alpha_code).await.0,
+        200,
+        "alpha's own code does"
+    );
+    assert_eq!(
+        login(Some("beta"), "beta password 2").await.0,
+        200,
+        "beta's password is untouched"
+    );
 
     let newcomer = format!("n{}@example.com", uuid::Uuid::new_v4().simple());
     let (status, _) = call(
@@ -521,6 +552,30 @@ async fn tenants_never_meet(backend: Backend) {
         "{}",
         mail.text
     );
+    assert!(
+        mail.text.contains("tenant=beta"),
+        "a page link names its tenant: {}",
+        mail.text
+    );
+    let (identifier, secret) = (mail.line("Identifier").unwrap(), mail.line("Secret").unwrap());
+    let activate = |tenant: &'static str| {
+        let body = json!({"identifier": identifier, "secret": secret,
+                          "password": "a good passphrase", "password_check": "a good passphrase"});
+        call(
+            &server,
+            Method::POST,
+            "/customers/activate",
+            Some(tenant),
+            None,
+            Some(body),
+        )
+    };
+    assert_eq!(
+        activate("alpha").await.0,
+        400,
+        "beta's activation does not work in alpha"
+    );
+    assert_eq!(activate("beta").await, (200, json!({"result": "activated"})));
     let (status, _) = call(
         &server,
         Method::POST,
@@ -541,12 +596,11 @@ async fn tenants_never_meet(backend: Backend) {
         .filter(|m| m.to.contains(&newcomer))
         .collect();
     assert_eq!(mails.len(), 2, "one activation mail per tenant");
-    let mail = &mails[1];
-    assert!(
-        mail.text.contains("http://127.0.0.1:8080/customers/activate?"),
-        "{}",
-        mail.text
-    );
+    let alpha_mail = mails
+        .iter()
+        .find(|m| m.text.contains("http://127.0.0.1:8080/customers/activate?"))
+        .expect("alpha's activation mail links to the instance's public URL");
+    assert!(alpha_mail.text.contains("tenant=alpha"), "{}", alpha_mail.text);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -77,7 +77,7 @@ pub async fn api_key(settings: Settings, command: ApiKeyCommand) -> anyhow::Resu
     let keys = ApiKeys::new(
         database.clone(),
         database.clone(),
-        Arc::new(HmacDigester::new(master.api_key_digest_key())),
+        Arc::new(HmacDigester::exact(master.api_key_digest_key())),
         Arc::new(OsRandomness),
         Arc::new(SystemClock),
     );

@@ -54,6 +54,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let links = LinkSettings {
         public_url: settings.public_url.trim_end_matches('/').to_owned(),
         allowed_origins: settings.allowed_origins(),
+        tenant: None,
     };
     let flows = FlowDeps {
         flows: database.clone(),
@@ -101,7 +102,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let api_keys = Arc::new(ApiKeys::new(
         database.clone(),
         database.clone(),
-        Arc::new(HmacDigester::new(keys.master.api_key_digest_key())),
+        Arc::new(HmacDigester::exact(keys.master.api_key_digest_key())),
         deps.random.clone(),
         clock.clone(),
     ));

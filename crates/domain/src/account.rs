@@ -118,7 +118,7 @@ const USERNAME_LEN: usize = 30;
 /// A username derived from an address: its local part (without a `+` subaddress), lower-cased, keeping `a-z`, `0-9`, `.`,
 /// `_` and `-` (`user` when nothing is left), at most 30 characters; with `suffix`, followed by
 /// `_` and the suffix (for a first choice that is taken).
-pub fn username_from(email: &Email, suffix: Option<u32>) -> String {
+pub fn username_from(email: &Email, suffix: Option<i64>) -> String {
     // Without a subaddress (`ann+shop@…` → `ann`): it says where the address was given, not who.
     let local = email.normalized().split(['@', '+']).next().unwrap_or_default();
     let mut name: String = local
@@ -131,14 +131,15 @@ pub fn username_from(email: &Email, suffix: Option<u32>) -> String {
         name = "user".into();
     }
     match suffix {
-        Some(suffix) => format!("{name}_{suffix:04}"),
+        Some(suffix) => format!("{name}_{suffix}"),
         None => name,
     }
 }
 
 impl NewAccount {
     /// The account, with a username derived from its address unless the profile names one:
-    /// the local part on a first `attempt`, the local part and digits of `public_id` after.
+    /// the local part on a first `attempt`, the local part and `public_id` after (unique in the
+    /// tenant, as the id is).
     pub fn into_account(
         self,
         uuid: AccountUuid,
@@ -148,7 +149,7 @@ impl NewAccount {
     ) -> Account {
         let mut profile = self.profile;
         if profile.username.is_none() {
-            let suffix = (attempt > 0).then_some((public_id.0 % 10_000) as u32);
+            let suffix = (attempt > 0).then_some(public_id.0);
             profile.username = Some(username_from(&self.email, suffix));
         }
         Account {
@@ -181,7 +182,7 @@ mod username_tests {
             username_from(&email("John.Doe+shop@Example.com"), None),
             "john.doe"
         );
-        assert_eq!(username_from(&email("ann@example.com"), Some(42)), "ann_0042");
+        assert_eq!(username_from(&email("ann@example.com"), Some(42)), "ann_42");
         assert_eq!(username_from(&email("+shop@example.com"), None), "user");
         assert_eq!(
             username_from(&email(&format!("{}@example.com", "x".repeat(60))), None).len(),

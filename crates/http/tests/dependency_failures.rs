@@ -31,6 +31,18 @@ fn tenants_down() -> MockTenantRepository {
     tenants
 }
 
+fn keys_down() -> MockApiKeyRepository {
+    let mut keys = MockApiKeyRepository::new();
+    keys.expect_find_key_by_prefix().returning(|_| Err(down()));
+    keys
+}
+
+fn digester_matching_nothing() -> MockSecretDigester {
+    let mut digester = MockSecretDigester::new();
+    digester.expect_matches().returning(|_, _| false);
+    digester
+}
+
 fn state(
     accounts: MockAccountRepository,
     sessions: MockSessionRepository,
@@ -60,6 +72,7 @@ fn state(
     let links = LinkSettings {
         public_url: "http://127.0.0.1:8080".into(),
         allowed_origins: Vec::new(),
+        tenant: None,
     };
     let flows = FlowDeps {
         flows: Arc::new(MockFlowRepository::new()),
@@ -79,9 +92,9 @@ fn state(
     AppState {
         tenants: Arc::new(Tenants::new(tenants.clone(), deps.clock.clone())),
         api_keys: Arc::new(ApiKeys::new(
-            Arc::new(MockApiKeyRepository::new()),
+            Arc::new(keys_down()),
             tenants,
-            Arc::new(MockSecretDigester::new()),
+            Arc::new(digester_matching_nothing()),
             deps.random.clone(),
             deps.clock.clone(),
         )),
@@ -111,6 +124,28 @@ async fn call(state: AppState, request: atest::TestRequest) -> (u16, Option<Stri
         .map(|v| v.to_str().unwrap().to_owned());
     let body: Value = atest::read_body_json(response).await;
     (status, retry, body)
+}
+
+/// CL2C: a database that is down is a 503 in that surface's default shape, with Retry-After.
+#[actix_web::test]
+async fn cl2c_with_the_database_down_is_a_503_in_its_own_shape() {
+    let state = state(
+        MockAccountRepository::new(),
+        MockSessionRepository::new(),
+        MockInstanceSecrets::new(),
+    );
+    let key = format!("clk_{}_{}", "A".repeat(12), "b".repeat(32));
+    let request = atest::TestRequest::put()
+        .uri("/v1/cl2c/user")
+        .insert_header(("tenant", "acme"))
+        .insert_header(("X-API-Key", key.as_str()))
+        .set_payload(r#"{"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "firstName": "John"}"#);
+    let (status, retry, body) = call(state, request).await;
+    assert_eq!((status, retry.as_deref()), (503, Some("5")));
+    assert_eq!(body["statusCode"], 503, "{body}");
+    assert_eq!(body["exception"], "ServiceUnavailable", "{body}");
+    assert!(body.get("type").is_none(), "not a problem document: {body}");
+    assert!(!body.to_string().contains("connection refused"), "{body}");
 }
 
 #[actix_web::test]

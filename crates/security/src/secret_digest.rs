@@ -8,17 +8,29 @@ use sha2::Sha256;
 /// `MasterKey::flow_digest_key`, which is not in the database.
 pub struct HmacDigester {
     key: [u8; 32],
+    /// Codes customers type are compared ignoring case and surrounding space; machine-held
+    /// secrets (API keys) exactly, so that none of their entropy is given away.
+    as_typed: bool,
 }
 
 impl HmacDigester {
+    /// For secrets customers type (mailed codes and keys): case and surrounding space ignored.
     pub fn new(key: [u8; 32]) -> Self {
-        HmacDigester { key }
+        HmacDigester { key, as_typed: true }
+    }
+
+    /// For secrets machines hold (API keys): compared byte for byte.
+    pub fn exact(key: [u8; 32]) -> Self {
+        HmacDigester { key, as_typed: false }
     }
 
     fn mac(&self, secret: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
-        // Secrets are compared as customers type them, ignoring case.
-        mac.update(secret.trim().to_uppercase().as_bytes());
+        if self.as_typed {
+            mac.update(secret.trim().to_uppercase().as_bytes());
+        } else {
+            mac.update(secret.as_bytes());
+        }
         mac
     }
 }
@@ -40,6 +52,15 @@ impl SecretDigester for HmacDigester {
 mod tests {
     use super::*;
     use crate::{KeyScheme, MasterKey};
+
+    #[test]
+    fn exact_digests_keep_case() {
+        let digester = HmacDigester::exact([1u8; 32]);
+        let digest = digester.digest("clk_AbC_xYz");
+        assert!(digester.matches("clk_AbC_xYz", &digest));
+        assert!(!digester.matches("clk_ABC_XYZ", &digest));
+        assert!(!digester.matches(" clk_AbC_xYz", &digest));
+    }
 
     #[test]
     fn digests_match_only_their_secret_under_their_key() {

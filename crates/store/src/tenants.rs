@@ -157,14 +157,19 @@ impl TenantRepository for Database {
         rows.into_iter().map(Tenant::try_from).collect()
     }
 
-    async fn update_tenant(&self, tenant: &Tenant) -> Result<bool, StoreError> {
-        let row = TenantRow::from(tenant);
+    async fn update_tenant(&self, current: &Tenant, next: &Tenant) -> Result<bool, StoreError> {
+        let (was, row) = (TenantRow::from(current), TenantRow::from(next));
         with_connection(&self.pool, move |conn| {
-            diesel::update(tenants::table.find(&row.id))
-                .set((tenants::name.eq(&row.name), tenants::settings.eq(&row.settings)))
-                .execute(&mut **conn)
-                .map(|n| n > 0)
-                .map_err(from_diesel)
+            diesel::update(
+                tenants::table
+                    .find(&row.id)
+                    .filter(tenants::name.eq(&was.name))
+                    .filter(tenants::settings.eq(&was.settings)),
+            )
+            .set((tenants::name.eq(&row.name), tenants::settings.eq(&row.settings)))
+            .execute(&mut **conn)
+            .map(|n| n > 0)
+            .map_err(from_diesel)
         })
         .await
     }

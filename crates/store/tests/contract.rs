@@ -411,6 +411,13 @@ async fn usernames_are_unique_per_tenant(s: Stores) {
         s.accounts.update(&taken).await,
         Err(StoreError::Duplicate(UniqueKey::Username))
     );
+    // Another tenant's account may have it.
+    let elsewhere = new_tenant();
+    s.tenants.insert_tenant(&elsewhere).await.unwrap();
+    let mut there = full_account();
+    there.tenant = elsewhere.id.clone();
+    there.profile.username = first.profile.username.clone();
+    s.accounts.insert(&there).await.unwrap();
     // Accounts without one do not collide.
     for _ in 0..2 {
         let mut nameless = full_account();
@@ -1051,13 +1058,21 @@ async fn tenants_keep_their_settings_and_their_own_customers(s: Stores) {
         Err(StoreError::Duplicate(UniqueKey::Id))
     );
     assert_eq!(s.tenants.get_tenant(&acme.id).await.unwrap(), Some(acme.clone()));
+    let before = acme.clone();
     acme.name = "Acme Ltd".into();
     acme.settings = TenantSettings {
         web_app_url: Some("https://app.acme.example".into()),
         allowed_redirect_origins: vec!["https://shop.acme.example".into()],
         phone_region: Some("IN".into()),
     };
-    assert!(s.tenants.update_tenant(&acme).await.unwrap());
+    assert!(s.tenants.update_tenant(&before, &acme).await.unwrap());
+    assert_eq!(s.tenants.get_tenant(&acme.id).await.unwrap(), Some(acme.clone()));
+    let mut late = before.clone();
+    late.name = "Written on what was read before".into();
+    assert!(
+        !s.tenants.update_tenant(&before, &late).await.unwrap(),
+        "a change made on a stale read is refused"
+    );
     assert_eq!(s.tenants.get_tenant(&acme.id).await.unwrap(), Some(acme.clone()));
     assert!(s.tenants.list_tenants().await.unwrap().contains(&acme));
     let nobody = TenantId::parse("nobody-here").unwrap();
@@ -1066,7 +1081,7 @@ async fn tenants_keep_their_settings_and_their_own_customers(s: Stores) {
         id: nobody,
         ..acme.clone()
     };
-    assert!(!s.tenants.update_tenant(&missing).await.unwrap());
+    assert!(!s.tenants.update_tenant(&missing, &missing).await.unwrap());
 
     // The same address in two tenants: two unrelated accounts.
     let here = full_account();

@@ -459,13 +459,16 @@ impl TenantRepository for MemoryStore {
         Ok(self.state().tenants.values().cloned().collect())
     }
 
-    async fn update_tenant(&self, tenant: &Tenant) -> Result<bool, StoreError> {
+    async fn update_tenant(&self, current: &Tenant, next: &Tenant) -> Result<bool, StoreError> {
         let mut state = self.state();
-        let Some(stored) = state.tenants.get_mut(&tenant.id) else {
+        let Some(stored) = state.tenants.get_mut(&next.id) else {
             return Ok(false);
         };
-        stored.name = tenant.name.clone();
-        stored.settings = tenant.settings.clone();
+        if stored.name != current.name || stored.settings != current.settings {
+            return Ok(false);
+        }
+        stored.name = next.name.clone();
+        stored.settings = next.settings.clone();
         Ok(true)
     }
 }

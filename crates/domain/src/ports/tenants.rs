@@ -15,8 +15,9 @@ pub trait TenantRepository: Send + Sync {
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError>;
     /// Every tenant, by id.
     async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError>;
-    /// Replaces name and settings; false when there is no such tenant.
-    async fn update_tenant(&self, tenant: &Tenant) -> Result<bool, StoreError>;
+    /// Replaces name and settings with `next`'s if they are still `current`'s; false when they
+    /// changed meanwhile (or the tenant is gone): reload and decide again.
+    async fn update_tenant(&self, current: &Tenant, next: &Tenant) -> Result<bool, StoreError>;
 }
 
 /// API keys, stored by prefix and digest.

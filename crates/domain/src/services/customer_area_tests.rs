@@ -64,6 +64,7 @@ fn area(accounts: MockAccountRepository, commits: MockUnitOfWork) -> CustomerAre
         links: LinkSettings {
             public_url: "http://127.0.0.1:8080".into(),
             allowed_origins: Vec::new(),
+            tenant: None,
         },
         tenants: Arc::new(tenants_without_settings()),
     };

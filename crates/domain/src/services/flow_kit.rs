@@ -27,19 +27,30 @@ pub struct LinkSettings {
     pub public_url: String,
     /// Origins absolute links may point to (`CLIENTELE_ALLOWED_REDIRECTS`).
     pub allowed_origins: Vec<String>,
+    /// The tenant a page link acts for, when not the default one: the page must send it.
+    pub tenant: Option<TenantId>,
 }
 
 impl LinkSettings {
+    /// A link to a page of the web app, naming the tenant (`tenant=`) unless it is the default.
     pub fn page(&self, path_and_query: &str) -> String {
-        format!("{}{}", self.public_url.trim_end_matches('/'), path_and_query)
+        let base = format!("{}{}", self.public_url.trim_end_matches('/'), path_and_query);
+        match &self.tenant {
+            Some(tenant) => {
+                let separator = if base.contains('?') { '&' } else { '?' };
+                format!("{base}{separator}tenant={tenant}")
+            }
+            None => base,
+        }
     }
 
     /// The links of `tenant`'s messages: its web app, when it has one, instead of the
     /// instance's public URL; its redirect origins (and its web app's) besides the instance's.
     pub fn for_tenant(&self, tenant: Option<&Tenant>) -> LinkSettings {
-        let Some(settings) = tenant.map(|t| &t.settings) else {
+        let Some(tenant) = tenant else {
             return self.clone();
         };
+        let settings = &tenant.settings;
         let mut allowed_origins = self.allowed_origins.clone();
         allowed_origins.extend(settings.allowed_redirect_origins.iter().cloned());
         allowed_origins.extend(settings.web_app_url.iter().cloned());
@@ -49,6 +60,7 @@ impl LinkSettings {
                 .clone()
                 .unwrap_or_else(|| self.public_url.clone()),
             allowed_origins,
+            tenant: (tenant.id != TenantId::default_tenant()).then(|| tenant.id.clone()),
         }
     }
 }

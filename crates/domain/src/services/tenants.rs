@@ -19,6 +19,8 @@ pub struct Tenants {
 
 /// Most tenant ids remembered; past it the set starts over.
 const KNOWN: usize = 10_000;
+/// How often a change is decided again after losing a race.
+const ATTEMPTS: usize = 8;
 
 impl Tenants {
     pub fn new(tenants: Arc<dyn TenantRepository>, clock: Arc<dyn Clock>) -> Self {
@@ -81,14 +83,19 @@ impl Tenants {
         Ok(found)
     }
 
-    /// Applies `change` to the tenant (all of it or, on a field error, none of it).
+    /// Applies `change` to the tenant (all of it or, on a field error, none of it). Two changes
+    /// at once are both kept: one that finds the tenant changed since it read it reads it again.
     pub async fn change(&self, id: &str, change: TenantChange) -> Result<Tenant, DomainError> {
-        let changed = self.get(id).await?.apply(change)?;
-        if self.tenants.update_tenant(&changed).await? {
-            Ok(changed)
-        } else {
-            Err(DomainError::NotFound)
+        for _ in 0..ATTEMPTS {
+            let current = self.get(id).await?;
+            let changed = current.apply(change.clone())?;
+            if self.tenants.update_tenant(&current, &changed).await? {
+                return Ok(changed);
+            }
         }
+        Err(DomainError::Conflict(
+            "the tenant kept changing concurrently; try again".into(),
+        ))
     }
 }
 

@@ -3,6 +3,7 @@
 //! (see [`default_error`]), rendered by the problem-details middleware for every answer under
 //! `/v1/cl2c/`, whichever part produced it.
 
+pub mod app_key;
 pub mod user;
 
 use actix_web::http::header::{self, HeaderValue};

@@ -1,7 +1,5 @@
 //! `PUT /v1/cl2c/user`: a tenant's app replaces a user's names, phone and push token.
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use clientele_domain::profile::field;
 use clientele_domain::services::{AppUserChange, AppUserView, PUSH_TOKEN};
@@ -12,6 +10,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 use utoipa::ToSchema;
 
+use super::app_key::AppKey;
 use crate::bearer::bearer_token;
 use crate::body::JsonObject;
 use crate::domain_errors::problem_for;
@@ -19,9 +18,6 @@ use crate::fields::reject_other_keys;
 use crate::problem::Problem;
 use crate::render::text;
 use crate::state::AppState;
-use crate::tenant_header::TENANT_HEADER;
-
-pub const API_KEY_HEADER: &str = "x-api-key";
 
 const FIELDS: &[&str] = &["id", "firstName", "lastName", "phoneNumber", "pushToken"];
 
@@ -74,21 +70,6 @@ impl From<&AppUserView> for Cl2cUser {
     }
 }
 
-fn header_text(req: &HttpRequest, name: &str) -> String {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-}
-
-/// Authentication failures all read alike: a missing, unknown, revoked or other tenant's key,
-/// and an unknown tenant.
-fn unauthorized() -> Problem {
-    Problem::unauthorized().detail("The tenant and X-API-Key headers do not name a valid key of that tenant.")
-}
-
 /// An optional text member: absent and `null` are both "none" (PUT: the field is cleared).
 fn optional(body: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
     match body.get(key) {
@@ -124,32 +105,9 @@ fn surface_error(field: &str, message: &str) -> (&'static str, String) {
 pub async fn put_user(
     state: web::Data<AppState>,
     req: HttpRequest,
+    AppKey(key): AppKey,
     body: JsonObject,
 ) -> Result<HttpResponse, Problem> {
-    let (tenant, presented) = (
-        header_text(&req, TENANT_HEADER),
-        header_text(&req, API_KEY_HEADER),
-    );
-    let key = state
-        .api_keys
-        .authenticate(&tenant, &presented)
-        .await
-        .map_err(|e| match e {
-            DomainError::Unauthenticated => unauthorized(),
-            other => problem_for(other, |_| None),
-        })?;
-    if let Some(limits) = &state.key_limits {
-        if let Err(wait) = limits.check(key.id.0) {
-            let seconds = wait.as_secs().max(1).to_string();
-            return Err(Problem::from_status(StatusCode::TOO_MANY_REQUESTS)
-                .detail("Too many requests with this API key; wait as Retry-After says.")
-                .keep_header(
-                    header::RETRY_AFTER,
-                    HeaderValue::from_str(&seconds).expect("digits are a header value"),
-                ));
-        }
-    }
-
     let body = body.0;
     let mut errors = FieldErrors::new();
     reject_other_keys(&body, FIELDS, &[], "", &mut errors);
@@ -195,12 +153,15 @@ pub async fn put_user(
 
     // A user's token sent along must be that user's, in that tenant.
     if let Some(token) = bearer_token(&req) {
+        // One answer for an invalid token and another user's: a key holder learns nothing
+        // about tokens it holds.
+        let refused = || Problem::unauthorized().detail("The bearer token is not this user's.");
         let who = state.sign_in.authenticate(&token).await.map_err(|e| match e {
             e @ (DomainError::Unavailable(_) | DomainError::Overloaded) => problem_for(e, |_| None),
-            _ => Problem::unauthorized().detail("The bearer token is not valid."),
+            _ => refused(),
         })?;
         if who.account.uuid != user || who.session.tenant != key.tenant {
-            return Err(Problem::unauthorized().detail("The bearer token belongs to another user."));
+            return Err(refused());
         }
     }
 
