@@ -4,6 +4,7 @@
 mod b2core_profile;
 mod back_office;
 mod cl2c;
+mod closing;
 mod customer_area;
 mod delivery;
 mod instances;

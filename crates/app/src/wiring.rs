@@ -6,8 +6,8 @@ use anyhow::Context;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::MailSender;
 use clientele_domain::services::{
-    ApiKeys, AppUsers, CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings,
-    OutboxView, Profiles, SignIn, SignInSettings, Tenants,
+    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps,
+    LinkSettings, OutboxView, Profiles, SignIn, SignInSettings, Tenants,
 };
 use clientele_http::{AppState, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -110,6 +110,11 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         tenants,
         api_keys,
         app_users: Arc::new(AppUsers::new(deps.clone())),
+        closing: Arc::new(AccountClosing::new(
+            deps.clone(),
+            database.clone(),
+            database.clone(),
+        )),
         key_limits: KeyLimits::per_minute(settings.api_key_rate_limit_per_minute),
         country_header: settings
             .country_header

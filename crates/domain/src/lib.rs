@@ -5,6 +5,7 @@
 pub mod account;
 pub mod api_key;
 pub mod customer_edit;
+pub mod deletion_request;
 pub mod error;
 pub mod flow;
 pub mod links;

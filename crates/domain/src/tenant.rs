@@ -53,6 +53,50 @@ pub struct TenantSettings {
     pub allowed_redirect_origins: Vec<String>,
     /// How national phone numbers are read (ISO 3166-1 alpha-2, e.g. `IN`).
     pub phone_region: Option<String>,
+    /// What closing an account does with its personal data.
+    pub closing: ClosingPolicy,
+}
+
+/// What happens to a closed account's personal data (the back office's "Delete data" and
+/// "Request required for Deleting Data" options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClosingPolicy {
+    /// Erase the personal data once the account is closed; otherwise keep it (and the account
+    /// can be reactivated by the back office).
+    pub delete_personal_data: bool,
+    /// Erase only once the back office approves a deletion request.
+    pub deletion_requires_approval: bool,
+}
+
+/// Today's behaviour: closing erases at once.
+impl Default for ClosingPolicy {
+    fn default() -> Self {
+        ClosingPolicy {
+            delete_personal_data: true,
+            deletion_requires_approval: false,
+        }
+    }
+}
+
+/// What the policy does with a closed account's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosingDecision {
+    /// Data kept; the back office may reactivate the account.
+    Keep,
+    /// Data erased in the same commit as the closing.
+    EraseNow,
+    /// Data kept until the back office approves (erase) or rejects (keep) a deletion request.
+    RequestDeletion,
+}
+
+impl ClosingPolicy {
+    pub fn decide(self) -> ClosingDecision {
+        match (self.delete_personal_data, self.deletion_requires_approval) {
+            (false, _) => ClosingDecision::Keep,
+            (true, false) => ClosingDecision::EraseNow,
+            (true, true) => ClosingDecision::RequestDeletion,
+        }
+    }
 }
 
 /// A change to a tenant's name or settings; `None` / `Keep` leaves a field as it is.
@@ -62,6 +106,8 @@ pub struct TenantChange {
     pub web_app_url: crate::Patch<Option<String>>,
     pub allowed_redirect_origins: Option<Vec<String>>,
     pub phone_region: crate::Patch<Option<String>>,
+    pub delete_personal_data: Option<bool>,
+    pub deletion_requires_approval: Option<bool>,
 }
 
 pub mod field {
@@ -149,6 +195,12 @@ impl Tenant {
                 Some(_) => errors.add(field::PHONE_REGION, "must be a two-letter region code such as IN"),
             }
         }
+        if let Some(delete) = change.delete_personal_data {
+            next.settings.closing.delete_personal_data = delete;
+        }
+        if let Some(approval) = change.deletion_requires_approval {
+            next.settings.closing.deletion_requires_approval = approval;
+        }
         errors.into_result(next)
     }
 }
@@ -182,6 +234,7 @@ mod tests {
                 web_app_url: crate::Patch::Set(Some("https://app.acme.example/".into())),
                 allowed_redirect_origins: Some(vec!["https://Shop.acme.example".into()]),
                 phone_region: crate::Patch::Set(Some("in".into())),
+                ..TenantChange::default()
             })
             .unwrap();
         assert_eq!(changed.name, "Acme Ltd");
@@ -201,6 +254,7 @@ mod tests {
                 web_app_url: crate::Patch::Set(Some("javascript:alert(1)".into())),
                 allowed_redirect_origins: Some(vec!["https://a.example/path".into()]),
                 phone_region: crate::Patch::Set(Some("IND".into())),
+                ..TenantChange::default()
             })
             .unwrap_err();
         let fields: Vec<&String> = refused.iter().map(|(f, _)| f).collect();

@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::admin::{api_keys, customers, outbox, tenants};
+use crate::admin::{api_keys, customers, outbox, settings, tenants};
 use crate::health;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, cl2c, customer_area};
@@ -27,6 +27,8 @@ use crate::surfaces::{b2core, cl2c, customer_area};
         customers::create_customer,
         customers::get_customer,
         outbox::list_outbox,
+        settings::get_settings,
+        settings::patch_settings,
         tenants::create_tenant,
         tenants::list_tenants,
         tenants::get_tenant,

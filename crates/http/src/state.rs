@@ -2,7 +2,8 @@ use std::sync::Arc;
 
 use clientele_domain::ports::InstanceSecrets;
 use clientele_domain::services::{
-    ApiKeys, AppUsers, CustomerArea, Customers, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
+    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, LinkSettings, OutboxView, Profiles, SignIn,
+    Tenants,
 };
 
 /// What the handlers share: the use cases and what the edge itself needs.
@@ -15,6 +16,8 @@ pub struct AppState {
     /// The tenants this instance serves, and their apps' keys.
     pub tenants: Arc<Tenants>,
     pub api_keys: Arc<ApiKeys>,
+    /// Closing accounts, as each tenant's policy says.
+    pub closing: Arc<AccountClosing>,
     /// What apps change of their users (CL2C).
     pub app_users: Arc<AppUsers>,
     /// Per-API-key limits; `None` for no limit.

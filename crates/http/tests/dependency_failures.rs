@@ -12,8 +12,8 @@ use clientele_domain::ports::{
     MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
-    ApiKeys, AppUsers, CustomerArea, Customers, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn,
-    Tenants,
+    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deps, FlowDeps, LinkSettings, OutboxView,
+    Profiles, SignIn, Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -99,6 +99,11 @@ fn state(
             deps.clock.clone(),
         )),
         app_users: Arc::new(AppUsers::new(deps.clone())),
+        closing: Arc::new(AccountClosing::new(
+            deps.clone(),
+            Arc::new(MockUnitOfWork::new()),
+            Arc::new(tenants_down()),
+        )),
         key_limits: None,
         country_header: None,
         sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),

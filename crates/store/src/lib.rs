@@ -6,6 +6,7 @@ mod accounts;
 mod blocking;
 mod connection;
 mod database;
+mod deletion_requests;
 mod errors;
 mod flow_rows;
 mod flows;

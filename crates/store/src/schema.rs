@@ -116,6 +116,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deletion_requests (id) {
+        id -> Text,
+        tenant_id -> Text,
+        account_uuid -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (account_uuid));
 diesel::joinable!(flows -> accounts (account_uuid));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -125,5 +137,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     instance_secrets,
     flows,
     outbox,
-    api_keys
+    api_keys,
+    deletion_requests
 );

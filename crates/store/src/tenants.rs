@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
 use clientele_domain::ports::{ApiKeyRepository, StoreError, TenantRepository};
-use clientele_domain::tenant::{Tenant, TenantId, TenantSettings};
+use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -25,6 +25,11 @@ struct StoredSettings {
     allowed_redirect_origins: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     phone_region: Option<String>,
+    /// Unset: the default (erase at once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delete_personal_data: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deletion_requires_approval: Option<bool>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -43,6 +48,8 @@ impl From<&Tenant> for TenantRow {
             web_app_url: s.web_app_url.clone(),
             allowed_redirect_origins: s.allowed_redirect_origins.clone(),
             phone_region: s.phone_region.clone(),
+            delete_personal_data: Some(s.closing.delete_personal_data),
+            deletion_requires_approval: Some(s.closing.deletion_requires_approval),
         };
         TenantRow {
             id: t.id.to_string(),
@@ -66,6 +73,17 @@ impl TryFrom<TenantRow> for Tenant {
                 web_app_url: stored.web_app_url,
                 allowed_redirect_origins: stored.allowed_redirect_origins,
                 phone_region: stored.phone_region,
+                closing: {
+                    let default = ClosingPolicy::default();
+                    ClosingPolicy {
+                        delete_personal_data: stored
+                            .delete_personal_data
+                            .unwrap_or(default.delete_personal_data),
+                        deletion_requires_approval: stored
+                            .deletion_requires_approval
+                            .unwrap_or(default.deletion_requires_approval),
+                    }
+                },
             },
             created_at: from_db_time(row.created_at),
         })
@@ -158,13 +176,29 @@ impl TenantRepository for Database {
     }
 
     async fn update_tenant(&self, current: &Tenant, next: &Tenant) -> Result<bool, StoreError> {
-        let (was, row) = (TenantRow::from(current), TenantRow::from(next));
+        let (current, row) = (current.clone(), TenantRow::from(next));
         with_connection(&self.pool, move |conn| {
+            // The stored text may be an older serialisation of the same settings (absent keys
+            // are defaults): compare what it means, then write only if the text is still the
+            // one compared, so a concurrent change in between makes this one fail.
+            let stored = tenants::table
+                .find(&row.id)
+                .select(TenantRow::as_select())
+                .first(&mut **conn)
+                .optional()
+                .map_err(from_diesel)?;
+            let Some(stored) = stored else {
+                return Ok(false);
+            };
+            let (was_name, was_settings) = (stored.name.clone(), stored.settings.clone());
+            if Tenant::try_from(stored)? != current {
+                return Ok(false);
+            }
             diesel::update(
                 tenants::table
                     .find(&row.id)
-                    .filter(tenants::name.eq(&was.name))
-                    .filter(tenants::settings.eq(&was.settings)),
+                    .filter(tenants::name.eq(&was_name))
+                    .filter(tenants::settings.eq(&was_settings)),
             )
             .set((tenants::name.eq(&row.name), tenants::settings.eq(&row.settings)))
             .execute(&mut **conn)

@@ -6,10 +6,11 @@ use diesel::prelude::*;
 use crate::blocking::with_connection;
 use crate::connection::DbConnection;
 use crate::database::Database;
+use crate::deletion_requests::DeletionRequestRow;
 use crate::errors::from_diesel;
 use crate::flow_rows::{FlowRow, OutboxRow};
 use crate::rows::{to_db_time, AccountRow};
-use crate::schema::{accounts, flows, outbox, sessions};
+use crate::schema::{accounts, deletion_requests, flows, outbox, sessions};
 
 /// Why a transaction was rolled back.
 enum Rollback {
@@ -146,6 +147,11 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     for message in &commit.messages {
         diesel::insert_into(outbox::table)
             .values(OutboxRow::from(message))
+            .execute(conn)?;
+    }
+    for request in &commit.deletion_requests {
+        diesel::insert_into(deletion_requests::table)
+            .values(DeletionRequestRow::from(request))
             .execute(conn)?;
     }
     for (tenant, account) in &commit.revoke_sessions {

@@ -13,7 +13,7 @@ use clientele_domain::ports::{
 use clientele_domain::profile::{Address, Profile};
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::sign_in_throttle::SignInThrottle;
-use clientele_domain::tenant::{Tenant, TenantId, TenantSettings};
+use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
 use clientele_domain::values::{Birthday, Email, Locale, Name, PasswordHash, Phone};
 use clientele_store::Database;
 use clientele_testkit::MemoryStore;
@@ -1051,6 +1051,14 @@ async fn tenants_keep_their_settings_and_their_own_customers(s: Stores) {
         listed.iter().any(|t| t.id == TenantId::default_tenant()),
         "default exists from the start"
     );
+    // The default tenant, as the migration wrote it (settings `{}`), can be changed too.
+    let default = s.tenants.get_tenant(&TenantId::default_tenant()).await.unwrap().unwrap();
+    let renamed = Tenant {
+        name: "Renamed default".into(),
+        ..default.clone()
+    };
+    assert!(s.tenants.update_tenant(&default, &renamed).await.unwrap());
+    assert!(s.tenants.update_tenant(&renamed, &default).await.unwrap());
     let mut acme = new_tenant();
     s.tenants.insert_tenant(&acme).await.unwrap();
     assert_eq!(
@@ -1064,6 +1072,10 @@ async fn tenants_keep_their_settings_and_their_own_customers(s: Stores) {
         web_app_url: Some("https://app.acme.example".into()),
         allowed_redirect_origins: vec!["https://shop.acme.example".into()],
         phone_region: Some("IN".into()),
+        closing: ClosingPolicy {
+            delete_personal_data: true,
+            deletion_requires_approval: true,
+        },
     };
     assert!(s.tenants.update_tenant(&before, &acme).await.unwrap());
     assert_eq!(s.tenants.get_tenant(&acme.id).await.unwrap(), Some(acme.clone()));

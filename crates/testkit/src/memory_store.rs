@@ -21,6 +21,7 @@ use time::{Duration, OffsetDateTime};
 struct State {
     tenants: std::collections::BTreeMap<TenantId, Tenant>,
     api_keys: Vec<ApiKey>,
+    deletion_requests: Vec<clientele_domain::deletion_request::DeletionRequest>,
     accounts: HashMap<AccountUuid, Account>,
     sessions: HashMap<SessionId, Session>,
     secrets: HashMap<String, String>,
@@ -40,6 +41,7 @@ impl Default for State {
         State {
             tenants: [(default.id.clone(), default)].into(),
             api_keys: Vec::new(),
+            deletion_requests: Vec::new(),
             accounts: HashMap::new(),
             sessions: HashMap::new(),
             secrets: HashMap::new(),
@@ -207,6 +209,12 @@ impl State {
                 last_error: None,
                 sent_at: None,
             });
+        }
+        for request in &commit.deletion_requests {
+            if self.deletion_requests.iter().any(|r| r.id == request.id) {
+                return Err(StoreError::Duplicate(UniqueKey::Id));
+            }
+            self.deletion_requests.push(request.clone());
         }
         for (tenant, account) in &commit.revoke_sessions {
             for session in self.sessions.values_mut() {

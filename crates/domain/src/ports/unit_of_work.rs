@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 
 use super::StoreError;
 use crate::account::{Account, AccountUuid};
+use crate::deletion_request::DeletionRequest;
 use crate::flow::FlowWrite;
 use crate::message::OutboundMessage;
 use crate::tenant::TenantId;
@@ -29,6 +30,8 @@ pub struct Commit {
     pub messages: Vec<OutboundMessage>,
     /// Revoke every session of these accounts.
     pub revoke_sessions: Vec<(TenantId, AccountUuid)>,
+    /// Deletion requests to record.
+    pub deletion_requests: Vec<DeletionRequest>,
 }
 
 impl Commit {
@@ -39,6 +42,7 @@ impl Commit {
             flows: Vec::new(),
             messages: Vec::new(),
             revoke_sessions: Vec::new(),
+            deletion_requests: Vec::new(),
         }
     }
 

@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use super::flow_kit::{FlowDeps, Issued, LinkSettings};
 use super::ids::with_fresh_ids;
-use super::reapply::{deciding_again, on_current_account, Attempt, PERSISTENT_ATTEMPTS};
+use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps};
 use crate::account::{Account, AccountStatus, NewAccount};
 use crate::customer_edit::{full_name, split_name, CustomerEdit};
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal};
+use crate::flow::{Flow, FlowId, Purpose, Refusal};
 use crate::links;
 use crate::ports::{AccountWrite, Commit, PassphraseTokens, StoreError};
 use crate::profile::Profile;
@@ -613,46 +613,6 @@ impl CustomerArea {
         })
         .await?;
         Ok(token)
-    }
-
-    /// Deletes the caller's account: personal data erased, the address freed, every session
-    /// revoked. The row stays (deactivated) so ids are never reused.
-    pub async fn delete_self(&self, who: &Authenticated) -> Result<(), DomainError> {
-        let now = self.deps.clock.now();
-        // Closing an account must not give way to a burst of edits of it.
-        deciding_again(
-            self.deps.accounts.as_ref(),
-            who.account.clone(),
-            PERSISTENT_ATTEMPTS,
-            |account| async move {
-                if account.status == AccountStatus::Deactivated {
-                    return Ok(()); // a concurrent request deleted it
-                }
-                let mut commit = Commit::at(now);
-                commit
-                    .revoke_sessions
-                    .push((account.tenant.clone(), account.uuid));
-                // Every flow open when the commit runs, not only those seen before it.
-                commit.flows.push(FlowWrite::CancelAllOpen {
-                    tenant: account.tenant.clone(),
-                    account: account.uuid,
-                });
-                let erased = Account {
-                    status: AccountStatus::Deactivated,
-                    email: None,
-                    email_confirmed: false,
-                    email_temporary: false,
-                    password_hash: None,
-                    two_factor: false,
-                    profile: Profile::default(),
-                    sign_in: Default::default(),
-                    updated_at: now,
-                    ..account
-                };
-                Ok::<_, Attempt>(self.flows.commits.commit(commit.updating(erased)).await?)
-            },
-        )
-        .await
     }
 
     /// The Customer area's `name` of an account.

@@ -1,5 +1,6 @@
 //! Use cases: load what they need through the ports, let the domain decide, commit once.
 
+mod account_closing;
 mod api_keys;
 mod app_users;
 mod customer_area;
@@ -14,6 +15,7 @@ mod reapply;
 mod sign_in;
 mod tenants;
 
+pub use account_closing::AccountClosing;
 pub use api_keys::{ApiKeys, IssuedKey};
 pub use app_users::{AppUserChange, AppUserView, AppUsers, PUSH_TOKEN};
 pub use customer_area::{CustomerArea, Invitation};

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod customers;
 pub mod outbox;
+pub mod settings;
 pub mod tenants;
 
 use actix_web::web;
@@ -13,6 +14,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/admin/v1/customers", "POST").route(web::post().to(customers::create_customer)))
         .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)))
         .service(resource("/admin/v1/outbox", "GET").route(web::get().to(outbox::list_outbox)))
+        .service(
+            resource("/admin/v1/settings", "GET, PATCH")
+                .route(web::get().to(settings::get_settings))
+                .route(web::patch().to(settings::patch_settings)),
+        )
         .service(
             resource("/admin/v1/tenants", "GET, POST")
                 .route(web::get().to(tenants::list_tenants))

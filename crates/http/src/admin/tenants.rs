@@ -183,6 +183,7 @@ pub async fn patch_tenant(
             "settings.phoneRegion",
             &mut errors,
         ),
+        ..TenantChange::default()
     };
     if !errors.is_empty() {
         // Every field's problems at once, not only the first kind found.

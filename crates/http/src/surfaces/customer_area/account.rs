@@ -153,13 +153,15 @@ pub async fn patch_self(
     Ok(HttpResponse::Ok().json(CustomerView::from(&saved)))
 }
 
-/// Delete the customer's account: personal data erased, sessions revoked, the address freed.
+/// Delete (close) the customer's account: deactivated at once, every session revoked; its
+/// personal data erased, kept, or kept until the back office approves its deletion, as the
+/// tenant's closing settings say (`/admin/v1/settings`). The answer is the same in each case.
 #[utoipa::path(delete, path = "/customers/self", tag = "Customer area", security(("bearer" = [])),
     responses((status = 200, body = Outcome), (status = 401, body = Problem)))]
 pub async fn delete_self(state: web::Data<AppState>, who: Customer) -> Result<HttpResponse, Problem> {
     state
-        .customer_area
-        .delete_self(&who.0)
+        .closing
+        .close(who.0.account, Vec::new())
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(Outcome::of("deleted")))

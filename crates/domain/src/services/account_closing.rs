@@ -1,0 +1,214 @@
+//! Closing an account: one policy for every surface (the Customer area's `DELETE
+//! /customers/self`, B2Core's confirmed deactivation). The account is deactivated at once —
+//! every session revoked, every open flow cancelled — and its personal data is kept, erased in
+//! the same commit, or kept until the back office decides on a deletion request, as the
+//! tenant's closing policy says.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use super::reapply::{deciding_again, Attempt, PERSISTENT_ATTEMPTS};
+use super::Deps;
+use crate::account::{Account, AccountStatus};
+use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
+use crate::error::DomainError;
+use crate::flow::FlowWrite;
+use crate::ports::{Commit, TenantRepository, UnitOfWork};
+use crate::profile::Profile;
+use crate::tenant::{ClosingDecision, ClosingPolicy};
+
+pub struct AccountClosing {
+    deps: Deps,
+    commits: Arc<dyn UnitOfWork>,
+    tenants: Arc<dyn TenantRepository>,
+}
+
+/// The account with every personal field gone and the address freed; ids, status and
+/// timestamps stay.
+pub(crate) fn erased(account: Account, now: OffsetDateTime) -> Account {
+    Account {
+        status: AccountStatus::Deactivated,
+        email: None,
+        email_confirmed: false,
+        email_temporary: false,
+        password_hash: None,
+        two_factor: false,
+        profile: Profile::default(),
+        sign_in: Default::default(),
+        updated_at: now,
+        ..account
+    }
+}
+
+impl AccountClosing {
+    pub fn new(deps: Deps, commits: Arc<dyn UnitOfWork>, tenants: Arc<dyn TenantRepository>) -> Self {
+        AccountClosing {
+            deps,
+            commits,
+            tenants,
+        }
+    }
+
+    async fn policy(&self, account: &Account) -> Result<ClosingPolicy, DomainError> {
+        let tenant = self.tenants.get_tenant(&account.tenant).await?;
+        Ok(tenant.map(|t| t.settings.closing).unwrap_or_default())
+    }
+
+    /// Closes `account` as its tenant's policy says, committing `also` (the flow write of a
+    /// confirmed deactivation, say) in the same transaction. Closing an account that a
+    /// concurrent request closed first changes nothing and answers what that one decided.
+    pub async fn close(
+        &self,
+        account: Account,
+        also: Vec<FlowWrite>,
+    ) -> Result<ClosingDecision, DomainError> {
+        let now = self.deps.clock.now();
+        let decision = self.policy(&account).await?.decide();
+        // Closing must not give way to a burst of edits of the account.
+        deciding_again(
+            self.deps.accounts.as_ref(),
+            account,
+            PERSISTENT_ATTEMPTS,
+            |account| {
+                let also = also.clone();
+                async move {
+                    if account.status == AccountStatus::Deactivated {
+                        return Ok(decision);
+                    }
+                    let mut commit = Commit::at(now);
+                    commit
+                        .revoke_sessions
+                        .push((account.tenant.clone(), account.uuid));
+                    // Every flow open when the commit runs, not only those seen before it.
+                    commit.flows.extend(also);
+                    commit.flows.push(FlowWrite::CancelAllOpen {
+                        tenant: account.tenant.clone(),
+                        account: account.uuid,
+                    });
+                    let closed = match decision {
+                        ClosingDecision::EraseNow => erased(account, now),
+                        ClosingDecision::Keep | ClosingDecision::RequestDeletion => Account {
+                            status: AccountStatus::Deactivated,
+                            updated_at: now,
+                            ..account
+                        },
+                    };
+                    if decision == ClosingDecision::RequestDeletion {
+                        commit.deletion_requests.push(DeletionRequest {
+                            id: DeletionRequestId(self.deps.random.uuid()),
+                            tenant: closed.tenant.clone(),
+                            account: closed.uuid,
+                            status: DeletionStatus::Pending,
+                            created_at: now,
+                            decided_at: None,
+                            reason: None,
+                        });
+                    }
+                    self.commits.commit(commit.updating(closed)).await?;
+                    Ok::<_, Attempt>(decision)
+                }
+            },
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::ports::{
+        AccountWrite, MockAccountRepository, MockPasswordHasher, MockSessionRepository, MockTenantRepository,
+        MockUnitOfWork,
+    };
+    use crate::services::test_support::{account, deps_with};
+    use crate::tenant::{Tenant, TenantSettings};
+
+    fn closing(policy: ClosingPolicy, commits: MockUnitOfWork) -> AccountClosing {
+        let mut tenants = MockTenantRepository::new();
+        tenants.expect_get_tenant().returning(move |id| {
+            Ok(Some(Tenant {
+                id: id.clone(),
+                name: "T".into(),
+                settings: TenantSettings {
+                    closing: policy,
+                    ..TenantSettings::default()
+                },
+                created_at: OffsetDateTime::UNIX_EPOCH,
+            }))
+        });
+        let mut deps = deps_with(
+            MockAccountRepository::new(),
+            MockSessionRepository::new(),
+            MockPasswordHasher::new(),
+        );
+        let mut random = crate::ports::MockRandomness::new();
+        random.expect_uuid().returning(uuid::Uuid::new_v4);
+        deps.random = Arc::new(random);
+        AccountClosing::new(deps, Arc::new(commits), Arc::new(tenants))
+    }
+
+    fn recording(into: Arc<Mutex<Vec<Commit>>>) -> MockUnitOfWork {
+        let mut commits = MockUnitOfWork::new();
+        commits.expect_commit().times(1).returning(move |c| {
+            into.lock().unwrap().push(c);
+            Ok(())
+        });
+        commits
+    }
+
+    fn closed_account(commit: &Commit) -> Account {
+        match &commit.accounts[..] {
+            [AccountWrite::Update(account)] => account.clone(),
+            other => panic!("one update expected: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_policy_closes_at_once_and_treats_the_data_as_it_says() {
+        for (delete, approval, decision) in [
+            (true, false, ClosingDecision::EraseNow),
+            (false, false, ClosingDecision::Keep),
+            (false, true, ClosingDecision::Keep),
+            (true, true, ClosingDecision::RequestDeletion),
+        ] {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let policy = ClosingPolicy {
+                delete_personal_data: delete,
+                deletion_requires_approval: approval,
+            };
+            let service = closing(policy, recording(seen.clone()));
+            let got = service.close(account(), vec![]).await.unwrap();
+            assert_eq!(got, decision);
+            let commit = seen.lock().unwrap().pop().unwrap();
+            let closed = closed_account(&commit);
+            assert_eq!(closed.status, AccountStatus::Deactivated);
+            assert_eq!(commit.revoke_sessions.len(), 1, "every session revoked");
+            assert!(matches!(
+                commit.flows.last(),
+                Some(FlowWrite::CancelAllOpen { .. })
+            ));
+            let kept = closed.email.is_some() && closed.password_hash.is_some();
+            assert_eq!(kept, decision != ClosingDecision::EraseNow, "{decision:?}");
+            assert_eq!(
+                commit.deletion_requests.len(),
+                usize::from(decision == ClosingDecision::RequestDeletion)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_account_closed_meanwhile_is_left_alone() {
+        let mut closed = account();
+        closed.status = AccountStatus::Deactivated;
+        let mut commits = MockUnitOfWork::new();
+        commits.expect_commit().never();
+        let service = closing(ClosingPolicy::default(), commits);
+        assert_eq!(
+            service.close(closed, vec![]).await.unwrap(),
+            ClosingDecision::EraseNow
+        );
+    }
+}

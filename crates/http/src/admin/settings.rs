@@ -1,0 +1,91 @@
+//! `/admin/v1/settings`: the request tenant's account-closing options (seed 000's back office
+//! "Delete data" and "Request required for Deleting Data").
+
+use actix_web::{web, HttpResponse};
+use clientele_domain::tenant::{Tenant, TenantChange};
+use clientele_domain::FieldErrors;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::admin_auth::Admin;
+use crate::body::JsonObject;
+use crate::domain_errors::{problem_for, same_names};
+use crate::fields::reject_other_keys;
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::tenant_header::RequestTenant;
+
+const DELETE: &str = "delete_personal_data";
+const APPROVAL: &str = "deletion_requires_approval";
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosingSettings {
+    /// Erase a closed account's personal data (default true); otherwise keep it.
+    delete_personal_data: bool,
+    /// Erase only once the back office approves a deletion request (default false).
+    deletion_requires_approval: bool,
+}
+
+impl From<&Tenant> for ClosingSettings {
+    fn from(t: &Tenant) -> Self {
+        ClosingSettings {
+            delete_personal_data: t.settings.closing.delete_personal_data,
+            deletion_requires_approval: t.settings.closing.deletion_requires_approval,
+        }
+    }
+}
+
+/// The tenant's closing settings.
+#[utoipa::path(get, path = "/admin/v1/settings", tag = "Back office", security(("admin" = [])),
+    responses((status = 200, body = ClosingSettings), (status = 401, body = Problem)))]
+pub async fn get_settings(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+) -> Result<HttpResponse, Problem> {
+    let tenant = state
+        .tenants
+        .get(tenant.as_str())
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(ClosingSettings::from(&tenant)))
+}
+
+/// Change the tenant's closing settings: `{"delete_personal_data": bool,
+/// "deletion_requires_approval": bool}`, either or both; other keys are refused.
+#[utoipa::path(patch, path = "/admin/v1/settings", tag = "Back office", security(("admin" = [])),
+    request_body(content = Object, description = "delete_personal_data, deletion_requires_approval (booleans)"),
+    responses((status = 200, body = ClosingSettings), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn patch_settings(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body, &[DELETE, APPROVAL], &[], "", &mut errors);
+    let mut flag = |key: &str| match body.get(key) {
+        None => None,
+        Some(Value::Bool(value)) => Some(*value),
+        Some(_) => {
+            errors.add(key, "must be true or false");
+            None
+        }
+    };
+    let change = TenantChange {
+        delete_personal_data: flag(DELETE),
+        deletion_requires_approval: flag(APPROVAL),
+        ..TenantChange::default()
+    };
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let tenant = state
+        .tenants
+        .change(tenant.as_str(), change)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(ClosingSettings::from(&tenant)))
+}

@@ -1,0 +1,178 @@
+//! Closing an account under each of a tenant's closing settings (`/admin/v1/settings`).
+
+use clientele_e2e::dump::every_value;
+use clientele_e2e::{status_and_json, Backend, Server, Storage, ADMIN_TOKEN};
+use serde_json::{json, Value};
+
+async fn settings(server: &Server, tenant: Option<&str>, patch: Option<Value>) -> (u16, Value) {
+    let mut request = match &patch {
+        Some(_) => server.http.patch(server.url("/admin/v1/settings")),
+        None => server.http.get(server.url("/admin/v1/settings")),
+    }
+    .bearer_auth(ADMIN_TOKEN);
+    if let Some(tenant) = tenant {
+        request = request.header("tenant", tenant);
+    }
+    if let Some(patch) = patch {
+        request = request.json(&patch);
+    }
+    status_and_json(request.send().await.unwrap()).await
+}
+
+async fn close(server: &Server, token: &str) -> (u16, Value) {
+    let response = server
+        .http
+        .delete(server.url("/customers/self"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+async fn closing_follows_the_tenant_settings(backend: Backend) {
+    let Some(storage) = Storage::new(backend) else {
+        return;
+    };
+    let server = Server::start(&storage, &[]);
+    assert_eq!(
+        settings(&server, None, None).await,
+        (
+            200,
+            json!({"delete_personal_data": true, "deletion_requires_approval": false})
+        ),
+        "defaults keep closing as it was: erase at once"
+    );
+    let (status, problem) = settings(
+        &server,
+        None,
+        Some(json!({"delete_data": true, "deletion_requires_approval": "yes"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        problem["errors"]["delete_data"].is_array()
+            && problem["errors"]["deletion_requires_approval"].is_array()
+    );
+    assert_eq!(
+        settings(&server, None, None).await.1["delete_personal_data"],
+        true,
+        "nothing applied"
+    );
+
+    // Keep the data: the account is closed at once, its data stays.
+    let (status, body) = settings(&server, None, Some(json!({"delete_personal_data": false}))).await;
+    assert_eq!(
+        (status, &body["delete_personal_data"]),
+        (200, &json!(false)),
+        "{body}"
+    );
+    let (email, password, token) = server.signed_in_customer().await;
+    assert_eq!(close(&server, &token).await, (200, json!({"result": "deleted"})));
+    assert_eq!(
+        server.get_json("/customers/self", &token).await.0,
+        401,
+        "the token in hand"
+    );
+    assert_eq!(server.login_status(&email, &password).await, 401, "the password");
+    let values = every_value(&storage);
+    assert!(
+        values
+            .iter()
+            .any(|(column, v)| column == "accounts.email" && v == &email),
+        "data kept"
+    );
+    assert!(
+        !values
+            .iter()
+            .any(|(column, _)| column.starts_with("deletion_requests.")),
+        "no request"
+    );
+
+    // Delete only once approved: closed at once, data kept, a pending deletion request.
+    let (status, _) = settings(
+        &server,
+        None,
+        Some(json!({"delete_personal_data": true, "deletion_requires_approval": true})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (email, password, token) = server.signed_in_customer().await;
+    assert_eq!(close(&server, &token).await, (200, json!({"result": "deleted"})));
+    assert_eq!(server.login_status(&email, &password).await, 401);
+    let values = every_value(&storage);
+    assert!(
+        values
+            .iter()
+            .any(|(column, v)| column == "accounts.email" && v == &email),
+        "kept until approved"
+    );
+    assert!(
+        values
+            .iter()
+            .any(|(column, v)| column == "deletion_requests.status" && v == "pending"),
+        "a pending deletion request"
+    );
+
+    // Settings are the tenant's: another tenant still erases at once.
+    let created = server
+        .http
+        .post(server.url("/admin/v1/tenants"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"id": "other", "name": "Other"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        settings(&server, Some("other"), None).await.1,
+        json!({"delete_personal_data": true, "deletion_requires_approval": false})
+    );
+    let other_email = format!("o{}@example.com", uuid::Uuid::new_v4().simple());
+    let response = server
+        .http
+        .post(server.url("/admin/v1/customers"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("tenant", "other")
+        .json(&json!({"email": other_email, "password": "other password 1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let login = server
+        .http
+        .post(server.url("/customers/login"))
+        .header("tenant", "other")
+        .json(&json!({"email": other_email, "password": "other password 1"}))
+        .send()
+        .await
+        .unwrap();
+    let token = status_and_json(login).await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = server
+        .http
+        .delete(server.url("/customers/self"))
+        .header("tenant", "other")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let values = every_value(&storage);
+    assert!(
+        !values.iter().any(|(_, v)| v == &other_email),
+        "erased at once in the other tenant"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_follows_the_tenant_settings_on_sqlite() {
+    closing_follows_the_tenant_settings(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_follows_the_tenant_settings_on_postgres() {
+    closing_follows_the_tenant_settings(Backend::Postgres).await;
+}
