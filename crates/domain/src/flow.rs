@@ -147,6 +147,9 @@ pub struct Flow {
     pub expires_at: OffsetDateTime,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// How many times a secret of this flow was sent (a replace sends another), and when last.
+    pub sent: i32,
+    pub sent_at: OffsetDateTime,
     /// Changes with every replace, consume or cancel (not with a counted try, nor with the lock
     /// the last try brings): a write decided on what was read earlier names it, so it fails if
     /// the flow moved meanwhile.
@@ -169,6 +172,7 @@ pub struct FlowSettings {
     pub activation_ttl: Duration,
     pub email_change_ttl: Duration,
     pub reset_ttl: Duration,
+    pub deactivation_ttl: Duration,
     pub code_ttl: Duration,
     pub max_attempts: i32,
 }
@@ -179,6 +183,7 @@ impl Default for FlowSettings {
             activation_ttl: Duration::hours(72),
             email_change_ttl: Duration::hours(24),
             reset_ttl: Duration::minutes(30),
+            deactivation_ttl: Duration::minutes(15),
             code_ttl: Duration::minutes(10),
             max_attempts: 5,
         }
@@ -191,7 +196,8 @@ impl FlowSettings {
             Purpose::Activation => self.activation_ttl,
             Purpose::EmailChange => self.email_change_ttl,
             Purpose::PasswordReset => self.reset_ttl,
-            Purpose::Deactivation | Purpose::PhoneChange | Purpose::SecondFactor => self.code_ttl,
+            Purpose::Deactivation => self.deactivation_ttl,
+            Purpose::PhoneChange | Purpose::SecondFactor => self.code_ttl,
         }
     }
 }
@@ -282,6 +288,8 @@ mod tests {
             expires_at: NOW + expires_in,
             created_at: NOW,
             updated_at: NOW,
+            sent: 1,
+            sent_at: NOW,
             version: 0,
         }
     }

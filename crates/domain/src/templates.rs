@@ -38,6 +38,11 @@ pub enum Template<'a> {
     SignupNotice {
         name: &'a str,
     },
+    /// The code that confirms closing the account (B2Core's `DeletePersonalData`).
+    DeletePersonalData {
+        name: &'a str,
+        code: &'a str,
+    },
 }
 
 pub const MASK: &str = "••••••••";
@@ -197,6 +202,27 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
             lines: vec![("Code", code)],
             link: Some(link),
             closing: ignore,
+        },
+        Template::DeletePersonalData { name, code } => Parts {
+            subject: if de {
+                "Schließen Sie Ihr Konto"
+            } else {
+                "Confirm closing your account"
+            },
+            greeting: hello(name),
+            paragraphs: vec![if de {
+                "mit diesem Code bestätigen Sie, dass Ihr Konto geschlossen wird. Er gilt 15 Minuten:".into()
+            } else {
+                "enter this code to confirm that your account is to be closed. It is valid for 15 minutes:"
+                    .into()
+            }],
+            lines: vec![("Code", code)],
+            link: None,
+            closing: if de {
+                "Wenn Sie das nicht waren, ändern Sie bitte Ihr Passwort: Ihr Konto bleibt offen."
+            } else {
+                "If this was not you, please change your password: your account stays open."
+            },
         },
         Template::SignupNotice { name } => Parts {
             subject: if de {

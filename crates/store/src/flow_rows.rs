@@ -30,6 +30,8 @@ pub struct FlowRow {
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
     pub version: i64,
+    pub sent: i32,
+    pub sent_at: Option<PrimitiveDateTime>,
 }
 
 impl From<&Flow> for FlowRow {
@@ -50,6 +52,8 @@ impl From<&Flow> for FlowRow {
             created_at: to_db_time(f.created_at),
             updated_at: to_db_time(f.updated_at),
             version: f.version,
+            sent: f.sent,
+            sent_at: Some(to_db_time(f.sent_at)),
         }
     }
 }
@@ -74,6 +78,8 @@ impl TryFrom<FlowRow> for Flow {
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),
             version: r.version,
+            sent: r.sent,
+            sent_at: from_db_time(r.sent_at.unwrap_or(r.updated_at)),
         })
     }
 }

@@ -94,6 +94,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        sent -> Integer,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 

@@ -93,6 +93,8 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                     flows::pending_change.eq(row.pending_change),
                     flows::expires_at.eq(row.expires_at),
                     flows::updated_at.eq(row.updated_at),
+                    flows::sent.eq(flows::sent + 1),
+                    flows::sent_at.eq(row.sent_at),
                     flows::version.eq(flows::version + 1),
                 ))
                 .execute(conn)?;

@@ -534,6 +534,8 @@ fn flow_of(account: &Account, purpose: Purpose) -> Flow {
         expires_at: T0 + Duration::hours(1),
         created_at: T0,
         updated_at: T0,
+        sent: 1,
+        sent_at: T0,
         version: 0,
     }
 }
@@ -667,9 +669,11 @@ async fn flows_count_tries_and_lock(s: Stores) {
     }
 
     // Asking again keeps the count of tries and moves the version.
+    let resent_at = T0 + Duration::minutes(2);
     let replaced = Flow {
         secret_digest: "digest-2".into(),
         expires_at: T0 + Duration::hours(3),
+        sent_at: resent_at,
         ..flow.clone()
     };
     let replace = |flow: Flow| {
@@ -682,6 +686,11 @@ async fn flows_count_tries_and_lock(s: Stores) {
     assert_eq!(
         (stored.attempts, stored.secret_digest.as_str(), stored.version),
         (3, "digest-2", flow.version + 1)
+    );
+    assert_eq!(
+        (stored.sent, stored.sent_at),
+        (flow.sent + 1, resent_at),
+        "a re-issue counts a send"
     );
     assert_eq!(
         s.commits.commit(replace(replaced)).await,
@@ -1052,7 +1061,12 @@ async fn tenants_keep_their_settings_and_their_own_customers(s: Stores) {
         "default exists from the start"
     );
     // The default tenant, as the migration wrote it (settings `{}`), can be changed too.
-    let default = s.tenants.get_tenant(&TenantId::default_tenant()).await.unwrap().unwrap();
+    let default = s
+        .tenants
+        .get_tenant(&TenantId::default_tenant())
+        .await
+        .unwrap()
+        .unwrap();
     let renamed = Tenant {
         name: "Renamed default".into(),
         ..default.clone()

@@ -152,6 +152,8 @@ impl State {
                 current.pending_change = flow.pending_change.clone();
                 current.expires_at = flow.expires_at;
                 current.updated_at = flow.updated_at;
+                current.sent += 1;
+                current.sent_at = flow.sent_at;
                 current.version += 1;
             }
             FlowWrite::Consume { id, version } => {

@@ -29,6 +29,8 @@ fn email_change_flow() -> Flow {
         expires_at: T0 + time::Duration::hours(1),
         created_at: T0,
         updated_at: T0,
+        sent: 1,
+        sent_at: T0,
         version: 2,
     }
 }

@@ -108,7 +108,12 @@ impl FlowDeps {
             .find_open(&account.tenant, account.uuid, purpose)
             .await?;
         let (alphabet, len) = purpose.secret_shape();
-        let secret = deps.random.string_from(alphabet, len);
+        let mut secret = deps.random.string_from(alphabet, len);
+        // Numeric codes never start with 0, so a client that sends them as integers (as
+        // B2Core's seed does) loses nothing.
+        if alphabet.iter().all(u8::is_ascii_digit) && secret.starts_with('0') {
+            secret.replace_range(..1, &deps.random.int_in(1, 9).to_string());
+        }
         let expires_at = now + self.settings.ttl(purpose);
         let channel = match purpose {
             Purpose::PhoneChange | Purpose::SecondFactor => Channel::Sms,
@@ -123,6 +128,8 @@ impl FlowDeps {
                     pending_change,
                     expires_at,
                     updated_at: now,
+                    sent: existing.sent + 1,
+                    sent_at: now,
                     ..existing
                 };
                 (vec![FlowWrite::Replace(flow.clone())], flow)
@@ -143,6 +150,8 @@ impl FlowDeps {
                     expires_at,
                     created_at: now,
                     updated_at: now,
+                    sent: 1,
+                    sent_at: now,
                     version: 0,
                 };
                 let mut writes: Vec<FlowWrite> = previous.into_iter().map(FlowWrite::Cancel).collect();
