@@ -6,6 +6,7 @@ mod back_office;
 mod cl2c;
 mod closing;
 mod customer_area;
+mod deactivation;
 mod delivery;
 mod instances;
 mod keys;

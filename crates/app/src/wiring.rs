@@ -6,8 +6,8 @@ use anyhow::Context;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::MailSender;
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Delivery, DeliverySettings, Deps, FlowDeps,
-    LinkSettings, OutboxView, Profiles, SignIn, SignInSettings, Tenants,
+    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, Delivery, DeliverySettings,
+    Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, SignInSettings, Tenants,
 };
 use clientele_http::{AppState, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -90,6 +90,12 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             ..DeliverySettings::default()
         },
     );
+    let closing = Arc::new(AccountClosing::new(
+        deps.clone(),
+        database.clone(),
+        database.clone(),
+    ));
+    let deactivation = Arc::new(Deactivation::new(deps.clone(), flows.clone(), closing.clone()));
     let customer_area = Arc::new(CustomerArea::new(
         deps.clone(),
         flows,
@@ -110,11 +116,8 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         tenants,
         api_keys,
         app_users: Arc::new(AppUsers::new(deps.clone())),
-        closing: Arc::new(AccountClosing::new(
-            deps.clone(),
-            database.clone(),
-            database.clone(),
-        )),
+        closing,
+        deactivation,
         key_limits: KeyLimits::per_minute(settings.api_key_rate_limit_per_minute),
         country_header: settings
             .country_header

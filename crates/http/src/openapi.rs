@@ -23,6 +23,8 @@ use crate::surfaces::{b2core, cl2c, customer_area};
         b2core::profile::get_profile,
         b2core::profile::put_profile,
         b2core::profile::patch_profile,
+        b2core::deactivation::start_deactivation,
+        b2core::deactivation::confirm_deactivation,
         cl2c::user::put_user,
         customers::create_customer,
         customers::get_customer,

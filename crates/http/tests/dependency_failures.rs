@@ -12,8 +12,8 @@ use clientele_domain::ports::{
     MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deps, FlowDeps, LinkSettings, OutboxView,
-    Profiles, SignIn, Tenants,
+    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, Deps, FlowDeps, LinkSettings,
+    OutboxView, Profiles, SignIn, Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -83,6 +83,12 @@ fn state(
         links: links.clone(),
         tenants: Arc::new(tenants_down()),
     };
+    let closing = Arc::new(AccountClosing::new(
+        deps.clone(),
+        Arc::new(MockUnitOfWork::new()),
+        Arc::new(tenants_down()),
+    ));
+    let flows_for_deactivation = flows.clone();
     let customer_area = Arc::new(CustomerArea::new(
         deps.clone(),
         flows,
@@ -99,11 +105,8 @@ fn state(
             deps.clock.clone(),
         )),
         app_users: Arc::new(AppUsers::new(deps.clone())),
-        closing: Arc::new(AccountClosing::new(
-            deps.clone(),
-            Arc::new(MockUnitOfWork::new()),
-            Arc::new(tenants_down()),
-        )),
+        closing: closing.clone(),
+        deactivation: Arc::new(Deactivation::new(deps.clone(), flows_for_deactivation, closing)),
         key_limits: None,
         country_header: None,
         sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),

@@ -13,8 +13,8 @@ use super::Deps;
 use crate::account::{Account, AccountStatus};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::DomainError;
-use crate::flow::FlowWrite;
-use crate::ports::{Commit, TenantRepository, UnitOfWork};
+use crate::flow::{FlowWrite, Refusal};
+use crate::ports::{Commit, StoreError, TenantRepository, UnitOfWork};
 use crate::profile::Profile;
 use crate::tenant::{ClosingDecision, ClosingPolicy};
 
@@ -74,7 +74,13 @@ impl AccountClosing {
                 let also = also.clone();
                 async move {
                     if account.status == AccountStatus::Deactivated {
-                        return Ok(decision);
+                        // Closed meanwhile: a plain closing is done; one that had to use a
+                        // secret (a confirmed deactivation) lost the race for it.
+                        return if also.is_empty() {
+                            Ok(decision)
+                        } else {
+                            Err(DomainError::SecretRefused(Refusal::Invalid).into())
+                        };
                     }
                     let mut commit = Commit::at(now);
                     commit
@@ -105,8 +111,14 @@ impl AccountClosing {
                             reason: None,
                         });
                     }
-                    self.commits.commit(commit.updating(closed)).await?;
-                    Ok::<_, Attempt>(decision)
+                    match self.commits.commit(commit.updating(closed)).await {
+                        // A secret in `also` was used or replaced meanwhile: it no longer
+                        // counts (deciding again would only fail the same way).
+                        Err(StoreError::FlowChanged) => {
+                            Err(DomainError::SecretRefused(Refusal::Invalid).into())
+                        }
+                        other => other.map(|()| decision).map_err(Attempt::from),
+                    }
                 }
             },
         )

@@ -1,5 +1,6 @@
-//! B2Core client profile (seed 000): `/api/v2/my/profile`.
+//! B2Core client profile (seed 000): `/api/v2/my/profile` and its deactivation.
 
+pub mod deactivation;
 pub mod profile;
 
 use actix_web::web;
@@ -12,5 +13,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(profile::get_profile))
             .route(web::put().to(profile::put_profile))
             .route(web::patch().to(profile::patch_profile)),
+    )
+    .service(
+        resource("/api/v2/my/profile/deactivation", "GET, POST")
+            .route(web::get().to(deactivation::start_deactivation))
+            .route(web::post().to(deactivation::confirm_deactivation)),
     );
 }

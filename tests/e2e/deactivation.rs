@@ -1,0 +1,222 @@
+//! B2Core's profile deactivation (seed 000): a code mailed, confirmed, the account closed.
+
+use std::time::Duration;
+
+use clientele_e2e::{status_and_json, Server, ADMIN_TOKEN};
+use clientele_testkit::SmtpSink;
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(15);
+const PATH: &str = "/api/v2/my/profile/deactivation";
+
+crate::on_both_backends_with_mail!(
+    the_seed_flow_closes_the_account_once,
+    wrong_codes_lock_and_other_accounts_flows_are_not_found,
+    approval_required_creates_a_request,
+);
+
+/// A customer with a first and last name, signed in: (email, password, token, numeric id).
+async fn customer(server: &Server) -> (String, String, String, i64) {
+    let email = format!("d{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+    let created = server
+        .create_customer(&email, &password, json!({"firstName": "John", "lastName": "Doe"}))
+        .await;
+    let token = server.login(&email, &password).await;
+    (email, password, token, created["id"].as_i64().unwrap())
+}
+
+async fn start(server: &Server, token: &str) -> (u16, Value) {
+    // As the seed's curl does it.
+    let response = server
+        .http
+        .get(server.url(PATH))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+async fn confirm(server: &Server, token: &str, body: Value) -> (u16, Value) {
+    let response = server
+        .http
+        .post(server.url(PATH))
+        .header("Content-Type", "application/json")
+        .bearer_auth(token)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+fn code_of(smtp: &SmtpSink, email: &str) -> u64 {
+    let mail = smtp.wait_for(email, "Confirm closing your account", WAIT);
+    let code = mail.line("Code").unwrap();
+    assert_eq!(code.len(), 6, "{code}");
+    assert!(!code.starts_with('0'), "an integer keeps every digit: {code}");
+    code.parse().unwrap()
+}
+
+async fn the_seed_flow_closes_the_account_once(server: Server, smtp: SmtpSink) {
+    let (email, password, token, id) = customer(&server).await;
+    let (status, started) = start(&server, &token).await;
+    assert_eq!(status, 200, "{started}");
+    let keys: Vec<&str> = started.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "data",
+            "done",
+            "expiredAt",
+            "sent",
+            "sentAt",
+            "uuid",
+            "workflow"
+        ]
+    );
+    assert_eq!(started["code"], 200);
+    assert_eq!(started["done"], false);
+    assert_eq!(started["workflow"], "email");
+    assert_eq!(started["sent"], 1);
+    assert_eq!(
+        started["data"],
+        json!({"status": 0, "entity_id": id, "entity_type": "client", "recipient": {
+            "class": "B2B\\TCA\\Confirmations\\Recipients\\EmailRecipient",
+            "template": "DeletePersonalData", "email": email, "name": "John Doe", "url": "",
+            "method": "email"}})
+    );
+    let parse = |v: &Value| {
+        time::OffsetDateTime::parse(
+            v.as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    assert!(
+        started["sentAt"].as_str().unwrap().ends_with("+00:00"),
+        "{started}"
+    );
+    assert_eq!(
+        parse(&started["expiredAt"]) - parse(&started["sentAt"]),
+        time::Duration::minutes(15)
+    );
+    let code = code_of(&smtp, &email);
+    let uuid = started["uuid"].as_str().unwrap().to_owned();
+
+    // Asking again at once: the same procedure, nothing mailed.
+    let (status, again) = start(&server, &token).await;
+    assert_eq!(
+        (status, &again["uuid"], &again["sent"]),
+        (200, &json!(uuid), &json!(1))
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(smtp.count_to(&email), 1, "no second mail within the cooldown");
+
+    // A wrong code first, then 20 confirmations at once with the right one: exactly one wins.
+    let wrong = if code == 999_999 { 111_111 } else { code + 1 };
+    let (status, problem) = confirm(&server, &token, json!({"uuid": uuid, "code": wrong})).await;
+    assert_eq!(status, 400, "{problem}");
+    let tries = (0..20).map(|_| confirm(&server, &token, json!({"uuid": uuid, "code": code})));
+    let answers = futures_util::future::join_all(tries).await;
+    let winners: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 202)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    assert_eq!(
+        winners[0],
+        &json!({"code": 202, "data": {"requestCreated": false}, "done": true, "uuid": uuid,
+                "workflow": "B2B\\TCA\\Wizards\\Workflow\\TerminateWorkflow"})
+    );
+    // The others: the code already used (400), the token already revoked (401), or the five
+    // counted tries used up (429).
+    for (status, body) in &answers {
+        assert!([202, 400, 401, 429].contains(status), "{status} {body}");
+    }
+    // Closed at once: the token in hand and the password no longer work.
+    assert_eq!(server.get_json("/api/v2/my/profile", &token).await.0, 401);
+    assert_eq!(server.login_status(&email, &password).await, 401);
+    // Erased (the default policy): the address is free for a new account.
+    server
+        .create_customer(&email, "a new password 1", json!({}))
+        .await;
+}
+
+async fn wrong_codes_lock_and_other_accounts_flows_are_not_found(server: Server, smtp: SmtpSink) {
+    let (email, _, token, _) = customer(&server).await;
+    let (_, started) = start(&server, &token).await;
+    let uuid = started["uuid"].as_str().unwrap().to_owned();
+    let code = code_of(&smtp, &email);
+
+    // Someone else's procedure: not found, whatever the code.
+    let (_, _, other_token, _) = customer(&server).await;
+    let (status, problem) = confirm(&server, &other_token, json!({"uuid": uuid, "code": code})).await;
+    assert_eq!(status, 404, "{problem}");
+    let (status, _) = confirm(
+        &server,
+        &token,
+        json!({"uuid": uuid::Uuid::new_v4(), "code": code}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Shapes: the code as a string of digits is accepted, anything else is a field error.
+    for bad in [
+        json!({"uuid": uuid}),
+        json!({"uuid": uuid, "code": "12ab56"}),
+        json!({"uuid": uuid, "code": 1.5}),
+    ] {
+        let (status, problem) = confirm(&server, &token, bad.clone()).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(problem["errors"]["code"].is_array(), "{problem}");
+    }
+
+    let wrong = if code == 999_999 { 111_111 } else { code + 1 };
+    for _ in 0..5 {
+        let (status, _) = confirm(&server, &token, json!({"uuid": uuid, "code": wrong.to_string()})).await;
+        assert_eq!(status, 400);
+    }
+    let (status, problem) = confirm(&server, &token, json!({"uuid": uuid, "code": code.to_string()})).await;
+    assert_eq!(
+        status, 429,
+        "five tries used: locked even for the right code: {problem}"
+    );
+    assert_eq!(problem["type"], "urn:clientele:problem:secret-locked");
+    let (status, _) = start(&server, &token).await;
+    assert_eq!(status, 429, "no new code while locked");
+    assert_eq!(
+        server.get_json("/api/v2/my/profile", &token).await.0,
+        200,
+        "still open"
+    );
+}
+
+async fn approval_required_creates_a_request(server: Server, smtp: SmtpSink) {
+    let patched = server
+        .http
+        .patch(server.url("/admin/v1/settings"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"deletion_requires_approval": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let (email, password, token, _) = customer(&server).await;
+    let (_, started) = start(&server, &token).await;
+    let uuid = started["uuid"].as_str().unwrap().to_owned();
+    let code = code_of(&smtp, &email);
+    let (status, body) = confirm(&server, &token, json!({"uuid": uuid, "code": code})).await;
+    assert_eq!(
+        (status, &body["data"]),
+        (202, &json!({"requestCreated": true})),
+        "{body}"
+    );
+    assert_eq!(
+        server.login_status(&email, &password).await,
+        401,
+        "closed at once all the same"
+    );
+}
