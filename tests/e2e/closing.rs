@@ -176,3 +176,167 @@ async fn closing_follows_the_tenant_settings_on_sqlite() {
 async fn closing_follows_the_tenant_settings_on_postgres() {
     closing_follows_the_tenant_settings(Backend::Postgres).await;
 }
+
+async fn admin_post(server: &Server, path: &str, body: Value) -> (u16, Value) {
+    let response = server
+        .http
+        .post(server.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+/// A signed-in customer: (email, password, token, UUID as JSON).
+async fn customer_with_uuid(server: &Server) -> (String, String, String, Value) {
+    let email = format!("c{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+    let created = server.create_customer(&email, &password, json!({})).await;
+    let token = server.login(&email, &password).await;
+    (email, password, token, created["uuid"].clone())
+}
+
+async fn pending_requests(server: &Server) -> Vec<Value> {
+    let response = server
+        .http
+        .get(server.url("/admin/v1/deletion-requests?status=pending"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    body["deletionRequests"].as_array().unwrap().clone()
+}
+
+/// With approval required: the back office approves (erasure) or rejects (data kept, the
+/// customer told why, the account may be reactivated).
+async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
+    let Some(storage) = Storage::new(backend) else {
+        return;
+    };
+    let smtp = clientele_testkit::SmtpSink::start();
+    let server = Server::start(&storage, &[("CLIENTELE_SMTP_URL", &smtp.url())]);
+    let (status, _) = settings(&server, None, Some(json!({"deletion_requires_approval": true}))).await;
+    assert_eq!(status, 200);
+
+    // Rejected: data kept, the reason mailed, the account can come back.
+    let (email, password, token, uuid) = customer_with_uuid(&server).await;
+    assert_eq!(close(&server, &token).await.0, 200);
+    let pending = pending_requests(&server).await;
+    let request = pending
+        .iter()
+        .find(|r| r["customer"] == uuid)
+        .expect("a pending request");
+    assert_eq!(request["ageDays"], 0);
+    let id = request["id"].as_str().unwrap().to_owned();
+    let path = format!("/admin/v1/customers/{}/reactivate", uuid.as_str().unwrap());
+    assert_eq!(
+        admin_post(&server, &path, json!({})).await.0,
+        409,
+        "not while the request is pending"
+    );
+    let (status, problem) = admin_post(
+        &server,
+        &format!("/admin/v1/deletion-requests/{id}/reject"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 400, "{problem}");
+    let (status, rejected) = admin_post(
+        &server,
+        &format!("/admin/v1/deletion-requests/{id}/reject"),
+        json!({"reason": "Open invoices must be kept for ten years."}),
+    )
+    .await;
+    assert_eq!(
+        (status, &rejected["status"]),
+        (200, &json!("rejected")),
+        "{rejected}"
+    );
+    let mail = smtp.wait_for(
+        &email,
+        "Your data will not be erased",
+        std::time::Duration::from_secs(15),
+    );
+    assert!(
+        mail.text.contains("Open invoices must be kept for ten years."),
+        "{}",
+        mail.text
+    );
+    let (status, _) = admin_post(
+        &server,
+        &format!("/admin/v1/deletion-requests/{id}/approve"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 409, "decided once");
+    let (status, customer) = admin_post(&server, &path, json!({})).await;
+    assert_eq!(
+        (status, &customer["status"]),
+        (200, &json!("active")),
+        "{customer}"
+    );
+    assert_eq!(
+        server.login_status(&email, &password).await,
+        200,
+        "back with its password"
+    );
+
+    // Approved: erased.
+    let (email, _, token, uuid) = customer_with_uuid(&server).await;
+    assert_eq!(close(&server, &token).await.0, 200);
+    let id = pending_requests(&server)
+        .await
+        .into_iter()
+        .find(|r| r["customer"] == uuid)
+        .expect("a pending request")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, approved) = admin_post(
+        &server,
+        &format!("/admin/v1/deletion-requests/{id}/approve"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, &approved["status"]),
+        (200, &json!("approved")),
+        "{approved}"
+    );
+    assert!(!every_value(&storage).iter().any(|(_, v)| v == &email), "erased");
+    let path = format!("/admin/v1/customers/{}/reactivate", uuid.as_str().unwrap());
+    assert_eq!(
+        admin_post(&server, &path, json!({})).await.0,
+        409,
+        "erased accounts stay closed"
+    );
+    let missing = format!("/admin/v1/deletion-requests/{}/approve", uuid::Uuid::new_v4());
+    assert_eq!(admin_post(&server, &missing, json!({})).await.0, 404);
+    let response = server
+        .http
+        .get(server.url("/admin/v1/deletion-requests?status=approved"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let (_, listing) = status_and_json(response).await;
+    assert!(listing["deletionRequests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == id.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_back_office_decides_on_deletion_requests_on_sqlite() {
+    the_back_office_decides_on_deletion_requests(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_back_office_decides_on_deletion_requests_on_postgres() {
+    the_back_office_decides_on_deletion_requests(Backend::Postgres).await;
+}

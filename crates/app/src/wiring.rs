@@ -6,8 +6,8 @@ use anyhow::Context;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::MailSender;
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, Delivery, DeliverySettings,
-    Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, SignInSettings, Tenants,
+    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, DeletionRequests, Delivery,
+    DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, SignInSettings, Tenants,
 };
 use clientele_http::{AppState, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -96,6 +96,11 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         database.clone(),
     ));
     let deactivation = Arc::new(Deactivation::new(deps.clone(), flows.clone(), closing.clone()));
+    let deletion_requests = Arc::new(DeletionRequests::new(
+        deps.clone(),
+        flows.clone(),
+        database.clone(),
+    ));
     let customer_area = Arc::new(CustomerArea::new(
         deps.clone(),
         flows,
@@ -118,6 +123,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         app_users: Arc::new(AppUsers::new(deps.clone())),
         closing,
         deactivation,
+        deletion_requests,
         key_limits: KeyLimits::per_minute(settings.api_key_rate_limit_per_minute),
         country_header: settings
             .country_header

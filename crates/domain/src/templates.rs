@@ -43,6 +43,11 @@ pub enum Template<'a> {
         name: &'a str,
         code: &'a str,
     },
+    /// The back office declined to erase a closed account's data, and why.
+    DeletionRejected {
+        name: &'a str,
+        reason: &'a str,
+    },
 }
 
 pub const MASK: &str = "••••••••";
@@ -222,6 +227,30 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
                 "Wenn Sie das nicht waren, ändern Sie bitte Ihr Passwort: Ihr Konto bleibt offen."
             } else {
                 "If this was not you, please change your password: your account stays open."
+            },
+        },
+        Template::DeletionRejected { name, reason } => Parts {
+            subject: if de {
+                "Ihre Daten werden nicht gelöscht"
+            } else {
+                "Your data will not be erased"
+            },
+            greeting: hello(name),
+            paragraphs: vec![
+                if de {
+                    "Ihr Konto ist geschlossen, aber Ihre Anfrage, Ihre Daten zu löschen, wurde abgelehnt:"
+                        .into()
+                } else {
+                    "your account is closed, but your request to erase your data was declined:".into()
+                },
+                reason.to_owned(),
+            ],
+            lines: vec![],
+            link: None,
+            closing: if de {
+                "Bei Fragen antworten Sie bitte auf diese Nachricht."
+            } else {
+                "If you have questions, please reply to this message."
             },
         },
         Template::SignupNotice { name } => Parts {

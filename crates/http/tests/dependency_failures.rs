@@ -7,13 +7,13 @@ use actix_web::test as atest;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{
     AccessClaims, MockAccessTokens, MockAccountRepository, MockApiKeyRepository, MockClock,
-    MockFlowRepository, MockInstanceSecrets, MockOutbox, MockPassphraseTokens, MockPasswordHasher,
-    MockRandomness, MockSealer, MockSecretDigester, MockSessionRepository, MockTenantRepository,
-    MockUnitOfWork, StoreError,
+    MockDeletionRequestRepository, MockFlowRepository, MockInstanceSecrets, MockOutbox, MockPassphraseTokens,
+    MockPasswordHasher, MockRandomness, MockSealer, MockSecretDigester, MockSessionRepository,
+    MockTenantRepository, MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, Deps, FlowDeps, LinkSettings,
-    OutboxView, Profiles, SignIn, Tenants,
+    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, DeletionRequests, Deps,
+    FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -106,7 +106,16 @@ fn state(
         )),
         app_users: Arc::new(AppUsers::new(deps.clone())),
         closing: closing.clone(),
-        deactivation: Arc::new(Deactivation::new(deps.clone(), flows_for_deactivation, closing)),
+        deactivation: Arc::new(Deactivation::new(
+            deps.clone(),
+            flows_for_deactivation.clone(),
+            closing,
+        )),
+        deletion_requests: Arc::new(DeletionRequests::new(
+            deps.clone(),
+            flows_for_deactivation,
+            Arc::new(MockDeletionRequestRepository::new()),
+        )),
         key_limits: None,
         country_header: None,
         sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),

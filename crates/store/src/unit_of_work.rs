@@ -19,6 +19,8 @@ enum Rollback {
     AccountChanged,
     /// A conditional flow write found the flow changed.
     FlowChanged,
+    /// A decision found its deletion request decided already.
+    AlreadyDecided,
 }
 
 impl From<diesel::result::Error> for Rollback {
@@ -156,6 +158,22 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
             .values(DeletionRequestRow::from(request))
             .execute(conn)?;
     }
+    for decided in &commit.deletion_decisions {
+        let row = DeletionRequestRow::from(decided);
+        let changed = diesel::update(
+            deletion_requests::table
+                .filter(deletion_requests::id.eq(decided.id.to_string()))
+                .filter(deletion_requests::tenant_id.eq(decided.tenant.as_str()))
+                .filter(deletion_requests::status.eq("pending")),
+        )
+        .set((
+            deletion_requests::status.eq(decided.status.as_str()),
+            deletion_requests::decided_at.eq(row.decided_at()),
+            deletion_requests::reason.eq(decided.reason.clone()),
+        ))
+        .execute(conn)?;
+        exactly_one(changed, Rollback::AlreadyDecided)?;
+    }
     for (tenant, account) in &commit.revoke_sessions {
         diesel::update(
             sessions::table
@@ -190,6 +208,7 @@ impl UnitOfWork for Database {
                     Rollback::Db(e) => from_diesel(e),
                     Rollback::AccountChanged => StoreError::VersionMismatch,
                     Rollback::FlowChanged => StoreError::FlowChanged,
+                    Rollback::AlreadyDecided => StoreError::AlreadyDecided,
                 })
         })
         .await

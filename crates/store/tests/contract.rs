@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
+use clientele_domain::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
 use clientele_domain::ports::{
-    AccountRepository, AccountWrite, ApiKeyRepository, Commit, FlowRepository, InstanceSecrets, Outbox,
-    SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork,
+    AccountRepository, AccountWrite, ApiKeyRepository, Commit, DeletionRequestRepository, FlowRepository,
+    InstanceSecrets, Outbox, SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork,
 };
 use clientele_domain::profile::{Address, Profile};
 use clientele_domain::session::{Session, SessionId};
@@ -34,6 +35,7 @@ struct Stores {
     outbox: Arc<dyn Outbox>,
     tenants: Arc<dyn TenantRepository>,
     api_keys: Arc<dyn ApiKeyRepository>,
+    deletions: Arc<dyn DeletionRequestRepository>,
 }
 
 trait AllPorts:
@@ -45,6 +47,7 @@ trait AllPorts:
     + Outbox
     + TenantRepository
     + ApiKeyRepository
+    + DeletionRequestRepository
     + Clone
     + 'static
 {
@@ -58,6 +61,7 @@ impl<S> AllPorts for S where
         + Outbox
         + TenantRepository
         + ApiKeyRepository
+        + DeletionRequestRepository
         + Clone
         + 'static
 {
@@ -73,6 +77,7 @@ impl Stores {
             commits: Arc::new(store.clone()),
             tenants: Arc::new(store.clone()),
             api_keys: Arc::new(store.clone()),
+            deletions: Arc::new(store.clone()),
             outbox: Arc::new(store),
         }
     }
@@ -1200,9 +1205,83 @@ async fn api_keys_are_found_by_prefix_and_revoked_once(s: Stores) {
         .unwrap());
 }
 
+async fn deletion_requests_are_decided_once(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let request = |at: OffsetDateTime| DeletionRequest {
+        id: DeletionRequestId(Uuid::new_v4()),
+        tenant: tenant(),
+        account: account.uuid,
+        status: DeletionStatus::Pending,
+        created_at: at,
+        decided_at: None,
+        reason: None,
+    };
+    let (older, newer) = (request(T0 - Duration::days(3)), request(T0));
+    let mut commit = Commit::at(T0);
+    commit.deletion_requests.extend([newer.clone(), older.clone()]);
+    s.commits.commit(commit).await.unwrap();
+    let pending = s
+        .deletions
+        .list_requests(&tenant(), Some(DeletionStatus::Pending), 1000)
+        .await
+        .unwrap();
+    let mine: Vec<_> = pending
+        .into_iter()
+        .filter(|r| r.account == account.uuid)
+        .collect();
+    assert_eq!(mine, vec![older.clone(), newer.clone()], "oldest first");
+    assert!(s.deletions.has_pending(&tenant(), account.uuid).await.unwrap());
+    let other = TenantId::parse("other").unwrap();
+    assert_eq!(s.deletions.find_request(&other, older.id).await.unwrap(), None);
+
+    let approved = DeletionRequest {
+        status: DeletionStatus::Approved,
+        decided_at: Some(T0 + Duration::minutes(1)),
+        ..older.clone()
+    };
+    let decide = |decided: DeletionRequest| {
+        let mut commit = Commit::at(T0);
+        commit.deletion_decisions.push(decided);
+        commit
+    };
+    s.commits.commit(decide(approved.clone())).await.unwrap();
+    assert_eq!(
+        s.deletions.find_request(&tenant(), older.id).await.unwrap(),
+        Some(approved.clone())
+    );
+    let rejected = DeletionRequest {
+        status: DeletionStatus::Rejected,
+        reason: Some("legal hold".into()),
+        ..approved
+    };
+    assert_eq!(
+        s.commits.commit(decide(rejected)).await,
+        Err(StoreError::AlreadyDecided),
+        "decided once"
+    );
+    let elsewhere = DeletionRequest {
+        tenant: other,
+        status: DeletionStatus::Approved,
+        ..newer.clone()
+    };
+    assert_eq!(
+        s.commits.commit(decide(elsewhere)).await,
+        Err(StoreError::AlreadyDecided),
+        "not through another tenant"
+    );
+    assert!(
+        s.deletions.has_pending(&tenant(), account.uuid).await.unwrap(),
+        "the newer one"
+    );
+}
+
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
+    ("deletion_requests_are_decided_once", |s| {
+        Box::pin(deletion_requests_are_decided_once(s))
+    }),
     ("the_latest_live_session_tells_when_and_where", |s| {
         Box::pin(the_latest_live_session_tells_when_and_where(s))
     }),

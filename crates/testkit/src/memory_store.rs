@@ -218,6 +218,17 @@ impl State {
             }
             self.deletion_requests.push(request.clone());
         }
+        for decided in &commit.deletion_decisions {
+            let pending = self.deletion_requests.iter_mut().find(|r| {
+                r.id == decided.id
+                    && r.tenant == decided.tenant
+                    && r.status == clientele_domain::deletion_request::DeletionStatus::Pending
+            });
+            let pending = pending.ok_or(StoreError::AlreadyDecided)?;
+            pending.status = decided.status;
+            pending.decided_at = decided.decided_at;
+            pending.reason = decided.reason.clone();
+        }
         for (tenant, account) in &commit.revoke_sessions {
             for session in self.sessions.values_mut() {
                 if &session.tenant == tenant && &session.account == account && session.revoked_at.is_none() {
@@ -539,6 +550,48 @@ impl ApiKeyRepository for MemoryStore {
             }
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl clientele_domain::ports::DeletionRequestRepository for MemoryStore {
+    async fn list_requests(
+        &self,
+        tenant: &TenantId,
+        status: Option<clientele_domain::deletion_request::DeletionStatus>,
+        limit: i64,
+    ) -> Result<Vec<clientele_domain::deletion_request::DeletionRequest>, StoreError> {
+        let mut found: Vec<_> = self
+            .state()
+            .deletion_requests
+            .iter()
+            .filter(|r| &r.tenant == tenant && status.is_none_or(|s| r.status == s))
+            .cloned()
+            .collect();
+        found.sort_by_key(|r| (r.created_at, r.id.0));
+        found.truncate(limit.max(0) as usize);
+        Ok(found)
+    }
+
+    async fn find_request(
+        &self,
+        tenant: &TenantId,
+        id: clientele_domain::deletion_request::DeletionRequestId,
+    ) -> Result<Option<clientele_domain::deletion_request::DeletionRequest>, StoreError> {
+        Ok(self
+            .state()
+            .deletion_requests
+            .iter()
+            .find(|r| &r.tenant == tenant && r.id == id)
+            .cloned())
+    }
+
+    async fn has_pending(&self, tenant: &TenantId, account: AccountUuid) -> Result<bool, StoreError> {
+        Ok(self.state().deletion_requests.iter().any(|r| {
+            &r.tenant == tenant
+                && r.account == account
+                && r.status == clientele_domain::deletion_request::DeletionStatus::Pending
+        }))
     }
 }
 

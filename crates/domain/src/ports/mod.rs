@@ -3,6 +3,7 @@
 
 mod accounts;
 mod clock;
+mod deletion_requests;
 mod flows;
 mod instance_secrets;
 mod mail;
@@ -18,6 +19,7 @@ mod unit_of_work;
 
 pub use accounts::AccountRepository;
 pub use clock::Clock;
+pub use deletion_requests::DeletionRequestRepository;
 pub use flows::FlowRepository;
 pub use instance_secrets::InstanceSecrets;
 pub use mail::{DeliveryError, Mail, MailSender};
@@ -35,6 +37,8 @@ pub use unit_of_work::{AccountWrite, Commit, UnitOfWork};
 pub use accounts::MockAccountRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
+#[cfg(any(test, feature = "mock"))]
+pub use deletion_requests::MockDeletionRequestRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use flows::MockFlowRepository;
 #[cfg(any(test, feature = "mock"))]

@@ -41,6 +41,9 @@ pub enum StoreError {
     /// cancelled or locked meanwhile): the secret in hand no longer counts.
     #[error("flow changed concurrently")]
     FlowChanged,
+    /// A decision on a deletion request found it decided already.
+    #[error("deletion request decided already")]
+    AlreadyDecided,
     /// The database could not be reached or failed; the write may be retried. The text is for
     /// logs only and carries no personal data.
     #[error("storage unavailable: {0}")]

@@ -32,6 +32,9 @@ pub struct Commit {
     pub revoke_sessions: Vec<(TenantId, AccountUuid)>,
     /// Deletion requests to record.
     pub deletion_requests: Vec<DeletionRequest>,
+    /// Decisions on pending deletion requests (the request as decided: status, time, reason);
+    /// `AlreadyDecided` if one is no longer pending.
+    pub deletion_decisions: Vec<DeletionRequest>,
 }
 
 impl Commit {
@@ -43,6 +46,7 @@ impl Commit {
             messages: Vec::new(),
             revoke_sessions: Vec::new(),
             deletion_requests: Vec::new(),
+            deletion_decisions: Vec::new(),
         }
     }
 

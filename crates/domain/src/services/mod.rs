@@ -6,6 +6,7 @@ mod app_users;
 mod customer_area;
 mod customers;
 mod deactivation;
+mod deletion_requests;
 mod delivery;
 mod deps;
 mod flow_kit;
@@ -22,6 +23,7 @@ pub use app_users::{AppUserChange, AppUserView, AppUsers, PUSH_TOKEN};
 pub use customer_area::{CustomerArea, Invitation};
 pub use customers::{CustomerRef, Customers, NewCustomer};
 pub use deactivation::{Deactivation, DeactivationStarted, RESEND_AFTER};
+pub use deletion_requests::DeletionRequests;
 pub use delivery::{BatchReport, Delivery, DeliverySettings};
 pub use deps::Deps;
 pub use flow_kit::{FlowDeps, LinkSettings};
@@ -44,6 +46,9 @@ impl From<StoreError> for DomainError {
                 DomainError::Conflict("the account was changed concurrently; try again".into())
             }
             StoreError::FlowChanged => DomainError::SecretRefused(crate::flow::Refusal::Invalid),
+            StoreError::AlreadyDecided => {
+                DomainError::Conflict("the deletion request was decided already".into())
+            }
             StoreError::Unavailable(reason) => DomainError::Unavailable(reason),
         }
     }

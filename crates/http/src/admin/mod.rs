@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod customers;
+pub mod deletion_requests;
 pub mod outbox;
 pub mod settings;
 pub mod tenants;
@@ -14,6 +15,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/admin/v1/customers", "POST").route(web::post().to(customers::create_customer)))
         .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)))
         .service(resource("/admin/v1/outbox", "GET").route(web::get().to(outbox::list_outbox)))
+        .service(
+            resource("/admin/v1/customers/{id}/reactivate", "POST")
+                .route(web::post().to(deletion_requests::reactivate_customer)),
+        )
+        .service(
+            resource("/admin/v1/deletion-requests", "GET")
+                .route(web::get().to(deletion_requests::list_deletion_requests)),
+        )
+        .service(
+            resource("/admin/v1/deletion-requests/{id}/approve", "POST")
+                .route(web::post().to(deletion_requests::approve_deletion_request)),
+        )
+        .service(
+            resource("/admin/v1/deletion-requests/{id}/reject", "POST")
+                .route(web::post().to(deletion_requests::reject_deletion_request)),
+        )
         .service(
             resource("/admin/v1/settings", "GET, PATCH")
                 .route(web::get().to(settings::get_settings))

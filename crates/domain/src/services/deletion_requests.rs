@@ -1,0 +1,154 @@
+//! The back office's decisions on deletion requests (when a tenant's closing policy requires
+//! approval), and reactivating a closed account whose data was kept.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use super::account_closing::erased;
+use super::flow_kit::FlowDeps;
+use super::Deps;
+use crate::account::{Account, AccountStatus};
+use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
+use crate::error::{DomainError, FieldErrors};
+use crate::ports::{Commit, DeletionRequestRepository};
+use crate::templates::Template;
+use crate::tenant::TenantId;
+
+/// Longest rejection reason kept and mailed.
+const REASON_LEN: usize = 2000;
+
+pub struct DeletionRequests {
+    deps: Deps,
+    flows: FlowDeps,
+    requests: Arc<dyn DeletionRequestRepository>,
+}
+
+impl DeletionRequests {
+    pub fn new(deps: Deps, flows: FlowDeps, requests: Arc<dyn DeletionRequestRepository>) -> Self {
+        DeletionRequests {
+            deps,
+            flows,
+            requests,
+        }
+    }
+
+    /// The tenant's requests, oldest first, optionally of one status.
+    pub async fn list(
+        &self,
+        tenant: &TenantId,
+        status: Option<DeletionStatus>,
+        limit: i64,
+    ) -> Result<Vec<DeletionRequest>, DomainError> {
+        Ok(self.requests.list_requests(tenant, status, limit).await?)
+    }
+
+    async fn pending(&self, tenant: &TenantId, id: &str) -> Result<(DeletionRequest, Account), DomainError> {
+        let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| DomainError::NotFound)?;
+        let request = self
+            .requests
+            .find_request(tenant, DeletionRequestId(id))
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if request.status != DeletionStatus::Pending {
+            return Err(DomainError::Conflict(format!(
+                "the deletion request is {} already",
+                request.status.as_str()
+            )));
+        }
+        let account = self
+            .deps
+            .accounts
+            .find_by_uuid(tenant, request.account)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        Ok((request, account))
+    }
+
+    fn decided(
+        request: DeletionRequest,
+        status: DeletionStatus,
+        now: OffsetDateTime,
+        reason: Option<String>,
+    ) -> DeletionRequest {
+        DeletionRequest {
+            status,
+            decided_at: Some(now),
+            reason,
+            ..request
+        }
+    }
+
+    /// Approves the request: the account's personal data is erased, in the same commit.
+    pub async fn approve(&self, tenant: &TenantId, id: &str) -> Result<DeletionRequest, DomainError> {
+        let now = self.deps.clock.now();
+        let (request, account) = self.pending(tenant, id).await?;
+        let approved = Self::decided(request, DeletionStatus::Approved, now, None);
+        let mut commit = Commit::at(now).updating(erased(account, now));
+        commit.deletion_decisions.push(approved.clone());
+        self.flows.commits.commit(commit).await?;
+        Ok(approved)
+    }
+
+    /// Rejects the request: the data is kept and the customer is mailed `reason`.
+    pub async fn reject(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        reason: &str,
+    ) -> Result<DeletionRequest, DomainError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > REASON_LEN {
+            return Err(FieldErrors::single("reason", "is required, at most 2000 characters").into());
+        }
+        let now = self.deps.clock.now();
+        let (request, account) = self.pending(tenant, id).await?;
+        let rejected = Self::decided(request, DeletionStatus::Rejected, now, Some(reason.to_owned()));
+        let mut commit = Commit::at(now).relying_on(&account);
+        commit.deletion_decisions.push(rejected.clone());
+        if let Some(email) = &account.email {
+            let name = account
+                .profile
+                .first_name
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let notice = Template::DeletionRejected { name: &name, reason };
+            commit.messages.push(self.flows.message(
+                &self.deps,
+                &account,
+                email.as_str(),
+                &notice,
+                None,
+                now,
+            ));
+        }
+        self.flows.commits.commit(commit).await?;
+        Ok(rejected)
+    }
+
+    /// Brings back a closed account whose data was kept. An erased account, or one whose
+    /// deletion request is still pending (reject it first), cannot come back (`Conflict`).
+    pub async fn reactivate(&self, account: Account) -> Result<Account, DomainError> {
+        if account.status != AccountStatus::Deactivated {
+            return Err(DomainError::Conflict("the account is not closed".into()));
+        }
+        if account.email.is_none() {
+            return Err(DomainError::Conflict(
+                "the account's data was erased; it cannot be reactivated".into(),
+            ));
+        }
+        if self.requests.has_pending(&account.tenant, account.uuid).await? {
+            return Err(DomainError::Conflict(
+                "a deletion request for the account is pending: reject it first".into(),
+            ));
+        }
+        let now = self.deps.clock.now();
+        let active = Account {
+            status: AccountStatus::Active,
+            updated_at: now,
+            ..account
+        };
+        Ok(self.deps.accounts.update(&active).await?)
+    }
+}

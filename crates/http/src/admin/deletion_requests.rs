@@ -1,0 +1,178 @@
+//! `/admin/v1/deletion-requests`: erasing closed accounts' data when the tenant requires the
+//! back office's approval; and bringing back a closed account whose data was kept.
+
+use actix_web::{web, HttpResponse};
+use clientele_domain::deletion_request::{DeletionRequest, DeletionStatus};
+use clientele_domain::services::CustomerRef;
+use clientele_domain::FieldErrors;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::customers::AdminCustomer;
+use crate::admin_auth::Admin;
+use crate::body::JsonObject;
+use crate::domain_errors::{problem_for, same_names};
+use crate::fields::{reject_other_keys, required_text};
+use crate::problem::Problem;
+use crate::render::rfc3339;
+use crate::state::AppState;
+use crate::tenant_header::RequestTenant;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminDeletionRequest {
+    id: String,
+    /// The closed account's UUID.
+    customer: String,
+    /// `pending`, `approved` or `rejected`.
+    status: &'static str,
+    created_at: String,
+    /// Whole days since the request was made (GDPR expects an answer within a month).
+    age_days: i64,
+    decided_at: Option<String>,
+    reason: Option<String>,
+}
+
+impl AdminDeletionRequest {
+    fn of(r: &DeletionRequest, now: time::OffsetDateTime) -> Self {
+        AdminDeletionRequest {
+            id: r.id.to_string(),
+            customer: r.account.0.to_string(),
+            status: r.status.as_str(),
+            created_at: rfc3339(r.created_at),
+            age_days: (now - r.created_at).whole_days(),
+            decided_at: r.decided_at.map(rfc3339),
+            reason: r.reason.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletionRequestListing {
+    deletion_requests: Vec<AdminDeletionRequest>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<i64>,
+}
+
+/// The tenant's deletion requests, oldest first, optionally of one `status`; `limit` 1-500
+/// (default 100).
+#[utoipa::path(get, path = "/admin/v1/deletion-requests", tag = "Back office", security(("admin" = [])),
+    params(("status" = Option<String>, Query, description = "pending, approved or rejected"),
+        ("limit" = Option<i64>, Query, description = "1-500, default 100")),
+    responses((status = 200, body = DeletionRequestListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn list_deletion_requests(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(raw) => DeletionStatus::parse(raw).or_else(|| {
+            errors.add("status", "must be pending, approved or rejected");
+            None
+        }),
+    };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        errors.add("limit", "must be 1 to 500");
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let requests = state
+        .deletion_requests
+        .list(&tenant, status, limit)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    let now = time::OffsetDateTime::now_utc();
+    Ok(HttpResponse::Ok().json(DeletionRequestListing {
+        deletion_requests: requests
+            .iter()
+            .map(|r| AdminDeletionRequest::of(r, now))
+            .collect(),
+    }))
+}
+
+/// Approve: the account's personal data is erased now.
+#[utoipa::path(post, path = "/admin/v1/deletion-requests/{id}/approve", tag = "Back office",
+    security(("admin" = [])), params(("id" = String, Path, description = "the request's id")),
+    responses((status = 200, body = AdminDeletionRequest), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn approve_deletion_request(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let approved = state
+        .deletion_requests
+        .approve(&tenant, &id)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(AdminDeletionRequest::of(
+        &approved,
+        time::OffsetDateTime::now_utc(),
+    )))
+}
+
+/// Reject with `{"reason": "…"}`: the data is kept and the customer is mailed the reason.
+#[utoipa::path(post, path = "/admin/v1/deletion-requests/{id}/reject", tag = "Back office",
+    security(("admin" = [])), params(("id" = String, Path, description = "the request's id")),
+    request_body(content = Object, description = r#"{"reason": "..."}"#),
+    responses((status = 200, body = AdminDeletionRequest), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn reject_deletion_request(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["reason"], &[], "", &mut errors);
+    let reason = required_text(&body.0, "reason", &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let rejected = state
+        .deletion_requests
+        .reject(&tenant, &id, &reason)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(AdminDeletionRequest::of(
+        &rejected,
+        time::OffsetDateTime::now_utc(),
+    )))
+}
+
+/// Bring back a closed account whose data was kept: it can sign in again with its password.
+#[utoipa::path(post, path = "/admin/v1/customers/{id}/reactivate", tag = "Back office",
+    security(("admin" = [])), params(("id" = String, Path, description = "numeric id or UUID")),
+    responses((status = 200, body = AdminCustomer), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn reactivate_customer(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
+    let account = state
+        .customers
+        .get(&tenant, customer)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    let active = state
+        .deletion_requests
+        .reactivate(account)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(AdminCustomer::from(&active)))
+}
