@@ -184,6 +184,21 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
         .set(sessions::revoked_at.eq(Some(now)))
         .execute(conn)?;
     }
+    for (tenant, account) in &commit.erase_traces {
+        let (tenant, account) = (tenant.as_str(), account.0.to_string());
+        diesel::delete(
+            flows::table
+                .filter(flows::tenant_id.eq(tenant))
+                .filter(flows::account_uuid.eq(&account)),
+        )
+        .execute(conn)?;
+        diesel::delete(
+            sessions::table
+                .filter(sessions::tenant_id.eq(tenant))
+                .filter(sessions::account_uuid.eq(&account)),
+        )
+        .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -194,7 +209,11 @@ impl UnitOfWork for Database {
             AccountWrite::Update(account) => Some(account.uuid),
             AccountWrite::Insert(_) | AccountWrite::Unchanged(_) => None,
         });
-        let revoked = commit.revoke_sessions.iter().map(|(_, account)| *account);
+        let revoked = commit
+            .revoke_sessions
+            .iter()
+            .chain(&commit.erase_traces)
+            .map(|(_, account)| *account);
         let forget: Vec<_> = changed
             .chain(revoked)
             .map(|account| self.principals.forget_account_after(account))

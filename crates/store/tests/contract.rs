@@ -1048,6 +1048,45 @@ async fn closing_cancels_every_open_flow(s: Stores) {
         FlowStatus::Pending,
         "another account's flow stays open"
     );
+
+    // Erasure deletes the account's flows and sessions (they hold its address and where it
+    // signed in from), and nobody else's.
+    let session = Session {
+        country: Some("FR".into()),
+        ..session_of(&account, T0 + Duration::hours(1))
+    };
+    let others_session = session_of(&other, T0 + Duration::hours(1));
+    s.sessions.create(&session).await.unwrap();
+    s.sessions.create(&others_session).await.unwrap();
+    let current = s
+        .accounts
+        .find_by_uuid(&tenant(), account.uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    s.commits.commit(Commit::at(T0).erasing(current)).await.unwrap();
+    for flow in [&reset, &change] {
+        assert_eq!(
+            s.flows.find(&tenant(), flow.id).await.unwrap(),
+            None,
+            "flow erased"
+        );
+    }
+    assert_eq!(
+        s.sessions
+            .latest_active(&tenant(), account.uuid, T0)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(s.sessions.find_active(session.id, T0).await.unwrap(), None);
+    assert!(s.flows.find(&tenant(), others.id).await.unwrap().is_some());
+    assert!(s
+        .sessions
+        .find_active(others_session.id, T0)
+        .await
+        .unwrap()
+        .is_some());
 }
 
 fn new_tenant() -> Tenant {

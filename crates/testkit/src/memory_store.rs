@@ -236,6 +236,12 @@ impl State {
                 }
             }
         }
+        for (tenant, account) in &commit.erase_traces {
+            self.flows
+                .retain(|_, f| !(&f.tenant == tenant && &f.account == account));
+            self.sessions
+                .retain(|_, s| !(&s.tenant == tenant && &s.account == account));
+        }
         Ok(())
     }
 

@@ -32,6 +32,9 @@ pub struct Commit {
     pub revoke_sessions: Vec<(TenantId, AccountUuid)>,
     /// Deletion requests to record.
     pub deletion_requests: Vec<DeletionRequest>,
+    /// Accounts whose sessions and flows are deleted (their rows hold addresses, codes'
+    /// digests, countries): the traces erasure removes, after every other write of the commit.
+    pub erase_traces: Vec<(TenantId, AccountUuid)>,
     /// Decisions on pending deletion requests (the request as decided: status, time, reason);
     /// `AlreadyDecided` if one is no longer pending.
     pub deletion_decisions: Vec<DeletionRequest>,
@@ -47,6 +50,7 @@ impl Commit {
             revoke_sessions: Vec::new(),
             deletion_requests: Vec::new(),
             deletion_decisions: Vec::new(),
+            erase_traces: Vec::new(),
         }
     }
 
@@ -54,6 +58,13 @@ impl Commit {
     pub fn updating(mut self, account: Account) -> Self {
         self.accounts.push(AccountWrite::Update(account));
         self
+    }
+
+    /// This commit erasing `account`'s personal data: the account written as `erased` (see
+    /// `services::account_closing::erased`), its sessions and flows deleted.
+    pub fn erasing(mut self, erased: Account) -> Self {
+        self.erase_traces.push((erased.tenant.clone(), erased.uuid));
+        self.updating(erased)
     }
 
     /// This commit, made only if `account` is still as read (see [`AccountWrite::Unchanged`]).

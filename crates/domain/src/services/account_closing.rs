@@ -111,7 +111,12 @@ impl AccountClosing {
                             reason: None,
                         });
                     }
-                    match self.commits.commit(commit.updating(closed)).await {
+                    let commit = if decision == ClosingDecision::EraseNow {
+                        commit.erasing(closed)
+                    } else {
+                        commit.updating(closed)
+                    };
+                    match self.commits.commit(commit).await {
                         // A secret in `also` was used or replaced meanwhile: it no longer
                         // counts (deciding again would only fail the same way).
                         Err(StoreError::FlowChanged) => {

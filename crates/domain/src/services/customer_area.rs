@@ -159,11 +159,15 @@ impl CustomerArea {
             Some(existing) if existing.status == AccountStatus::PendingActivation => {
                 self.resend_activation(&existing).await
             }
+            // A closed account (its data kept, or waiting for a deletion decision) cannot sign
+            // in: telling it to would be wrong, and nothing personal is written for it.
+            Some(existing) if existing.status == AccountStatus::Deactivated => Ok(()),
             Some(existing) => {
                 let now = self.deps.clock.now();
                 let name = greeting_name(&existing);
                 let notice = Template::SignupNotice { name: &name };
-                let mut commit = Commit::at(now);
+                // Mailed only if the account is still as read: not once it is closed or erased.
+                let mut commit = Commit::at(now).relying_on(&existing);
                 commit.messages.push(self.flows.message(
                     &self.deps,
                     &existing,
@@ -172,7 +176,11 @@ impl CustomerArea {
                     None,
                     now,
                 ));
-                Ok(self.flows.commits.commit(commit).await?)
+                match self.flows.commits.commit(commit).await {
+                    // Changed meanwhile (closed, say): the answer is the same, nothing is sent.
+                    Err(StoreError::VersionMismatch) => Ok(()),
+                    other => Ok(other?),
+                }
             }
         }
     }

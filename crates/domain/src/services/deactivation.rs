@@ -20,6 +20,9 @@ use crate::tenant::ClosingDecision;
 /// A repeated start within this long answers the same flow and sends nothing, so that starting
 /// is no way to flood a mailbox.
 pub const RESEND_AFTER: Duration = Duration::seconds(60);
+/// Most codes one deactivation mails; past it, asking again is `Locked` until the flow expires
+/// (each code lives 15 minutes), so a token cannot turn this into a mail a minute for ever.
+pub const MAX_SENDS: i32 = 5;
 
 /// A started deactivation: its flow (id, sends, expiry) and where the code went.
 #[derive(Debug, Clone)]
@@ -54,7 +57,8 @@ impl Deactivation {
                 if !account.status.may_sign_in() {
                     return Err(DomainError::Unauthenticated.into());
                 }
-                let Some(email) = account.email.clone() else {
+                // A temporary placeholder address is no way to reach the customer.
+                let Some(email) = account.email.clone().filter(|_| !account.email_temporary) else {
                     return Err(DomainError::Conflict(
                         "the account has no email address to send a code to".into(),
                     )
@@ -70,6 +74,12 @@ impl Deactivation {
                 });
                 if recent {
                     return Ok(account);
+                }
+                let spent = open.as_ref().is_some_and(|f| {
+                    f.status == FlowStatus::Pending && f.expires_at > now && f.sent >= MAX_SENDS
+                });
+                if spent {
+                    return Err(refused(Refusal::Locked).into());
                 }
                 let issued = self
                     .flows
@@ -191,7 +201,14 @@ mod tests {
 
     /// `start` with one open flow last sent `sent_ago`; the commits it made.
     async fn start_with(sent_ago: Duration) -> Vec<Commit> {
-        let flow = open_flow(sent_ago);
+        start_with_sends(sent_ago, 1).await.unwrap()
+    }
+
+    async fn start_with_sends(sent_ago: Duration, sent: i32) -> Result<Vec<Commit>, DomainError> {
+        let flow = Flow {
+            sent,
+            ..open_flow(sent_ago)
+        };
         let mut flows = MockFlowRepository::new();
         flows
             .expect_find_open()
@@ -246,9 +263,17 @@ mod tests {
             },
             account: account(),
         };
-        deactivation.start(&who).await.unwrap();
+        deactivation.start(&who).await?;
         let made = made.lock().unwrap().clone();
-        made
+        Ok(made)
+    }
+
+    #[tokio::test]
+    async fn a_sixth_mail_is_refused_until_the_flow_expires() {
+        assert!(start_with_sends(Duration::seconds(61), MAX_SENDS).await.is_err());
+        assert!(start_with_sends(Duration::seconds(61), MAX_SENDS - 1)
+            .await
+            .is_ok());
     }
 
     #[tokio::test]

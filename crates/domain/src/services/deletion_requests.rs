@@ -11,7 +11,7 @@ use super::Deps;
 use crate::account::{Account, AccountStatus};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::{DomainError, FieldErrors};
-use crate::ports::{Commit, DeletionRequestRepository};
+use crate::ports::{Commit, DeletionRequestRepository, StoreError};
 use crate::templates::Template;
 use crate::tenant::TenantId;
 
@@ -62,6 +62,10 @@ impl DeletionRequests {
             .find_by_uuid(tenant, request.account)
             .await?
             .ok_or(DomainError::NotFound)?;
+        // Only a closed account's data waits for a decision; never erase an open one.
+        if account.status != AccountStatus::Deactivated {
+            return Err(DomainError::Conflict("the account is not closed".into()));
+        }
         Ok((request, account))
     }
 
@@ -84,10 +88,15 @@ impl DeletionRequests {
         let now = self.deps.clock.now();
         let (request, account) = self.pending(tenant, id).await?;
         let approved = Self::decided(request, DeletionStatus::Approved, now, None);
-        let mut commit = Commit::at(now).updating(erased(account, now));
+        let mut commit = Commit::at(now).erasing(erased(account, now));
         commit.deletion_decisions.push(approved.clone());
-        self.flows.commits.commit(commit).await?;
-        Ok(approved)
+        match self.flows.commits.commit(commit).await {
+            // Another decision (or approval) on it won: say so rather than "try again".
+            Err(StoreError::VersionMismatch | StoreError::AlreadyDecided) => Err(DomainError::Conflict(
+                "the deletion request was decided already".into(),
+            )),
+            other => other.map(|()| approved).map_err(DomainError::from),
+        }
     }
 
     /// Rejects the request: the data is kept and the customer is mailed `reason`.
