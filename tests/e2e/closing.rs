@@ -224,7 +224,15 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
 
     // Rejected: data kept, the reason mailed, the account can come back.
     let (email, password, token, uuid) = customer_with_uuid(&server).await;
-    assert_eq!(close(&server, &token).await.0, 200);
+    let response = server
+        .http
+        .delete(server.url("/customers/self"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let closing_request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
     let pending = pending_requests(&server).await;
     let request = pending
         .iter()
@@ -283,6 +291,59 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
         server.login_status(&email, &password).await,
         200,
         "back with its password"
+    );
+
+    // The audit trail tells the story, newest first, with the request ids and no personal data.
+    let response = server
+        .http
+        .get(server.url(&format!("/admin/v1/audit?account={}", uuid.as_str().unwrap())))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let (status, audit) = status_and_json(response).await;
+    assert_eq!(status, 200, "{audit}");
+    let entries = audit["entries"].as_array().unwrap();
+    let story: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        story,
+        [
+            ("sign_in_succeeded", "customer"),
+            ("reactivated", "admin"),
+            ("deletion_rejected", "admin"),
+            ("deletion_requested", "customer"),
+            ("deactivated", "customer"),
+            ("sign_in_succeeded", "customer"),
+        ],
+        "{audit}"
+    );
+    let deactivated = entries.iter().find(|e| e["kind"] == "deactivated").unwrap();
+    assert_eq!(deactivated["detail"], "request_deletion");
+    assert_eq!(
+        deactivated["requestId"],
+        json!(closing_request_id),
+        "{deactivated}"
+    );
+    let text = audit.to_string();
+    assert!(
+        !text.contains(&email) && !text.contains(&password),
+        "no personal data or secret"
+    );
+    let response = server
+        .http
+        .get(server.url("/admin/v1/audit?kind=nonsense&limit=0"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let (status, problem) = status_and_json(response).await;
+    assert_eq!(status, 400);
+    assert!(
+        problem["errors"]["kind"].is_array() && problem["errors"]["limit"].is_array(),
+        "{problem}"
     );
 
     // Approved: erased.

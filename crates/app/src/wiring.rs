@@ -6,10 +6,11 @@ use anyhow::Context;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::MailSender;
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, DeletionRequests, Delivery,
-    DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, SignInSettings, Tenants,
+    AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
+    Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, SignInSettings,
+    Tenants,
 };
-use clientele_http::{AppState, KeyLimits, RateLimits};
+use clientele_http::{AppState, CurrentRequestId, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
@@ -50,6 +51,8 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         ),
         clock: clock.clone(),
         random,
+        audit: database.clone(),
+        request_ids: Arc::new(CurrentRequestId),
     };
     let links = LinkSettings {
         public_url: settings.public_url.trim_end_matches('/').to_owned(),
@@ -124,6 +127,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         closing,
         deactivation,
         deletion_requests,
+        audit: Arc::new(AuditView::new(database.clone())),
         key_limits: KeyLimits::per_minute(settings.api_key_rate_limit_per_minute),
         country_header: settings
             .country_header

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api_key;
+pub mod audit;
 pub mod customer_edit;
 pub mod deletion_request;
 pub mod error;

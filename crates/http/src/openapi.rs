@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::admin::{api_keys, customers, deletion_requests, outbox, settings, tenants};
+use crate::admin::{api_keys, audit, customers, deletion_requests, outbox, settings, tenants};
 use crate::health;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, cl2c, customer_area};
@@ -29,6 +29,7 @@ use crate::surfaces::{b2core, cl2c, customer_area};
         customers::create_customer,
         customers::get_customer,
         outbox::list_outbox,
+        audit::list_audit,
         deletion_requests::list_deletion_requests,
         deletion_requests::approve_deletion_request,
         deletion_requests::reject_deletion_request,

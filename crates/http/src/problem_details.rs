@@ -11,6 +11,7 @@ use actix_web::{Error, HttpMessage, ResponseError};
 use tracing_actix_web::RequestId;
 
 use crate::problem::{Problem, CONTENT_TYPE};
+use crate::request_ids::with_request_id;
 use crate::surfaces::cl2c;
 
 pub async fn problem_details(
@@ -19,7 +20,9 @@ pub async fn problem_details(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     let cl2c = req.path().starts_with(cl2c::PREFIX);
-    let mut res = next.call(req).await?.map_into_boxed_body();
+    let mut res = with_request_id(request_id.clone(), next.call(req))
+        .await?
+        .map_into_boxed_body();
     let status = res.status();
     if status.is_client_error() || status.is_server_error() {
         let problem = match res.response().error() {

@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use clientele_domain::ports::InstanceSecrets;
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, DeletionRequests, LinkSettings,
-    OutboxView, Profiles, SignIn, Tenants,
+    AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
+    LinkSettings, OutboxView, Profiles, SignIn, Tenants,
 };
 
 /// What the handlers share: the use cases and what the edge itself needs.
@@ -18,6 +18,8 @@ pub struct AppState {
     pub api_keys: Arc<ApiKeys>,
     /// Closing accounts, as each tenant's policy says.
     pub closing: Arc<AccountClosing>,
+    /// The audit trail as the back office reads it.
+    pub audit: Arc<AuditView>,
     /// The back office's decisions on deletion requests, and reactivation.
     pub deletion_requests: Arc<DeletionRequests>,
     /// Closing one's account by an emailed code (B2Core).

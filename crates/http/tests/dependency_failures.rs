@@ -6,14 +6,14 @@ use std::sync::Arc;
 use actix_web::test as atest;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{
-    AccessClaims, MockAccessTokens, MockAccountRepository, MockApiKeyRepository, MockClock,
+    AccessClaims, MockAccessTokens, MockAccountRepository, MockApiKeyRepository, MockAuditLog, MockClock,
     MockDeletionRequestRepository, MockFlowRepository, MockInstanceSecrets, MockOutbox, MockPassphraseTokens,
     MockPasswordHasher, MockRandomness, MockSealer, MockSecretDigester, MockSessionRepository,
     MockTenantRepository, MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, CustomerArea, Customers, Deactivation, DeletionRequests, Deps,
-    FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
+    AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
+    Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -68,6 +68,8 @@ fn state(
         tokens: Arc::new(tokens),
         clock: Arc::new(clock),
         random: Arc::new(MockRandomness::new()),
+        audit: Arc::new(MockAuditLog::new()),
+        request_ids: Arc::new(clientele_http::CurrentRequestId),
     };
     let links = LinkSettings {
         public_url: "http://127.0.0.1:8080".into(),
@@ -111,6 +113,7 @@ fn state(
             flows_for_deactivation.clone(),
             closing,
         )),
+        audit: Arc::new(AuditView::new(Arc::new(MockAuditLog::new()))),
         deletion_requests: Arc::new(DeletionRequests::new(
             deps.clone(),
             flows_for_deactivation,

@@ -3,6 +3,7 @@
 //! contract lives in the test kit: nothing in production uses it.)
 
 mod accounts;
+mod audit;
 mod blocking;
 mod connection;
 mod database;

@@ -130,6 +130,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        tenant_id -> Text,
+        account_uuid -> Text,
+        kind -> Text,
+        actor -> Text,
+        request_id -> Nullable<Text>,
+        at -> Timestamp,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (account_uuid));
 diesel::joinable!(flows -> accounts (account_uuid));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -140,5 +153,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     flows,
     outbox,
     api_keys,
-    deletion_requests
+    deletion_requests,
+    audit_log
 );

@@ -3,6 +3,7 @@ use clientele_domain::flow::FlowWrite;
 use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
+use crate::audit::AuditRow;
 use crate::blocking::with_connection;
 use crate::connection::DbConnection;
 use crate::database::Database;
@@ -10,7 +11,7 @@ use crate::deletion_requests::DeletionRequestRow;
 use crate::errors::from_diesel;
 use crate::flow_rows::{FlowRow, OutboxRow};
 use crate::rows::{to_db_time, AccountRow};
-use crate::schema::{accounts, deletion_requests, flows, outbox, sessions};
+use crate::schema::{accounts, audit_log, deletion_requests, flows, outbox, sessions};
 
 /// Why a transaction was rolled back.
 enum Rollback {
@@ -151,6 +152,11 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     for message in &commit.messages {
         diesel::insert_into(outbox::table)
             .values(OutboxRow::from(message))
+            .execute(conn)?;
+    }
+    for entry in &commit.audit {
+        diesel::insert_into(audit_log::table)
+            .values(AuditRow::from(entry))
             .execute(conn)?;
     }
     for request in &commit.deletion_requests {

@@ -4,12 +4,14 @@ use std::sync::Arc;
 
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
+use clientele_domain::audit::{Actor, AuditEntry, AuditKind};
 use clientele_domain::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
 use clientele_domain::ports::{
-    AccountRepository, AccountWrite, ApiKeyRepository, Commit, DeletionRequestRepository, FlowRepository,
-    InstanceSecrets, Outbox, SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork,
+    AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, DeletionRequestRepository,
+    FlowRepository, InstanceSecrets, Outbox, SessionRepository, StoreError, TenantRepository, UniqueKey,
+    UnitOfWork,
 };
 use clientele_domain::profile::{Address, Profile};
 use clientele_domain::session::{Session, SessionId};
@@ -36,6 +38,7 @@ struct Stores {
     tenants: Arc<dyn TenantRepository>,
     api_keys: Arc<dyn ApiKeyRepository>,
     deletions: Arc<dyn DeletionRequestRepository>,
+    audit: Arc<dyn AuditLog>,
 }
 
 trait AllPorts:
@@ -48,6 +51,7 @@ trait AllPorts:
     + TenantRepository
     + ApiKeyRepository
     + DeletionRequestRepository
+    + AuditLog
     + Clone
     + 'static
 {
@@ -62,6 +66,7 @@ impl<S> AllPorts for S where
         + TenantRepository
         + ApiKeyRepository
         + DeletionRequestRepository
+        + AuditLog
         + Clone
         + 'static
 {
@@ -78,6 +83,7 @@ impl Stores {
             tenants: Arc::new(store.clone()),
             api_keys: Arc::new(store.clone()),
             deletions: Arc::new(store.clone()),
+            audit: Arc::new(store.clone()),
             outbox: Arc::new(store),
         }
     }
@@ -1315,9 +1321,72 @@ async fn deletion_requests_are_decided_once(s: Stores) {
     );
 }
 
+async fn the_audit_trail_is_kept_per_tenant_newest_first(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let entry = |kind: AuditKind, at: OffsetDateTime| AuditEntry {
+        id: Uuid::new_v4(),
+        tenant: tenant(),
+        account: account.uuid,
+        kind,
+        actor: Actor::Customer,
+        request_id: Some("request-7".into()),
+        at,
+        detail: Some("erase_now".into()),
+    };
+    let signed_in = entry(AuditKind::SignInSucceeded, T0);
+    s.audit.append(&signed_in).await.unwrap();
+    let mut commit = Commit::at(T0);
+    let closed = entry(AuditKind::Deactivated, T0 + Duration::seconds(1));
+    let erased = entry(AuditKind::Erased, T0 + Duration::seconds(2));
+    commit.audit.extend([closed.clone(), erased.clone()]);
+    s.commits.commit(commit).await.unwrap();
+    // A commit that fails writes no entry.
+    let mut failing = Commit::at(T0);
+    failing
+        .audit
+        .push(entry(AuditKind::Reactivated, T0 + Duration::seconds(3)));
+    failing.accounts.push(AccountWrite::Insert(account.clone()));
+    assert!(s.commits.commit(failing).await.is_err());
+
+    let all = s
+        .audit
+        .list_audit(&tenant(), Some(account.uuid), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        all,
+        vec![erased.clone(), closed.clone(), signed_in.clone()],
+        "newest first"
+    );
+    let closings = s
+        .audit
+        .list_audit(&tenant(), Some(account.uuid), Some(AuditKind::Deactivated), 100)
+        .await
+        .unwrap();
+    assert_eq!(closings, vec![closed]);
+    let other = TenantId::parse("other").unwrap();
+    assert!(s
+        .audit
+        .list_audit(&other, Some(account.uuid), None, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.audit
+            .list_audit(&tenant(), Some(account.uuid), None, 1)
+            .await
+            .unwrap(),
+        vec![erased]
+    );
+}
+
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
+    ("the_audit_trail_is_kept_per_tenant_newest_first", |s| {
+        Box::pin(the_audit_trail_is_kept_per_tenant_newest_first(s))
+    }),
     ("deletion_requests_are_decided_once", |s| {
         Box::pin(deletion_requests_are_decided_once(s))
     }),

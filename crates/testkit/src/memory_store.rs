@@ -22,6 +22,7 @@ struct State {
     tenants: std::collections::BTreeMap<TenantId, Tenant>,
     api_keys: Vec<ApiKey>,
     deletion_requests: Vec<clientele_domain::deletion_request::DeletionRequest>,
+    audit: Vec<clientele_domain::audit::AuditEntry>,
     accounts: HashMap<AccountUuid, Account>,
     sessions: HashMap<SessionId, Session>,
     secrets: HashMap<String, String>,
@@ -42,6 +43,7 @@ impl Default for State {
             tenants: [(default.id.clone(), default)].into(),
             api_keys: Vec::new(),
             deletion_requests: Vec::new(),
+            audit: Vec::new(),
             accounts: HashMap::new(),
             sessions: HashMap::new(),
             secrets: HashMap::new(),
@@ -212,6 +214,7 @@ impl State {
                 sent_at: None,
             });
         }
+        self.audit.extend(commit.audit.iter().cloned());
         for request in &commit.deletion_requests {
             if self.deletion_requests.iter().any(|r| r.id == request.id) {
                 return Err(StoreError::Duplicate(UniqueKey::Id));
@@ -598,6 +601,35 @@ impl clientele_domain::ports::DeletionRequestRepository for MemoryStore {
                 && r.account == account
                 && r.status == clientele_domain::deletion_request::DeletionStatus::Pending
         }))
+    }
+}
+
+#[async_trait]
+impl clientele_domain::ports::AuditLog for MemoryStore {
+    async fn append(&self, entry: &clientele_domain::audit::AuditEntry) -> Result<(), StoreError> {
+        self.state().audit.push(entry.clone());
+        Ok(())
+    }
+
+    async fn list_audit(
+        &self,
+        tenant: &TenantId,
+        account: Option<AccountUuid>,
+        kind: Option<clientele_domain::audit::AuditKind>,
+        limit: i64,
+    ) -> Result<Vec<clientele_domain::audit::AuditEntry>, StoreError> {
+        let mut found: Vec<_> = self
+            .state()
+            .audit
+            .iter()
+            .filter(|e| &e.tenant == tenant)
+            .filter(|e| account.is_none_or(|a| e.account == a))
+            .filter(|e| kind.is_none_or(|k| e.kind == k))
+            .cloned()
+            .collect();
+        found.sort_by_key(|e| std::cmp::Reverse((e.at, e.id)));
+        found.truncate(limit.max(0) as usize);
+        Ok(found)
     }
 }
 

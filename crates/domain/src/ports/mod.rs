@@ -2,6 +2,7 @@
 //! adapters map their failures onto exactly those variants.
 
 mod accounts;
+mod audit;
 mod clock;
 mod deletion_requests;
 mod flows;
@@ -18,6 +19,7 @@ mod tokens;
 mod unit_of_work;
 
 pub use accounts::AccountRepository;
+pub use audit::{AuditLog, RequestIds};
 pub use clock::Clock;
 pub use deletion_requests::DeletionRequestRepository;
 pub use flows::FlowRepository;
@@ -35,6 +37,8 @@ pub use unit_of_work::{AccountWrite, Commit, UnitOfWork};
 
 #[cfg(any(test, feature = "mock"))]
 pub use accounts::MockAccountRepository;
+#[cfg(any(test, feature = "mock"))]
+pub use audit::{MockAuditLog, MockRequestIds};
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mock"))]

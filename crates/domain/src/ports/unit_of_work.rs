@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 
 use super::StoreError;
 use crate::account::{Account, AccountUuid};
+use crate::audit::AuditEntry;
 use crate::deletion_request::DeletionRequest;
 use crate::flow::FlowWrite;
 use crate::message::OutboundMessage;
@@ -35,6 +36,8 @@ pub struct Commit {
     /// Accounts whose sessions and flows are deleted (their rows hold addresses, codes'
     /// digests, countries): the traces erasure removes, after every other write of the commit.
     pub erase_traces: Vec<(TenantId, AccountUuid)>,
+    /// Audit entries of what this commit does.
+    pub audit: Vec<AuditEntry>,
     /// Decisions on pending deletion requests (the request as decided: status, time, reason);
     /// `AlreadyDecided` if one is no longer pending.
     pub deletion_decisions: Vec<DeletionRequest>,
@@ -51,6 +54,7 @@ impl Commit {
             deletion_requests: Vec::new(),
             deletion_decisions: Vec::new(),
             erase_traces: Vec::new(),
+            audit: Vec::new(),
         }
     }
 

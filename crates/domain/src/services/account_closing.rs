@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use super::reapply::{deciding_again, Attempt, PERSISTENT_ATTEMPTS};
 use super::Deps;
 use crate::account::{Account, AccountStatus};
+use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::DomainError;
 use crate::flow::{FlowWrite, Refusal};
@@ -38,6 +39,15 @@ pub(crate) fn erased(account: Account, now: OffsetDateTime) -> Account {
         sign_in: Default::default(),
         updated_at: now,
         ..account
+    }
+}
+
+/// The policy's name in the audit trail.
+fn policy_name(decision: ClosingDecision) -> &'static str {
+    match decision {
+        ClosingDecision::Keep => "keep",
+        ClosingDecision::EraseNow => "erase_now",
+        ClosingDecision::RequestDeletion => "request_deletion",
     }
 }
 
@@ -110,6 +120,18 @@ impl AccountClosing {
                             decided_at: None,
                             reason: None,
                         });
+                    }
+                    let audit = |kind| {
+                        self.deps
+                            .audit_entry(&closed, kind, Actor::Customer, Some(policy_name(decision)))
+                    };
+                    commit.audit.push(audit(AuditKind::Deactivated));
+                    match decision {
+                        ClosingDecision::EraseNow => commit.audit.push(audit(AuditKind::Erased)),
+                        ClosingDecision::RequestDeletion => {
+                            commit.audit.push(audit(AuditKind::DeletionRequested))
+                        }
+                        ClosingDecision::Keep => {}
                     }
                     let commit = if decision == ClosingDecision::EraseNow {
                         commit.erasing(closed)

@@ -10,6 +10,7 @@ use super::ids::with_fresh_ids;
 use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps};
 use crate::account::{Account, AccountStatus, NewAccount};
+use crate::audit::{Actor, AuditKind};
 use crate::customer_edit::{full_name, split_name, CustomerEdit};
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{Flow, FlowId, Purpose, Refusal};
@@ -325,7 +326,7 @@ impl CustomerArea {
             .await?;
         let account = self.account_of(&flow).await?;
         let hash = self.deps.passwords.hash(&password).await?;
-        self.consume(account, &flow, |account| {
+        self.consume(account, &flow, AuditKind::Activated, |account| {
             (account.status == AccountStatus::PendingActivation).then(|| {
                 Commit::at(now).updating(Account {
                     status: AccountStatus::Active,
@@ -356,13 +357,16 @@ impl CustomerArea {
         &self,
         account: Account,
         flow: &Flow,
+        audited: AuditKind,
         change: impl Fn(Account) -> Option<Commit>,
     ) -> Result<(), DomainError> {
         on_current_account(self.deps.accounts.as_ref(), account, |account| {
+            let entry = self.deps.audit_entry(&account, audited, Actor::Customer, None);
             let commit = change(account);
             async move {
                 let mut commit = commit.ok_or(refused(Refusal::Invalid))?;
                 commit.flows.push(flow.consume());
+                commit.audit.push(entry);
                 // The flow moved (used, re-issued, cancelled): the secret in hand is spent.
                 self.flows.commits.commit(commit).await.map_err(|e| match e {
                     StoreError::FlowChanged => Attempt::Failed(refused(Refusal::Invalid)),
@@ -515,7 +519,7 @@ impl CustomerArea {
             .map(Email::from_stored)
             .ok_or(refused(Refusal::Invalid))?;
         let account = self.account_of(&flow).await?;
-        self.consume(account, &flow, |account| {
+        self.consume(account, &flow, AuditKind::EmailChanged, |account| {
             account.status.may_sign_in().then(|| {
                 Commit::at(now).updating(Account {
                     email: Some(new_email.clone()),
@@ -605,7 +609,7 @@ impl CustomerArea {
             .passphrase_token(&passphrase, code.trim())
             .map_err(|e| DomainError::Unavailable(e.to_string()))?;
         let hash = self.deps.passwords.hash(&passphrase).await?;
-        self.consume(account, &flow, |account| {
+        self.consume(account, &flow, AuditKind::PasswordReset, |account| {
             account.status.may_sign_in().then(|| {
                 let mut commit = Commit::at(now);
                 commit

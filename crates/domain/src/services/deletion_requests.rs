@@ -9,6 +9,7 @@ use super::account_closing::erased;
 use super::flow_kit::FlowDeps;
 use super::Deps;
 use crate::account::{Account, AccountStatus};
+use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::{DomainError, FieldErrors};
 use crate::ports::{Commit, DeletionRequestRepository, StoreError};
@@ -88,7 +89,13 @@ impl DeletionRequests {
         let now = self.deps.clock.now();
         let (request, account) = self.pending(tenant, id).await?;
         let approved = Self::decided(request, DeletionStatus::Approved, now, None);
-        let mut commit = Commit::at(now).erasing(erased(account, now));
+        let mut commit = Commit::at(now);
+        for kind in [AuditKind::DeletionApproved, AuditKind::Erased] {
+            commit
+                .audit
+                .push(self.deps.audit_entry(&account, kind, Actor::Admin, None));
+        }
+        let mut commit = commit.erasing(erased(account, now));
         commit.deletion_decisions.push(approved.clone());
         match self.flows.commits.commit(commit).await {
             // Another decision (or approval) on it won: say so rather than "try again".
@@ -115,6 +122,10 @@ impl DeletionRequests {
         let rejected = Self::decided(request, DeletionStatus::Rejected, now, Some(reason.to_owned()));
         let mut commit = Commit::at(now).relying_on(&account);
         commit.deletion_decisions.push(rejected.clone());
+        commit.audit.push(
+            self.deps
+                .audit_entry(&account, AuditKind::DeletionRejected, Actor::Admin, None),
+        );
         if let Some(email) = &account.email {
             let name = account
                 .profile
@@ -158,6 +169,15 @@ impl DeletionRequests {
             updated_at: now,
             ..account
         };
-        Ok(self.deps.accounts.update(&active).await?)
+        let mut commit = Commit::at(now);
+        commit.audit.push(
+            self.deps
+                .audit_entry(&active, AuditKind::Reactivated, Actor::Admin, None),
+        );
+        self.flows.commits.commit(commit.updating(active.clone())).await?;
+        Ok(Account {
+            version: active.version + 1,
+            ..active
+        })
     }
 }

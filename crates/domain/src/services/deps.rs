@@ -1,6 +1,10 @@
 use std::sync::Arc;
 
-use crate::ports::{AccessTokens, AccountRepository, Clock, PasswordHasher, Randomness, SessionRepository};
+use crate::audit::{Actor, AuditEntry, AuditKind};
+use crate::ports::{
+    AccessTokens, AccountRepository, AuditLog, Clock, PasswordHasher, Randomness, RequestIds,
+    SessionRepository,
+};
 
 /// The ports the use cases share; cloning clones the handles, not the adapters.
 #[derive(Clone)]
@@ -11,9 +15,38 @@ pub struct Deps {
     pub tokens: Arc<dyn AccessTokens>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Randomness>,
+    pub audit: Arc<dyn AuditLog>,
+    pub request_ids: Arc<dyn RequestIds>,
 }
 
 impl Deps {
+    /// An audit entry of `kind` for `account`, by `actor`, under the current request.
+    pub fn audit_entry(
+        &self,
+        account: &crate::Account,
+        kind: AuditKind,
+        actor: Actor,
+        detail: Option<&str>,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: self.random.uuid(),
+            tenant: account.tenant.clone(),
+            account: account.uuid,
+            kind,
+            actor,
+            request_id: self.request_ids.current(),
+            at: self.clock.now(),
+            detail: detail.map(str::to_owned),
+        }
+    }
+
+    /// Records an event that is no part of a commit; a failure to record does not undo it.
+    pub async fn record(&self, account: &crate::Account, kind: AuditKind, actor: Actor) {
+        let entry = self.audit_entry(account, kind, actor, None);
+        // Best effort by design: the event (a sign-in) has happened either way.
+        let _ = self.audit.append(&entry).await;
+    }
+
     /// The account with the address a customer typed, if the text is an address and has one.
     pub async fn account_by_email(
         &self,

@@ -3,6 +3,7 @@
 mod account_closing;
 mod api_keys;
 mod app_users;
+mod audit_view;
 mod customer_area;
 mod customers;
 mod deactivation;
@@ -20,6 +21,7 @@ mod tenants;
 pub use account_closing::AccountClosing;
 pub use api_keys::{ApiKeys, IssuedKey};
 pub use app_users::{AppUserChange, AppUserView, AppUsers, PUSH_TOKEN};
+pub use audit_view::AuditView;
 pub use customer_area::{CustomerArea, Invitation};
 pub use customers::{CustomerRef, Customers, NewCustomer};
 pub use deactivation::{Deactivation, DeactivationStarted, RESEND_AFTER};

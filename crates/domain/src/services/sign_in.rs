@@ -4,6 +4,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::Deps;
 use crate::account::Account;
+use crate::audit::{Actor, AuditKind};
 use crate::error::DomainError;
 use crate::ports::{AccessClaims, HashError};
 use crate::session::{Session, SessionId};
@@ -109,7 +110,11 @@ impl SignIn {
                 .reset_sign_in_failures(tenant, account.uuid)
                 .await?;
         }
-        self.open_session(&account, now, country).await
+        let signed_in = self.open_session(&account, now, country).await?;
+        self.deps
+            .record(&account, AuditKind::SignInSucceeded, Actor::Customer)
+            .await;
+        Ok(signed_in)
     }
 
     /// Refuses a sign-in that names no tenant of this instance, after the same work as a wrong
@@ -182,11 +187,17 @@ impl SignIn {
             .accounts
             .record_sign_in_failure(&account.tenant, account.uuid)
             .await?;
+        self.deps
+            .record(account, AuditKind::SignInFailed, Actor::Customer)
+            .await;
         if let Some(lock) = lock_after(failures) {
             self.deps
                 .accounts
                 .lock_sign_in(&account.tenant, account.uuid, now + lock)
                 .await?;
+            self.deps
+                .record(account, AuditKind::SignInLocked, Actor::Customer)
+                .await;
         }
         Ok(())
     }

@@ -9,8 +9,8 @@ use uuid::Uuid;
 use super::Deps;
 use crate::account::{Account, AccountStatus, AccountUuid, PublicId};
 use crate::ports::{
-    MockAccessTokens, MockAccountRepository, MockClock, MockPasswordHasher, MockRandomness,
-    MockSessionRepository,
+    MockAccessTokens, MockAccountRepository, MockAuditLog, MockClock, MockPasswordHasher, MockRandomness,
+    MockRequestIds, MockSessionRepository,
 };
 use crate::profile::Profile;
 use crate::sign_in_throttle::SignInThrottle;
@@ -56,6 +56,12 @@ pub fn deps_with(
     random.expect_string_from().returning(|_, len| "a".repeat(len));
     let mut tokens = MockAccessTokens::new();
     tokens.expect_issue().returning(|_| Ok("signed-token".into()));
+    let mut audit = MockAuditLog::new();
+    audit.expect_append().returning(|_| Ok(()));
+    let mut request_ids = MockRequestIds::new();
+    request_ids
+        .expect_current()
+        .returning(|| Some("request-1".into()));
     Deps {
         accounts: Arc::new(accounts),
         sessions: Arc::new(sessions),
@@ -63,5 +69,7 @@ pub fn deps_with(
         tokens: Arc::new(tokens),
         clock: Arc::new(clock),
         random: Arc::new(random),
+        audit: Arc::new(audit),
+        request_ids: Arc::new(request_ids),
     }
 }

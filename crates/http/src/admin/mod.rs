@@ -1,6 +1,7 @@
 //! The back office: `/admin/v1/…`, authenticated with the admin token.
 
 pub mod api_keys;
+pub mod audit;
 pub mod customers;
 pub mod deletion_requests;
 pub mod outbox;
@@ -15,6 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/admin/v1/customers", "POST").route(web::post().to(customers::create_customer)))
         .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)))
         .service(resource("/admin/v1/outbox", "GET").route(web::get().to(outbox::list_outbox)))
+        .service(resource("/admin/v1/audit", "GET").route(web::get().to(audit::list_audit)))
         .service(
             resource("/admin/v1/customers/{id}/reactivate", "POST")
                 .route(web::post().to(deletion_requests::reactivate_customer)),

@@ -1,0 +1,78 @@
+//! The audit trail: what happened to an account, who did it (the customer, the back office, a
+//! tenant's app), when, and under which request — never a secret, a password or personal data,
+//! so entries outlive the erasure of the account they name.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::account::AccountUuid;
+use crate::tenant::TenantId;
+
+macro_rules! names {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant,)* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|k| k.as_str() == raw)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+names!(
+    /// What happened.
+    AuditKind {
+        SignInSucceeded => "sign_in_succeeded",
+        SignInFailed => "sign_in_failed",
+        SignInLocked => "sign_in_locked",
+        Activated => "activated",
+        EmailChanged => "email_changed",
+        PasswordReset => "password_reset",
+        Deactivated => "deactivated",
+        DeletionRequested => "deletion_requested",
+        DeletionApproved => "deletion_approved",
+        DeletionRejected => "deletion_rejected",
+        Erased => "erased",
+        Reactivated => "reactivated",
+    }
+);
+
+names!(
+    /// Who did it.
+    Actor {
+        Customer => "customer",
+        Admin => "admin",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub tenant: TenantId,
+    pub account: AccountUuid,
+    pub kind: AuditKind,
+    pub actor: Actor,
+    /// The id of the request that did it, as the log carries it.
+    pub request_id: Option<String>,
+    pub at: OffsetDateTime,
+    /// A short, non-personal note: the closing policy applied (`erase_now`, `keep`,
+    /// `request_deletion`), say.
+    pub detail: Option<String>,
+}

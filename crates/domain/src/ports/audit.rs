@@ -1,0 +1,33 @@
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::account::AccountUuid;
+use crate::audit::{AuditEntry, AuditKind};
+use crate::tenant::TenantId;
+
+/// The audit trail. Entries of a change are written by its commit (see
+/// [`super::Commit::audit`]); `append` serves events that change nothing else in one
+/// transaction (a sign-in).
+///
+/// Errors: `Unavailable` only.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// The tenant's entries, newest first, optionally of one account and one kind.
+    async fn list_audit(
+        &self,
+        tenant: &TenantId,
+        account: Option<AccountUuid>,
+        kind: Option<AuditKind>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// The id of the request being served, where there is one (the HTTP adapter knows it; the log
+/// carries it), so that audit entries can be matched with log lines.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait RequestIds: Send + Sync {
+    fn current(&self) -> Option<String>;
+}

@@ -1,0 +1,109 @@
+//! `GET /admin/v1/audit`: the tenant's audit trail.
+
+use actix_web::{web, HttpResponse};
+use clientele_domain::audit::{AuditEntry, AuditKind};
+use clientele_domain::{AccountUuid, FieldErrors};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::admin_auth::Admin;
+use crate::domain_errors::{problem_for, same_names};
+use crate::problem::Problem;
+use crate::render::rfc3339;
+use crate::state::AppState;
+use crate::tenant_header::RequestTenant;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminAuditEntry {
+    id: String,
+    tenant: String,
+    /// The account's UUID.
+    account: String,
+    /// `sign_in_succeeded`, `sign_in_failed`, `sign_in_locked`, `activated`, `email_changed`,
+    /// `password_reset`, `deactivated`, `deletion_requested`, `deletion_approved`,
+    /// `deletion_rejected`, `erased`, `reactivated`.
+    kind: &'static str,
+    /// `customer` or `admin`.
+    actor: &'static str,
+    /// The request's id, as the log and `X-Request-Id` carry it.
+    request_id: Option<String>,
+    at: String,
+    /// The closing policy applied, for closings.
+    detail: Option<String>,
+}
+
+impl From<&AuditEntry> for AdminAuditEntry {
+    fn from(e: &AuditEntry) -> Self {
+        AdminAuditEntry {
+            id: e.id.to_string(),
+            tenant: e.tenant.to_string(),
+            account: e.account.0.to_string(),
+            kind: e.kind.as_str(),
+            actor: e.actor.as_str(),
+            request_id: e.request_id.clone(),
+            at: rfc3339(e.at),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditListing {
+    entries: Vec<AdminAuditEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    account: Option<String>,
+    kind: Option<String>,
+    limit: Option<i64>,
+}
+
+/// The tenant's audit trail, newest first: optionally one `account` (UUID) and one `kind`;
+/// `limit` 1-500 (default 100).
+#[utoipa::path(get, path = "/admin/v1/audit", tag = "Back office", security(("admin" = [])),
+    params(("account" = Option<String>, Query, description = "an account's UUID"),
+        ("kind" = Option<String>, Query, description = "one kind of event"),
+        ("limit" = Option<i64>, Query, description = "1-500, default 100")),
+    responses((status = 200, body = AuditListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    let account = match query.account.as_deref() {
+        None => None,
+        Some(raw) => uuid::Uuid::parse_str(raw.trim()).map(AccountUuid).map_or_else(
+            |_| {
+                errors.add("account", "must be an account's UUID");
+                None
+            },
+            Some,
+        ),
+    };
+    let kind = match query.kind.as_deref() {
+        None => None,
+        Some(raw) => AuditKind::parse(raw).or_else(|| {
+            errors.add("kind", "is not a kind of audit entry");
+            None
+        }),
+    };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        errors.add("limit", "must be 1 to 500");
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let entries = state
+        .audit
+        .list(&tenant, account, kind, limit)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(AuditListing {
+        entries: entries.iter().map(AdminAuditEntry::from).collect(),
+    }))
+}
