@@ -135,7 +135,12 @@ async fn the_seed_flow_closes_the_account_once(server: Server, smtp: SmtpSink) {
     // The others: the code already used (400), the procedure already erased with the
     // account's data (404), the token already revoked (401), or the five tries used up (429).
     for (status, body) in &answers {
-        assert!([202, 400, 401, 404, 429].contains(status), "{status} {body}");
+        let log = server.log();
+        let tail = &log[log.len().saturating_sub(3000)..];
+        assert!(
+            [202, 400, 401, 404, 429].contains(status),
+            "{status} {body}\nserver log:\n{tail}"
+        );
     }
     // Closed at once: the token in hand and the password no longer work.
     assert_eq!(server.get_json("/api/v2/my/profile", &token).await.0, 401);

@@ -38,6 +38,9 @@ fn exactly_one(changed: usize, otherwise: Rollback) -> Result<(), Rollback> {
     }
 }
 
+/// What an erased message's recipient and subject read.
+const ERASED: &str = "(erased)";
+
 fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     let now = to_db_time(commit.now);
     for write in &commit.accounts {
@@ -190,8 +193,35 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
         .set(sessions::revoked_at.eq(Some(now)))
         .execute(conn)?;
     }
-    for (tenant, account) in &commit.erase_traces {
-        let (tenant, account) = (tenant.as_str(), account.0.to_string());
+    for erasure in &commit.erase_traces {
+        let (tenant, account) = (erasure.tenant.as_str(), erasure.account.0.to_string());
+        // Messages to the account's addresses (the one it had, those its flows went to):
+        // pending ones are given up, every one is blanked.
+        let mut addresses: Vec<String> = flows::table
+            .filter(flows::tenant_id.eq(tenant))
+            .filter(flows::account_uuid.eq(&account))
+            .select(flows::target)
+            .load(conn)?;
+        addresses.extend(erasure.address.iter().cloned());
+        let to_them = || {
+            outbox::table
+                .filter(outbox::tenant_id.eq(tenant))
+                .filter(outbox::recipient.eq_any(addresses.clone()))
+        };
+        diesel::update(to_them().filter(outbox::status.eq("pending")))
+            .set((
+                outbox::status.eq("abandoned"),
+                outbox::last_error.eq("the recipient's data was erased"),
+            ))
+            .execute(conn)?;
+        diesel::update(to_them())
+            .set((
+                outbox::recipient.eq(ERASED),
+                outbox::subject.eq(ERASED),
+                outbox::masked_text.eq(""),
+                outbox::sealed_body.eq(""),
+            ))
+            .execute(conn)?;
         diesel::delete(
             flows::table
                 .filter(flows::tenant_id.eq(tenant))
@@ -218,8 +248,8 @@ impl UnitOfWork for Database {
         let revoked = commit
             .revoke_sessions
             .iter()
-            .chain(&commit.erase_traces)
-            .map(|(_, account)| *account);
+            .map(|(_, account)| *account)
+            .chain(commit.erase_traces.iter().map(|erasure| erasure.account));
         let forget: Vec<_> = changed
             .chain(revoked)
             .map(|account| self.principals.forget_account_after(account))

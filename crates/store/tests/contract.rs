@@ -1064,13 +1064,51 @@ async fn closing_cancels_every_open_flow(s: Stores) {
     let others_session = session_of(&other, T0 + Duration::hours(1));
     s.sessions.create(&session).await.unwrap();
     s.sessions.create(&others_session).await.unwrap();
+    // Messages to the account's address and to where its flows went, and one to someone else.
+    let address = account.email.as_ref().unwrap().as_str().to_owned();
+    let unique = |tag: &str| format!("{tag}-{}@example.com", Uuid::new_v4().simple());
+    let flow_target = unique("target");
+    let mut target_flow = flow_of(&account, Purpose::PhoneChange);
+    target_flow.target = flow_target.clone();
+    let bystander = unique("bystander");
+    let mut commit = Commit::at(T0);
+    commit.flows.push(FlowWrite::Insert(target_flow));
+    commit.messages.extend([
+        message_to(&address, T0),
+        message_to(&flow_target, T0),
+        message_to(&bystander, T0),
+    ]);
+    s.commits.commit(commit).await.unwrap();
     let current = s
         .accounts
         .find_by_uuid(&tenant(), account.uuid)
         .await
         .unwrap()
         .unwrap();
-    s.commits.commit(Commit::at(T0).erasing(current)).await.unwrap();
+    s.commits
+        .commit(Commit::at(T0).erasing(current, Some(address.clone())))
+        .await
+        .unwrap();
+    for gone in [&address, &flow_target] {
+        assert!(outbox_of(&s, gone).await.is_empty(), "no message to {gone} left");
+    }
+    let erased = outbox_of(&s, "(erased)").await;
+    assert!(erased.len() >= 2, "blanked, not deleted");
+    for message in &erased {
+        assert_eq!(message.message.masked_text, "");
+        assert_eq!(
+            message.status,
+            DeliveryStatus::Abandoned,
+            "pending ones are given up"
+        );
+    }
+    let kept = outbox_of(&s, &bystander).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        kept[0].status,
+        DeliveryStatus::Pending,
+        "someone else's message goes on"
+    );
     for flow in [&reset, &change] {
         assert_eq!(
             s.flows.find(&tenant(), flow.id).await.unwrap(),

@@ -239,7 +239,29 @@ impl State {
                 }
             }
         }
-        for (tenant, account) in &commit.erase_traces {
+        for erasure in &commit.erase_traces {
+            let (tenant, account) = (&erasure.tenant, &erasure.account);
+            let addresses: Vec<String> = self
+                .flows
+                .values()
+                .filter(|f| &f.tenant == tenant && &f.account == account)
+                .map(|f| f.target.clone())
+                .chain(erasure.address.clone())
+                .collect();
+            for stored in self
+                .outbox
+                .iter_mut()
+                .filter(|m| &m.message.tenant == tenant && addresses.contains(&m.message.recipient))
+            {
+                if stored.status == DeliveryStatus::Pending {
+                    stored.status = DeliveryStatus::Abandoned;
+                    stored.last_error = Some("the recipient's data was erased".into());
+                }
+                stored.message.recipient = "(erased)".into();
+                stored.message.subject = "(erased)".into();
+                stored.message.masked_text = String::new();
+                stored.message.sealed_body = String::new();
+            }
             self.flows
                 .retain(|_, f| !(&f.tenant == tenant && &f.account == account));
             self.sessions

@@ -33,7 +33,7 @@ pub use sessions::SessionRepository;
 pub use store_error::{StoreError, UniqueKey};
 pub use tenants::{ApiKeyRepository, TenantRepository};
 pub use tokens::{AccessClaims, AccessTokens, PassphraseTokens, TokenError};
-pub use unit_of_work::{AccountWrite, Commit, UnitOfWork};
+pub use unit_of_work::{AccountWrite, Commit, Erasure, UnitOfWork};
 
 #[cfg(any(test, feature = "mock"))]
 pub use accounts::MockAccountRepository;

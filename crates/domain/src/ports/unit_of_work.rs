@@ -20,6 +20,16 @@ pub enum AccountWrite {
     Unchanged(Account),
 }
 
+/// What erasing an account removes besides its row's personal fields: its sessions and flows
+/// (they hold addresses, countries, digests), and the outbox's messages to its addresses (the
+/// one given and those its flows were sent to), blanked and, if still pending, abandoned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Erasure {
+    pub tenant: TenantId,
+    pub account: AccountUuid,
+    pub address: Option<String>,
+}
+
 /// Everything one decision changes, committed together or not at all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commit {
@@ -33,9 +43,8 @@ pub struct Commit {
     pub revoke_sessions: Vec<(TenantId, AccountUuid)>,
     /// Deletion requests to record.
     pub deletion_requests: Vec<DeletionRequest>,
-    /// Accounts whose sessions and flows are deleted (their rows hold addresses, codes'
-    /// digests, countries): the traces erasure removes, after every other write of the commit.
-    pub erase_traces: Vec<(TenantId, AccountUuid)>,
+    /// Traces of erased accounts removed after every other write of the commit.
+    pub erase_traces: Vec<Erasure>,
     /// Audit entries of what this commit does.
     pub audit: Vec<AuditEntry>,
     /// Decisions on pending deletion requests (the request as decided: status, time, reason);
@@ -64,10 +73,15 @@ impl Commit {
         self
     }
 
-    /// This commit erasing `account`'s personal data: the account written as `erased` (see
-    /// `services::account_closing::erased`), its sessions and flows deleted.
-    pub fn erasing(mut self, erased: Account) -> Self {
-        self.erase_traces.push((erased.tenant.clone(), erased.uuid));
+    /// This commit erasing an account's personal data: the account written as `erased` (see
+    /// `services::account_closing::erased`), its traces removed (see [`Erasure`]);
+    /// `former_address` is the address it had.
+    pub fn erasing(mut self, erased: Account, former_address: Option<String>) -> Self {
+        self.erase_traces.push(Erasure {
+            tenant: erased.tenant.clone(),
+            account: erased.uuid,
+            address: former_address,
+        });
         self.updating(erased)
     }
 

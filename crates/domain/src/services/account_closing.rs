@@ -102,6 +102,7 @@ impl AccountClosing {
                         tenant: account.tenant.clone(),
                         account: account.uuid,
                     });
+                    let address = account.email.as_ref().map(|e| e.as_str().to_owned());
                     let closed = match decision {
                         ClosingDecision::EraseNow => erased(account, now),
                         ClosingDecision::Keep | ClosingDecision::RequestDeletion => Account {
@@ -134,7 +135,7 @@ impl AccountClosing {
                         ClosingDecision::Keep => {}
                     }
                     let commit = if decision == ClosingDecision::EraseNow {
-                        commit.erasing(closed)
+                        commit.erasing(closed, address.clone())
                     } else {
                         commit.updating(closed)
                     };

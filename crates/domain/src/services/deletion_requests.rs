@@ -95,7 +95,8 @@ impl DeletionRequests {
                 .audit
                 .push(self.deps.audit_entry(&account, kind, Actor::Admin, None));
         }
-        let mut commit = commit.erasing(erased(account, now));
+        let address = account.email.as_ref().map(|e| e.as_str().to_owned());
+        let mut commit = commit.erasing(erased(account, now), address);
         commit.deletion_decisions.push(approved.clone());
         match self.flows.commits.commit(commit).await {
             // Another decision (or approval) on it won: say so rather than "try again".
