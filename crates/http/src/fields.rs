@@ -61,3 +61,32 @@ pub fn optional_text(object: &Map<String, Value>, key: &str, errors: &mut FieldE
         }
     }
 }
+
+/// A query parameter naming one of a set (`?status=pending`): absent → `None`; a value `parse`
+/// does not know → `message` on `key`.
+pub fn query_choice<T>(
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    key: &str,
+    message: &str,
+    errors: &mut FieldErrors,
+) -> Option<T> {
+    let raw = raw?;
+    let parsed = parse(raw);
+    if parsed.is_none() {
+        errors.add(key, message);
+    }
+    parsed
+}
+
+/// Most entries a back-office listing returns at once.
+pub const LISTING_MAX: i64 = 500;
+
+/// A listing's `limit`: 1 to [`LISTING_MAX`], 100 when absent.
+pub fn listing_limit(limit: Option<i64>, errors: &mut FieldErrors) -> i64 {
+    let limit = limit.unwrap_or(100);
+    if !(1..=LISTING_MAX).contains(&limit) {
+        errors.add("limit", "must be between 1 and 500");
+    }
+    limit
+}

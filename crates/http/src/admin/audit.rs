@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::admin_auth::Admin;
 use crate::domain_errors::{problem_for, same_names};
+use crate::fields::{listing_limit, query_choice};
 use crate::problem::Problem;
 use crate::render::rfc3339;
 use crate::state::AppState;
@@ -74,27 +75,21 @@ pub async fn list_audit(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
-    let account = match query.account.as_deref() {
-        None => None,
-        Some(raw) => uuid::Uuid::parse_str(raw.trim()).map(AccountUuid).map_or_else(
-            |_| {
-                errors.add("account", "must be an account's UUID");
-                None
-            },
-            Some,
-        ),
-    };
-    let kind = match query.kind.as_deref() {
-        None => None,
-        Some(raw) => AuditKind::parse(raw).or_else(|| {
-            errors.add("kind", "is not a kind of audit entry");
-            None
-        }),
-    };
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        errors.add("limit", "must be 1 to 500");
-    }
+    let kind = query_choice(
+        query.kind.as_deref(),
+        AuditKind::parse,
+        "kind",
+        "is not a kind of audit entry",
+        &mut errors,
+    );
+    let account = query_choice(
+        query.account.as_deref(),
+        |raw| uuid::Uuid::parse_str(raw.trim()).ok().map(AccountUuid),
+        "account",
+        "must be an account's UUID",
+        &mut errors,
+    );
+    let limit = listing_limit(query.limit, &mut errors);
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }

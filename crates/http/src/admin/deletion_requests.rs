@@ -12,7 +12,7 @@ use super::customers::AdminCustomer;
 use crate::admin_auth::Admin;
 use crate::body::JsonObject;
 use crate::domain_errors::{problem_for, same_names};
-use crate::fields::{reject_other_keys, required_text};
+use crate::fields::{listing_limit, query_choice, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::render::rfc3339;
 use crate::state::AppState;
@@ -72,17 +72,14 @@ pub async fn list_deletion_requests(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(raw) => DeletionStatus::parse(raw).or_else(|| {
-            errors.add("status", "must be pending, approved or rejected");
-            None
-        }),
-    };
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        errors.add("limit", "must be 1 to 500");
-    }
+    let status = query_choice(
+        query.status.as_deref(),
+        DeletionStatus::parse,
+        "status",
+        "must be pending, approved or rejected",
+        &mut errors,
+    );
+    let limit = listing_limit(query.limit, &mut errors);
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::admin_auth::Admin;
 use crate::domain_errors::{problem_for, same_names};
+use crate::fields::{listing_limit, query_choice};
 use crate::problem::Problem;
 use crate::render::rfc3339;
 use crate::state::AppState;
@@ -72,17 +73,14 @@ pub async fn list_outbox(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(raw) => DeliveryStatus::parse(raw).or_else(|| {
-            errors.add("status", "must be pending, sent or abandoned");
-            None
-        }),
-    };
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        errors.add("limit", "must be between 1 and 500");
-    }
+    let status = query_choice(
+        query.status.as_deref(),
+        DeliveryStatus::parse,
+        "status",
+        "must be pending, sent or abandoned",
+        &mut errors,
+    );
+    let limit = listing_limit(query.limit, &mut errors);
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
