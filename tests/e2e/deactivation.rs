@@ -13,6 +13,7 @@ crate::on_both_backends_with_mail!(
     the_seed_flow_closes_the_account_once,
     wrong_codes_lock_and_other_accounts_flows_are_not_found,
     approval_required_creates_a_request,
+    keeping_data_closes_and_the_back_office_can_reopen,
 );
 
 /// A customer with a first and last name, signed in: (email, password, token, numeric id).
@@ -223,5 +224,47 @@ async fn approval_required_creates_a_request(server: Server, smtp: SmtpSink) {
         server.login_status(&email, &password).await,
         401,
         "closed at once all the same"
+    );
+}
+
+async fn keeping_data_closes_and_the_back_office_can_reopen(server: Server, smtp: SmtpSink) {
+    let patched = server
+        .http
+        .patch(server.url("/admin/v1/settings"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"delete_personal_data": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let (email, password, token, id) = customer(&server).await;
+    let (_, started) = start(&server, &token).await;
+    let uuid = started["uuid"].as_str().unwrap().to_owned();
+    let code = code_of(&smtp, &email);
+    let (status, body) = confirm(&server, &token, json!({"uuid": uuid, "code": code})).await;
+    assert_eq!(
+        (status, &body["data"]),
+        (202, &json!({"requestCreated": false})),
+        "{body}"
+    );
+    assert_eq!(server.login_status(&email, &password).await, 401, "closed");
+    let reopened = server
+        .http
+        .post(server.url(&format!("/admin/v1/customers/{id}/reactivate")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let (status, customer) = status_and_json(reopened).await;
+    assert_eq!(
+        (status, &customer["status"]),
+        (200, &json!("active")),
+        "{customer}"
+    );
+    assert_eq!(customer["email"], email.as_str(), "its data was kept");
+    assert_eq!(
+        server.login_status(&email, &password).await,
+        200,
+        "back with its password"
     );
 }
