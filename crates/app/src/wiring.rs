@@ -93,11 +93,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             ..DeliverySettings::default()
         },
     );
-    let closing = Arc::new(AccountClosing::new(
-        deps.clone(),
-        database.clone(),
-        database.clone(),
-    ));
+    let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     let deactivation = Arc::new(Deactivation::new(deps.clone(), flows.clone(), closing.clone()));
     let deletion_requests = Arc::new(DeletionRequests::new(
         deps.clone(),

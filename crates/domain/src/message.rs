@@ -48,6 +48,9 @@ pub struct OutboundMessage {
     pub sealed_body: String,
     pub masked_text: String,
     pub created_at: OffsetDateTime,
+    /// Once delivered or given up, its recipient, subject and text are blanked too: the last
+    /// message to an account whose data is erased.
+    pub forget_recipient: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,6 +43,10 @@ pub enum Template<'a> {
         name: &'a str,
         code: &'a str,
     },
+    /// The account's personal data has been erased (the last message to its address).
+    DataErased {
+        name: &'a str,
+    },
     /// The back office declined to erase a closed account's data, and why.
     DeletionRejected {
         name: &'a str,
@@ -227,6 +231,26 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
                 "Wenn Sie das nicht waren, ändern Sie bitte Ihr Passwort: Ihr Konto bleibt offen."
             } else {
                 "If this was not you, please change your password: your account stays open."
+            },
+        },
+        Template::DataErased { name } => Parts {
+            subject: if de {
+                "Ihre Daten wurden gelöscht"
+            } else {
+                "Your data has been erased"
+            },
+            greeting: hello(name),
+            paragraphs: vec![if de {
+                "Ihr Konto ist geschlossen und Ihre persönlichen Daten wurden gelöscht. Dies ist die letzte Nachricht an diese Adresse.".into()
+            } else {
+                "your account is closed and your personal data has been erased. This is the last message to this address.".into()
+            }],
+            lines: vec![],
+            link: None,
+            closing: if de {
+                "Sie können jederzeit ein neues Konto anlegen."
+            } else {
+                "You are welcome to open a new account at any time."
             },
         },
         Template::DeletionRejected { name, reason } => Parts {

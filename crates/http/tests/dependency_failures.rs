@@ -85,11 +85,7 @@ fn state(
         links: links.clone(),
         tenants: Arc::new(tenants_down()),
     };
-    let closing = Arc::new(AccountClosing::new(
-        deps.clone(),
-        Arc::new(MockUnitOfWork::new()),
-        Arc::new(tenants_down()),
-    ));
+    let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     let flows_for_deactivation = flows.clone();
     let customer_area = Arc::new(CustomerArea::new(
         deps.clone(),

@@ -84,6 +84,9 @@ impl TryFrom<FlowRow> for Flow {
     }
 }
 
+/// What an erased message's recipient and subject read.
+pub const ERASED: &str = "(erased)";
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox, primary_key(uuid))]
 pub struct OutboxRow {
@@ -101,6 +104,7 @@ pub struct OutboxRow {
     pub created_at: PrimitiveDateTime,
     pub sent_at: Option<PrimitiveDateTime>,
     pub claim: Option<String>,
+    pub forget_recipient: bool,
 }
 
 impl From<&OutboundMessage> for OutboxRow {
@@ -120,6 +124,7 @@ impl From<&OutboundMessage> for OutboxRow {
             created_at: to_db_time(m.created_at),
             sent_at: None,
             claim: None,
+            forget_recipient: m.forget_recipient,
         }
     }
 }
@@ -138,6 +143,7 @@ impl TryFrom<OutboxRow> for StoredMessage {
                 sealed_body: r.sealed_body,
                 masked_text: r.masked_text,
                 created_at: from_db_time(r.created_at),
+                forget_recipient: r.forget_recipient,
             },
             status: DeliveryStatus::parse(&r.status).ok_or_else(|| corrupt("delivery status"))?,
             attempts: r.attempts,

@@ -8,7 +8,7 @@ use time::{Duration, OffsetDateTime};
 use crate::blocking::with_connection;
 use crate::database::Database;
 use crate::errors::from_diesel;
-use crate::flow_rows::OutboxRow;
+use crate::flow_rows::{OutboxRow, ERASED};
 use crate::rows::to_db_time;
 use crate::schema::outbox::dsl;
 
@@ -25,6 +25,23 @@ fn claimed(id: String, claim: String) -> Claimed {
         .filter(dsl::uuid.eq(id))
         .filter(dsl::status.eq("pending"))
         .filter(dsl::claim.eq(claim))
+}
+
+/// Blanks a delivered or given-up message that asked to forget its recipient (the last
+/// message to an erased account).
+fn forget_if_asked(conn: &mut crate::connection::DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::update(
+        dsl::outbox
+            .filter(dsl::uuid.eq(id))
+            .filter(dsl::forget_recipient.eq(true))
+            .filter(dsl::status.eq_any(["sent", "abandoned"])),
+    )
+    .set((
+        dsl::recipient.eq(ERASED),
+        dsl::subject.eq(ERASED),
+        dsl::masked_text.eq(""),
+    ))
+    .execute(conn)
 }
 
 fn messages(rows: Vec<OutboxRow>) -> Result<Vec<StoredMessage>, StoreError> {
@@ -83,7 +100,7 @@ impl Outbox for Database {
     ) -> Result<bool, StoreError> {
         let (id, claim, now) = (id.0.to_string(), claim.0.to_string(), to_db_time(now));
         with_connection(&self.pool, move |conn| {
-            let changed = diesel::update(claimed(id, claim))
+            let changed = diesel::update(claimed(id.clone(), claim))
                 .set((
                     dsl::status.eq("sent"),
                     dsl::sent_at.eq(Some(now)),
@@ -92,6 +109,7 @@ impl Outbox for Database {
                 ))
                 .execute(&mut **conn)
                 .map_err(from_diesel)?;
+            forget_if_asked(conn, &id).map_err(from_diesel)?;
             Ok(changed == 1)
         })
         .await
@@ -107,7 +125,7 @@ impl Outbox for Database {
         let (id, claim) = (id.0.to_string(), claim.0.to_string());
         let error: String = error.chars().take(ERROR_MAX).collect();
         with_connection(&self.pool, move |conn| {
-            let this = claimed(id, claim);
+            let this = claimed(id.clone(), claim);
             let changed = match next_attempt_at {
                 Some(next) => diesel::update(this)
                     .set((
@@ -126,6 +144,7 @@ impl Outbox for Database {
                     .execute(&mut **conn),
             }
             .map_err(from_diesel)?;
+            forget_if_asked(conn, &id).map_err(from_diesel)?;
             Ok(changed == 1)
         })
         .await

@@ -115,6 +115,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         claim -> Nullable<Text>,
+        forget_recipient -> Bool,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::deletion_requests::DeletionRequestRow;
 use crate::errors::from_diesel;
-use crate::flow_rows::{FlowRow, OutboxRow};
+use crate::flow_rows::{FlowRow, OutboxRow, ERASED};
 use crate::rows::{to_db_time, AccountRow};
 use crate::schema::{accounts, audit_log, deletion_requests, flows, outbox, sessions};
 
@@ -37,9 +37,6 @@ fn exactly_one(changed: usize, otherwise: Rollback) -> Result<(), Rollback> {
         Err(otherwise)
     }
 }
-
-/// What an erased message's recipient and subject read.
-const ERASED: &str = "(erased)";
 
 fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     let now = to_db_time(commit.now);
@@ -152,47 +149,8 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
             }
         }
     }
-    for message in &commit.messages {
-        diesel::insert_into(outbox::table)
-            .values(OutboxRow::from(message))
-            .execute(conn)?;
-    }
-    for entry in &commit.audit {
-        diesel::insert_into(audit_log::table)
-            .values(AuditRow::from(entry))
-            .execute(conn)?;
-    }
-    for request in &commit.deletion_requests {
-        diesel::insert_into(deletion_requests::table)
-            .values(DeletionRequestRow::from(request))
-            .execute(conn)?;
-    }
-    for decided in &commit.deletion_decisions {
-        let row = DeletionRequestRow::from(decided);
-        let changed = diesel::update(
-            deletion_requests::table
-                .filter(deletion_requests::id.eq(decided.id.to_string()))
-                .filter(deletion_requests::tenant_id.eq(decided.tenant.as_str()))
-                .filter(deletion_requests::status.eq("pending")),
-        )
-        .set((
-            deletion_requests::status.eq(decided.status.as_str()),
-            deletion_requests::decided_at.eq(row.decided_at()),
-            deletion_requests::reason.eq(decided.reason.clone()),
-        ))
-        .execute(conn)?;
-        exactly_one(changed, Rollback::AlreadyDecided)?;
-    }
-    for (tenant, account) in &commit.revoke_sessions {
-        diesel::update(
-            sessions::table
-                .filter(sessions::tenant_id.eq(tenant.as_str()))
-                .filter(sessions::account_uuid.eq(account.0.to_string()))
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq(Some(now)))
-        .execute(conn)?;
-    }
+    // Before this commit's own messages, so that a final notice to the erased address is
+    // not blanked before it is sent (it forgets its recipient once delivered).
     for erasure in &commit.erase_traces {
         let (tenant, account) = (erasure.tenant.as_str(), erasure.account.0.to_string());
         // Messages to the account's addresses (the one it had, those its flows went to):
@@ -233,6 +191,47 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 .filter(sessions::tenant_id.eq(tenant))
                 .filter(sessions::account_uuid.eq(&account)),
         )
+        .execute(conn)?;
+    }
+    for message in &commit.messages {
+        diesel::insert_into(outbox::table)
+            .values(OutboxRow::from(message))
+            .execute(conn)?;
+    }
+    for entry in &commit.audit {
+        diesel::insert_into(audit_log::table)
+            .values(AuditRow::from(entry))
+            .execute(conn)?;
+    }
+    for request in &commit.deletion_requests {
+        diesel::insert_into(deletion_requests::table)
+            .values(DeletionRequestRow::from(request))
+            .execute(conn)?;
+    }
+    for decided in &commit.deletion_decisions {
+        let row = DeletionRequestRow::from(decided);
+        let changed = diesel::update(
+            deletion_requests::table
+                .filter(deletion_requests::id.eq(decided.id.to_string()))
+                .filter(deletion_requests::tenant_id.eq(decided.tenant.as_str()))
+                .filter(deletion_requests::status.eq("pending")),
+        )
+        .set((
+            deletion_requests::status.eq(decided.status.as_str()),
+            deletion_requests::decided_at.eq(row.decided_at()),
+            deletion_requests::reason.eq(decided.reason.clone()),
+        ))
+        .execute(conn)?;
+        exactly_one(changed, Rollback::AlreadyDecided)?;
+    }
+    for (tenant, account) in &commit.revoke_sessions {
+        diesel::update(
+            sessions::table
+                .filter(sessions::tenant_id.eq(tenant.as_str()))
+                .filter(sessions::account_uuid.eq(account.0.to_string()))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(Some(now)))
         .execute(conn)?;
     }
     Ok(())

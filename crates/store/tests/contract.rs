@@ -561,6 +561,7 @@ fn message_to(recipient: &str, at: OffsetDateTime) -> OutboundMessage {
         sealed_body: "sealed.body".into(),
         masked_text: "Code: ••••".into(),
         created_at: at,
+        forget_recipient: false,
     }
 }
 
@@ -1419,6 +1420,46 @@ async fn the_audit_trail_is_kept_per_tenant_newest_first(s: Stores) {
     );
 }
 
+async fn a_last_notice_forgets_its_recipient_once_delivered(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let address = account.email.as_ref().unwrap().as_str().to_owned();
+    // Later than anything other cases wrote.
+    let at = T0 + Duration::days(7300);
+    let mut notice = message_to(&address, at);
+    notice.forget_recipient = true;
+    let mut commit = Commit::at(at);
+    commit.messages.push(notice.clone());
+    s.commits
+        .commit(commit.erasing(account.clone(), Some(address.clone())))
+        .await
+        .unwrap();
+    let waiting = outbox_of(&s, &address).await;
+    assert_eq!(waiting.len(), 1, "the erasure that sends it does not blank it");
+    assert_eq!(waiting[0].status, DeliveryStatus::Pending);
+
+    let (now, claim) = (at + Duration::minutes(1), ClaimId(Uuid::new_v4()));
+    let claimed = s
+        .outbox
+        .claim_due(now, Duration::minutes(2), 1000, claim)
+        .await
+        .unwrap();
+    assert!(claimed.iter().any(|m| m.message.id == notice.id));
+    assert!(s.outbox.mark_sent(notice.id, claim, now).await.unwrap());
+    assert!(
+        outbox_of(&s, &address).await.is_empty(),
+        "delivered: the address is gone"
+    );
+    let blanked: Vec<_> = outbox_of(&s, "(erased)")
+        .await
+        .into_iter()
+        .filter(|m| m.message.id == notice.id)
+        .collect();
+    assert_eq!(blanked.len(), 1);
+    assert_eq!(blanked[0].status, DeliveryStatus::Sent);
+    assert_eq!(blanked[0].message.masked_text, "");
+}
+
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
@@ -1487,6 +1528,9 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("outbox_claims_once_and_records_outcomes", |s| {
         Box::pin(outbox_claims_once_and_records_outcomes(s))
+    }),
+    ("a_last_notice_forgets_its_recipient_once_delivered", |s| {
+        Box::pin(a_last_notice_forgets_its_recipient_once_delivered(s))
     }),
 ];
 

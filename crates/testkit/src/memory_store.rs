@@ -71,6 +71,17 @@ impl MemoryStore {
     }
 }
 
+/// A delivered or given-up message that asked to forget its recipient is blanked.
+fn forget_if_asked(m: &mut StoredMessage) {
+    if m.message.forget_recipient {
+        m.message.recipient = ERASED.into();
+        m.message.subject = ERASED.into();
+        m.message.masked_text.clear();
+    }
+}
+
+const ERASED: &str = "(erased)";
+
 fn is_open(flow: &Flow) -> bool {
     matches!(flow.status, FlowStatus::Pending | FlowStatus::Locked)
 }
@@ -204,6 +215,34 @@ impl State {
         for write in &commit.flows {
             self.write_flow(write, commit.now)?;
         }
+        for erasure in &commit.erase_traces {
+            let (tenant, account) = (&erasure.tenant, &erasure.account);
+            let addresses: Vec<String> = self
+                .flows
+                .values()
+                .filter(|f| &f.tenant == tenant && &f.account == account)
+                .map(|f| f.target.clone())
+                .chain(erasure.address.clone())
+                .collect();
+            for stored in self
+                .outbox
+                .iter_mut()
+                .filter(|m| &m.message.tenant == tenant && addresses.contains(&m.message.recipient))
+            {
+                if stored.status == DeliveryStatus::Pending {
+                    stored.status = DeliveryStatus::Abandoned;
+                    stored.last_error = Some("the recipient's data was erased".into());
+                }
+                stored.message.recipient = ERASED.into();
+                stored.message.subject = ERASED.into();
+                stored.message.masked_text = String::new();
+                stored.message.sealed_body = String::new();
+            }
+            self.flows
+                .retain(|_, f| !(&f.tenant == tenant && &f.account == account));
+            self.sessions
+                .retain(|_, s| !(&s.tenant == tenant && &s.account == account));
+        }
         for message in &commit.messages {
             self.outbox.push(StoredMessage {
                 message: message.clone(),
@@ -238,34 +277,6 @@ impl State {
                     session.revoked_at = Some(commit.now);
                 }
             }
-        }
-        for erasure in &commit.erase_traces {
-            let (tenant, account) = (&erasure.tenant, &erasure.account);
-            let addresses: Vec<String> = self
-                .flows
-                .values()
-                .filter(|f| &f.tenant == tenant && &f.account == account)
-                .map(|f| f.target.clone())
-                .chain(erasure.address.clone())
-                .collect();
-            for stored in self
-                .outbox
-                .iter_mut()
-                .filter(|m| &m.message.tenant == tenant && addresses.contains(&m.message.recipient))
-            {
-                if stored.status == DeliveryStatus::Pending {
-                    stored.status = DeliveryStatus::Abandoned;
-                    stored.last_error = Some("the recipient's data was erased".into());
-                }
-                stored.message.recipient = "(erased)".into();
-                stored.message.subject = "(erased)".into();
-                stored.message.masked_text = String::new();
-                stored.message.sealed_body = String::new();
-            }
-            self.flows
-                .retain(|_, f| !(&f.tenant == tenant && &f.account == account));
-            self.sessions
-                .retain(|_, s| !(&s.tenant == tenant && &s.account == account));
         }
         Ok(())
     }
@@ -760,6 +771,7 @@ impl Outbox for MemoryStore {
         m.sent_at = Some(now);
         m.attempts += 1;
         m.message.sealed_body.clear();
+        forget_if_asked(m);
         Ok(true)
     }
 
@@ -781,6 +793,7 @@ impl Outbox for MemoryStore {
             None => {
                 m.status = DeliveryStatus::Abandoned;
                 m.message.sealed_body.clear();
+                forget_if_asked(m);
             }
         }
         Ok(true)

@@ -4,10 +4,9 @@
 //! the same commit, or kept until the back office decides on a deletion request, as the
 //! tenant's closing policy says.
 
-use std::sync::Arc;
-
 use time::OffsetDateTime;
 
+use super::flow_kit::FlowDeps;
 use super::reapply::{deciding_again, Attempt, PERSISTENT_ATTEMPTS};
 use super::Deps;
 use crate::account::{Account, AccountStatus};
@@ -15,14 +14,14 @@ use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::DomainError;
 use crate::flow::{FlowWrite, Refusal};
-use crate::ports::{Commit, StoreError, TenantRepository, UnitOfWork};
+use crate::ports::{Commit, StoreError};
 use crate::profile::Profile;
+use crate::templates::Template;
 use crate::tenant::{ClosingDecision, ClosingPolicy};
 
 pub struct AccountClosing {
     deps: Deps,
-    commits: Arc<dyn UnitOfWork>,
-    tenants: Arc<dyn TenantRepository>,
+    flows: FlowDeps,
 }
 
 /// The account with every personal field gone and the address freed; ids, status and
@@ -51,17 +50,38 @@ fn policy_name(decision: ClosingDecision) -> &'static str {
     }
 }
 
+/// The erasure of `account` in `commit`: its row written as `erased`, its traces removed, and
+/// a last notice to its address that forgets the address once delivered.
+pub(crate) fn erase_into(
+    deps: &Deps,
+    flows: &FlowDeps,
+    mut commit: Commit,
+    account: Account,
+    now: OffsetDateTime,
+) -> Commit {
+    let address = account.email.as_ref().map(|e| e.as_str().to_owned());
+    if let Some(address) = &address {
+        let name = account
+            .profile
+            .first_name
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let notice = Template::DataErased { name: &name };
+        let mut message = flows.message(deps, &account, address, &notice, None, now);
+        message.forget_recipient = true;
+        commit.messages.push(message);
+    }
+    commit.erasing(erased(account, now), address)
+}
+
 impl AccountClosing {
-    pub fn new(deps: Deps, commits: Arc<dyn UnitOfWork>, tenants: Arc<dyn TenantRepository>) -> Self {
-        AccountClosing {
-            deps,
-            commits,
-            tenants,
-        }
+    pub fn new(deps: Deps, flows: FlowDeps) -> Self {
+        AccountClosing { deps, flows }
     }
 
     async fn policy(&self, account: &Account) -> Result<ClosingPolicy, DomainError> {
-        let tenant = self.tenants.get_tenant(&account.tenant).await?;
+        let tenant = self.flows.tenants.get_tenant(&account.tenant).await?;
         Ok(tenant.map(|t| t.settings.closing).unwrap_or_default())
     }
 
@@ -102,14 +122,10 @@ impl AccountClosing {
                         tenant: account.tenant.clone(),
                         account: account.uuid,
                     });
-                    let address = account.email.as_ref().map(|e| e.as_str().to_owned());
-                    let closed = match decision {
-                        ClosingDecision::EraseNow => erased(account, now),
-                        ClosingDecision::Keep | ClosingDecision::RequestDeletion => Account {
-                            status: AccountStatus::Deactivated,
-                            updated_at: now,
-                            ..account
-                        },
+                    let closed = Account {
+                        status: AccountStatus::Deactivated,
+                        updated_at: now,
+                        ..account
                     };
                     if decision == ClosingDecision::RequestDeletion {
                         commit.deletion_requests.push(DeletionRequest {
@@ -135,11 +151,11 @@ impl AccountClosing {
                         ClosingDecision::Keep => {}
                     }
                     let commit = if decision == ClosingDecision::EraseNow {
-                        commit.erasing(closed, address.clone())
+                        erase_into(&self.deps, &self.flows, commit, closed, now)
                     } else {
                         commit.updating(closed)
                     };
-                    match self.commits.commit(commit).await {
+                    match self.flows.commits.commit(commit).await {
                         // A secret in `also` was used or replaced meanwhile: it no longer
                         // counts (deciding again would only fail the same way).
                         Err(StoreError::FlowChanged) => {
@@ -156,7 +172,7 @@ impl AccountClosing {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     use super::*;
     use crate::ports::{
@@ -165,6 +181,24 @@ mod tests {
     };
     use crate::services::test_support::{account, deps_with};
     use crate::tenant::{Tenant, TenantSettings};
+
+    fn flows_with(commits: MockUnitOfWork, tenants: MockTenantRepository) -> FlowDeps {
+        let mut sealer = crate::ports::MockSealer::new();
+        sealer.expect_seal().returning(|t| format!("sealed {}", t.len()));
+        FlowDeps {
+            flows: Arc::new(crate::ports::MockFlowRepository::new()),
+            commits: Arc::new(commits),
+            digester: Arc::new(crate::ports::MockSecretDigester::new()),
+            sealer: Arc::new(sealer),
+            settings: crate::flow::FlowSettings::default(),
+            links: crate::services::LinkSettings {
+                public_url: "http://127.0.0.1:8080".into(),
+                allowed_origins: Vec::new(),
+                tenant: None,
+            },
+            tenants: Arc::new(tenants),
+        }
+    }
 
     fn closing(policy: ClosingPolicy, commits: MockUnitOfWork) -> AccountClosing {
         let mut tenants = MockTenantRepository::new();
@@ -187,7 +221,7 @@ mod tests {
         let mut random = crate::ports::MockRandomness::new();
         random.expect_uuid().returning(uuid::Uuid::new_v4);
         deps.random = Arc::new(random);
-        AccountClosing::new(deps, Arc::new(commits), Arc::new(tenants))
+        AccountClosing::new(deps, flows_with(commits, tenants))
     }
 
     fn recording(into: Arc<Mutex<Vec<Commit>>>) -> MockUnitOfWork {
@@ -235,6 +269,12 @@ mod tests {
             assert_eq!(
                 commit.deletion_requests.len(),
                 usize::from(decision == ClosingDecision::RequestDeletion)
+            );
+            let notices: Vec<_> = commit.messages.iter().filter(|m| m.forget_recipient).collect();
+            assert_eq!(
+                notices.len(),
+                usize::from(decision == ClosingDecision::EraseNow),
+                "a last notice that forgets its recipient, on erasure only"
             );
         }
     }

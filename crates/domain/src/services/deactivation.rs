@@ -245,11 +245,7 @@ mod tests {
             MockSessionRepository::new(),
             MockPasswordHasher::new(),
         );
-        let closing = Arc::new(AccountClosing::new(
-            deps.clone(),
-            commits,
-            Arc::new(MockTenantRepository::new()),
-        ));
+        let closing = Arc::new(AccountClosing::new(deps.clone(), flow_deps.clone()));
         let deactivation = Deactivation::new(deps, flow_deps, closing);
         let who = Authenticated {
             session: Session {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::account_closing::erased;
+use super::account_closing::erase_into;
 use super::flow_kit::FlowDeps;
 use super::Deps;
 use crate::account::{Account, AccountStatus};
@@ -95,8 +95,7 @@ impl DeletionRequests {
                 .audit
                 .push(self.deps.audit_entry(&account, kind, Actor::Admin, None));
         }
-        let address = account.email.as_ref().map(|e| e.as_str().to_owned());
-        let mut commit = commit.erasing(erased(account, now), address);
+        let mut commit = erase_into(&self.deps, &self.flows, commit, account, now);
         commit.deletion_decisions.push(approved.clone());
         match self.flows.commits.commit(commit).await {
             // Another decision (or approval) on it won: say so rather than "try again".

@@ -226,6 +226,7 @@ mod tests {
                 sealed_body: "T.H".into(),
                 masked_text: "m".into(),
                 created_at: NOW,
+                forget_recipient: false,
             },
             status: DeliveryStatus::Pending,
             attempts,

@@ -228,6 +228,7 @@ impl FlowDeps {
             ),
             masked_text,
             created_at: now,
+            forget_recipient: false,
         }
     }
 }
