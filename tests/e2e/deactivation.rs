@@ -200,54 +200,47 @@ async fn wrong_codes_lock_and_other_accounts_flows_are_not_found(server: Server,
     );
 }
 
-async fn approval_required_creates_a_request(server: Server, smtp: SmtpSink) {
+/// Under `settings` (PATCHed on /admin/v1/settings), a customer closes the account with the
+/// mailed code: (email, password, numeric id, the confirmation's `data`). The account is
+/// closed at once whatever the settings.
+async fn closed_by_code_under(
+    server: &Server,
+    smtp: &SmtpSink,
+    settings: Value,
+) -> (String, String, i64, Value) {
     let patched = server
         .http
         .patch(server.url("/admin/v1/settings"))
         .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"deletion_requires_approval": true}))
+        .json(&settings)
         .send()
         .await
         .unwrap();
     assert_eq!(patched.status(), 200);
-    let (email, password, token, _) = customer(&server).await;
-    let (_, started) = start(&server, &token).await;
+    let (email, password, token, id) = customer(server).await;
+    let (_, started) = start(server, &token).await;
     let uuid = started["uuid"].as_str().unwrap().to_owned();
-    let code = code_of(&smtp, &email);
-    let (status, body) = confirm(&server, &token, json!({"uuid": uuid, "code": code})).await;
-    assert_eq!(
-        (status, &body["data"]),
-        (202, &json!({"requestCreated": true})),
-        "{body}"
-    );
+    let code = code_of(smtp, &email);
+    let (status, body) = confirm(server, &token, json!({"uuid": uuid, "code": code})).await;
+    assert_eq!(status, 202, "{body}");
     assert_eq!(
         server.login_status(&email, &password).await,
         401,
-        "closed at once all the same"
+        "closed at once"
     );
+    (email, password, id, body["data"].clone())
+}
+
+async fn approval_required_creates_a_request(server: Server, smtp: SmtpSink) {
+    let (_, _, _, data) =
+        closed_by_code_under(&server, &smtp, json!({"deletion_requires_approval": true})).await;
+    assert_eq!(data, json!({"requestCreated": true}));
 }
 
 async fn keeping_data_closes_and_the_back_office_can_reopen(server: Server, smtp: SmtpSink) {
-    let patched = server
-        .http
-        .patch(server.url("/admin/v1/settings"))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"delete_personal_data": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patched.status(), 200);
-    let (email, password, token, id) = customer(&server).await;
-    let (_, started) = start(&server, &token).await;
-    let uuid = started["uuid"].as_str().unwrap().to_owned();
-    let code = code_of(&smtp, &email);
-    let (status, body) = confirm(&server, &token, json!({"uuid": uuid, "code": code})).await;
-    assert_eq!(
-        (status, &body["data"]),
-        (202, &json!({"requestCreated": false})),
-        "{body}"
-    );
-    assert_eq!(server.login_status(&email, &password).await, 401, "closed");
+    let (email, password, id, data) =
+        closed_by_code_under(&server, &smtp, json!({"delete_personal_data": false})).await;
+    assert_eq!(data, json!({"requestCreated": false}));
     let reopened = server
         .http
         .post(server.url(&format!("/admin/v1/customers/{id}/reactivate")))

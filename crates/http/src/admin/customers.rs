@@ -2,7 +2,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use clientele_domain::profile::{field, ProfileEdit};
 use clientele_domain::services::{CustomerRef, NewCustomer};
-use clientele_domain::{Account, FieldErrors, Patch};
+use clientele_domain::{Account, FieldErrors, Patch, TenantId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -144,11 +144,20 @@ pub async fn get_customer(
     RequestTenant(tenant): RequestTenant,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
-    let account = state
-        .customers
-        .get(&tenant, customer)
-        .await
-        .map_err(|e| problem_for(e, surface_name))?;
+    let account = customer_named(&state, &tenant, &id).await?;
     Ok(HttpResponse::Ok().json(AdminCustomer::from(&account)))
+}
+
+/// The tenant's customer that `id` (numeric id or UUID) names; 404 otherwise.
+pub(super) async fn customer_named(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Account, Problem> {
+    let customer = CustomerRef::parse(id).ok_or_else(Problem::not_found)?;
+    state
+        .customers
+        .get(tenant, customer)
+        .await
+        .map_err(|e| problem_for(e, surface_name))
 }

@@ -3,12 +3,11 @@
 
 use actix_web::{web, HttpResponse};
 use clientele_domain::deletion_request::{DeletionRequest, DeletionStatus};
-use clientele_domain::services::CustomerRef;
 use clientele_domain::FieldErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::customers::AdminCustomer;
+use super::customers::{customer_named, AdminCustomer};
 use crate::admin_auth::Admin;
 use crate::body::JsonObject;
 use crate::domain_errors::{problem_for, same_names};
@@ -160,12 +159,7 @@ pub async fn reactivate_customer(
     RequestTenant(tenant): RequestTenant,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
-    let account = state
-        .customers
-        .get(&tenant, customer)
-        .await
-        .map_err(|e| problem_for(e, same_names))?;
+    let account = customer_named(&state, &tenant, &id).await?;
     let active = state
         .deletion_requests
         .reactivate(account)
