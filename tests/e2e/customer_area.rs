@@ -30,6 +30,33 @@ fn activation_mail(smtp: &SmtpSink, email: &str) -> ReceivedMail {
     smtp.wait_for(email, "Activate your account", WAIT)
 }
 
+/// The audit trail holds exactly one entry of `kind`, by the customer, under a request id, and
+/// none of `secrets`.
+async fn audited_once(server: &Server, kind: &str, secrets: &[&str]) {
+    let response = server
+        .http
+        .get(server.url(&format!("/admin/v1/audit?kind={kind}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let (status, audit) = status_and_json(response).await;
+    assert_eq!(status, 200, "{audit}");
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{kind}: {audit}");
+    assert_eq!(entries[0]["actor"], "customer");
+    assert!(
+        entries[0]["requestId"].as_str().is_some_and(|id| !id.is_empty()),
+        "{audit}"
+    );
+    for secret in secrets {
+        assert!(
+            !audit.to_string().contains(secret),
+            "{kind}: a secret in the audit trail"
+        );
+    }
+}
+
 async fn activate(server: &Server, identifier: &str, secret: &str, password: &str) -> (u16, Value) {
     post(
         server,
@@ -97,6 +124,7 @@ async fn signup_activation_and_sign_in(server: Server, smtp: SmtpSink) {
         (200, json!({"result": "activated"})),
         "case-insensitive secret, 64 chars accepted"
     );
+    audited_once(&server, "activated", &[&secret, &long, &email]).await;
     assert_eq!(
         activate(&server, &identifier, &secret, &long).await.0,
         400,
@@ -260,6 +288,7 @@ async fn email_change_takes_effect_only_when_confirmed(server: Server, smtp: Smt
     .await;
     assert_eq!((status, body), (200, json!({"result": "updated"})));
     assert_eq!(get_self(&server, &token).await.1["email"], new_email.as_str());
+    audited_once(&server, "email_changed", &[&key, &new_email]).await;
     assert_eq!(server.login_status(&new_email, &password).await, 200);
     assert_eq!(server.login_status(&email, &password).await, 401);
 
@@ -367,6 +396,7 @@ async fn password_reset_mails_a_code_and_do_reset_returns_the_passphrase(server:
         .unwrap()
         .claims;
     let passphrase = claims["passphrase"].as_str().unwrap().to_owned();
+    audited_once(&server, "password_reset", &[&code, &passphrase, &email]).await;
     assert_eq!(
         claims.as_object().unwrap().len(),
         1,
