@@ -17,9 +17,9 @@ use crate::config::Settings;
 use crate::instance;
 
 async fn database(settings: &Settings) -> anyhow::Result<Arc<Database>> {
-    let database = Database::open(&settings.database_url)
-        .await
-        .context("opening the database")?;
+    let database =
+        Database::connect_for_command(&settings.database_url).context("connecting to the database")?;
+    database.migrate().await.context("applying migrations")?;
     Ok(Arc::new(database))
 }
 

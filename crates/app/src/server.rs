@@ -42,7 +42,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let database = Database::connect(&settings.database_url).context("connecting to the database")?;
+    let database =
+        Database::connect_for_command(&settings.database_url).context("connecting to the database")?;
     let applied = database.migrate().await.context("applying migrations")?;
     tracing::info!(applied, "migrations applied");
     println!("{applied} migration(s) applied");

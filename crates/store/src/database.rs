@@ -72,6 +72,19 @@ impl SoleUse {
 impl Database {
     /// Connects (creating a SQLite file and its directory if needed). Does not migrate.
     pub fn connect(url: &str) -> Result<Self, OpenError> {
+        Self::connect_as(url, true)
+    }
+
+    /// For a command that runs and exits (`clientele tenant …`, `migrate`): no principal
+    /// listener on PostgreSQL and no idle connection kept ready, so that no background thread
+    /// is inside libpq when the process exits (its TLS library's exit handlers would crash it:
+    /// a pool topping itself up after the command's last query made `clientele` exit by
+    /// SIGSEGV).
+    pub fn connect_for_command(url: &str) -> Result<Self, OpenError> {
+        Self::connect_as(url, false)
+    }
+
+    fn connect_as(url: &str, serving: bool) -> Result<Self, OpenError> {
         let url = DatabaseUrl::parse(url).map_err(OpenError::Url)?;
         if let DatabaseUrl::Sqlite(path) = &url {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -86,7 +99,7 @@ impl Database {
         };
         let pool = Pool::builder()
             .max_size(size)
-            .min_idle(Some(1))
+            .min_idle(Some(u32::from(serving)))
             .connection_timeout(Duration::from_secs(5))
             .build(Manager::new(url.clone()))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
@@ -95,7 +108,9 @@ impl Database {
         let principals = Arc::new(PrincipalCache::disabled());
         let sqlite_lock = match &url {
             DatabaseUrl::Postgres(postgres) => {
-                principal_listener::spawn(postgres.clone(), &principals);
+                if serving {
+                    principal_listener::spawn(postgres.clone(), &principals);
+                }
                 None
             }
             DatabaseUrl::Sqlite(path) => Some(Arc::new(SoleUse::open(path)?)),
