@@ -70,7 +70,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             reset_ttl: seconds(settings.reset_ttl_secs),
             ..FlowSettings::default()
         },
-        links: links.clone(),
+        links,
         tenants: database.clone(),
     };
     let send_timeout = std::time::Duration::from_secs(settings.smtp_timeout_secs.into());
@@ -136,7 +136,6 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(database.clone())),
-        links,
         database,
         admin_token_sha256: keys.admin_token_sha256.into(),
         body_limit: settings.body_limit_bytes,

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use clientele_domain::ports::InstanceSecrets;
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    LinkSettings, OutboxView, Profiles, SignIn, Tenants,
+    OutboxView, Profiles, SignIn, Tenants,
 };
 
 /// What the handlers share: the use cases and what the edge itself needs.
@@ -32,8 +32,6 @@ pub struct AppState {
     pub country_header: Option<actix_web::http::header::HeaderName>,
     /// The back office's view of the outbox.
     pub outbox: Arc<OutboxView>,
-    /// Where links in messages may point.
-    pub links: LinkSettings,
     /// Answers the readiness probe.
     pub database: Arc<dyn InstanceSecrets>,
     /// SHA-256 (hex) of the back-office bearer token; the token itself is never kept.

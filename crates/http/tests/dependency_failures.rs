@@ -82,7 +82,7 @@ fn state(
         digester: Arc::new(MockSecretDigester::new()),
         sealer: Arc::new(MockSealer::new()),
         settings: FlowSettings::default(),
-        links: links.clone(),
+        links,
         tenants: Arc::new(tenants_down()),
     };
     let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
@@ -122,7 +122,6 @@ fn state(
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(Arc::new(MockOutbox::new()))),
-        links,
         database: Arc::new(database),
         admin_token_sha256: clientele_security::sha256_hex("admin-token-admin-token").into(),
         body_limit: 1024,
