@@ -125,10 +125,22 @@ mod tests {
     async fn a_job_whose_caller_left_is_skipped() {
         let pool = Arc::new(HashingPool::new(1, 4));
         let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (started, running) = std::sync::mpsc::channel::<()>();
         let blocker = {
             let pool = pool.clone();
-            tokio::spawn(async move { pool.run(move || hold.recv().ok()).await })
+            tokio::spawn(async move {
+                pool.run(move || {
+                    started.send(()).unwrap();
+                    hold.recv().ok()
+                })
+                .await
+            })
         };
+        // The only thread is busy before the second job is queued (under load the spawned
+        // tasks could otherwise reach the pool in either order).
+        tokio::task::spawn_blocking(move || running.recv().unwrap())
+            .await
+            .unwrap();
         let ran = Arc::new(AtomicUsize::new(0));
         let abandoned = {
             let (pool, ran) = (pool.clone(), ran.clone());
