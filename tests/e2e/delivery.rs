@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clientele_e2e::{post, Backend, Server, Storage};
-use clientele_testkit::{free_port, stalling_smtp_server, SmtpSink};
+use clientele_testkit::{stalling_smtp_server, DownSmtp, SmtpSink};
 use serde_json::json;
 
 const FAST_RETRY: (&str, &str) = ("CLIENTELE_DELIVERY_RETRY_SECS", "1");
@@ -17,8 +17,8 @@ async fn smtp_down_for_a_while(backend: Backend) {
     let Some(storage) = Storage::new(backend) else {
         return;
     };
-    let port = free_port();
-    let url = format!("smtp://127.0.0.1:{port}");
+    let down = DownSmtp::start();
+    let url = down.url();
     let server = Server::start(&storage, &[("CLIENTELE_SMTP_URL", &url), FAST_RETRY]);
     let (email, _, _) = server.signed_in_customer().await;
     let (status, body) = post(&server, "/customers/password_reset", reset_request(&email)).await;
@@ -28,7 +28,7 @@ async fn smtp_down_for_a_while(backend: Backend) {
         "the request succeeds with SMTP down"
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let smtp = SmtpSink::start_on(port);
+    let smtp = down.come_up();
     let mail = smtp.wait_for(&email, "Reset your password", Duration::from_secs(30));
     assert!(mail.line("Code").is_some());
 }
@@ -47,9 +47,14 @@ async fn killed_with_messages_pending(backend: Backend) {
     let Some(storage) = Storage::new(backend) else {
         return;
     };
-    let port = free_port();
-    let url = format!("smtp://127.0.0.1:{port}");
-    let env = [("CLIENTELE_SMTP_URL", url.as_str()), FAST_RETRY];
+    let down = DownSmtp::start();
+    let url = down.url();
+    // Tried once, then not again for 4 s: killed in between, the message is not claimed (a
+    // crashed claimant's claim holds until its lease lapses, 90 s).
+    let env = [
+        ("CLIENTELE_SMTP_URL", url.as_str()),
+        ("CLIENTELE_DELIVERY_RETRY_SECS", "4"),
+    ];
     let server = Server::start(&storage, &env);
     let (email, _, _) = server.signed_in_customer().await;
     assert_eq!(
@@ -58,8 +63,9 @@ async fn killed_with_messages_pending(backend: Backend) {
             .0,
         200
     );
+    server.wait_until_tried(&email).await;
     drop(server); // SIGKILL: no chance to send anything
-    let smtp = SmtpSink::start_on(port);
+    let smtp = down.come_up();
     let _restarted = Server::start(&storage, &env);
     let mail = smtp.wait_for(&email, "Reset your password", Duration::from_secs(30));
     assert!(mail.line("Code").is_some(), "delivered by the next start");

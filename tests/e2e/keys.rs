@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use clientele_e2e::dump::{every_value, execute};
 use clientele_e2e::{post, Backend, Server, Storage, ADMIN_TOKEN, JWT_SECRET};
-use clientele_testkit::{free_port, SmtpSink};
+use clientele_testkit::{DownSmtp, SmtpSink};
 use jsonwebtoken::{encode, EncodingKey, Header};
 use serde_json::{json, Value};
 
@@ -272,8 +272,8 @@ async fn an_earlier_versions_jwt_secret_keeps_pending_codes_and_unsent_mail() {
     )
     .unwrap();
     std::fs::set_permissions(&earlier_key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let port = free_port();
-    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let down = DownSmtp::start();
+    let smtp_url = down.url();
     let mail = [
         ("CLIENTELE_SMTP_URL", smtp_url.as_str()),
         ("CLIENTELE_DELIVERY_RETRY_SECS", "1"),
@@ -287,27 +287,7 @@ async fn an_earlier_versions_jwt_secret_keeps_pending_codes_and_unsent_mail() {
     let (status, _) = post(&server, "/customers/signup", json!({"email": email})).await;
     assert_eq!(status, 202);
     // Tried once with the mail server down, and pending.
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let response = server
-            .http
-            .get(server.url("/admin/v1/outbox?status=pending"))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .unwrap();
-        let body: Value = response.json().await.unwrap();
-        let tried = body["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["recipient"] == email.as_str() && m["attempts"].as_i64().unwrap_or(0) >= 1);
-        if tried {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "not tried: {body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server.wait_until_tried(&email).await;
     assert!(server.terminate().success());
     // What the earlier version left: no key file, no fingerprint, no row.
     execute(
@@ -316,7 +296,7 @@ async fn an_earlier_versions_jwt_secret_keeps_pending_codes_and_unsent_mail() {
     );
     std::fs::remove_file(&earlier_key).unwrap();
 
-    let smtp = SmtpSink::start_on(port);
+    let smtp = down.come_up();
     let server = Server::start(&storage, &mail);
     assert_eq!(profile_status(&server, &token).await, 200);
     let sent = smtp.wait_for(&email, "Activate your account", WAIT);

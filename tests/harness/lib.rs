@@ -264,6 +264,32 @@ impl Server {
         }
     }
 
+    /// Waits until a message to `recipient` has been tried at least once and is pending again:
+    /// the try's claim is released (until the next try is due, no worker holds it).
+    pub async fn wait_until_tried(&self, recipient: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let response = self
+                .http
+                .get(self.url("/admin/v1/outbox?status=pending"))
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            let body: Value = response.json().await.unwrap();
+            let tried = body["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["recipient"] == recipient && m["attempts"].as_i64().unwrap_or(0) >= 1);
+            if tried {
+                return;
+            }
+            assert!(Instant::now() < deadline, "not tried: {body}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn create_customer(&self, email: &str, password: &str, extra: Value) -> Value {
         let mut body = json!({"email": email, "password": password});
         body.as_object_mut()

@@ -38,6 +38,13 @@ pub struct Settings {
     pub email_change_ttl_secs: u32,
     /// Lifetime of a password-reset code, in seconds.
     pub reset_ttl_secs: u32,
+    /// Lifetime of an account-closing (deactivation) code, in seconds.
+    pub deactivation_ttl_secs: u32,
+    /// Lifetime of a texted one-time code, in seconds.
+    pub code_ttl_secs: u32,
+    /// Shortest wait between two codes sent for one procedure, in seconds: asking sooner
+    /// answers the same procedure and sends nothing.
+    pub code_resend_secs: u32,
     /// Wait after a failed delivery, in seconds; doubles per further failure (at most an hour).
     pub delivery_retry_secs: u32,
     /// Delivery tries before a message is abandoned.
@@ -75,6 +82,9 @@ const KEYS: &[&str] = &[
     "activation_ttl_secs",
     "email_change_ttl_secs",
     "reset_ttl_secs",
+    "deactivation_ttl_secs",
+    "code_ttl_secs",
+    "code_resend_secs",
     "delivery_retry_secs",
     "delivery_max_attempts",
     "rate_limit_per_minute",
@@ -105,6 +115,9 @@ impl Default for Settings {
             activation_ttl_secs: 72 * 3600,
             email_change_ttl_secs: 24 * 3600,
             reset_ttl_secs: 30 * 60,
+            deactivation_ttl_secs: 15 * 60,
+            code_ttl_secs: 10 * 60,
+            code_resend_secs: 60,
             delivery_retry_secs: 5,
             delivery_max_attempts: 10,
             rate_limit_per_minute: 30,
@@ -197,6 +210,9 @@ impl Settings {
             ("ACTIVATION_TTL_SECS", self.activation_ttl_secs),
             ("EMAIL_CHANGE_TTL_SECS", self.email_change_ttl_secs),
             ("RESET_TTL_SECS", self.reset_ttl_secs),
+            ("DEACTIVATION_TTL_SECS", self.deactivation_ttl_secs),
+            ("CODE_TTL_SECS", self.code_ttl_secs),
+            ("CODE_RESEND_SECS", self.code_resend_secs),
             ("DELIVERY_RETRY_SECS", self.delivery_retry_secs),
             ("DELIVERY_MAX_ATTEMPTS", self.delivery_max_attempts),
             ("SMTP_TIMEOUT_SECS", self.smtp_timeout_secs),

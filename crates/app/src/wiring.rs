@@ -68,6 +68,9 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             activation_ttl: seconds(settings.activation_ttl_secs),
             email_change_ttl: seconds(settings.email_change_ttl_secs),
             reset_ttl: seconds(settings.reset_ttl_secs),
+            deactivation_ttl: seconds(settings.deactivation_ttl_secs),
+            code_ttl: seconds(settings.code_ttl_secs),
+            resend_after: seconds(settings.code_resend_secs),
             ..FlowSettings::default()
         },
         links,

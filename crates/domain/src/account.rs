@@ -41,7 +41,10 @@ pub enum AccountStatus {
     PendingActivation,
     Active,
     DeactivationRequested,
+    /// Closed; personal data kept (an admin may reactivate) or waiting for a deletion decision.
     Deactivated,
+    /// Closed and every personal field gone; the account's ids, timestamps and audit trail stay.
+    Erased,
 }
 
 impl AccountStatus {
@@ -51,6 +54,7 @@ impl AccountStatus {
             AccountStatus::Active => "active",
             AccountStatus::DeactivationRequested => "deactivation_requested",
             AccountStatus::Deactivated => "deactivated",
+            AccountStatus::Erased => "erased",
         }
     }
 
@@ -60,8 +64,14 @@ impl AccountStatus {
             "active" => AccountStatus::Active,
             "deactivation_requested" => AccountStatus::DeactivationRequested,
             "deactivated" => AccountStatus::Deactivated,
+            "erased" => AccountStatus::Erased,
             _ => return None,
         })
+    }
+
+    /// Whether the account is closed (its data kept or erased).
+    pub fn is_closed(self) -> bool {
+        matches!(self, AccountStatus::Deactivated | AccountStatus::Erased)
     }
 
     /// Whether the customer may sign in and use their token.
@@ -92,13 +102,30 @@ pub struct Account {
 }
 
 impl Account {
-    /// The email address as the customer wrote it, or "" once erased.
+    /// The address the customer gave: none once erased (the placeholder is no one's).
+    pub fn customer_email(&self) -> Option<&Email> {
+        match self.status {
+            AccountStatus::Erased => None,
+            _ => self.email.as_ref(),
+        }
+    }
+
+    /// The email address as the customer wrote it, or "" when there is none.
     pub fn address(&self) -> String {
-        self.email
-            .as_ref()
+        self.customer_email()
             .map(|e| e.as_str().to_owned())
             .unwrap_or_default()
     }
+}
+
+/// The domain that stands in for an erased account's address: `.invalid` is reserved (RFC 2606)
+/// and never resolves, so nothing can be delivered there.
+pub const ERASED_EMAIL_DOMAIN: &str = "erased.invalid";
+
+/// The address an erased account keeps: unique to it, deliverable nowhere, and no one's, so the
+/// customer's own address is free for a new account.
+pub fn erased_placeholder(uuid: AccountUuid) -> Email {
+    Email::from_stored(format!("{}@{ERASED_EMAIL_DOMAIN}", uuid.0.simple()))
 }
 
 /// What it takes to open an account; ids and timestamps are the use case's to assign.

@@ -174,6 +174,9 @@ pub struct FlowSettings {
     pub reset_ttl: Duration,
     pub deactivation_ttl: Duration,
     pub code_ttl: Duration,
+    /// A code procedure asked for again sooner than this answers the same flow and sends
+    /// nothing, so that asking is no way to flood a mailbox or a phone.
+    pub resend_after: Duration,
     pub max_attempts: i32,
 }
 
@@ -185,6 +188,7 @@ impl Default for FlowSettings {
             reset_ttl: Duration::minutes(30),
             deactivation_ttl: Duration::minutes(15),
             code_ttl: Duration::minutes(10),
+            resend_after: Duration::seconds(60),
             max_attempts: 5,
         }
     }

@@ -3,7 +3,9 @@ use clientele_domain::account::AccountUuid;
 use clientele_domain::flow::{Flow, FlowId, Purpose};
 use clientele_domain::ports::{FlowRepository, StoreError};
 use clientele_domain::tenant::TenantId;
+use diesel::dsl::case_when;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use time::OffsetDateTime;
 
 use crate::blocking::with_connection;
@@ -63,27 +65,27 @@ impl FlowRepository for Database {
             conn.write_transaction(|conn| {
                 let this = dsl::flows.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(id)));
                 // Counted in the database, before the secret is compared: concurrent tries
-                // cannot overrun the limit.
+                // cannot overrun the limit. The last allowed try locks the flow in the same
+                // statement: whatever becomes of this try, no further one is counted. One
+                // statement, not two: PostgreSQL checks the foreign key of a row updated twice
+                // in one transaction (a share lock on the account), which deadlocks against a
+                // commit that holds the account and waits for this flow.
+                let last_try = (dsl::attempts + 1).ge(dsl::max_attempts);
                 let counted = diesel::update(
                     this.clone()
                         .filter(dsl::status.eq("pending"))
                         .filter(dsl::attempts.lt(dsl::max_attempts))
                         .filter(dsl::expires_at.gt(now)),
                 )
-                .set((dsl::attempts.eq(dsl::attempts + 1), dsl::updated_at.eq(now)))
+                .set((
+                    dsl::attempts.eq(dsl::attempts + 1),
+                    dsl::status.eq(case_when::<_, _, Text>(last_try, "locked").otherwise(dsl::status)),
+                    dsl::updated_at.eq(now),
+                ))
                 .execute(conn)?;
                 if counted == 0 {
                     return Ok(Vec::new());
                 }
-                // The last allowed try locks the flow in the same transaction: whatever becomes
-                // of this try, no further one is counted.
-                diesel::update(
-                    this.clone()
-                        .filter(dsl::status.eq("pending"))
-                        .filter(dsl::attempts.ge(dsl::max_attempts)),
-                )
-                .set(dsl::status.eq("locked"))
-                .execute(conn)?;
                 this.select(FlowRow::as_select()).load(conn)
             })
             .map_err(from_diesel)

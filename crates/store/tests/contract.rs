@@ -1679,3 +1679,59 @@ async fn postgres_tells_a_database_with_data() {
     };
     holds_data_once_an_account_exists(Database::open(db.url()).await.unwrap()).await;
 }
+
+/// A commit that erases an account holds its row (`FOR UPDATE`: its address, a unique key,
+/// changes) and goes on to the account's flows. Counting the last try of one of those flows must
+/// need the flow alone: when it also waited for the account (PostgreSQL checks the foreign key
+/// of a row updated twice in one transaction), the two deadlocked and a racing confirmation of
+/// B2Core's deactivation answered 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_counts_a_last_try_while_the_account_is_held() {
+    use diesel::{Connection, RunQueryDsl};
+
+    let Some(db) = clientele_testkit::postgres_database() else {
+        return;
+    };
+    let s = Stores::of(Database::open(db.url()).await.unwrap());
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let flow = Flow {
+        attempts: 4,
+        ..flow_of(&account, Purpose::Deactivation)
+    };
+    let mut commit = Commit::at(T0);
+    commit.flows.push(FlowWrite::Insert(flow.clone()));
+    s.commits.commit(commit).await.unwrap();
+
+    let (url, uuid) = (db.url().to_owned(), account.uuid.0.to_string());
+    let (held, is_held) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        let _ = conn.transaction(|conn| {
+            diesel::sql_query("UPDATE accounts SET email_normalized = 'held@example.com' WHERE uuid = $1")
+                .bind::<diesel::sql_types::Text, _>(uuid)
+                .execute(conn)?;
+            held.send(()).unwrap();
+            let _ = released.recv();
+            Err::<(), _>(diesel::result::Error::RollbackTransaction)
+        });
+    });
+    is_held.recv().unwrap();
+    let counted = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        s.flows.register_attempt(&tenant(), flow.id, T0),
+    )
+    .await;
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    let counted = counted
+        .expect("counting a try waited for the account held by another transaction")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (counted.attempts, counted.status),
+        (5, FlowStatus::Locked),
+        "the last try locks the flow"
+    );
+}

@@ -17,7 +17,7 @@ pub mod smtp;
 
 pub use memory_store::MemoryStore;
 pub use postgres::{postgres_database, PgTestDatabase};
-pub use smtp::{free_port, stalling_smtp_server, ReceivedMail, SmtpSink};
+pub use smtp::{free_port, stalling_smtp_server, DownSmtp, ReceivedMail, SmtpSink};
 
 use std::io::Write;
 

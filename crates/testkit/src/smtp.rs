@@ -1,8 +1,10 @@
 //! A real SMTP server for tests (mailin-embedded) that keeps what it receives.
 
-use std::io;
-use std::net::TcpListener;
+use std::io::{self, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mailin_embedded::response::{Response, OK};
@@ -86,6 +88,55 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// An SMTP server that is down: every connection is answered `421` and closed, as a server
+/// that is not taking mail does. It holds its port meanwhile, so nothing else can take it before
+/// [`DownSmtp::come_up`] turns it into a working [`SmtpSink`] on the same port (a port merely
+/// noted as free can be taken by any other test's connection in between).
+pub struct DownSmtp {
+    listener: TcpListener,
+    port: u16,
+    up: Arc<AtomicBool>,
+    refuser: JoinHandle<()>,
+}
+
+impl DownSmtp {
+    pub fn start() -> DownSmtp {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding the test SMTP server");
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(false));
+        let (refusing, stop) = (listener.try_clone().unwrap(), up.clone());
+        let refuser = std::thread::spawn(move || {
+            for stream in refusing.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                if let Ok(mut stream) = stream {
+                    let _ = stream.write_all(b"421 smtp.test Service not available\r\n");
+                }
+            }
+        });
+        DownSmtp {
+            listener,
+            port,
+            up,
+            refuser,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The server, taking mail from now on at the same address.
+    pub fn come_up(self) -> SmtpSink {
+        self.up.store(true, Ordering::SeqCst);
+        // Wakes the refusing thread, blocked in accept, so that it sees it is done.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        self.refuser.join().expect("the refusing thread");
+        SmtpSink::serving(self.listener)
+    }
+}
+
 impl SmtpSink {
     pub fn start() -> SmtpSink {
         Self::start_on(0)
@@ -93,6 +144,10 @@ impl SmtpSink {
 
     pub fn start_on(port: u16) -> SmtpSink {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("binding the test SMTP server");
+        Self::serving(listener)
+    }
+
+    fn serving(listener: TcpListener) -> SmtpSink {
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let handler = Collector {

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::flow_kit::FlowDeps;
 use super::reapply::{deciding_again, Attempt, PERSISTENT_ATTEMPTS};
 use super::Deps;
-use crate::account::{Account, AccountStatus};
+use crate::account::{erased_placeholder, Account, AccountStatus};
 use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::DomainError;
@@ -24,12 +24,12 @@ pub struct AccountClosing {
     flows: FlowDeps,
 }
 
-/// The account with every personal field gone and the address freed; ids, status and
-/// timestamps stay.
+/// The account with every personal field gone and its address replaced by a placeholder that
+/// frees it; ids and timestamps stay.
 pub(crate) fn erased(account: Account, now: OffsetDateTime) -> Account {
     Account {
-        status: AccountStatus::Deactivated,
-        email: None,
+        status: AccountStatus::Erased,
+        email: Some(erased_placeholder(account.uuid)),
         email_confirmed: false,
         email_temporary: false,
         password_hash: None,
@@ -59,7 +59,7 @@ pub(crate) fn erase_into(
     account: Account,
     now: OffsetDateTime,
 ) -> Commit {
-    let address = account.email.as_ref().map(|e| e.as_str().to_owned());
+    let address = account.customer_email().map(|e| e.as_str().to_owned());
     if let Some(address) = &address {
         let name = account
             .profile
@@ -86,8 +86,9 @@ impl AccountClosing {
     }
 
     /// Closes `account` as its tenant's policy says, committing `also` (the flow write of a
-    /// confirmed deactivation, say) in the same transaction. Closing an account that a
-    /// concurrent request closed first changes nothing and answers what that one decided.
+    /// confirmed deactivation, say) in the same transaction. An account a concurrent request
+    /// closed first is left as that one left it: a plain closing answers the policy's decision
+    /// as read now (it is done either way), one with a secret to use is refused (`Invalid`).
     pub async fn close(
         &self,
         account: Account,
@@ -103,7 +104,7 @@ impl AccountClosing {
             |account| {
                 let also = also.clone();
                 async move {
-                    if account.status == AccountStatus::Deactivated {
+                    if account.status.is_closed() {
                         // Closed meanwhile: a plain closing is done; one that had to use a
                         // secret (a confirmed deactivation) lost the race for it.
                         return if also.is_empty() {

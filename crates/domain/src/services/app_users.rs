@@ -3,7 +3,7 @@
 
 use super::reapply::{on_current_account, Attempt};
 use super::Deps;
-use crate::account::{Account, AccountStatus, AccountUuid};
+use crate::account::{Account, AccountUuid};
 use crate::error::{DomainError, FieldErrors};
 use crate::patch::Patch;
 use crate::profile::ProfileEdit;
@@ -100,7 +100,7 @@ impl AppUsers {
         let account = on_current_account(self.deps.accounts.as_ref(), account, |current| {
             let (changes, push_token) = (changes.clone(), push_token.clone());
             async move {
-                if current.status == AccountStatus::Deactivated {
+                if current.status.is_closed() {
                     return Err(DomainError::NotFound.into());
                 }
                 let mut profile = changes.apply(&current.profile).map_err(DomainError::from)?;
@@ -167,7 +167,7 @@ mod tests {
     async fn a_closed_account_gets_nothing() {
         let mut accounts = MockAccountRepository::new();
         let mut closed = account();
-        closed.status = AccountStatus::Deactivated;
+        closed.status = crate::account::AccountStatus::Deactivated;
         accounts
             .expect_find_by_uuid()
             .returning(move |_, _| Ok(Some(closed.clone())));

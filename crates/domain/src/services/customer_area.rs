@@ -162,7 +162,7 @@ impl CustomerArea {
             }
             // A closed account (its data kept, or waiting for a deletion decision) cannot sign
             // in: telling it to would be wrong, and nothing personal is written for it.
-            Some(existing) if existing.status == AccountStatus::Deactivated => Ok(()),
+            Some(existing) if existing.status.is_closed() => Ok(()),
             Some(existing) => {
                 let now = self.deps.clock.now();
                 let name = greeting_name(&existing);

@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use time::Duration;
-
 use super::account_closing::AccountClosing;
 use super::flow_kit::FlowDeps;
 use super::reapply::{on_current_account, Attempt};
@@ -17,9 +15,6 @@ use crate::ports::Commit;
 use crate::templates::{Template, MASK};
 use crate::tenant::ClosingDecision;
 
-/// A repeated start within this long answers the same flow and sends nothing, so that starting
-/// is no way to flood a mailbox.
-pub const RESEND_AFTER: Duration = Duration::seconds(60);
 /// Most codes one deactivation mails; past it, asking again is `Locked` until the flow expires
 /// (each code lives 15 minutes), so a token cannot turn this into a mail a minute for ever.
 pub const MAX_SENDS: i32 = 5;
@@ -70,7 +65,9 @@ impl Deactivation {
                     .find_open(&account.tenant, account.uuid, Purpose::Deactivation)
                     .await?;
                 let recent = open.as_ref().is_some_and(|f| {
-                    f.status == FlowStatus::Pending && f.expires_at > now && now - f.sent_at < RESEND_AFTER
+                    f.status == FlowStatus::Pending
+                        && f.expires_at > now
+                        && now - f.sent_at < self.flows.settings.resend_after
                 });
                 if recent {
                     return Ok(account);
@@ -165,6 +162,8 @@ impl Deactivation {
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
+
+    use time::Duration;
 
     use super::*;
     use crate::flow::{Channel, FlowSettings, FlowWrite};

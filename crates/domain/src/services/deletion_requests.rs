@@ -64,8 +64,14 @@ impl DeletionRequests {
             .await?
             .ok_or(DomainError::NotFound)?;
         // Only a closed account's data waits for a decision; never erase an open one.
-        if account.status != AccountStatus::Deactivated {
-            return Err(DomainError::Conflict("the account is not closed".into()));
+        match account.status {
+            AccountStatus::Deactivated => {}
+            AccountStatus::Erased => {
+                return Err(DomainError::Conflict(
+                    "the account's data is erased already".into(),
+                ))
+            }
+            _ => return Err(DomainError::Conflict("the account is not closed".into())),
         }
         Ok((request, account))
     }
@@ -150,13 +156,14 @@ impl DeletionRequests {
     /// Brings back a closed account whose data was kept. An erased account, or one whose
     /// deletion request is still pending (reject it first), cannot come back (`Conflict`).
     pub async fn reactivate(&self, account: Account) -> Result<Account, DomainError> {
-        if account.status != AccountStatus::Deactivated {
-            return Err(DomainError::Conflict("the account is not closed".into()));
-        }
-        if account.email.is_none() {
-            return Err(DomainError::Conflict(
-                "the account's data was erased; it cannot be reactivated".into(),
-            ));
+        match account.status {
+            AccountStatus::Deactivated => {}
+            AccountStatus::Erased => {
+                return Err(DomainError::Conflict(
+                    "the account's data was erased; it cannot be reactivated".into(),
+                ))
+            }
+            _ => return Err(DomainError::Conflict("the account is not closed".into())),
         }
         if self.requests.has_pending(&account.tenant, account.uuid).await? {
             return Err(DomainError::Conflict(

@@ -24,7 +24,7 @@ pub use app_users::{AppUserChange, AppUserView, AppUsers, PUSH_TOKEN};
 pub use audit_view::AuditView;
 pub use customer_area::{CustomerArea, Invitation};
 pub use customers::{CustomerRef, Customers, NewCustomer};
-pub use deactivation::{Deactivation, DeactivationStarted, RESEND_AFTER};
+pub use deactivation::{Deactivation, DeactivationStarted};
 pub use deletion_requests::DeletionRequests;
 pub use delivery::{BatchReport, Delivery, DeliverySettings};
 pub use deps::Deps;

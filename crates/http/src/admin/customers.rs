@@ -46,7 +46,7 @@ impl From<&Account> for AdminCustomer {
             uuid: a.uuid.to_string(),
             tenant: a.tenant.to_string(),
             status: a.status.as_str().to_owned(),
-            email: text(&a.email),
+            email: a.customer_email().map(|e| e.as_str().to_owned()),
             email_confirmed: a.email_confirmed,
             nickname: text(&p.nickname),
             locale: text(&p.locale),
