@@ -259,14 +259,27 @@ mod tests {
             assert_eq!(got, decision);
             let commit = seen.lock().unwrap().pop().unwrap();
             let closed = closed_account(&commit);
-            assert_eq!(closed.status, AccountStatus::Deactivated);
+            let erased = decision == ClosingDecision::EraseNow;
+            let status = if erased {
+                AccountStatus::Erased
+            } else {
+                AccountStatus::Deactivated
+            };
+            assert_eq!(closed.status, status, "{decision:?}");
             assert_eq!(commit.revoke_sessions.len(), 1, "every session revoked");
             assert!(matches!(
                 commit.flows.last(),
                 Some(FlowWrite::CancelAllOpen { .. })
             ));
-            let kept = closed.email.is_some() && closed.password_hash.is_some();
-            assert_eq!(kept, decision != ClosingDecision::EraseNow, "{decision:?}");
+            let address = closed.email.as_ref().map(|e| e.as_str().to_owned());
+            if erased {
+                assert_eq!(address, Some(format!("{}@erased.invalid", closed.uuid.0.simple())));
+                assert_eq!(closed.profile, Profile::default());
+                assert!(closed.password_hash.is_none() && closed.customer_email().is_none());
+            } else {
+                assert_eq!(address, account().email.map(|e| e.as_str().to_owned()));
+                assert!(closed.password_hash.is_some() && closed.customer_email().is_some());
+            }
             assert_eq!(
                 commit.deletion_requests.len(),
                 usize::from(decision == ClosingDecision::RequestDeletion)
