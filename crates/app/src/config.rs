@@ -23,6 +23,15 @@ pub struct Settings {
     pub smtp_timeout_secs: u32,
     pub mail_from: String,
     pub sms_url: Option<String>,
+    /// Twilio's Messages API: account SID, auth token and sender (a number or a sender id).
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    pub twilio_from: Option<String>,
+    /// Twilio's API root (tests point it at a stand-in).
+    pub twilio_base_url: String,
+    /// The region (ISO 3166 alpha-2) in which a national phone number such as `9876543210` is
+    /// read, and whose numbers are shown in national form; unset: only international numbers.
+    pub default_phone_region: Option<String>,
     pub bcrypt_cost: u32,
     pub public_url: String,
     pub allowed_redirects: String,
@@ -73,6 +82,11 @@ const KEYS: &[&str] = &[
     "smtp_timeout_secs",
     "mail_from",
     "sms_url",
+    "twilio_account_sid",
+    "twilio_auth_token",
+    "twilio_from",
+    "twilio_base_url",
+    "default_phone_region",
     "bcrypt_cost",
     "public_url",
     "allowed_redirects",
@@ -106,6 +120,11 @@ impl Default for Settings {
             smtp_timeout_secs: 30,
             mail_from: "Clientele <no-reply@localhost>".into(),
             sms_url: None,
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_from: None,
+            twilio_base_url: "https://api.twilio.com".into(),
+            default_phone_region: None,
             bcrypt_cost: 12,
             public_url: "http://127.0.0.1:8080".into(),
             allowed_redirects: String::new(),
@@ -224,6 +243,27 @@ impl Settings {
         if !self.public_url.starts_with("http://") && !self.public_url.starts_with("https://") {
             return Err("CLIENTELE_PUBLIC_URL must be an http:// or https:// URL".into());
         }
+        let twilio = [
+            &self.twilio_account_sid,
+            &self.twilio_auth_token,
+            &self.twilio_from,
+        ];
+        if twilio.iter().any(|v| v.is_some()) && !twilio.iter().all(|v| v.is_some()) {
+            return Err(
+                "CLIENTELE_TWILIO_ACCOUNT_SID, CLIENTELE_TWILIO_AUTH_TOKEN and CLIENTELE_TWILIO_FROM go together"
+                    .into(),
+            );
+        }
+        if self.sms_url.is_some() && self.twilio_account_sid.is_some() {
+            return Err("set CLIENTELE_SMS_URL or CLIENTELE_TWILIO_*, not both".into());
+        }
+        if let Some(region) = &self.default_phone_region {
+            if clientele_domain::values::PhoneRegion::parse(region).is_none() {
+                return Err(format!(
+                    "CLIENTELE_DEFAULT_PHONE_REGION must be a region code such as IN or US, not {region:?}"
+                ));
+            }
+        }
         if let Some(header) = &self.country_header {
             if actix_web::http::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
                 return Err("CLIENTELE_COUNTRY_HEADER must be a header name such as CF-IPCountry".into());
@@ -253,6 +293,9 @@ impl fmt::Debug for Settings {
             .field("master_key_file", &self.master_key_file)
             .field("smtp_url", &redacted(&self.smtp_url))
             .field("sms_url", &redacted(&self.sms_url))
+            .field("twilio_account_sid", &self.twilio_account_sid)
+            .field("twilio_auth_token", &redacted(&self.twilio_auth_token))
+            .field("default_phone_region", &self.default_phone_region)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("public_url", &self.public_url)
             .finish_non_exhaustive()
@@ -337,6 +380,8 @@ mod tests {
             admin_token: Some("admin-token-sentinel".into()),
             jwt_secret: Some("jwt-secret-sentinel-jwt-secret-sentinel".into()),
             master_key: Some("master-key-sentinel".into()),
+            twilio_auth_token: Some("twilio-sentinel".into()),
+            sms_url: Some("https://user:sms-sentinel@sms.example.com/send".into()),
             database_url: "postgres://user:db-password-sentinel@host/db".into(),
             ..Settings::default()
         };

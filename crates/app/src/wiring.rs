@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clientele_domain::flow::FlowSettings;
-use clientele_domain::ports::MailSender;
+use clientele_domain::ports::{MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, SignInSettings,
-    Tenants,
+    Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, Senders, SignIn,
+    SignInSettings, Tenants,
 };
 use clientele_http::{AppState, CurrentRequestId, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -16,6 +16,7 @@ use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
     OsRandomness, SystemClock,
 };
+use clientele_sms::{LogSms, TwilioSms, WebhookSms};
 use clientele_store::Database;
 use time::Duration;
 
@@ -83,9 +84,22 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         }
         None => Arc::new(LogMailer::new()),
     };
+    let sms: Arc<dyn TextSender> = match (&settings.sms_url, &settings.twilio_account_sid) {
+        (Some(url), _) => Arc::new(WebhookSms::new(url).map_err(anyhow::Error::msg)?),
+        (None, Some(sid)) => Arc::new(
+            TwilioSms::new(
+                &settings.twilio_base_url,
+                sid,
+                settings.twilio_auth_token.as_deref().unwrap_or_default(),
+                settings.twilio_from.as_deref().unwrap_or_default(),
+            )
+            .map_err(anyhow::Error::msg)?,
+        ),
+        (None, None) => Arc::new(LogSms::new()),
+    };
     let delivery = Delivery::new(
         database.clone(),
-        mail,
+        Senders { mail, sms },
         sealer,
         clock.clone(),
         deps.random.clone(),

@@ -189,7 +189,7 @@ impl Tenant {
         if let crate::Patch::Set(region) = change.phone_region {
             match region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
                 None => next.settings.phone_region = None,
-                Some(r) if r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                Some(r) if crate::values::PhoneRegion::parse(r).is_some() => {
                     next.settings.phone_region = Some(r.to_ascii_uppercase())
                 }
                 Some(_) => errors.add(field::PHONE_REGION, "must be a two-letter region code such as IN"),

@@ -13,6 +13,7 @@ mod passwords;
 mod random;
 mod secrets;
 mod sessions;
+mod sms;
 mod store_error;
 mod tenants;
 mod tokens;
@@ -30,6 +31,7 @@ pub use passwords::{HashError, PasswordHasher};
 pub use random::Randomness;
 pub use secrets::{SealError, Sealer, SecretDigester};
 pub use sessions::SessionRepository;
+pub use sms::{Text, TextSender};
 pub use store_error::{StoreError, UniqueKey};
 pub use tenants::{ApiKeyRepository, TenantRepository};
 pub use tokens::{AccessClaims, AccessTokens, PassphraseTokens, TokenError};
@@ -59,6 +61,8 @@ pub use random::MockRandomness;
 pub use secrets::{MockSealer, MockSecretDigester};
 #[cfg(any(test, feature = "mock"))]
 pub use sessions::MockSessionRepository;
+#[cfg(any(test, feature = "mock"))]
+pub use sms::MockTextSender;
 #[cfg(any(test, feature = "mock"))]
 pub use tenants::{MockApiKeyRepository, MockTenantRepository};
 #[cfg(any(test, feature = "mock"))]

@@ -9,7 +9,9 @@ use time::Duration;
 use crate::error::DomainError;
 use crate::flow::Channel;
 use crate::message::{ClaimId, MessageBody, StoredMessage};
-use crate::ports::{Clock, DeliveryError, Mail, MailSender, Outbox, Randomness, Sealer, StoreError};
+use crate::ports::{
+    Clock, DeliveryError, Mail, MailSender, Outbox, Randomness, Sealer, StoreError, Text, TextSender,
+};
 
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
@@ -78,16 +80,23 @@ pub struct BatchReport {
 pub struct Delivery {
     outbox: Arc<dyn Outbox>,
     mail: Arc<dyn MailSender>,
+    sms: Arc<dyn TextSender>,
     sealer: Arc<dyn Sealer>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Randomness>,
     settings: DeliverySettings,
 }
 
+/// Where each channel's messages go.
+pub struct Senders {
+    pub mail: Arc<dyn MailSender>,
+    pub sms: Arc<dyn TextSender>,
+}
+
 impl Delivery {
     pub fn new(
         outbox: Arc<dyn Outbox>,
-        mail: Arc<dyn MailSender>,
+        senders: Senders,
         sealer: Arc<dyn Sealer>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Randomness>,
@@ -95,7 +104,8 @@ impl Delivery {
     ) -> Self {
         Delivery {
             outbox,
-            mail,
+            mail: senders.mail,
+            sms: senders.sms,
             sealer,
             clock,
             random,
@@ -166,7 +176,13 @@ impl Delivery {
                 };
                 self.mail.send(&mail).await
             }
-            Channel::Sms => Err(DeliveryError::Permanent("no SMS gateway in this version".into())),
+            Channel::Sms => {
+                let text = Text {
+                    to: message.recipient.clone(),
+                    body: self.open(stored)?.text,
+                };
+                self.sms.send(&text).await
+            }
         }
     }
 
@@ -202,7 +218,7 @@ impl Delivery {
 mod tests {
     use super::*;
     use crate::message::{DeliveryStatus, MessageId, OutboundMessage};
-    use crate::ports::{MockClock, MockMailSender, MockOutbox, MockRandomness, MockSealer};
+    use crate::ports::{MockClock, MockMailSender, MockOutbox, MockRandomness, MockSealer, MockTextSender};
     use crate::tenant::TenantId;
     use time::macros::datetime;
     use time::OffsetDateTime;
@@ -237,6 +253,14 @@ mod tests {
     }
 
     fn delivery(outbox: MockOutbox, mail: impl MailSender + 'static) -> Delivery {
+        delivery_with(outbox, mail, MockTextSender::new())
+    }
+
+    fn delivery_with(
+        outbox: MockOutbox,
+        mail: impl MailSender + 'static,
+        sms: impl TextSender + 'static,
+    ) -> Delivery {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(NOW);
         let mut sealer = MockSealer::new();
@@ -245,7 +269,10 @@ mod tests {
         random.expect_uuid().return_const(CLAIM.0);
         Delivery::new(
             Arc::new(outbox),
-            Arc::new(mail),
+            Senders {
+                mail: Arc::new(mail),
+                sms: Arc::new(sms),
+            },
             Arc::new(sealer),
             Arc::new(clock),
             Arc::new(random),
@@ -270,6 +297,27 @@ mod tests {
             .returning(|_| Ok(()));
         let report = delivery(outbox, mail).run_once().await.unwrap();
         assert_eq!((report.claimed, report.sent), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn texts_go_to_the_sms_gateway_with_their_text_only() {
+        let mut outbox = MockOutbox::new();
+        outbox.expect_claim_due().returning(|_, _, _, _| {
+            let mut text = to(0, "+919876543210", 7);
+            text.message.channel = Channel::Sms;
+            Ok(vec![text])
+        });
+        outbox.expect_mark_sent().times(1).returning(|_, _, _| Ok(true));
+        let mut sms = MockTextSender::new();
+        sms.expect_send()
+            .withf(|t| t.to == "+919876543210" && t.body == "opened T")
+            .times(1)
+            .returning(|_| Ok(()));
+        let report = delivery_with(outbox, MockMailSender::new(), sms)
+            .run_once()
+            .await
+            .unwrap();
+        assert_eq!(report.sent, 1);
     }
 
     #[tokio::test]

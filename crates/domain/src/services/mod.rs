@@ -26,7 +26,7 @@ pub use customer_area::{CustomerArea, Invitation};
 pub use customers::{CustomerRef, Customers, NewCustomer};
 pub use deactivation::{Deactivation, DeactivationStarted};
 pub use deletion_requests::DeletionRequests;
-pub use delivery::{BatchReport, Delivery, DeliverySettings};
+pub use delivery::{BatchReport, Delivery, DeliverySettings, Senders};
 pub use deps::Deps;
 pub use flow_kit::{FlowDeps, LinkSettings};
 pub use outbox_view::OutboxView;

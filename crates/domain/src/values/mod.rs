@@ -13,7 +13,7 @@ pub use email::Email;
 pub use locale::Locale;
 pub use name::Name;
 pub use password::{Password, PasswordHash};
-pub use phone::Phone;
+pub use phone::{Phone, PhoneRegion};
 
 #[cfg(test)]
 mod never_panic {
