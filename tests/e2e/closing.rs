@@ -89,6 +89,31 @@ async fn closing_follows_the_tenant_settings(backend: Backend) {
         "no request"
     );
 
+    // Keep the data, and approval required: approval is about deleting, so nothing waits.
+    let (status, _) = settings(
+        &server,
+        None,
+        Some(json!({"delete_personal_data": false, "deletion_requires_approval": true})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (email, password, token) = server.signed_in_customer().await;
+    assert_eq!(close(&server, &token).await, (200, json!({"result": "deleted"})));
+    assert_eq!(server.login_status(&email, &password).await, 401);
+    let values = every_value(&storage);
+    assert!(
+        values
+            .iter()
+            .any(|(column, v)| column == "accounts.email" && v == &email),
+        "data kept"
+    );
+    assert!(
+        !values
+            .iter()
+            .any(|(column, _)| column.starts_with("deletion_requests.")),
+        "no request when the data is kept anyway"
+    );
+
     // Delete only once approved: closed at once, data kept, a pending deletion request.
     let (status, _) = settings(
         &server,
@@ -163,14 +188,15 @@ async fn closing_follows_the_tenant_settings(backend: Backend) {
     assert_gone_once_notified(&storage, &other_email, "erased at once in the other tenant");
 }
 
-/// `value` is nowhere in the database once the last notice to it has gone out: the erasure
+/// `value` is nowhere in the database (not even inside another value) once the last notice to
+/// it has gone out: the erasure
 /// removes it at once everywhere but from that notice, which forgets it once delivered.
 fn assert_gone_once_notified(storage: &Storage, value: &str, why: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let left: Vec<(String, String)> = every_value(storage)
             .into_iter()
-            .filter(|(_, v)| v == value)
+            .filter(|(_, v)| v.contains(value))
             .collect();
         let only_the_notice = left.iter().all(|(column, _)| column.starts_with("outbox."));
         if left.is_empty() {
@@ -193,6 +219,17 @@ async fn closing_follows_the_tenant_settings_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_follows_the_tenant_settings_on_postgres() {
     closing_follows_the_tenant_settings(Backend::Postgres).await;
+}
+
+async fn admin_get(server: &Server, path: &str) -> (u16, Value) {
+    let response = server
+        .http
+        .get(server.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
 }
 
 async fn admin_post(server: &Server, path: &str, body: Value) -> (u16, Value) {
@@ -367,6 +404,16 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
     // Approved: erased.
     let (email, _, token, uuid) = customer_with_uuid(&server).await;
     assert_eq!(close(&server, &token).await.0, 200);
+    let (status, found) = admin_get(
+        &server,
+        &format!("/admin/v1/customers?email={}", email.to_uppercase()),
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(
+        found["customers"][0]["status"], "deactivated",
+        "found while waiting: {found}"
+    );
     let id = pending_requests(&server)
         .await
         .into_iter()
@@ -387,6 +434,47 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
         "{approved}"
     );
     assert_gone_once_notified(&storage, &email, "erased");
+    let uuid_text = uuid.as_str().unwrap().to_owned();
+    // Found by no address; by id, only its erased status.
+    let (status, found) = admin_get(&server, &format!("/admin/v1/customers?email={email}")).await;
+    assert_eq!((status, &found), (200, &json!({"customers": []})));
+    let (status, erased) = admin_get(&server, &format!("/admin/v1/customers/{uuid_text}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(erased["status"], "erased", "{erased}");
+    for field in ["email", "firstName", "lastName", "nickname", "phone", "birthday"] {
+        assert_eq!(erased[field], Value::Null, "{field}: {erased}");
+    }
+    let placeholder = format!("{}@erased.invalid", uuid_text.replace('-', ""));
+    assert!(
+        every_value(&storage)
+            .iter()
+            .any(|(column, v)| column == "accounts.email" && v == &placeholder),
+        "the address is a placeholder no one can take"
+    );
+    let taken = server
+        .http
+        .post(server.url("/admin/v1/customers"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"email": placeholder, "password": "a long password 1"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(taken, 400, "the placeholder cannot be signed up with");
+    // The approval and the erasure, by the admin, under the policy that made them wait.
+    let (_, trail) = admin_get(&server, &format!("/admin/v1/audit?account={uuid_text}")).await;
+    let decided: Vec<(&Value, &Value, &Value)> = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "admin")
+        .map(|e| (&e["kind"], &e["actor"], &e["detail"]))
+        .collect();
+    assert_eq!(decided.len(), 2, "{trail}");
+    for (kind, _, detail) in decided {
+        assert!(kind == "deletion_approved" || kind == "erased", "{trail}");
+        assert_eq!(detail, "request_deletion", "{trail}");
+    }
     let path = format!("/admin/v1/customers/{}/reactivate", uuid.as_str().unwrap());
     assert_eq!(
         admin_post(&server, &path, json!({})).await.0,

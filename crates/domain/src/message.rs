@@ -5,6 +5,7 @@ use std::fmt;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::account::AccountUuid;
 use crate::flow::Channel;
 use crate::tenant::TenantId;
 
@@ -51,6 +52,8 @@ pub struct OutboundMessage {
     /// Once delivered or given up, its recipient, subject and text are blanked too: the last
     /// message to an account whose data is erased.
     pub forget_recipient: bool,
+    /// The account it was written for: erasing that account scrubs it.
+    pub account: Option<AccountUuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,6 +27,7 @@ use crate::surfaces::{b2core, cl2c, customer_area};
         b2core::deactivation::confirm_deactivation,
         cl2c::user::put_user,
         customers::create_customer,
+        customers::find_customers,
         customers::get_customer,
         outbox::list_outbox,
         audit::list_audit,

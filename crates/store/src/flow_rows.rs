@@ -105,6 +105,7 @@ pub struct OutboxRow {
     pub sent_at: Option<PrimitiveDateTime>,
     pub claim: Option<String>,
     pub forget_recipient: bool,
+    pub account_uuid: Option<String>,
 }
 
 impl From<&OutboundMessage> for OutboxRow {
@@ -125,6 +126,7 @@ impl From<&OutboundMessage> for OutboxRow {
             sent_at: None,
             claim: None,
             forget_recipient: m.forget_recipient,
+            account_uuid: m.account.map(|a| a.0.to_string()),
         }
     }
 }
@@ -144,6 +146,12 @@ impl TryFrom<OutboxRow> for StoredMessage {
                 masked_text: r.masked_text,
                 created_at: from_db_time(r.created_at),
                 forget_recipient: r.forget_recipient,
+                account: r
+                    .account_uuid
+                    .as_deref()
+                    .map(parse_uuid)
+                    .transpose()?
+                    .map(AccountUuid),
             },
             status: DeliveryStatus::parse(&r.status).ok_or_else(|| corrupt("delivery status"))?,
             attempts: r.attempts,

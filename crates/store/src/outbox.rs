@@ -59,7 +59,10 @@ impl Outbox for Database {
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let (at, until, claim) = (to_db_time(now), to_db_time(now + lease), claim.0.to_string());
         let claimed = with_connection(&self.pool, move |conn| {
-            conn.write_transaction(|conn| {
+            // Row by row, each claim its own statement: a worker never holds one message while
+            // waiting for another, so it cannot deadlock with an erasure (or another worker)
+            // that locks the same messages in another order.
+            (|| {
                 let due = dsl::outbox
                     .filter(dsl::status.eq("pending"))
                     .filter(dsl::next_attempt_at.le(at))
@@ -84,8 +87,8 @@ impl Outbox for Database {
                         claimed.push(row);
                     }
                 }
-                Ok(claimed)
-            })
+                Ok::<_, diesel::result::Error>(claimed)
+            })()
             .map_err(from_diesel)
         })
         .await?;

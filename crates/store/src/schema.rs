@@ -116,6 +116,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         claim -> Nullable<Text>,
         forget_recipient -> Bool,
+        account_uuid -> Nullable<Text>,
     }
 }
 

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use clientele_domain::account::{Account, AccountUuid};
+use clientele_domain::account::{Account, AccountStatus, AccountUuid};
 use clientele_domain::ports::{SessionRepository, StoreError};
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::TenantId;
@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use time::OffsetDateTime;
 
 use crate::blocking::with_connection;
+use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::errors::from_diesel;
 use crate::rows::{to_db_time, AccountRow, SessionRow};
@@ -14,14 +15,31 @@ use crate::schema::{accounts, sessions};
 
 #[async_trait]
 impl SessionRepository for Database {
-    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+    async fn create(&self, session: &Session) -> Result<bool, StoreError> {
         let row = SessionRow::from(session);
         with_connection(&self.pool, move |conn| {
-            diesel::insert_into(sessions::table)
-                .values(&row)
-                .execute(&mut **conn)
-                .map_err(from_diesel)?;
-            Ok(())
+            conn.write_transaction(|conn| {
+                let its_account = accounts::table
+                    .filter(accounts::uuid.eq(row.account_uuid.clone()))
+                    .filter(accounts::tenant_id.eq(row.tenant_id.clone()))
+                    .select(accounts::status);
+                // PostgreSQL: a share lock, which a closing's update of the account waits for
+                // (and which waits for a closing under way). SQLite: the write transaction
+                // already excludes every other writer.
+                let status: Option<String> = match conn {
+                    DbConnection::Pg(pg) => its_account.for_share().first(pg).optional()?,
+                    DbConnection::Sqlite(sqlite) => its_account.first(sqlite).optional()?,
+                };
+                let open = status
+                    .as_deref()
+                    .and_then(AccountStatus::parse)
+                    .is_some_and(AccountStatus::may_sign_in);
+                if open {
+                    diesel::insert_into(sessions::table).values(&row).execute(conn)?;
+                }
+                Ok(open)
+            })
+            .map_err(from_diesel)
         })
         .await
     }

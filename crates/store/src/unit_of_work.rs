@@ -153,26 +153,29 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     // not blanked before it is sent (it forgets its recipient once delivered).
     for erasure in &commit.erase_traces {
         let (tenant, account) = (erasure.tenant.as_str(), erasure.account.0.to_string());
-        // Messages to the account's addresses (the one it had, those its flows went to):
-        // pending ones are given up, every one is blanked.
-        let mut addresses: Vec<String> = flows::table
-            .filter(flows::tenant_id.eq(tenant))
-            .filter(flows::account_uuid.eq(&account))
-            .select(flows::target)
-            .load(conn)?;
-        addresses.extend(erasure.address.iter().cloned());
-        let to_them = || {
-            outbox::table
-                .filter(outbox::tenant_id.eq(tenant))
-                .filter(outbox::recipient.eq_any(addresses.clone()))
+        // The account's own messages; and, written before messages named their account, those
+        // to the address it had. Never by other addresses its flows went to: another customer
+        // may hold one of those now. Pending ones are given up; every one is blanked.
+        let legacy_address = erasure.address.clone().unwrap_or_default();
+        let its_messages = || {
+            outbox::table.filter(outbox::tenant_id.eq(tenant)).filter(
+                outbox::account_uuid.eq(&account).or(outbox::account_uuid
+                    .is_null()
+                    .and(outbox::recipient.eq(legacy_address.clone()))),
+            )
         };
-        diesel::update(to_them().filter(outbox::status.eq("pending")))
+        // A gateway's refusal may quote the address. (First: the blanking below changes the
+        // recipient that finds earlier messages.)
+        diesel::update(its_messages())
+            .set(outbox::last_error.eq(None::<String>))
+            .execute(conn)?;
+        diesel::update(its_messages().filter(outbox::status.eq("pending")))
             .set((
                 outbox::status.eq("abandoned"),
                 outbox::last_error.eq("the recipient's data was erased"),
             ))
             .execute(conn)?;
-        diesel::update(to_them())
+        diesel::update(its_messages())
             .set((
                 outbox::recipient.eq(ERASED),
                 outbox::subject.eq(ERASED),

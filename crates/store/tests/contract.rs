@@ -450,6 +450,15 @@ async fn sessions_live_until_revoked_or_expired(s: Stores) {
         s.sessions.create(&live).await,
         Err(StoreError::Duplicate(UniqueKey::Id))
     );
+    // A closed account gets no session, whatever was read before the password was checked.
+    let closed = Account {
+        status: AccountStatus::Deactivated,
+        ..full_account()
+    };
+    s.accounts.insert(&closed).await.unwrap();
+    let late = session_of(&closed, T0 + Duration::hours(1));
+    assert_eq!(s.sessions.create(&late).await, Ok(false));
+    assert_eq!(s.sessions.find_active(late.id, T0).await.unwrap(), None);
 
     let (found, owner) = s.sessions.find_active(live.id, T0).await.unwrap().unwrap();
     assert_eq!((found, owner), (live.clone(), account.clone()));
@@ -562,6 +571,15 @@ fn message_to(recipient: &str, at: OffsetDateTime) -> OutboundMessage {
         masked_text: "Code: ••••".into(),
         created_at: at,
         forget_recipient: false,
+        account: None,
+    }
+}
+
+/// A message written for `account`.
+fn message_for(account: &Account, recipient: &str, at: OffsetDateTime) -> OutboundMessage {
+    OutboundMessage {
+        account: Some(account.uuid),
+        ..message_to(recipient, at)
     }
 }
 
@@ -1065,7 +1083,9 @@ async fn closing_cancels_every_open_flow(s: Stores) {
     let others_session = session_of(&other, T0 + Duration::hours(1));
     s.sessions.create(&session).await.unwrap();
     s.sessions.create(&others_session).await.unwrap();
-    // Messages to the account's address and to where its flows went, and one to someone else.
+    // The account's messages (to its address and to where its flows went), one written before
+    // messages named their account (to its address), one to someone else, and one for another
+    // customer at an address the account's flow once went to (it may hold it now).
     let address = account.email.as_ref().unwrap().as_str().to_owned();
     let unique = |tag: &str| format!("{tag}-{}@example.com", Uuid::new_v4().simple());
     let flow_target = unique("target");
@@ -1075,9 +1095,11 @@ async fn closing_cancels_every_open_flow(s: Stores) {
     let mut commit = Commit::at(T0);
     commit.flows.push(FlowWrite::Insert(target_flow));
     commit.messages.extend([
+        message_for(&account, &address, T0),
+        message_for(&account, &flow_target, T0),
         message_to(&address, T0),
-        message_to(&flow_target, T0),
         message_to(&bystander, T0),
+        message_for(&other, &flow_target, T0),
     ]);
     s.commits.commit(commit).await.unwrap();
     let current = s
@@ -1090,11 +1112,19 @@ async fn closing_cancels_every_open_flow(s: Stores) {
         .commit(Commit::at(T0).erasing(current, Some(address.clone())))
         .await
         .unwrap();
-    for gone in [&address, &flow_target] {
-        assert!(outbox_of(&s, gone).await.is_empty(), "no message to {gone} left");
-    }
+    assert!(
+        outbox_of(&s, &address).await.is_empty(),
+        "no message to {address} left"
+    );
+    let now_anothers = outbox_of(&s, &flow_target).await;
+    assert_eq!(
+        now_anothers.iter().map(|m| m.message.account).collect::<Vec<_>>(),
+        [Some(other.uuid)],
+        "only the other customer's message to an address the account once used is left"
+    );
+    assert_eq!(now_anothers[0].status, DeliveryStatus::Pending);
     let erased = outbox_of(&s, "(erased)").await;
-    assert!(erased.len() >= 2, "blanked, not deleted");
+    assert!(erased.len() >= 3, "blanked, not deleted");
     for message in &erased {
         assert_eq!(message.message.masked_text, "");
         assert_eq!(
@@ -1734,4 +1764,45 @@ async fn postgres_counts_a_last_try_while_the_account_is_held() {
         (5, FlowStatus::Locked),
         "the last try locks the flow"
     );
+}
+
+/// A sign-in whose password check ran while a closing committed: the session waits for the
+/// closing's transaction and is then refused, instead of outliving the revocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_opens_no_session_for_an_account_closing_meanwhile() {
+    use diesel::{Connection, RunQueryDsl};
+
+    let Some(db) = clientele_testkit::postgres_database() else {
+        return;
+    };
+    let s = Stores::of(Database::open(db.url()).await.unwrap());
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let (url, uuid) = (db.url().to_owned(), account.uuid.0.to_string());
+    let (held, is_held) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let closing = std::thread::spawn(move || {
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        conn.transaction(|conn| {
+            diesel::sql_query("UPDATE accounts SET status = 'deactivated' WHERE uuid = $1")
+                .bind::<diesel::sql_types::Text, _>(uuid)
+                .execute(conn)?;
+            held.send(()).unwrap();
+            let _ = released.recv();
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+    });
+    is_held.recv().unwrap();
+    let session = session_of(&account, T0 + Duration::hours(1));
+    let sessions = s.sessions.clone();
+    let opening = tokio::spawn(async move { sessions.create(&session).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !opening.is_finished(),
+        "the session waits for the closing's transaction"
+    );
+    release.send(()).unwrap();
+    closing.join().unwrap();
+    assert_eq!(opening.await.unwrap(), Ok(false), "then sees the account closed");
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountUuid, PublicId};
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
 use clientele_domain::flow::{Flow, FlowId, FlowStatus, FlowWrite, Purpose};
-use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, StoredMessage};
+use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage, StoredMessage};
 use clientele_domain::ports::{
     AccountRepository, AccountWrite, ApiKeyRepository, Commit, FlowRepository, InstanceSecrets, Outbox,
     SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork,
@@ -217,18 +217,16 @@ impl State {
         }
         for erasure in &commit.erase_traces {
             let (tenant, account) = (&erasure.tenant, &erasure.account);
-            let addresses: Vec<String> = self
-                .flows
-                .values()
-                .filter(|f| &f.tenant == tenant && &f.account == account)
-                .map(|f| f.target.clone())
-                .chain(erasure.address.clone())
-                .collect();
+            let its = |m: &OutboundMessage| match m.account {
+                Some(owner) => owner == *account,
+                None => erasure.address.as_ref() == Some(&m.recipient),
+            };
             for stored in self
                 .outbox
                 .iter_mut()
-                .filter(|m| &m.message.tenant == tenant && addresses.contains(&m.message.recipient))
+                .filter(|m| &m.message.tenant == tenant && its(&m.message))
             {
+                stored.last_error = None;
                 if stored.status == DeliveryStatus::Pending {
                     stored.status = DeliveryStatus::Abandoned;
                     stored.last_error = Some("the recipient's data was erased".into());
@@ -392,13 +390,19 @@ impl AccountRepository for MemoryStore {
 
 #[async_trait]
 impl SessionRepository for MemoryStore {
-    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+    async fn create(&self, session: &Session) -> Result<bool, StoreError> {
         let mut state = self.state();
         if state.sessions.contains_key(&session.id) {
             return Err(StoreError::Duplicate(UniqueKey::Id));
         }
-        state.sessions.insert(session.id, session.clone());
-        Ok(())
+        let open = state
+            .accounts
+            .get(&session.account)
+            .is_some_and(|a| a.tenant == session.tenant && a.status.may_sign_in());
+        if open {
+            state.sessions.insert(session.id, session.clone());
+        }
+        Ok(open)
     }
 
     async fn find_active(

@@ -12,7 +12,11 @@ use crate::tenant::TenantId;
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
-    async fn create(&self, session: &Session) -> Result<(), StoreError>;
+    /// Opens `session` if its account may still sign in (`false`, nothing written, if not).
+    /// The check and the write are one transaction that holds the account against a closing
+    /// committing meanwhile: a closing either sees the session (and revokes or erases it) or
+    /// comes first (and the session is refused).
+    async fn create(&self, session: &Session) -> Result<bool, StoreError>;
 
     /// The session with its account, if the session is neither revoked nor expired at `now`.
     /// One round trip: this runs on every authenticated request.

@@ -42,7 +42,7 @@ pub(crate) fn erased(account: Account, now: OffsetDateTime) -> Account {
 }
 
 /// The policy's name in the audit trail.
-fn policy_name(decision: ClosingDecision) -> &'static str {
+pub(crate) fn policy_name(decision: ClosingDecision) -> &'static str {
     match decision {
         ClosingDecision::Keep => "keep",
         ClosingDecision::EraseNow => "erase_now",
@@ -273,7 +273,10 @@ mod tests {
             ));
             let address = closed.email.as_ref().map(|e| e.as_str().to_owned());
             if erased {
-                assert_eq!(address, Some(format!("{}@erased.invalid", closed.uuid.0.simple())));
+                assert_eq!(
+                    address,
+                    Some(format!("{}@erased.invalid", closed.uuid.0.simple()))
+                );
                 assert_eq!(closed.profile, Profile::default());
                 assert!(closed.password_hash.is_none() && closed.customer_email().is_none());
             } else {

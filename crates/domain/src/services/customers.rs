@@ -111,6 +111,17 @@ impl Customers {
         .await
     }
 
+    /// The tenant's customer with the address `typed` (as typed: case and spaces do not
+    /// matter), if any. An erased customer is found by no address.
+    pub async fn find_by_email(
+        &self,
+        tenant: &TenantId,
+        typed: &str,
+    ) -> Result<Option<Account>, DomainError> {
+        let found = self.deps.account_by_email(tenant, typed).await?;
+        Ok(found.filter(|a| a.customer_email().is_some()))
+    }
+
     pub async fn get(&self, tenant: &TenantId, customer: CustomerRef) -> Result<Account, DomainError> {
         let found = match customer {
             CustomerRef::Public(id) => self.deps.accounts.find_by_public_id(tenant, id).await?,

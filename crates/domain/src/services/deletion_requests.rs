@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::account_closing::erase_into;
+use super::account_closing::{erase_into, policy_name};
 use super::flow_kit::FlowDeps;
 use super::Deps;
 use crate::account::{Account, AccountStatus};
@@ -14,7 +14,7 @@ use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus
 use crate::error::{DomainError, FieldErrors};
 use crate::ports::{Commit, DeletionRequestRepository, StoreError};
 use crate::templates::Template;
-use crate::tenant::TenantId;
+use crate::tenant::{ClosingDecision, TenantId};
 
 /// Longest rejection reason kept and mailed.
 const REASON_LEN: usize = 2000;
@@ -96,10 +96,14 @@ impl DeletionRequests {
         let (request, account) = self.pending(tenant, id).await?;
         let approved = Self::decided(request, DeletionStatus::Approved, now, None);
         let mut commit = Commit::at(now);
+        // Under the policy that made the request wait: erasure on an admin's approval.
         for kind in [AuditKind::DeletionApproved, AuditKind::Erased] {
-            commit
-                .audit
-                .push(self.deps.audit_entry(&account, kind, Actor::Admin, None));
+            commit.audit.push(self.deps.audit_entry(
+                &account,
+                kind,
+                Actor::Admin,
+                Some(policy_name(ClosingDecision::RequestDeletion)),
+            ));
         }
         let mut commit = erase_into(&self.deps, &self.flows, commit, account, now);
         commit.deletion_decisions.push(approved.clone());
@@ -132,7 +136,7 @@ impl DeletionRequests {
             self.deps
                 .audit_entry(&account, AuditKind::DeletionRejected, Actor::Admin, None),
         );
-        if let Some(email) = &account.email {
+        if let Some(email) = account.customer_email() {
             let name = account
                 .profile
                 .first_name

@@ -243,6 +243,7 @@ mod tests {
                 masked_text: "m".into(),
                 created_at: NOW,
                 forget_recipient: false,
+                account: None,
             },
             status: DeliveryStatus::Pending,
             attempts,

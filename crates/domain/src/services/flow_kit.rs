@@ -229,6 +229,7 @@ impl FlowDeps {
             masked_text,
             created_at: now,
             forget_recipient: false,
+            account: Some(account.uuid),
         }
     }
 }

@@ -165,7 +165,10 @@ impl SignIn {
             revoked_at: None,
             country: country.filter(|c| is_country(c)).map(|c| c.to_ascii_uppercase()),
         };
-        self.deps.sessions.create(&session).await?;
+        if !self.deps.sessions.create(&session).await? {
+            // Closed since it was read.
+            return Err(DomainError::Unauthenticated);
+        }
         let claims = AccessClaims {
             session: session.id,
             account: account.uuid,
@@ -374,7 +377,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
         let mut sessions = MockSessionRepository::new();
-        sessions.expect_create().times(1).returning(|_| Ok(()));
+        sessions.expect_create().times(1).returning(|_| Ok(true));
         let service = SignIn::new(
             deps_with(accounts, sessions, hasher_matching("right-password")),
             Default::default(),

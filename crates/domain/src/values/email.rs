@@ -21,6 +21,15 @@ impl Email {
         if address.len() > Self::MAX_LEN || !address.validate_email() {
             return Err("must be a valid email address".into());
         }
+        // `.invalid` never delivers (RFC 2606); erased accounts hold placeholders there.
+        let domain = address
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if domain == "invalid" || domain.trim_end_matches('.').ends_with(".invalid") {
+            return Err("must be a deliverable email address".into());
+        }
         Ok(Email {
             address: address.to_owned(),
             normalized: address.to_lowercase(),
@@ -65,5 +74,24 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn the_reserved_invalid_domain_is_refused_so_no_one_takes_an_erased_placeholder() {
+        let placeholder =
+            crate::account::erased_placeholder(crate::account::AccountUuid(uuid::Uuid::from_u128(7)));
+        for bad in [
+            placeholder.as_str(),
+            "ann@ERASED.INVALID",
+            "ann@invalid",
+            "ann@shop.invalid",
+        ] {
+            assert_eq!(
+                Email::parse(bad).unwrap_err(),
+                "must be a deliverable email address",
+                "{bad}"
+            );
+        }
+        assert!(Email::parse("ann@invalid.example.com").is_ok());
     }
 }

@@ -133,6 +133,41 @@ pub async fn create_customer(
         .json(AdminCustomer::from(&account)))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerListing {
+    customers: Vec<AdminCustomer>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CustomerQuery {
+    email: Option<String>,
+}
+
+/// Find a customer by email address: a list of none or one (an erased customer is found by no
+/// address, not even the one it had).
+#[utoipa::path(get, path = "/admin/v1/customers", tag = "Back office",
+    security(("admin" = [])),
+    params(("email" = String, Query, description = "the address; case does not matter")),
+    responses((status = 200, body = CustomerListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn find_customers(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    query: web::Query<CustomerQuery>,
+) -> Result<HttpResponse, Problem> {
+    let Some(email) = query.email.as_deref().filter(|e| !e.trim().is_empty()) else {
+        return Err(Problem::invalid(FieldErrors::single("email", "is required")));
+    };
+    let found = state
+        .customers
+        .find_by_email(&tenant, email)
+        .await
+        .map_err(|e| problem_for(e, surface_name))?;
+    Ok(HttpResponse::Ok().json(CustomerListing {
+        customers: found.iter().map(AdminCustomer::from).collect(),
+    }))
+}
+
 /// Read a customer by numeric id or UUID.
 #[utoipa::path(get, path = "/admin/v1/customers/{id}", tag = "Back office",
     security(("admin" = [])),

@@ -13,48 +13,52 @@ use actix_web::web;
 use crate::routing::resource;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/admin/v1/customers", "POST").route(web::post().to(customers::create_customer)))
-        .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)))
-        .service(resource("/admin/v1/outbox", "GET").route(web::get().to(outbox::list_outbox)))
-        .service(resource("/admin/v1/audit", "GET").route(web::get().to(audit::list_audit)))
-        .service(
-            resource("/admin/v1/customers/{id}/reactivate", "POST")
-                .route(web::post().to(deletion_requests::reactivate_customer)),
-        )
-        .service(
-            resource("/admin/v1/deletion-requests", "GET")
-                .route(web::get().to(deletion_requests::list_deletion_requests)),
-        )
-        .service(
-            resource("/admin/v1/deletion-requests/{id}/approve", "POST")
-                .route(web::post().to(deletion_requests::approve_deletion_request)),
-        )
-        .service(
-            resource("/admin/v1/deletion-requests/{id}/reject", "POST")
-                .route(web::post().to(deletion_requests::reject_deletion_request)),
-        )
-        .service(
-            resource("/admin/v1/settings", "GET, PATCH")
-                .route(web::get().to(settings::get_settings))
-                .route(web::patch().to(settings::patch_settings)),
-        )
-        .service(
-            resource("/admin/v1/tenants", "GET, POST")
-                .route(web::get().to(tenants::list_tenants))
-                .route(web::post().to(tenants::create_tenant)),
-        )
-        .service(
-            resource("/admin/v1/tenants/{id}", "GET, PATCH")
-                .route(web::get().to(tenants::get_tenant))
-                .route(web::patch().to(tenants::patch_tenant)),
-        )
-        .service(
-            resource("/admin/v1/tenants/{id}/api-keys", "GET, POST")
-                .route(web::get().to(api_keys::list_api_keys))
-                .route(web::post().to(api_keys::create_api_key)),
-        )
-        .service(
-            resource("/admin/v1/tenants/{id}/api-keys/{key_id}", "DELETE")
-                .route(web::delete().to(api_keys::revoke_api_key)),
-        );
+    cfg.service(
+        resource("/admin/v1/customers", "GET, POST")
+            .route(web::get().to(customers::find_customers))
+            .route(web::post().to(customers::create_customer)),
+    )
+    .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)))
+    .service(resource("/admin/v1/outbox", "GET").route(web::get().to(outbox::list_outbox)))
+    .service(resource("/admin/v1/audit", "GET").route(web::get().to(audit::list_audit)))
+    .service(
+        resource("/admin/v1/customers/{id}/reactivate", "POST")
+            .route(web::post().to(deletion_requests::reactivate_customer)),
+    )
+    .service(
+        resource("/admin/v1/deletion-requests", "GET")
+            .route(web::get().to(deletion_requests::list_deletion_requests)),
+    )
+    .service(
+        resource("/admin/v1/deletion-requests/{id}/approve", "POST")
+            .route(web::post().to(deletion_requests::approve_deletion_request)),
+    )
+    .service(
+        resource("/admin/v1/deletion-requests/{id}/reject", "POST")
+            .route(web::post().to(deletion_requests::reject_deletion_request)),
+    )
+    .service(
+        resource("/admin/v1/settings", "GET, PATCH")
+            .route(web::get().to(settings::get_settings))
+            .route(web::patch().to(settings::patch_settings)),
+    )
+    .service(
+        resource("/admin/v1/tenants", "GET, POST")
+            .route(web::get().to(tenants::list_tenants))
+            .route(web::post().to(tenants::create_tenant)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}", "GET, PATCH")
+            .route(web::get().to(tenants::get_tenant))
+            .route(web::patch().to(tenants::patch_tenant)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/api-keys", "GET, POST")
+            .route(web::get().to(api_keys::list_api_keys))
+            .route(web::post().to(api_keys::create_api_key)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/api-keys/{key_id}", "DELETE")
+            .route(web::delete().to(api_keys::revoke_api_key)),
+    );
 }

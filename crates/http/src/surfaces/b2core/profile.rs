@@ -51,7 +51,7 @@ impl From<&Account> for ClientProfile {
         ClientProfile {
             id: a.public_id.0,
             uuid: a.uuid.to_string(),
-            email: text(&a.email),
+            email: a.customer_email().map(|e| e.as_str().to_owned()),
             nickname: text(&p.nickname),
             locale: text(&p.locale),
             status: a.status.as_str().to_owned(),

@@ -59,7 +59,7 @@ impl From<&AppUserView> for Cl2cUser {
             user_name: profile.username.clone(),
             first_name: text(&profile.first_name),
             last_name: text(&profile.last_name),
-            email: text(&account.email),
+            email: account.customer_email().map(|e| e.as_str().to_owned()),
             email_confirmed: account.email_confirmed,
             authenticated: view.latest_session.is_some(),
             auth_valid_upto: view.latest_session.as_ref().map(|s| utc_millis(s.expires_at)),

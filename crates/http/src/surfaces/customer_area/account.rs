@@ -46,7 +46,7 @@ impl From<&Account> for CustomerView {
             country: p.address.country.clone(),
             address_town: p.address.town.clone(),
             address_postcode: p.address.postcode.clone(),
-            email: a.email.as_ref().map(ToString::to_string),
+            email: a.customer_email().map(ToString::to_string),
             id: a.public_id.to_string(),
             subscriptions: p.subscriptions.clone(),
             address_region: p.address.region.clone(),
