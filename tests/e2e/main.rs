@@ -15,6 +15,7 @@ mod protocol;
 mod races;
 mod sign_in;
 mod tenants;
+mod tss;
 
 use std::future::Future;
 

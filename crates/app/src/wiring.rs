@@ -7,8 +7,8 @@ use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, Profiles, Senders, SignIn,
-    SignInSettings, Tenants,
+    Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, PasswordChange, Profiles, Senders,
+    SignIn, SignInSettings, Tenants,
 };
 use clientele_http::{AppState, CurrentRequestId, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -112,6 +112,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     );
     let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     let deactivation = Arc::new(Deactivation::new(deps.clone(), flows.clone(), closing.clone()));
+    let password_change = Arc::new(PasswordChange::new(deps.clone(), flows.clone()));
     let deletion_requests = Arc::new(DeletionRequests::new(
         deps.clone(),
         flows.clone(),
@@ -137,6 +138,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         tenants,
         api_keys,
         app_users: Arc::new(AppUsers::new(deps.clone())),
+        password_change,
         closing,
         deactivation,
         deletion_requests,

@@ -110,6 +110,16 @@ impl Account {
         }
     }
 
+    /// The name a message greets the customer by: the first name, or "" (a greeting without a
+    /// name).
+    pub fn greeting_name(&self) -> String {
+        self.profile
+            .first_name
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
     /// The email address as the customer wrote it, or "" when there is none.
     pub fn address(&self) -> String {
         self.customer_email()

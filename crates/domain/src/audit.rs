@@ -45,6 +45,7 @@ names!(
         Activated => "activated",
         EmailChanged => "email_changed",
         PasswordReset => "password_reset",
+        PasswordChanged => "password_changed",
         Deactivated => "deactivated",
         DeletionRequested => "deletion_requested",
         DeletionApproved => "deletion_approved",

@@ -52,6 +52,10 @@ pub enum Template<'a> {
         name: &'a str,
         reason: &'a str,
     },
+    /// The account's password was changed (no secret in it).
+    PasswordChanged {
+        name: &'a str,
+    },
 }
 
 pub const MASK: &str = "••••••••";
@@ -231,6 +235,27 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
                 "Wenn Sie das nicht waren, ändern Sie bitte Ihr Passwort: Ihr Konto bleibt offen."
             } else {
                 "If this was not you, please change your password: your account stays open."
+            },
+        },
+        Template::PasswordChanged { name } => Parts {
+            subject: if de {
+                "Ihr Passwort wurde geändert"
+            } else {
+                "Your password was changed"
+            },
+            greeting: hello(name),
+            paragraphs: vec![if de {
+                "das Passwort Ihres Kontos wurde soeben geändert. Ihre anderen Geräte wurden abgemeldet."
+                    .into()
+            } else {
+                "your account's password was just changed. Your other devices were signed out.".into()
+            }],
+            lines: vec![],
+            link: None,
+            closing: if de {
+                "Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück."
+            } else {
+                "If this was not you, reset your password at once."
             },
         },
         Template::DataErased { name } => Parts {

@@ -33,6 +33,7 @@ pub fn app(
         .configure(|cfg| surfaces::customer_area::routes(cfg, limits))
         .configure(surfaces::b2core::routes)
         .configure(surfaces::cl2c::routes)
+        .configure(surfaces::tss::routes)
         .configure(admin::routes)
         .configure(health::routes)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))

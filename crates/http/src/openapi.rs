@@ -4,7 +4,7 @@ use utoipa::{Modify, OpenApi};
 use crate::admin::{api_keys, audit, customers, deletion_requests, outbox, settings, tenants};
 use crate::health;
 use crate::problem::Problem;
-use crate::surfaces::{b2core, cl2c, customer_area};
+use crate::surfaces::{b2core, cl2c, customer_area, tss};
 
 /// The OpenAPI 3 document of every route, served at `/openapi.json`.
 #[derive(OpenApi)]
@@ -26,6 +26,7 @@ use crate::surfaces::{b2core, cl2c, customer_area};
         b2core::deactivation::start_deactivation,
         b2core::deactivation::confirm_deactivation,
         cl2c::user::put_user,
+        tss::change_password::change_password,
         customers::create_customer,
         customers::find_customers,
         customers::get_customer,

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use clientele_domain::ports::InstanceSecrets;
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    OutboxView, Profiles, SignIn, Tenants,
+    OutboxView, PasswordChange, Profiles, SignIn, Tenants,
 };
 
 /// What the handlers share: the use cases and what the edge itself needs.
@@ -24,6 +24,8 @@ pub struct AppState {
     pub deletion_requests: Arc<DeletionRequests>,
     /// Closing one's account by an emailed code (B2Core).
     pub deactivation: Arc<Deactivation>,
+    /// Changing one's password while signed in (TSS).
+    pub password_change: Arc<PasswordChange>,
     /// What apps change of their users (CL2C).
     pub app_users: Arc<AppUsers>,
     /// Per-API-key limits; `None` for no limit.

@@ -13,7 +13,7 @@ use clientele_domain::ports::{
 };
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Deps, FlowDeps, LinkSettings, OutboxView, Profiles, SignIn, Tenants,
+    Deps, FlowDeps, LinkSettings, OutboxView, PasswordChange, Profiles, SignIn, Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -103,6 +103,7 @@ fn state(
             deps.clock.clone(),
         )),
         app_users: Arc::new(AppUsers::new(deps.clone())),
+        password_change: Arc::new(PasswordChange::new(deps.clone(), flows_for_deactivation.clone())),
         closing: closing.clone(),
         deactivation: Arc::new(Deactivation::new(
             deps.clone(),

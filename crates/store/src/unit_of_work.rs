@@ -227,12 +227,14 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
         .execute(conn)?;
         exactly_one(changed, Rollback::AlreadyDecided)?;
     }
-    for (tenant, account) in &commit.revoke_sessions {
+    for revocation in &commit.revoke_sessions {
+        let kept = revocation.keep.map(|s| s.0.to_string()).unwrap_or_default();
         diesel::update(
             sessions::table
-                .filter(sessions::tenant_id.eq(tenant.as_str()))
-                .filter(sessions::account_uuid.eq(account.0.to_string()))
-                .filter(sessions::revoked_at.is_null()),
+                .filter(sessions::tenant_id.eq(revocation.tenant.as_str()))
+                .filter(sessions::account_uuid.eq(revocation.account.0.to_string()))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::uuid.ne(kept)),
         )
         .set(sessions::revoked_at.eq(Some(now)))
         .execute(conn)?;
@@ -250,7 +252,7 @@ impl UnitOfWork for Database {
         let revoked = commit
             .revoke_sessions
             .iter()
-            .map(|(_, account)| *account)
+            .map(|revocation| revocation.account)
             .chain(commit.erase_traces.iter().map(|erasure| erasure.account));
         let forget: Vec<_> = changed
             .chain(revoked)

@@ -637,9 +637,32 @@ async fn commits_are_all_or_nothing(s: Stores) {
     let mut updated = account.clone();
     updated.profile.nickname = None;
     commit.accounts.push(AccountWrite::Update(updated));
-    commit.revoke_sessions.push((tenant(), account.uuid));
+    let commit = commit.revoking(&account, None);
     s.commits.commit(commit).await.unwrap();
     assert_eq!(s.sessions.find_active(session.id, T0).await.unwrap(), None);
+    // Or all but the one in hand.
+    let (kept, other) = (
+        session_of(&account, T0 + Duration::hours(1)),
+        session_of(&account, T0 + Duration::hours(1)),
+    );
+    for session in [&kept, &other] {
+        assert_eq!(s.sessions.create(session).await, Ok(true));
+    }
+    let current = s
+        .accounts
+        .find_by_uuid(&tenant(), account.uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    s.commits
+        .commit(Commit::at(T0).revoking(&current, Some(kept.id)))
+        .await
+        .unwrap();
+    assert!(
+        s.sessions.find_active(kept.id, T0).await.unwrap().is_some(),
+        "the one in hand"
+    );
+    assert_eq!(s.sessions.find_active(other.id, T0).await.unwrap(), None);
     assert_eq!(
         s.accounts
             .find_by_uuid(&tenant(), account.uuid)

@@ -269,9 +269,10 @@ impl State {
             pending.decided_at = decided.decided_at;
             pending.reason = decided.reason.clone();
         }
-        for (tenant, account) in &commit.revoke_sessions {
+        for revocation in &commit.revoke_sessions {
             for session in self.sessions.values_mut() {
-                if &session.tenant == tenant && &session.account == account && session.revoked_at.is_none() {
+                let theirs = session.tenant == revocation.tenant && session.account == revocation.account;
+                if theirs && Some(session.id) != revocation.keep && session.revoked_at.is_none() {
                     session.revoked_at = Some(commit.now);
                 }
             }

@@ -7,6 +7,7 @@ use crate::audit::AuditEntry;
 use crate::deletion_request::DeletionRequest;
 use crate::flow::FlowWrite;
 use crate::message::OutboundMessage;
+use crate::session::SessionId;
 use crate::tenant::TenantId;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -20,9 +21,18 @@ pub enum AccountWrite {
     Unchanged(Account),
 }
 
+/// Signing out an account's sessions: every one, or every one but the session in hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revocation {
+    pub tenant: TenantId,
+    pub account: AccountUuid,
+    pub keep: Option<SessionId>,
+}
+
 /// What erasing an account removes besides its row's personal fields: its sessions and flows
-/// (they hold addresses, countries, digests), and the outbox's messages to its addresses (the
-/// one given and those its flows were sent to), blanked and, if still pending, abandoned.
+/// (they hold addresses, countries, digests), and the outbox's messages written for it (and,
+/// from before messages named their account, those to its address), blanked and, if still
+/// pending, abandoned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Erasure {
     pub tenant: TenantId,
@@ -39,8 +49,8 @@ pub struct Commit {
     /// Messages for the outbox: sent after the commit, never lost, never sent for a change that
     /// did not happen.
     pub messages: Vec<OutboundMessage>,
-    /// Revoke every session of these accounts.
-    pub revoke_sessions: Vec<(TenantId, AccountUuid)>,
+    /// Sessions to sign out.
+    pub revoke_sessions: Vec<Revocation>,
     /// Deletion requests to record.
     pub deletion_requests: Vec<DeletionRequest>,
     /// Traces of erased accounts removed after every other write of the commit.
@@ -65,6 +75,16 @@ impl Commit {
             erase_traces: Vec::new(),
             audit: Vec::new(),
         }
+    }
+
+    /// This commit signing out every session of `account`, or every one but `keep`.
+    pub fn revoking(mut self, account: &Account, keep: Option<SessionId>) -> Self {
+        self.revoke_sessions.push(Revocation {
+            tenant: account.tenant.clone(),
+            account: account.uuid,
+            keep,
+        });
+        self
     }
 
     /// This commit with a version-checked update of `account`.

@@ -113,10 +113,7 @@ impl AccountClosing {
                             Err(DomainError::SecretRefused(Refusal::Invalid).into())
                         };
                     }
-                    let mut commit = Commit::at(now);
-                    commit
-                        .revoke_sessions
-                        .push((account.tenant.clone(), account.uuid));
+                    let mut commit = Commit::at(now).revoking(&account, None);
                     // Every flow open when the commit runs, not only those seen before it.
                     commit.flows.extend(also);
                     commit.flows.push(FlowWrite::CancelAllOpen {

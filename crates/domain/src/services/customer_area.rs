@@ -94,12 +94,7 @@ fn refused(refusal: Refusal) -> DomainError {
 }
 
 fn greeting_name(account: &Account) -> String {
-    account
-        .profile
-        .first_name
-        .as_ref()
-        .map(|n| n.to_string())
-        .unwrap_or_default()
+    account.greeting_name()
 }
 
 impl CustomerArea {
@@ -611,11 +606,7 @@ impl CustomerArea {
         let hash = self.deps.passwords.hash(&passphrase).await?;
         self.consume(account, &flow, AuditKind::PasswordReset, |account| {
             account.status.may_sign_in().then(|| {
-                let mut commit = Commit::at(now);
-                commit
-                    .revoke_sessions
-                    .push((account.tenant.clone(), account.uuid));
-                commit.updating(Account {
+                Commit::at(now).revoking(&account, None).updating(Account {
                     password_hash: Some(hash.clone()),
                     sign_in: Default::default(),
                     updated_at: now,

@@ -185,24 +185,7 @@ impl SignIn {
     }
 
     async fn count_failure(&self, account: &Account, now: OffsetDateTime) -> Result<(), DomainError> {
-        let failures = self
-            .deps
-            .accounts
-            .record_sign_in_failure(&account.tenant, account.uuid)
-            .await?;
-        self.deps
-            .record(account, AuditKind::SignInFailed, Actor::Customer)
-            .await;
-        if let Some(lock) = lock_after(failures) {
-            self.deps
-                .accounts
-                .lock_sign_in(&account.tenant, account.uuid, now + lock)
-                .await?;
-            self.deps
-                .record(account, AuditKind::SignInLocked, Actor::Customer)
-                .await;
-        }
-        Ok(())
+        count_sign_in_failure(&self.deps, account, now).await
     }
 
     async fn refuse<T>(&self, password: &Password) -> Result<T, DomainError> {
@@ -227,6 +210,29 @@ impl SignIn {
 /// `XX`/`T1`-style placeholders some proxies send; anything else is not recorded.
 fn is_country(value: &str) -> bool {
     (2..=3).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A wrong password counted toward `account`'s sign-in lockout, wherever it was typed (signing
+/// in, or confirming the old password to change it).
+pub(crate) async fn count_sign_in_failure(
+    deps: &Deps,
+    account: &Account,
+    now: OffsetDateTime,
+) -> Result<(), DomainError> {
+    let failures = deps
+        .accounts
+        .record_sign_in_failure(&account.tenant, account.uuid)
+        .await?;
+    deps.record(account, AuditKind::SignInFailed, Actor::Customer)
+        .await;
+    if let Some(lock) = lock_after(failures) {
+        deps.accounts
+            .lock_sign_in(&account.tenant, account.uuid, now + lock)
+            .await?;
+        deps.record(account, AuditKind::SignInLocked, Actor::Customer)
+            .await;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,3 +4,4 @@
 pub mod b2core;
 pub mod cl2c;
 pub mod customer_area;
+pub mod tss;
