@@ -1,15 +1,18 @@
 use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountUuid, PublicId};
+use clientele_domain::audit::AuditEntry;
 use clientele_domain::ports::{AccountRepository, StoreError};
 use clientele_domain::tenant::TenantId;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
+use crate::audit::AuditRow;
 use crate::blocking::with_connection;
 use crate::database::Database;
 use crate::errors::from_diesel;
 use crate::rows::{to_db_time, AccountRow};
 use crate::schema::accounts::dsl;
+use crate::schema::audit_log;
 
 fn load(rows: Vec<AccountRow>) -> Result<Option<Account>, StoreError> {
     rows.into_iter().next().map(Account::try_from).transpose()
@@ -115,9 +118,15 @@ impl AccountRepository for Database {
         })
     }
 
-    async fn record_sign_in_failure(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<i32, StoreError> {
+    async fn record_sign_in_failure(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+        audit: &AuditEntry,
+    ) -> Result<i32, StoreError> {
         let forget = self.principals.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
+        let audit = AuditRow::from(audit);
         with_connection(&self.pool, move |conn| {
             // Forgotten when the write is over, on the thread that runs it: even if the
             // request is dropped meanwhile, the cache never keeps what was read before.
@@ -128,6 +137,9 @@ impl AccountRepository for Database {
                 let this = dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)));
                 diesel::update(this.clone())
                     .set(dsl::failed_sign_ins.eq(dsl::failed_sign_ins + 1))
+                    .execute(conn)?;
+                diesel::insert_into(audit_log::table)
+                    .values(&audit)
                     .execute(conn)?;
                 this.select(dsl::failed_sign_ins).first::<i32>(conn)
             })
@@ -141,18 +153,25 @@ impl AccountRepository for Database {
         tenant: &TenantId,
         uuid: AccountUuid,
         until: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let forget = self.principals.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
+        let audit = AuditRow::from(audit);
         with_connection(&self.pool, move |conn| {
             // Forgotten when the write is over, on the thread that runs it: even if the
             // request is dropped meanwhile, the cache never keeps what was read before.
             let _forget = forget;
-            diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
-                .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
-                .execute(&mut **conn)
-                .map_err(from_diesel)?;
-            Ok(())
+            conn.write_transaction(|conn| {
+                diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
+                    .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
+                    .execute(conn)?;
+                diesel::insert_into(audit_log::table)
+                    .values(&audit)
+                    .execute(conn)?;
+                Ok(())
+            })
+            .map_err(from_diesel)
         })
         .await
     }

@@ -1,22 +1,25 @@
 use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountStatus, AccountUuid};
+use clientele_domain::audit::AuditEntry;
 use clientele_domain::ports::{SessionRepository, StoreError};
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::TenantId;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
+use crate::audit::AuditRow;
 use crate::blocking::with_connection;
 use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::errors::from_diesel;
 use crate::rows::{to_db_time, AccountRow, SessionRow};
-use crate::schema::{accounts, sessions};
+use crate::schema::{accounts, audit_log, sessions};
 
 #[async_trait]
 impl SessionRepository for Database {
-    async fn create(&self, session: &Session) -> Result<bool, StoreError> {
+    async fn create(&self, session: &Session, audit: &[AuditEntry]) -> Result<bool, StoreError> {
         let row = SessionRow::from(session);
+        let audit: Vec<AuditRow> = audit.iter().map(AuditRow::from).collect();
         with_connection(&self.pool, move |conn| {
             conn.write_transaction(|conn| {
                 let its_account = accounts::table
@@ -36,6 +39,11 @@ impl SessionRepository for Database {
                     .is_some_and(AccountStatus::may_sign_in);
                 if open {
                     diesel::insert_into(sessions::table).values(&row).execute(conn)?;
+                    for entry in &audit {
+                        diesel::insert_into(audit_log::table)
+                            .values(entry)
+                            .execute(conn)?;
+                    }
                 }
                 Ok(open)
             })

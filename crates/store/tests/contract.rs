@@ -147,6 +147,20 @@ fn full_account() -> Account {
     }
 }
 
+/// An audit entry about `account`.
+fn audit_of(account: &Account, kind: AuditKind) -> AuditEntry {
+    AuditEntry {
+        id: Uuid::new_v4(),
+        tenant: account.tenant.clone(),
+        account: account.uuid,
+        kind,
+        actor: Actor::Customer,
+        request_id: None,
+        at: T0,
+        detail: None,
+    }
+}
+
 fn session_of(account: &Account, expires_at: OffsetDateTime) -> Session {
     Session {
         id: SessionId(Uuid::new_v4()),
@@ -313,9 +327,10 @@ async fn sign_in_failures_count_atomically(s: Stores) {
     s.accounts.insert(&account).await.unwrap();
     let counts = join_all((0..20).map(|_| {
         let accounts = s.accounts.clone();
+        let failed = audit_of(&account, AuditKind::SignInFailed);
         async move {
             accounts
-                .record_sign_in_failure(&tenant(), account.uuid)
+                .record_sign_in_failure(&tenant(), account.uuid, &failed)
                 .await
                 .unwrap()
         }
@@ -325,9 +340,25 @@ async fn sign_in_failures_count_atomically(s: Stores) {
     sorted.sort();
     assert_eq!(sorted, (1..=20).collect::<Vec<_>>());
     s.accounts
-        .lock_sign_in(&tenant(), account.uuid, T0 + Duration::hours(1))
+        .lock_sign_in(
+            &tenant(),
+            account.uuid,
+            T0 + Duration::hours(1),
+            &audit_of(&account, AuditKind::SignInLocked),
+        )
         .await
         .unwrap();
+    // Each with its audit entry, written in the same transaction.
+    let trail = s
+        .audit
+        .list_audit(&tenant(), Some(account.uuid), None, 100)
+        .await
+        .unwrap();
+    let count = |kind| trail.iter().filter(|e| e.kind == kind).count();
+    assert_eq!(
+        (count(AuditKind::SignInFailed), count(AuditKind::SignInLocked)),
+        (20, 1)
+    );
     let stored = s
         .accounts
         .find_by_uuid(&tenant(), account.uuid)
@@ -379,7 +410,7 @@ async fn the_latest_live_session_tells_when_and_where(s: Stores) {
         ..session_of(&account, T0 - Duration::seconds(1))
     };
     for session in [&older, &newer, &expired_newest] {
-        s.sessions.create(session).await.unwrap();
+        s.sessions.create(session, &[]).await.unwrap();
     }
     let latest = s
         .sessions
@@ -444,10 +475,10 @@ async fn sessions_live_until_revoked_or_expired(s: Stores) {
     let other = session_of(&account, T0 + Duration::hours(1));
     let expired = session_of(&account, T0 - Duration::seconds(1));
     for session in [&live, &other, &expired] {
-        s.sessions.create(session).await.unwrap();
+        s.sessions.create(session, &[]).await.unwrap();
     }
     assert_eq!(
-        s.sessions.create(&live).await,
+        s.sessions.create(&live, &[]).await,
         Err(StoreError::Duplicate(UniqueKey::Id))
     );
     // A closed account gets no session, whatever was read before the password was checked.
@@ -457,7 +488,7 @@ async fn sessions_live_until_revoked_or_expired(s: Stores) {
     };
     s.accounts.insert(&closed).await.unwrap();
     let late = session_of(&closed, T0 + Duration::hours(1));
-    assert_eq!(s.sessions.create(&late).await, Ok(false));
+    assert_eq!(s.sessions.create(&late, &[]).await, Ok(false));
     assert_eq!(s.sessions.find_active(late.id, T0).await.unwrap(), None);
 
     let (found, owner) = s.sessions.find_active(live.id, T0).await.unwrap().unwrap();
@@ -490,7 +521,7 @@ async fn sessions_live_until_revoked_or_expired(s: Stores) {
     assert_eq!(s.sessions.find_active(other.id, T0).await.unwrap(), None);
 
     let third = session_of(&account, T0 + Duration::hours(1));
-    s.sessions.create(&third).await.unwrap();
+    s.sessions.create(&third, &[]).await.unwrap();
     let revoked = s
         .sessions
         .revoke_all(&tenant(), account.uuid, Some(live.id), T0)
@@ -632,7 +663,7 @@ async fn commits_are_all_or_nothing(s: Stores) {
 
     // Sessions are revoked with the commit.
     let session = session_of(&account, T0 + Duration::hours(1));
-    s.sessions.create(&session).await.unwrap();
+    s.sessions.create(&session, &[]).await.unwrap();
     let mut commit = Commit::at(T0);
     let mut updated = account.clone();
     updated.profile.nickname = None;
@@ -646,7 +677,7 @@ async fn commits_are_all_or_nothing(s: Stores) {
         session_of(&account, T0 + Duration::hours(1)),
     );
     for session in [&kept, &other] {
-        assert_eq!(s.sessions.create(session).await, Ok(true));
+        assert_eq!(s.sessions.create(session, &[]).await, Ok(true));
     }
     let current = s
         .accounts
@@ -1104,8 +1135,8 @@ async fn closing_cancels_every_open_flow(s: Stores) {
         ..session_of(&account, T0 + Duration::hours(1))
     };
     let others_session = session_of(&other, T0 + Duration::hours(1));
-    s.sessions.create(&session).await.unwrap();
-    s.sessions.create(&others_session).await.unwrap();
+    s.sessions.create(&session, &[]).await.unwrap();
+    s.sessions.create(&others_session, &[]).await.unwrap();
     // The account's messages (to its address and to where its flows went), one written before
     // messages named their account (to its address), one to someone else, and one for another
     // customer at an address the account's flow once went to (it may hold it now).
@@ -1819,7 +1850,7 @@ async fn postgres_opens_no_session_for_an_account_closing_meanwhile() {
     is_held.recv().unwrap();
     let session = session_of(&account, T0 + Duration::hours(1));
     let sessions = s.sessions.clone();
-    let opening = tokio::spawn(async move { sessions.create(&session).await });
+    let opening = tokio::spawn(async move { sessions.create(&session, &[]).await });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(
         !opening.is_finished(),

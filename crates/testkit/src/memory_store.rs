@@ -360,13 +360,20 @@ impl AccountRepository for MemoryStore {
         self.state().update_account(account)
     }
 
-    async fn record_sign_in_failure(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<i32, StoreError> {
+    async fn record_sign_in_failure(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+        audit: &clientele_domain::audit::AuditEntry,
+    ) -> Result<i32, StoreError> {
         let mut state = self.state();
         let account = state
             .account_in_mut(tenant, uuid)
             .ok_or_else(|| StoreError::Unavailable("no such account".into()))?;
         account.sign_in.failures += 1;
-        Ok(account.sign_in.failures)
+        let failures = account.sign_in.failures;
+        state.audit.push(audit.clone());
+        Ok(failures)
     }
 
     async fn lock_sign_in(
@@ -374,9 +381,12 @@ impl AccountRepository for MemoryStore {
         tenant: &TenantId,
         uuid: AccountUuid,
         until: OffsetDateTime,
+        audit: &clientele_domain::audit::AuditEntry,
     ) -> Result<(), StoreError> {
-        if let Some(account) = self.state().account_in_mut(tenant, uuid) {
+        let mut state = self.state();
+        if let Some(account) = state.account_in_mut(tenant, uuid) {
             account.sign_in.locked_until = Some(until);
+            state.audit.push(audit.clone());
         }
         Ok(())
     }
@@ -391,7 +401,11 @@ impl AccountRepository for MemoryStore {
 
 #[async_trait]
 impl SessionRepository for MemoryStore {
-    async fn create(&self, session: &Session) -> Result<bool, StoreError> {
+    async fn create(
+        &self,
+        session: &Session,
+        audit: &[clientele_domain::audit::AuditEntry],
+    ) -> Result<bool, StoreError> {
         let mut state = self.state();
         if state.sessions.contains_key(&session.id) {
             return Err(StoreError::Duplicate(UniqueKey::Id));
@@ -402,6 +416,7 @@ impl SessionRepository for MemoryStore {
             .is_some_and(|a| a.tenant == session.tenant && a.status.may_sign_in());
         if open {
             state.sessions.insert(session.id, session.clone());
+            state.audit.extend(audit.iter().cloned());
         }
         Ok(open)
     }

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 
 use super::StoreError;
 use crate::account::{Account, AccountUuid, PublicId};
+use crate::audit::AuditEntry;
 use crate::tenant::TenantId;
 
 /// Accounts, always looked up within one tenant.
@@ -32,15 +33,22 @@ pub trait AccountRepository: Send + Sync {
     /// `account.version`, and returns the account as stored (version incremented).
     async fn update(&self, account: &Account) -> Result<Account, StoreError>;
 
-    /// Counts one more consecutive sign-in failure, atomically, and returns the new count.
-    async fn record_sign_in_failure(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<i32, StoreError>;
+    /// Counts one more consecutive sign-in failure, atomically, and returns the new count;
+    /// `audit` is appended in the same transaction.
+    async fn record_sign_in_failure(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+        audit: &AuditEntry,
+    ) -> Result<i32, StoreError>;
 
-    /// Refuses sign-in until `until`.
+    /// Refuses sign-in until `until`; `audit` is appended in the same transaction.
     async fn lock_sign_in(
         &self,
         tenant: &TenantId,
         uuid: AccountUuid,
         until: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 
     /// Forgets past failures and any lock after a successful sign-in.

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 
 use super::StoreError;
 use crate::account::{Account, AccountUuid};
+use crate::audit::AuditEntry;
 use crate::session::{Session, SessionId};
 use crate::tenant::TenantId;
 
@@ -15,8 +16,8 @@ pub trait SessionRepository: Send + Sync {
     /// Opens `session` if its account may still sign in (`false`, nothing written, if not).
     /// The check and the write are one transaction that holds the account against a closing
     /// committing meanwhile: a closing either sees the session (and revokes or erases it) or
-    /// comes first (and the session is refused).
-    async fn create(&self, session: &Session) -> Result<bool, StoreError>;
+    /// comes first (and the session is refused). `audit` is appended with the session.
+    async fn create(&self, session: &Session, audit: &[AuditEntry]) -> Result<bool, StoreError>;
 
     /// The session with its account, if the session is neither revoked nor expired at `now`.
     /// One round trip: this runs on every authenticated request.

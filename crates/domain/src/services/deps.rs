@@ -40,13 +40,6 @@ impl Deps {
         }
     }
 
-    /// Records an event that is no part of a commit; a failure to record does not undo it.
-    pub async fn record(&self, account: &crate::Account, kind: AuditKind, actor: Actor) {
-        let entry = self.audit_entry(account, kind, actor, None);
-        // Best effort by design: the event (a sign-in) has happened either way.
-        let _ = self.audit.append(&entry).await;
-    }
-
     /// The account with the address a customer typed, if the text is an address and has one.
     pub async fn account_by_email(
         &self,

@@ -163,7 +163,9 @@ mod tests {
         accounts
             .expect_find_by_uuid()
             .returning(move |_, _| Ok(Some(stored.clone())));
-        accounts.expect_record_sign_in_failure().returning(|_, _| Ok(1));
+        accounts
+            .expect_record_sign_in_failure()
+            .returning(|_, _, _| Ok(1));
         let mut passwords = MockPasswordHasher::new();
         passwords.expect_verify().returning(move |_, _| Ok(verifies));
         passwords

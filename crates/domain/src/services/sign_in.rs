@@ -110,11 +110,7 @@ impl SignIn {
                 .reset_sign_in_failures(tenant, account.uuid)
                 .await?;
         }
-        let signed_in = self.open_session(&account, now, country).await?;
-        self.deps
-            .record(&account, AuditKind::SignInSucceeded, Actor::Customer)
-            .await;
-        Ok(signed_in)
+        self.open_session(&account, now, country).await
     }
 
     /// Refuses a sign-in that names no tenant of this instance, after the same work as a wrong
@@ -165,7 +161,10 @@ impl SignIn {
             revoked_at: None,
             country: country.filter(|c| is_country(c)).map(|c| c.to_ascii_uppercase()),
         };
-        if !self.deps.sessions.create(&session).await? {
+        let succeeded = self
+            .deps
+            .audit_entry(account, AuditKind::SignInSucceeded, Actor::Customer, None);
+        if !self.deps.sessions.create(&session, &[succeeded]).await? {
             // Closed since it was read.
             return Err(DomainError::Unauthenticated);
         }
@@ -219,18 +218,16 @@ pub(crate) async fn count_sign_in_failure(
     account: &Account,
     now: OffsetDateTime,
 ) -> Result<(), DomainError> {
+    let failed = deps.audit_entry(account, AuditKind::SignInFailed, Actor::Customer, None);
     let failures = deps
         .accounts
-        .record_sign_in_failure(&account.tenant, account.uuid)
+        .record_sign_in_failure(&account.tenant, account.uuid, &failed)
         .await?;
-    deps.record(account, AuditKind::SignInFailed, Actor::Customer)
-        .await;
     if let Some(lock) = lock_after(failures) {
+        let locked = deps.audit_entry(account, AuditKind::SignInLocked, Actor::Customer, None);
         deps.accounts
-            .lock_sign_in(&account.tenant, account.uuid, now + lock)
+            .lock_sign_in(&account.tenant, account.uuid, now + lock, &locked)
             .await?;
-        deps.record(account, AuditKind::SignInLocked, Actor::Customer)
-            .await;
     }
     Ok(())
 }
@@ -240,7 +237,6 @@ mod tests {
     use super::*;
     use crate::ports::{MockAccessTokens, MockAccountRepository, MockPasswordHasher, MockSessionRepository};
     use crate::services::test_support::{account, deps_with, T0};
-    use mockall::predicate::eq;
 
     fn tenant() -> TenantId {
         TenantId::default_tenant()
@@ -323,13 +319,22 @@ mod tests {
             .returning(move |_, _| Ok(Some(stored.clone())));
         accounts
             .expect_record_sign_in_failure()
+            .withf(|_, _, audit| audit.kind == AuditKind::SignInFailed)
             .times(1)
-            .returning(|_, _| Ok(10));
+            .returning(|_, _, _| Ok(10));
         accounts
             .expect_lock_sign_in()
-            .with(eq(tenant()), eq(account().uuid), eq(T0 + Duration::minutes(1)))
+            .withf(|t, uuid, until, audit| {
+                (t, *uuid, *until, audit.kind)
+                    == (
+                        &tenant(),
+                        account().uuid,
+                        T0 + Duration::minutes(1),
+                        AuditKind::SignInLocked,
+                    )
+            })
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         let service = SignIn::new(
             deps_with(
                 accounts,
@@ -383,7 +388,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
         let mut sessions = MockSessionRepository::new();
-        sessions.expect_create().times(1).returning(|_| Ok(true));
+        sessions.expect_create().times(1).returning(|_, _| Ok(true));
         let service = SignIn::new(
             deps_with(accounts, sessions, hasher_matching("right-password")),
             Default::default(),
