@@ -10,6 +10,7 @@ pub mod deletion_request;
 pub mod error;
 pub mod flow;
 pub mod links;
+pub mod loyalty;
 pub mod message;
 pub mod patch;
 pub mod ports;

@@ -11,6 +11,7 @@ mod deletion_requests;
 mod errors;
 mod flow_rows;
 mod flows;
+mod loyalty;
 mod migrations;
 mod outbox;
 mod principal_cache;

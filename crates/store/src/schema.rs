@@ -145,6 +145,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wallet_entries (tenant_id, account_uuid, reference) {
+        tenant_id -> Text,
+        account_uuid -> Text,
+        reference -> Text,
+        kind -> Text,
+        amount -> BigInt,
+        remaining -> BigInt,
+        expires_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (tenant_id, account_uuid, reference) {
+        tenant_id -> Text,
+        account_uuid -> Text,
+        reference -> Text,
+        amount -> BigInt,
+        status -> Text,
+        placed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (account_uuid));
 diesel::joinable!(flows -> accounts (account_uuid));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -156,5 +180,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     api_keys,
     deletion_requests,
-    audit_log
+    audit_log,
+    wallet_entries,
+    orders
 );

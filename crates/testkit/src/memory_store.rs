@@ -8,14 +8,17 @@ use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountUuid, PublicId};
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
 use clientele_domain::flow::{Flow, FlowId, FlowStatus, FlowWrite, Purpose};
+use clientele_domain::loyalty::{
+    Amount, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletPosted, WalletSummary,
+};
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage, StoredMessage};
 use clientele_domain::ports::{
-    AccountRepository, AccountWrite, ApiKeyRepository, Commit, FlowRepository, InstanceSecrets, Outbox,
-    SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork,
+    AccountRepository, AccountWrite, ApiKeyRepository, Commit, FlowRepository, InstanceSecrets,
+    LoyaltyRepository, Outbox, SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork,
 };
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::{Tenant, TenantId, TenantSettings};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 
 #[derive(Clone)]
 struct State {
@@ -29,6 +32,9 @@ struct State {
     flows: HashMap<FlowId, Flow>,
     outbox: Vec<StoredMessage>,
     claims: HashMap<MessageId, ClaimId>,
+    /// Wallet entries with what is left of each credit.
+    wallet: Vec<(WalletEntry, i64)>,
+    orders: Vec<Order>,
 }
 
 impl Default for State {
@@ -44,6 +50,8 @@ impl Default for State {
             api_keys: Vec::new(),
             deletion_requests: Vec::new(),
             audit: Vec::new(),
+            wallet: Vec::new(),
+            orders: Vec::new(),
             accounts: HashMap::new(),
             sessions: HashMap::new(),
             secrets: HashMap::new(),
@@ -835,5 +843,168 @@ impl Outbox for MemoryStore {
         listed.sort_by_key(|m| std::cmp::Reverse(m.message.created_at));
         listed.truncate(limit.max(0) as usize);
         Ok(listed)
+    }
+}
+
+#[async_trait]
+impl LoyaltyRepository for MemoryStore {
+    async fn post_wallet_entry(&self, entry: &WalletEntry, today: Date) -> Result<WalletPosted, StoreError> {
+        let mut state = self.state();
+        let same_account = |e: &WalletEntry| e.tenant == entry.tenant && e.account == entry.account;
+        if let Some((earlier, _)) = state
+            .wallet
+            .iter()
+            .find(|(e, _)| same_account(e) && e.reference == entry.reference)
+        {
+            return Ok(if earlier.same_post_as(entry) {
+                WalletPosted::Replayed(earlier.clone())
+            } else {
+                WalletPosted::ReferenceTaken(earlier.clone())
+            });
+        }
+        if entry.amount.0 < 0 {
+            let spendable = |e: &WalletEntry, left: i64| {
+                same_account(e) && e.kind == entry.kind && left > 0 && e.expires_on.is_none_or(|d| d >= today)
+            };
+            let mut lots: Vec<usize> = (0..state.wallet.len())
+                .filter(|&i| spendable(&state.wallet[i].0, state.wallet[i].1))
+                .collect();
+            let total: i64 = lots.iter().map(|&i| state.wallet[i].1).sum();
+            if total < -entry.amount.0 {
+                return Ok(WalletPosted::Insufficient {
+                    spendable: Amount(total),
+                });
+            }
+            lots.sort_by_key(|&i| {
+                let e = &state.wallet[i].0;
+                (
+                    e.expires_on.is_none(),
+                    e.expires_on,
+                    e.created_at,
+                    e.reference.clone(),
+                )
+            });
+            let mut left = -entry.amount.0;
+            for i in lots {
+                let take = state.wallet[i].1.min(left);
+                state.wallet[i].1 -= take;
+                left -= take;
+            }
+        }
+        state.wallet.push((entry.clone(), entry.amount.0.max(0)));
+        Ok(WalletPosted::Created(entry.clone()))
+    }
+
+    async fn wallet_entries(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        limit: i64,
+    ) -> Result<Vec<WalletEntry>, StoreError> {
+        let mut found: Vec<WalletEntry> = self
+            .state()
+            .wallet
+            .iter()
+            .filter(|(e, _)| &e.tenant == tenant && e.account == account)
+            .map(|(e, _)| e.clone())
+            .collect();
+        found.sort_by(|a, b| (b.created_at, &b.reference).cmp(&(a.created_at, &a.reference)));
+        found.truncate(limit.max(0) as usize);
+        Ok(found)
+    }
+
+    async fn wallet_summary(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        today: Date,
+    ) -> Result<WalletSummary, StoreError> {
+        let mut summary = WalletSummary::default();
+        let state = self.state();
+        for (entry, remaining) in &state.wallet {
+            let live = *remaining > 0 && entry.expires_on.is_none_or(|d| d >= today);
+            if &entry.tenant != tenant || entry.account != account || !live {
+                continue;
+            }
+            let balance = summary.of(entry.kind);
+            balance.spendable.0 += remaining;
+            if let Some(day) = entry.expires_on {
+                balance.next_to_expire = match balance.next_to_expire {
+                    Some((sum, next)) if next == day => Some((Amount(sum.0 + remaining), day)),
+                    Some((sum, next)) if next < day => Some((sum, next)),
+                    _ => Some((Amount(*remaining), day)),
+                };
+            }
+        }
+        Ok(summary)
+    }
+
+    async fn post_order(&self, order: &Order) -> Result<OrderPosted, StoreError> {
+        let mut state = self.state();
+        let earlier = state.orders.iter().find(|o| {
+            o.tenant == order.tenant && o.account == order.account && o.reference == order.reference
+        });
+        if let Some(earlier) = earlier {
+            return Ok(if earlier.same_post_as(order) {
+                OrderPosted::Replayed(earlier.clone())
+            } else {
+                OrderPosted::ReferenceTaken(earlier.clone())
+            });
+        }
+        state.orders.push(order.clone());
+        Ok(OrderPosted::Created(order.clone()))
+    }
+
+    async fn set_order_status(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        reference: &str,
+        status: OrderStatus,
+    ) -> Result<Option<Order>, StoreError> {
+        let mut state = self.state();
+        let found = state
+            .orders
+            .iter_mut()
+            .find(|o| &o.tenant == tenant && o.account == account && o.reference == reference);
+        Ok(found.map(|o| {
+            o.status = status;
+            o.clone()
+        }))
+    }
+
+    async fn orders(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        limit: i64,
+    ) -> Result<Vec<Order>, StoreError> {
+        let mut found: Vec<Order> = self
+            .state()
+            .orders
+            .iter()
+            .filter(|o| &o.tenant == tenant && o.account == account)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (b.placed_at, &b.reference).cmp(&(a.placed_at, &a.reference)));
+        found.truncate(limit.max(0) as usize);
+        Ok(found)
+    }
+
+    async fn order_stats(&self, tenant: &TenantId, account: AccountUuid) -> Result<OrderStats, StoreError> {
+        let state = self.state();
+        let theirs = state
+            .orders
+            .iter()
+            .filter(|o| &o.tenant == tenant && o.account == account);
+        let mut stats = OrderStats::default();
+        for order in theirs {
+            stats.count += 1;
+            if order.status == OrderStatus::Completed {
+                stats.successful += 1;
+                stats.total_spending.0 += order.amount.0;
+            }
+        }
+        Ok(stats)
     }
 }

@@ -7,6 +7,7 @@ mod clock;
 mod deletion_requests;
 mod flows;
 mod instance_secrets;
+mod loyalty;
 mod mail;
 mod outbox;
 mod passwords;
@@ -25,6 +26,7 @@ pub use clock::Clock;
 pub use deletion_requests::DeletionRequestRepository;
 pub use flows::FlowRepository;
 pub use instance_secrets::InstanceSecrets;
+pub use loyalty::LoyaltyRepository;
 pub use mail::{DeliveryError, Mail, MailSender};
 pub use outbox::Outbox;
 pub use passwords::{HashError, PasswordHasher};
@@ -49,6 +51,8 @@ pub use deletion_requests::MockDeletionRequestRepository;
 pub use flows::MockFlowRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use instance_secrets::MockInstanceSecrets;
+#[cfg(any(test, feature = "mock"))]
+pub use loyalty::MockLoyaltyRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use mail::MockMailSender;
 #[cfg(any(test, feature = "mock"))]

@@ -1,0 +1,417 @@
+//! The loyalty ledger and orders. Credits are lots whose `remaining` a debit spends, first to
+//! expire first; balances are sums in SQL, so reading them costs the same whatever the ledger
+//! holds.
+
+use async_trait::async_trait;
+use clientele_domain::account::AccountUuid;
+use clientele_domain::loyalty::{
+    Amount, Balance, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletKind, WalletPosted,
+    WalletSummary,
+};
+use clientele_domain::ports::{LoyaltyRepository, StoreError};
+use clientele_domain::tenant::TenantId;
+use diesel::dsl::{count_star, min, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+use time::{Date, PrimitiveDateTime};
+
+use crate::blocking::with_connection;
+use crate::connection::DbConnection;
+use crate::database::Database;
+use crate::errors::{corrupt, from_diesel};
+use crate::rows::{from_db_time, parse_uuid, to_db_time};
+use crate::schema::{orders, wallet_entries};
+
+/// Tries of a debit that found a lot spent by a concurrent one between reading and spending.
+const DEBIT_TRIES: usize = 8;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = wallet_entries)]
+struct EntryRow {
+    tenant_id: String,
+    account_uuid: String,
+    reference: String,
+    kind: String,
+    amount: i64,
+    remaining: i64,
+    expires_on: Option<Date>,
+    created_at: PrimitiveDateTime,
+}
+
+impl EntryRow {
+    fn of(e: &WalletEntry) -> Self {
+        EntryRow {
+            tenant_id: e.tenant.as_str().to_owned(),
+            account_uuid: e.account.0.to_string(),
+            reference: e.reference.clone(),
+            kind: e.kind.as_str().to_owned(),
+            amount: e.amount.0,
+            remaining: e.amount.0.max(0),
+            expires_on: e.expires_on,
+            created_at: to_db_time(e.created_at),
+        }
+    }
+
+    fn entry(self) -> Result<WalletEntry, StoreError> {
+        Ok(WalletEntry {
+            tenant: TenantId::parse(&self.tenant_id).ok_or_else(|| corrupt("tenant id"))?,
+            account: AccountUuid(parse_uuid(&self.account_uuid)?),
+            kind: WalletKind::parse(&self.kind).ok_or_else(|| corrupt("wallet kind"))?,
+            reference: self.reference,
+            amount: Amount(self.amount),
+            expires_on: self.expires_on,
+            created_at: from_db_time(self.created_at),
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = orders)]
+struct OrderRow {
+    tenant_id: String,
+    account_uuid: String,
+    reference: String,
+    amount: i64,
+    status: String,
+    placed_at: PrimitiveDateTime,
+}
+
+impl OrderRow {
+    fn of(o: &Order) -> Self {
+        OrderRow {
+            tenant_id: o.tenant.as_str().to_owned(),
+            account_uuid: o.account.0.to_string(),
+            reference: o.reference.clone(),
+            amount: o.amount.0,
+            status: o.status.as_str().to_owned(),
+            placed_at: to_db_time(o.placed_at),
+        }
+    }
+
+    fn order(self) -> Result<Order, StoreError> {
+        Ok(Order {
+            tenant: TenantId::parse(&self.tenant_id).ok_or_else(|| corrupt("tenant id"))?,
+            account: AccountUuid(parse_uuid(&self.account_uuid)?),
+            reference: self.reference,
+            amount: Amount(self.amount),
+            status: OrderStatus::parse(&self.status).ok_or_else(|| corrupt("order status"))?,
+            placed_at: from_db_time(self.placed_at),
+        })
+    }
+}
+
+/// `SUM` as a 64-bit integer on both backends (PostgreSQL sums `bigint` into `numeric`).
+fn summed() -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
+    sql::<Nullable<BigInt>>("CAST(SUM(remaining) AS BIGINT)")
+}
+
+/// Why one try of a post did not go through.
+enum Try {
+    Db(diesel::result::Error),
+    /// A lot was spent by a concurrent debit between reading and spending it.
+    Raced,
+}
+
+impl From<diesel::result::Error> for Try {
+    fn from(e: diesel::result::Error) -> Self {
+        Try::Db(e)
+    }
+}
+
+fn post_once(
+    conn: &mut DbConnection,
+    row: &EntryRow,
+    today: Date,
+) -> Result<Result<WalletPosted, StoreError>, Try> {
+    use wallet_entries::dsl as w;
+    let mine = w::wallet_entries
+        .filter(w::tenant_id.eq(&row.tenant_id))
+        .filter(w::account_uuid.eq(&row.account_uuid));
+    let earlier: Option<EntryRow> = mine
+        .filter(w::reference.eq(&row.reference))
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()?;
+    let posted = EntryRow {
+        tenant_id: row.tenant_id.clone(),
+        account_uuid: row.account_uuid.clone(),
+        reference: row.reference.clone(),
+        kind: row.kind.clone(),
+        amount: row.amount,
+        remaining: row.remaining,
+        expires_on: row.expires_on,
+        created_at: row.created_at,
+    };
+    if let Some(earlier) = earlier {
+        let (earlier, now) = match (earlier.entry(), posted.entry()) {
+            (Ok(earlier), Ok(now)) => (earlier, now),
+            (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+        };
+        return Ok(Ok(if earlier.same_post_as(&now) {
+            WalletPosted::Replayed(earlier)
+        } else {
+            WalletPosted::ReferenceTaken(earlier)
+        }));
+    }
+    if row.amount < 0 {
+        let mut left = -row.amount;
+        let lots: Vec<(String, i64)> = mine
+            .filter(w::kind.eq(&row.kind))
+            .filter(w::remaining.gt(0))
+            .filter(w::expires_on.is_null().or(w::expires_on.ge(today)))
+            .order((
+                w::expires_on.is_null().asc(),
+                w::expires_on.asc(),
+                w::created_at.asc(),
+                w::reference.asc(),
+            ))
+            .select((w::reference, w::remaining))
+            .load(conn)?;
+        let spendable: i64 = lots.iter().map(|(_, remaining)| remaining).sum();
+        if spendable < left {
+            return Ok(Ok(WalletPosted::Insufficient {
+                spendable: Amount(spendable),
+            }));
+        }
+        for (reference, remaining) in lots {
+            if left == 0 {
+                break;
+            }
+            let take = remaining.min(left);
+            let spent = diesel::update(
+                mine.filter(w::reference.eq(&reference))
+                    .filter(w::remaining.ge(take)),
+            )
+            .set(w::remaining.eq(w::remaining - take))
+            .execute(conn)?;
+            if spent != 1 {
+                return Err(Try::Raced);
+            }
+            left -= take;
+        }
+    }
+    diesel::insert_into(wallet_entries::table)
+        .values(&posted)
+        .execute(conn)?;
+    Ok(posted.entry().map(WalletPosted::Created))
+}
+
+#[async_trait]
+impl LoyaltyRepository for Database {
+    async fn post_wallet_entry(&self, entry: &WalletEntry, today: Date) -> Result<WalletPosted, StoreError> {
+        let row = EntryRow::of(entry);
+        with_connection(&self.pool, move |conn| {
+            for _ in 0..DEBIT_TRIES {
+                match conn.write_transaction(|conn| post_once(conn, &row, today)) {
+                    Ok(outcome) => return outcome,
+                    // A concurrent post of the same reference won: the next try answers it.
+                    Err(Try::Db(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )))
+                    | Err(Try::Raced) => continue,
+                    Err(Try::Db(error)) => return Err(from_diesel(error)),
+                }
+            }
+            Err(StoreError::Unavailable(
+                "the wallet changed under every try; try again".into(),
+            ))
+        })
+        .await
+    }
+
+    async fn wallet_entries(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        limit: i64,
+    ) -> Result<Vec<WalletEntry>, StoreError> {
+        use wallet_entries::dsl as w;
+        let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
+        let rows: Vec<EntryRow> = with_connection(&self.pool, move |conn| {
+            w::wallet_entries
+                .filter(w::tenant_id.eq(tenant))
+                .filter(w::account_uuid.eq(account))
+                .order((w::created_at.desc(), w::reference.desc()))
+                .limit(limit)
+                .select(EntryRow::as_select())
+                .load(conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter().map(EntryRow::entry).collect()
+    }
+
+    async fn wallet_summary(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        today: Date,
+    ) -> Result<WalletSummary, StoreError> {
+        use wallet_entries::dsl as w;
+        let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
+        let (balances, next_days, next_amounts) = with_connection(&self.pool, move |conn| {
+            let spendable = || {
+                w::wallet_entries
+                    .filter(w::tenant_id.eq(tenant.clone()))
+                    .filter(w::account_uuid.eq(account.clone()))
+                    .filter(w::remaining.gt(0))
+                    .filter(w::expires_on.is_null().or(w::expires_on.ge(today)))
+            };
+            let balances: Vec<(String, Option<i64>)> = spendable()
+                .group_by(w::kind)
+                .select((w::kind, summed()))
+                .load(conn)
+                .map_err(from_diesel)?;
+            let next_days: Vec<(String, Option<Date>)> = spendable()
+                .filter(w::expires_on.is_not_null())
+                .group_by(w::kind)
+                .select((w::kind, min(w::expires_on)))
+                .load(conn)
+                .map_err(from_diesel)?;
+            // What is left of the lots of each kind's earliest day: one query per kind that has
+            // one, so at most three, whatever the ledger holds.
+            let mut next_amounts: Vec<(String, Option<i64>)> = Vec::new();
+            for (kind, day) in &next_days {
+                let Some(day) = day else { continue };
+                let sum: Option<i64> = spendable()
+                    .filter(w::kind.eq(kind.clone()))
+                    .filter(w::expires_on.eq(*day))
+                    .select(summed())
+                    .first(conn)
+                    .map_err(from_diesel)?;
+                next_amounts.push((kind.clone(), sum));
+            }
+            Ok::<_, StoreError>((balances, next_days, next_amounts))
+        })
+        .await?;
+        let mut summary = WalletSummary::default();
+        let kind = |raw: &str| WalletKind::parse(raw).ok_or_else(|| corrupt("wallet kind"));
+        for (raw, sum) in balances {
+            summary.of(kind(&raw)?).spendable = Amount(sum.unwrap_or(0));
+        }
+        for (raw, day) in next_days {
+            let Some(day) = day else { continue };
+            let amount = next_amounts
+                .iter()
+                .find(|(k, _)| *k == raw)
+                .and_then(|(_, sum)| *sum)
+                .unwrap_or(0);
+            let balance: &mut Balance = summary.of(kind(&raw)?);
+            balance.next_to_expire = Some((Amount(amount), day));
+        }
+        Ok(summary)
+    }
+
+    async fn post_order(&self, order: &Order) -> Result<OrderPosted, StoreError> {
+        use orders::dsl as o;
+        let row = OrderRow::of(order);
+        let order = order.clone();
+        with_connection(&self.pool, move |conn| {
+            let inserted = diesel::insert_into(orders::table).values(&row).execute(conn);
+            match inserted {
+                Ok(_) => Ok(OrderPosted::Created(order)),
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    let earlier: OrderRow = o::orders
+                        .filter(o::tenant_id.eq(&row.tenant_id))
+                        .filter(o::account_uuid.eq(&row.account_uuid))
+                        .filter(o::reference.eq(&row.reference))
+                        .select(OrderRow::as_select())
+                        .first(conn)
+                        .map_err(from_diesel)?;
+                    let earlier = earlier.order()?;
+                    Ok(if earlier.same_post_as(&order) {
+                        OrderPosted::Replayed(earlier)
+                    } else {
+                        OrderPosted::ReferenceTaken(earlier)
+                    })
+                }
+                Err(other) => Err(from_diesel(other)),
+            }
+        })
+        .await
+    }
+
+    async fn set_order_status(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        reference: &str,
+        status: OrderStatus,
+    ) -> Result<Option<Order>, StoreError> {
+        use orders::dsl as o;
+        let (tenant, account, reference) = (
+            tenant.as_str().to_owned(),
+            account.0.to_string(),
+            reference.to_owned(),
+        );
+        let row: Option<OrderRow> = with_connection(&self.pool, move |conn| {
+            let this = o::orders
+                .filter(o::tenant_id.eq(tenant))
+                .filter(o::account_uuid.eq(account))
+                .filter(o::reference.eq(reference));
+            diesel::update(this.clone())
+                .set(o::status.eq(status.as_str()))
+                .execute(conn)
+                .map_err(from_diesel)?;
+            this.select(OrderRow::as_select())
+                .first(conn)
+                .optional()
+                .map_err(from_diesel)
+        })
+        .await?;
+        row.map(OrderRow::order).transpose()
+    }
+
+    async fn orders(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        limit: i64,
+    ) -> Result<Vec<Order>, StoreError> {
+        use orders::dsl as o;
+        let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
+        let rows: Vec<OrderRow> = with_connection(&self.pool, move |conn| {
+            o::orders
+                .filter(o::tenant_id.eq(tenant))
+                .filter(o::account_uuid.eq(account))
+                .order((o::placed_at.desc(), o::reference.desc()))
+                .limit(limit)
+                .select(OrderRow::as_select())
+                .load(conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter().map(OrderRow::order).collect()
+    }
+
+    async fn order_stats(&self, tenant: &TenantId, account: AccountUuid) -> Result<OrderStats, StoreError> {
+        use orders::dsl as o;
+        let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
+        with_connection(&self.pool, move |conn| {
+            let theirs = || {
+                o::orders
+                    .filter(o::tenant_id.eq(tenant.clone()))
+                    .filter(o::account_uuid.eq(account.clone()))
+            };
+            let count: i64 = theirs().select(count_star()).first(conn).map_err(from_diesel)?;
+            let (successful, spent): (i64, Option<i64>) = theirs()
+                .filter(o::status.eq(OrderStatus::Completed.as_str()))
+                .select((
+                    count_star(),
+                    sql::<Nullable<BigInt>>("CAST(SUM(amount) AS BIGINT)"),
+                ))
+                .first(conn)
+                .map_err(from_diesel)?;
+            Ok(OrderStats {
+                count,
+                successful,
+                total_spending: Amount(spent.unwrap_or(0)),
+            })
+        })
+        .await
+    }
+}
