@@ -414,6 +414,15 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
         found["customers"][0]["status"], "deactivated",
         "found while waiting: {found}"
     );
+    let log = server.log_once_it_holds("http.route=/admin/v1/customers ");
+    assert!(
+        log.contains("http.route=/admin/v1/customers "),
+        "the lookup is logged"
+    );
+    assert!(
+        !log.to_lowercase().contains(&email),
+        "but not the address looked up"
+    );
     let id = pending_requests(&server)
         .await
         .into_iter()

@@ -36,6 +36,15 @@ const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const DIGITS: &[u8] = b"0123456789";
 
 impl Purpose {
+    pub const ALL: [Purpose; 6] = [
+        Purpose::Activation,
+        Purpose::EmailChange,
+        Purpose::PasswordReset,
+        Purpose::Deactivation,
+        Purpose::PhoneChange,
+        Purpose::SecondFactor,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Activation => "activation",
@@ -48,16 +57,7 @@ impl Purpose {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Purpose::Activation,
-            Purpose::EmailChange,
-            Purpose::PasswordReset,
-            Purpose::Deactivation,
-            Purpose::PhoneChange,
-            Purpose::SecondFactor,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == raw)
+        Self::ALL.into_iter().find(|p| p.as_str() == raw)
     }
 
     /// The secret's alphabet and length, as the seeds show them: activation secret
@@ -220,9 +220,13 @@ pub enum FlowWrite {
     Consume { id: FlowId, version: i64 },
     /// Open → cancelled (a newer flow takes its place).
     Cancel(FlowId),
-    /// Every open flow of the account → cancelled, whatever opened them up to the commit (the
-    /// account is closing).
-    CancelAllOpen { tenant: TenantId, account: AccountUuid },
+    /// Every open flow of the account (of `purpose`, if given) → cancelled, whatever opened them
+    /// up to the commit (the account is closing; its password changed).
+    CancelAllOpen {
+        tenant: TenantId,
+        account: AccountUuid,
+        purpose: Option<Purpose>,
+    },
 }
 
 /// Why a presented secret was not accepted.

@@ -8,6 +8,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::openapi::ApiDoc;
 use crate::problem_details::problem_details;
+use crate::request_log::RequestLog;
 use crate::routing::not_found;
 use crate::state::AppState;
 use crate::{admin, health, surfaces};
@@ -29,7 +30,7 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .wrap(from_fn(problem_details))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<RequestLog>::new())
         .configure(|cfg| surfaces::customer_area::routes(cfg, limits))
         .configure(surfaces::b2core::routes)
         .configure(surfaces::cl2c::routes)

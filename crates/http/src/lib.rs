@@ -15,6 +15,7 @@ mod problem_details;
 mod rate_limit;
 mod render;
 mod request_ids;
+mod request_log;
 mod routing;
 mod state;
 mod surfaces;

@@ -17,17 +17,22 @@ pub(crate) fn client() -> Result<reqwest::Client, String> {
 }
 
 /// The outcome of a gateway's answer: any 2xx is sent; 408, 429 and 5xx are worth another
-/// try; any other answer will not change (a bad number, bad credentials). Only the status goes
-/// into the error, never the text.
+/// try, and so are 401, 403 and 404 (credentials or a URL the operator can still fix: the code
+/// waits rather than being lost); any other answer will not change (a number the gateway
+/// refuses). Only the status goes into the error, never the text.
 pub(crate) fn outcome(gateway: &str, status: StatusCode) -> Result<(), DeliveryError> {
     if status.is_success() {
         return Ok(());
     }
     let reason = format!("{gateway} answered {status}");
-    if status.is_server_error()
-        || status == StatusCode::TOO_MANY_REQUESTS
-        || status == StatusCode::REQUEST_TIMEOUT
-    {
+    let retried = [
+        StatusCode::TOO_MANY_REQUESTS,
+        StatusCode::REQUEST_TIMEOUT,
+        StatusCode::UNAUTHORIZED,
+        StatusCode::FORBIDDEN,
+        StatusCode::NOT_FOUND,
+    ];
+    if status.is_server_error() || retried.contains(&status) {
         Err(DeliveryError::Temporary(reason))
     } else {
         Err(DeliveryError::Permanent(reason))

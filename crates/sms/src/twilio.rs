@@ -31,14 +31,14 @@ impl TwilioSms {
         if !valid_sid {
             return Err("CLIENTELE_TWILIO_ACCOUNT_SID must be letters and digits (AC…)".into());
         }
-        let endpoint = reqwest::Url::parse(base.trim_end_matches('/'))
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .and_then(|u| {
-                u.join(&format!("/2010-04-01/Accounts/{account_sid}/Messages.json"))
-                    .ok()
-            })
-            .ok_or("CLIENTELE_TWILIO_BASE_URL must be an http:// or https:// URL")?;
+        // Under the base's own path, if it has one (a proxy's prefix).
+        let endpoint = reqwest::Url::parse(&format!(
+            "{}/2010-04-01/Accounts/{account_sid}/Messages.json",
+            base.trim_end_matches('/')
+        ))
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or("CLIENTELE_TWILIO_BASE_URL must be an http:// or https:// URL")?;
         Ok(TwilioSms {
             client: client()?,
             endpoint,

@@ -55,8 +55,9 @@ async fn twilio_gets_a_form_with_basic_auth() {
     sms.send(&code_text()).await.unwrap();
 }
 
-/// What the outbox does with each answer: 5xx, 429 and 408 are tried again, other refusals
-/// are given up; no error carries the code or the credentials.
+/// What the outbox does with each answer: 5xx, 429, 408 and a misconfiguration (401, 403,
+/// 404) are tried again, other refusals are given up; no error carries the code or the
+/// credentials.
 #[tokio::test]
 async fn answers_map_onto_temporary_and_permanent_failures() {
     for (status, temporary) in [
@@ -64,9 +65,11 @@ async fn answers_map_onto_temporary_and_permanent_failures() {
         (503, true),
         (429, true),
         (408, true),
+        (401, true),
+        (403, true),
+        (404, true),
         (400, false),
-        (401, false),
-        (404, false),
+        (422, false),
     ] {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
@@ -96,12 +99,9 @@ async fn answers_map_onto_temporary_and_permanent_failures() {
 
 #[tokio::test]
 async fn a_gateway_that_is_down_is_a_temporary_failure() {
-    // A port nothing listens on: bound, noted, released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // tcpmux's port: nothing listens there, and no test can take it (a port below 1024 is
+    // never handed out as an ephemeral one).
+    let port = 1;
     let url = format!("http://127.0.0.1:{port}/sms");
     let error = WebhookSms::new(&url)
         .unwrap()
@@ -138,4 +138,18 @@ fn bad_settings_are_refused_clearly() {
     assert!(TwilioSms::new("nope", "AC01", "t", "+1")
         .unwrap_err()
         .contains("CLIENTELE_TWILIO_BASE_URL"));
+}
+
+#[tokio::test]
+async fn twilio_keeps_a_path_prefix_of_its_base_url() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/proxy/twilio/2010-04-01/Accounts/AC01/Messages.json"))
+        .respond_with(ResponseTemplate::new(201))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let base = format!("{}/proxy/twilio/", server.uri());
+    let sms = TwilioSms::new(&base, "AC01", "twilio-auth-token", "+15005550006").unwrap();
+    sms.send(&code_text()).await.unwrap();
 }

@@ -163,12 +163,15 @@ impl AccountRepository for Database {
             // request is dropped meanwhile, the cache never keeps what was read before.
             let _forget = forget;
             conn.write_transaction(|conn| {
-                diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
-                    .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
-                    .execute(conn)?;
-                diesel::insert_into(audit_log::table)
-                    .values(&audit)
-                    .execute(conn)?;
+                let locked =
+                    diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
+                        .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
+                        .execute(conn)?;
+                if locked == 1 {
+                    diesel::insert_into(audit_log::table)
+                        .values(&audit)
+                        .execute(conn)?;
+                }
                 Ok(())
             })
             .map_err(from_diesel)

@@ -4,6 +4,7 @@ use clientele_domain::audit::AuditEntry;
 use clientele_domain::ports::{SessionRepository, StoreError};
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::TenantId;
+use clientele_domain::values::PasswordHash;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
@@ -11,13 +12,29 @@ use crate::audit::AuditRow;
 use crate::blocking::with_connection;
 use crate::connection::DbConnection;
 use crate::database::Database;
-use crate::errors::from_diesel;
+use crate::errors::{corrupt, from_diesel};
 use crate::rows::{to_db_time, AccountRow, SessionRow};
 use crate::schema::{accounts, audit_log, sessions};
 
+enum Rollback {
+    Db(diesel::result::Error),
+    Corrupt,
+}
+
+impl From<diesel::result::Error> for Rollback {
+    fn from(e: diesel::result::Error) -> Self {
+        Rollback::Db(e)
+    }
+}
+
 #[async_trait]
 impl SessionRepository for Database {
-    async fn create(&self, session: &Session, audit: &[AuditEntry]) -> Result<bool, StoreError> {
+    async fn create(
+        &self,
+        session: &Session,
+        password: Option<PasswordHash>,
+        audit: &[AuditEntry],
+    ) -> Result<bool, StoreError> {
         let row = SessionRow::from(session);
         let audit: Vec<AuditRow> = audit.iter().map(AuditRow::from).collect();
         with_connection(&self.pool, move |conn| {
@@ -25,18 +42,22 @@ impl SessionRepository for Database {
                 let its_account = accounts::table
                     .filter(accounts::uuid.eq(row.account_uuid.clone()))
                     .filter(accounts::tenant_id.eq(row.tenant_id.clone()))
-                    .select(accounts::status);
+                    .select((accounts::status, accounts::password_hash));
                 // PostgreSQL: a share lock, which a closing's update of the account waits for
                 // (and which waits for a closing under way). SQLite: the write transaction
                 // already excludes every other writer.
-                let status: Option<String> = match conn {
+                let found: Option<(String, Option<String>)> = match conn {
                     DbConnection::Pg(pg) => its_account.for_share().first(pg).optional()?,
                     DbConnection::Sqlite(sqlite) => its_account.first(sqlite).optional()?,
                 };
-                let open = status
-                    .as_deref()
-                    .and_then(AccountStatus::parse)
-                    .is_some_and(AccountStatus::may_sign_in);
+                let Some((status, stored_hash)) = found else {
+                    return Ok(false);
+                };
+                let status = AccountStatus::parse(&status).ok_or(Rollback::Corrupt)?;
+                let same_password = password
+                    .as_ref()
+                    .is_none_or(|checked| stored_hash.as_deref() == Some(checked.as_str()));
+                let open = status.may_sign_in() && same_password;
                 if open {
                     diesel::insert_into(sessions::table).values(&row).execute(conn)?;
                     for entry in &audit {
@@ -47,7 +68,10 @@ impl SessionRepository for Database {
                 }
                 Ok(open)
             })
-            .map_err(from_diesel)
+            .map_err(|e| match e {
+                Rollback::Db(e) => from_diesel(e),
+                Rollback::Corrupt => corrupt("account status"),
+            })
         })
         .await
     }

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use clientele_domain::flow::FlowWrite;
+use clientele_domain::flow::{FlowWrite, Purpose};
 use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
@@ -120,11 +120,20 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 .execute(conn)?;
                 exactly_one(changed, Rollback::FlowChanged)?;
             }
-            FlowWrite::CancelAllOpen { tenant, account } => {
+            FlowWrite::CancelAllOpen {
+                tenant,
+                account,
+                purpose,
+            } => {
+                let purposes: Vec<&str> = match purpose {
+                    Some(purpose) => vec![purpose.as_str()],
+                    None => Purpose::ALL.iter().map(|p| p.as_str()).collect(),
+                };
                 diesel::update(
                     flows::table
                         .filter(flows::tenant_id.eq(tenant.as_str()))
                         .filter(flows::account_uuid.eq(account.0.to_string()))
+                        .filter(flows::purpose.eq_any(purposes))
                         .filter(flows::status.eq_any(["pending", "locked"])),
                 )
                 .set((

@@ -419,7 +419,7 @@ async fn the_latest_live_session_tells_when_and_where(s: Stores) {
         ..session_of(&account, T0 - Duration::seconds(1))
     };
     for session in [&older, &newer, &expired_newest] {
-        s.sessions.create(session, &[]).await.unwrap();
+        assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
     }
     let latest = s
         .sessions
@@ -484,10 +484,10 @@ async fn sessions_live_until_revoked_or_expired(s: Stores) {
     let other = session_of(&account, T0 + Duration::hours(1));
     let expired = session_of(&account, T0 - Duration::seconds(1));
     for session in [&live, &other, &expired] {
-        s.sessions.create(session, &[]).await.unwrap();
+        assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
     }
     assert_eq!(
-        s.sessions.create(&live, &[]).await,
+        s.sessions.create(&live, None, &[]).await,
         Err(StoreError::Duplicate(UniqueKey::Id))
     );
     // A closed account gets no session, whatever was read before the password was checked.
@@ -497,8 +497,30 @@ async fn sessions_live_until_revoked_or_expired(s: Stores) {
     };
     s.accounts.insert(&closed).await.unwrap();
     let late = session_of(&closed, T0 + Duration::hours(1));
-    assert_eq!(s.sessions.create(&late, &[]).await, Ok(false));
+    assert_eq!(s.sessions.create(&late, None, &[]).await, Ok(false));
     assert_eq!(s.sessions.find_active(late.id, T0).await.unwrap(), None);
+    // Nor an account whose password changed since the sign-in checked it; a session that opens
+    // writes its audit entries with it.
+    let signer = full_account();
+    s.accounts.insert(&signer).await.unwrap();
+    let checked = signer.password_hash.clone().unwrap();
+    let stale = session_of(&signer, T0 + Duration::hours(1));
+    let other_hash = clientele_domain::values::PasswordHash::from_stored("$2b$04$other".into());
+    assert_eq!(s.sessions.create(&stale, Some(other_hash), &[]).await, Ok(false));
+    let fresh = session_of(&signer, T0 + Duration::hours(1));
+    let signed_in = audit_of(&signer, AuditKind::SignInSucceeded);
+    assert_eq!(
+        s.sessions
+            .create(&fresh, Some(checked), std::slice::from_ref(&signed_in))
+            .await,
+        Ok(true)
+    );
+    let trail = s
+        .audit
+        .list_audit(&tenant(), Some(signer.uuid), None, 10)
+        .await
+        .unwrap();
+    assert!(trail.contains(&signed_in), "{trail:?}");
 
     let (found, owner) = s.sessions.find_active(live.id, T0).await.unwrap().unwrap();
     assert_eq!((found, owner), (live.clone(), account.clone()));
@@ -530,7 +552,7 @@ async fn sessions_live_until_revoked_or_expired(s: Stores) {
     assert_eq!(s.sessions.find_active(other.id, T0).await.unwrap(), None);
 
     let third = session_of(&account, T0 + Duration::hours(1));
-    s.sessions.create(&third, &[]).await.unwrap();
+    assert_eq!(s.sessions.create(&third, None, &[]).await, Ok(true));
     let revoked = s
         .sessions
         .revoke_all(&tenant(), account.uuid, Some(live.id), T0)
@@ -672,7 +694,7 @@ async fn commits_are_all_or_nothing(s: Stores) {
 
     // Sessions are revoked with the commit.
     let session = session_of(&account, T0 + Duration::hours(1));
-    s.sessions.create(&session, &[]).await.unwrap();
+    assert_eq!(s.sessions.create(&session, None, &[]).await, Ok(true));
     let mut commit = Commit::at(T0);
     let mut updated = account.clone();
     updated.profile.nickname = None;
@@ -686,7 +708,7 @@ async fn commits_are_all_or_nothing(s: Stores) {
         session_of(&account, T0 + Duration::hours(1)),
     );
     for session in [&kept, &other] {
-        assert_eq!(s.sessions.create(session, &[]).await, Ok(true));
+        assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
     }
     let current = s
         .accounts
@@ -1121,6 +1143,7 @@ async fn closing_cancels_every_open_flow(s: Stores) {
     close.flows.push(FlowWrite::CancelAllOpen {
         tenant: tenant(),
         account: account.uuid,
+        purpose: None,
     });
     s.commits.commit(close).await.unwrap();
     for flow in [&reset, &change] {
@@ -1144,8 +1167,8 @@ async fn closing_cancels_every_open_flow(s: Stores) {
         ..session_of(&account, T0 + Duration::hours(1))
     };
     let others_session = session_of(&other, T0 + Duration::hours(1));
-    s.sessions.create(&session, &[]).await.unwrap();
-    s.sessions.create(&others_session, &[]).await.unwrap();
+    assert_eq!(s.sessions.create(&session, None, &[]).await, Ok(true));
+    assert_eq!(s.sessions.create(&others_session, None, &[]).await, Ok(true));
     // The account's messages (to its address and to where its flows went), one written before
     // messages named their account (to its address), one to someone else, and one for another
     // customer at an address the account's flow once went to (it may hold it now).
@@ -2049,7 +2072,7 @@ async fn postgres_opens_no_session_for_an_account_closing_meanwhile() {
     is_held.recv().unwrap();
     let session = session_of(&account, T0 + Duration::hours(1));
     let sessions = s.sessions.clone();
-    let opening = tokio::spawn(async move { sessions.create(&session, &[]).await });
+    let opening = tokio::spawn(async move { sessions.create(&session, None, &[]).await });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(
         !opening.is_finished(),

@@ -187,9 +187,14 @@ impl State {
                 current.updated_at = now;
                 current.version += 1;
             }
-            FlowWrite::CancelAllOpen { tenant, account } => {
+            FlowWrite::CancelAllOpen {
+                tenant,
+                account,
+                purpose,
+            } => {
                 for current in self.flows.values_mut() {
-                    if &current.tenant == tenant && &current.account == account && is_open(current) {
+                    let of_it = purpose.is_none_or(|p| p == current.purpose);
+                    if &current.tenant == tenant && &current.account == account && of_it && is_open(current) {
                         current.status = FlowStatus::Cancelled;
                         current.updated_at = now;
                         current.version += 1;
@@ -412,16 +417,20 @@ impl SessionRepository for MemoryStore {
     async fn create(
         &self,
         session: &Session,
+        password: Option<clientele_domain::values::PasswordHash>,
         audit: &[clientele_domain::audit::AuditEntry],
     ) -> Result<bool, StoreError> {
         let mut state = self.state();
-        if state.sessions.contains_key(&session.id) {
+        let open = state.accounts.get(&session.account).is_some_and(|a| {
+            a.tenant == session.tenant
+                && a.status.may_sign_in()
+                && password
+                    .as_ref()
+                    .is_none_or(|p| a.password_hash.as_ref() == Some(p))
+        });
+        if open && state.sessions.contains_key(&session.id) {
             return Err(StoreError::Duplicate(UniqueKey::Id));
         }
-        let open = state
-            .accounts
-            .get(&session.account)
-            .is_some_and(|a| a.tenant == session.tenant && a.status.may_sign_in());
         if open {
             state.sessions.insert(session.id, session.clone());
             state.audit.extend(audit.iter().cloned());

@@ -6,6 +6,7 @@ use crate::account::{Account, AccountUuid};
 use crate::audit::AuditEntry;
 use crate::session::{Session, SessionId};
 use crate::tenant::TenantId;
+use crate::values::PasswordHash;
 
 /// Signed-in sessions.
 ///
@@ -13,11 +14,18 @@ use crate::tenant::TenantId;
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
-    /// Opens `session` if its account may still sign in (`false`, nothing written, if not).
-    /// The check and the write are one transaction that holds the account against a closing
-    /// committing meanwhile: a closing either sees the session (and revokes or erases it) or
-    /// comes first (and the session is refused). `audit` is appended with the session.
-    async fn create(&self, session: &Session, audit: &[AuditEntry]) -> Result<bool, StoreError>;
+    /// Opens `session` if its account may still sign in and, when `password` is given, still
+    /// has that password hash (the one the sign-in checked); `false`, nothing written, if not.
+    /// The check and the write are one transaction that holds the account against a closing,
+    /// a password change or a reset committing meanwhile: that change either sees the session
+    /// (and revokes it) or comes first (and the session is refused). `audit` is appended with
+    /// the session.
+    async fn create(
+        &self,
+        session: &Session,
+        password: Option<PasswordHash>,
+        audit: &[AuditEntry],
+    ) -> Result<bool, StoreError>;
 
     /// The session with its account, if the session is neither revoked nor expired at `now`.
     /// One round trip: this runs on every authenticated request.

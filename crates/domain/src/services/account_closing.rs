@@ -119,6 +119,7 @@ impl AccountClosing {
                     commit.flows.push(FlowWrite::CancelAllOpen {
                         tenant: account.tenant.clone(),
                         account: account.uuid,
+                        purpose: None,
                     });
                     let closed = Account {
                         status: AccountStatus::Deactivated,

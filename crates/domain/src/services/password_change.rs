@@ -90,12 +90,12 @@ impl PasswordChange {
                     .into());
                 }
                 let mut commit = Commit::at(now).revoking(&current, Some(keep));
-                let open_reset = self
-                    .flows
-                    .flows
-                    .find_open(&current.tenant, current.uuid, Purpose::PasswordReset)
-                    .await?;
-                commit.flows.extend(open_reset.map(|f| FlowWrite::Cancel(f.id)));
+                // Whatever reset code is open when the commit runs, not only one seen before.
+                commit.flows.push(FlowWrite::CancelAllOpen {
+                    tenant: current.tenant.clone(),
+                    account: current.uuid,
+                    purpose: Some(Purpose::PasswordReset),
+                });
                 if let Some(address) = current.customer_email().filter(|_| !current.email_temporary) {
                     let notice = Template::PasswordChanged {
                         name: &current.greeting_name(),

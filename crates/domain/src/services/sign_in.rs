@@ -110,7 +110,7 @@ impl SignIn {
                 .reset_sign_in_failures(tenant, account.uuid)
                 .await?;
         }
-        self.open_session(&account, now, country).await
+        self.open_session(&account, hash, now, country).await
     }
 
     /// Refuses a sign-in that names no tenant of this instance, after the same work as a wrong
@@ -146,9 +146,12 @@ impl SignIn {
         Ok(Authenticated { session, account })
     }
 
+    /// Opens a session for `account`, signed into with the password whose hash is `checked`:
+    /// refused if the account closed or its password changed since it was read.
     async fn open_session(
         &self,
         account: &Account,
+        checked: &PasswordHash,
         now: OffsetDateTime,
         country: Option<String>,
     ) -> Result<SignedIn, DomainError> {
@@ -164,7 +167,12 @@ impl SignIn {
         let succeeded = self
             .deps
             .audit_entry(account, AuditKind::SignInSucceeded, Actor::Customer, None);
-        if !self.deps.sessions.create(&session, &[succeeded]).await? {
+        if !self
+            .deps
+            .sessions
+            .create(&session, Some(checked.clone()), &[succeeded])
+            .await?
+        {
             // Closed since it was read.
             return Err(DomainError::Unauthenticated);
         }
@@ -388,7 +396,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
         let mut sessions = MockSessionRepository::new();
-        sessions.expect_create().times(1).returning(|_, _| Ok(true));
+        sessions.expect_create().times(1).returning(|_, _, _| Ok(true));
         let service = SignIn::new(
             deps_with(accounts, sessions, hasher_matching("right-password")),
             Default::default(),
