@@ -1,4 +1,4 @@
-//! TSS user profile (seed 003): change-password.
+//! TSS user profile (seed 003): the profile with its wallet and orders, change-password.
 
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ const WAIT: Duration = Duration::from_secs(15);
 crate::on_both_backends_with_mail!(
     change_password_keeps_this_device_and_signs_out_the_others,
     a_wrong_old_password_is_named_and_counted,
+    the_profile_shows_what_the_back_office_posted,
 );
 
 async fn change_password(server: &Server, token: &str, body: Value) -> (u16, Value) {
@@ -156,4 +157,251 @@ async fn a_wrong_old_password_is_named_and_counted(server: Server, _smtp: SmtpSi
     )
     .await;
     assert_eq!(status, 400, "locked: refused without a check: {problem}");
+}
+
+async fn admin(server: &Server, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = server
+        .http
+        .request(method, server.url(path))
+        .bearer_auth(ADMIN_TOKEN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    status_and_json(request.send().await.unwrap()).await
+}
+
+fn in_days(days: i64) -> String {
+    let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+    format!("{day}")
+}
+
+async fn the_profile_shows_what_the_back_office_posted(server: Server, _smtp: SmtpSink) {
+    use reqwest::Method;
+    let (status, _) = admin(
+        &server,
+        Method::PATCH,
+        "/admin/v1/tenants/default",
+        Some(json!({"settings": {"phoneRegion": "IN"}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let email = format!("t{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = "John's long password 7";
+    let created = server
+        .create_customer(
+            &email,
+            password,
+            json!({"firstName": "John", "lastName": "Doe", "phone": "+919876543210", "birthday": "1990-05-15"}),
+        )
+        .await;
+    let id = created["id"].as_i64().unwrap();
+    let token = server.login(&email, password).await;
+
+    // Nothing posted yet: zeros, and nothing expires.
+    let (status, profile) = server.get_json("/api/user/profile?platform=web", &token).await;
+    assert_eq!(status, 200, "{profile}");
+    let keys: Vec<&str> = profile.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = vec![
+        "user_id",
+        "firstname",
+        "lastname",
+        "email",
+        "telephone",
+        "gender",
+        "birthdate",
+        "cashback",
+        "tss_money",
+        "tss_points",
+        "next_Tss_Money_To_Expire",
+        "tss_money_expiry",
+        "next_Tss_Point_To_Expire",
+        "tss_point_expiry",
+        "order_count",
+        "total_spending",
+        "successful_orders",
+        "disable_birthdate",
+        "has_password",
+        "is_two_fa",
+        "referal_code",
+    ];
+    let mut keys = keys;
+    keys.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
+    assert_eq!(profile["user_id"], id);
+    assert_eq!(
+        profile["telephone"], "9876543210",
+        "national form in the tenant's region"
+    );
+    assert_eq!(profile["birthdate"], "1990-05-15");
+    assert_eq!(
+        (profile["has_password"].clone(), profile["is_two_fa"].clone()),
+        (json!(1), json!(0))
+    );
+    assert_eq!(profile["cashback"], 0.0);
+    assert_eq!(profile["tss_money_expiry"], Value::Null);
+    let code = profile["referal_code"].as_str().unwrap().to_owned();
+    assert!(
+        code.len() == 8 && code.starts_with("JOHN") && code[4..].bytes().all(|b| b.is_ascii_digit()),
+        "{code}"
+    );
+    assert_eq!(
+        server.get_json("/api/user/profile", &token).await.1["referal_code"],
+        code.as_str(),
+        "made once"
+    );
+
+    // The back office feeds the wallet; references make posts idempotent.
+    let wallet = format!("/admin/v1/customers/{id}/wallet");
+    let credit = json!({"kind": "cashback", "amount": 150.50, "reference": "c-1"});
+    assert_eq!(
+        admin(&server, Method::POST, &wallet, Some(credit.clone()))
+            .await
+            .0,
+        201
+    );
+    let (status, again) = admin(&server, Method::POST, &wallet, Some(credit)).await;
+    assert_eq!(
+        (status, &again["amount"]),
+        (200, &json!(150.5)),
+        "a retried post changes nothing"
+    );
+    let (status, problem) = admin(
+        &server,
+        Method::POST,
+        &wallet,
+        Some(json!({"kind": "cashback", "amount": 1, "reference": "c-1"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{problem}");
+    for (entry, reference) in [
+        (
+            json!({"kind": "tss_money", "amount": 100, "expires_on": in_days(30)}),
+            "m-1",
+        ),
+        (
+            json!({"kind": "tss_money", "amount": "600.00", "expires_on": in_days(150)}),
+            "m-2",
+        ),
+        (
+            json!({"kind": "tss_points", "amount": 1250, "expires_on": in_days(60)}),
+            "p-1",
+        ),
+        (json!({"kind": "tss_money", "amount": -200}), "d-1"),
+    ] {
+        let mut body = entry.clone();
+        body["reference"] = json!(reference);
+        let (status, posted) = admin(&server, Method::POST, &wallet, Some(body)).await;
+        assert_eq!(status, 201, "{entry}: {posted}");
+    }
+    let (status, problem) = admin(
+        &server,
+        Method::POST,
+        &wallet,
+        Some(json!({"kind": "tss_money", "amount": -10000, "reference": "d-2"})),
+    )
+    .await;
+    assert_eq!(status, 409, "more than can be spent: {problem}");
+    for (bad, field) in [
+        (json!({"kind": "gold", "amount": 1, "reference": "x"}), "kind"),
+        (
+            json!({"kind": "cashback", "amount": 1.234, "reference": "x"}),
+            "amount",
+        ),
+        (
+            json!({"kind": "cashback", "amount": 0, "reference": "x"}),
+            "amount",
+        ),
+        (
+            json!({"kind": "cashback", "amount": -1, "expires_on": in_days(3), "reference": "x"}),
+            "expires_on",
+        ),
+        (
+            json!({"kind": "cashback", "amount": 1, "expires_on": "30/04/2026", "reference": "x"}),
+            "expires_on",
+        ),
+        (json!({"kind": "cashback", "amount": 1}), "reference"),
+    ] {
+        let (status, problem) = admin(&server, Method::POST, &wallet, Some(bad.clone())).await;
+        assert_eq!(status, 400, "{bad}: {problem}");
+        assert!(problem["errors"][field].is_array(), "{bad}: {problem}");
+    }
+
+    // Orders: all counted, completed ones summed.
+    let orders = format!("/admin/v1/customers/{id}/orders");
+    for (reference, amount, status) in [
+        ("A-1", 450.00, "completed"),
+        ("A-2", 44550.00, "completed"),
+        ("A-3", 10.0, "placed"),
+    ] {
+        let order = json!({"reference": reference, "amount": amount, "status": status, "placed_at": "2026-11-30T10:00:00Z"});
+        assert_eq!(
+            admin(&server, Method::POST, &orders, Some(order.clone())).await.0,
+            201
+        );
+        assert_eq!(admin(&server, Method::POST, &orders, Some(order)).await.0, 200);
+    }
+    let (status, patched) = admin(
+        &server,
+        Method::PATCH,
+        &format!("{orders}/A-3"),
+        Some(json!({"status": "cancelled"})),
+    )
+    .await;
+    assert_eq!((status, &patched["status"]), (200, &json!("cancelled")));
+    assert_eq!(
+        admin(
+            &server,
+            Method::PATCH,
+            &format!("{orders}/nope"),
+            Some(json!({"status": "returned"}))
+        )
+        .await
+        .0,
+        404
+    );
+
+    let (_, profile) = server.get_json("/api/user/profile", &token).await;
+    assert_eq!(profile["cashback"], 150.5);
+    // 100 expiring in 30 days and 100 of the 600 were spent, first to expire first.
+    assert_eq!(profile["tss_money"], 500.0);
+    assert_eq!(profile["next_Tss_Money_To_Expire"], 500.0);
+    assert_eq!(profile["tss_money_expiry"], in_days(150).as_str());
+    assert_eq!(profile["tss_points"], 1250.0);
+    assert_eq!(profile["next_Tss_Point_To_Expire"], 1250.0);
+    assert_eq!(profile["tss_point_expiry"], in_days(60).as_str());
+    assert_eq!(
+        (
+            profile["order_count"].clone(),
+            profile["successful_orders"].clone(),
+            profile["total_spending"].clone()
+        ),
+        (json!(3), json!(2), json!(45000.0))
+    );
+    let (_, listing) = admin(&server, Method::GET, &wallet, None).await;
+    assert_eq!(listing["balances"]["tss_money"]["spendable"], 500.0, "{listing}");
+    assert_eq!(listing["entries"].as_array().unwrap().len(), 5);
+
+    // Only the back office posts; only the customer's own profile is shown.
+    let response = server
+        .http
+        .post(server.url(&wallet))
+        .json(&json!({"kind": "cashback", "amount": 1, "reference": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(server.get_json("/api/user/profile", "not a token").await.0, 401);
+    let missing = "/admin/v1/customers/11111111111111/wallet";
+    assert_eq!(
+        admin(
+            &server,
+            Method::POST,
+            missing,
+            Some(json!({"kind": "cashback", "amount": 1, "reference": "x"}))
+        )
+        .await
+        .0,
+        404
+    );
 }

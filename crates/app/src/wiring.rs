@@ -7,9 +7,10 @@ use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, OutboxView, PasswordChange, Profiles, Senders,
-    SignIn, SignInSettings, Tenants,
+    Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles,
+    Senders, SignIn, SignInSettings, Tenants, TssProfiles,
 };
+use clientele_domain::values::PhoneRegion;
 use clientele_http::{AppState, CurrentRequestId, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
@@ -113,6 +114,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     let deactivation = Arc::new(Deactivation::new(deps.clone(), flows.clone(), closing.clone()));
     let password_change = Arc::new(PasswordChange::new(deps.clone(), flows.clone()));
+    let loyalty = Arc::new(Loyalty::new(deps.clone(), database.clone()));
     let deletion_requests = Arc::new(DeletionRequests::new(
         deps.clone(),
         flows.clone(),
@@ -139,6 +141,16 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         api_keys,
         app_users: Arc::new(AppUsers::new(deps.clone())),
         password_change,
+        loyalty: loyalty.clone(),
+        tss_profiles: Arc::new(TssProfiles::new(
+            deps.clone(),
+            loyalty,
+            database.clone(),
+            settings
+                .default_phone_region
+                .as_deref()
+                .and_then(PhoneRegion::parse),
+        )),
         closing,
         deactivation,
         deletion_requests,

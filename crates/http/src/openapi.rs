@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::admin::{api_keys, audit, customers, deletion_requests, outbox, settings, tenants};
+use crate::admin::{api_keys, audit, customers, deletion_requests, loyalty, outbox, settings, tenants};
 use crate::health;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, cl2c, customer_area, tss};
@@ -26,10 +26,16 @@ use crate::surfaces::{b2core, cl2c, customer_area, tss};
         b2core::deactivation::start_deactivation,
         b2core::deactivation::confirm_deactivation,
         cl2c::user::put_user,
+        tss::profile::get_profile,
         tss::change_password::change_password,
         customers::create_customer,
         customers::find_customers,
         customers::get_customer,
+        loyalty::post_wallet_entry,
+        loyalty::get_wallet,
+        loyalty::post_order,
+        loyalty::patch_order,
+        loyalty::get_orders,
         outbox::list_outbox,
         audit::list_audit,
         deletion_requests::list_deletion_requests,

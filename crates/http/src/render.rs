@@ -17,3 +17,14 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
         ))
         .expect("a UTC timestamp always formats")
 }
+
+/// `YYYY-MM-DD`.
+pub fn iso_date(day: time::Date) -> String {
+    day.format(format_description!("[year]-[month]-[day]"))
+        .expect("a date always formats")
+}
+
+/// A `YYYY-MM-DD` date, if `raw` is one.
+pub fn parse_iso_date(raw: &str) -> Option<time::Date> {
+    time::Date::parse(raw.trim(), format_description!("[year]-[month]-[day]")).ok()
+}

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use clientele_domain::ports::InstanceSecrets;
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    OutboxView, PasswordChange, Profiles, SignIn, Tenants,
+    Loyalty, OutboxView, PasswordChange, Profiles, SignIn, Tenants, TssProfiles,
 };
 
 /// What the handlers share: the use cases and what the edge itself needs.
@@ -24,6 +24,10 @@ pub struct AppState {
     pub deletion_requests: Arc<DeletionRequests>,
     /// Closing one's account by an emailed code (B2Core).
     pub deactivation: Arc<Deactivation>,
+    /// The loyalty wallet and orders (back office feeds, TSS profile reads).
+    pub loyalty: Arc<Loyalty>,
+    /// The TSS profile (seed 003).
+    pub tss_profiles: Arc<TssProfiles>,
     /// Changing one's password while signed in (TSS).
     pub password_change: Arc<PasswordChange>,
     /// What apps change of their users (CL2C).

@@ -7,13 +7,14 @@ use actix_web::test as atest;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{
     AccessClaims, MockAccessTokens, MockAccountRepository, MockApiKeyRepository, MockAuditLog, MockClock,
-    MockDeletionRequestRepository, MockFlowRepository, MockInstanceSecrets, MockOutbox, MockPassphraseTokens,
-    MockPasswordHasher, MockRandomness, MockSealer, MockSecretDigester, MockSessionRepository,
-    MockTenantRepository, MockUnitOfWork, StoreError,
+    MockDeletionRequestRepository, MockFlowRepository, MockInstanceSecrets, MockLoyaltyRepository,
+    MockOutbox, MockPassphraseTokens, MockPasswordHasher, MockRandomness, MockSealer, MockSecretDigester,
+    MockSessionRepository, MockTenantRepository, MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Deps, FlowDeps, LinkSettings, OutboxView, PasswordChange, Profiles, SignIn, Tenants,
+    Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles, SignIn, Tenants,
+    TssProfiles,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -93,6 +94,7 @@ fn state(
         Arc::new(MockPassphraseTokens::new()),
     ));
     let tenants = Arc::new(tenants_down());
+    let loyalty = Arc::new(Loyalty::new(deps.clone(), Arc::new(MockLoyaltyRepository::new())));
     AppState {
         tenants: Arc::new(Tenants::new(tenants.clone(), deps.clock.clone())),
         api_keys: Arc::new(ApiKeys::new(
@@ -103,6 +105,13 @@ fn state(
             deps.clock.clone(),
         )),
         app_users: Arc::new(AppUsers::new(deps.clone())),
+        loyalty: loyalty.clone(),
+        tss_profiles: Arc::new(TssProfiles::new(
+            deps.clone(),
+            loyalty,
+            Arc::new(tenants_down()),
+            None,
+        )),
         password_change: Arc::new(PasswordChange::new(deps.clone(), flows_for_deactivation.clone())),
         closing: closing.clone(),
         deactivation: Arc::new(Deactivation::new(

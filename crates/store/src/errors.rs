@@ -21,6 +21,8 @@ pub fn from_diesel(error: Error) -> StoreError {
                 UniqueKey::PublicId
             } else if names.contains("username") {
                 UniqueKey::Username
+            } else if names.contains("referral") {
+                UniqueKey::ReferralCode
             } else {
                 UniqueKey::Id
             };

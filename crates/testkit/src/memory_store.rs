@@ -112,6 +112,9 @@ impl State {
         if self.username_taken(account) {
             return Err(StoreError::Duplicate(UniqueKey::Username));
         }
+        if self.referral_code_taken(account) {
+            return Err(StoreError::Duplicate(UniqueKey::ReferralCode));
+        }
         self.accounts.insert(account.uuid, account.clone());
         Ok(())
     }
@@ -126,6 +129,16 @@ impl State {
         })
     }
 
+    fn referral_code_taken(&self, account: &Account) -> bool {
+        account.profile.referral_code.as_ref().is_some_and(|code| {
+            self.accounts.values().any(|a| {
+                a.uuid != account.uuid
+                    && a.tenant == account.tenant
+                    && a.profile.referral_code.as_ref() == Some(code)
+            })
+        })
+    }
+
     fn update_account(&mut self, account: &Account) -> Result<Account, StoreError> {
         let current_version = self.account_in(&account.tenant, account.uuid).map(|a| a.version);
         if current_version != Some(account.version) {
@@ -136,6 +149,9 @@ impl State {
         }
         if self.username_taken(account) {
             return Err(StoreError::Duplicate(UniqueKey::Username));
+        }
+        if self.referral_code_taken(account) {
+            return Err(StoreError::Duplicate(UniqueKey::ReferralCode));
         }
         let saved = Account {
             version: account.version + 1,

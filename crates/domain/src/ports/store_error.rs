@@ -9,6 +9,8 @@ pub enum UniqueKey {
     PublicId,
     /// The username is taken by another account of the tenant.
     Username,
+    /// The referral code is another account's (a random collision: pick another and retry).
+    ReferralCode,
     /// The row's primary key exists already.
     Id,
     /// The account already has an open flow for this purpose (a concurrent request opened
@@ -22,6 +24,7 @@ impl fmt::Display for UniqueKey {
             UniqueKey::Email => "email address",
             UniqueKey::PublicId => "numeric id",
             UniqueKey::Username => "username",
+            UniqueKey::ReferralCode => "referral code",
             UniqueKey::Id => "id",
             UniqueKey::OpenFlow => "open flow",
         })

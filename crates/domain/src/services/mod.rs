@@ -12,12 +12,14 @@ mod delivery;
 mod deps;
 mod flow_kit;
 mod ids;
+mod loyalty;
 mod outbox_view;
 mod password_change;
 mod profiles;
 mod reapply;
 mod sign_in;
 mod tenants;
+mod tss_profile;
 
 pub use account_closing::AccountClosing;
 pub use api_keys::{ApiKeys, IssuedKey};
@@ -30,11 +32,13 @@ pub use deletion_requests::DeletionRequests;
 pub use delivery::{BatchReport, Delivery, DeliverySettings, Senders};
 pub use deps::Deps;
 pub use flow_kit::{FlowDeps, LinkSettings};
+pub use loyalty::{Loyalty, OrderPost, Posting, WalletPost};
 pub use outbox_view::OutboxView;
 pub use password_change::PasswordChange;
 pub use profiles::Profiles;
 pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
 pub use tenants::Tenants;
+pub use tss_profile::{referral_code, TssProfileView, TssProfiles};
 
 use crate::error::DomainError;
 use crate::ports::{HashError, StoreError, UniqueKey};

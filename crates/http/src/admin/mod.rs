@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod customers;
 pub mod deletion_requests;
+pub mod loyalty;
 pub mod outbox;
 pub mod settings;
 pub mod tenants;
@@ -19,6 +20,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(customers::create_customer)),
     )
     .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)))
+    .service(
+        resource("/admin/v1/customers/{id}/wallet", "GET, POST")
+            .route(web::get().to(loyalty::get_wallet))
+            .route(web::post().to(loyalty::post_wallet_entry)),
+    )
+    .service(
+        resource("/admin/v1/customers/{id}/orders", "GET, POST")
+            .route(web::get().to(loyalty::get_orders))
+            .route(web::post().to(loyalty::post_order)),
+    )
+    .service(
+        resource("/admin/v1/customers/{id}/orders/{reference}", "PATCH")
+            .route(web::patch().to(loyalty::patch_order)),
+    )
     .service(resource("/admin/v1/outbox", "GET").route(web::get().to(outbox::list_outbox)))
     .service(resource("/admin/v1/audit", "GET").route(web::get().to(audit::list_audit)))
     .service(

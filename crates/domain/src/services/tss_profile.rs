@@ -1,0 +1,151 @@
+//! The TSS profile as its customer reads it: personal fields, wallet balances and order
+//! statistics, and a referral code made the first time it is read.
+
+use std::sync::Arc;
+
+use super::loyalty::Loyalty;
+use super::Authenticated;
+use super::Deps;
+use crate::account::Account;
+use crate::error::DomainError;
+use crate::loyalty::{OrderStats, WalletSummary};
+use crate::ports::{StoreError, TenantRepository, UniqueKey};
+use crate::profile::Profile;
+use crate::tenant::TenantId;
+use crate::values::PhoneRegion;
+
+/// Tries at a free referral code (four random digits each time) before giving up.
+const REFERRAL_TRIES: usize = 8;
+
+/// What the profile shows, and the region its phone numbers are shown in.
+#[derive(Debug, Clone)]
+pub struct TssProfileView {
+    pub account: Account,
+    pub wallet: WalletSummary,
+    pub orders: OrderStats,
+    pub region: Option<PhoneRegion>,
+}
+
+pub struct TssProfiles {
+    deps: Deps,
+    loyalty: Arc<Loyalty>,
+    tenants: Arc<dyn TenantRepository>,
+    /// `CLIENTELE_DEFAULT_PHONE_REGION`: a tenant's own `phoneRegion` comes first.
+    default_region: Option<PhoneRegion>,
+}
+
+/// A readable referral code: up to six letters of the first name (`TSS` without one) and four
+/// digits, `JOHN2024`.
+pub fn referral_code(account: &Account, digits: i64) -> String {
+    let first_name = account
+        .profile
+        .first_name
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let letters: String = first_name
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_uppercase())
+        .take(6)
+        .collect();
+    let base = if letters.len() >= 2 { letters } else { "TSS".into() };
+    format!("{base}{digits:04}")
+}
+
+impl TssProfiles {
+    pub fn new(
+        deps: Deps,
+        loyalty: Arc<Loyalty>,
+        tenants: Arc<dyn TenantRepository>,
+        default_region: Option<PhoneRegion>,
+    ) -> Self {
+        TssProfiles {
+            deps,
+            loyalty,
+            tenants,
+            default_region,
+        }
+    }
+
+    /// The region national phone numbers are read and shown in for `tenant`.
+    pub async fn region_of(&self, tenant: &TenantId) -> Result<Option<PhoneRegion>, DomainError> {
+        let own = self
+            .tenants
+            .get_tenant(tenant)
+            .await?
+            .and_then(|t| t.settings.phone_region)
+            .and_then(|r| PhoneRegion::parse(&r));
+        Ok(own.or(self.default_region))
+    }
+
+    /// The caller's profile with its wallet and orders, in a fixed number of queries.
+    pub async fn view(&self, who: &Authenticated) -> Result<TssProfileView, DomainError> {
+        self.view_of(who.account.clone()).await
+    }
+
+    /// `account`'s profile as [`TssProfiles::view`] shows it.
+    pub async fn view_of(&self, account: Account) -> Result<TssProfileView, DomainError> {
+        let account = self.with_referral_code(account).await?;
+        let (wallet, orders) = self.loyalty.standing(&account).await?;
+        let region = self.region_of(&account.tenant).await?;
+        Ok(TssProfileView {
+            account,
+            wallet,
+            orders,
+            region,
+        })
+    }
+
+    /// `account`, with a referral code of its own: made once, unique in the tenant.
+    async fn with_referral_code(&self, mut account: Account) -> Result<Account, DomainError> {
+        for _ in 0..REFERRAL_TRIES {
+            if account.profile.referral_code.is_some() {
+                return Ok(account);
+            }
+            let code = referral_code(&account, self.deps.random.int_in(1000, 9999));
+            let with_code = Account {
+                profile: Profile {
+                    referral_code: Some(code),
+                    ..account.profile.clone()
+                },
+                ..account.clone()
+            };
+            match self.deps.accounts.update(&with_code).await {
+                Ok(saved) => return Ok(saved),
+                Err(StoreError::Duplicate(UniqueKey::ReferralCode)) => continue,
+                // Changed meanwhile (perhaps given its code by a concurrent read): as it is now.
+                Err(StoreError::VersionMismatch) => {
+                    account = self
+                        .deps
+                        .accounts
+                        .find_by_uuid(&account.tenant, account.uuid)
+                        .await?
+                        .ok_or(DomainError::Unauthenticated)?;
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(DomainError::Unavailable(
+            "no free referral code was found; try again".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::test_support::account;
+    use crate::values::Name;
+
+    #[test]
+    fn referral_codes_read_as_the_customer_s_name_and_four_digits() {
+        let mut john = account();
+        john.profile.first_name = Some(Name::parse("John").unwrap());
+        assert_eq!(referral_code(&john, 2024), "JOHN2024");
+        john.profile.first_name = Some(Name::parse("Anne-Marie Éloïse").unwrap());
+        assert_eq!(referral_code(&john, 7), "ANNEMA0007");
+        john.profile.first_name = None;
+        assert_eq!(referral_code(&john, 1000), "TSS1000");
+    }
+}

@@ -1,0 +1,365 @@
+//! The back office feeds a customer's loyalty wallet and orders:
+//! `/admin/v1/customers/{id}/wallet` and `/admin/v1/customers/{id}/orders[/{reference}]`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use clientele_domain::loyalty::{
+    Amount, Balance, Order, OrderStatus, WalletEntry, WalletKind, WalletSummary,
+};
+use clientele_domain::services::{OrderPost, Posting, WalletPost};
+use clientele_domain::FieldErrors;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::customers::customer_named;
+use crate::admin_auth::Admin;
+use crate::body::JsonObject;
+use crate::domain_errors::{problem_for, same_names};
+use crate::fields::{reject_other_keys, required_text};
+use crate::problem::Problem;
+use crate::render::{iso_date, parse_iso_date, rfc3339};
+use crate::state::AppState;
+use crate::tenant_header::RequestTenant;
+
+/// Entries and orders a listing shows.
+const LISTED: i64 = 500;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminWalletEntry {
+    /// `cashback`, `tss_money` or `tss_points`.
+    kind: &'static str,
+    /// Positive: a credit; negative: a debit.
+    amount: f64,
+    /// `YYYY-MM-DD`, the last day a credit can be spent; `null` for none.
+    expires_on: Option<String>,
+    reference: String,
+    created_at: String,
+}
+
+impl From<&WalletEntry> for AdminWalletEntry {
+    fn from(e: &WalletEntry) -> Self {
+        AdminWalletEntry {
+            kind: e.kind.as_str(),
+            amount: e.amount.to_json_number(),
+            expires_on: e.expires_on.map(iso_date),
+            reference: e.reference.clone(),
+            created_at: rfc3339(e.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminBalance {
+    /// What can be spent today.
+    spendable: f64,
+    /// What is left of the lots that expire first (0 when nothing expires).
+    next_to_expire: f64,
+    /// Their last day, `YYYY-MM-DD`; `null` when nothing expires.
+    next_expiry: Option<String>,
+}
+
+impl From<&Balance> for AdminBalance {
+    fn from(b: &Balance) -> Self {
+        AdminBalance {
+            spendable: b.spendable.to_json_number(),
+            next_to_expire: b.next_to_expire.map(|(a, _)| a.to_json_number()).unwrap_or(0.0),
+            next_expiry: b.next_to_expire.map(|(_, day)| iso_date(day)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminBalances {
+    cashback: AdminBalance,
+    tss_money: AdminBalance,
+    tss_points: AdminBalance,
+}
+
+impl From<&WalletSummary> for AdminBalances {
+    fn from(s: &WalletSummary) -> Self {
+        AdminBalances {
+            cashback: AdminBalance::from(&s.cashback),
+            tss_money: AdminBalance::from(&s.tss_money),
+            tss_points: AdminBalance::from(&s.tss_points),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminWallet {
+    balances: AdminBalances,
+    /// Newest first, at most 500.
+    entries: Vec<AdminWalletEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminOrder {
+    reference: String,
+    amount: f64,
+    /// `placed`, `completed`, `cancelled` or `returned`.
+    status: &'static str,
+    placed_at: String,
+}
+
+impl From<&Order> for AdminOrder {
+    fn from(o: &Order) -> Self {
+        AdminOrder {
+            reference: o.reference.clone(),
+            amount: o.amount.to_json_number(),
+            status: o.status.as_str(),
+            placed_at: rfc3339(o.placed_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminOrderStats {
+    order_count: i64,
+    successful_orders: i64,
+    total_spending: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminOrders {
+    stats: AdminOrderStats,
+    /// Newest first, at most 500.
+    orders: Vec<AdminOrder>,
+}
+
+/// An exact amount from a JSON number (`150.50`) or a string of one (`"150.50"`).
+fn amount(body: &Map<String, Value>, errors: &mut FieldErrors) -> Amount {
+    let parsed = match body.get("amount") {
+        Some(Value::Number(n)) => Amount::parse(&n.to_string()),
+        Some(Value::String(s)) => Amount::parse(s.trim()),
+        None | Some(Value::Null) => Err("is required".into()),
+        Some(_) => Err("must be a number such as 150.50".into()),
+    };
+    parsed.unwrap_or_else(|message| {
+        errors.add("amount", message);
+        Amount(0)
+    })
+}
+
+fn created_or_replayed(posting: Posting) -> StatusCode {
+    match posting {
+        Posting::Created => StatusCode::CREATED,
+        Posting::Replayed => StatusCode::OK,
+    }
+}
+
+/// Post to a customer's wallet: `{"kind": "cashback", "amount": 150.50, "expires_on":
+/// "2026-04-30", "reference": "promo-42"}`. A positive amount is a credit (optionally
+/// expiring after `expires_on`), a negative one a debit, which spends the credits that expire
+/// first and is refused (409) beyond what can be spent today. Posting a reference again
+/// changes nothing and answers 200 with the entry; with other content, 409.
+#[utoipa::path(post, path = "/admin/v1/customers/{id}/wallet", tag = "Back office", security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID")),
+    request_body(content = Object, description = r#"{"kind": "cashback", "amount": 150.50, "expires_on": "2026-04-30", "reference": "promo-42"}"#),
+    responses((status = 201, body = AdminWalletEntry), (status = 200, body = AdminWalletEntry),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+pub async fn post_wallet_entry(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    reject_other_keys(
+        &body,
+        &["kind", "amount", "expires_on", "reference"],
+        &[],
+        "",
+        &mut errors,
+    );
+    let kind = required_text(&body, "kind", &mut errors);
+    let kind = WalletKind::parse(&kind).or_else(|| {
+        if !kind.is_empty() {
+            errors.add("kind", "must be cashback, tss_money or tss_points");
+        }
+        None
+    });
+    let amount = amount(&body, &mut errors);
+    let expires_on = match body.get("expires_on") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => parse_iso_date(s).or_else(|| {
+            errors.add("expires_on", "must be a date, YYYY-MM-DD");
+            None
+        }),
+        Some(_) => {
+            errors.add("expires_on", "must be a date, YYYY-MM-DD");
+            None
+        }
+    };
+    let reference = required_text(&body, "reference", &mut errors);
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
+        return Err(Problem::invalid(errors));
+    };
+    let account = customer_named(&state, &tenant, &id).await?;
+    let (entry, posting) = state
+        .loyalty
+        .post_wallet(
+            &account,
+            WalletPost {
+                kind,
+                amount,
+                expires_on,
+                reference,
+            },
+        )
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::build(created_or_replayed(posting)).json(AdminWalletEntry::from(&entry)))
+}
+
+/// A customer's wallet: each kind's balance as of today and the entries, newest first.
+#[utoipa::path(get, path = "/admin/v1/customers/{id}/wallet", tag = "Back office", security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID")),
+    responses((status = 200, body = AdminWallet), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_wallet(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let account = customer_named(&state, &tenant, &id).await?;
+    let (summary, entries) = state
+        .loyalty
+        .wallet(&account, LISTED)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(AdminWallet {
+        balances: AdminBalances::from(&summary),
+        entries: entries.iter().map(AdminWalletEntry::from).collect(),
+    }))
+}
+
+fn order_status(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<OrderStatus> {
+    let status = required_text(body, "status", errors);
+    OrderStatus::parse(&status).or_else(|| {
+        if !status.is_empty() {
+            errors.add("status", "must be placed, completed, cancelled or returned");
+        }
+        None
+    })
+}
+
+/// Record a customer's order: `{"reference": "A-1001", "amount": 450.00, "status":
+/// "completed", "placed_at": "2026-11-30T10:00:00Z"}`. Posting a reference again changes
+/// nothing and answers 200; with other content, 409. Completed orders count as successful and
+/// add to `total_spending`.
+#[utoipa::path(post, path = "/admin/v1/customers/{id}/orders", tag = "Back office", security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID")),
+    request_body(content = Object, description = r#"{"reference": "A-1001", "amount": 450.00, "status": "completed", "placed_at": "2026-11-30T10:00:00Z"}"#),
+    responses((status = 201, body = AdminOrder), (status = 200, body = AdminOrder), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn post_order(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    reject_other_keys(
+        &body,
+        &["reference", "amount", "status", "placed_at"],
+        &[],
+        "",
+        &mut errors,
+    );
+    let reference = required_text(&body, "reference", &mut errors);
+    let amount = amount(&body, &mut errors);
+    let status = order_status(&body, &mut errors);
+    let placed_at = required_text(&body, "placed_at", &mut errors);
+    let placed_at = OffsetDateTime::parse(placed_at.trim(), &Rfc3339)
+        .ok()
+        .or_else(|| {
+            if !placed_at.is_empty() {
+                errors.add("placed_at", "must be an RFC 3339 date-time");
+            }
+            None
+        });
+    let (Some(status), Some(placed_at), true) = (status, placed_at, errors.is_empty()) else {
+        return Err(Problem::invalid(errors));
+    };
+    let account = customer_named(&state, &tenant, &id).await?;
+    let (order, posting) = state
+        .loyalty
+        .post_order(
+            &account,
+            OrderPost {
+                reference,
+                amount,
+                status,
+                // Whole seconds, as shown back.
+                placed_at: placed_at.replace_nanosecond(0).unwrap_or(placed_at),
+            },
+        )
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::build(created_or_replayed(posting)).json(AdminOrder::from(&order)))
+}
+
+/// Change an order's status: `{"status": "returned"}`.
+#[utoipa::path(patch, path = "/admin/v1/customers/{id}/orders/{reference}", tag = "Back office",
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID"), ("reference" = String, Path, description = "the order's reference")),
+    request_body(content = Object, description = r#"{"status": "returned"}"#),
+    responses((status = 200, body = AdminOrder), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn patch_order(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    path: web::Path<(String, String)>,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let (id, reference) = path.into_inner();
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body, &["status"], &[], "", &mut errors);
+    let status = order_status(&body, &mut errors);
+    let (Some(status), true) = (status, errors.is_empty()) else {
+        return Err(Problem::invalid(errors));
+    };
+    let account = customer_named(&state, &tenant, &id).await?;
+    let order = state
+        .loyalty
+        .set_order_status(&account, &reference, status)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(AdminOrder::from(&order)))
+}
+
+/// A customer's orders, newest first, with their statistics.
+#[utoipa::path(get, path = "/admin/v1/customers/{id}/orders", tag = "Back office", security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID")),
+    responses((status = 200, body = AdminOrders), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_orders(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let account = customer_named(&state, &tenant, &id).await?;
+    let (stats, orders) = state
+        .loyalty
+        .orders(&account, LISTED)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(AdminOrders {
+        stats: AdminOrderStats {
+            order_count: stats.count,
+            successful_orders: stats.successful,
+            total_spending: stats.total_spending.to_json_number(),
+        },
+        orders: orders.iter().map(AdminOrder::from).collect(),
+    }))
+}

@@ -1,0 +1,118 @@
+use actix_web::{web, HttpResponse};
+use clientele_domain::loyalty::Balance;
+use clientele_domain::services::TssProfileView;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::bearer::Customer;
+use crate::domain_errors::{problem_for, same_names};
+use crate::problem::Problem;
+use crate::render::iso_date;
+use crate::state::AppState;
+
+/// The profile as seed 003 shows it. Text the customer has not given reads `""`; amounts are
+/// numbers with at most two decimals; dates `YYYY-MM-DD`, `null` when there is none.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TssProfile {
+    user_id: i64,
+    firstname: String,
+    lastname: String,
+    email: String,
+    /// National form for numbers of the tenant's region (`9876543210`), E.164 otherwise.
+    telephone: String,
+    gender: String,
+    /// `YYYY-MM-DD`; `null` when not given.
+    birthdate: Option<String>,
+    cashback: f64,
+    tss_money: f64,
+    tss_points: f64,
+    #[serde(rename = "next_Tss_Money_To_Expire")]
+    next_tss_money_to_expire: f64,
+    tss_money_expiry: Option<String>,
+    #[serde(rename = "next_Tss_Point_To_Expire")]
+    next_tss_point_to_expire: f64,
+    tss_point_expiry: Option<String>,
+    order_count: i64,
+    total_spending: f64,
+    successful_orders: i64,
+    /// Once a birthdate is set it cannot be changed.
+    disable_birthdate: bool,
+    /// 1 or 0.
+    has_password: u8,
+    /// 1 or 0.
+    is_two_fa: u8,
+    referal_code: String,
+}
+
+fn next_amount(balance: &Balance) -> f64 {
+    balance
+        .next_to_expire
+        .map(|(amount, _)| amount.to_json_number())
+        .unwrap_or(0.0)
+}
+
+fn next_day(balance: &Balance) -> Option<String> {
+    balance.next_to_expire.map(|(_, day)| iso_date(day))
+}
+
+impl From<&TssProfileView> for TssProfile {
+    fn from(view: &TssProfileView) -> Self {
+        let account = &view.account;
+        let p = &account.profile;
+        let text = |value: &Option<clientele_domain::values::Name>| {
+            value.as_ref().map(ToString::to_string).unwrap_or_default()
+        };
+        TssProfile {
+            user_id: account.public_id.0,
+            firstname: text(&p.first_name),
+            lastname: text(&p.last_name),
+            email: account.address(),
+            telephone: p
+                .phone
+                .as_ref()
+                .map(|phone| phone.shown_in(view.region))
+                .unwrap_or_default(),
+            gender: p.gender.clone().unwrap_or_default(),
+            birthdate: p.birthday.map(|b| b.to_iso_date()),
+            cashback: view.wallet.cashback.spendable.to_json_number(),
+            tss_money: view.wallet.tss_money.spendable.to_json_number(),
+            tss_points: view.wallet.tss_points.spendable.to_json_number(),
+            next_tss_money_to_expire: next_amount(&view.wallet.tss_money),
+            tss_money_expiry: next_day(&view.wallet.tss_money),
+            next_tss_point_to_expire: next_amount(&view.wallet.tss_points),
+            tss_point_expiry: next_day(&view.wallet.tss_points),
+            order_count: view.orders.count,
+            total_spending: view.orders.total_spending.to_json_number(),
+            successful_orders: view.orders.successful,
+            disable_birthdate: p.birthday_locked,
+            has_password: u8::from(account.password_hash.is_some()),
+            is_two_fa: u8::from(account.two_factor),
+            referal_code: p.referral_code.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProfileQuery {
+    /// The client's platform (`web`, `mobile`); accepted and not used.
+    #[allow(dead_code)]
+    platform: Option<String>,
+}
+
+/// The signed-in customer's profile with wallet balances, the next value to expire, order
+/// statistics and referral code.
+#[utoipa::path(get, path = "/api/user/profile", tag = "TSS", security(("bearer" = [])),
+    params(("platform" = Option<String>, Query, description = "the client's platform, e.g. web or mobile")),
+    responses((status = 200, body = TssProfile), (status = 401, body = Problem), (status = 503, body = Problem)))]
+pub async fn get_profile(
+    state: web::Data<AppState>,
+    who: Customer,
+    _query: web::Query<ProfileQuery>,
+) -> Result<HttpResponse, Problem> {
+    let view = state
+        .tss_profiles
+        .view(&who.0)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(TssProfile::from(&view)))
+}

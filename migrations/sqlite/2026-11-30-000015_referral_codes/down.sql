@@ -1,0 +1,1 @@
+DROP INDEX accounts_tenant_referral_code_key;
