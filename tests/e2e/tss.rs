@@ -12,6 +12,8 @@ crate::on_both_backends_with_mail!(
     change_password_keeps_this_device_and_signs_out_the_others,
     a_wrong_old_password_is_named_and_counted,
     the_profile_shows_what_the_back_office_posted,
+    the_seed_edit_applies_and_the_rules_hold,
+    twenty_customers_claiming_one_number_one_wins,
 );
 
 async fn change_password(server: &Server, token: &str, body: Value) -> (u16, Value) {
@@ -404,4 +406,139 @@ async fn the_profile_shows_what_the_back_office_posted(server: Server, _smtp: Sm
         .0,
         404
     );
+}
+
+/// The default tenant reads national numbers as Indian ones, as the seed's `9876543210`.
+async fn in_india(server: &Server) {
+    let (status, _) = admin(
+        server,
+        reqwest::Method::PATCH,
+        "/admin/v1/tenants/default",
+        Some(json!({"settings": {"phoneRegion": "IN"}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+async fn post_profile(server: &Server, token: &str, body: Value) -> (u16, Value) {
+    let response = server
+        .http
+        .post(server.url("/api/user/profile"))
+        .bearer_auth(token)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+async fn the_seed_edit_applies_and_the_rules_hold(server: Server, _smtp: SmtpSink) {
+    in_india(&server).await;
+    let (email, _, token) = server.signed_in_customer().await;
+    // The seed's example, verbatim.
+    let seed = json!({"firstname": "John", "lastname": "Doe", "gender": "male",
+                      "birthdate": "1990-05-15", "telephone": "9876543210"});
+    let (status, profile) = post_profile(&server, &token, seed.clone()).await;
+    assert_eq!(status, 200, "{profile}");
+    for (field, value) in [
+        ("firstname", json!("John")),
+        ("lastname", json!("Doe")),
+        ("gender", json!("male")),
+        ("birthdate", json!("1990-05-15")),
+        ("telephone", json!("9876543210")),
+        ("email", json!(email)),
+        ("disable_birthdate", json!(true)),
+    ] {
+        assert_eq!(profile[field], value, "{field}: {profile}");
+    }
+    assert!(
+        profile["cashback"].is_number() && profile["referal_code"].is_string(),
+        "{profile}"
+    );
+    assert_eq!(
+        server.get_json("/api/user/profile", &token).await.1,
+        profile,
+        "GET reads the same"
+    );
+
+    // The birthdate is locked once set: the same date or the marker pass, another is refused.
+    let (status, _) = post_profile(&server, &token, seed.clone()).await;
+    assert_eq!(status, 200, "the same edit again");
+    let mut marker = seed.clone();
+    marker["birthdate"] = json!("0000-00-00");
+    let (status, profile) = post_profile(&server, &token, marker).await;
+    assert_eq!((status, &profile["birthdate"]), (200, &json!("1990-05-15")));
+    let mut other_day = seed.clone();
+    other_day["birthdate"] = json!("1991-01-01");
+    other_day["firstname"] = json!("Johnny");
+    let (status, problem) = post_profile(&server, &token, other_day).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["errors"]["birthdate"].is_array(), "{problem}");
+    assert_eq!(
+        server.get_json("/api/user/profile", &token).await.1["firstname"],
+        "John",
+        "nothing of a refused edit is applied"
+    );
+
+    // Markup and control characters go; the rest of the rules name their fields.
+    let mut marked_up = seed.clone();
+    marked_up["firstname"] = json!("<b>Jane</b>\u{0007}");
+    marked_up["telephone"] = json!("+91 98765 43210");
+    let (status, profile) = post_profile(&server, &token, marked_up).await;
+    assert_eq!(
+        (status, &profile["firstname"], &profile["telephone"]),
+        (200, &json!("Jane"), &json!("9876543210"))
+    );
+    for (field, bad) in [
+        ("gender", json!("robot")),
+        ("telephone", json!("12345")),
+        ("birthdate", json!("15/05/1990")),
+        ("firstname", json!("<i></i>")),
+        ("email", json!("not an address")),
+    ] {
+        let mut body = seed.clone();
+        body[field] = bad.clone();
+        let (status, problem) = post_profile(&server, &token, body).await;
+        assert_eq!(status, 400, "{field} {bad}: {problem}");
+        assert!(problem["errors"][field].is_array(), "{field}: {problem}");
+    }
+    let (status, problem) =
+        post_profile(&server, &token, json!({"firstname": "John", "nickname": "J"})).await;
+    assert_eq!(status, 400);
+    for field in ["lastname", "gender", "birthdate", "telephone", "nickname"] {
+        assert!(problem["errors"][field].is_array(), "{field}: {problem}");
+    }
+    // An email in use stays; another one goes through the confirmed email change.
+    let mut same_email = seed.clone();
+    same_email["email"] = json!(email.to_uppercase());
+    assert_eq!(post_profile(&server, &token, same_email).await.0, 200);
+    let mut new_email = seed.clone();
+    new_email["email"] = json!("someone.else@example.com");
+    let (status, problem) = post_profile(&server, &token, new_email).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["errors"]["email"].is_array(), "{problem}");
+
+    // A number another customer holds: 409 naming it.
+    let (_, _, other) = server.signed_in_customer().await;
+    let mut taken = seed.clone();
+    taken["firstname"] = json!("Other");
+    let (status, problem) = post_profile(&server, &other, taken).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["errors"]["telephone"].is_array(), "{problem}");
+}
+
+async fn twenty_customers_claiming_one_number_one_wins(server: Server, _smtp: SmtpSink) {
+    in_india(&server).await;
+    let mut tokens = Vec::new();
+    for _ in 0..20 {
+        tokens.push(server.signed_in_customer().await.2);
+    }
+    let claim = json!({"firstname": "Racer", "lastname": "Doe", "gender": "other",
+                       "birthdate": "0000-00-00", "telephone": "9812345678"});
+    let answers =
+        futures_util::future::join_all(tokens.iter().map(|t| post_profile(&server, t, claim.clone()))).await;
+    let won = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(won, 1, "{answers:?}");
+    assert!(answers.iter().all(|(s, _)| [200, 409].contains(s)), "{answers:?}");
 }

@@ -69,6 +69,10 @@ pub enum DomainError {
     /// The change collides with existing state (an address in use, a lost race).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Values another account holds (a phone number, an address), by field; nothing was
+    /// changed.
+    #[error("taken")]
+    Taken(FieldErrors),
     /// An emailed or texted secret was not accepted, and why.
     #[error("secret refused: {0:?}")]
     SecretRefused(crate::flow::Refusal),

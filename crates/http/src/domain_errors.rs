@@ -16,6 +16,7 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
         DomainError::Conflict(reason) => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(reason)
         }
+        DomainError::Taken(errors) => Problem::taken(errors.renamed(rename)),
         DomainError::SecretRefused(Refusal::Invalid) => {
             Problem::new(StatusCode::BAD_REQUEST, "invalid-secret", "Invalid secret")
                 .detail("The identifier and secret do not match a pending request, or it was already used.")

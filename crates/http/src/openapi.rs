@@ -27,6 +27,7 @@ use crate::surfaces::{b2core, cl2c, customer_area, tss};
         b2core::deactivation::confirm_deactivation,
         cl2c::user::put_user,
         tss::profile::get_profile,
+        tss::profile::post_profile,
         tss::change_password::change_password,
         customers::create_customer,
         customers::find_customers,

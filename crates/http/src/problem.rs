@@ -85,6 +85,16 @@ impl Problem {
         }
     }
 
+    /// 409 naming the fields whose values another account holds.
+    pub fn taken(errors: FieldErrors) -> Self {
+        let map = errors.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        Problem {
+            errors: Some(map),
+            ..Problem::new(StatusCode::CONFLICT, "conflict", "Conflict")
+                .detail("A value is already another account's; see errors.")
+        }
+    }
+
     pub fn malformed(detail: impl Into<String>) -> Self {
         Problem::new(StatusCode::BAD_REQUEST, "malformed-request", "Malformed request").detail(detail)
     }

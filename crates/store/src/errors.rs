@@ -23,6 +23,8 @@ pub fn from_diesel(error: Error) -> StoreError {
                 UniqueKey::Username
             } else if names.contains("referral") {
                 UniqueKey::ReferralCode
+            } else if names.contains("phone") {
+                UniqueKey::Phone
             } else {
                 UniqueKey::Id
             };

@@ -131,7 +131,14 @@ fn full_account() -> Account {
             birthday: Some(Birthday::from_date(date!(1990 - 05 - 15), date!(2026 - 11 - 22)).unwrap()),
             birthday_locked: true,
             gender: Some("female".into()),
-            phone: Some(Phone::parse("+14155550123").unwrap()),
+            // A number of its own: numbers are unique per tenant.
+            phone: Some(
+                Phone::parse(&format!(
+                    "+1415{:07}",
+                    u32::from_str_radix(&tag[..6], 16).unwrap() % 10_000_000
+                ))
+                .unwrap(),
+            ),
             mobile: Some(Phone::parse("+447700900123").unwrap()),
             address: Address {
                 line: Some("1 Main St".into()),
@@ -144,7 +151,7 @@ fn full_account() -> Account {
             push_token: Some("push".into()),
             wallet_address: Some("0x123".into()),
             subscriptions: vec!["news".into(), "offers".into()],
-            referral_code: Some("ANN2024".into()),
+            referral_code: Some(format!("ANN{}", &tag[..8])),
         },
         sign_in: SignInThrottle {
             failures: 2,
@@ -254,6 +261,35 @@ async fn uniqueness_is_enforced_per_rule(s: Stores) {
     assert_eq!(
         s.accounts.insert(&same_uuid).await,
         Err(StoreError::Duplicate(UniqueKey::Id))
+    );
+
+    let mut same_phone = full_account();
+    same_phone.profile.phone = first.profile.phone.clone();
+    assert_eq!(
+        s.accounts.insert(&same_phone).await,
+        Err(StoreError::Duplicate(UniqueKey::Phone))
+    );
+    let mut same_code = full_account();
+    same_code.profile.referral_code = first.profile.referral_code.clone();
+    assert_eq!(
+        s.accounts.insert(&same_code).await,
+        Err(StoreError::Duplicate(UniqueKey::ReferralCode))
+    );
+    let mut phoneless = full_account();
+    phoneless.profile.phone = None;
+    phoneless.profile.referral_code = None;
+    s.accounts.insert(&phoneless).await.unwrap();
+    let mut taking = s
+        .accounts
+        .find_by_uuid(&tenant(), phoneless.uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    taking.profile.phone = first.profile.phone.clone();
+    assert_eq!(
+        s.accounts.update(&taking).await,
+        Err(StoreError::Duplicate(UniqueKey::Phone)),
+        "an update cannot take another account's number"
     );
 
     // Accounts without an email (erased ones) do not collide with each other.

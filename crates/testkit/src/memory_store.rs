@@ -115,6 +115,9 @@ impl State {
         if self.referral_code_taken(account) {
             return Err(StoreError::Duplicate(UniqueKey::ReferralCode));
         }
+        if self.phone_taken(account) {
+            return Err(StoreError::Duplicate(UniqueKey::Phone));
+        }
         self.accounts.insert(account.uuid, account.clone());
         Ok(())
     }
@@ -125,6 +128,16 @@ impl State {
                 a.uuid != account.uuid
                     && a.tenant == account.tenant
                     && a.profile.username.as_ref() == Some(name)
+            })
+        })
+    }
+
+    fn phone_taken(&self, account: &Account) -> bool {
+        account.profile.phone.as_ref().is_some_and(|phone| {
+            self.accounts.values().any(|a| {
+                a.uuid != account.uuid
+                    && a.tenant == account.tenant
+                    && a.profile.phone.as_ref() == Some(phone)
             })
         })
     }
@@ -152,6 +165,9 @@ impl State {
         }
         if self.referral_code_taken(account) {
             return Err(StoreError::Duplicate(UniqueKey::ReferralCode));
+        }
+        if self.phone_taken(account) {
+            return Err(StoreError::Duplicate(UniqueKey::Phone));
         }
         let saved = Account {
             version: account.version + 1,

@@ -11,6 +11,8 @@ pub enum UniqueKey {
     Username,
     /// The referral code is another account's (a random collision: pick another and retry).
     ReferralCode,
+    /// The phone number is another account's of the tenant.
+    Phone,
     /// The row's primary key exists already.
     Id,
     /// The account already has an open flow for this purpose (a concurrent request opened
@@ -25,6 +27,7 @@ impl fmt::Display for UniqueKey {
             UniqueKey::PublicId => "numeric id",
             UniqueKey::Username => "username",
             UniqueKey::ReferralCode => "referral code",
+            UniqueKey::Phone => "phone number",
             UniqueKey::Id => "id",
             UniqueKey::OpenFlow => "open flow",
         })

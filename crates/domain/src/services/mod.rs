@@ -20,6 +20,7 @@ mod reapply;
 mod sign_in;
 mod tenants;
 mod tss_profile;
+mod tss_profile_edit;
 
 pub use account_closing::AccountClosing;
 pub use api_keys::{ApiKeys, IssuedKey};
@@ -39,6 +40,7 @@ pub use profiles::Profiles;
 pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
 pub use tenants::Tenants;
 pub use tss_profile::{referral_code, TssProfileView, TssProfiles};
+pub use tss_profile_edit::{sanitize_name, TssEdit, GENDERS, NO_BIRTHDATE};
 
 use crate::error::DomainError;
 use crate::ports::{HashError, StoreError, UniqueKey};

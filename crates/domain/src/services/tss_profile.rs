@@ -68,6 +68,10 @@ impl TssProfiles {
         }
     }
 
+    pub(crate) fn deps(&self) -> &Deps {
+        &self.deps
+    }
+
     /// The region national phone numbers are read and shown in for `tenant`.
     pub async fn region_of(&self, tenant: &TenantId) -> Result<Option<PhoneRegion>, DomainError> {
         let own = self

@@ -1,11 +1,14 @@
 use actix_web::{web, HttpResponse};
 use clientele_domain::loyalty::Balance;
-use clientele_domain::services::TssProfileView;
+use clientele_domain::services::{TssEdit, TssProfileView};
+use clientele_domain::FieldErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::bearer::Customer;
+use crate::body::JsonObject;
 use crate::domain_errors::{problem_for, same_names};
+use crate::fields::{optional_text, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::render::iso_date;
 use crate::state::AppState;
@@ -112,6 +115,50 @@ pub async fn get_profile(
     let view = state
         .tss_profiles
         .view(&who.0)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(TssProfile::from(&view)))
+}
+
+/// Edit the profile: `firstname`, `lastname` (markup and control characters removed), `gender`
+/// (male, female, other or undisclosed), `birthdate` (`YYYY-MM-DD`, or `0000-00-00` to leave it;
+/// once set it cannot change), `telephone` (national in the tenant's region, or international;
+/// unique in the tenant: 409 naming it), and `email` only while the account has none or a
+/// temporary one. Answers the profile as GET does.
+#[utoipa::path(post, path = "/api/user/profile", tag = "TSS", security(("bearer" = [])),
+    request_body(content = Object, description = r#"{"firstname": "John", "lastname": "Doe", "gender": "male", "birthdate": "1990-05-15", "telephone": "9876543210"}"#),
+    responses((status = 200, body = TssProfile), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 409, body = Problem), (status = 503, body = Problem)))]
+pub async fn post_profile(
+    state: web::Data<AppState>,
+    who: Customer,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    let fields = [
+        "firstname",
+        "lastname",
+        "gender",
+        "birthdate",
+        "telephone",
+        "email",
+    ];
+    reject_other_keys(&body, &fields, &[], "", &mut errors);
+    let edit = TssEdit {
+        firstname: required_text(&body, "firstname", &mut errors),
+        lastname: required_text(&body, "lastname", &mut errors),
+        gender: required_text(&body, "gender", &mut errors),
+        birthdate: required_text(&body, "birthdate", &mut errors),
+        telephone: required_text(&body, "telephone", &mut errors),
+        email: optional_text(&body, "email", &mut errors),
+    };
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let view = state
+        .tss_profiles
+        .edit(&who.0, edit)
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(TssProfile::from(&view)))

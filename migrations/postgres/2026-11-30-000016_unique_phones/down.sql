@@ -1,0 +1,1 @@
+DROP INDEX accounts_tenant_phone_key;
