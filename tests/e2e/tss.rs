@@ -542,3 +542,184 @@ async fn twenty_customers_claiming_one_number_one_wins(server: Server, _smtp: Sm
     assert_eq!(won, 1, "{answers:?}");
     assert!(answers.iter().all(|(s, _)| [200, 409].contains(s)), "{answers:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_changes_wait_for_the_texted_code_on_sqlite() {
+    two_factor_changes_wait_for_the_texted_code(clientele_e2e::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_changes_wait_for_the_texted_code_on_postgres() {
+    two_factor_changes_wait_for_the_texted_code(clientele_e2e::Backend::Postgres).await;
+}
+
+async fn two_factor(server: &Server, token: &str, body: Value) -> (u16, Value) {
+    let response = server
+        .http
+        .post(server.url("/api/user/profile/2fa"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+async fn verify_otp(server: &Server, token: &str, body: Value) -> (u16, Value) {
+    let response = server
+        .http
+        .post(server.url("/api/user/profile/verify-otp"))
+        .bearer_auth(token)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+/// Turning two-factor on, changing the number with it on, and turning it off: each waits for a
+/// code texted through a real HTTP gateway; a changed number replaces every session.
+async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Backend) {
+    let Some(storage) = clientele_e2e::Storage::new(backend) else {
+        return;
+    };
+    let sms = clientele_testkit::SmsSink::start().await;
+    let server = Server::start(&storage, &[("CLIENTELE_SMS_URL", &sms.url())]);
+    in_india(&server).await;
+    let (email, password, token) = server.signed_in_customer().await;
+    let other_device = server.login(&email, &password).await;
+    let seed = json!({"firstname": "John", "lastname": "Doe", "gender": "male",
+                      "birthdate": "1990-05-15", "telephone": "9876543210"});
+    assert_eq!(post_profile(&server, &token, seed.clone()).await.0, 200);
+
+    // Nothing about the number or the switch changes: applied at once.
+    let mut unchanged = seed.clone();
+    unchanged["is_two_fa"] = json!(false);
+    unchanged["lastname"] = json!("Doe-Smith");
+    let (status, answer) = two_factor(&server, &token, unchanged).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        (
+            &answer["is_profile_updated"],
+            &answer["is_otp_sent"],
+            &answer["valid_token_count"]
+        ),
+        (&json!(true), &json!(false), &json!(2)),
+        "{answer}"
+    );
+
+    // Turning it on: the seed's answer, and a code to the number.
+    let mut on = seed.clone();
+    on["is_two_fa"] = json!(true);
+    let (status, answer) = two_factor(&server, &token, on.clone()).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer,
+        json!({"telephone": "9876543210", "is_otp_sent": true, "message": "OTP Sent successfully!",
+               "disable_birthdate": true})
+    );
+    let wait = Duration::from_secs(15);
+    let code = sms.nth_code("+919876543210", 1, wait).await;
+    assert_eq!(code.len(), 6);
+    let (status, problem) = two_factor(&server, &token, on.clone()).await;
+    assert_eq!(status, 429, "asking again at once sends nothing: {problem}");
+    assert_eq!(
+        server.get_json("/api/user/profile", &token).await.1["is_two_fa"],
+        0,
+        "held"
+    );
+    let wrong = if code == "999999" { "111111" } else { "999999" };
+    let (status, _) = verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": wrong})).await;
+    assert_eq!(status, 400);
+    let (status, _) = verify_otp(&server, &token, json!({"telephone": "9812345670", "otp": code})).await;
+    assert_eq!(status, 400, "bound to the number it went to");
+    let (status, verified) =
+        verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": code})).await;
+    assert_eq!(status, 200, "{verified}");
+    assert_eq!(
+        (
+            &verified["is_two_fa"],
+            &verified["access_token"],
+            &verified["valid_token_count"],
+            &verified["lastname"]
+        ),
+        (&json!(1), &json!(token), &json!(2), &json!("Doe")),
+        "the whole held edit applies; the number did not change: the token in hand stays"
+    );
+    let (status, _) = verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": code})).await;
+    assert_eq!(status, 400, "used once");
+
+    // With it on, a new number through the plain profile edit: the rest applies, the number waits.
+    let mut moved = seed.clone();
+    moved["telephone"] = json!("9812345670");
+    moved["firstname"] = json!("Johnny");
+    let (status, profile) = post_profile(&server, &token, moved).await;
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(
+        (
+            &profile["firstname"],
+            &profile["telephone"],
+            &profile["is_otp_sent"]
+        ),
+        (&json!("Johnny"), &json!("9876543210"), &json!(true))
+    );
+    let code = sms.nth_code("+919812345670", 1, wait).await;
+    let (status, verified) =
+        verify_otp(&server, &token, json!({"telephone": "9812345670", "otp": code})).await;
+    assert_eq!(status, 200, "{verified}");
+    let new_token = verified["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(new_token, token);
+    assert_eq!(verified["telephone"], "9812345670");
+    assert_eq!(verified["valid_token_count"], 1, "{verified}");
+    for old in [&token, &other_device] {
+        assert_eq!(
+            server.get_json("/api/user/profile", old).await.0,
+            401,
+            "signed out"
+        );
+    }
+    assert_eq!(
+        server.get_json("/api/user/profile", &new_token).await.1["telephone"],
+        "9812345670"
+    );
+
+    // Turning it off: the code goes to the current number; five wrong tries lock it.
+    let mut off = seed.clone();
+    off["telephone"] = json!("9812345670");
+    off["is_two_fa"] = json!(false);
+    let (status, answer) = two_factor(&server, &new_token, off).await;
+    assert_eq!(
+        (status, &answer["telephone"]),
+        (200, &json!("9812345670")),
+        "{answer}"
+    );
+    let code = sms.nth_code("+919812345670", 2, wait).await;
+    let wrong = if code == "999999" { "111111" } else { "999999" };
+    for _ in 0..5 {
+        let (status, _) = verify_otp(
+            &server,
+            &new_token,
+            json!({"telephone": "9812345670", "otp": wrong}),
+        )
+        .await;
+        assert_eq!(status, 400);
+    }
+    let (status, problem) = verify_otp(
+        &server,
+        &new_token,
+        json!({"telephone": "9812345670", "otp": code}),
+    )
+    .await;
+    assert_eq!(status, 429, "locked even for the right code: {problem}");
+    assert_eq!(
+        server.get_json("/api/user/profile", &new_token).await.1["is_two_fa"],
+        1
+    );
+
+    // The texts carry the code on its own line and nothing else secret; the log has no code.
+    for text in sms.texts_to("+919812345670").await {
+        assert!(text.contains("\nCode: "), "{text}");
+    }
+    assert!(!server.log().contains(&code), "no code in the log");
+}

@@ -114,6 +114,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     let deactivation = Arc::new(Deactivation::new(deps.clone(), flows.clone(), closing.clone()));
     let password_change = Arc::new(PasswordChange::new(deps.clone(), flows.clone()));
+    let tss_flows = flows.clone();
     let loyalty = Arc::new(Loyalty::new(deps.clone(), database.clone()));
     let deletion_requests = Arc::new(DeletionRequests::new(
         deps.clone(),
@@ -136,6 +137,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         deps.random.clone(),
         clock.clone(),
     ));
+    let sign_in = Arc::new(SignIn::new(deps.clone(), sign_in_settings));
     let state = AppState {
         tenants,
         api_keys,
@@ -144,8 +146,9 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         loyalty: loyalty.clone(),
         tss_profiles: Arc::new(TssProfiles::new(
             deps.clone(),
+            tss_flows,
             loyalty,
-            database.clone(),
+            sign_in.clone(),
             settings
                 .default_phone_region
                 .as_deref()
@@ -162,7 +165,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             .map(|name| actix_web::http::header::HeaderName::from_bytes(name.as_bytes()))
             .transpose()
             .context("CLIENTELE_COUNTRY_HEADER")?,
-        sign_in: Arc::new(SignIn::new(deps.clone(), sign_in_settings)),
+        sign_in,
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,

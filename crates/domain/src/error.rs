@@ -69,6 +69,9 @@ pub enum DomainError {
     /// The change collides with existing state (an address in use, a lost race).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Asked again sooner than a new code may be sent; retry after this many seconds.
+    #[error("too soon")]
+    TooSoon(u64),
     /// Values another account holds (a phone number, an address), by field; nothing was
     /// changed.
     #[error("taken")]

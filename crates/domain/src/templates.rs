@@ -60,6 +60,18 @@ pub enum Template<'a> {
 
 pub const MASK: &str = "••••••••";
 
+/// A texted one-time code: short, the code on its own line, nothing else secret.
+pub fn code_text(code: &str, minutes: i64, locale: Option<&Locale>) -> String {
+    match language(locale) {
+        Language::German => format!(
+            "Ihr Bestätigungscode, {minutes} Minuten gültig. Geben Sie ihn nicht weiter.\nCode: {code}\n"
+        ),
+        Language::English => {
+            format!("Your verification code, valid for {minutes} minutes. Do not share it.\nCode: {code}\n")
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Language {
     English,

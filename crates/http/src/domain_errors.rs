@@ -17,6 +17,9 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(reason)
         }
         DomainError::Taken(errors) => Problem::taken(errors.renamed(rename)),
+        DomainError::TooSoon(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-soon", "Too soon")
+            .detail("A code was sent moments ago; wait as Retry-After says before asking for another.")
+            .keep_header(actix_web::http::header::RETRY_AFTER, seconds.into()),
         DomainError::SecretRefused(Refusal::Invalid) => {
             Problem::new(StatusCode::BAD_REQUEST, "invalid-secret", "Invalid secret")
                 .detail("The identifier and secret do not match a pending request, or it was already used.")

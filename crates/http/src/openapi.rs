@@ -28,6 +28,8 @@ use crate::surfaces::{b2core, cl2c, customer_area, tss};
         cl2c::user::put_user,
         tss::profile::get_profile,
         tss::profile::post_profile,
+        tss::two_factor::post_profile_2fa,
+        tss::two_factor::verify_otp,
         tss::change_password::change_password,
         customers::create_customer,
         customers::find_customers,

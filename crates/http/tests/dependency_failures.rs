@@ -94,6 +94,7 @@ fn state(
         Arc::new(MockPassphraseTokens::new()),
     ));
     let tenants = Arc::new(tenants_down());
+    let sign_in = Arc::new(SignIn::new(deps.clone(), Default::default()));
     let loyalty = Arc::new(Loyalty::new(deps.clone(), Arc::new(MockLoyaltyRepository::new())));
     AppState {
         tenants: Arc::new(Tenants::new(tenants.clone(), deps.clock.clone())),
@@ -108,8 +109,9 @@ fn state(
         loyalty: loyalty.clone(),
         tss_profiles: Arc::new(TssProfiles::new(
             deps.clone(),
+            flows_for_deactivation.clone(),
             loyalty,
-            Arc::new(tenants_down()),
+            sign_in.clone(),
             None,
         )),
         password_change: Arc::new(PasswordChange::new(deps.clone(), flows_for_deactivation.clone())),
@@ -127,7 +129,7 @@ fn state(
         )),
         key_limits: None,
         country_header: None,
-        sign_in: Arc::new(SignIn::new(deps.clone(), Default::default())),
+        sign_in,
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,

@@ -13,10 +13,12 @@
 
 pub mod memory_store;
 mod postgres;
+pub mod sms;
 pub mod smtp;
 
 pub use memory_store::MemoryStore;
 pub use postgres::{postgres_database, PgTestDatabase};
+pub use sms::SmsSink;
 pub use smtp::{free_port, stalling_smtp_server, DownSmtp, ReceivedMail, SmtpSink};
 
 use std::io::Write;

@@ -16,7 +16,7 @@ use crate::message::{MessageId, OutboundMessage};
 use crate::ports::{
     Commit, FlowRepository, Sealer, SecretDigester, StoreError, TenantRepository, UniqueKey, UnitOfWork,
 };
-use crate::templates::{compose, Template};
+use crate::templates::{code_text, compose, Template, MASK};
 use crate::tenant::{Tenant, TenantId};
 use crate::values::Locale;
 
@@ -195,6 +195,37 @@ impl FlowDeps {
         match self.commits.commit(commit.relying_on(account)).await {
             Err(StoreError::FlowChanged | StoreError::Duplicate(UniqueKey::OpenFlow)) => Ok(()),
             other => Ok(other?),
+        }
+    }
+
+    /// A text message with `code` to `number` (E.164), sealed for the outbox; the back office
+    /// reads it with the code masked.
+    pub fn code_text(
+        &self,
+        deps: &Deps,
+        account: &Account,
+        number: &str,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> OutboundMessage {
+        let locale = account.profile.locale.as_ref();
+        let minutes = self.settings.code_ttl.whole_minutes().max(1);
+        OutboundMessage {
+            id: MessageId(deps.random.uuid()),
+            tenant: account.tenant.clone(),
+            channel: Channel::Sms,
+            recipient: number.to_owned(),
+            subject: "Verification code".into(),
+            // Texts have no HTML part; the sealed form keeps the mail's two parts.
+            sealed_body: format!(
+                "{}.{}",
+                self.sealer.seal(&code_text(code, minutes, locale)),
+                self.sealer.seal("")
+            ),
+            masked_text: code_text(MASK, minutes, locale),
+            created_at: now,
+            forget_recipient: false,
+            account: Some(account.uuid),
         }
     }
 

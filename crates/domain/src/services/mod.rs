@@ -21,6 +21,7 @@ mod sign_in;
 mod tenants;
 mod tss_profile;
 mod tss_profile_edit;
+mod tss_two_factor;
 
 pub use account_closing::AccountClosing;
 pub use api_keys::{ApiKeys, IssuedKey};
@@ -40,7 +41,8 @@ pub use profiles::Profiles;
 pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
 pub use tenants::Tenants;
 pub use tss_profile::{referral_code, TssProfileView, TssProfiles};
-pub use tss_profile_edit::{sanitize_name, TssEdit, GENDERS, NO_BIRTHDATE};
+pub use tss_profile_edit::{sanitize_name, TssEdit, ValidEdit, GENDERS, NO_BIRTHDATE};
+pub use tss_two_factor::{CodeConfirmed, TwoFactorEdit, MESSAGE_SENT, MESSAGE_UPDATED};
 
 use crate::error::DomainError;
 use crate::ports::{HashError, StoreError, UniqueKey};

@@ -110,7 +110,7 @@ impl SignIn {
                 .reset_sign_in_failures(tenant, account.uuid)
                 .await?;
         }
-        self.open_session(&account, hash, now, country).await
+        self.open_session(&account, Some(hash), now, country).await
     }
 
     /// Refuses a sign-in that names no tenant of this instance, after the same work as a wrong
@@ -146,12 +146,12 @@ impl SignIn {
         Ok(Authenticated { session, account })
     }
 
-    /// Opens a session for `account`, signed into with the password whose hash is `checked`:
-    /// refused if the account closed or its password changed since it was read.
-    async fn open_session(
+    /// Opens a session for `account`, signed into with the password whose hash is `checked`
+    /// (if one was): refused if the account closed or its password changed since it was read.
+    pub(crate) async fn open_session(
         &self,
         account: &Account,
-        checked: &PasswordHash,
+        checked: Option<&PasswordHash>,
         now: OffsetDateTime,
         country: Option<String>,
     ) -> Result<SignedIn, DomainError> {
@@ -170,7 +170,7 @@ impl SignIn {
         if !self
             .deps
             .sessions
-            .create(&session, Some(checked.clone()), &[succeeded])
+            .create(&session, checked.cloned(), &[succeeded])
             .await?
         {
             // Closed since it was read.

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use super::flow_kit::FlowDeps;
 use super::loyalty::Loyalty;
-use super::Authenticated;
-use super::Deps;
+use super::{Authenticated, Deps, SignIn};
 use crate::account::Account;
 use crate::error::DomainError;
 use crate::loyalty::{OrderStats, WalletSummary};
-use crate::ports::{StoreError, TenantRepository, UniqueKey};
+use crate::ports::{StoreError, UniqueKey};
 use crate::profile::Profile;
 use crate::tenant::TenantId;
 use crate::values::PhoneRegion;
@@ -28,8 +28,10 @@ pub struct TssProfileView {
 
 pub struct TssProfiles {
     deps: Deps,
+    flows: FlowDeps,
     loyalty: Arc<Loyalty>,
-    tenants: Arc<dyn TenantRepository>,
+    /// Opens the session that replaces the caller's when a confirmed code changes its phone.
+    sign_in: Arc<SignIn>,
     /// `CLIENTELE_DEFAULT_PHONE_REGION`: a tenant's own `phoneRegion` comes first.
     default_region: Option<PhoneRegion>,
 }
@@ -56,14 +58,16 @@ pub fn referral_code(account: &Account, digits: i64) -> String {
 impl TssProfiles {
     pub fn new(
         deps: Deps,
+        flows: FlowDeps,
         loyalty: Arc<Loyalty>,
-        tenants: Arc<dyn TenantRepository>,
+        sign_in: Arc<SignIn>,
         default_region: Option<PhoneRegion>,
     ) -> Self {
         TssProfiles {
             deps,
+            flows,
             loyalty,
-            tenants,
+            sign_in,
             default_region,
         }
     }
@@ -72,9 +76,18 @@ impl TssProfiles {
         &self.deps
     }
 
+    pub(crate) fn flows(&self) -> &FlowDeps {
+        &self.flows
+    }
+
+    pub(crate) fn sign_in(&self) -> &SignIn {
+        &self.sign_in
+    }
+
     /// The region national phone numbers are read and shown in for `tenant`.
     pub async fn region_of(&self, tenant: &TenantId) -> Result<Option<PhoneRegion>, DomainError> {
         let own = self
+            .flows
             .tenants
             .get_tenant(tenant)
             .await?

@@ -9,7 +9,7 @@ use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
 use crate::ports::{StoreError, UniqueKey};
 use crate::profile::Profile;
-use crate::values::{Birthday, Email, Name, Phone};
+use crate::values::{Birthday, Email, Name, Phone, PhoneRegion};
 
 /// What `gender` may be.
 pub const GENDERS: [&str; 4] = ["male", "female", "other", "undisclosed"];
@@ -59,13 +59,26 @@ fn birthdate(raw: &str, today: time::Date) -> Result<Option<Birthday>, String> {
     Birthday::parse(raw, today).map(Some)
 }
 
-impl TssProfiles {
-    /// Applies the caller's edit (every field at once, or none) and answers the profile as it
-    /// now reads. Field errors name the seed's fields; a telephone or email another account
-    /// holds is `Taken`.
-    pub async fn edit(&self, who: &Authenticated, edit: TssEdit) -> Result<TssProfileView, DomainError> {
-        let now = self.deps().clock.now();
-        let region = self.region_of(&who.account.tenant).await?;
+/// An edit whose every field is valid on its own; what it may change of an account is decided
+/// by [`ValidEdit::applied_to`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidEdit {
+    pub first_name: Name,
+    pub last_name: Name,
+    pub gender: String,
+    /// `None`: leave the date as it is.
+    pub birthday: Option<Birthday>,
+    pub phone: Phone,
+    pub email: Option<Email>,
+}
+
+impl ValidEdit {
+    /// Checks each field of `edit`, reading a national telephone number in `region`.
+    pub fn check(
+        edit: &TssEdit,
+        region: Option<PhoneRegion>,
+        today: time::Date,
+    ) -> Result<ValidEdit, FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut name = |field: &str, raw: &str| {
             Name::parse(&sanitize_name(raw))
@@ -78,7 +91,7 @@ impl TssProfiles {
         if !GENDERS.contains(&gender.as_str()) {
             errors.add("gender", format!("must be one of {}", GENDERS.join(", ")));
         }
-        let birthday = birthdate(&edit.birthdate, now.date())
+        let birthday = birthdate(&edit.birthdate, today)
             .map_err(|m| errors.add("birthdate", m))
             .ok();
         let phone = Phone::parse_in(&edit.telephone, region)
@@ -88,86 +101,121 @@ impl TssProfiles {
             Some(raw) => Email::parse(raw).map_err(|m| errors.add("email", m)).ok(),
             None => None,
         };
-        let (Some(first_name), Some(last_name), Some(birthday), Some(phone)) =
-            (first_name, last_name, birthday, phone)
-        else {
-            return Err(errors.into());
-        };
-        if !errors.is_empty() {
-            return Err(errors.into());
+        match (first_name, last_name, birthday, phone) {
+            (Some(first_name), Some(last_name), Some(birthday), Some(phone)) if errors.is_empty() => {
+                Ok(ValidEdit {
+                    first_name,
+                    last_name,
+                    gender,
+                    birthday,
+                    phone,
+                    email,
+                })
+            }
+            _ => Err(errors),
         }
+    }
+
+    /// `current` with this edit applied (nothing else changed), or why it may not be: a locked
+    /// birthdate another date would replace, an email that may no longer change here.
+    pub fn applied_to(&self, current: &Account) -> Result<Account, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let (birthday, birthday_locked) = match (self.birthday, current.profile.birthday) {
+            (None, existing) => (existing, current.profile.birthday_locked),
+            (Some(new), Some(existing)) if current.profile.birthday_locked && new != existing => {
+                errors.add("birthdate", "is set already and cannot be changed");
+                (Some(existing), true)
+            }
+            (Some(new), _) => (Some(new), true),
+        };
+        let replaceable = current.customer_email().is_none() || current.email_temporary;
+        let unchanged = (
+            current.email.clone(),
+            current.email_temporary,
+            current.email_confirmed,
+        );
+        let (email, email_temporary, email_confirmed) = match &self.email {
+            None => unchanged,
+            Some(e)
+                if current
+                    .customer_email()
+                    .is_some_and(|c| c.normalized() == e.normalized()) =>
+            {
+                unchanged
+            }
+            Some(e) if replaceable => (Some(e.clone()), false, false),
+            Some(_) => {
+                errors.add(
+                    "email",
+                    "cannot be changed here once set: use the confirmed email change",
+                );
+                unchanged
+            }
+        };
+        errors.into_result(Account {
+            email,
+            email_temporary,
+            email_confirmed,
+            profile: Profile {
+                first_name: Some(self.first_name.clone()),
+                last_name: Some(self.last_name.clone()),
+                gender: Some(self.gender.clone()),
+                birthday,
+                birthday_locked,
+                phone: Some(self.phone.clone()),
+                ..current.profile.clone()
+            },
+            ..current.clone()
+        })
+    }
+}
+
+/// What a version-checked write of an edited account answers when a unique value is taken.
+pub(crate) fn taken(error: StoreError) -> Attempt {
+    match error {
+        StoreError::Duplicate(UniqueKey::Phone) => Attempt::Failed(DomainError::Taken(FieldErrors::single(
+            "telephone",
+            "is already another account's",
+        ))),
+        StoreError::Duplicate(UniqueKey::Email) => Attempt::Failed(DomainError::Taken(FieldErrors::single(
+            "email",
+            "is already another account's",
+        ))),
+        other => other.into(),
+    }
+}
+
+impl TssProfiles {
+    /// Applies the caller's edit (every field at once, or none) and answers the profile as it
+    /// now reads. Field errors name the seed's fields; a telephone or email another account
+    /// holds is `Taken`. With two-factor on, a new telephone is not applied here: the rest is,
+    /// and a code goes to the new number (see [`TssProfiles::hold_for_code`]).
+    pub async fn edit(
+        &self,
+        who: &Authenticated,
+        edit: TssEdit,
+    ) -> Result<(TssProfileView, bool), DomainError> {
+        let now = self.deps().clock.now();
+        let region = self.region_of(&who.account.tenant).await?;
+        let valid = ValidEdit::check(&edit, region, now.date())?;
         let accounts = self.deps().accounts.clone();
+        let mut code_for: Option<ValidEdit> = None;
         let account = on_current_account(accounts.as_ref(), who.account.clone(), |current| {
-            let (first_name, last_name, gender, phone, email) = (
-                first_name.clone(),
-                last_name.clone(),
-                gender.clone(),
-                phone.clone(),
-                email.clone(),
-            );
             let accounts = accounts.clone();
+            let mut valid = valid.clone();
+            let held = current.two_factor && current.profile.phone.as_ref() != Some(&valid.phone);
+            let wanted = valid.clone();
+            if held {
+                if let Some(phone) = current.profile.phone.clone() {
+                    valid.phone = phone;
+                }
+            }
+            code_for = held.then_some(wanted);
             async move {
                 if !current.status.may_sign_in() {
                     return Err(DomainError::Unauthenticated.into());
                 }
-                let mut errors = FieldErrors::new();
-                let (birthday, birthday_locked) = match (birthday, current.profile.birthday) {
-                    (None, existing) => (existing, current.profile.birthday_locked),
-                    (Some(new), Some(existing)) if current.profile.birthday_locked && new != existing => {
-                        errors.add("birthdate", "is set already and cannot be changed");
-                        (Some(existing), true)
-                    }
-                    (Some(new), _) => (Some(new), true),
-                };
-                let replaceable = current.customer_email().is_none() || current.email_temporary;
-                let (new_email, temporary, confirmed) = match email {
-                    None => (
-                        current.email.clone(),
-                        current.email_temporary,
-                        current.email_confirmed,
-                    ),
-                    Some(e)
-                        if current
-                            .customer_email()
-                            .is_some_and(|c| c.normalized() == e.normalized()) =>
-                    {
-                        (
-                            current.email.clone(),
-                            current.email_temporary,
-                            current.email_confirmed,
-                        )
-                    }
-                    Some(e) if replaceable => (Some(e), false, false),
-                    Some(_) => {
-                        errors.add(
-                            "email",
-                            "cannot be changed here once set: use the confirmed email change",
-                        );
-                        (
-                            current.email.clone(),
-                            current.email_temporary,
-                            current.email_confirmed,
-                        )
-                    }
-                };
-                if !errors.is_empty() {
-                    return Err(DomainError::from(errors).into());
-                }
-                let edited = Account {
-                    email: new_email,
-                    email_temporary: temporary,
-                    email_confirmed: confirmed,
-                    profile: Profile {
-                        first_name: Some(first_name),
-                        last_name: Some(last_name),
-                        gender: Some(gender),
-                        birthday,
-                        birthday_locked,
-                        phone: Some(phone),
-                        ..current.profile.clone()
-                    },
-                    ..current.clone()
-                };
+                let edited = valid.applied_to(&current).map_err(DomainError::from)?;
                 if edited == current {
                     return Ok(current);
                 }
@@ -175,20 +223,18 @@ impl TssProfiles {
                     updated_at: now,
                     ..edited
                 };
-                match accounts.update(&edited).await {
-                    Ok(saved) => Ok(saved),
-                    Err(StoreError::Duplicate(UniqueKey::Phone)) => Err(Attempt::Failed(DomainError::Taken(
-                        FieldErrors::single("telephone", "is already another account's"),
-                    ))),
-                    Err(StoreError::Duplicate(UniqueKey::Email)) => Err(Attempt::Failed(DomainError::Taken(
-                        FieldErrors::single("email", "is already another account's"),
-                    ))),
-                    Err(other) => Err(other.into()),
-                }
+                accounts.update(&edited).await.map_err(taken)
             }
         })
         .await?;
-        self.view_of(account).await
+        let code_sent = match code_for {
+            Some(wanted) => {
+                self.hold_for_code(&account, &wanted, true).await?;
+                true
+            }
+            None => false,
+        };
+        Ok((self.view_of(account).await?, code_sent))
     }
 }
 

@@ -3,6 +3,7 @@ use clientele_domain::loyalty::Balance;
 use clientele_domain::services::{TssEdit, TssProfileView};
 use clientele_domain::FieldErrors;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::bearer::Customer;
@@ -45,6 +46,10 @@ pub struct TssProfile {
     /// 1 or 0.
     is_two_fa: u8,
     referal_code: String,
+    /// POST only, when two-factor is on and the telephone changed: the new number waits for
+    /// the code texted to it (see `/api/user/profile/verify-otp`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_otp_sent: Option<bool>,
 }
 
 fn next_amount(balance: &Balance) -> f64 {
@@ -56,6 +61,12 @@ fn next_amount(balance: &Balance) -> f64 {
 
 fn next_day(balance: &Balance) -> Option<String> {
     balance.next_to_expire.map(|(_, day)| iso_date(day))
+}
+
+impl TssProfile {
+    pub(super) fn telephone(&self) -> &str {
+        &self.telephone
+    }
 }
 
 impl From<&TssProfileView> for TssProfile {
@@ -91,7 +102,30 @@ impl From<&TssProfileView> for TssProfile {
             has_password: u8::from(account.password_hash.is_some()),
             is_two_fa: u8::from(account.two_factor),
             referal_code: p.referral_code.clone().unwrap_or_default(),
+            is_otp_sent: None,
         }
+    }
+}
+
+/// The profile fields of a POST body (`also`: the other keys this route takes).
+pub(super) fn edit_of(body: &Map<String, Value>, also: &[&str], errors: &mut FieldErrors) -> TssEdit {
+    let mut fields = vec![
+        "firstname",
+        "lastname",
+        "gender",
+        "birthdate",
+        "telephone",
+        "email",
+    ];
+    fields.extend_from_slice(also);
+    reject_other_keys(body, &fields, &[], "", errors);
+    TssEdit {
+        firstname: required_text(body, "firstname", errors),
+        lastname: required_text(body, "lastname", errors),
+        gender: required_text(body, "gender", errors),
+        birthdate: required_text(body, "birthdate", errors),
+        telephone: required_text(body, "telephone", errors),
+        email: optional_text(body, "email", errors),
     }
 }
 
@@ -134,32 +168,17 @@ pub async fn post_profile(
     who: Customer,
     body: JsonObject,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.0;
     let mut errors = FieldErrors::new();
-    let fields = [
-        "firstname",
-        "lastname",
-        "gender",
-        "birthdate",
-        "telephone",
-        "email",
-    ];
-    reject_other_keys(&body, &fields, &[], "", &mut errors);
-    let edit = TssEdit {
-        firstname: required_text(&body, "firstname", &mut errors),
-        lastname: required_text(&body, "lastname", &mut errors),
-        gender: required_text(&body, "gender", &mut errors),
-        birthdate: required_text(&body, "birthdate", &mut errors),
-        telephone: required_text(&body, "telephone", &mut errors),
-        email: optional_text(&body, "email", &mut errors),
-    };
+    let edit = edit_of(&body.0, &[], &mut errors);
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let view = state
+    let (view, code_sent) = state
         .tss_profiles
         .edit(&who.0, edit)
         .await
         .map_err(|e| problem_for(e, same_names))?;
-    Ok(HttpResponse::Ok().json(TssProfile::from(&view)))
+    let mut profile = TssProfile::from(&view);
+    profile.is_otp_sent = code_sent.then_some(true);
+    Ok(HttpResponse::Ok().json(profile))
 }

@@ -1,0 +1,281 @@
+//! Two-factor steps of the TSS profile: a change of telephone or of the two-factor switch is
+//! held until a code texted to the number confirms it (`/api/user/profile/2fa`, then
+//! `/verify-otp`). The code is bound to the account, the purpose and the number; the edit it
+//! confirms travels with it, in its flow.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::reapply::{on_current_account, Attempt};
+use super::sign_in::SignedIn;
+use super::tss_profile::{TssProfileView, TssProfiles};
+use super::tss_profile_edit::{taken, TssEdit, ValidEdit};
+use super::Authenticated;
+use crate::account::Account;
+use crate::audit::{Actor, AuditKind};
+use crate::error::{DomainError, FieldErrors};
+use crate::flow::{FlowStatus, Purpose, Refusal};
+use crate::ports::{Commit, StoreError};
+use crate::values::{Birthday, Email, Name, Phone};
+
+pub const MESSAGE_SENT: &str = "OTP Sent successfully!";
+pub const MESSAGE_UPDATED: &str = "Profile updated successfully!";
+
+/// The edit a code confirms, as its flow keeps it (valid when held; read back as such).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct HeldEdit {
+    firstname: String,
+    lastname: String,
+    gender: String,
+    birthdate: Option<time::Date>,
+    telephone: String,
+    email: Option<String>,
+    two_factor: bool,
+}
+
+impl HeldEdit {
+    fn of(edit: &ValidEdit, two_factor: bool) -> Self {
+        HeldEdit {
+            firstname: edit.first_name.to_string(),
+            lastname: edit.last_name.to_string(),
+            gender: edit.gender.clone(),
+            birthdate: edit.birthday.map(|b| b.date()),
+            telephone: edit.phone.as_str().to_owned(),
+            email: edit.email.as_ref().map(|e| e.as_str().to_owned()),
+            two_factor,
+        }
+    }
+
+    fn edit(&self) -> Result<(ValidEdit, bool), DomainError> {
+        let unreadable = || DomainError::Unavailable("a held edit could not be read back".into());
+        Ok((
+            ValidEdit {
+                first_name: Name::parse(&self.firstname).map_err(|_| unreadable())?,
+                last_name: Name::parse(&self.lastname).map_err(|_| unreadable())?,
+                gender: self.gender.clone(),
+                birthday: self.birthdate.map(Birthday::from_stored),
+                phone: Phone::from_stored(self.telephone.clone()),
+                email: self.email.clone().map(Email::from_stored),
+            },
+            self.two_factor,
+        ))
+    }
+}
+
+/// What `/api/user/profile/2fa` did.
+#[derive(Debug, Clone)]
+pub enum TwoFactorEdit {
+    /// Neither the telephone nor the switch changed: applied at once.
+    Applied {
+        view: TssProfileView,
+        valid_token_count: i64,
+    },
+    /// Held: a code went to `number` (E.164).
+    CodeSent { number: Phone, view: TssProfileView },
+}
+
+/// What a confirmed code did.
+#[derive(Debug, Clone)]
+pub struct CodeConfirmed {
+    pub view: TssProfileView,
+    /// The session that replaces the caller's, when the telephone changed.
+    pub new_session: Option<SignedIn>,
+    pub valid_token_count: i64,
+}
+
+impl TssProfiles {
+    /// The profile edit with the two-factor switch: applied at once when neither the telephone
+    /// nor the switch changes; otherwise held, and a code texted to the new number (to the
+    /// current one when two-factor is being turned off).
+    pub async fn edit_with_two_factor(
+        &self,
+        who: &Authenticated,
+        edit: TssEdit,
+        two_factor: bool,
+    ) -> Result<TwoFactorEdit, DomainError> {
+        let now = self.deps().clock.now();
+        let region = self.region_of(&who.account.tenant).await?;
+        let valid = ValidEdit::check(&edit, region, now.date())?;
+        let current = self.current(who).await?;
+        let phone_changes = current.profile.phone.as_ref() != Some(&valid.phone);
+        if !phone_changes && current.two_factor == two_factor {
+            let (view, _) = self.edit(who, edit).await?;
+            let valid_token_count = self.valid_token_count(&view.account, now).await?;
+            return Ok(TwoFactorEdit::Applied {
+                view,
+                valid_token_count,
+            });
+        }
+        // What the rest of the edit would do is checked now, not only once confirmed.
+        valid.applied_to(&current).map_err(DomainError::from)?;
+        let number = self.hold_for_code(&current, &valid, two_factor).await?;
+        let view = self.view_of(current).await?;
+        Ok(TwoFactorEdit::CodeSent { number, view })
+    }
+
+    /// Holds `wanted` (with the switch at `two_factor`) until a code confirms it, and texts the
+    /// code: to the new number, or to the current one when two-factor is being turned off.
+    /// Asking again within the resend wait sends nothing (`TooSoon`); a locked code, nothing
+    /// until it expires.
+    pub(crate) async fn hold_for_code(
+        &self,
+        account: &Account,
+        wanted: &ValidEdit,
+        two_factor: bool,
+    ) -> Result<Phone, DomainError> {
+        let now = self.deps().clock.now();
+        let number = match (&account.profile.phone, account.two_factor && !two_factor) {
+            (Some(current), true) => current.clone(),
+            _ => wanted.phone.clone(),
+        };
+        let held = serde_json::to_string(&HeldEdit::of(wanted, two_factor))
+            .map_err(|e| DomainError::Unavailable(format!("the edit could not be held: {e}")))?;
+        let flows = self.flows();
+        on_current_account(self.deps().accounts.as_ref(), account.clone(), |account| {
+            let (number, held) = (number.clone(), held.clone());
+            async move {
+                if !account.status.may_sign_in() {
+                    return Err(DomainError::Unauthenticated.into());
+                }
+                let open = flows
+                    .flows
+                    .find_open(&account.tenant, account.uuid, Purpose::PhoneChange)
+                    .await?;
+                if let Some(open) = open.filter(|f| f.status == FlowStatus::Pending && f.expires_at > now) {
+                    let wait = open.sent_at + flows.settings.resend_after - now;
+                    if wait.is_positive() {
+                        return Err(DomainError::TooSoon(wait.whole_seconds().max(1) as u64).into());
+                    }
+                }
+                let issued = flows
+                    .issue(
+                        self.deps(),
+                        &account,
+                        Purpose::PhoneChange,
+                        number.as_str(),
+                        Some(held),
+                        now,
+                    )
+                    .await?
+                    .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
+                let mut commit = Commit::at(now);
+                commit.flows.extend(issued.writes);
+                commit.messages.push(flows.code_text(
+                    self.deps(),
+                    &account,
+                    number.as_str(),
+                    &issued.secret,
+                    now,
+                ));
+                flows.commit_issued(&account, commit).await?;
+                Ok::<_, Attempt>(())
+            }
+        })
+        .await?;
+        Ok(number)
+    }
+
+    /// Confirms the held edit with the texted `code`, sent to `telephone`. A changed telephone
+    /// signs every session out and opens a new one in place of the caller's.
+    pub async fn confirm_code(
+        &self,
+        who: &Authenticated,
+        telephone: &str,
+        code: &str,
+    ) -> Result<CodeConfirmed, DomainError> {
+        let now = self.deps().clock.now();
+        let region = self.region_of(&who.account.tenant).await?;
+        let number = Phone::parse_in(telephone, region).map_err(|m| FieldErrors::single("telephone", m))?;
+        let flows = self.flows();
+        let flow = flows
+            .flows
+            .find_open(&who.account.tenant, who.account.uuid, Purpose::PhoneChange)
+            .await?;
+        // Bound to the number it went to: another number is no code of this account's.
+        let flow = flow.filter(|f| f.target == number.as_str());
+        let counted = flows.check(flow, Purpose::PhoneChange, code, now).await?;
+        let held: HeldEdit = counted
+            .pending_change
+            .as_deref()
+            .and_then(|held| serde_json::from_str(held).ok())
+            .ok_or_else(|| DomainError::Unavailable("a held edit could not be read back".into()))?;
+        let (wanted, two_factor) = held.edit()?;
+        let mut phone_changed = false;
+        let account = on_current_account(self.deps().accounts.as_ref(), who.account.clone(), |current| {
+            let (wanted, consume) = (wanted.clone(), counted.consume());
+            phone_changed = current.profile.phone.as_ref() != Some(&wanted.phone);
+            let changes_phone = phone_changed;
+            async move {
+                if !current.status.may_sign_in() {
+                    return Err(DomainError::Unauthenticated.into());
+                }
+                let edited = wanted.applied_to(&current).map_err(DomainError::from)?;
+                let edited = Account {
+                    two_factor,
+                    updated_at: now,
+                    ..edited
+                };
+                let mut commit = Commit::at(now);
+                commit.flows.push(consume);
+                if changes_phone {
+                    commit = commit.revoking(&current, None);
+                    commit.audit.push(self.deps().audit_entry(
+                        &current,
+                        AuditKind::PhoneChanged,
+                        Actor::Customer,
+                        None,
+                    ));
+                }
+                if two_factor != current.two_factor {
+                    let kind = if two_factor {
+                        AuditKind::TwoFactorEnabled
+                    } else {
+                        AuditKind::TwoFactorDisabled
+                    };
+                    commit
+                        .audit
+                        .push(self.deps().audit_entry(&current, kind, Actor::Customer, None));
+                }
+                match self.flows().commits.commit(commit.updating(edited.clone())).await {
+                    Ok(()) => Ok(Account {
+                        version: edited.version + 1,
+                        ..edited
+                    }),
+                    // The code was used meanwhile.
+                    Err(StoreError::FlowChanged) => Err(DomainError::SecretRefused(Refusal::Invalid).into()),
+                    Err(other) => Err(taken(other)),
+                }
+            }
+        })
+        .await?;
+        let new_session = if phone_changed {
+            Some(self.sign_in().open_session(&account, None, now, None).await?)
+        } else {
+            None
+        };
+        let valid_token_count = self.valid_token_count(&account, now).await?;
+        let view = self.view_of(account).await?;
+        Ok(CodeConfirmed {
+            view,
+            new_session,
+            valid_token_count,
+        })
+    }
+
+    async fn current(&self, who: &Authenticated) -> Result<Account, DomainError> {
+        self.deps()
+            .accounts
+            .find_by_uuid(&who.account.tenant, who.account.uuid)
+            .await?
+            .filter(|a| a.status.may_sign_in())
+            .ok_or(DomainError::Unauthenticated)
+    }
+
+    async fn valid_token_count(&self, account: &Account, now: OffsetDateTime) -> Result<i64, DomainError> {
+        Ok(self
+            .deps()
+            .sessions
+            .count_active(&account.tenant, account.uuid, now)
+            .await?)
+    }
+}
