@@ -722,4 +722,57 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
         assert!(text.contains("\nCode: "), "{text}");
     }
     assert!(!server.log().contains(&code), "no code in the log");
+
+    // Two-factor sign-in: the right password answers a challenge and texts a code.
+    let login = |password: String| {
+        let (server, email) = (&server, email.clone());
+        async move {
+            let response = server
+                .http
+                .post(server.url("/customers/login"))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            status_and_json(response).await
+        }
+    };
+    let (status, challenged) = login(password.clone()).await;
+    assert_eq!(status, 202, "{challenged}");
+    assert_eq!(
+        (&challenged["otp_required"], &challenged["telephone"]),
+        (&json!(true), &json!("••••••5670"))
+    );
+    assert!(challenged.get("token").is_none());
+    let challenge = challenged["challenge"].as_str().unwrap().to_owned();
+    let code = sms.nth_code("+919812345670", 3, wait).await;
+    let (status, again) = login(password.clone()).await;
+    assert_eq!(
+        (status, &again["challenge"]),
+        (202, &json!(challenge)),
+        "the same challenge, no new text"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sms.texts_to("+919812345670").await.len(), 3);
+    assert_eq!(login("not the password".into()).await.0, 401);
+    let redeem = |otp: String| {
+        let (server, challenge) = (&server, challenge.clone());
+        async move {
+            let response = server
+                .http
+                .post(server.url("/customers/login/verify-otp"))
+                .json(&json!({"challenge": challenge, "otp": otp}))
+                .send()
+                .await
+                .unwrap();
+            status_and_json(response).await
+        }
+    };
+    let wrong = if code == "999999" { "111111" } else { "999999" };
+    assert_eq!(redeem(wrong.into()).await.0, 400);
+    let (status, signed_in) = redeem(code.clone()).await;
+    assert_eq!(status, 200, "{signed_in}");
+    let token = signed_in["token"].as_str().unwrap();
+    assert_eq!(server.get_json("/api/user/profile", token).await.0, 200);
+    assert_eq!(redeem(code).await.0, 400, "a challenge signs in once");
 }

@@ -8,7 +8,7 @@ use clientele_domain::ports::{MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
     Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles,
-    Senders, SignIn, SignInSettings, Tenants, TssProfiles,
+    SecondFactor, Senders, SignIn, SignInSettings, Tenants, TssProfiles,
 };
 use clientele_domain::values::PhoneRegion;
 use clientele_http::{AppState, CurrentRequestId, KeyLimits, RateLimits};
@@ -115,6 +115,11 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let deactivation = Arc::new(Deactivation::new(deps.clone(), flows.clone(), closing.clone()));
     let password_change = Arc::new(PasswordChange::new(deps.clone(), flows.clone()));
     let tss_flows = flows.clone();
+    let second_factor_flows = flows.clone();
+    let default_region = settings
+        .default_phone_region
+        .as_deref()
+        .and_then(PhoneRegion::parse);
     let loyalty = Arc::new(Loyalty::new(deps.clone(), database.clone()));
     let deletion_requests = Arc::new(DeletionRequests::new(
         deps.clone(),
@@ -149,10 +154,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             tss_flows,
             loyalty,
             sign_in.clone(),
-            settings
-                .default_phone_region
-                .as_deref()
-                .and_then(PhoneRegion::parse),
+            default_region,
         )),
         closing,
         deactivation,
@@ -165,6 +167,12 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             .map(|name| actix_web::http::header::HeaderName::from_bytes(name.as_bytes()))
             .transpose()
             .context("CLIENTELE_COUNTRY_HEADER")?,
+        second_factor: Arc::new(SecondFactor::new(
+            deps.clone(),
+            second_factor_flows,
+            sign_in.clone(),
+            default_region,
+        )),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),

@@ -12,6 +12,7 @@ use crate::surfaces::{b2core, cl2c, customer_area, tss};
     info(title = "Clientele", description = "Customer account service: four client API surfaces over one domain."),
     paths(
         customer_area::login::login,
+        customer_area::login::verify_login_otp,
         customer_area::account::get_self,
         customer_area::account::patch_self,
         customer_area::account::delete_self,

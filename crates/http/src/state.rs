@@ -3,13 +3,15 @@ use std::sync::Arc;
 use clientele_domain::ports::InstanceSecrets;
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Loyalty, OutboxView, PasswordChange, Profiles, SignIn, Tenants, TssProfiles,
+    Loyalty, OutboxView, PasswordChange, Profiles, SecondFactor, SignIn, Tenants, TssProfiles,
 };
 
 /// What the handlers share: the use cases and what the edge itself needs.
 #[derive(Clone)]
 pub struct AppState {
     pub sign_in: Arc<SignIn>,
+    /// Sign-in with the second factor when the account has it on.
+    pub second_factor: Arc<SecondFactor>,
     pub profiles: Arc<Profiles>,
     pub customers: Arc<Customers>,
     pub customer_area: Arc<CustomerArea>,

@@ -13,8 +13,8 @@ use clientele_domain::ports::{
 };
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles, SignIn, Tenants,
-    TssProfiles,
+    Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles, SecondFactor, SignIn,
+    Tenants, TssProfiles,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -124,11 +124,17 @@ fn state(
         audit: Arc::new(AuditView::new(Arc::new(MockAuditLog::new()))),
         deletion_requests: Arc::new(DeletionRequests::new(
             deps.clone(),
-            flows_for_deactivation,
+            flows_for_deactivation.clone(),
             Arc::new(MockDeletionRequestRepository::new()),
         )),
         key_limits: None,
         country_header: None,
+        second_factor: Arc::new(SecondFactor::new(
+            deps.clone(),
+            flows_for_deactivation.clone(),
+            sign_in.clone(),
+            None,
+        )),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),

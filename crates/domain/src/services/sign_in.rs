@@ -77,6 +77,20 @@ impl SignIn {
         password: &str,
         country: Option<String>,
     ) -> Result<SignedIn, DomainError> {
+        let (account, hash) = self.checked(tenant, email, password).await?;
+        let now = self.deps.clock.now();
+        self.open_session(&account, Some(&hash), now, country).await
+    }
+
+    /// The account `email` names, once `password` is proven its (failures counted, the lockout
+    /// applied, the count reset on success), with the hash the password was checked against.
+    /// Every failure is the same `Unauthenticated`.
+    pub(crate) async fn checked(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+        password: &str,
+    ) -> Result<(Account, PasswordHash), DomainError> {
         let now = self.deps.clock.now();
         let password = Password::candidate(password).map_err(|_| DomainError::Unauthenticated)?;
         let account = self.deps.account_by_email(tenant, email).await?;
@@ -110,7 +124,8 @@ impl SignIn {
                 .reset_sign_in_failures(tenant, account.uuid)
                 .await?;
         }
-        self.open_session(&account, Some(hash), now, country).await
+        let hash = hash.clone();
+        Ok((account, hash))
     }
 
     /// Refuses a sign-in that names no tenant of this instance, after the same work as a wrong

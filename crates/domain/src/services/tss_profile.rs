@@ -55,6 +55,22 @@ pub fn referral_code(account: &Account, digits: i64) -> String {
     format!("{base}{digits:04}")
 }
 
+/// The region national phone numbers are read and shown in for `tenant`: its own `phoneRegion`,
+/// else `default`.
+pub(crate) async fn phone_region(
+    flows: &FlowDeps,
+    tenant: &TenantId,
+    default: Option<PhoneRegion>,
+) -> Result<Option<PhoneRegion>, DomainError> {
+    let own = flows
+        .tenants
+        .get_tenant(tenant)
+        .await?
+        .and_then(|t| t.settings.phone_region)
+        .and_then(|r| PhoneRegion::parse(&r));
+    Ok(own.or(default))
+}
+
 impl TssProfiles {
     pub fn new(
         deps: Deps,
@@ -86,14 +102,7 @@ impl TssProfiles {
 
     /// The region national phone numbers are read and shown in for `tenant`.
     pub async fn region_of(&self, tenant: &TenantId) -> Result<Option<PhoneRegion>, DomainError> {
-        let own = self
-            .flows
-            .tenants
-            .get_tenant(tenant)
-            .await?
-            .and_then(|t| t.settings.phone_region)
-            .and_then(|r| PhoneRegion::parse(&r));
-        Ok(own.or(self.default_region))
+        phone_region(&self.flows, tenant, self.default_region).await
     }
 
     /// The caller's profile with its wallet and orders, in a fixed number of queries.

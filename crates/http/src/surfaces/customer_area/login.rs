@@ -1,4 +1,5 @@
 use actix_web::{web, HttpRequest, HttpResponse};
+use clientele_domain::services::SignInOutcome;
 use clientele_domain::{DomainError, FieldErrors};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -29,7 +30,8 @@ impl LoginResponse {
 /// failures all get the same 401.
 #[utoipa::path(post, path = "/customers/login", tag = "Customer area",
     request_body(content = Object, description = r#"{"email": "...", "password": "..."}"#),
-    responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, body = LoginResponse), (status = 202, body = CodeRequired), (status = 400, body = Problem),
+        (status = 401, body = Problem)))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -49,11 +51,11 @@ pub async fn login(
         .and_then(|name| req.headers().get(name))
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_owned());
-    let signed_in = match tenant_named(&state, tenant_header(&req)).await {
+    let outcome = match tenant_named(&state, tenant_header(&req)).await {
         Ok(tenant) => {
             state
-                .sign_in
-                .sign_in_from(&tenant, &email, &password, country)
+                .second_factor
+                .sign_in(&tenant, &email, &password, country)
                 .await
         }
         Err(DomainError::Unauthenticated) => Err(state.sign_in.refuse_without_tenant(&password).await),
@@ -64,6 +66,54 @@ pub async fn login(
             .detail("The email address or password is wrong, or the account cannot sign in."),
         other => problem_for(other, same_names),
     })?;
+    Ok(match outcome {
+        SignInOutcome::SignedIn(signed_in) => HttpResponse::Ok().json(LoginResponse {
+            token: signed_in.token,
+        }),
+        SignInOutcome::CodeRequired { challenge, telephone } => HttpResponse::Accepted().json(CodeRequired {
+            otp_required: true,
+            challenge: challenge.to_string(),
+            telephone,
+        }),
+    })
+}
+
+/// With two-factor on, the right password answers this instead of a token: a code was texted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeRequired {
+    otp_required: bool,
+    /// What `/customers/login/verify-otp` redeems with the code; it expires with the code.
+    challenge: String,
+    /// The number the code went to, all but its last four digits hidden.
+    telephone: String,
+}
+
+/// Finish a two-factor sign-in: `{"challenge": "…", "otp": "123456"}` → the token. Wrong code
+/// (or unknown challenge) 400, expired 410, five tries used 429.
+#[utoipa::path(post, path = "/customers/login/verify-otp", tag = "Customer area",
+    request_body(content = Object, description = r#"{"challenge": "...", "otp": "123456"}"#),
+    responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 410, body = Problem), (status = 429, body = Problem)))]
+pub async fn verify_login_otp(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["challenge", "otp"], &[], "", &mut errors);
+    let challenge = required_text(&body.0, "challenge", &mut errors);
+    let otp = required_text(&body.0, "otp", &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let tenant = tenant_named(&state, tenant_header(&req))
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    let signed_in = state
+        .second_factor
+        .confirm(&tenant, &challenge, &otp)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: signed_in.token,
     }))

@@ -50,6 +50,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
         limits,
     ))
     .service(limited(
+        post("/customers/login/verify-otp").route(web::post().to(login::verify_login_otp)),
+        limits,
+    ))
+    .service(limited(
         post("/customers/signup").route(web::post().to(activation::signup)),
         limits,
     ))

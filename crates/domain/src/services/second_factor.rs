@@ -1,0 +1,204 @@
+//! Two-factor sign-in: with two-factor on, the right password does not sign in yet; it texts a
+//! code to the account's number and answers a challenge, which the code then redeems for a
+//! token. The challenge expires with the code; its five tries are the code's.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::flow_kit::FlowDeps;
+use super::reapply::{on_current_account, Attempt};
+use super::sign_in::{SignIn, SignedIn};
+use super::tss_profile::phone_region;
+use super::Deps;
+use crate::account::Account;
+use crate::error::DomainError;
+use crate::flow::{FlowId, FlowStatus, Purpose, Refusal};
+use crate::ports::{Commit, StoreError};
+use crate::tenant::TenantId;
+use crate::values::{PasswordHash, Phone, PhoneRegion};
+
+/// What a sign-in with the right password answers.
+#[derive(Debug, Clone)]
+pub enum SignInOutcome {
+    SignedIn(SignedIn),
+    /// Two-factor is on: a code went to the number shown masked (`••••••3210`).
+    CodeRequired {
+        challenge: FlowId,
+        telephone: String,
+    },
+}
+
+/// What a challenge keeps until its code redeems it.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    /// The password hash the sign-in was proven against: a password changed meanwhile voids it.
+    hash: String,
+    country: Option<String>,
+}
+
+pub struct SecondFactor {
+    deps: Deps,
+    flows: FlowDeps,
+    sign_in: Arc<SignIn>,
+    default_region: Option<PhoneRegion>,
+}
+
+/// `number` as the tenant's customers read it, all but the last four digits hidden.
+fn masked(number: &Phone, region: Option<PhoneRegion>) -> String {
+    let shown = number.shown_in(region);
+    let digits: Vec<char> = shown.chars().filter(char::is_ascii_digit).collect();
+    let kept: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+    format!("{}{kept}", "•".repeat(digits.len().saturating_sub(4)))
+}
+
+impl SecondFactor {
+    pub fn new(
+        deps: Deps,
+        flows: FlowDeps,
+        sign_in: Arc<SignIn>,
+        default_region: Option<PhoneRegion>,
+    ) -> Self {
+        SecondFactor {
+            deps,
+            flows,
+            sign_in,
+            default_region,
+        }
+    }
+
+    /// Signs in with email and password: at once, or, with two-factor on, after a texted code
+    /// (a repeated sign-in within the resend wait answers the same challenge and texts nothing).
+    pub async fn sign_in(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+        password: &str,
+        country: Option<String>,
+    ) -> Result<SignInOutcome, DomainError> {
+        let (account, hash) = self.sign_in.checked(tenant, email, password).await?;
+        let now = self.deps.clock.now();
+        let Some(number) = account.profile.phone.clone().filter(|_| account.two_factor) else {
+            let signed_in = self
+                .sign_in
+                .open_session(&account, Some(&hash), now, country)
+                .await?;
+            return Ok(SignInOutcome::SignedIn(signed_in));
+        };
+        let pending = serde_json::to_string(&Pending {
+            hash: hash.as_str().to_owned(),
+            country,
+        })
+        .map_err(|e| DomainError::Unavailable(format!("the sign-in could not be held: {e}")))?;
+        let flows = &self.flows;
+        let uuid = account.uuid;
+        on_current_account(self.deps.accounts.as_ref(), account, |account| {
+            let (number, pending) = (number.clone(), pending.clone());
+            async move {
+                let open = flows
+                    .flows
+                    .find_open(&account.tenant, account.uuid, Purpose::SecondFactor)
+                    .await?;
+                let recent = open.as_ref().is_some_and(|f| {
+                    f.status == FlowStatus::Pending
+                        && f.expires_at > now
+                        && now - f.sent_at < flows.settings.resend_after
+                        && f.target == number.as_str()
+                });
+                if recent {
+                    return Ok(());
+                }
+                let issued = flows
+                    .issue(
+                        &self.deps,
+                        &account,
+                        Purpose::SecondFactor,
+                        number.as_str(),
+                        Some(pending),
+                        now,
+                    )
+                    .await?
+                    .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
+                let mut commit = Commit::at(now);
+                commit.flows.extend(issued.writes);
+                commit.messages.push(flows.code_text(
+                    &self.deps,
+                    &account,
+                    number.as_str(),
+                    &issued.secret,
+                    now,
+                ));
+                flows.commit_issued(&account, commit).await?;
+                Ok::<_, Attempt>(())
+            }
+        })
+        .await?;
+        let challenge = self
+            .flows
+            .flows
+            .find_open(tenant, uuid, Purpose::SecondFactor)
+            .await?
+            .ok_or_else(|| DomainError::Unavailable("the sign-in challenge vanished".into()))?;
+        let region = phone_region(&self.flows, tenant, self.default_region).await?;
+        Ok(SignInOutcome::CodeRequired {
+            challenge: challenge.id,
+            telephone: masked(&number, region),
+        })
+    }
+
+    /// Redeems `challenge` with the texted `code` for a token. Wrong code `Invalid` (400),
+    /// expired `Expired`, five tries `Locked`; an unknown challenge is `Invalid` too.
+    pub async fn confirm(
+        &self,
+        tenant: &TenantId,
+        challenge: &str,
+        code: &str,
+    ) -> Result<SignedIn, DomainError> {
+        let now = self.deps.clock.now();
+        let refused = || DomainError::SecretRefused(Refusal::Invalid);
+        let id = uuid::Uuid::parse_str(challenge.trim()).map_err(|_| refused())?;
+        let flow = self
+            .flows
+            .flows
+            .find(tenant, FlowId(id))
+            .await?
+            .filter(|f| f.purpose == Purpose::SecondFactor);
+        let counted = self.flows.check(flow, Purpose::SecondFactor, code, now).await?;
+        let pending: Pending = counted
+            .pending_change
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .ok_or_else(|| DomainError::Unavailable("a sign-in challenge could not be read back".into()))?;
+        let account: Account = self
+            .deps
+            .accounts
+            .find_by_uuid(tenant, counted.account)
+            .await?
+            .filter(|a| a.status.may_sign_in())
+            .ok_or(DomainError::Unauthenticated)?;
+        let mut commit = Commit::at(now);
+        commit.flows.push(counted.consume());
+        match self.flows.commits.commit(commit).await {
+            Ok(()) => {}
+            Err(StoreError::FlowChanged) => return Err(refused()),
+            Err(other) => return Err(other.into()),
+        }
+        let hash = PasswordHash::from_stored(pending.hash);
+        self.sign_in
+            .open_session(&account, Some(&hash), now, pending.country)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_masked_but_their_last_four_digits() {
+        let india = PhoneRegion::parse("IN");
+        let number = Phone::parse("+919876543210").unwrap();
+        assert_eq!(masked(&number, india), "••••••3210");
+        assert_eq!(masked(&number, None), "••••••••3210");
+    }
+}
