@@ -776,3 +776,71 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
     assert_eq!(server.get_json("/api/user/profile", token).await.0, 200);
     assert_eq!(redeem(code).await.0, 400, "a challenge signs in once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_survive_a_gateway_outage_work_once_and_expire_on_sqlite() {
+    codes_survive_a_gateway_outage_work_once_and_expire(clientele_e2e::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_survive_a_gateway_outage_work_once_and_expire_on_postgres() {
+    codes_survive_a_gateway_outage_work_once_and_expire(clientele_e2e::Backend::Postgres).await;
+}
+
+/// The gateway is down for the first two tries: the request still succeeds and the code
+/// arrives once it is back. Twenty confirmations at once: one wins. A code past its lifetime
+/// is a 410.
+async fn codes_survive_a_gateway_outage_work_once_and_expire(backend: clientele_e2e::Backend) {
+    let Some(storage) = clientele_e2e::Storage::new(backend) else {
+        return;
+    };
+    let sms = clientele_testkit::SmsSink::failing_first(2).await;
+    let server = Server::start(
+        &storage,
+        &[
+            ("CLIENTELE_SMS_URL", &sms.url()),
+            ("CLIENTELE_DELIVERY_RETRY_SECS", "1"),
+            ("CLIENTELE_CODE_TTL_SECS", "8"),
+            ("CLIENTELE_CODE_RESEND_SECS", "1"),
+        ],
+    );
+    in_india(&server).await;
+    let (_, _, token) = server.signed_in_customer().await;
+    let mut on = json!({"firstname": "John", "lastname": "Doe", "gender": "male",
+                        "birthdate": "0000-00-00", "telephone": "9876543210", "is_two_fa": true});
+    let (status, answer) = two_factor(&server, &token, on.clone()).await;
+    assert_eq!(
+        (status, &answer["is_otp_sent"]),
+        (200, &json!(true)),
+        "the gateway being down fails nothing"
+    );
+    let code = sms.nth_code("+919876543210", 1, Duration::from_secs(20)).await;
+
+    let tries = (0..20).map(|_| verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": code})));
+    let answers = futures_util::future::join_all(tries).await;
+    let won = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(won, 1, "{answers:?}");
+    // The others: the code used (400), the tries used up (429), or the caller's token already
+    // signed out by the winner's change of number (401).
+    assert!(
+        answers.iter().all(|(s, _)| [200, 400, 401, 429].contains(s)),
+        "{answers:?}"
+    );
+    // The number was new: the winner's answer carries the token to use from now on.
+    let winner = answers.iter().find(|(s, _)| *s == 200).unwrap();
+    let token = winner.1["access_token"].as_str().unwrap().to_owned();
+
+    on["is_two_fa"] = json!(false);
+    let (status, _) = two_factor(&server, &token, on).await;
+    assert_eq!(status, 200);
+    let code = sms.nth_code("+919876543210", 2, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    let (status, problem) =
+        verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": code})).await;
+    assert_eq!(status, 410, "{problem}");
+    assert_eq!(
+        server.get_json("/api/user/profile", &token).await.1["is_two_fa"],
+        1,
+        "nothing applied"
+    );
+}

@@ -8,18 +8,33 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub struct SmsSink {
     server: MockServer,
+    failures: u64,
 }
 
 impl SmsSink {
     /// A gateway that accepts every text with 200.
     pub async fn start() -> SmsSink {
+        Self::failing_first(0).await
+    }
+
+    /// A gateway that is down for its first `failures` texts (503), then accepts every one.
+    pub async fn failing_first(failures: u64) -> SmsSink {
         let server = MockServer::start().await;
+        if failures > 0 {
+            Mock::given(method("POST"))
+                .and(path("/sms"))
+                .respond_with(ResponseTemplate::new(503))
+                .up_to_n_times(failures)
+                .with_priority(1)
+                .mount(&server)
+                .await;
+        }
         Mock::given(method("POST"))
             .and(path("/sms"))
             .respond_with(ResponseTemplate::new(200))
             .mount(&server)
             .await;
-        SmsSink { server }
+        SmsSink { server, failures }
     }
 
     /// What `CLIENTELE_SMS_URL` is set to.
@@ -27,10 +42,12 @@ impl SmsSink {
         format!("{}/sms", self.server.uri())
     }
 
-    /// The texts sent to `number` (E.164), oldest first.
+    /// The texts accepted for `number` (E.164), oldest first: tries the gateway refused while
+    /// down are not counted.
     pub async fn texts_to(&self, number: &str) -> Vec<String> {
         let received = self.server.received_requests().await.unwrap_or_default();
-        received
+        let refused = (self.failures as usize).min(received.len());
+        received[refused..]
             .iter()
             .filter_map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
             .filter(|body| body["to"] == number)
