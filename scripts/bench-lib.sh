@@ -52,12 +52,14 @@ start() {
   echo "bench: $name did not start" >&2; cat "$log" >&2; exit 1
 }
 
-# customer BASE → creates a customer (email in $WORK/email-<port>) and prints an access token
+# customer BASE → creates a customer (email in $WORK/email-<port>, numeric id in
+# $WORK/id-<port>) and prints an access token
 customer() {
   local base="$1" email="bench-$RANDOM$RANDOM@example.com"
   curl -sf -X POST "$base/admin/v1/customers" -H "Authorization: Bearer $ADMIN_TOKEN" \
     -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"nickname\":\"Bench\",\"firstName\":\"Ben\"}" >/dev/null
+    -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"nickname\":\"Bench\",\"firstName\":\"Ben\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' >"$WORK/id-${base##*:}"
   echo "$email" >"$WORK/email-${base##*:}"
   curl -sf -X POST "$base/customers/login" -H 'Content-Type: application/json' \
     -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\"}" |
@@ -94,3 +96,28 @@ LUA
   echo "$WORK/login-${1##*:}.lua"
 }
 
+
+# seed_ledger BASE ID N → posts N wallet entries (the three kinds, three in four expiring within a
+# year) and N orders (half completed) for customer ID through the back office, 16 at a time
+seed_ledger() {
+  python3 - "$1" "$2" "$3" "$ADMIN_TOKEN" <<'PY'
+import json, sys, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+base, customer, n, token = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def post(path, body):
+    request = urllib.request.Request(f"{base}/admin/v1/customers/{customer}/{path}", json.dumps(body).encode(),
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+def entry(i):
+    kinds = ["cashback", "tss_money", "tss_points"]
+    body = {"kind": kinds[i % 3], "amount": 1.5, "reference": f"e-{i}"}
+    if i % 4:
+        body["expires_on"] = str(date.today() + timedelta(days=1 + i % 365))
+    post("wallet", body)
+    post("orders", {"reference": f"o-{i}", "amount": 10.25, "placed_at": "2026-11-30T10:00:00Z",
+                    "status": "completed" if i % 2 else "placed"})
+with ThreadPoolExecutor(16) as pool:
+    list(pool.map(entry, range(n)))
+PY
+}

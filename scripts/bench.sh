@@ -5,6 +5,8 @@
 #     `GET /customers/self`) on SQLite and on PostgreSQL, as requests/s, p50, p99 and × ceiling;
 #   - sign-in at bcrypt cost 12 against the bcrypt ceiling (cores ÷ one hash's time);
 #   - the profile read's p99 during a flood of concurrent sign-ins against its idle p99;
+#   - the TSS profile (wallet and order aggregates) of a customer with 10,000 wallet entries
+#     and 10,000 orders against one with none, on both stores;
 #   - the server's resident memory idle and under 256 connections.
 # Prints one table and asserts nothing. Traffic goes to 127.0.0.1 only, bounded in time.
 #
@@ -49,6 +51,18 @@ sleep 1
 load read-during-flood 8 "$DURATION" "$SQLITE_BASE/api/v2/my/profile" "${AUTH_SQLITE[@]}"
 wait "$FLOOD" || true
 
+# The TSS profile of a customer with no ledger, and of one with 10,000 wallet entries and
+# 10,000 orders: its aggregates are computed in SQL, so the two should read alike.
+LEDGER="${LEDGER:-10000}"
+for store in sqlite postgres; do
+  if [ "$store" = sqlite ]; then base="$SQLITE_BASE"; else base="$PG_BASE"; fi
+  EMPTY_TOKEN="$(customer "$base")"
+  FULL_TOKEN="$(customer "$base")"
+  seed_ledger "$base" "$(cat "$WORK/id-${base##*:}")" "$LEDGER"
+  load "tss-empty-$store" "$CONNECTIONS" "$DURATION" "$base/api/user/profile" -H "Authorization: Bearer $EMPTY_TOKEN"
+  load "tss-ledger-$store" "$CONNECTIONS" "$DURATION" "$base/api/user/profile" -H "Authorization: Bearer $FULL_TOKEN"
+done
+
 # Memory under 256 connections.
 wrk -t2 -c256 -d"$DURATION" "$SQLITE_BASE/api/v2/my/profile" "${AUTH_SQLITE[@]}" >/dev/null 2>&1 &
 LOADED=$!
@@ -63,7 +77,8 @@ cores, idle_rss, loaded_rss = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4
 ceiling = rows["ceiling"]
 ms = lambda v: f"{v * 1000:.2f}" if v is not None else "-"
 print(f"{'target':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x ceiling':>11}{'p99 x ceil':>11}  non-2xx")
-for label in ["ceiling", "profile-sqlite", "profile-postgres", "self-sqlite", "self-postgres"]:
+for label in ["ceiling", "profile-sqlite", "profile-postgres", "self-sqlite", "self-postgres",
+              "tss-empty-sqlite", "tss-ledger-sqlite", "tss-empty-postgres", "tss-ledger-postgres"]:
     r = rows[label]
     p99x = f"{r['p99'] / ceiling['p99']:.2f}" if r["p99"] and ceiling["p99"] else "-"
     print(f"{label:<20}{r['rps']:>10.0f}{ms(r['p50']):>9}{ms(r['p99']):>9}{r['rps'] / ceiling['rps']:>11.2f}{p99x:>11}  {r['non2xx']}")
@@ -77,5 +92,9 @@ print(f"sign-in, cost 12: one at a time {one['rps']:.1f}/s (p50 {ms(one['p50'])}
 idle, during = rows["read-idle"], rows["read-during-flood"]
 print(f"profile GET (SQLite, 8 conns): idle {idle['rps']:.0f}/s p99 {ms(idle['p99'])} ms; during the sign-in "
       f"flood {during['rps']:.0f}/s p99 {ms(during['p99'])} ms = {during['p99'] / idle['p99']:.2f}x idle p99")
+for store in ["sqlite", "postgres"]:
+    empty, full = rows[f"tss-empty-{store}"], rows[f"tss-ledger-{store}"]
+    print(f"TSS profile ({store}): 10,000 entries and orders {full['rps']:.0f}/s p99 {ms(full['p99'])} ms vs none "
+          f"{empty['rps']:.0f}/s p99 {ms(empty['p99'])} ms = {full['rps'] / empty['rps']:.2f}x throughput")
 print(f"resident memory (SQLite server): idle {idle_rss / 1024:.1f} MiB, under 256 connections {loaded_rss / 1024:.1f} MiB")
 PY

@@ -2118,3 +2118,52 @@ async fn postgres_opens_no_session_for_an_account_closing_meanwhile() {
     closing.join().unwrap();
     assert_eq!(opening.await.unwrap(), Ok(false), "then sees the account closed");
 }
+
+/// The TSS profile reads balances and order statistics with aggregates in SQL: as many
+/// statements for a ledger of hundreds of entries and orders as for a handful.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_standing_costs_the_same_statements_whatever_the_ledger_holds() {
+    plans::record_statements();
+    let dir = tempfile::tempdir().unwrap();
+    // Statements are recorded under the connection's URL: for SQLite, the file's path.
+    let path = dir.path().join("standing.db").display().to_string();
+    let s = Stores::of(Database::open(&format!("sqlite://{path}")).await.unwrap());
+    let url = path;
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let today = T0.date();
+    let post = |i: usize, kind: WalletKind, expires_in: Option<i64>, amount: i64| {
+        let entry = wallet_entry(&account, kind, &format!("e-{i}"), amount, expires_in);
+        let loyalty = s.loyalty.clone();
+        async move { loyalty.post_wallet_entry(&entry, today).await.unwrap() }
+    };
+    let standing = || async {
+        let before = plans::statements_on(&url);
+        let summary = s.loyalty.wallet_summary(&tenant(), account.uuid, today).await.unwrap();
+        let stats = s.loyalty.order_stats(&tenant(), account.uuid).await.unwrap();
+        (plans::statements_on(&url) - before, summary, stats)
+    };
+    for (i, kind) in WalletKind::ALL.into_iter().enumerate() {
+        post(i, kind, Some(3), 1_00).await;
+    }
+    let (few, _, _) = standing().await;
+    for i in 3..300 {
+        let kind = WalletKind::ALL[i % 3];
+        let expires_in = (i % 4 != 0).then_some((i % 50) as i64 + 1);
+        post(i, kind, expires_in, if i % 7 == 0 { -50 } else { 2_00 }).await;
+        let order = Order {
+            tenant: account.tenant.clone(),
+            account: account.uuid,
+            reference: format!("o-{i}"),
+            amount: Amount(10_00),
+            status: if i % 2 == 0 { OrderStatus::Completed } else { OrderStatus::Placed },
+            placed_at: T0,
+        };
+        s.loyalty.post_order(&order).await.unwrap();
+    }
+    let (many, summary, stats) = standing().await;
+    assert!(few > 0, "the recorder saw nothing");
+    assert_eq!(many, few, "statements for 3 entries and for 300 entries and orders");
+    assert_eq!(stats.count, 297);
+    assert!(summary.cashback.spendable.is_positive());
+}

@@ -21,13 +21,15 @@ use diesel::{Connection, QueryableByName, RunQueryDsl};
 static RECORDED: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 
 /// The tables of the schema: a scan of one of these is what the test refuses.
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 8] = [
     "accounts",
     "sessions",
     "flows",
     "outbox",
     "tenants",
     "instance_secrets",
+    "wallet_entries",
+    "orders",
 ];
 
 fn recorder() -> Option<Box<dyn Instrumentation>> {
@@ -51,6 +53,11 @@ fn recorder() -> Option<Box<dyn Instrumentation>> {
 /// Starts recording; connections opened from now on are recorded.
 pub fn record_statements() {
     set_default_instrumentation(recorder).expect("instrumentation installed");
+}
+
+/// How many statements connections to `url` have run so far.
+pub fn statements_on(url: &str) -> usize {
+    RECORDED.lock().unwrap().iter().filter(|(on, _)| on == url).count()
 }
 
 /// The distinct lookups (statements that read or change rows selected by a condition) run on
