@@ -768,13 +768,62 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
             status_and_json(response).await
         }
     };
+    let failures = || async {
+        let (_, trail) = admin(
+            &server,
+            reqwest::Method::GET,
+            "/admin/v1/audit?kind=sign_in_failed",
+            None,
+        )
+        .await;
+        trail["entries"].as_array().unwrap().len()
+    };
+    let before = failures().await;
     let wrong = if code == "999999" { "111111" } else { "999999" };
     assert_eq!(redeem(wrong.into()).await.0, 400);
+    assert_eq!(
+        failures().await,
+        before + 1,
+        "a wrong code counts toward the sign-in lockout"
+    );
     let (status, signed_in) = redeem(code.clone()).await;
     assert_eq!(status, 200, "{signed_in}");
     let token = signed_in["token"].as_str().unwrap();
     assert_eq!(server.get_json("/api/user/profile", token).await.0, 200);
     assert_eq!(redeem(code).await.0, 400, "a challenge signs in once");
+
+    // While two-factor is on, the number changes only with a code, on every surface.
+    let response = server
+        .http
+        .patch(server.url("/customers/self"))
+        .bearer_auth(token)
+        .json(&json!({"phone": "+14155550199"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, problem) = status_and_json(response).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["errors"]["phone"].is_array(), "{problem}");
+
+    // A challenge proven with a password that has changed since is gone with it.
+    let (status, pending) = login(password.clone()).await;
+    assert_eq!(status, 202);
+    sms.nth_code("+919812345670", 4, wait).await;
+    let new_password = "A fresh password 2024";
+    let (status, _) = change_password(
+        &server,
+        token,
+        json!({"old_password": password, "password": new_password}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, fresh) = login(new_password.into()).await;
+    assert_eq!(status, 202, "{fresh}");
+    assert_ne!(
+        fresh["challenge"], pending["challenge"],
+        "a new challenge, not the cancelled one"
+    );
+    sms.nth_code("+919812345670", 5, wait).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -110,6 +110,18 @@ impl Account {
         }
     }
 
+    /// With two-factor on, the phone number is the second factor: only a texted code changes
+    /// it (TSS `/api/user/profile/2fa`). Whether `next` keeps it, as a field error on `field`.
+    pub fn keeps_second_factor(&self, next: &Profile, field: &str) -> Result<(), crate::error::FieldErrors> {
+        if self.two_factor && self.profile.phone != next.phone {
+            return Err(crate::error::FieldErrors::single(
+                field,
+                "is the account's second factor while two-factor is on: change it with a texted code",
+            ));
+        }
+        Ok(())
+    }
+
     /// The name a message greets the customer by: the first name, or "" (a greeting without a
     /// name).
     pub fn greeting_name(&self) -> String {

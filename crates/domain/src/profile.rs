@@ -39,6 +39,14 @@ pub struct Profile {
 }
 
 /// The domain's field names, which surfaces rename to theirs in error answers.
+impl Profile {
+    /// Whether the date of birth may no longer change on the TSS surface: once one is set
+    /// (however it was), it stays.
+    pub fn birthday_is_final(&self) -> bool {
+        self.birthday_locked || self.birthday.is_some()
+    }
+}
+
 pub mod field {
     pub const NICKNAME: &str = "nickname";
     pub const LOCALE: &str = "locale";

@@ -87,6 +87,17 @@ impl AccountRepository for Database {
         .await
     }
 
+    async fn find_by_phone(&self, tenant: &TenantId, phone: &str) -> Result<Option<Account>, StoreError> {
+        let (tenant, phone) = (tenant.as_str().to_owned(), phone.to_owned());
+        self.find_account(move |conn| {
+            dsl::accounts
+                .filter(dsl::tenant_id.eq(tenant).and(dsl::phone.eq(phone)))
+                .select(AccountRow::as_select())
+                .load(conn)
+        })
+        .await
+    }
+
     async fn update(&self, account: &Account) -> Result<Account, StoreError> {
         let forget = self.principals.forget_account_after(account.uuid);
         let expected = account.version;

@@ -2139,7 +2139,11 @@ async fn the_standing_costs_the_same_statements_whatever_the_ledger_holds() {
     };
     let standing = || async {
         let before = plans::statements_on(&url);
-        let summary = s.loyalty.wallet_summary(&tenant(), account.uuid, today).await.unwrap();
+        let summary = s
+            .loyalty
+            .wallet_summary(&tenant(), account.uuid, today)
+            .await
+            .unwrap();
         let stats = s.loyalty.order_stats(&tenant(), account.uuid).await.unwrap();
         (plans::statements_on(&url) - before, summary, stats)
     };
@@ -2156,14 +2160,21 @@ async fn the_standing_costs_the_same_statements_whatever_the_ledger_holds() {
             account: account.uuid,
             reference: format!("o-{i}"),
             amount: Amount(10_00),
-            status: if i % 2 == 0 { OrderStatus::Completed } else { OrderStatus::Placed },
+            status: if i % 2 == 0 {
+                OrderStatus::Completed
+            } else {
+                OrderStatus::Placed
+            },
             placed_at: T0,
         };
         s.loyalty.post_order(&order).await.unwrap();
     }
     let (many, summary, stats) = standing().await;
     assert!(few > 0, "the recorder saw nothing");
-    assert_eq!(many, few, "statements for 3 entries and for 300 entries and orders");
+    assert_eq!(
+        many, few,
+        "statements for 3 entries and for 300 entries and orders"
+    );
     assert_eq!(stats.count, 297);
     assert!(summary.cashback.spendable.is_positive());
 }

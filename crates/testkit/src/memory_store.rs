@@ -383,6 +383,15 @@ impl AccountRepository for MemoryStore {
             .cloned())
     }
 
+    async fn find_by_phone(&self, tenant: &TenantId, phone: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self
+            .state()
+            .accounts
+            .values()
+            .find(|a| &a.tenant == tenant && a.profile.phone.as_ref().is_some_and(|p| p.as_str() == phone))
+            .cloned())
+    }
+
     async fn find_by_email(
         &self,
         tenant: &TenantId,

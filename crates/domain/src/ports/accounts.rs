@@ -29,6 +29,9 @@ pub trait AccountRepository: Send + Sync {
         normalized_email: &str,
     ) -> Result<Option<Account>, StoreError>;
 
+    /// Finds the tenant's account with this phone number (E.164).
+    async fn find_by_phone(&self, tenant: &TenantId, phone: &str) -> Result<Option<Account>, StoreError>;
+
     /// Writes every mutable field of `account` if the stored version is still
     /// `account.version`, and returns the account as stored (version incremented).
     async fn update(&self, account: &Account) -> Result<Account, StoreError>;

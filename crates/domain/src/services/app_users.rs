@@ -104,6 +104,13 @@ impl AppUsers {
                     return Err(DomainError::NotFound.into());
                 }
                 let mut profile = changes.apply(&current.profile).map_err(DomainError::from)?;
+                // An app that leaves the number out does not take the second factor away.
+                if current.two_factor && profile.phone.is_none() {
+                    profile.phone = current.profile.phone.clone();
+                }
+                current
+                    .keeps_second_factor(&profile, crate::profile::field::PHONE)
+                    .map_err(DomainError::from)?;
                 profile.push_token = push_token;
                 if profile == current.profile {
                     return Ok(current);
@@ -161,6 +168,42 @@ mod tests {
         assert_eq!(profile.last_name, None, "omitted: cleared");
         assert_eq!(profile.phone.as_ref().unwrap().as_str(), "+1234567890");
         assert_eq!(profile.push_token.as_deref(), Some("push_token_example"));
+    }
+
+    #[tokio::test]
+    async fn with_two_factor_on_the_number_stays_unless_a_code_changes_it() {
+        let mut accounts = MockAccountRepository::new();
+        let mut stored = account();
+        stored.two_factor = true;
+        stored.profile.phone = Some(crate::values::Phone::parse("+919876543210").unwrap());
+        accounts
+            .expect_find_by_uuid()
+            .returning(move |_, _| Ok(Some(stored.clone())));
+        accounts.expect_update().times(1).returning(|a| Ok(a.clone()));
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_latest_active().returning(|_, _, _| Ok(None));
+        let users = AppUsers::new(deps_with(accounts, sessions, MockPasswordHasher::new()));
+        let omitted = AppUserChange {
+            phone: None,
+            ..change()
+        };
+        let view = users
+            .replace(&account().tenant, account().uuid, omitted)
+            .await
+            .unwrap();
+        assert_eq!(
+            view.account.profile.phone.unwrap().as_str(),
+            "+919876543210",
+            "an app that leaves the number out keeps the second factor"
+        );
+        let err = users
+            .replace(&account().tenant, account().uuid, change())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DomainError::Invalid(ref e) if e.iter().any(|(f, _)| f == "phone")),
+            "{err:?}"
+        );
     }
 
     #[tokio::test]

@@ -13,7 +13,7 @@ use crate::account::{Account, AccountStatus, NewAccount};
 use crate::audit::{Actor, AuditKind};
 use crate::customer_edit::{full_name, split_name, CustomerEdit};
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{Flow, FlowId, Purpose, Refusal};
+use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal};
 use crate::links;
 use crate::ports::{AccountWrite, Commit, PassphraseTokens, StoreError};
 use crate::profile::Profile;
@@ -423,6 +423,9 @@ impl CustomerArea {
                     return Err(DomainError::Unauthenticated.into());
                 }
                 let profile = edit.clone().apply(&account.profile).map_err(DomainError::from)?;
+                account
+                    .keeps_second_factor(&profile, "phone")
+                    .map_err(DomainError::from)?;
                 let changed = profile != account.profile;
                 let updated = Account {
                     profile,
@@ -606,7 +609,14 @@ impl CustomerArea {
         let hash = self.deps.passwords.hash(&passphrase).await?;
         self.consume(account, &flow, AuditKind::PasswordReset, |account| {
             account.status.may_sign_in().then(|| {
-                Commit::at(now).revoking(&account, None).updating(Account {
+                let mut commit = Commit::at(now).revoking(&account, None);
+                // A sign-in challenge proven with the old password goes with it.
+                commit.flows.push(FlowWrite::CancelAllOpen {
+                    tenant: account.tenant.clone(),
+                    account: account.uuid,
+                    purpose: Some(Purpose::SecondFactor),
+                });
+                commit.updating(Account {
                     password_hash: Some(hash.clone()),
                     sign_in: Default::default(),
                     updated_at: now,

@@ -90,12 +90,15 @@ impl PasswordChange {
                     .into());
                 }
                 let mut commit = Commit::at(now).revoking(&current, Some(keep));
-                // Whatever reset code is open when the commit runs, not only one seen before.
-                commit.flows.push(FlowWrite::CancelAllOpen {
-                    tenant: current.tenant.clone(),
-                    account: current.uuid,
-                    purpose: Some(Purpose::PasswordReset),
-                });
+                // Whatever reset code or sign-in challenge (proven with the old password) is open
+                // when the commit runs, not only one seen before.
+                for purpose in [Purpose::PasswordReset, Purpose::SecondFactor] {
+                    commit.flows.push(FlowWrite::CancelAllOpen {
+                        tenant: current.tenant.clone(),
+                        account: current.uuid,
+                        purpose: Some(purpose),
+                    });
+                }
                 if let Some(address) = current.customer_email().filter(|_| !current.email_temporary) {
                     let notice = Template::PasswordChanged {
                         name: &current.greeting_name(),

@@ -36,6 +36,9 @@ impl Profiles {
                     return Err(DomainError::Unauthenticated.into());
                 }
                 let profile = changes.apply(&current.profile).map_err(DomainError::from)?;
+                current
+                    .keeps_second_factor(&profile, crate::profile::field::PHONE)
+                    .map_err(DomainError::from)?;
                 if profile == current.profile {
                     return Ok(current);
                 }

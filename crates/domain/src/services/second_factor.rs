@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flow_kit::FlowDeps;
 use super::reapply::{on_current_account, Attempt};
-use super::sign_in::{SignIn, SignedIn};
+use super::sign_in::{count_sign_in_failure, SignIn, SignedIn};
 use super::tss_profile::phone_region;
 use super::Deps;
 use crate::account::Account;
@@ -16,7 +16,7 @@ use crate::error::DomainError;
 use crate::flow::{FlowId, FlowStatus, Purpose, Refusal};
 use crate::ports::{Commit, StoreError};
 use crate::tenant::TenantId;
-use crate::values::{PasswordHash, Phone, PhoneRegion};
+use crate::values::{Phone, PhoneRegion};
 
 /// What a sign-in with the right password answers.
 #[derive(Debug, Clone)]
@@ -32,8 +32,9 @@ pub enum SignInOutcome {
 /// What a challenge keeps until its code redeems it.
 #[derive(Serialize, Deserialize)]
 struct Pending {
-    /// The password hash the sign-in was proven against: a password changed meanwhile voids it.
-    hash: String,
+    /// A keyed digest of the password hash the sign-in was proven against (never the hash
+    /// itself): a password changed meanwhile voids the challenge.
+    password: String,
     country: Option<String>,
 }
 
@@ -78,15 +79,23 @@ impl SecondFactor {
     ) -> Result<SignInOutcome, DomainError> {
         let (account, hash) = self.sign_in.checked(tenant, email, password).await?;
         let now = self.deps.clock.now();
-        let Some(number) = account.profile.phone.clone().filter(|_| account.two_factor) else {
+        if !account.two_factor {
+            self.sign_in.forget_failures(&account).await?;
             let signed_in = self
                 .sign_in
                 .open_session(&account, Some(&hash), now, country)
                 .await?;
             return Ok(SignInOutcome::SignedIn(signed_in));
-        };
+        }
+        // Two-factor with no number to text cannot sign in (edits keep the number while
+        // two-factor is on; this is only a guard).
+        let number = account
+            .profile
+            .phone
+            .clone()
+            .ok_or(DomainError::Unauthenticated)?;
         let pending = serde_json::to_string(&Pending {
-            hash: hash.as_str().to_owned(),
+            password: self.flows.digester.digest(hash.as_str()),
             country,
         })
         .map_err(|e| DomainError::Unavailable(format!("the sign-in could not be held: {e}")))?;
@@ -146,8 +155,10 @@ impl SecondFactor {
         })
     }
 
-    /// Redeems `challenge` with the texted `code` for a token. Wrong code `Invalid` (400),
-    /// expired `Expired`, five tries `Locked`; an unknown challenge is `Invalid` too.
+    /// Redeems `challenge` with the texted `code` for a token. Wrong code `Invalid` (400, and
+    /// counted toward the account's sign-in lockout like a wrong password), expired `Expired`,
+    /// five tries `Locked`; an unknown challenge is `Invalid` too; a locked account, or one
+    /// whose password changed since, `Unauthenticated`.
     pub async fn confirm(
         &self,
         tenant: &TenantId,
@@ -162,20 +173,42 @@ impl SecondFactor {
             .flows
             .find(tenant, FlowId(id))
             .await?
-            .filter(|f| f.purpose == Purpose::SecondFactor);
-        let counted = self.flows.check(flow, Purpose::SecondFactor, code, now).await?;
+            .filter(|f| f.purpose == Purpose::SecondFactor)
+            .ok_or_else(refused)?;
+        let account: Account = self
+            .deps
+            .accounts
+            .find_by_uuid(tenant, flow.account)
+            .await?
+            .filter(|a| a.status.may_sign_in())
+            .ok_or(DomainError::Unauthenticated)?;
+        if account.sign_in.is_locked(now) {
+            return Err(DomainError::Unauthenticated);
+        }
+        let counted = match self
+            .flows
+            .check(Some(flow), Purpose::SecondFactor, code, now)
+            .await
+        {
+            Ok(counted) => counted,
+            Err(DomainError::SecretRefused(Refusal::Invalid)) => {
+                count_sign_in_failure(&self.deps, &account, now).await?;
+                return Err(refused());
+            }
+            Err(other) => return Err(other),
+        };
         let pending: Pending = counted
             .pending_change
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok())
             .ok_or_else(|| DomainError::Unavailable("a sign-in challenge could not be read back".into()))?;
-        let account: Account = self
-            .deps
-            .accounts
-            .find_by_uuid(tenant, counted.account)
-            .await?
-            .filter(|a| a.status.may_sign_in())
+        let hash = account
+            .password_hash
+            .clone()
             .ok_or(DomainError::Unauthenticated)?;
+        if !self.flows.digester.matches(hash.as_str(), &pending.password) {
+            return Err(DomainError::Unauthenticated);
+        }
         let mut commit = Commit::at(now);
         commit.flows.push(counted.consume());
         match self.flows.commits.commit(commit).await {
@@ -183,7 +216,7 @@ impl SecondFactor {
             Err(StoreError::FlowChanged) => return Err(refused()),
             Err(other) => return Err(other.into()),
         }
-        let hash = PasswordHash::from_stored(pending.hash);
+        self.sign_in.forget_failures(&account).await?;
         self.sign_in
             .open_session(&account, Some(&hash), now, pending.country)
             .await

@@ -79,11 +79,24 @@ impl SignIn {
     ) -> Result<SignedIn, DomainError> {
         let (account, hash) = self.checked(tenant, email, password).await?;
         let now = self.deps.clock.now();
+        self.forget_failures(&account).await?;
         self.open_session(&account, Some(&hash), now, country).await
     }
 
+    /// After a complete sign-in: past failures and any lock are forgotten.
+    pub(crate) async fn forget_failures(&self, account: &Account) -> Result<(), DomainError> {
+        if account.sign_in.failures > 0 || account.sign_in.locked_until.is_some() {
+            self.deps
+                .accounts
+                .reset_sign_in_failures(&account.tenant, account.uuid)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The account `email` names, once `password` is proven its (failures counted, the lockout
-    /// applied, the count reset on success), with the hash the password was checked against.
+    /// applied), with the hash the password was checked against. The count of failures is
+    /// left for the caller to forget once the whole sign-in (a second factor too) succeeds.
     /// Every failure is the same `Unauthenticated`.
     pub(crate) async fn checked(
         &self,
@@ -117,12 +130,6 @@ impl SignIn {
         }
         if !account.status.may_sign_in() {
             return Err(DomainError::Unauthenticated);
-        }
-        if account.sign_in.failures > 0 || account.sign_in.locked_until.is_some() {
-            self.deps
-                .accounts
-                .reset_sign_in_failures(tenant, account.uuid)
-                .await?;
         }
         let hash = hash.clone();
         Ok((account, hash))

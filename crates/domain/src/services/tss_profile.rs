@@ -125,11 +125,18 @@ impl TssProfiles {
 
     /// `account`, with a referral code of its own: made once, unique in the tenant.
     async fn with_referral_code(&self, mut account: Account) -> Result<Account, DomainError> {
-        for _ in 0..REFERRAL_TRIES {
+        for attempt in 0..REFERRAL_TRIES {
             if account.profile.referral_code.is_some() {
                 return Ok(account);
             }
-            let code = referral_code(&account, self.deps.random.int_in(1000, 9999));
+            // Four digits first (JOHN2024); six once those keep colliding (a common name in a
+            // large tenant).
+            let digits = if attempt < REFERRAL_TRIES / 2 {
+                self.deps.random.int_in(1000, 9999)
+            } else {
+                self.deps.random.int_in(100_000, 999_999)
+            };
+            let code = referral_code(&account, digits);
             let with_code = Account {
                 profile: Profile {
                     referral_code: Some(code),

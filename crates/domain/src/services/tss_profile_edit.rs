@@ -122,7 +122,7 @@ impl ValidEdit {
         let mut errors = FieldErrors::new();
         let (birthday, birthday_locked) = match (self.birthday, current.profile.birthday) {
             (None, existing) => (existing, current.profile.birthday_locked),
-            (Some(new), Some(existing)) if current.profile.birthday_locked && new != existing => {
+            (Some(new), Some(existing)) if current.profile.birthday_is_final() && new != existing => {
                 errors.add("birthdate", "is set already and cannot be changed");
                 (Some(existing), true)
             }
@@ -198,24 +198,30 @@ impl TssProfiles {
         let now = self.deps().clock.now();
         let region = self.region_of(&who.account.tenant).await?;
         let valid = ValidEdit::check(&edit, region, now.date())?;
+        // A new number that must wait for a code: refused before anything is saved if no code
+        // can go to it now (too soon, locked, another account's number).
+        let holds = who.account.two_factor && who.account.profile.phone.as_ref() != Some(&valid.phone);
+        if holds {
+            self.hold_allowed(&who.account, &valid.phone, now).await?;
+        }
         let accounts = self.deps().accounts.clone();
         let mut code_for: Option<ValidEdit> = None;
         let account = on_current_account(accounts.as_ref(), who.account.clone(), |current| {
             let accounts = accounts.clone();
-            let mut valid = valid.clone();
+            let valid = valid.clone();
             let held = current.two_factor && current.profile.phone.as_ref() != Some(&valid.phone);
             let wanted = valid.clone();
-            if held {
-                if let Some(phone) = current.profile.phone.clone() {
-                    valid.phone = phone;
-                }
-            }
             code_for = held.then_some(wanted);
+            let kept_phone = current.profile.phone.clone();
             async move {
                 if !current.status.may_sign_in() {
                     return Err(DomainError::Unauthenticated.into());
                 }
-                let edited = valid.applied_to(&current).map_err(DomainError::from)?;
+                let mut edited = valid.applied_to(&current).map_err(DomainError::from)?;
+                if held {
+                    // The number waits for its code; everything else applies now.
+                    edited.profile.phone = kept_phone;
+                }
                 if edited == current {
                     return Ok(current);
                 }

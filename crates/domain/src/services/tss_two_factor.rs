@@ -128,6 +128,7 @@ impl TssProfiles {
             (Some(current), true) => current.clone(),
             _ => wanted.phone.clone(),
         };
+        self.hold_allowed(account, &wanted.phone, now).await?;
         let held = serde_json::to_string(&HeldEdit::of(wanted, two_factor))
             .map_err(|e| DomainError::Unavailable(format!("the edit could not be held: {e}")))?;
         let flows = self.flows();
@@ -175,6 +176,47 @@ impl TssProfiles {
         Ok(number)
     }
 
+    /// Whether a code for a change to `wanted` may go now: not to another account's number,
+    /// not sooner than the resend wait after the last one (`TooSoon`), not while the last one is
+    /// locked (`Locked`).
+    pub(crate) async fn hold_allowed(
+        &self,
+        account: &Account,
+        wanted: &Phone,
+        now: OffsetDateTime,
+    ) -> Result<(), DomainError> {
+        if account.profile.phone.as_ref() != Some(wanted) {
+            let holder = self
+                .deps()
+                .accounts
+                .find_by_phone(&account.tenant, wanted.as_str())
+                .await?;
+            if holder.is_some_and(|h| h.uuid != account.uuid) {
+                return Err(DomainError::Taken(FieldErrors::single(
+                    "telephone",
+                    "is already another account's",
+                )));
+            }
+        }
+        let open = self
+            .flows()
+            .flows
+            .find_open(&account.tenant, account.uuid, Purpose::PhoneChange)
+            .await?;
+        match open.filter(|f| f.expires_at > now) {
+            Some(f) if f.status == FlowStatus::Locked => Err(DomainError::SecretRefused(Refusal::Locked)),
+            Some(f) if f.status == FlowStatus::Pending => {
+                let wait = f.sent_at + self.flows().settings.resend_after - now;
+                if wait.is_positive() {
+                    Err(DomainError::TooSoon(wait.whole_seconds().max(1) as u64))
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Confirms the held edit with the texted `code`, sent to `telephone`. A changed telephone
     /// signs every session out and opens a new one in place of the caller's.
     pub async fn confirm_code(
@@ -200,6 +242,7 @@ impl TssProfiles {
             .and_then(|held| serde_json::from_str(held).ok())
             .ok_or_else(|| DomainError::Unavailable("a held edit could not be read back".into()))?;
         let (wanted, two_factor) = held.edit()?;
+        let keep = who.session.id;
         let mut phone_changed = false;
         let account = on_current_account(self.deps().accounts.as_ref(), who.account.clone(), |current| {
             let (wanted, consume) = (wanted.clone(), counted.consume());
@@ -218,7 +261,8 @@ impl TssProfiles {
                 let mut commit = Commit::at(now);
                 commit.flows.push(consume);
                 if changes_phone {
-                    commit = commit.revoking(&current, None);
+                    // Every other session now; the caller's once its replacement is open.
+                    commit = commit.revoking(&current, Some(keep));
                     commit.audit.push(self.deps().audit_entry(
                         &current,
                         AuditKind::PhoneChanged,
@@ -249,7 +293,13 @@ impl TssProfiles {
         })
         .await?;
         let new_session = if phone_changed {
-            Some(self.sign_in().open_session(&account, None, now, None).await?)
+            // Refused if the password changed since the commit; then the caller keeps theirs.
+            let signed_in = self
+                .sign_in()
+                .open_session(&account, account.password_hash.as_ref(), now, None)
+                .await?;
+            self.deps().sessions.revoke(keep, now).await?;
+            Some(signed_in)
         } else {
             None
         };

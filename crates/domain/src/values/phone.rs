@@ -51,7 +51,14 @@ impl Phone {
     pub fn parse_in(raw: &str, region: Option<PhoneRegion>) -> Result<Self, String> {
         let trimmed = raw.trim();
         if trimmed.starts_with('+') {
-            return Self::parse(trimmed);
+            let syntactic = Self::parse(trimmed)?;
+            // A number valid by its country's plan is stored in its one E.164 form (`+91 0 98765
+            // 43210` is `+919876543210`); any other syntactically valid one as written.
+            return Ok(phonenumber::parse(None, syntactic.as_str())
+                .ok()
+                .filter(phonenumber::is_valid)
+                .and_then(|n| Self::parse(&n.format().mode(phonenumber::Mode::E164).to_string()).ok())
+                .unwrap_or(syntactic));
         }
         let Some(region) = region else {
             return Self::parse(trimmed);
@@ -142,6 +149,12 @@ mod tests {
         let us = Phone::parse_in("+14155550123", india).unwrap();
         assert_eq!(us.shown_in(india), "+14155550123");
         assert_eq!(phone.shown_in(None), "+919876543210");
+        // A valid international number has one stored form, however it was typed.
+        assert_eq!(Phone::parse_in("+91 98765-43210", None).unwrap(), phone);
+        assert_eq!(
+            Phone::parse_in("+44 (0)7400 123456", None).unwrap().as_str(),
+            "+447400123456"
+        );
         // International form stays syntactic: another seed's example is accepted.
         assert_eq!(
             Phone::parse_in("+1234567890", india).unwrap().as_str(),

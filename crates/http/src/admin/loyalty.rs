@@ -278,11 +278,19 @@ pub async fn post_order(
     let amount = amount(&body, &mut errors);
     let status = order_status(&body, &mut errors);
     let placed_at = required_text(&body, "placed_at", &mut errors);
+    // Kept in UTC: a time whose UTC form leaves the years 1-9999 cannot be.
     let placed_at = OffsetDateTime::parse(placed_at.trim(), &Rfc3339)
         .ok()
+        .filter(|at| {
+            at.checked_to_offset(time::UtcOffset::UTC)
+                .is_some_and(|utc| utc.year() >= 1)
+        })
         .or_else(|| {
             if !placed_at.is_empty() {
-                errors.add("placed_at", "must be an RFC 3339 date-time");
+                errors.add(
+                    "placed_at",
+                    "must be an RFC 3339 date-time between the years 1 and 9999",
+                );
             }
             None
         });

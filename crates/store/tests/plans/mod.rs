@@ -57,7 +57,12 @@ pub fn record_statements() {
 
 /// How many statements connections to `url` have run so far.
 pub fn statements_on(url: &str) -> usize {
-    RECORDED.lock().unwrap().iter().filter(|(on, _)| on == url).count()
+    RECORDED
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(on, _)| on == url)
+        .count()
 }
 
 /// The distinct lookups (statements that read or change rows selected by a condition) run on

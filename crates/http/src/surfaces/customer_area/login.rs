@@ -102,7 +102,10 @@ pub async fn verify_login_otp(
     let mut errors = FieldErrors::new();
     reject_other_keys(&body.0, &["challenge", "otp"], &[], "", &mut errors);
     let challenge = required_text(&body.0, "challenge", &mut errors);
-    let otp = required_text(&body.0, "otp", &mut errors);
+    let otp = match body.0.get("otp") {
+        Some(serde_json::Value::Number(n)) if n.is_u64() => n.to_string(),
+        _ => required_text(&body.0, "otp", &mut errors),
+    };
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }

@@ -98,7 +98,7 @@ impl From<&TssProfileView> for TssProfile {
             order_count: view.orders.count,
             total_spending: view.orders.total_spending.to_json_number(),
             successful_orders: view.orders.successful,
-            disable_birthdate: p.birthday_locked,
+            disable_birthdate: p.birthday_is_final(),
             has_password: u8::from(account.password_hash.is_some()),
             is_two_fa: u8::from(account.two_factor),
             referal_code: p.referral_code.clone().unwrap_or_default(),

@@ -88,7 +88,7 @@ pub async fn post_profile_2fa(
                 telephone: profile.telephone().to_owned(),
                 is_otp_sent: false,
                 message: MESSAGE_UPDATED,
-                disable_birthdate: view.account.profile.birthday_locked,
+                disable_birthdate: view.account.profile.birthday_is_final(),
                 is_profile_updated: Some(true),
                 valid_token_count: Some(valid_token_count),
             }
@@ -97,7 +97,7 @@ pub async fn post_profile_2fa(
             telephone: number.shown_in(view.region),
             is_otp_sent: true,
             message: MESSAGE_SENT,
-            disable_birthdate: view.account.profile.birthday_locked,
+            disable_birthdate: view.account.profile.birthday_is_final(),
             is_profile_updated: None,
             valid_token_count: None,
         },
