@@ -18,16 +18,7 @@ crate::on_both_backends_with_mail!(
 
 async fn change_password(server: &Server, token: &str, body: Value) -> (u16, Value) {
     // As the seed's curl does it.
-    let response = server
-        .http
-        .post(server.url("/api/user/change-password"))
-        .bearer_auth(token)
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    server.post_as(token, "/api/user/change-password", &body).await
 }
 
 async fn change_password_keeps_this_device_and_signs_out_the_others(server: Server, smtp: SmtpSink) {
@@ -421,16 +412,7 @@ async fn in_india(server: &Server) {
 }
 
 async fn post_profile(server: &Server, token: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .http
-        .post(server.url("/api/user/profile"))
-        .bearer_auth(token)
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    server.post_as(token, "/api/user/profile", &body).await
 }
 
 async fn the_seed_edit_applies_and_the_rules_hold(server: Server, _smtp: SmtpSink) {
@@ -554,28 +536,11 @@ async fn two_factor_changes_wait_for_the_texted_code_on_postgres() {
 }
 
 async fn two_factor(server: &Server, token: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .http
-        .post(server.url("/api/user/profile/2fa"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    server.post_as(token, "/api/user/profile/2fa", &body).await
 }
 
 async fn verify_otp(server: &Server, token: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .http
-        .post(server.url("/api/user/profile/verify-otp"))
-        .bearer_auth(token)
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    server.post_as(token, "/api/user/profile/verify-otp", &body).await
 }
 
 /// Turning two-factor on, changing the number with it on, and turning it off: each waits for a

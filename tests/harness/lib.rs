@@ -333,6 +333,21 @@ impl Server {
         .await
     }
 
+    /// POSTs `body` to `path` with a bearer token and a JSON content type, as the seeds' curl
+    /// examples do: status and JSON body.
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        status_and_json(response).await
+    }
+
     /// Signs in, returning the status only.
     pub async fn login_status(&self, email: &str, password: &str) -> u16 {
         let body = json!({"email": email, "password": password});
