@@ -10,7 +10,7 @@ use clientele_domain::loyalty::{
 };
 use clientele_domain::ports::{LoyaltyRepository, StoreError};
 use clientele_domain::tenant::TenantId;
-use diesel::dsl::{count_star, min, sql};
+use diesel::dsl::{min, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 use time::{Date, PrimitiveDateTime};
@@ -20,7 +20,7 @@ use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::errors::{corrupt, from_diesel};
 use crate::rows::{from_db_time, parse_uuid, to_db_time};
-use crate::schema::{orders, wallet_entries};
+use crate::schema::{order_totals, orders, wallet_days, wallet_entries};
 
 /// Tries of a debit that found a lot spent by a concurrent one between reading and spending.
 const DEBIT_TRIES: usize = 8;
@@ -105,6 +105,81 @@ fn summed() -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
     sql::<Nullable<BigInt>>("CAST(SUM(remaining) AS BIGINT)")
 }
 
+/// The day a lot that never expires is filed under in `wallet_days`.
+const NEVER: Date = time::macros::date!(9999 - 12 - 31);
+
+/// Adds `delta` to what `account`'s lots of `kind` ending on `day` hold.
+fn add_to_day(
+    conn: &mut DbConnection,
+    (tenant, account, kind): (&str, &str, &str),
+    day: Option<Date>,
+    delta: i64,
+) -> QueryResult<()> {
+    use wallet_days::dsl as d;
+    let day = day.unwrap_or(NEVER);
+    let this = d::wallet_days
+        .filter(d::tenant_id.eq(tenant))
+        .filter(d::account_uuid.eq(account))
+        .filter(d::kind.eq(kind))
+        .filter(d::expires_on.eq(day));
+    let added = diesel::update(this)
+        .set(d::remaining.eq(d::remaining + delta))
+        .execute(conn)?;
+    if added == 0 {
+        // A concurrent first post of the same day makes this a unique violation: retried.
+        diesel::insert_into(wallet_days::table)
+            .values((
+                d::tenant_id.eq(tenant),
+                d::account_uuid.eq(account),
+                d::kind.eq(kind),
+                d::expires_on.eq(day),
+                d::remaining.eq(delta),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Adds to `account`'s order totals.
+fn add_to_totals(
+    conn: &mut DbConnection,
+    (tenant, account): (&str, &str),
+    (count, successful, spent): (i64, i64, i64),
+) -> QueryResult<()> {
+    use order_totals::dsl as t;
+    let this = t::order_totals
+        .filter(t::tenant_id.eq(tenant))
+        .filter(t::account_uuid.eq(account));
+    let added = diesel::update(this)
+        .set((
+            t::order_count.eq(t::order_count + count),
+            t::successful.eq(t::successful + successful),
+            t::spent.eq(t::spent + spent),
+        ))
+        .execute(conn)?;
+    if added == 0 {
+        diesel::insert_into(order_totals::table)
+            .values((
+                t::tenant_id.eq(tenant),
+                t::account_uuid.eq(account),
+                t::order_count.eq(count),
+                t::successful.eq(successful),
+                t::spent.eq(spent),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What an order in `status` adds to the successful orders and the spending.
+fn completed(status: &str, amount: i64) -> (i64, i64) {
+    if status == OrderStatus::Completed.as_str() {
+        (1, amount)
+    } else {
+        (0, 0)
+    }
+}
+
 /// Why one try of a post did not go through.
 enum Try {
     Db(diesel::result::Error),
@@ -155,7 +230,7 @@ fn post_once(
     }
     if row.amount < 0 {
         let mut left = -row.amount;
-        let lots: Vec<(String, i64)> = mine
+        let lots: Vec<(String, i64, Option<Date>)> = mine
             .filter(w::kind.eq(&row.kind))
             .filter(w::remaining.gt(0))
             .filter(w::expires_on.is_null().or(w::expires_on.ge(today)))
@@ -165,15 +240,15 @@ fn post_once(
                 w::created_at.asc(),
                 w::reference.asc(),
             ))
-            .select((w::reference, w::remaining))
+            .select((w::reference, w::remaining, w::expires_on))
             .load(conn)?;
-        let spendable: i64 = lots.iter().map(|(_, remaining)| remaining).sum();
+        let spendable: i64 = lots.iter().map(|(_, remaining, _)| remaining).sum();
         if spendable < left {
             return Ok(Ok(WalletPosted::Insufficient {
                 spendable: Amount(spendable),
             }));
         }
-        for (reference, remaining) in lots {
+        for (reference, remaining, day) in lots {
             if left == 0 {
                 break;
             }
@@ -187,12 +262,21 @@ fn post_once(
             if spent != 1 {
                 return Err(Try::Raced);
             }
+            add_to_day(conn, (&row.tenant_id, &row.account_uuid, &row.kind), day, -take)?;
             left -= take;
         }
     }
     diesel::insert_into(wallet_entries::table)
         .values(&posted)
         .execute(conn)?;
+    if row.amount > 0 {
+        add_to_day(
+            conn,
+            (&row.tenant_id, &row.account_uuid, &row.kind),
+            row.expires_on,
+            row.amount,
+        )?;
+    }
     Ok(posted.entry().map(WalletPosted::Created))
 }
 
@@ -248,39 +332,41 @@ impl LoyaltyRepository for Database {
         account: AccountUuid,
         today: Date,
     ) -> Result<WalletSummary, StoreError> {
-        use wallet_entries::dsl as w;
+        use wallet_days::dsl as d;
         let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
         let (balances, next_days, next_amounts) = with_connection(&self.pool, move |conn| {
+            // The running sums by last day: as many rows as the account has days with value
+            // left, never its lots.
             let spendable = || {
-                w::wallet_entries
-                    .filter(w::tenant_id.eq(tenant.clone()))
-                    .filter(w::account_uuid.eq(account.clone()))
-                    .filter(w::remaining.gt(0))
-                    .filter(w::expires_on.is_null().or(w::expires_on.ge(today)))
+                d::wallet_days
+                    .filter(d::tenant_id.eq(tenant.clone()))
+                    .filter(d::account_uuid.eq(account.clone()))
+                    .filter(d::remaining.gt(0))
+                    .filter(d::expires_on.ge(today))
             };
             let balances: Vec<(String, Option<i64>)> = spendable()
-                .group_by(w::kind)
-                .select((w::kind, summed()))
+                .group_by(d::kind)
+                .select((d::kind, summed()))
                 .load(conn)
                 .map_err(from_diesel)?;
             let next_days: Vec<(String, Option<Date>)> = spendable()
-                .filter(w::expires_on.is_not_null())
-                .group_by(w::kind)
-                .select((w::kind, min(w::expires_on)))
+                .filter(d::expires_on.lt(NEVER))
+                .group_by(d::kind)
+                .select((d::kind, min(d::expires_on)))
                 .load(conn)
                 .map_err(from_diesel)?;
-            // What is left of the lots of each kind's earliest day: one query per kind that has
-            // one, so at most three, whatever the ledger holds.
+            // What each kind's earliest day holds: one row per kind, at most three.
             let mut next_amounts: Vec<(String, Option<i64>)> = Vec::new();
             for (kind, day) in &next_days {
                 let Some(day) = day else { continue };
-                let sum: Option<i64> = spendable()
-                    .filter(w::kind.eq(kind.clone()))
-                    .filter(w::expires_on.eq(*day))
-                    .select(summed())
+                let held: Option<i64> = spendable()
+                    .filter(d::kind.eq(kind.clone()))
+                    .filter(d::expires_on.eq(*day))
+                    .select(d::remaining)
                     .first(conn)
+                    .optional()
                     .map_err(from_diesel)?;
-                next_amounts.push((kind.clone(), sum));
+                next_amounts.push((kind.clone(), held));
             }
             Ok::<_, StoreError>((balances, next_days, next_amounts))
         })
@@ -308,9 +394,13 @@ impl LoyaltyRepository for Database {
         let row = OrderRow::of(order);
         let order = order.clone();
         with_connection(&self.pool, move |conn| {
-            let inserted = diesel::insert_into(orders::table).values(&row).execute(conn);
+            let inserted = conn.write_transaction(|conn| {
+                diesel::insert_into(orders::table).values(&row).execute(conn)?;
+                let (successful, spent) = completed(&row.status, row.amount);
+                add_to_totals(conn, (&row.tenant_id, &row.account_uuid), (1, successful, spent))
+            });
             match inserted {
-                Ok(_) => Ok(OrderPosted::Created(order)),
+                Ok(()) => Ok(OrderPosted::Created(order)),
                 Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
@@ -349,18 +439,45 @@ impl LoyaltyRepository for Database {
             reference.to_owned(),
         );
         let row: Option<OrderRow> = with_connection(&self.pool, move |conn| {
-            let this = o::orders
-                .filter(o::tenant_id.eq(tenant))
-                .filter(o::account_uuid.eq(account))
-                .filter(o::reference.eq(reference));
-            diesel::update(this.clone())
-                .set(o::status.eq(status.as_str()))
-                .execute(conn)
-                .map_err(from_diesel)?;
-            this.select(OrderRow::as_select())
-                .first(conn)
-                .optional()
-                .map_err(from_diesel)
+            let this = || {
+                o::orders
+                    .filter(o::tenant_id.eq(tenant.clone()))
+                    .filter(o::account_uuid.eq(account.clone()))
+                    .filter(o::reference.eq(reference.clone()))
+            };
+            // The status moves from what was read, or the read was stale and is tried again:
+            // the totals change by exactly what this move changes.
+            for _ in 0..DEBIT_TRIES {
+                let moved = conn.write_transaction(|conn| {
+                    let Some(before) = this().select(OrderRow::as_select()).first(conn).optional()? else {
+                        return Ok(Some(None));
+                    };
+                    let changed = diesel::update(this().filter(o::status.eq(before.status.clone())))
+                        .set(o::status.eq(status.as_str()))
+                        .execute(conn)?;
+                    if changed == 0 {
+                        return Ok(None);
+                    }
+                    let (was_successful, was_spent) = completed(&before.status, before.amount);
+                    let (successful, spent) = completed(status.as_str(), before.amount);
+                    add_to_totals(
+                        conn,
+                        (&before.tenant_id, &before.account_uuid),
+                        (0, successful - was_successful, spent - was_spent),
+                    )?;
+                    Ok::<_, diesel::result::Error>(Some(Some(OrderRow {
+                        status: status.as_str().to_owned(),
+                        ..before
+                    })))
+                });
+                match moved.map_err(from_diesel)? {
+                    Some(row) => return Ok(row),
+                    None => continue,
+                }
+            }
+            Err(StoreError::Unavailable(
+                "the order changed under every try; try again".into(),
+            ))
         })
         .await?;
         row.map(OrderRow::order).transpose()
@@ -389,27 +506,21 @@ impl LoyaltyRepository for Database {
     }
 
     async fn order_stats(&self, tenant: &TenantId, account: AccountUuid) -> Result<OrderStats, StoreError> {
-        use orders::dsl as o;
+        use order_totals::dsl as t;
         let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
         with_connection(&self.pool, move |conn| {
-            let theirs = || {
-                o::orders
-                    .filter(o::tenant_id.eq(tenant.clone()))
-                    .filter(o::account_uuid.eq(account.clone()))
-            };
-            let count: i64 = theirs().select(count_star()).first(conn).map_err(from_diesel)?;
-            let (successful, spent): (i64, Option<i64>) = theirs()
-                .filter(o::status.eq(OrderStatus::Completed.as_str()))
-                .select((
-                    count_star(),
-                    sql::<Nullable<BigInt>>("CAST(SUM(amount) AS BIGINT)"),
-                ))
+            let totals: Option<(i64, i64, i64)> = t::order_totals
+                .filter(t::tenant_id.eq(tenant))
+                .filter(t::account_uuid.eq(account))
+                .select((t::order_count, t::successful, t::spent))
                 .first(conn)
+                .optional()
                 .map_err(from_diesel)?;
+            let (count, successful, spent) = totals.unwrap_or_default();
             Ok(OrderStats {
                 count,
                 successful,
-                total_spending: Amount(spent.unwrap_or(0)),
+                total_spending: Amount(spent),
             })
         })
         .await

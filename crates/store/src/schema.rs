@@ -169,6 +169,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    order_totals (tenant_id, account_uuid) {
+        tenant_id -> Text,
+        account_uuid -> Text,
+        order_count -> BigInt,
+        successful -> BigInt,
+        spent -> BigInt,
+    }
+}
+
+diesel::table! {
+    wallet_days (tenant_id, account_uuid, kind, expires_on) {
+        tenant_id -> Text,
+        account_uuid -> Text,
+        kind -> Text,
+        expires_on -> Date,
+        remaining -> BigInt,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (account_uuid));
 diesel::joinable!(flows -> accounts (account_uuid));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -182,5 +202,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deletion_requests,
     audit_log,
     wallet_entries,
-    orders
+    orders,
+    order_totals,
+    wallet_days
 );

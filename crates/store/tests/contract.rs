@@ -1870,6 +1870,38 @@ async fn the_wallet_spends_first_to_expire_first_and_orders_add_up(s: Stores) {
         s.loyalty.orders(&tenant(), account.uuid, 10).await.unwrap().len(),
         3
     );
+    // Racing status changes of one order leave the totals as its final status says.
+    let moves = join_all((0..20).map(|i| {
+        let loyalty = s.loyalty.clone();
+        let status = if i % 2 == 0 {
+            OrderStatus::Completed
+        } else {
+            OrderStatus::Cancelled
+        };
+        async move {
+            loyalty
+                .set_order_status(&tenant(), account.uuid, "A-3", status)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    assert!(moves.iter().all(Option::is_some));
+    let last = s.loyalty.orders(&tenant(), account.uuid, 10).await.unwrap();
+    let a3 = last.iter().find(|o| o.reference == "A-3").unwrap();
+    let (extra, spent) = if a3.status == OrderStatus::Completed {
+        (1, 5_00)
+    } else {
+        (0, 0)
+    };
+    assert_eq!(
+        s.loyalty.order_stats(&tenant(), account.uuid).await.unwrap(),
+        OrderStats {
+            count: 3,
+            successful: 1 + extra,
+            total_spending: Amount(20_00 + spent)
+        }
+    );
     assert_eq!(
         s.loyalty.order_stats(&tenant(), other.uuid).await.unwrap(),
         OrderStats::default()

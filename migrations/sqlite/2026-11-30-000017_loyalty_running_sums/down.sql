@@ -1,0 +1,2 @@
+DROP TABLE wallet_days;
+DROP TABLE order_totals;
