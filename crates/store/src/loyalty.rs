@@ -230,7 +230,7 @@ fn post_once(
     }
     if row.amount < 0 {
         let mut left = -row.amount;
-        let lots: Vec<(String, i64, Option<Date>)> = mine
+        let lots_query = mine
             .filter(w::kind.eq(&row.kind))
             .filter(w::remaining.gt(0))
             .filter(w::expires_on.is_null().or(w::expires_on.ge(today)))
@@ -240,8 +240,14 @@ fn post_once(
                 w::created_at.asc(),
                 w::reference.asc(),
             ))
-            .select((w::reference, w::remaining, w::expires_on))
-            .load(conn)?;
+            .select((w::reference, w::remaining, w::expires_on));
+        // PostgreSQL: the lots are locked up front, in spending order, before any day is
+        // touched, so two debits never hold a lot and a day each while waiting for the other's.
+        // SQLite: the write transaction already excludes every other writer.
+        let lots: Vec<(String, i64, Option<Date>)> = match conn {
+            DbConnection::Pg(pg) => lots_query.for_update().load(pg)?,
+            DbConnection::Sqlite(sqlite) => lots_query.load(sqlite)?,
+        };
         let spendable: i64 = lots.iter().map(|(_, remaining, _)| remaining).sum();
         if spendable < left {
             return Ok(Ok(WalletPosted::Insufficient {
@@ -394,33 +400,42 @@ impl LoyaltyRepository for Database {
         let row = OrderRow::of(order);
         let order = order.clone();
         with_connection(&self.pool, move |conn| {
-            let inserted = conn.write_transaction(|conn| {
-                diesel::insert_into(orders::table).values(&row).execute(conn)?;
-                let (successful, spent) = completed(&row.status, row.amount);
-                add_to_totals(conn, (&row.tenant_id, &row.account_uuid), (1, successful, spent))
-            });
-            match inserted {
-                Ok(()) => Ok(OrderPosted::Created(order)),
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
-                    let earlier: OrderRow = o::orders
-                        .filter(o::tenant_id.eq(&row.tenant_id))
-                        .filter(o::account_uuid.eq(&row.account_uuid))
-                        .filter(o::reference.eq(&row.reference))
-                        .select(OrderRow::as_select())
-                        .first(conn)
-                        .map_err(from_diesel)?;
-                    let earlier = earlier.order()?;
-                    Ok(if earlier.same_post_as(&order) {
-                        OrderPosted::Replayed(earlier)
-                    } else {
-                        OrderPosted::ReferenceTaken(earlier)
-                    })
+            for _ in 0..DEBIT_TRIES {
+                let inserted = conn.write_transaction(|conn| {
+                    diesel::insert_into(orders::table).values(&row).execute(conn)?;
+                    let (successful, spent) = completed(&row.status, row.amount);
+                    add_to_totals(conn, (&row.tenant_id, &row.account_uuid), (1, successful, spent))
+                });
+                match inserted {
+                    Ok(()) => return Ok(OrderPosted::Created(order)),
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => {
+                        let earlier: Option<OrderRow> = o::orders
+                            .filter(o::tenant_id.eq(&row.tenant_id))
+                            .filter(o::account_uuid.eq(&row.account_uuid))
+                            .filter(o::reference.eq(&row.reference))
+                            .select(OrderRow::as_select())
+                            .first(conn)
+                            .optional()
+                            .map_err(from_diesel)?;
+                        // No such order: the account's first totals row was being written by a
+                        // concurrent first order; this one was rolled back whole, so try again.
+                        let Some(earlier) = earlier else { continue };
+                        let earlier = earlier.order()?;
+                        return Ok(if earlier.same_post_as(&order) {
+                            OrderPosted::Replayed(earlier)
+                        } else {
+                            OrderPosted::ReferenceTaken(earlier)
+                        });
+                    }
+                    Err(other) => return Err(from_diesel(other)),
                 }
-                Err(other) => Err(from_diesel(other)),
             }
+            Err(StoreError::Unavailable(
+                "the orders changed under every try; try again".into(),
+            ))
         })
         .await
     }
@@ -449,7 +464,19 @@ impl LoyaltyRepository for Database {
             // the totals change by exactly what this move changes.
             for _ in 0..DEBIT_TRIES {
                 let moved = conn.write_transaction(|conn| {
-                    let Some(before) = this().select(OrderRow::as_select()).first(conn).optional()? else {
+                    // PostgreSQL: the row is locked as it is read, so the move below finds it as
+                    // read; SQLite: the write transaction excludes every other writer.
+                    let before: Option<OrderRow> = match conn {
+                        DbConnection::Pg(pg) => this()
+                            .select(OrderRow::as_select())
+                            .for_update()
+                            .first(pg)
+                            .optional()?,
+                        DbConnection::Sqlite(sqlite) => {
+                            this().select(OrderRow::as_select()).first(sqlite).optional()?
+                        }
+                    };
+                    let Some(before) = before else {
                         return Ok(Some(None));
                     };
                     let changed = diesel::update(this().filter(o::status.eq(before.status.clone())))

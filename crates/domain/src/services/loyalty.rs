@@ -89,6 +89,10 @@ impl Loyalty {
         if post.expires_on.is_some_and(|d| d < self.today()) {
             errors.add("expires_on", "must not be in the past");
         }
+        // The store files lots that never expire under the last day there is.
+        if post.expires_on.is_some_and(|d| d.year() >= 9999) {
+            errors.add("expires_on", "must be before 9999-01-01");
+        }
         if !errors.is_empty() {
             return Err(errors.into());
         }
