@@ -32,7 +32,14 @@ pub async fn password_reset(
         .links_for(&tenant)
         .await
         .map_err(|e| problem_for(e, same_names))?;
-    let link = if reset_uri.is_empty() {
+    let link = if reset_uri.trim().is_empty() {
+        // Missing, or not a string, is named by required_text already; an empty one here.
+        if matches!(body.0.get("reset_uri"), Some(serde_json::Value::String(_))) {
+            errors.add(
+                "reset_uri",
+                "must not be empty: a path such as /customers/do_reset, or an allowed absolute URL",
+            );
+        }
         None
     } else {
         links::resolve(&reset_uri, &links.public_url, &links.allowed_origins)
