@@ -112,7 +112,14 @@ async fn cl2c_user(backend: Backend) {
     let Some(storage) = Storage::new(backend) else {
         return;
     };
-    let server = Server::start(&storage, &[("CLIENTELE_COUNTRY_HEADER", "CF-IPCountry")]);
+    // The test client connects from 127.0.0.1, here the trusted proxy that sets the country.
+    let server = Server::start(
+        &storage,
+        &[
+            ("CLIENTELE_COUNTRY_HEADER", "CF-IPCountry"),
+            ("CLIENTELE_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    );
     let acme = tenant_with_key(&server, "acme").await;
     let other = tenant_with_key(&server, "other").await;
     let email = format!(

@@ -152,3 +152,56 @@ async fn unauthenticated_sensitive_routes_are_rate_limited_per_client() {
         assert_eq!(response.status(), 200);
     }
 }
+
+/// `count` failed sign-ins sent with `X-Forwarded-For: forwarded_for`: their statuses.
+async fn logins(server: &Server, forwarded_for: &str, count: usize) -> Vec<u16> {
+    let attempt = serde_json::json!({"email": "nobody@example.com", "password": "whatever-password"});
+    let mut statuses = Vec::new();
+    for _ in 0..count {
+        let response = server
+            .http
+            .post(server.url("/customers/login"))
+            .header("X-Forwarded-For", forwarded_for)
+            .json(&attempt)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+/// Behind a trusted proxy each client has its own budget (its address from `X-Forwarded-For` or
+/// `Forwarded`); from any other peer those headers change nothing, so a client cannot escape
+/// its limit by writing them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_behind_a_trusted_proxy_have_their_own_budgets() {
+    let storage = clientele_e2e::Storage::new(clientele_e2e::Backend::Sqlite).unwrap();
+    let proxied = Server::start(
+        &storage,
+        &[
+            ("CLIENTELE_RATE_LIMIT_PER_MINUTE", "6"),
+            ("CLIENTELE_TRUSTED_PROXIES", "127.0.0.0/8"),
+        ],
+    );
+    let first = logins(&proxied, "198.51.100.1", 12).await;
+    assert_eq!(first.iter().filter(|s| **s == 429).count(), 2, "{first:?}");
+    let second = logins(&proxied, "6.6.6.6, 198.51.100.2", 10).await;
+    assert!(
+        second.iter().all(|s| *s == 401),
+        "another client's own burst: {second:?}"
+    );
+    drop(proxied);
+
+    let direct = Server::start(
+        &clientele_e2e::Storage::new(clientele_e2e::Backend::Sqlite).unwrap(),
+        &[("CLIENTELE_RATE_LIMIT_PER_MINUTE", "6")],
+    );
+    let first = logins(&direct, "198.51.100.1", 10).await;
+    assert!(first.iter().all(|s| *s == 401), "{first:?}");
+    let spoofed = logins(&direct, "198.51.100.2", 2).await;
+    assert!(
+        spoofed.iter().all(|s| *s == 429),
+        "an untrusted peer's header changes nothing: {spoofed:?}"
+    );
+}

@@ -66,6 +66,10 @@ pub struct Settings {
     /// A request header that a trusted proxy in front of Clientele sets to the client's country
     /// (e.g. `CF-IPCountry`); recorded at sign-in. Unset: the country is not known.
     pub country_header: Option<String>,
+    /// Comma-separated addresses or CIDR ranges of the proxies in front of Clientele: from them
+    /// (only), `Forwarded` / `X-Forwarded-For` say who the client is, and the country header
+    /// is believed. Empty: no peer is a proxy.
+    pub trusted_proxies: String,
     /// Sustained requests per minute one API key may make (bursts of a tenth of it, at least
     /// 10); 0 = no limit.
     pub api_key_rate_limit_per_minute: u32,
@@ -104,6 +108,7 @@ const KEYS: &[&str] = &[
     "rate_limit_per_minute",
     "workers",
     "country_header",
+    "trusted_proxies",
     "api_key_rate_limit_per_minute",
 ];
 
@@ -142,6 +147,7 @@ impl Default for Settings {
             rate_limit_per_minute: 30,
             workers: 0,
             country_header: None,
+            trusted_proxies: String::new(),
             api_key_rate_limit_per_minute: 600,
         }
     }
@@ -263,6 +269,9 @@ impl Settings {
                     "CLIENTELE_DEFAULT_PHONE_REGION must be a region code such as IN or US, not {region:?}"
                 ));
             }
+        }
+        if let Err(reason) = clientele_http::TrustedProxies::parse(&self.trusted_proxies) {
+            return Err(format!("CLIENTELE_TRUSTED_PROXIES: {reason}"));
         }
         if let Some(header) = &self.country_header {
             if actix_web::http::header::HeaderName::from_bytes(header.as_bytes()).is_err() {

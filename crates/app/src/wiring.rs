@@ -11,7 +11,7 @@ use clientele_domain::services::{
     SecondFactor, Senders, SignIn, SignInSettings, Tenants, TssProfiles,
 };
 use clientele_domain::values::PhoneRegion;
-use clientele_http::{AppState, CurrentRequestId, KeyLimits, RateLimits};
+use clientele_http::{AppState, CurrentRequestId, KeyLimits, RateLimits, TrustedProxies};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
@@ -142,6 +142,8 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         deps.random.clone(),
         clock.clone(),
     ));
+    let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)
+        .map_err(|reason| anyhow::anyhow!("CLIENTELE_TRUSTED_PROXIES: {reason}"))?;
     let sign_in = Arc::new(SignIn::new(deps.clone(), sign_in_settings));
     let state = AppState {
         tenants,
@@ -181,7 +183,8 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         database,
         admin_token_sha256: keys.admin_token_sha256.into(),
         body_limit: settings.body_limit_bytes,
-        rate_limits: RateLimits::per_minute(settings.rate_limit_per_minute),
+        rate_limits: RateLimits::per_minute(settings.rate_limit_per_minute, trusted_proxies.clone()),
+        trusted_proxies,
     };
     Ok(Wired { state, delivery })
 }

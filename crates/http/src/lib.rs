@@ -6,6 +6,7 @@ mod admin_auth;
 mod app;
 mod bearer;
 mod body;
+mod client_address;
 mod domain_errors;
 mod fields;
 mod health;
@@ -23,6 +24,7 @@ mod tenant_header;
 mod timing;
 
 pub use app::app;
+pub use client_address::TrustedProxies;
 pub use openapi::ApiDoc;
 pub use problem::Problem;
 pub use rate_limit::{KeyLimits, RateLimits};

@@ -1,30 +1,64 @@
 //! Per-client limits on the unauthenticated routes that send mail or check secrets and
 //! passwords (sign-in, sign-up, activation, email confirmation, password reset), so nobody can
-//! flood mailboxes or guess at scale. Keyed by the peer IP address; one budget shared by all
-//! those routes and all workers.
+//! flood mailboxes or guess at scale. Keyed by the client's address (the peer, or what a
+//! trusted proxy says; see `client_address`), an IPv6 client by its /56; one budget shared by
+//! all those routes and all workers.
 
 use std::time::Duration;
 
 use actix_governor::governor::middleware::StateInformationMiddleware;
-use actix_governor::{GovernorConfig, GovernorConfigBuilder, PeerIpKeyExtractor};
+use std::net::IpAddr;
+
+use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError};
+use actix_web::dev::ServiceRequest;
+
+use crate::client_address::TrustedProxies;
+
+/// The client's address as the limiter's key.
+#[derive(Clone, Debug)]
+pub struct ClientIpKeyExtractor(TrustedProxies);
+
+impl KeyExtractor for ClientIpKeyExtractor {
+    type Key = IpAddr;
+    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
+        let peer = req.peer_addr().map(|socket| socket.ip());
+        let ip = self
+            .0
+            .client_ip(peer, req.headers())
+            .ok_or_else(|| SimpleKeyExtractionError::new("the client's address is unknown"))?;
+        // One customer often has a whole /56 of IPv6: limited as one.
+        Ok(match ip {
+            IpAddr::V6(v6) => {
+                let mut octets = v6.octets();
+                octets[7..16].fill(0);
+                IpAddr::V6(octets.into())
+            }
+            v4 => v4,
+        })
+    }
+}
 
 /// Requests a client may make at once before the rate applies.
 const BURST: u32 = 10;
 
 #[derive(Clone)]
 pub struct RateLimits {
-    pub(crate) config: GovernorConfig<PeerIpKeyExtractor, StateInformationMiddleware>,
+    pub(crate) config: GovernorConfig<ClientIpKeyExtractor, StateInformationMiddleware>,
 }
 
 impl RateLimits {
-    /// `per_minute` sustained requests per client address; `None` (no limit) for 0.
-    pub fn per_minute(per_minute: u32) -> Option<Self> {
+    /// `per_minute` sustained requests per client address (as `proxies` let it be known);
+    /// `None` (no limit) for 0.
+    pub fn per_minute(per_minute: u32, proxies: TrustedProxies) -> Option<Self> {
         if per_minute == 0 {
             return None;
         }
         let period = Duration::from_millis(60_000 / u64::from(per_minute)).max(Duration::from_millis(1));
         // With headers: a refusal says when to retry (`x-ratelimit-after`, answered as Retry-After).
         let config = GovernorConfigBuilder::default()
+            .key_extractor(ClientIpKeyExtractor(proxies))
             .period(period)
             .burst_size(BURST)
             .use_headers()

@@ -14,11 +14,15 @@ impl RootSpanBuilder for RequestLog {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let route = request.match_pattern().unwrap_or_else(|| "(no route)".into());
         let request_id = request.extensions().get::<RequestId>().copied();
+        // The client as the trusted proxies say (never a header from anyone else).
         let client_ip = request
-            .connection_info()
-            .realip_remote_addr()
-            .unwrap_or("")
-            .to_owned();
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .and_then(|state| {
+                let peer = request.peer_addr().map(|p| p.ip());
+                state.trusted_proxies.client_ip(peer, request.headers())
+            })
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
         tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),

@@ -36,7 +36,10 @@ pub struct AppState {
     pub app_users: Arc<AppUsers>,
     /// Per-API-key limits; `None` for no limit.
     pub key_limits: Option<crate::KeyLimits>,
-    /// The header a trusted proxy sets to the client's country (`CLIENTELE_COUNTRY_HEADER`).
+    /// The proxies whose forwarding headers say who the client is (`CLIENTELE_TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::TrustedProxies,
+    /// The header a trusted proxy sets to the client's country (`CLIENTELE_COUNTRY_HEADER`):
+    /// read only from a trusted proxy.
     pub country_header: Option<actix_web::http::header::HeaderName>,
     /// The back office's view of the outbox.
     pub outbox: Arc<OutboxView>,

@@ -129,6 +129,7 @@ fn state(
         )),
         key_limits: None,
         country_header: None,
+        trusted_proxies: Default::default(),
         second_factor: Arc::new(SecondFactor::new(
             deps.clone(),
             flows_for_deactivation.clone(),

@@ -44,10 +44,15 @@ pub async fn login(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    // Where the sign-in came from, when a trusted proxy says so (CLIENTELE_COUNTRY_HEADER).
+    // Where the sign-in came from, when a trusted proxy says so (CLIENTELE_COUNTRY_HEADER):
+    // from any other peer the header could be anyone's word.
+    let from_trusted_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| state.trusted_proxies.trusts(peer.ip()));
     let country = state
         .country_header
         .as_ref()
+        .filter(|_| from_trusted_proxy)
         .and_then(|name| req.headers().get(name))
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_owned());

@@ -36,8 +36,13 @@ fn limited(resource: Resource, limits: Option<&RateLimits>) -> impl HttpServiceF
     let governor = limits.map(|l| Governor::new(&l.config));
     let enabled = governor.is_some();
     // Condition needs a middleware either way; an unused one costs nothing per request.
-    let governor =
-        governor.unwrap_or_else(|| Governor::new(&RateLimits::per_minute(1).expect("1 is not 0").config));
+    let governor = governor.unwrap_or_else(|| {
+        Governor::new(
+            &RateLimits::per_minute(1, Default::default())
+                .expect("1 is not 0")
+                .config,
+        )
+    });
     resource.wrap(Condition::new(enabled, governor))
 }
 
