@@ -70,6 +70,8 @@ pub struct Settings {
     /// (only), `Forwarded` / `X-Forwarded-For` say who the client is, and the country header
     /// is believed. Empty: no peer is a proxy.
     pub trusted_proxies: String,
+    /// The forwarding header those proxies write: `X-Forwarded-For` or `Forwarded`.
+    pub forwarded_header: String,
     /// Sustained requests per minute one API key may make (bursts of a tenth of it, at least
     /// 10); 0 = no limit.
     pub api_key_rate_limit_per_minute: u32,
@@ -109,6 +111,7 @@ const KEYS: &[&str] = &[
     "workers",
     "country_header",
     "trusted_proxies",
+    "forwarded_header",
     "api_key_rate_limit_per_minute",
 ];
 
@@ -148,6 +151,7 @@ impl Default for Settings {
             workers: 0,
             country_header: None,
             trusted_proxies: String::new(),
+            forwarded_header: "X-Forwarded-For".into(),
             api_key_rate_limit_per_minute: 600,
         }
     }
@@ -270,7 +274,9 @@ impl Settings {
                 ));
             }
         }
-        if let Err(reason) = clientele_http::TrustedProxies::parse(&self.trusted_proxies) {
+        let header = clientele_http::ForwardedHeader::parse(&self.forwarded_header)
+            .ok_or("CLIENTELE_FORWARDED_HEADER must be X-Forwarded-For or Forwarded")?;
+        if let Err(reason) = clientele_http::TrustedProxies::parse(&self.trusted_proxies, header) {
             return Err(format!("CLIENTELE_TRUSTED_PROXIES: {reason}"));
         }
         if let Some(header) = &self.country_header {

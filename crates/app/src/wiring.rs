@@ -11,7 +11,7 @@ use clientele_domain::services::{
     SecondFactor, Senders, SignIn, SignInSettings, Tenants, TssProfiles,
 };
 use clientele_domain::values::PhoneRegion;
-use clientele_http::{AppState, CurrentRequestId, KeyLimits, RateLimits, TrustedProxies};
+use clientele_http::{AppState, CurrentRequestId, ForwardedHeader, KeyLimits, RateLimits, TrustedProxies};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
@@ -142,7 +142,9 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         deps.random.clone(),
         clock.clone(),
     ));
-    let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)
+    let header = ForwardedHeader::parse(&settings.forwarded_header)
+        .context("CLIENTELE_FORWARDED_HEADER must be X-Forwarded-For or Forwarded")?;
+    let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies, header)
         .map_err(|reason| anyhow::anyhow!("CLIENTELE_TRUSTED_PROXIES: {reason}"))?;
     let sign_in = Arc::new(SignIn::new(deps.clone(), sign_in_settings));
     let state = AppState {

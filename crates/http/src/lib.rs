@@ -24,7 +24,7 @@ mod tenant_header;
 mod timing;
 
 pub use app::app;
-pub use client_address::TrustedProxies;
+pub use client_address::{ForwardedHeader, TrustedProxies};
 pub use openapi::ApiDoc;
 pub use problem::Problem;
 pub use rate_limit::{KeyLimits, RateLimits};
