@@ -22,6 +22,20 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let wired = wiring::wire(&settings, database).await?;
     actix_web::rt::spawn(delivery_worker::run(wired.delivery));
     let state = wired.state;
+    // The limiters hold a budget per client address and per API key: forget the idle ones.
+    let (rate_limits, key_limits) = (state.rate_limits.clone(), state.key_limits.clone());
+    actix_web::rt::spawn(async move {
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            if let Some(limits) = &rate_limits {
+                limits.forget_idle_clients();
+            }
+            if let Some(limits) = &key_limits {
+                limits.forget_idle_keys();
+            }
+        }
+    });
     let mut server = HttpServer::new(move || clientele_http::app(state.clone()))
         .shutdown_timeout(30)
         .client_request_timeout(Duration::from_secs(10));

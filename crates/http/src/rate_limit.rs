@@ -67,6 +67,21 @@ impl RateLimits {
     }
 }
 
+impl RateLimits {
+    /// Forgets the clients whose budget is whole again, so that the limiter holds the clients
+    /// of the last minutes, not every address it ever saw. Run it now and then.
+    pub fn forget_idle_clients(&self) {
+        let limiter = self.config.limiter();
+        limiter.retain_recent();
+        limiter.shrink_to_fit();
+    }
+
+    /// How many clients the limiter holds.
+    pub fn clients_held(&self) -> usize {
+        self.config.limiter().len()
+    }
+}
+
 /// Per-API-key limits on the surfaces that apps call with a key (CL2C): one leaked or runaway
 /// key cannot take the service from every other tenant. In memory, per instance (N instances
 /// allow N times the rate; see docs/operations.md).
@@ -87,11 +102,43 @@ impl KeyLimits {
         })
     }
 
+    /// Forgets the keys whose budget is whole again (see [`RateLimits::forget_idle_clients`]).
+    pub fn forget_idle_keys(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+
     /// `Err(wait)` when the key is over its rate.
     pub fn check(&self, key: uuid::Uuid) -> Result<(), Duration> {
         use actix_governor::governor::clock::{Clock, DefaultClock};
         self.limiter
             .check_key(&key)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_clients_are_forgotten() {
+        // 6,000 a minute: a whole burst of 10 comes back within 100 ms.
+        let limits = RateLimits::per_minute(6_000, Default::default()).unwrap();
+        for last in 1..=50u8 {
+            let _ = limits
+                .config
+                .limiter()
+                .check_key(&IpAddr::from([198, 51, 100, last]));
+        }
+        assert_eq!(limits.clients_held(), 50);
+        limits.forget_idle_clients();
+        std::thread::sleep(Duration::from_millis(300));
+        limits.forget_idle_clients();
+        assert_eq!(
+            limits.clients_held(),
+            0,
+            "every budget is whole again: nothing to keep"
+        );
     }
 }
