@@ -61,12 +61,7 @@ pub(crate) fn erase_into(
 ) -> Commit {
     let address = account.customer_email().map(|e| e.as_str().to_owned());
     if let Some(address) = &address {
-        let name = account
-            .profile
-            .first_name
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let name = account.greeting_name();
         let notice = Template::DataErased { name: &name };
         let mut message = flows.message(deps, &account, address, &notice, None, now);
         message.forget_recipient = true;

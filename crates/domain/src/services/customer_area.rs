@@ -93,10 +93,6 @@ fn refused(refusal: Refusal) -> DomainError {
     DomainError::SecretRefused(refusal)
 }
 
-fn greeting_name(account: &Account) -> String {
-    account.greeting_name()
-}
-
 impl CustomerArea {
     pub fn new(deps: Deps, flows: FlowDeps, passphrase_tokens: Arc<dyn PassphraseTokens>) -> Self {
         CustomerArea {
@@ -160,7 +156,7 @@ impl CustomerArea {
             Some(existing) if existing.status.is_closed() => Ok(()),
             Some(existing) => {
                 let now = self.deps.clock.now();
-                let name = greeting_name(&existing);
+                let name = existing.greeting_name();
                 let notice = Template::SignupNotice { name: &name };
                 // Mailed only if the account is still as read: not once it is closed or erased.
                 let mut commit = Commit::at(now).relying_on(&existing);
@@ -264,7 +260,7 @@ impl CustomerArea {
         now: OffsetDateTime,
     ) {
         let identifier = issued.flow.id.to_string();
-        let name = greeting_name(account);
+        let name = account.greeting_name();
         let clear_link = mail.link(links, &identifier, &issued.secret);
         let masked_link = mail.link(links, &identifier, MASK);
         let clear = mail.template(&name, &identifier, &issued.secret, &clear_link);
@@ -487,7 +483,7 @@ impl CustomerArea {
             now,
         );
         if let Some(old) = &account.email {
-            let name = greeting_name(account);
+            let name = account.greeting_name();
             let notice = Template::EmailChangeNotice {
                 name: &name,
                 new_address: new.as_str(),

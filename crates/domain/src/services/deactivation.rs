@@ -90,12 +90,7 @@ impl Deactivation {
                     )
                     .await?
                     .ok_or_else(|| refused(Refusal::Locked))?;
-                let name = account
-                    .profile
-                    .first_name
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
+                let name = account.greeting_name();
                 let clear = Template::DeletePersonalData {
                     name: &name,
                     code: &issued.secret,

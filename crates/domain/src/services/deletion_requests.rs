@@ -137,12 +137,7 @@ impl DeletionRequests {
                 .audit_entry(&account, AuditKind::DeletionRejected, Actor::Admin, None),
         );
         if let Some(email) = account.customer_email() {
-            let name = account
-                .profile
-                .first_name
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let name = account.greeting_name();
             let notice = Template::DeletionRejected { name: &name, reason };
             commit.messages.push(self.flows.message(
                 &self.deps,

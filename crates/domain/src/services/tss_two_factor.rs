@@ -14,7 +14,7 @@ use super::Authenticated;
 use crate::account::Account;
 use crate::audit::{Actor, AuditKind};
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{FlowStatus, Purpose, Refusal};
+use crate::flow::{Flow, FlowStatus, Purpose, Refusal};
 use crate::ports::{Commit, StoreError};
 use crate::values::{Birthday, Email, Name, Phone};
 
@@ -60,6 +60,15 @@ impl HeldEdit {
             self.two_factor,
         ))
     }
+}
+
+/// `TooSoon` while `open`'s last code was sent less than `resend_after` ago.
+fn too_soon(open: &Flow, resend_after: time::Duration, now: OffsetDateTime) -> Result<(), DomainError> {
+    let wait = open.sent_at + resend_after - now;
+    if wait.is_positive() {
+        return Err(DomainError::TooSoon(wait.whole_seconds().max(1) as u64));
+    }
+    Ok(())
 }
 
 /// What `/api/user/profile/2fa` did.
@@ -142,11 +151,9 @@ impl TssProfiles {
                     .flows
                     .find_open(&account.tenant, account.uuid, Purpose::PhoneChange)
                     .await?;
+                // Checked again here: a code may have gone since hold_allowed looked.
                 if let Some(open) = open.filter(|f| f.status == FlowStatus::Pending && f.expires_at > now) {
-                    let wait = open.sent_at + flows.settings.resend_after - now;
-                    if wait.is_positive() {
-                        return Err(DomainError::TooSoon(wait.whole_seconds().max(1) as u64).into());
-                    }
+                    too_soon(&open, flows.settings.resend_after, now)?;
                 }
                 let issued = flows
                     .issue(
@@ -206,12 +213,7 @@ impl TssProfiles {
         match open.filter(|f| f.expires_at > now) {
             Some(f) if f.status == FlowStatus::Locked => Err(DomainError::SecretRefused(Refusal::Locked)),
             Some(f) if f.status == FlowStatus::Pending => {
-                let wait = f.sent_at + self.flows().settings.resend_after - now;
-                if wait.is_positive() {
-                    Err(DomainError::TooSoon(wait.whole_seconds().max(1) as u64))
-                } else {
-                    Ok(())
-                }
+                too_soon(&f, self.flows().settings.resend_after, now)
             }
             _ => Ok(()),
         }
