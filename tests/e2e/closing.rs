@@ -222,26 +222,11 @@ async fn closing_follows_the_tenant_settings_on_postgres() {
 }
 
 async fn admin_get(server: &Server, path: &str) -> (u16, Value) {
-    let response = server
-        .http
-        .get(server.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    server.admin(reqwest::Method::GET, path, None).await
 }
 
 async fn admin_post(server: &Server, path: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .http
-        .post(server.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    server.admin(reqwest::Method::POST, path, Some(body)).await
 }
 
 /// A signed-in customer: (email, password, token, UUID as JSON).

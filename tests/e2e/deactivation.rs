@@ -40,16 +40,7 @@ async fn start(server: &Server, token: &str) -> (u16, Value) {
 }
 
 async fn confirm(server: &Server, token: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .http
-        .post(server.url(PATH))
-        .header("Content-Type", "application/json")
-        .bearer_auth(token)
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    server.post_as(token, PATH, &body).await
 }
 
 fn code_of(smtp: &SmtpSink, email: &str) -> u64 {

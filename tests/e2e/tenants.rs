@@ -5,14 +5,7 @@ use clientele_e2e::{run_command, status_and_json, Backend, Server, Storage, ADMI
 use serde_json::{json, Value};
 
 async fn admin(server: &Server, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = server
-        .http
-        .request(method, server.url(path))
-        .bearer_auth(ADMIN_TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    status_and_json(request.send().await.unwrap()).await
+    server.admin(method, path, body).await
 }
 
 async fn tenants_and_keys(backend: Backend) {

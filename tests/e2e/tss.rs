@@ -153,14 +153,7 @@ async fn a_wrong_old_password_is_named_and_counted(server: Server, _smtp: SmtpSi
 }
 
 async fn admin(server: &Server, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = server
-        .http
-        .request(method, server.url(path))
-        .bearer_auth(ADMIN_TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    status_and_json(request.send().await.unwrap()).await
+    server.admin(method, path, body).await
 }
 
 fn in_days(days: i64) -> String {

@@ -333,6 +333,15 @@ impl Server {
         .await
     }
 
+    /// A back-office request (`body` as JSON when given): status and JSON body.
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(ADMIN_TOKEN);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        status_and_json(request.send().await.unwrap()).await
+    }
+
     /// POSTs `body` to `path` with a bearer token and a JSON content type, as the seeds' curl
     /// examples do: status and JSON body.
     pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
