@@ -30,8 +30,9 @@ fn activation_mail(smtp: &SmtpSink, email: &str) -> ReceivedMail {
     smtp.wait_for(email, "Activate your account", WAIT)
 }
 
-/// The audit trail holds exactly one entry of `kind`, by the customer, under a request id, and
-/// none of `secrets`.
+/// The audit trail holds exactly one entry of `kind`, by the customer, under a request id, from
+/// the client's address, and none of `secrets`; the log names the event with its tenant, account
+/// and request id, and none of `secrets` either.
 async fn audited_once(server: &Server, kind: &str, secrets: &[&str]) {
     let response = server
         .http
@@ -45,15 +46,24 @@ async fn audited_once(server: &Server, kind: &str, secrets: &[&str]) {
     let entries = audit["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{kind}: {audit}");
     assert_eq!(entries[0]["actor"], "customer");
-    assert!(
-        entries[0]["requestId"].as_str().is_some_and(|id| !id.is_empty()),
-        "{audit}"
-    );
+    let request_id = entries[0]["requestId"].as_str().unwrap_or_default();
+    assert!(!request_id.is_empty(), "{audit}");
+    assert_eq!(entries[0]["clientAddress"], "127.0.0.1", "{audit}");
+    let account = entries[0]["account"].as_str().unwrap();
+    let log = server.log_once_it_holds(&format!("event=\"{kind}\""));
+    let line = log
+        .lines()
+        .find(|line| line.contains("security event") && line.contains(&format!("event=\"{kind}\"")))
+        .unwrap_or_else(|| panic!("no security event {kind} in the log:\n{log}"));
+    for expected in ["tenant=\"default\"", account, request_id] {
+        assert!(line.contains(expected), "{kind}: {expected} missing from {line}");
+    }
     for secret in secrets {
         assert!(
             !audit.to_string().contains(secret),
             "{kind}: a secret in the audit trail"
         );
+        assert!(!log.contains(secret), "{kind}: a secret in the log");
     }
 }
 
@@ -79,8 +89,11 @@ async fn signup_activation_and_sign_in(server: Server, smtp: SmtpSink) {
     let (identifier, secret) = (mail.line("Identifier").unwrap(), mail.line("Secret").unwrap());
     assert_eq!(secret.len(), 10);
     assert!(
-        mail.text.contains(&format!("identifier={identifier}")),
-        "the link carries the identifier"
+        mail.text.contains(&format!(
+            "/customers/activate#identifier={identifier}&secret={secret}"
+        )),
+        "the link carries its secrets in the fragment, which browsers never send: {}",
+        mail.text
     );
     // Pending: cannot sign in, and the refusal reads exactly like a wrong password's.
     let pending = post(
@@ -226,6 +239,23 @@ async fn five_wrong_tries_lock_and_asking_again_does_not_reset_them(server: Serv
         "locked after five tries, asking again did not reset them: {problem}"
     );
     assert_eq!(problem["type"], "urn:clientele:problem:secret-locked");
+    let log = server.log_once_it_holds("reason=Locked");
+    let refusals: Vec<_> = log
+        .lines()
+        .filter(|line| line.contains("event=\"secret_refused\""))
+        .collect();
+    assert!(
+        refusals.iter().any(|l| l.contains("reason=Invalid"))
+            && refusals.iter().any(|l| l.contains("reason=Locked")),
+        "wrong and locked secrets are security events:\n{log}"
+    );
+    assert!(
+        refusals
+            .iter()
+            .all(|l| l.contains("purpose=\"activation\"") && !l.contains(&email)),
+        "{refusals:?}"
+    );
+    assert!(!log.contains(&new) && !log.contains(&old), "no secret in the log");
     // While locked, asking again sends no new secret.
     post(&server, "/customers/signup", json!({"email": email})).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -272,6 +302,13 @@ async fn email_change_takes_effect_only_when_confirmed(server: Server, smtp: Smt
         key_mail.line("Key").unwrap(),
     );
     assert_eq!(key.len(), 16);
+    assert!(
+        key_mail.text.contains(&format!(
+            "/customers/newemail_confirm#identifier={identifier}&key={key}"
+        )),
+        "the link carries its secret in the fragment, never sent to a server: {}",
+        key_mail.text
+    );
 
     let (status, _) = post(
         &server,

@@ -11,7 +11,7 @@ use clientele_domain::services::{
     SecondFactor, Senders, SignIn, SignInSettings, Tenants, TssProfiles,
 };
 use clientele_domain::values::PhoneRegion;
-use clientele_http::{AppState, CurrentRequestId, ForwardedHeader, KeyLimits, RateLimits, TrustedProxies};
+use clientele_http::{AppState, CurrentRequest, ForwardedHeader, KeyLimits, RateLimits, TrustedProxies};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
@@ -54,7 +54,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         clock: clock.clone(),
         random,
         audit: database.clone(),
-        request_ids: Arc::new(CurrentRequestId),
+        request: Arc::new(CurrentRequest),
     };
     let links = LinkSettings {
         public_url: settings.public_url.trim_end_matches('/').to_owned(),

@@ -75,6 +75,9 @@ pub struct AuditEntry {
     pub actor: Actor,
     /// The id of the request that did it, as the log carries it.
     pub request_id: Option<String>,
+    /// The address of the client that sent it (as the trusted proxies report it): personal
+    /// data, so erasing the account clears it from its entries.
+    pub client_address: Option<String>,
     pub at: OffsetDateTime,
     /// A short, non-personal note: the closing policy applied (`erase_now`, `keep`,
     /// `request_deletion`), say.

@@ -129,6 +129,13 @@ impl TrustedProxies {
     }
 }
 
+/// The client's address of `request`, by the trusted proxies of the app's state.
+pub fn client_ip(request: &actix_web::HttpRequest) -> Option<IpAddr> {
+    let state = request.app_data::<actix_web::web::Data<crate::state::AppState>>()?;
+    let peer = request.peer_addr().map(|p| p.ip());
+    state.trusted_proxies.client_ip(peer, request.headers())
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::http::header::{HeaderName, HeaderValue};

@@ -10,8 +10,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError};
 use tracing_actix_web::RequestId;
 
+use crate::client_address::client_ip;
 use crate::problem::{Problem, CONTENT_TYPE};
-use crate::request_ids::with_request_id;
+use crate::request_context::{within_request, RequestScope};
 use crate::surfaces::cl2c;
 
 pub async fn problem_details(
@@ -20,9 +21,11 @@ pub async fn problem_details(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     let cl2c = req.path().starts_with(cl2c::PREFIX);
-    let mut res = with_request_id(request_id.clone(), next.call(req))
-        .await?
-        .map_into_boxed_body();
+    let scope = RequestScope {
+        id: request_id.clone(),
+        client_address: client_ip(req.request()).map(|ip| ip.to_string()),
+    };
+    let mut res = within_request(scope, next.call(req)).await?.map_into_boxed_body();
     let status = res.status();
     if status.is_client_error() || status.is_server_error() {
         let problem = match res.response().error() {

@@ -15,12 +15,7 @@ impl RootSpanBuilder for RequestLog {
         let route = request.match_pattern().unwrap_or_else(|| "(no route)".into());
         let request_id = request.extensions().get::<RequestId>().copied();
         // The client as the trusted proxies say (never a header from anyone else).
-        let client_ip = request
-            .app_data::<actix_web::web::Data<crate::state::AppState>>()
-            .and_then(|state| {
-                let peer = request.peer_addr().map(|p| p.ip());
-                state.trusted_proxies.client_ip(peer, request.headers())
-            })
+        let client_ip = crate::client_address::client_ip(request.request())
             .map(|ip| ip.to_string())
             .unwrap_or_default();
         tracing::info_span!(

@@ -70,7 +70,7 @@ fn state(
         clock: Arc::new(clock),
         random: Arc::new(MockRandomness::new()),
         audit: Arc::new(MockAuditLog::new()),
-        request_ids: Arc::new(clientele_http::CurrentRequestId),
+        request: Arc::new(clientele_http::CurrentRequest),
     };
     let links = LinkSettings {
         public_url: "http://127.0.0.1:8080".into(),

@@ -6,7 +6,7 @@ use clientele_domain::tenant::TenantId;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use crate::audit::AuditRow;
+use crate::audit::{announce, AuditRow};
 use crate::blocking::with_connection;
 use crate::database::Database;
 use crate::errors::from_diesel;
@@ -137,8 +137,8 @@ impl AccountRepository for Database {
     ) -> Result<i32, StoreError> {
         let forget = self.principals.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
-        let audit = AuditRow::from(audit);
-        with_connection(&self.pool, move |conn| {
+        let (entry, audit) = (audit, AuditRow::from(audit));
+        let failures = with_connection(&self.pool, move |conn| {
             // Forgotten when the write is over, on the thread that runs it: even if the
             // request is dropped meanwhile, the cache never keeps what was read before.
             let _forget = forget;
@@ -156,7 +156,9 @@ impl AccountRepository for Database {
             })
             .map_err(from_diesel)
         })
-        .await
+        .await?;
+        announce(std::slice::from_ref(entry));
+        Ok(failures)
     }
 
     async fn lock_sign_in(
@@ -168,8 +170,8 @@ impl AccountRepository for Database {
     ) -> Result<(), StoreError> {
         let forget = self.principals.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
-        let audit = AuditRow::from(audit);
-        with_connection(&self.pool, move |conn| {
+        let (entry, audit) = (audit, AuditRow::from(audit));
+        let locked = with_connection(&self.pool, move |conn| {
             // Forgotten when the write is over, on the thread that runs it: even if the
             // request is dropped meanwhile, the cache never keeps what was read before.
             let _forget = forget;
@@ -183,11 +185,15 @@ impl AccountRepository for Database {
                         .values(&audit)
                         .execute(conn)?;
                 }
-                Ok(())
+                Ok(locked == 1)
             })
             .map_err(from_diesel)
         })
-        .await
+        .await?;
+        if locked {
+            announce(std::slice::from_ref(entry));
+        }
+        Ok(())
     }
 
     async fn reset_sign_in_failures(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<(), StoreError> {

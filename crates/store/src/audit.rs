@@ -26,6 +26,7 @@ pub struct AuditRow {
     request_id: Option<String>,
     at: PrimitiveDateTime,
     detail: Option<String>,
+    client_address: Option<String>,
 }
 
 impl From<&AuditEntry> for AuditRow {
@@ -39,6 +40,7 @@ impl From<&AuditEntry> for AuditRow {
             request_id: e.request_id.clone(),
             at: to_db_time(e.at),
             detail: e.detail.clone(),
+            client_address: e.client_address.clone(),
         }
     }
 }
@@ -55,9 +57,26 @@ impl TryFrom<AuditRow> for AuditEntry {
             kind: AuditKind::parse(&row.kind).ok_or_else(|| corrupt("audit kind"))?,
             actor: Actor::parse(&row.actor).ok_or_else(|| corrupt("audit actor"))?,
             request_id: row.request_id,
+            client_address: row.client_address,
             at: from_db_time(row.at),
             detail: row.detail,
         })
+    }
+}
+
+/// Tells the log what the audit trail has just recorded (call it once the entries' transaction
+/// has committed), so an operator can follow one account through the log: the tenant, the
+/// account id and the request id, never an address, a name or a secret.
+pub(crate) fn announce(entries: &[AuditEntry]) {
+    for e in entries {
+        let (tenant, account, request) = (e.tenant.as_str(), e.account.0, e.request_id.as_deref());
+        let (event, actor) = (e.kind.as_str(), e.actor.as_str());
+        match e.kind {
+            AuditKind::SignInFailed | AuditKind::SignInLocked => tracing::warn!(
+                event, tenant, %account, actor, request_id = request, "security event"
+            ),
+            _ => tracing::info!(event, tenant, %account, actor, request_id = request, "security event"),
+        }
     }
 }
 
@@ -72,7 +91,9 @@ impl AuditLog for Database {
                 .map(drop)
                 .map_err(from_diesel)
         })
-        .await
+        .await?;
+        announce(std::slice::from_ref(entry));
+        Ok(())
     }
 
     async fn list_audit(

@@ -142,6 +142,7 @@ diesel::table! {
         request_id -> Nullable<Text>,
         at -> Timestamp,
         detail -> Nullable<Text>,
+        client_address -> Nullable<Text>,
     }
 }
 

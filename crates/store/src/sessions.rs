@@ -8,7 +8,7 @@ use clientele_domain::values::PasswordHash;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use crate::audit::AuditRow;
+use crate::audit::{announce, AuditRow};
 use crate::blocking::with_connection;
 use crate::connection::DbConnection;
 use crate::database::Database;
@@ -36,8 +36,8 @@ impl SessionRepository for Database {
         audit: &[AuditEntry],
     ) -> Result<bool, StoreError> {
         let row = SessionRow::from(session);
-        let audit: Vec<AuditRow> = audit.iter().map(AuditRow::from).collect();
-        with_connection(&self.pool, move |conn| {
+        let (entries, audit) = (audit, audit.iter().map(AuditRow::from).collect::<Vec<_>>());
+        let opened = with_connection(&self.pool, move |conn| {
             conn.write_transaction(|conn| {
                 let its_account = accounts::table
                     .filter(accounts::uuid.eq(row.account_uuid.clone()))
@@ -73,7 +73,11 @@ impl SessionRepository for Database {
                 Rollback::Corrupt => corrupt("account status"),
             })
         })
-        .await
+        .await?;
+        if opened {
+            announce(entries);
+        }
+        Ok(opened)
     }
 
     async fn find_active(

@@ -1,9 +1,10 @@
 use async_trait::async_trait;
+use clientele_domain::audit::Actor;
 use clientele_domain::flow::{FlowWrite, Purpose};
 use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
-use crate::audit::AuditRow;
+use crate::audit::{announce, AuditRow};
 use crate::blocking::with_connection;
 use crate::connection::DbConnection;
 use crate::database::Database;
@@ -215,6 +216,18 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
             .values(AuditRow::from(entry))
             .execute(conn)?;
     }
+    // After this commit's own entries: where the customer connected from is personal data.
+    // The entries themselves (what happened, when) outlive the account.
+    for erasure in &commit.erase_traces {
+        diesel::update(
+            audit_log::table
+                .filter(audit_log::tenant_id.eq(erasure.tenant.as_str()))
+                .filter(audit_log::account_uuid.eq(erasure.account.0.to_string()))
+                .filter(audit_log::actor.eq(Actor::Customer.as_str())),
+        )
+        .set(audit_log::client_address.eq(None::<String>))
+        .execute(conn)?;
+    }
     for request in &commit.deletion_requests {
         diesel::insert_into(deletion_requests::table)
             .values(DeletionRequestRow::from(request))
@@ -263,6 +276,7 @@ impl UnitOfWork for Database {
             .iter()
             .map(|revocation| revocation.account)
             .chain(commit.erase_traces.iter().map(|erasure| erasure.account));
+        let recorded = commit.audit.clone();
         let forget: Vec<_> = changed
             .chain(revoked)
             .map(|account| self.principals.forget_account_after(account))
@@ -279,6 +293,8 @@ impl UnitOfWork for Database {
                     Rollback::AlreadyDecided => StoreError::AlreadyDecided,
                 })
         })
-        .await
+        .await?;
+        announce(&recorded);
+        Ok(())
     }
 }

@@ -172,6 +172,7 @@ fn audit_of(account: &Account, kind: AuditKind) -> AuditEntry {
         kind,
         actor: Actor::Customer,
         request_id: None,
+        client_address: Some("192.0.2.1".into()),
         at: T0,
         detail: None,
     }
@@ -1223,6 +1224,10 @@ async fn closing_cancels_every_open_flow(s: Stores) {
         message_to(&bystander, T0),
         message_for(&other, &flow_target, T0),
     ]);
+    commit.audit.extend([
+        audit_of(&account, AuditKind::SignInSucceeded),
+        audit_of(&other, AuditKind::SignInSucceeded),
+    ]);
     s.commits.commit(commit).await.unwrap();
     let current = s
         .accounts
@@ -1278,6 +1283,19 @@ async fn closing_cancels_every_open_flow(s: Stores) {
     );
     assert_eq!(s.sessions.find_active(session.id, T0).await.unwrap(), None);
     assert!(s.flows.find(&tenant(), others.id).await.unwrap().is_some());
+    let addresses = |of: AccountUuid| {
+        let audit = s.audit.clone();
+        async move {
+            let entries = audit.list_audit(&tenant(), Some(of), None, 100).await.unwrap();
+            assert!(!entries.is_empty());
+            entries.into_iter().map(|e| e.client_address).collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        addresses(account.uuid).await.iter().all(Option::is_none),
+        "the customer's addresses leave the audit trail with the account"
+    );
+    assert_eq!(addresses(other.uuid).await, [Some("192.0.2.1".to_owned())]);
     assert!(s
         .sessions
         .find_active(others_session.id, T0)
@@ -1522,6 +1540,7 @@ async fn the_audit_trail_is_kept_per_tenant_newest_first(s: Stores) {
         kind,
         actor: Actor::Customer,
         request_id: Some("request-7".into()),
+        client_address: Some("2001:db8::7".into()),
         at,
         detail: Some("erase_now".into()),
     };

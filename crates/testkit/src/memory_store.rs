@@ -297,6 +297,15 @@ impl State {
             });
         }
         self.audit.extend(commit.audit.iter().cloned());
+        for erasure in &commit.erase_traces {
+            for entry in self.audit.iter_mut().filter(|e| {
+                e.tenant == erasure.tenant
+                    && e.account == erasure.account
+                    && e.actor == clientele_domain::audit::Actor::Customer
+            }) {
+                entry.client_address = None;
+            }
+        }
         for request in &commit.deletion_requests {
             if self.deletion_requests.iter().any(|r| r.id == request.id) {
                 return Err(StoreError::Duplicate(UniqueKey::Id));

@@ -25,9 +25,11 @@ pub trait AuditLog: Send + Sync {
     ) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
-/// The id of the request being served, where there is one (the HTTP adapter knows it; the log
-/// carries it), so that audit entries can be matched with log lines.
+/// What the HTTP adapter knows of the request being served, for audit entries: its id (the log
+/// carries it, so entries can be matched with log lines) and the client's address (as the
+/// trusted proxies report it). Both are `None` outside a request.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
-pub trait RequestIds: Send + Sync {
-    fn current(&self) -> Option<String>;
+pub trait RequestContext: Send + Sync {
+    fn request_id(&self) -> Option<String>;
+    fn client_address(&self) -> Option<String>;
 }

@@ -21,7 +21,7 @@ mod tokens;
 mod unit_of_work;
 
 pub use accounts::AccountRepository;
-pub use audit::{AuditLog, RequestIds};
+pub use audit::{AuditLog, RequestContext};
 pub use clock::Clock;
 pub use deletion_requests::DeletionRequestRepository;
 pub use flows::FlowRepository;
@@ -42,7 +42,7 @@ pub use unit_of_work::{AccountWrite, Commit, Erasure, Revocation, UnitOfWork};
 #[cfg(any(test, feature = "mock"))]
 pub use accounts::MockAccountRepository;
 #[cfg(any(test, feature = "mock"))]
-pub use audit::{MockAuditLog, MockRequestIds};
+pub use audit::{MockAuditLog, MockRequestContext};
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mock"))]

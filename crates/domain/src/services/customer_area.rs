@@ -44,12 +44,14 @@ enum SecretMail<'l> {
 impl SecretMail<'_> {
     fn link(&self, links: &LinkSettings, identifier: &str, secret: &str) -> String {
         match self {
-            SecretMail::Activation => links.page(&format!(
-                "/customers/activate?identifier={identifier}&secret={secret}"
-            )),
-            SecretMail::EmailChange => links.page(&format!(
-                "/customers/newemail_confirm?identifier={identifier}&key={secret}"
-            )),
+            SecretMail::Activation => links.page(
+                "/customers/activate",
+                &format!("identifier={identifier}&secret={secret}"),
+            ),
+            SecretMail::EmailChange => links.page(
+                "/customers/newemail_confirm",
+                &format!("identifier={identifier}&key={secret}"),
+            ),
             SecretMail::PasswordReset { link } => links::with_segment(link, secret),
         }
     }

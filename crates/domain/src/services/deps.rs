@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use crate::audit::{Actor, AuditEntry, AuditKind};
 use crate::ports::{
-    AccessTokens, AccountRepository, AuditLog, Clock, PasswordHasher, Randomness, RequestIds,
+    AccessTokens, AccountRepository, AuditLog, Clock, PasswordHasher, Randomness, RequestContext,
     SessionRepository,
 };
 
@@ -16,7 +16,7 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Randomness>,
     pub audit: Arc<dyn AuditLog>,
-    pub request_ids: Arc<dyn RequestIds>,
+    pub request: Arc<dyn RequestContext>,
 }
 
 impl Deps {
@@ -34,7 +34,8 @@ impl Deps {
             account: account.uuid,
             kind,
             actor,
-            request_id: self.request_ids.current(),
+            request_id: self.request.request_id(),
+            client_address: self.request.client_address(),
             at: self.clock.now(),
             detail: detail.map(str::to_owned),
         }

@@ -32,15 +32,14 @@ pub struct LinkSettings {
 }
 
 impl LinkSettings {
-    /// A link to a page of the web app, naming the tenant (`tenant=`) unless it is the default.
-    pub fn page(&self, path_and_query: &str) -> String {
-        let base = format!("{}{}", self.public_url.trim_end_matches('/'), path_and_query);
+    /// A link to a page of the web app, naming the tenant (`?tenant=`) unless it is the default,
+    /// with the page's secrets in the fragment: browsers never send a fragment to a server, so
+    /// the secret stays out of access logs, proxies and `Referer` headers.
+    pub fn page(&self, path: &str, fragment: &str) -> String {
+        let base = format!("{}{}", self.public_url.trim_end_matches('/'), path);
         match &self.tenant {
-            Some(tenant) => {
-                let separator = if base.contains('?') { '&' } else { '?' };
-                format!("{base}{separator}tenant={tenant}")
-            }
-            None => base,
+            Some(tenant) => format!("{base}?tenant={tenant}#{fragment}"),
+            None => format!("{base}#{fragment}"),
         }
     }
 
@@ -173,9 +172,20 @@ impl FlowDeps {
         presented: &str,
         now: OffsetDateTime,
     ) -> Result<Flow, DomainError> {
-        let refused = |r: Refusal| Err(DomainError::SecretRefused(r));
         let Some(flow) = flow.filter(|f| f.purpose == purpose) else {
-            return refused(Refusal::Invalid);
+            return Err(DomainError::SecretRefused(Refusal::Invalid));
+        };
+        let refused = |r: Refusal| {
+            // An operator follows one account through the log: tenant and account, no secret.
+            tracing::warn!(
+                event = "secret_refused",
+                reason = ?r,
+                purpose = flow.purpose.as_str(),
+                tenant = flow.tenant.as_str(),
+                account = %flow.account.0,
+                "security event"
+            );
+            Err(DomainError::SecretRefused(r))
         };
         let Some(counted) = self.flows.register_attempt(&flow.tenant, flow.id, now).await? else {
             let current = self.flows.find(&flow.tenant, flow.id).await?;

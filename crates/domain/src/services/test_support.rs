@@ -10,7 +10,7 @@ use super::Deps;
 use crate::account::{Account, AccountStatus, AccountUuid, PublicId};
 use crate::ports::{
     MockAccessTokens, MockAccountRepository, MockAuditLog, MockClock, MockPasswordHasher, MockRandomness,
-    MockRequestIds, MockSessionRepository,
+    MockRequestContext, MockSessionRepository,
 };
 use crate::profile::Profile;
 use crate::sign_in_throttle::SignInThrottle;
@@ -58,10 +58,11 @@ pub fn deps_with(
     tokens.expect_issue().returning(|_| Ok("signed-token".into()));
     let mut audit = MockAuditLog::new();
     audit.expect_append().returning(|_| Ok(()));
-    let mut request_ids = MockRequestIds::new();
-    request_ids
-        .expect_current()
-        .returning(|| Some("request-1".into()));
+    let mut request = MockRequestContext::new();
+    request.expect_request_id().returning(|| Some("request-1".into()));
+    request
+        .expect_client_address()
+        .returning(|| Some("192.0.2.7".into()));
     Deps {
         accounts: Arc::new(accounts),
         sessions: Arc::new(sessions),
@@ -70,6 +71,6 @@ pub fn deps_with(
         clock: Arc::new(clock),
         random: Arc::new(random),
         audit: Arc::new(audit),
-        request_ids: Arc::new(request_ids),
+        request: Arc::new(request),
     }
 }

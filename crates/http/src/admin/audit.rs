@@ -22,13 +22,17 @@ pub struct AdminAuditEntry {
     /// The account's UUID.
     account: String,
     /// `sign_in_succeeded`, `sign_in_failed`, `sign_in_locked`, `activated`, `email_changed`,
-    /// `password_reset`, `deactivated`, `deletion_requested`, `deletion_approved`,
+    /// `password_reset`, `password_changed`, `phone_changed`, `two_factor_enabled`,
+    /// `two_factor_disabled`, `deactivated`, `deletion_requested`, `deletion_approved`,
     /// `deletion_rejected`, `erased`, `reactivated`.
     kind: &'static str,
     /// `customer` or `admin`.
     actor: &'static str,
     /// The request's id, as the log and `X-Request-Id` carry it.
     request_id: Option<String>,
+    /// The client's address, as the trusted proxies report it (cleared when the account is
+    /// erased).
+    client_address: Option<String>,
     at: String,
     /// The closing policy applied, for closings.
     detail: Option<String>,
@@ -43,6 +47,7 @@ impl From<&AuditEntry> for AdminAuditEntry {
             kind: e.kind.as_str(),
             actor: e.actor.as_str(),
             request_id: e.request_id.clone(),
+            client_address: e.client_address.clone(),
             at: rfc3339(e.at),
             detail: e.detail.clone(),
         }
