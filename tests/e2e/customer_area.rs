@@ -436,6 +436,9 @@ async fn password_reset_mails_a_code_and_do_reset_returns_the_passphrase(server:
         .claims;
     let passphrase = claims["passphrase"].as_str().unwrap().to_owned();
     audited_once(&server, "password_reset", &[&code, &passphrase, &email]).await;
+    let notice = smtp.wait_for(&email, "Your password was reset", WAIT);
+    assert_eq!(notice.line("Code"), None, "a notice carries no secret");
+    assert!(!notice.text.contains(&code) && !notice.text.contains(&passphrase));
     assert_eq!(
         claims.as_object().unwrap().len(),
         1,

@@ -607,6 +607,13 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
     );
     let (status, _) = verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": code})).await;
     assert_eq!(status, 400, "used once");
+    // Without an SMTP server, mail goes to the log: the notice, and no word of a number change.
+    let log = server.log_once_it_holds("Two-step sign-in is on");
+    assert!(
+        log.contains("Two-step sign-in is on"),
+        "a notice to the address:\n{log}"
+    );
+    assert!(!log.contains("Your phone number was changed"), "{log}");
 
     // With it on, a new number through the plain profile edit: the rest applies, the number waits.
     let mut moved = seed.clone();
@@ -628,6 +635,8 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
     assert_eq!(status, 200, "{verified}");
     let new_token = verified["access_token"].as_str().unwrap().to_owned();
     assert_ne!(new_token, token);
+    let log = server.log_once_it_holds("Your phone number was changed");
+    assert!(log.contains("Your phone number was changed"), "{log}");
     assert_eq!(verified["telephone"], "9812345670");
     assert_eq!(verified["valid_token_count"], 1, "{verified}");
     for old in [&token, &other_device] {
@@ -838,7 +847,7 @@ async fn codes_survive_a_gateway_outage_work_once_and_expire(backend: clientele_
     let token = winner.1["access_token"].as_str().unwrap().to_owned();
 
     on["is_two_fa"] = json!(false);
-    let (status, _) = two_factor(&server, &token, on).await;
+    let (status, _) = two_factor(&server, &token, on.clone()).await;
     assert_eq!(status, 200);
     let code = sms.nth_code("+919876543210", 2, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_secs(9)).await;
@@ -850,4 +859,14 @@ async fn codes_survive_a_gateway_outage_work_once_and_expire(backend: clientele_
         1,
         "nothing applied"
     );
+
+    // Asked again, in time: off, and the customer hears of it.
+    let (status, _) = two_factor(&server, &token, on).await;
+    assert_eq!(status, 200);
+    let code = sms.nth_code("+919876543210", 3, Duration::from_secs(20)).await;
+    let (status, verified) =
+        verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": code})).await;
+    assert_eq!((status, &verified["is_two_fa"]), (200, &json!(0)), "{verified}");
+    let log = server.log_once_it_holds("Two-step sign-in is off");
+    assert!(log.contains("Two-step sign-in is off"), "{log}");
 }

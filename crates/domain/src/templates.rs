@@ -52,10 +52,22 @@ pub enum Template<'a> {
         name: &'a str,
         reason: &'a str,
     },
-    /// The account's password was changed (no secret in it).
-    PasswordChanged {
+    /// A security-relevant change to the account (no secret in it), so that a customer whose
+    /// account was taken over hears of it.
+    AccountChanged {
         name: &'a str,
+        change: AccountChange,
     },
+}
+
+/// What an [`Template::AccountChanged`] notice tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    PasswordChanged,
+    PasswordReset,
+    PhoneChanged,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
 }
 
 pub const MASK: &str = "••••••••";
@@ -249,27 +261,67 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
                 "If this was not you, please change your password: your account stays open."
             },
         },
-        Template::PasswordChanged { name } => Parts {
-            subject: if de {
-                "Ihr Passwort wurde geändert"
-            } else {
-                "Your password was changed"
-            },
-            greeting: hello(name),
-            paragraphs: vec![if de {
-                "das Passwort Ihres Kontos wurde soeben geändert. Ihre anderen Geräte wurden abgemeldet."
-                    .into()
-            } else {
-                "your account's password was just changed. Your other devices were signed out.".into()
-            }],
-            lines: vec![],
-            link: None,
-            closing: if de {
-                "Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück."
-            } else {
-                "If this was not you, reset your password at once."
-            },
-        },
+        Template::AccountChanged { name, change } => {
+            let (subject, what) = match (change, de) {
+                (AccountChange::PasswordChanged, true) => (
+                    "Ihr Passwort wurde geändert",
+                    "das Passwort Ihres Kontos wurde soeben geändert. Ihre anderen Geräte wurden abgemeldet.",
+                ),
+                (AccountChange::PasswordChanged, false) => (
+                    "Your password was changed",
+                    "your account's password was just changed. Your other devices were signed out.",
+                ),
+                (AccountChange::PasswordReset, true) => (
+                    "Ihr Passwort wurde zurückgesetzt",
+                    "das Passwort Ihres Kontos wurde soeben mit einem an diese Adresse gesendeten Code zurückgesetzt. Alle Geräte wurden abgemeldet.",
+                ),
+                (AccountChange::PasswordReset, false) => (
+                    "Your password was reset",
+                    "your account's password was just reset with a code sent to this address. Every device was signed out.",
+                ),
+                (AccountChange::PhoneChanged, true) => (
+                    "Ihre Telefonnummer wurde geändert",
+                    "die Telefonnummer Ihres Kontos wurde soeben geändert.",
+                ),
+                (AccountChange::PhoneChanged, false) => (
+                    "Your phone number was changed",
+                    "your account's phone number was just changed.",
+                ),
+                (AccountChange::TwoFactorEnabled, true) => (
+                    "Die Anmeldung in zwei Schritten ist eingeschaltet",
+                    "ab jetzt fragt die Anmeldung auch nach einem Code, der an Ihr Telefon gesendet wird.",
+                ),
+                (AccountChange::TwoFactorEnabled, false) => (
+                    "Two-step sign-in is on",
+                    "from now on, signing in also asks for a code texted to your phone.",
+                ),
+                (AccountChange::TwoFactorDisabled, true) => (
+                    "Die Anmeldung in zwei Schritten ist ausgeschaltet",
+                    "die Anmeldung fragt nicht mehr nach einem Code, der an Ihr Telefon gesendet wird.",
+                ),
+                (AccountChange::TwoFactorDisabled, false) => (
+                    "Two-step sign-in is off",
+                    "signing in no longer asks for a code texted to your phone.",
+                ),
+            };
+            Parts {
+                subject,
+                greeting: hello(name),
+                paragraphs: vec![what.into()],
+                lines: vec![],
+                link: None,
+                closing: match (change, de) {
+                    (AccountChange::PasswordChanged | AccountChange::PasswordReset, true) => {
+                        "Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück."
+                    }
+                    (AccountChange::PasswordChanged | AccountChange::PasswordReset, false) => {
+                        "If this was not you, reset your password at once."
+                    }
+                    (_, true) => "Wenn Sie das nicht waren, ändern Sie sofort Ihr Passwort.",
+                    (_, false) => "If this was not you, change your password at once.",
+                },
+            }
+        }
         Template::DataErased { name } => Parts {
             subject: if de {
                 "Ihre Daten wurden gelöscht"

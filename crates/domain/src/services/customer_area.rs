@@ -17,7 +17,7 @@ use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal};
 use crate::links;
 use crate::ports::{AccountWrite, Commit, PassphraseTokens, StoreError};
 use crate::profile::Profile;
-use crate::templates::{Template, MASK};
+use crate::templates::{AccountChange, Template, MASK};
 use crate::tenant::TenantId;
 use crate::values::{Email, Locale, Password};
 
@@ -614,6 +614,12 @@ impl CustomerArea {
                     account: account.uuid,
                     purpose: Some(Purpose::SecondFactor),
                 });
+                commit.messages.extend(self.flows.change_notice(
+                    &self.deps,
+                    &account,
+                    AccountChange::PasswordReset,
+                    now,
+                ));
                 commit.updating(Account {
                     password_hash: Some(hash.clone()),
                     sign_in: Default::default(),

@@ -16,7 +16,7 @@ use crate::message::{MessageId, OutboundMessage};
 use crate::ports::{
     Commit, FlowRepository, Sealer, SecretDigester, StoreError, TenantRepository, UniqueKey, UnitOfWork,
 };
-use crate::templates::{code_text, compose, Template, MASK};
+use crate::templates::{code_text, compose, AccountChange, Template, MASK};
 use crate::tenant::{Tenant, TenantId};
 use crate::values::Locale;
 
@@ -237,6 +237,23 @@ impl FlowDeps {
             forget_recipient: false,
             account: Some(account.uuid),
         }
+    }
+
+    /// A notice to the account's confirmed address that `change` happened (no secret in it);
+    /// `None` when it has none.
+    pub fn change_notice(
+        &self,
+        deps: &Deps,
+        account: &Account,
+        change: AccountChange,
+        now: OffsetDateTime,
+    ) -> Option<OutboundMessage> {
+        let address = account.customer_email().filter(|_| !account.email_temporary)?;
+        let notice = Template::AccountChanged {
+            name: &account.greeting_name(),
+            change,
+        };
+        Some(self.message(deps, account, address.as_str(), &notice, None, now))
     }
 
     /// The message for `clear`, sealed for the outbox, with `masked` (the same template with

@@ -12,7 +12,7 @@ use crate::audit::{Actor, AuditKind};
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{FlowWrite, Purpose};
 use crate::ports::{Commit, HashError};
-use crate::templates::Template;
+use crate::templates::AccountChange;
 use crate::values::Password;
 
 pub const OLD_PASSWORD: &str = "old_password";
@@ -99,15 +99,12 @@ impl PasswordChange {
                         purpose: Some(purpose),
                     });
                 }
-                if let Some(address) = current.customer_email().filter(|_| !current.email_temporary) {
-                    let notice = Template::PasswordChanged {
-                        name: &current.greeting_name(),
-                    };
-                    let message =
-                        self.flows
-                            .message(&self.deps, &current, address.as_str(), &notice, None, now);
-                    commit.messages.push(message);
-                }
+                commit.messages.extend(self.flows.change_notice(
+                    &self.deps,
+                    &current,
+                    AccountChange::PasswordChanged,
+                    now,
+                ));
                 let changed = Account {
                     password_hash: Some(hash),
                     // The current password was just proven.

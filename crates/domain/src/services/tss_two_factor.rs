@@ -16,6 +16,7 @@ use crate::audit::{Actor, AuditKind};
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{Flow, FlowStatus, Purpose, Refusal};
 use crate::ports::{Commit, StoreError};
+use crate::templates::AccountChange;
 use crate::values::{Birthday, Email, Name, Phone};
 
 pub const MESSAGE_SENT: &str = "OTP Sent successfully!";
@@ -271,16 +272,23 @@ impl TssProfiles {
                         Actor::Customer,
                         None,
                     ));
+                    let notice =
+                        self.flows()
+                            .change_notice(self.deps(), &edited, AccountChange::PhoneChanged, now);
+                    commit.messages.extend(notice);
                 }
                 if two_factor != current.two_factor {
-                    let kind = if two_factor {
-                        AuditKind::TwoFactorEnabled
+                    let (kind, change) = if two_factor {
+                        (AuditKind::TwoFactorEnabled, AccountChange::TwoFactorEnabled)
                     } else {
-                        AuditKind::TwoFactorDisabled
+                        (AuditKind::TwoFactorDisabled, AccountChange::TwoFactorDisabled)
                     };
                     commit
                         .audit
                         .push(self.deps().audit_entry(&current, kind, Actor::Customer, None));
+                    commit
+                        .messages
+                        .extend(self.flows().change_notice(self.deps(), &edited, change, now));
                 }
                 match self.flows().commits.commit(commit.updating(edited.clone())).await {
                     Ok(()) => Ok(Account {
