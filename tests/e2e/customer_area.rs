@@ -585,3 +585,77 @@ async fn concurrent_self_edits_of_different_fields_are_both_kept(server: Server,
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_gets_at_most_the_send_limit_on_sqlite() {
+    one_address_gets_at_most_the_send_limit(clientele_e2e::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_gets_at_most_the_send_limit_on_postgres() {
+    one_address_gets_at_most_the_send_limit(clientele_e2e::Backend::Postgres).await;
+}
+
+/// Resets and sign-ups for one address, past `CLIENTELE_SEND_LIMIT`: every answer the same as
+/// for an address without an account, and no more mail than the limit, in the database.
+async fn one_address_gets_at_most_the_send_limit(backend: clientele_e2e::Backend) {
+    let Some(storage) = clientele_e2e::Storage::new(backend) else {
+        return;
+    };
+    let smtp = SmtpSink::start();
+    let server = Server::start(
+        &storage,
+        &[
+            ("CLIENTELE_SMTP_URL", &smtp.url()),
+            ("CLIENTELE_SEND_LIMIT", "3"),
+            ("CLIENTELE_RATE_LIMIT_PER_MINUTE", "0"),
+        ],
+    );
+    let (email, unknown) = (unique_email(), unique_email());
+    server
+        .create_customer(&email, "a good passphrase", json!({}))
+        .await;
+    let reset = |address: &str| json!({"email": address, "reset_uri": "/customers/do_reset"});
+    let unknown_answer = post(&server, "/customers/password_reset", reset(&unknown)).await;
+    for _ in 0..4 {
+        let answer = post(&server, "/customers/password_reset", reset(&email)).await;
+        assert_eq!(answer, unknown_answer, "held back or not, the answer is the same");
+        let signup = post(&server, "/customers/signup", json!({"email": email})).await;
+        assert_eq!(signup, (202, json!({"result": "email_sent"})));
+    }
+    let deadline = std::time::Instant::now() + WAIT;
+    while smtp.count_to(&email) < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, outbox) = server
+        .admin(reqwest::Method::GET, "/admin/v1/outbox?limit=500", None)
+        .await;
+    assert_eq!(status, 200);
+    let written = outbox["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["recipient"] == email.as_str())
+        .count();
+    assert_eq!(written, 3, "three messages, then nothing for the hour: {outbox}");
+    assert_eq!(smtp.count_to(&email), 3);
+    let log = server.log_once_it_holds("send_limited");
+    assert!(log.contains("event=\"send_limited\""), "a security event:\n{log}");
+    assert!(!log.contains(&email), "the log names no address");
+
+    // The newest code that was sent still works: holding back replaced no secret.
+    let last = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.to.contains(&email) && m.subject == "Reset your password")
+        .last()
+        .expect("a reset mail");
+    let code = last.line("Code").unwrap();
+    let (status, _) = post(
+        &server,
+        "/customers/do_reset",
+        json!({"email": email, "code": code}),
+    )
+    .await;
+    assert_eq!(status, 200);
+}

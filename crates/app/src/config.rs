@@ -54,6 +54,11 @@ pub struct Settings {
     /// Shortest wait between two codes sent for one procedure, in seconds: asking sooner
     /// answers the same procedure and sends nothing.
     pub code_resend_secs: u32,
+    /// Messages one recipient (address or number) may be sent per window by the routes anyone
+    /// can make send one (sign-up, reset, email change, codes); 0 = no limit.
+    pub send_limit: u32,
+    /// The send limit's window, in seconds.
+    pub send_limit_window_secs: u32,
     /// Wait after a failed delivery, in seconds; doubles per further failure (at most an hour).
     pub delivery_retry_secs: u32,
     /// Delivery tries before a message is abandoned.
@@ -105,6 +110,8 @@ const KEYS: &[&str] = &[
     "deactivation_ttl_secs",
     "code_ttl_secs",
     "code_resend_secs",
+    "send_limit",
+    "send_limit_window_secs",
     "delivery_retry_secs",
     "delivery_max_attempts",
     "rate_limit_per_minute",
@@ -145,6 +152,8 @@ impl Default for Settings {
             deactivation_ttl_secs: 15 * 60,
             code_ttl_secs: 10 * 60,
             code_resend_secs: 60,
+            send_limit: 5,
+            send_limit_window_secs: 3600,
             delivery_retry_secs: 5,
             delivery_max_attempts: 10,
             rate_limit_per_minute: 30,
@@ -242,6 +251,7 @@ impl Settings {
             ("DEACTIVATION_TTL_SECS", self.deactivation_ttl_secs),
             ("CODE_TTL_SECS", self.code_ttl_secs),
             ("CODE_RESEND_SECS", self.code_resend_secs),
+            ("SEND_LIMIT_WINDOW_SECS", self.send_limit_window_secs),
             ("DELIVERY_RETRY_SECS", self.delivery_retry_secs),
             ("DELIVERY_MAX_ATTEMPTS", self.delivery_max_attempts),
             ("SMTP_TIMEOUT_SECS", self.smtp_timeout_secs),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use clientele_domain::flow::FlowSettings;
+use clientele_domain::flow::{FlowSettings, SendLimit};
 use clientele_domain::ports::{MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
@@ -73,6 +73,10 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             deactivation_ttl: seconds(settings.deactivation_ttl_secs),
             code_ttl: seconds(settings.code_ttl_secs),
             resend_after: seconds(settings.code_resend_secs),
+            send_limit: (settings.send_limit > 0).then(|| SendLimit {
+                max: settings.send_limit,
+                window: seconds(settings.send_limit_window_secs),
+            }),
             ..FlowSettings::default()
         },
         links,

@@ -178,6 +178,16 @@ pub struct FlowSettings {
     /// nothing, so that asking is no way to flood a mailbox or a phone.
     pub resend_after: Duration,
     pub max_attempts: i32,
+    /// How many messages one recipient (address or number) may be sent per window by the
+    /// routes that anyone can make send one; `None`: no limit.
+    pub send_limit: Option<SendLimit>,
+}
+
+/// At most `max` messages to one recipient within `window`, counted in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendLimit {
+    pub max: u32,
+    pub window: Duration,
 }
 
 impl Default for FlowSettings {
@@ -190,6 +200,10 @@ impl Default for FlowSettings {
             code_ttl: Duration::minutes(10),
             resend_after: Duration::seconds(60),
             max_attempts: 5,
+            send_limit: Some(SendLimit {
+                max: 5,
+                window: Duration::hours(1),
+            }),
         }
     }
 }

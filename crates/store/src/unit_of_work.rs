@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 use clientele_domain::audit::Actor;
-use clientele_domain::flow::{FlowWrite, Purpose};
+use std::collections::BTreeMap;
+
+use clientele_domain::flow::{FlowWrite, Purpose, SendLimit};
 use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
@@ -23,6 +25,8 @@ enum Rollback {
     FlowChanged,
     /// A decision found its deletion request decided already.
     AlreadyDecided,
+    /// A recipient was sent as many messages as the commit's send limit allows.
+    SendLimited,
 }
 
 impl From<diesel::result::Error> for Rollback {
@@ -37,6 +41,37 @@ fn exactly_one(changed: usize, otherwise: Rollback) -> Result<(), Rollback> {
     } else {
         Err(otherwise)
     }
+}
+
+/// Refuses the commit if one of its messages' recipients was sent `limit.max` messages within
+/// the window already (counting the commit's own). On PostgreSQL a transaction-scoped advisory
+/// lock per recipient makes concurrent commits count one after the other (SQLite's write
+/// transaction already does).
+fn keep_within(conn: &mut DbConnection, limit: SendLimit, commit: &Commit) -> Result<(), Rollback> {
+    let mut sending: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for message in &commit.messages {
+        *sending
+            .entry((message.tenant.as_str(), message.recipient.as_str()))
+            .or_default() += 1;
+    }
+    let since = to_db_time(commit.now - limit.window);
+    for ((tenant, recipient), new) in sending {
+        if let DbConnection::Pg(pg) = conn {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+                .bind::<diesel::sql_types::Text, _>(format!("send-limit\n{tenant}\n{recipient}"))
+                .execute(pg)?;
+        }
+        let sent: i64 = outbox::table
+            .filter(outbox::tenant_id.eq(tenant))
+            .filter(outbox::recipient.eq(recipient))
+            .filter(outbox::created_at.ge(since))
+            .count()
+            .get_result(conn)?;
+        if sent + new > i64::from(limit.max) {
+            return Err(Rollback::SendLimited);
+        }
+    }
+    Ok(())
 }
 
 fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
@@ -206,6 +241,9 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
         )
         .execute(conn)?;
     }
+    if let Some(limit) = commit.send_limit {
+        keep_within(conn, limit, commit)?;
+    }
     for message in &commit.messages {
         diesel::insert_into(outbox::table)
             .values(OutboxRow::from(message))
@@ -291,6 +329,7 @@ impl UnitOfWork for Database {
                     Rollback::AccountChanged => StoreError::VersionMismatch,
                     Rollback::FlowChanged => StoreError::FlowChanged,
                     Rollback::AlreadyDecided => StoreError::AlreadyDecided,
+                    Rollback::SendLimited => StoreError::SendLimited,
                 })
         })
         .await?;

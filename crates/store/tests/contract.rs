@@ -8,7 +8,7 @@ use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
 use clientele_domain::audit::{Actor, AuditEntry, AuditKind};
 use clientele_domain::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
-use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose};
+use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose, SendLimit};
 use clientele_domain::loyalty::{
     Amount, Balance, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletKind, WalletPosted,
 };
@@ -1631,6 +1631,67 @@ async fn a_last_notice_forgets_its_recipient_once_delivered(s: Stores) {
     assert_eq!(blanked[0].message.masked_text, "");
 }
 
+/// A commit limiting its sends is written only while each recipient has room in the window,
+/// counting what older commits sent it (limited or not), and exactly so under a race.
+async fn sends_are_limited_per_recipient_even_under_a_race(s: Stores) {
+    let limit = Some(SendLimit {
+        max: 3,
+        window: Duration::hours(1),
+    });
+    let (flooded, other) = (
+        format!("flooded-{}@example.com", Uuid::new_v4().simple()),
+        format!("other-{}@example.com", Uuid::new_v4().simple()),
+    );
+    let sending = |to: &str, at: OffsetDateTime, limit: Option<SendLimit>| {
+        let mut commit = Commit::at(at);
+        commit.messages.push(message_to(to, at));
+        commit.limiting_sends(limit)
+    };
+    // Outside the window: not counted.
+    s.commits
+        .commit(sending(&flooded, T0 - Duration::minutes(61), limit))
+        .await
+        .unwrap();
+    // Unlimited commits (a notice) are counted all the same.
+    s.commits.commit(sending(&flooded, T0, None)).await.unwrap();
+    s.commits.commit(sending(&flooded, T0, limit)).await.unwrap();
+    let racing = (0..20).map(|_| {
+        let (commits, commit) = (s.commits.clone(), sending(&flooded, T0, limit));
+        async move { commits.commit(commit).await }
+    });
+    let results = join_all(racing).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .all(|r| r.is_ok() || r == &Err(StoreError::SendLimited)));
+    assert_eq!(
+        outbox_of(&s, &flooded).await.len(),
+        4,
+        "nothing of a refused commit is written"
+    );
+    // A commit with two messages to one recipient counts both.
+    let mut two = Commit::at(T0).limiting_sends(limit);
+    two.messages
+        .extend([message_to(&other, T0), message_to(&other, T0)]);
+    s.commits.commit(two).await.unwrap();
+    assert_eq!(
+        s.commits.commit(sending(&other, T0, limit)).await,
+        Ok(()),
+        "another recipient has its own room"
+    );
+    assert_eq!(
+        s.commits.commit(sending(&other, T0, limit)).await,
+        Err(StoreError::SendLimited)
+    );
+    assert_eq!(
+        s.commits
+            .commit(sending(&flooded, T0 + Duration::minutes(61), limit))
+            .await,
+        Ok(()),
+        "room again once the window has passed"
+    );
+}
+
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
@@ -1705,6 +1766,10 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("a_last_notice_forgets_its_recipient_once_delivered", |s| {
         Box::pin(a_last_notice_forgets_its_recipient_once_delivered(s))
+    }),
+    // Last: its pending messages would compete with the claims of the outbox cases.
+    ("sends_are_limited_per_recipient_even_under_a_race", |s| {
+        Box::pin(sends_are_limited_per_recipient_even_under_a_race(s))
     }),
 ];
 

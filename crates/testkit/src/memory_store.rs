@@ -286,6 +286,22 @@ impl State {
             self.sessions
                 .retain(|_, s| !(&s.tenant == tenant && &s.account == account));
         }
+        if let Some(limit) = commit.send_limit {
+            let since = commit.now - limit.window;
+            for message in &commit.messages {
+                let to_it =
+                    |m: &OutboundMessage| m.tenant == message.tenant && m.recipient == message.recipient;
+                let sent = self
+                    .outbox
+                    .iter()
+                    .filter(|s| to_it(&s.message) && s.message.created_at >= since)
+                    .count();
+                let sending = commit.messages.iter().filter(|m| to_it(m)).count();
+                if sent + sending > limit.max as usize {
+                    return Err(StoreError::SendLimited);
+                }
+            }
+        }
         for message in &commit.messages {
             self.outbox.push(StoredMessage {
                 message: message.clone(),

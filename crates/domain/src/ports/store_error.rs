@@ -50,6 +50,10 @@ pub enum StoreError {
     /// A decision on a deletion request found it decided already.
     #[error("deletion request decided already")]
     AlreadyDecided,
+    /// A commit limiting its sends found a recipient sent as many messages as its window
+    /// allows; nothing was written.
+    #[error("send limit reached")]
+    SendLimited,
     /// The database could not be reached or failed; the write may be retried. The text is for
     /// logs only and carries no personal data.
     #[error("storage unavailable: {0}")]

@@ -5,7 +5,7 @@ use super::StoreError;
 use crate::account::{Account, AccountUuid};
 use crate::audit::AuditEntry;
 use crate::deletion_request::DeletionRequest;
-use crate::flow::FlowWrite;
+use crate::flow::{FlowWrite, SendLimit};
 use crate::message::OutboundMessage;
 use crate::session::SessionId;
 use crate::tenant::TenantId;
@@ -60,6 +60,10 @@ pub struct Commit {
     /// Decisions on pending deletion requests (the request as decided: status, time, reason);
     /// `AlreadyDecided` if one is no longer pending.
     pub deletion_decisions: Vec<DeletionRequest>,
+    /// When set, each recipient of `messages` must have been sent fewer messages than the
+    /// limit allows within its window (the commit's own included), or nothing is written:
+    /// `SendLimited`.
+    pub send_limit: Option<SendLimit>,
 }
 
 impl Commit {
@@ -74,7 +78,14 @@ impl Commit {
             deletion_decisions: Vec::new(),
             erase_traces: Vec::new(),
             audit: Vec::new(),
+            send_limit: None,
         }
+    }
+
+    /// This commit written only if its messages keep within `limit` (see [`Self::send_limit`]).
+    pub fn limiting_sends(mut self, limit: Option<SendLimit>) -> Self {
+        self.send_limit = limit;
+        self
     }
 
     /// This commit signing out every session of `account`, or every one but `keep`.

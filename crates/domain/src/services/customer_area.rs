@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use std::sync::Arc;
 
-use super::flow_kit::{FlowDeps, Issued, LinkSettings};
+use super::flow_kit::{held_back, FlowDeps, Issued, LinkSettings};
 use super::ids::with_fresh_ids;
 use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps};
@@ -170,7 +170,7 @@ impl CustomerArea {
                     None,
                     now,
                 ));
-                match self.flows.commits.commit(commit).await {
+                match self.flows.commit_limited(&existing, commit).await {
                     // Changed meanwhile (closed, say): the answer is the same, nothing is sent.
                     Err(StoreError::VersionMismatch) => Ok(()),
                     other => Ok(other?),
@@ -444,7 +444,30 @@ impl CustomerArea {
                 if commit.accounts.is_empty() {
                     return Ok(account);
                 }
-                self.flows.commits.commit(commit).await?;
+                if email.is_some() {
+                    // The new address is mailed a key, the old one a notice: within the send
+                    // limit. Held back, the answer is the same and the other edits still apply.
+                    let mut edits_only = Commit::at(now);
+                    if changed {
+                        edits_only.accounts.push(AccountWrite::Update(updated.clone()));
+                    }
+                    match self
+                        .flows
+                        .commits
+                        .commit(commit.limiting_sends(self.flows.settings.send_limit))
+                        .await
+                    {
+                        Err(StoreError::SendLimited) => {
+                            held_back(&account);
+                            if changed {
+                                self.flows.commits.commit(edits_only).await?;
+                            }
+                        }
+                        other => other?,
+                    }
+                } else {
+                    self.flows.commits.commit(commit).await?;
+                }
                 Ok::<_, Attempt>(Account {
                     version: account.version + i64::from(changed),
                     ..updated

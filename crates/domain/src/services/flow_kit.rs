@@ -64,6 +64,16 @@ impl LinkSettings {
     }
 }
 
+/// Logs that the send limit held back a message to `account`'s recipient.
+pub(crate) fn held_back(account: &Account) {
+    tracing::warn!(
+        event = "send_limited",
+        tenant = account.tenant.as_str(),
+        account = %account.uuid.0,
+        "security event"
+    );
+}
+
 /// The ports and settings flows need, besides [`Deps`].
 #[derive(Clone)]
 pub struct FlowDeps {
@@ -200,11 +210,31 @@ impl FlowDeps {
     /// Commits a decision that issued a secret (and its message), relying on `account` as it
     /// was read: a concurrent request for the same purpose that opened or re-issued the flow
     /// first has sent a secret at this very moment, so the request is done and answers like it;
-    /// an account changed meanwhile (closed, say) makes the caller decide again.
+    /// an account changed meanwhile (closed, say) makes the caller decide again. A recipient
+    /// sent as many messages as the send limit allows gets nothing, and the answer is the same
+    /// (the old secret stays valid): asking is no way to flood a mailbox or a phone, nor to
+    /// learn whether an address has an account.
     pub(crate) async fn commit_issued(&self, account: &Account, commit: Commit) -> Result<(), Attempt> {
-        match self.commits.commit(commit.relying_on(account)).await {
+        let commit = commit.relying_on(account);
+        match self.commit_limited(account, commit).await {
             Err(StoreError::FlowChanged | StoreError::Duplicate(UniqueKey::OpenFlow)) => Ok(()),
             other => Ok(other?),
+        }
+    }
+
+    /// Commits `commit` within the send limit; a commit the limit holds back is `Ok`, with
+    /// nothing written, and a security event in the log.
+    pub(crate) async fn commit_limited(&self, account: &Account, commit: Commit) -> Result<(), StoreError> {
+        match self
+            .commits
+            .commit(commit.limiting_sends(self.settings.send_limit))
+            .await
+        {
+            Err(StoreError::SendLimited) => {
+                held_back(account);
+                Ok(())
+            }
+            other => other,
         }
     }
 
