@@ -648,7 +648,7 @@ async fn one_address_gets_at_most_the_send_limit(backend: clientele_e2e::Backend
         .received()
         .into_iter()
         .filter(|m| m.to.contains(&email) && m.subject == "Reset your password")
-        .last()
+        .next_back()
         .expect("a reset mail");
     let code = last.line("Code").unwrap();
     let (status, _) = post(
