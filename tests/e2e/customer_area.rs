@@ -647,8 +647,7 @@ async fn one_address_gets_at_most_the_send_limit(backend: clientele_e2e::Backend
     let last = smtp
         .received()
         .into_iter()
-        .filter(|m| m.to.contains(&email) && m.subject == "Reset your password")
-        .next_back()
+        .rfind(|m| m.to.contains(&email) && m.subject == "Reset your password")
         .expect("a reset mail");
     let code = last.line("Code").unwrap();
     let (status, _) = post(
