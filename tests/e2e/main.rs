@@ -13,6 +13,7 @@ mod keys;
 mod lifecycle;
 mod protocol;
 mod races;
+mod reauthentication;
 mod sign_in;
 mod tenants;
 mod tss;

@@ -393,7 +393,7 @@ async fn the_profile_shows_what_the_back_office_posted(server: Server, _smtp: Sm
 }
 
 /// The default tenant reads national numbers as Indian ones, as the seed's `9876543210`.
-async fn in_india(server: &Server) {
+pub(crate) async fn in_india(server: &Server) {
     let (status, _) = admin(
         server,
         reqwest::Method::PATCH,

@@ -59,6 +59,9 @@ pub struct Settings {
     pub send_limit: u32,
     /// The send limit's window, in seconds.
     pub send_limit_window_secs: u32,
+    /// Sensitive changes (email change, closing, two-factor off, password change) need a
+    /// session signed in at most this many seconds ago; older ones get 401 `sign-in-again`.
+    pub reauth_max_age_secs: u32,
     /// Wait after a failed delivery, in seconds; doubles per further failure (at most an hour).
     pub delivery_retry_secs: u32,
     /// Delivery tries before a message is abandoned.
@@ -112,6 +115,7 @@ const KEYS: &[&str] = &[
     "code_resend_secs",
     "send_limit",
     "send_limit_window_secs",
+    "reauth_max_age_secs",
     "delivery_retry_secs",
     "delivery_max_attempts",
     "rate_limit_per_minute",
@@ -154,6 +158,7 @@ impl Default for Settings {
             code_resend_secs: 60,
             send_limit: 5,
             send_limit_window_secs: 3600,
+            reauth_max_age_secs: 15 * 60,
             delivery_retry_secs: 5,
             delivery_max_attempts: 10,
             rate_limit_per_minute: 30,
@@ -252,6 +257,7 @@ impl Settings {
             ("CODE_TTL_SECS", self.code_ttl_secs),
             ("CODE_RESEND_SECS", self.code_resend_secs),
             ("SEND_LIMIT_WINDOW_SECS", self.send_limit_window_secs),
+            ("REAUTH_MAX_AGE_SECS", self.reauth_max_age_secs),
             ("DELIVERY_RETRY_SECS", self.delivery_retry_secs),
             ("DELIVERY_MAX_ATTEMPTS", self.delivery_max_attempts),
             ("SMTP_TIMEOUT_SECS", self.smtp_timeout_secs),

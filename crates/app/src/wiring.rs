@@ -77,6 +77,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
                 max: settings.send_limit,
                 window: seconds(settings.send_limit_window_secs),
             }),
+            reauth_max_age: seconds(settings.reauth_max_age_secs),
             ..FlowSettings::default()
         },
         links,

@@ -64,6 +64,10 @@ pub enum DomainError {
     /// Credentials or token missing, wrong, expired or revoked. Deliberately says no more.
     #[error("authentication failed")]
     Unauthenticated,
+    /// A sensitive change (email, closing, two-factor off, password) needs a sign-in more
+    /// recent than the session in hand: sign in again, then retry.
+    #[error("a recent sign-in is needed")]
+    SignInAgain,
     #[error("not found")]
     NotFound,
     /// The change collides with existing state (an address in use, a lost race).

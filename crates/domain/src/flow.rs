@@ -181,6 +181,9 @@ pub struct FlowSettings {
     /// How many messages one recipient (address or number) may be sent per window by the
     /// routes that anyone can make send one; `None`: no limit.
     pub send_limit: Option<SendLimit>,
+    /// Sensitive changes (email, closing, two-factor off, password) need a session signed in
+    /// at most this long ago.
+    pub reauth_max_age: Duration,
 }
 
 /// At most `max` messages to one recipient within `window`, counted in the outbox.
@@ -204,6 +207,7 @@ impl Default for FlowSettings {
                 max: 5,
                 window: Duration::hours(1),
             }),
+            reauth_max_age: Duration::minutes(15),
         }
     }
 }

@@ -12,6 +12,7 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
     match error {
         DomainError::Invalid(errors) => Problem::invalid(errors.renamed(rename)),
         DomainError::Unauthenticated => Problem::unauthorized(),
+        DomainError::SignInAgain => Problem::sign_in_again(),
         DomainError::NotFound => Problem::not_found(),
         DomainError::Conflict(reason) => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(reason)

@@ -105,6 +105,17 @@ impl Problem {
             .header(header::WWW_AUTHENTICATE, "Bearer")
     }
 
+    /// A sensitive change asked of a session older than `CLIENTELE_REAUTH_MAX_AGE_SECS`: the
+    /// step-up challenge of RFC 9470, with a problem type that says what to do.
+    pub fn sign_in_again() -> Self {
+        Problem::new(StatusCode::UNAUTHORIZED, "sign-in-again", "Sign in again")
+            .detail("This change needs a recent sign-in: sign in again, then retry with the new token.")
+            .header(
+                header::WWW_AUTHENTICATE,
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"A recent sign-in is required\"",
+            )
+    }
+
     pub fn not_found() -> Self {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not Found")
             .detail("There is nothing at this address.")

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::flow_kit::FlowDeps;
 use super::reapply::{deciding_again, Attempt, PERSISTENT_ATTEMPTS};
-use super::Deps;
+use super::{Authenticated, Deps};
 use crate::account::{erased_placeholder, Account, AccountStatus};
 use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
@@ -78,6 +78,13 @@ impl AccountClosing {
     async fn policy(&self, account: &Account) -> Result<ClosingPolicy, DomainError> {
         let tenant = self.flows.tenants.get_tenant(&account.tenant).await?;
         Ok(tenant.map(|t| t.settings.closing).unwrap_or_default())
+    }
+
+    /// The caller closes their own account: with a recent sign-in only (see
+    /// [`FlowDeps::require_recent_sign_in`]).
+    pub async fn close_own(&self, who: &Authenticated) -> Result<ClosingDecision, DomainError> {
+        self.flows.require_recent_sign_in(who, self.deps.clock.now())?;
+        self.close(who.account.clone(), Vec::new()).await
     }
 
     /// Closes `account` as its tenant's policy says, committing `also` (the flow write of a

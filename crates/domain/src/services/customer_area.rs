@@ -397,6 +397,7 @@ impl CustomerArea {
             return Err(DomainError::Invalid(errors));
         }
         if let Some(email) = &email {
+            self.flows.require_recent_sign_in(who, now)?;
             if self
                 .deps
                 .accounts

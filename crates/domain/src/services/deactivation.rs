@@ -45,6 +45,7 @@ impl Deactivation {
     /// less than a minute ago; a locked flow sends nothing until it expires (`Locked`).
     pub async fn start(&self, who: &Authenticated) -> Result<DeactivationStarted, DomainError> {
         let now = self.deps.clock.now();
+        self.flows.require_recent_sign_in(who, now)?;
         let account = on_current_account(
             self.deps.accounts.as_ref(),
             who.account.clone(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::reapply::Attempt;
-use super::Deps;
+use super::{Authenticated, Deps};
 use crate::account::Account;
 use crate::error::DomainError;
 use crate::flow::{
@@ -95,6 +95,21 @@ pub struct Issued {
 }
 
 impl FlowDeps {
+    /// `SignInAgain` unless `who` signed in within the re-authentication window: what a
+    /// sensitive change asks of the session that makes it, so a token copied from a device
+    /// (or a device left signed in) cannot take the account over.
+    pub fn require_recent_sign_in(
+        &self,
+        who: &Authenticated,
+        now: OffsetDateTime,
+    ) -> Result<(), DomainError> {
+        if now - who.session.created_at <= self.settings.reauth_max_age {
+            Ok(())
+        } else {
+            Err(DomainError::SignInAgain)
+        }
+    }
+
     /// Where the links in `tenant`'s messages point.
     pub async fn links_for(&self, tenant: &TenantId) -> Result<LinkSettings, DomainError> {
         let tenant = self.tenants.get_tenant(tenant).await?;

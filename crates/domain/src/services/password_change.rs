@@ -34,6 +34,7 @@ impl PasswordChange {
     /// sign-in, and a locked account is refused the same way without a check.
     pub async fn change(&self, who: &Authenticated, old: &str, new: &str) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
+        self.flows.require_recent_sign_in(who, now)?;
         let account = self
             .deps
             .accounts
@@ -223,6 +224,28 @@ mod tests {
         assert_eq!(commit.messages.len(), 1);
         assert!(!commit.messages[0].masked_text.contains("a new long password"));
         assert_eq!(commit.audit[0].kind, AuditKind::PasswordChanged);
+    }
+
+    #[tokio::test]
+    async fn a_session_older_than_the_reauthentication_window_must_sign_in_again() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let changer = service(account(), true, seen.clone());
+        let window = FlowSettings::default().reauth_max_age;
+        let mut stale = who(&account());
+        stale.session.created_at = T0 - window - time::Duration::seconds(1);
+        let refused = changer
+            .change(&stale, "old password", "a new long password")
+            .await;
+        assert!(matches!(refused, Err(DomainError::SignInAgain)), "{refused:?}");
+        assert!(seen.lock().unwrap().is_empty(), "nothing changed");
+        stale.session.created_at = T0 - window;
+        let changed = changer
+            .change(&stale, "old password", "a new long password")
+            .await;
+        assert!(
+            changed.is_ok(),
+            "a sign-in exactly as old as the window counts: {changed:?}"
+        );
     }
 
     #[tokio::test]

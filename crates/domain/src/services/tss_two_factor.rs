@@ -107,6 +107,9 @@ impl TssProfiles {
         let region = self.region_of(&who.account.tenant).await?;
         let valid = ValidEdit::check(&edit, region, now.date())?;
         let current = self.current(who).await?;
+        if current.two_factor && !two_factor {
+            self.flows().require_recent_sign_in(who, now)?;
+        }
         let phone_changes = current.profile.phone.as_ref() != Some(&valid.phone);
         if !phone_changes && current.two_factor == two_factor {
             let (view, _) = self.edit(who, edit).await?;

@@ -161,7 +161,7 @@ pub async fn patch_self(
 pub async fn delete_self(state: web::Data<AppState>, who: Customer) -> Result<HttpResponse, Problem> {
     state
         .closing
-        .close(who.0.account, Vec::new())
+        .close_own(&who.0)
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(Outcome::of("deleted")))
