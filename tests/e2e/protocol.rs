@@ -5,8 +5,33 @@ use serde_json::Value;
 
 crate::on_both_backends!(
     unknown_routes_wrong_methods_and_big_bodies,
-    health_openapi_and_docs
+    health_openapi_and_docs,
+    malformed_requests_are_a_warning_not_an_error
 );
+
+/// Invalid bytes in a header: the HTTP parser answers 400 and closes; the log counts them at
+/// WARN (scanners send thousands) and has no ERROR line for the client's mistake.
+async fn malformed_requests_are_a_warning_not_an_error(server: Server) {
+    use std::io::{Read, Write};
+    let address = server.url("").trim_start_matches("http://").to_owned();
+    for raw in [
+        &b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n"[..],
+        &b"GET /health/live HTTP/1.1\r\nHo st: x\r\n\r\n"[..],
+    ] {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(raw).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    }
+    let log = server.log_once_it_holds("malformed requests");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains("malformed requests") && l.contains("refused=2")),
+        "{log}"
+    );
+    assert!(!log.contains("ERROR"), "{log}");
+}
 
 async fn unknown_routes_wrong_methods_and_big_bodies(server: Server) {
     let response = server

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod delivery_worker;
 mod instance;
+mod malformed_requests;
 mod master_key;
 mod private_file;
 mod server;

@@ -5,7 +5,7 @@ use anyhow::Context;
 use clientele_store::Database;
 
 use crate::config::Settings;
-use crate::{delivery_worker, wiring};
+use crate::{delivery_worker, malformed_requests, wiring};
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight (up to 30 s).
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -34,6 +34,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             if let Some(limits) = &key_limits {
                 limits.forget_idle_keys();
             }
+        }
+    });
+    actix_web::rt::spawn(async {
+        let mut every_five_seconds = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every_five_seconds.tick().await;
+            malformed_requests::report();
         }
     });
     let mut server = HttpServer::new(move || clientele_http::app(state.clone()))
