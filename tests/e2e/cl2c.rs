@@ -194,6 +194,26 @@ async fn cl2c_user(backend: Backend) {
         valid.ends_with('Z') && valid.len() == "2024-11-05T19:42:26.587Z".len(),
         "{valid}"
     );
+    // A value that is no country code is not kept (it would be shown back as it came).
+    let odd = server
+        .http
+        .post(server.url("/customers/login"))
+        .header("tenant", "acme")
+        .header("CF-IPCountry", "<b>x</b>")
+        .json(&json!({"email": email, "password": "john's password 1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 200);
+    let (_, latest, _) = put_user(
+        &server,
+        Some("acme"),
+        Some(&acme.key),
+        None,
+        json!({"id": id, "firstName": "John"}),
+    )
+    .await;
+    assert_eq!(latest["authLocation"], Value::Null, "{latest}");
     // PUT: what is omitted is cleared.
     assert_eq!(
         (&user["lastName"], &user["phoneNumber"]),

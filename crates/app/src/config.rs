@@ -226,6 +226,17 @@ impl Settings {
                 self.bcrypt_cost
             ));
         }
+        let header = clientele_http::ForwardedHeader::parse(&self.forwarded_header).unwrap_or_default();
+        if clientele_http::TrustedProxies::parse(&self.trusted_proxies, header)
+            .is_ok_and(|p| p.trusts_everyone())
+        {
+            warnings.push(
+                "CLIENTELE_TRUSTED_PROXIES trusts every address: any client can name itself any \
+                 address (and country), which defeats the per-client rate limit; list only the \
+                 proxies' own addresses"
+                    .into(),
+            );
+        }
         warnings
     }
 
@@ -486,5 +497,21 @@ mod tests {
             ..Settings::default()
         };
         assert!(both.validate().unwrap_err().contains("not both"));
+    }
+
+    #[test]
+    fn trusting_every_address_is_a_warning() {
+        for everyone in ["0.0.0.0/0", "10.0.0.0/8, ::/0"] {
+            let open = Settings {
+                trusted_proxies: everyone.into(),
+                ..Settings::default()
+            };
+            assert!(open.warnings()[0].contains("trusts every address"), "{everyone}");
+        }
+        let proxies = Settings {
+            trusted_proxies: "10.0.0.0/8, 192.0.2.1".into(),
+            ..Settings::default()
+        };
+        assert!(proxies.warnings().is_empty());
     }
 }

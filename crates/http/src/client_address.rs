@@ -105,6 +105,12 @@ impl TrustedProxies {
         })
     }
 
+    /// Whether a range covers every address (`0.0.0.0/0`, `::/0`): then any client can say
+    /// it is anyone.
+    pub fn trusts_everyone(&self) -> bool {
+        self.nets.iter().any(|net| net.prefix_len() == 0)
+    }
+
     pub fn trusts(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
         self.nets.iter().any(|net| net.contains(&ip))
