@@ -11,6 +11,7 @@ mod delivery;
 mod instances;
 mod keys;
 mod lifecycle;
+mod metrics;
 mod protocol;
 mod races;
 mod reauthentication;

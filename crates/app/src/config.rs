@@ -80,6 +80,9 @@ pub struct Settings {
     pub trusted_proxies: String,
     /// The forwarding header those proxies write: `X-Forwarded-For` or `Forwarded`.
     pub forwarded_header: String,
+    /// Where to serve `/metrics` without the admin token (`127.0.0.1:9464`, an address only
+    /// the scraper reaches); unset: `/metrics` on the main listener, behind the admin token.
+    pub metrics_listen: Option<String>,
     /// Sustained requests per minute one API key may make (bursts of a tenth of it, at least
     /// 10); 0 = no limit.
     pub api_key_rate_limit_per_minute: u32,
@@ -124,6 +127,7 @@ const KEYS: &[&str] = &[
     "trusted_proxies",
     "forwarded_header",
     "api_key_rate_limit_per_minute",
+    "metrics_listen",
 ];
 
 impl Default for Settings {
@@ -167,6 +171,7 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             forwarded_header: "X-Forwarded-For".into(),
             api_key_rate_limit_per_minute: 600,
+            metrics_listen: None,
         }
     }
 }

@@ -12,6 +12,11 @@ pub async fn run(delivery: Delivery) {
         match delivery.run_once().await {
             Ok(report) if report.claimed == 0 => tokio::time::sleep(IDLE).await,
             Ok(report) => {
+                for (channel, outcome) in &report.outcomes {
+                    metrics::counter!("clientele_outbox_deliveries_total",
+                        "channel" => channel.as_str(), "outcome" => *outcome)
+                    .increment(1);
+                }
                 tracing::debug!(
                     claimed = report.claimed,
                     sent = report.sent,

@@ -9,6 +9,7 @@ mod delivery_worker;
 mod instance;
 mod malformed_requests;
 mod master_key;
+mod metrics_exporter;
 mod private_file;
 mod server;
 mod telemetry;

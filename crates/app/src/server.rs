@@ -5,7 +5,7 @@ use anyhow::Context;
 use clientele_store::Database;
 
 use crate::config::Settings;
-use crate::{delivery_worker, malformed_requests, wiring};
+use crate::{delivery_worker, malformed_requests, metrics_exporter, wiring};
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight (up to 30 s).
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -19,9 +19,20 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
              (its lock file, beside the database, is held); run several instances on PostgreSQL"
         );
     }
+    let recorder = metrics_exporter::install()?;
     let wired = wiring::wire(&settings, database).await?;
     actix_web::rt::spawn(delivery_worker::run(wired.delivery));
-    let state = wired.state;
+    actix_web::rt::spawn(metrics_exporter::keep_current(recorder.clone(), wired.outbox));
+    let mut state = wired.state;
+    match &settings.metrics_listen {
+        Some(address) => {
+            actix_web::rt::spawn(metrics_exporter::serve_on(
+                address,
+                metrics_exporter::text_of(&recorder),
+            )?);
+        }
+        None => state.metrics = Some(metrics_exporter::text_of(&recorder)),
+    }
     // The limiters hold a budget per client address and per API key: forget the idle ones.
     let (rate_limits, key_limits) = (state.rate_limits.clone(), state.key_limits.clone());
     actix_web::rt::spawn(async move {

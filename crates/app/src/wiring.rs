@@ -27,6 +27,8 @@ use crate::instance;
 pub struct Wired {
     pub state: AppState,
     pub delivery: Delivery,
+    /// The outbox's backlog, for the metrics.
+    pub outbox: Arc<dyn clientele_domain::ports::Outbox>,
 }
 
 fn seconds(value: u32) -> Duration {
@@ -187,11 +189,17 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(database.clone())),
-        database,
+        database: database.clone(),
         admin_token_sha256: keys.admin_token_sha256.into(),
         body_limit: settings.body_limit_bytes,
         rate_limits: RateLimits::per_minute(settings.rate_limit_per_minute, trusted_proxies.clone()),
+        // Set by the server, which installs the recorder.
+        metrics: None,
         trusted_proxies,
     };
-    Ok(Wired { state, delivery })
+    Ok(Wired {
+        state,
+        delivery,
+        outbox: database,
+    })
 }

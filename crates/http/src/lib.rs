@@ -10,6 +10,7 @@ mod client_address;
 mod domain_errors;
 mod fields;
 mod health;
+mod metrics;
 mod openapi;
 mod problem;
 mod problem_details;
@@ -25,6 +26,7 @@ mod timing;
 
 pub use app::app;
 pub use client_address::{ForwardedHeader, TrustedProxies};
+pub use metrics::{exposition as metrics_exposition, MetricsText, CONTENT_TYPE as METRICS_CONTENT_TYPE};
 pub use openapi::ApiDoc;
 pub use problem::Problem;
 pub use rate_limit::{KeyLimits, RateLimits};

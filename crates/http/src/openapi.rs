@@ -2,9 +2,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::admin::{api_keys, audit, customers, deletion_requests, loyalty, outbox, settings, tenants};
-use crate::health;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, cl2c, customer_area, tss};
+use crate::{health, metrics};
 
 /// The OpenAPI 3 document of every route, served at `/openapi.json`.
 #[derive(OpenApi)]
@@ -57,6 +57,7 @@ use crate::surfaces::{b2core, cl2c, customer_area, tss};
         api_keys::revoke_api_key,
         health::live,
         health::ready,
+        metrics::metrics_behind_the_admin_token,
     ),
     components(schemas(Problem, cl2c::DefaultError)),
     modifiers(&BearerSchemes)

@@ -51,4 +51,7 @@ pub struct AppState {
     pub body_limit: usize,
     /// Per-client limits on the unauthenticated sensitive routes; `None` for no limit.
     pub rate_limits: Option<crate::RateLimits>,
+    /// The metrics' exposition text for `GET /metrics` (behind the admin token); `None` when
+    /// they are served elsewhere (`CLIENTELE_METRICS_LISTEN`) or not recorded.
+    pub metrics: Option<crate::MetricsText>,
 }

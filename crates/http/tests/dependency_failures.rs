@@ -97,6 +97,7 @@ fn state(
     let sign_in = Arc::new(SignIn::new(deps.clone(), Default::default()));
     let loyalty = Arc::new(Loyalty::new(deps.clone(), Arc::new(MockLoyaltyRepository::new())));
     AppState {
+        metrics: None,
         tenants: Arc::new(Tenants::new(tenants.clone(), deps.clock.clone())),
         api_keys: Arc::new(ApiKeys::new(
             Arc::new(keys_down()),

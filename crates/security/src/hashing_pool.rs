@@ -59,7 +59,10 @@ impl HashingPool {
         F: FnOnce() -> T + Send + 'static,
     {
         let (done, result) = tokio::sync::oneshot::channel();
+        let queued = std::time::Instant::now();
         let job: Job = Box::new(move || {
+            metrics::histogram!("clientele_password_hash_wait_seconds")
+                .record(queued.elapsed().as_secs_f64());
             // The caller gave up (its client disconnected): do not spend a hash on nobody.
             if done.is_closed() {
                 return;
@@ -67,7 +70,10 @@ impl HashingPool {
             let _ = done.send(job());
         });
         self.jobs.try_send(job).map_err(|e| match e {
-            TrySendError::Full(_) => HashError::Busy,
+            TrySendError::Full(_) => {
+                metrics::counter!("clientele_password_hash_busy_total").increment(1);
+                HashError::Busy
+            }
             TrySendError::Disconnected(_) => HashError::Unavailable,
         })?;
         result.await.map_err(|_| HashError::Unavailable)

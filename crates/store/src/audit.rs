@@ -69,6 +69,7 @@ impl TryFrom<AuditRow> for AuditEntry {
 /// account id and the request id, never an address, a name or a secret.
 pub(crate) fn announce(entries: &[AuditEntry]) {
     for e in entries {
+        metrics::counter!("clientele_security_events_total", "event" => e.kind.as_str()).increment(1);
         let (tenant, account, request) = (e.tenant.as_str(), e.account.0, e.request_id.as_deref());
         let (event, actor) = (e.kind.as_str(), e.actor.as_str());
         match e.kind {

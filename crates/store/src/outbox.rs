@@ -1,15 +1,16 @@
 use async_trait::async_trait;
+use clientele_domain::flow::Channel;
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, StoredMessage};
-use clientele_domain::ports::{Outbox, StoreError};
+use clientele_domain::ports::{Outbox, PendingMessages, StoreError};
 use clientele_domain::tenant::TenantId;
 use diesel::prelude::*;
-use time::{Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::blocking::with_connection;
 use crate::database::Database;
-use crate::errors::from_diesel;
+use crate::errors::{corrupt, from_diesel};
 use crate::flow_rows::{OutboxRow, ERASED};
-use crate::rows::to_db_time;
+use crate::rows::{from_db_time, to_db_time};
 use crate::schema::outbox::dsl;
 
 /// Longest `last_error` kept.
@@ -151,6 +152,31 @@ impl Outbox for Database {
             Ok(changed == 1)
         })
         .await
+    }
+
+    async fn pending_by_channel(&self) -> Result<Vec<PendingMessages>, StoreError> {
+        let rows: Vec<(String, i64, Option<PrimitiveDateTime>)> = with_connection(&self.pool, |conn| {
+            dsl::outbox
+                .filter(dsl::status.eq(DeliveryStatus::Pending.as_str()))
+                .group_by(dsl::channel)
+                .select((
+                    dsl::channel,
+                    diesel::dsl::count_star(),
+                    diesel::dsl::min(dsl::created_at),
+                ))
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter()
+            .map(|(channel, count, oldest)| {
+                Ok(PendingMessages {
+                    channel: Channel::parse(&channel).ok_or_else(|| corrupt("outbox channel"))?,
+                    count: count.max(0) as u64,
+                    oldest: oldest.map(from_db_time),
+                })
+            })
+            .collect()
     }
 
     async fn list(

@@ -1642,6 +1642,12 @@ async fn sends_are_limited_per_recipient_even_under_a_race(s: Stores) {
         format!("flooded-{}@example.com", Uuid::new_v4().simple()),
         format!("other-{}@example.com", Uuid::new_v4().simple()),
     );
+    let pending_email = || async {
+        let summary = s.outbox.pending_by_channel().await.unwrap();
+        let email = summary.into_iter().find(|p| p.channel == Channel::Email);
+        email.map_or((0, None), |p| (p.count, p.oldest))
+    };
+    let (pending_before, _) = pending_email().await;
     let sending = |to: &str, at: OffsetDateTime, limit: Option<SendLimit>| {
         let mut commit = Commit::at(at);
         commit.messages.push(message_to(to, at));
@@ -1669,6 +1675,9 @@ async fn sends_are_limited_per_recipient_even_under_a_race(s: Stores) {
         4,
         "nothing of a refused commit is written"
     );
+    let (pending_after, oldest) = pending_email().await;
+    assert_eq!(pending_after - pending_before, 4, "the backlog counts them");
+    assert!(oldest.is_some_and(|oldest| oldest <= T0 - Duration::minutes(61)));
     // A commit with two messages to one recipient counts both.
     let mut two = Commit::at(T0).limiting_sends(limit);
     two.messages

@@ -902,6 +902,31 @@ impl Outbox for MemoryStore {
         Ok(true)
     }
 
+    async fn pending_by_channel(&self) -> Result<Vec<clientele_domain::ports::PendingMessages>, StoreError> {
+        let state = self.state();
+        let mut summary: Vec<clientele_domain::ports::PendingMessages> = Vec::new();
+        for stored in state
+            .outbox
+            .iter()
+            .filter(|m| m.status == DeliveryStatus::Pending)
+        {
+            let channel = stored.message.channel;
+            let at = stored.message.created_at;
+            match summary.iter_mut().find(|p| p.channel == channel) {
+                Some(p) => {
+                    p.count += 1;
+                    p.oldest = p.oldest.map(|oldest| oldest.min(at));
+                }
+                None => summary.push(clientele_domain::ports::PendingMessages {
+                    channel,
+                    count: 1,
+                    oldest: Some(at),
+                }),
+            }
+        }
+        Ok(summary)
+    }
+
     async fn list(
         &self,
         tenant: &TenantId,

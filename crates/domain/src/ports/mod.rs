@@ -28,7 +28,7 @@ pub use flows::FlowRepository;
 pub use instance_secrets::InstanceSecrets;
 pub use loyalty::LoyaltyRepository;
 pub use mail::{DeliveryError, Mail, MailSender};
-pub use outbox::Outbox;
+pub use outbox::{Outbox, PendingMessages};
 pub use passwords::{HashError, PasswordHasher};
 pub use random::Randomness;
 pub use secrets::{SealError, Sealer, SecretDigester};

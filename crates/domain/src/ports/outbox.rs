@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use super::StoreError;
+use crate::flow::Channel;
 use crate::message::{ClaimId, DeliveryStatus, MessageId, StoredMessage};
 use crate::tenant::TenantId;
 
@@ -39,6 +40,10 @@ pub trait Outbox: Send + Sync {
         error: &str,
     ) -> Result<bool, StoreError>;
 
+    /// The pending messages of every tenant, by channel: how many, and when the oldest was
+    /// written (for the service's metrics).
+    async fn pending_by_channel(&self) -> Result<Vec<PendingMessages>, StoreError>;
+
     /// Newest first.
     async fn list(
         &self,
@@ -46,4 +51,12 @@ pub trait Outbox: Send + Sync {
         status: Option<DeliveryStatus>,
         limit: i64,
     ) -> Result<Vec<StoredMessage>, StoreError>;
+}
+
+/// The outbox's backlog on one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMessages {
+    pub channel: Channel,
+    pub count: u64,
+    pub oldest: Option<OffsetDateTime>,
 }

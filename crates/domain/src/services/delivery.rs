@@ -75,6 +75,9 @@ pub struct BatchReport {
     pub failed: usize,
     pub claims_lost: usize,
     pub unrecorded: Vec<StoreError>,
+    /// Each claimed message's channel and outcome (`sent`, `failed`, `claim_lost`,
+    /// `unrecorded`), for the metrics.
+    pub outcomes: Vec<(Channel, &'static str)>,
 }
 
 pub struct Delivery {
@@ -132,8 +135,8 @@ impl Delivery {
                 claim,
             )
             .await?;
-        let outcomes: Vec<Outcome> = stream::iter(&due)
-            .map(|message| self.deliver(message, claim))
+        let outcomes: Vec<(Channel, Outcome)> = stream::iter(&due)
+            .map(|message| async move { (message.message.channel, self.deliver(message, claim).await) })
             .buffer_unordered(self.settings.concurrency.max(1))
             .collect()
             .await;
@@ -141,13 +144,26 @@ impl Delivery {
             claimed: due.len(),
             ..BatchReport::default()
         };
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Sent => report.sent += 1,
-                Outcome::Failed => report.failed += 1,
-                Outcome::ClaimLost => report.claims_lost += 1,
-                Outcome::Unrecorded(error) => report.unrecorded.push(error),
-            }
+        for (channel, outcome) in outcomes {
+            let name = match outcome {
+                Outcome::Sent => {
+                    report.sent += 1;
+                    "sent"
+                }
+                Outcome::Failed => {
+                    report.failed += 1;
+                    "failed"
+                }
+                Outcome::ClaimLost => {
+                    report.claims_lost += 1;
+                    "claim_lost"
+                }
+                Outcome::Unrecorded(error) => {
+                    report.unrecorded.push(error);
+                    "unrecorded"
+                }
+            };
+            report.outcomes.push((channel, name));
         }
         Ok(report)
     }

@@ -65,8 +65,15 @@ pub async fn login(
         }
         Err(DomainError::Unauthenticated) => Err(state.sign_in.refuse_without_tenant(&password).await),
         Err(other) => Err(other),
-    }
-    .map_err(|e| match e {
+    };
+    let counted = match &outcome {
+        Ok(SignInOutcome::SignedIn(_)) => "succeeded",
+        Ok(SignInOutcome::CodeRequired { .. }) => "second_factor_required",
+        Err(DomainError::Unauthenticated) => "failed",
+        Err(_) => "not_decided",
+    };
+    metrics::counter!("clientele_sign_ins_total", "outcome" => counted).increment(1);
+    let outcome = outcome.map_err(|e| match e {
         DomainError::Unauthenticated => Problem::unauthorized()
             .detail("The email address or password is wrong, or the account cannot sign in."),
         other => problem_for(other, same_names),
@@ -117,11 +124,14 @@ pub async fn verify_login_otp(
     let tenant = tenant_named(&state, tenant_header(&req))
         .await
         .map_err(|e| problem_for(e, same_names))?;
-    let signed_in = state
-        .second_factor
-        .confirm(&tenant, &challenge, &otp)
-        .await
-        .map_err(|e| problem_for(e, same_names))?;
+    let signed_in = state.second_factor.confirm(&tenant, &challenge, &otp).await;
+    let counted = if signed_in.is_ok() {
+        "succeeded"
+    } else {
+        "second_factor_refused"
+    };
+    metrics::counter!("clientele_sign_ins_total", "outcome" => counted).increment(1);
+    let signed_in = signed_in.map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: signed_in.token,
     }))
