@@ -9,7 +9,7 @@ use clientele_testkit::SmsSink;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-const WINDOW_SECS: u64 = 4;
+const WINDOW_SECS: u64 = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sensitive_changes_need_a_recent_sign_in_on_sqlite() {
@@ -138,6 +138,26 @@ async fn sensitive_changes_need_a_recent_sign_in(backend: Backend) {
         )
         .await,
         "password change",
+    );
+    // Moving the second factor to another number, on either route: a stale token must not
+    // put its own phone in charge.
+    let mut moved = on.clone();
+    moved["telephone"] = json!("9812345670");
+    assert_sign_in_again(
+        call(
+            &server,
+            Method::POST,
+            "/api/user/profile/2fa",
+            &token,
+            Some(moved.clone()),
+        )
+        .await,
+        "two-factor number",
+    );
+    moved.as_object_mut().unwrap().remove("is_two_fa");
+    assert_sign_in_again(
+        call(&server, Method::POST, "/api/user/profile", &token, Some(moved)).await,
+        "two-factor number (profile)",
     );
     // Nothing changed, and everyday edits still go through on the old session.
     let (status, me, _) = call(&server, Method::GET, "/customers/self", &token, None).await;

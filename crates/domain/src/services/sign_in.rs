@@ -189,10 +189,41 @@ impl SignIn {
         let succeeded = self
             .deps
             .audit_entry(account, AuditKind::SignInSucceeded, Actor::Customer, None);
+        self.open(account, checked, session, &[succeeded], now).await
+    }
+
+    /// A session in place of `replaced` (signed out by a change of number): signed in when
+    /// it was and ending when it would have, so that replacing a session never counts as a
+    /// new sign-in (for the recent sign-in sensitive changes need).
+    pub(crate) async fn reopen_session(
+        &self,
+        account: &Account,
+        checked: Option<&PasswordHash>,
+        replaced: &Session,
+    ) -> Result<SignedIn, DomainError> {
+        let session = Session {
+            id: SessionId(self.deps.random.uuid()),
+            revoked_at: None,
+            ..replaced.clone()
+        };
+        self.open(account, checked, session, &[], self.deps.clock.now())
+            .await
+    }
+
+    /// Stores `session` (with `audit`) if the account is still open with the password
+    /// `checked`, and issues its token.
+    async fn open(
+        &self,
+        account: &Account,
+        checked: Option<&PasswordHash>,
+        session: Session,
+        audit: &[crate::audit::AuditEntry],
+        now: OffsetDateTime,
+    ) -> Result<SignedIn, DomainError> {
         if !self
             .deps
             .sessions
-            .create(&session, checked.cloned(), &[succeeded])
+            .create(&session, checked.cloned(), audit)
             .await?
         {
             // Closed since it was read.

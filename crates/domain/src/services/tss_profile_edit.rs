@@ -117,6 +117,18 @@ impl ValidEdit {
     }
 
     /// `current` with this edit applied (nothing else changed), or why it may not be: a locked
+    /// Whether applying the edit gives `current` an email address (one it had none or only a
+    /// placeholder for): where reset codes will go, so it needs a recent sign-in.
+    pub fn sets_email(&self, current: &Account) -> bool {
+        let replaceable = current.customer_email().is_none() || current.email_temporary;
+        self.email.as_ref().is_some_and(|e| {
+            replaceable
+                && !current
+                    .customer_email()
+                    .is_some_and(|c| c.normalized() == e.normalized())
+        })
+    }
+
     /// birthdate another date would replace, an email that may no longer change here.
     pub fn applied_to(&self, current: &Account) -> Result<Account, FieldErrors> {
         let mut errors = FieldErrors::new();
@@ -201,6 +213,10 @@ impl TssProfiles {
         // A new number that must wait for a code: refused before anything is saved if no code
         // can go to it now (too soon, locked, another account's number).
         let holds = who.account.two_factor && who.account.profile.phone.as_ref() != Some(&valid.phone);
+        // A new second factor, or where reset codes go: only for a recent sign-in.
+        if holds || valid.sets_email(&who.account) {
+            self.flows().require_recent_sign_in(who, now)?;
+        }
         if holds {
             self.hold_allowed(&who.account, &valid.phone, now).await?;
         }
@@ -271,5 +287,31 @@ mod tests {
         ] {
             assert!(birthdate(bad, today).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn giving_an_account_its_first_address_is_setting_an_email() {
+        let edit = |email: Option<&str>| {
+            let edit = TssEdit {
+                firstname: "Ann".into(),
+                lastname: "Lee".into(),
+                gender: "female".into(),
+                birthdate: "0000-00-00".into(),
+                telephone: "+14155550123".into(),
+                email: email.map(str::to_owned),
+            };
+            ValidEdit::check(&edit, None, time::macros::date!(2026 - 11 - 30)).unwrap()
+        };
+        let with_address = crate::services::test_support::account();
+        let mut without = with_address.clone();
+        without.email = None;
+        assert!(edit(Some("new@example.com")).sets_email(&without));
+        assert!(!edit(None).sets_email(&without));
+        let same = with_address.customer_email().unwrap().as_str().to_uppercase();
+        assert!(!edit(Some(&same)).sets_email(&with_address), "the address it has");
+        assert!(
+            !edit(Some("other@example.com")).sets_email(&with_address),
+            "refused anyway: an address, once set, changes only by confirmation"
+        );
     }
 }

@@ -107,10 +107,12 @@ impl TssProfiles {
         let region = self.region_of(&who.account.tenant).await?;
         let valid = ValidEdit::check(&edit, region, now.date())?;
         let current = self.current(who).await?;
-        if current.two_factor && !two_factor {
+        let phone_changes = current.profile.phone.as_ref() != Some(&valid.phone);
+        // Turning it on or off, or moving it to another number, changes how the account signs
+        // in: only for a recent sign-in (a stale token must not put its own phone in charge).
+        if current.two_factor != two_factor || (two_factor && phone_changes) {
             self.flows().require_recent_sign_in(who, now)?;
         }
-        let phone_changes = current.profile.phone.as_ref() != Some(&valid.phone);
         if !phone_changes && current.two_factor == two_factor {
             let (view, _) = self.edit(who, edit).await?;
             let valid_token_count = self.valid_token_count(&view.account, now).await?;
@@ -309,7 +311,7 @@ impl TssProfiles {
             // Refused if the password changed since the commit; then the caller keeps theirs.
             let signed_in = self
                 .sign_in()
-                .open_session(&account, account.password_hash.as_ref(), now, None)
+                .reopen_session(&account, account.password_hash.as_ref(), &who.session)
                 .await?;
             self.deps().sessions.revoke(keep, now).await?;
             Some(signed_in)
