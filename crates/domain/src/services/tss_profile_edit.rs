@@ -123,9 +123,9 @@ impl ValidEdit {
         let replaceable = current.customer_email().is_none() || current.email_temporary;
         self.email.as_ref().is_some_and(|e| {
             replaceable
-                && !current
+                && current
                     .customer_email()
-                    .is_some_and(|c| c.normalized() == e.normalized())
+                    .is_none_or(|c| c.normalized() != e.normalized())
         })
     }
 
