@@ -233,12 +233,12 @@ impl Settings {
         }
         let header = clientele_http::ForwardedHeader::parse(&self.forwarded_header).unwrap_or_default();
         if clientele_http::TrustedProxies::parse(&self.trusted_proxies, header)
-            .is_ok_and(|p| p.trusts_everyone())
+            .is_ok_and(|p| p.trusts_too_wide())
         {
             warnings.push(
-                "CLIENTELE_TRUSTED_PROXIES trusts every address: any client can name itself any \
-                 address (and country), which defeats the per-client rate limit; list only the \
-                 proxies' own addresses"
+                "CLIENTELE_TRUSTED_PROXIES trusts a range wider than an IPv4 /8 or an IPv6 /32: \
+                 clients in it can name themselves any address (and country), which defeats the \
+                 per-client rate limit; list only the proxies' own addresses"
                     .into(),
             );
         }
@@ -506,12 +506,12 @@ mod tests {
 
     #[test]
     fn trusting_every_address_is_a_warning() {
-        for everyone in ["0.0.0.0/0", "10.0.0.0/8, ::/0"] {
+        for everyone in ["0.0.0.0/0", "10.0.0.0/8, ::/0", "0.0.0.0/1, 128.0.0.0/1"] {
             let open = Settings {
                 trusted_proxies: everyone.into(),
                 ..Settings::default()
             };
-            assert!(open.warnings()[0].contains("trusts every address"), "{everyone}");
+            assert!(open.warnings()[0].contains("wider than"), "{everyone}");
         }
         let proxies = Settings {
             trusted_proxies: "10.0.0.0/8, 192.0.2.1".into(),

@@ -51,7 +51,7 @@ pub fn report() {
     if refused > 0 {
         tracing::warn!(
             refused,
-            "malformed requests (invalid bytes in a header or the request line) answered 400"
+            "malformed or oversized requests (invalid bytes in a header or the request line, headers too large) refused by the HTTP parser"
         );
     }
 }

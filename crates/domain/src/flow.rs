@@ -193,6 +193,29 @@ pub struct SendLimit {
     pub window: Duration,
 }
 
+/// Which budget a limited message draws on. Each recipient has one per class, so that what
+/// anyone can trigger (a sign-up notice to an address that has an account) cannot use up the
+/// budget of what the customer asks for (a reset code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SendClass {
+    /// Messages carrying a secret (and the notices sent with them).
+    Secret,
+    /// "You already have an account" to an address someone signed up with.
+    SignUpNotice,
+    /// The texted code of a two-factor sign-in.
+    SignInCode,
+}
+
+impl SendClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendClass::Secret => "secret",
+            SendClass::SignUpNotice => "signup_notice",
+            SendClass::SignInCode => "sign_in_code",
+        }
+    }
+}
+
 impl Default for FlowSettings {
     fn default() -> Self {
         FlowSettings {

@@ -105,10 +105,13 @@ impl TrustedProxies {
         })
     }
 
-    /// Whether a range covers every address (`0.0.0.0/0`, `::/0`): then any client can say
-    /// it is anyone.
-    pub fn trusts_everyone(&self) -> bool {
-        self.nets.iter().any(|net| net.prefix_len() == 0)
+    /// Whether a range is far wider than any proxy fleet (wider than an IPv4 /8 or an IPv6
+    /// /32, `0.0.0.0/0` say): then clients are trusted too, and can say they are anyone.
+    pub fn trusts_too_wide(&self) -> bool {
+        self.nets.iter().any(|net| match net {
+            IpNet::V4(v4) => v4.prefix_len() < 8,
+            IpNet::V6(v6) => v6.prefix_len() < 32,
+        })
     }
 
     pub fn trusts(&self, ip: IpAddr) -> bool {

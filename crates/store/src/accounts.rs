@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use clientele_domain::account::{Account, AccountUuid, PublicId};
+use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::audit::AuditEntry;
 use clientele_domain::ports::{AccountRepository, StoreError};
 use clientele_domain::tenant::TenantId;
@@ -146,12 +146,18 @@ impl AccountRepository for Database {
             // sees our own write, so concurrent failures are each counted once.
             conn.write_transaction(|conn| {
                 let this = dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)));
-                diesel::update(this.clone())
-                    .set(dsl::failed_sign_ins.eq(dsl::failed_sign_ins + 1))
-                    .execute(conn)?;
-                diesel::insert_into(audit_log::table)
-                    .values(&audit)
-                    .execute(conn)?;
+                // Not for an account erased meanwhile: its entries keep no client address.
+                let counted = diesel::update(
+                    this.clone()
+                        .filter(dsl::status.ne(AccountStatus::Erased.as_str())),
+                )
+                .set(dsl::failed_sign_ins.eq(dsl::failed_sign_ins + 1))
+                .execute(conn)?;
+                if counted == 1 {
+                    diesel::insert_into(audit_log::table)
+                        .values(&audit)
+                        .execute(conn)?;
+                }
                 this.select(dsl::failed_sign_ins).first::<i32>(conn)
             })
             .map_err(from_diesel)
@@ -176,10 +182,13 @@ impl AccountRepository for Database {
             // request is dropped meanwhile, the cache never keeps what was read before.
             let _forget = forget;
             conn.write_transaction(|conn| {
-                let locked =
-                    diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
-                        .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
-                        .execute(conn)?;
+                let locked = diesel::update(
+                    dsl::accounts
+                        .filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)))
+                        .filter(dsl::status.ne(AccountStatus::Erased.as_str())),
+                )
+                .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
+                .execute(conn)?;
                 if locked == 1 {
                     diesel::insert_into(audit_log::table)
                         .values(&audit)

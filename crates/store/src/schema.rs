@@ -117,6 +117,7 @@ diesel::table! {
         claim -> Nullable<Text>,
         forget_recipient -> Bool,
         account_uuid -> Nullable<Text>,
+        send_class -> Nullable<Text>,
     }
 }
 

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use clientele_domain::audit::Actor;
 use std::collections::BTreeMap;
 
-use clientele_domain::flow::{FlowWrite, Purpose, SendLimit};
+use clientele_domain::flow::{FlowWrite, Purpose, SendClass, SendLimit};
 use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
@@ -43,15 +43,21 @@ fn exactly_one(changed: usize, otherwise: Rollback) -> Result<(), Rollback> {
     }
 }
 
-/// Refuses the commit if one of its messages' recipients was sent `limit.max` messages within
-/// the window already (counting the commit's own). On PostgreSQL a transaction-scoped advisory
-/// lock per recipient makes concurrent commits count one after the other (SQLite's write
-/// transaction already does).
-fn keep_within(conn: &mut DbConnection, limit: SendLimit, commit: &Commit) -> Result<(), Rollback> {
-    let mut sending: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Refuses the commit if one of its messages' recipients (without regard to case) was sent
+/// `limit.max` messages of `class` within the window already, counting the commit's own. On
+/// PostgreSQL a transaction-scoped advisory lock per recipient makes concurrent commits count
+/// one after the other (SQLite's write transaction already does).
+fn keep_within(
+    conn: &mut DbConnection,
+    (limit, class): (SendLimit, SendClass),
+    commit: &Commit,
+) -> Result<(), Rollback> {
+    let mut sending: BTreeMap<(&str, String), i64> = BTreeMap::new();
     for message in &commit.messages {
         *sending
-            .entry((message.tenant.as_str(), message.recipient.as_str()))
+            .entry((message.tenant.as_str(), message.recipient.to_lowercase()))
             .or_default() += 1;
     }
     let since = to_db_time(commit.now - limit.window);
@@ -63,7 +69,8 @@ fn keep_within(conn: &mut DbConnection, limit: SendLimit, commit: &Commit) -> Re
         }
         let sent: i64 = outbox::table
             .filter(outbox::tenant_id.eq(tenant))
-            .filter(outbox::recipient.eq(recipient))
+            .filter(outbox::send_class.eq(class.as_str()))
+            .filter(lower(outbox::recipient).eq(&recipient))
             .filter(outbox::created_at.ge(since))
             .count()
             .get_result(conn)?;
@@ -244,9 +251,10 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     if let Some(limit) = commit.send_limit {
         keep_within(conn, limit, commit)?;
     }
+    let class = commit.send_limit.map(|(_, class)| class.as_str());
     for message in &commit.messages {
         diesel::insert_into(outbox::table)
-            .values(OutboxRow::from(message))
+            .values((OutboxRow::from(message), outbox::send_class.eq(class)))
             .execute(conn)?;
     }
     for entry in &commit.audit {

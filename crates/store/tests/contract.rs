@@ -8,7 +8,7 @@ use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
 use clientele_domain::audit::{Actor, AuditEntry, AuditKind};
 use clientele_domain::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
-use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose, SendLimit};
+use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose, SendClass, SendLimit};
 use clientele_domain::loyalty::{
     Amount, Balance, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletKind, WalletPosted,
 };
@@ -1235,8 +1235,12 @@ async fn closing_cancels_every_open_flow(s: Stores) {
         .await
         .unwrap()
         .unwrap();
+    let erased = Account {
+        status: AccountStatus::Erased,
+        ..current
+    };
     s.commits
-        .commit(Commit::at(T0).erasing(current, Some(address.clone())))
+        .commit(Commit::at(T0).erasing(erased, Some(address.clone())))
         .await
         .unwrap();
     assert!(
@@ -1296,6 +1300,26 @@ async fn closing_cancels_every_open_flow(s: Stores) {
         "the customer's addresses leave the audit trail with the account"
     );
     assert_eq!(addresses(other.uuid).await, [Some("192.0.2.1".to_owned())]);
+    // A sign-in failure racing the erasure, counted after it: no entry, so no address.
+    let late = audit_of(&account, AuditKind::SignInFailed);
+    s.accounts
+        .record_sign_in_failure(&tenant(), account.uuid, &late)
+        .await
+        .unwrap();
+    let until = T0 + Duration::hours(1);
+    s.accounts
+        .lock_sign_in(
+            &tenant(),
+            account.uuid,
+            until,
+            &audit_of(&account, AuditKind::SignInLocked),
+        )
+        .await
+        .unwrap();
+    assert!(
+        addresses(account.uuid).await.iter().all(Option::is_none),
+        "nothing recorded for an erased account"
+    );
     assert!(s
         .sessions
         .find_active(others_session.id, T0)
@@ -1631,8 +1655,9 @@ async fn a_last_notice_forgets_its_recipient_once_delivered(s: Stores) {
     assert_eq!(blanked[0].message.masked_text, "");
 }
 
-/// A commit limiting its sends is written only while each recipient has room in the window,
-/// counting what older commits sent it (limited or not), and exactly so under a race.
+/// A commit limiting its sends is written only while each recipient (whatever the case of its
+/// letters) has room in the window for the class, counting what earlier limited commits of the
+/// class sent it, and exactly so under a race.
 async fn sends_are_limited_per_recipient_even_under_a_race(s: Stores) {
     let limit = Some(SendLimit {
         max: 3,
@@ -1648,53 +1673,70 @@ async fn sends_are_limited_per_recipient_even_under_a_race(s: Stores) {
         email.map_or((0, None), |p| (p.count, p.oldest))
     };
     let (pending_before, _) = pending_email().await;
-    let sending = |to: &str, at: OffsetDateTime, limit: Option<SendLimit>| {
+    let sending = |to: &str, at: OffsetDateTime, limit: Option<SendLimit>, class: SendClass| {
         let mut commit = Commit::at(at);
         commit.messages.push(message_to(to, at));
-        commit.limiting_sends(limit)
+        commit.limiting_sends(limit, class)
     };
+    let secret = |to: &str, at: OffsetDateTime| sending(to, at, limit, SendClass::Secret);
     // Outside the window: not counted.
     s.commits
-        .commit(sending(&flooded, T0 - Duration::minutes(61), limit))
+        .commit(secret(&flooded, T0 - Duration::minutes(61)))
         .await
         .unwrap();
-    // Unlimited commits (a notice) are counted all the same.
-    s.commits.commit(sending(&flooded, T0, None)).await.unwrap();
-    s.commits.commit(sending(&flooded, T0, limit)).await.unwrap();
+    // Unlimited commits (a change notice) use up no budget.
+    s.commits
+        .commit(sending(&flooded, T0, None, SendClass::Secret))
+        .await
+        .unwrap();
+    s.commits.commit(secret(&flooded, T0)).await.unwrap();
     let racing = (0..20).map(|_| {
-        let (commits, commit) = (s.commits.clone(), sending(&flooded, T0, limit));
+        let (commits, commit) = (s.commits.clone(), secret(&flooded, T0));
         async move { commits.commit(commit).await }
     });
     let results = join_all(racing).await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 2, "{results:?}");
     assert!(results
         .iter()
         .all(|r| r.is_ok() || r == &Err(StoreError::SendLimited)));
     assert_eq!(
         outbox_of(&s, &flooded).await.len(),
-        4,
+        5,
         "nothing of a refused commit is written"
     );
+    let shouted = flooded.to_uppercase();
+    assert_eq!(
+        s.commits.commit(secret(&shouted, T0)).await,
+        Err(StoreError::SendLimited),
+        "the same mailbox, whatever the case"
+    );
+    assert_eq!(
+        s.commits
+            .commit(sending(&shouted, T0, limit, SendClass::SignUpNotice))
+            .await,
+        Ok(()),
+        "another class has a budget of its own"
+    );
     let (pending_after, oldest) = pending_email().await;
-    assert_eq!(pending_after - pending_before, 4, "the backlog counts them");
+    assert_eq!(pending_after - pending_before, 6, "the backlog counts them");
     assert!(oldest.is_some_and(|oldest| oldest <= T0 - Duration::minutes(61)));
     // A commit with two messages to one recipient counts both.
-    let mut two = Commit::at(T0).limiting_sends(limit);
+    let mut two = Commit::at(T0).limiting_sends(limit, SendClass::Secret);
     two.messages
         .extend([message_to(&other, T0), message_to(&other, T0)]);
     s.commits.commit(two).await.unwrap();
     assert_eq!(
-        s.commits.commit(sending(&other, T0, limit)).await,
+        s.commits.commit(secret(&other, T0)).await,
         Ok(()),
         "another recipient has its own room"
     );
     assert_eq!(
-        s.commits.commit(sending(&other, T0, limit)).await,
+        s.commits.commit(secret(&other, T0)).await,
         Err(StoreError::SendLimited)
     );
     assert_eq!(
         s.commits
-            .commit(sending(&flooded, T0 + Duration::minutes(61), limit))
+            .commit(secret(&flooded, T0 + Duration::minutes(61)))
             .await,
         Ok(()),
         "room again once the window has passed"

@@ -32,6 +32,8 @@ struct State {
     flows: HashMap<FlowId, Flow>,
     outbox: Vec<StoredMessage>,
     claims: HashMap<MessageId, ClaimId>,
+    /// The send budget each limited message drew on.
+    send_classes: HashMap<MessageId, clientele_domain::flow::SendClass>,
     /// Wallet entries with what is left of each credit.
     wallet: Vec<(WalletEntry, i64)>,
     orders: Vec<Order>,
@@ -58,6 +60,7 @@ impl Default for State {
             flows: HashMap::new(),
             outbox: Vec::new(),
             claims: HashMap::new(),
+            send_classes: HashMap::new(),
         }
     }
 }
@@ -286,20 +289,26 @@ impl State {
             self.sessions
                 .retain(|_, s| !(&s.tenant == tenant && &s.account == account));
         }
-        if let Some(limit) = commit.send_limit {
+        if let Some((limit, class)) = commit.send_limit {
             let since = commit.now - limit.window;
             for message in &commit.messages {
-                let to_it =
-                    |m: &OutboundMessage| m.tenant == message.tenant && m.recipient == message.recipient;
+                let to_it = |m: &OutboundMessage| {
+                    m.tenant == message.tenant
+                        && m.recipient.to_lowercase() == message.recipient.to_lowercase()
+                };
                 let sent = self
                     .outbox
                     .iter()
+                    .filter(|s| self.send_classes.get(&s.message.id) == Some(&class))
                     .filter(|s| to_it(&s.message) && s.message.created_at >= since)
                     .count();
                 let sending = commit.messages.iter().filter(|m| to_it(m)).count();
                 if sent + sending > limit.max as usize {
                     return Err(StoreError::SendLimited);
                 }
+            }
+            for message in &commit.messages {
+                self.send_classes.insert(message.id, class);
             }
         }
         for message in &commit.messages {
@@ -449,6 +458,10 @@ impl AccountRepository for MemoryStore {
         let account = state
             .account_in_mut(tenant, uuid)
             .ok_or_else(|| StoreError::Unavailable("no such account".into()))?;
+        // Not for an account erased meanwhile: its entries keep no client address.
+        if account.status == clientele_domain::account::AccountStatus::Erased {
+            return Ok(account.sign_in.failures);
+        }
         account.sign_in.failures += 1;
         let failures = account.sign_in.failures;
         state.audit.push(audit.clone());
@@ -463,7 +476,10 @@ impl AccountRepository for MemoryStore {
         audit: &clientele_domain::audit::AuditEntry,
     ) -> Result<(), StoreError> {
         let mut state = self.state();
-        if let Some(account) = state.account_in_mut(tenant, uuid) {
+        if let Some(account) = state
+            .account_in_mut(tenant, uuid)
+            .filter(|a| a.status != clientele_domain::account::AccountStatus::Erased)
+        {
             account.sign_in.locked_until = Some(until);
             state.audit.push(audit.clone());
         }

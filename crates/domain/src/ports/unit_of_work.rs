@@ -5,7 +5,7 @@ use super::StoreError;
 use crate::account::{Account, AccountUuid};
 use crate::audit::AuditEntry;
 use crate::deletion_request::DeletionRequest;
-use crate::flow::{FlowWrite, SendLimit};
+use crate::flow::{FlowWrite, SendClass, SendLimit};
 use crate::message::OutboundMessage;
 use crate::session::SessionId;
 use crate::tenant::TenantId;
@@ -60,10 +60,11 @@ pub struct Commit {
     /// Decisions on pending deletion requests (the request as decided: status, time, reason);
     /// `AlreadyDecided` if one is no longer pending.
     pub deletion_decisions: Vec<DeletionRequest>,
-    /// When set, each recipient of `messages` must have been sent fewer messages than the
-    /// limit allows within its window (the commit's own included), or nothing is written:
-    /// `SendLimited`.
-    pub send_limit: Option<SendLimit>,
+    /// When set, each recipient of `messages` (compared without regard to case) may have been
+    /// sent at most as many messages of the class as the limit allows within its window, the
+    /// commit's own included, or nothing is written: `SendLimited`. The messages are written
+    /// as of that class.
+    pub send_limit: Option<(SendLimit, SendClass)>,
 }
 
 impl Commit {
@@ -82,9 +83,10 @@ impl Commit {
         }
     }
 
-    /// This commit written only if its messages keep within `limit` (see [`Self::send_limit`]).
-    pub fn limiting_sends(mut self, limit: Option<SendLimit>) -> Self {
-        self.send_limit = limit;
+    /// This commit written only if its messages keep within `limit` of `class` (see
+    /// [`Self::send_limit`]).
+    pub fn limiting_sends(mut self, limit: Option<SendLimit>, class: SendClass) -> Self {
+        self.send_limit = limit.map(|limit| (limit, class));
         self
     }
 

@@ -13,7 +13,7 @@ use crate::account::{Account, AccountStatus, NewAccount};
 use crate::audit::{Actor, AuditKind};
 use crate::customer_edit::{full_name, split_name, CustomerEdit};
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal};
+use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal, SendClass};
 use crate::links;
 use crate::ports::{AccountWrite, Commit, PassphraseTokens, StoreError};
 use crate::profile::Profile;
@@ -162,15 +162,22 @@ impl CustomerArea {
                 let notice = Template::SignupNotice { name: &name };
                 // Mailed only if the account is still as read: not once it is closed or erased.
                 let mut commit = Commit::at(now).relying_on(&existing);
+                // To the address as the account has it, not as typed: one budget per mailbox.
+                let address = existing.customer_email().unwrap_or(&invitation.email);
                 commit.messages.push(self.flows.message(
                     &self.deps,
                     &existing,
-                    invitation.email.as_str(),
+                    address.as_str(),
                     &notice,
                     None,
                     now,
                 ));
-                match self.flows.commit_limited(&existing, commit).await {
+                match self
+                    .flows
+                    .commit_limited(&existing, commit, SendClass::SignUpNotice)
+                    .await
+                    .map(drop)
+                {
                     // Changed meanwhile (closed, say): the answer is the same, nothing is sent.
                     Err(StoreError::VersionMismatch) => Ok(()),
                     other => Ok(other?),
@@ -455,7 +462,7 @@ impl CustomerArea {
                     match self
                         .flows
                         .commits
-                        .commit(commit.limiting_sends(self.flows.settings.send_limit))
+                        .commit(commit.limiting_sends(self.flows.settings.send_limit, SendClass::Secret))
                         .await
                     {
                         Err(StoreError::SendLimited) => {

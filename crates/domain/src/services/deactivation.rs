@@ -10,7 +10,7 @@ use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps};
 use crate::account::Account;
 use crate::error::DomainError;
-use crate::flow::{Flow, FlowId, FlowStatus, Purpose, Refusal};
+use crate::flow::{Flow, FlowId, FlowStatus, Purpose, Refusal, SendClass};
 use crate::ports::Commit;
 use crate::templates::{Template, MASK};
 use crate::tenant::ClosingDecision;
@@ -111,7 +111,9 @@ impl Deactivation {
                     now,
                 ));
                 // A concurrent start that won has mailed a code this very moment: answer its flow.
-                self.flows.commit_issued(&account, commit).await?;
+                self.flows
+                    .commit_issued_for_caller(&account, commit, SendClass::Secret)
+                    .await?;
                 Ok::<_, Attempt>(account)
             },
         )

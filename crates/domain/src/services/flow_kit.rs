@@ -10,7 +10,7 @@ use super::{Authenticated, Deps};
 use crate::account::Account;
 use crate::error::DomainError;
 use crate::flow::{
-    self, Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose, Refusal, Reissue,
+    self, Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose, Refusal, Reissue, SendClass,
 };
 use crate::message::{MessageId, OutboundMessage};
 use crate::ports::{
@@ -62,6 +62,13 @@ impl LinkSettings {
             tenant: (tenant.id != TenantId::default_tenant()).then(|| tenant.id.clone()),
         }
     }
+}
+
+/// Whether a limited commit was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sent {
+    Written,
+    HeldBack,
 }
 
 /// Logs that the send limit held back a message to `account`'s recipient.
@@ -222,34 +229,70 @@ impl FlowDeps {
         refused(Refusal::Invalid)
     }
 
-    /// Commits a decision that issued a secret (and its message), relying on `account` as it
-    /// was read: a concurrent request for the same purpose that opened or re-issued the flow
-    /// first has sent a secret at this very moment, so the request is done and answers like it;
-    /// an account changed meanwhile (closed, say) makes the caller decide again. A recipient
-    /// sent as many messages as the send limit allows gets nothing, and the answer is the same
-    /// (the old secret stays valid): asking is no way to flood a mailbox or a phone, nor to
-    /// learn whether an address has an account.
+    /// Commits a decision that issued a secret (and its message) for someone who need not be
+    /// signed in (sign-up, reset), relying on `account` as it was read: a concurrent request
+    /// for the same purpose that opened or re-issued the flow first has sent a secret at this
+    /// very moment, so the request is done and answers like it; an account changed meanwhile
+    /// (closed, say) makes the caller decide again. A recipient sent as many messages as the
+    /// send limit allows gets nothing, and the answer is the same (the old secret stays
+    /// valid): asking is no way to flood a mailbox or a phone, nor to learn whether an address
+    /// has an account.
     pub(crate) async fn commit_issued(&self, account: &Account, commit: Commit) -> Result<(), Attempt> {
+        self.commit_issued_as(account, commit, SendClass::Secret)
+            .await
+            .map(drop)
+    }
+
+    /// Like [`Self::commit_issued`], for a caller who proved who they are (signed in, or the
+    /// password at sign-in): held back by the send limit, they are told to wait (`TooSoon`),
+    /// since no code is on its way.
+    pub(crate) async fn commit_issued_for_caller(
+        &self,
+        account: &Account,
+        commit: Commit,
+        class: SendClass,
+    ) -> Result<(), Attempt> {
+        match self.commit_issued_as(account, commit, class).await? {
+            Sent::Written => Ok(()),
+            Sent::HeldBack => {
+                let window = self.settings.send_limit.map_or(60, |l| l.window.whole_seconds());
+                Err(DomainError::TooSoon(window.max(1) as u64).into())
+            }
+        }
+    }
+
+    async fn commit_issued_as(
+        &self,
+        account: &Account,
+        commit: Commit,
+        class: SendClass,
+    ) -> Result<Sent, Attempt> {
         let commit = commit.relying_on(account);
-        match self.commit_limited(account, commit).await {
-            Err(StoreError::FlowChanged | StoreError::Duplicate(UniqueKey::OpenFlow)) => Ok(()),
+        match self.commit_limited(account, commit, class).await {
+            Err(StoreError::FlowChanged | StoreError::Duplicate(UniqueKey::OpenFlow)) => Ok(Sent::Written),
             other => Ok(other?),
         }
     }
 
-    /// Commits `commit` within the send limit; a commit the limit holds back is `Ok`, with
-    /// nothing written, and a security event in the log.
-    pub(crate) async fn commit_limited(&self, account: &Account, commit: Commit) -> Result<(), StoreError> {
+    /// Commits `commit` within the send limit of `class`; a commit the limit holds back
+    /// writes nothing and logs a security event.
+    pub(crate) async fn commit_limited(
+        &self,
+        account: &Account,
+        commit: Commit,
+        class: SendClass,
+    ) -> Result<Sent, StoreError> {
         match self
             .commits
-            .commit(commit.limiting_sends(self.settings.send_limit))
+            .commit(commit.limiting_sends(self.settings.send_limit, class))
             .await
         {
+            Ok(()) => Ok(Sent::Written),
             Err(StoreError::SendLimited) => {
                 held_back(account);
-                Ok(())
+                Ok(Sent::HeldBack)
             }
-            other => other,
+            Err(other) => Err(other),
         }
     }
 

@@ -63,9 +63,9 @@ impl From<StoreError> for DomainError {
             StoreError::AlreadyDecided => {
                 DomainError::Conflict("the deletion request was decided already".into())
             }
-            // The routes that limit their sends answer as if sent (see
-            // `FlowDeps::commit_issued`); any other would ask the caller to wait.
-            StoreError::SendLimited => DomainError::TooSoon(60),
+            // Every limited commit goes through `FlowDeps::commit_limited`, which decides what
+            // the caller hears; one that did not must not tell that a recipient is busy.
+            StoreError::SendLimited => DomainError::Unavailable("send limit".into()),
             StoreError::Unavailable(reason) => DomainError::Unavailable(reason),
         }
     }

@@ -13,7 +13,7 @@ use super::tss_profile::phone_region;
 use super::Deps;
 use crate::account::Account;
 use crate::error::DomainError;
-use crate::flow::{FlowId, FlowStatus, Purpose, Refusal};
+use crate::flow::{FlowId, FlowStatus, Purpose, Refusal, SendClass};
 use crate::ports::{Commit, StoreError};
 use crate::tenant::TenantId;
 use crate::values::{Phone, PhoneRegion};
@@ -137,7 +137,10 @@ impl SecondFactor {
                     &issued.secret,
                     now,
                 ));
-                flows.commit_issued(&account, commit).await?;
+                // Its own budget: sign-ins must not use up the codes of other changes.
+                flows
+                    .commit_issued_for_caller(&account, commit, SendClass::SignInCode)
+                    .await?;
                 Ok::<_, Attempt>(())
             }
         })

@@ -14,7 +14,7 @@ use super::Authenticated;
 use crate::account::Account;
 use crate::audit::{Actor, AuditKind};
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{Flow, FlowStatus, Purpose, Refusal};
+use crate::flow::{Flow, FlowStatus, Purpose, Refusal, SendClass};
 use crate::ports::{Commit, StoreError};
 use crate::templates::AccountChange;
 use crate::values::{Birthday, Email, Name, Phone};
@@ -181,7 +181,9 @@ impl TssProfiles {
                     &issued.secret,
                     now,
                 ));
-                flows.commit_issued(&account, commit).await?;
+                flows
+                    .commit_issued_for_caller(&account, commit, SendClass::Secret)
+                    .await?;
                 Ok::<_, Attempt>(())
             }
         })

@@ -55,7 +55,7 @@ pub async fn login(
         .filter(|_| from_trusted_proxy)
         .and_then(|name| req.headers().get(name))
         .and_then(|v| v.to_str().ok())
-        .and_then(country_code);
+        .map(|v| v.trim().to_owned());
     let outcome = match tenant_named(&state, tenant_header(&req)).await {
         Ok(tenant) => {
             state
@@ -135,26 +135,4 @@ pub async fn verify_login_otp(
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: signed_in.token,
     }))
-}
-
-/// A country code as proxies send it (ISO 3166-1 alpha-2, or a proxy's own two-character code
-/// such as Cloudflare's `XX` and `T1`), upper-cased; anything else is no country: the value is
-/// stored and shown back, so it must not be arbitrary text.
-fn country_code(raw: &str) -> Option<String> {
-    let code = raw.trim();
-    (code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| code.to_ascii_uppercase())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::country_code;
-
-    #[test]
-    fn only_two_character_codes_are_countries() {
-        assert_eq!(country_code(" fr ").as_deref(), Some("FR"));
-        assert_eq!(country_code("T1").as_deref(), Some("T1"));
-        for bad in ["", "F", "FRA", "F-", "<s", "ÉÉ"] {
-            assert_eq!(country_code(bad), None, "{bad}");
-        }
-    }
 }
