@@ -185,3 +185,138 @@ async fn a_second_server_on_one_sqlite_file_is_refused() {
     let next = Server::start_in(&storage, elsewhere.path(), &[]);
     assert_eq!(get_self(&next, &token).await.0, 200);
 }
+
+/// Two instances on one PostgreSQL and one SMTP server: each outbox message is delivered once
+/// (both workers claim from the same outbox), failed sign-ins on either instance count toward
+/// one lockout, and the per-client rate limit is each instance's own (documented arithmetic:
+/// N instances allow N times the budget).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_deliver_each_message_once_and_share_the_lockout() {
+    let Some(storage) = Storage::new(Backend::Postgres) else {
+        return;
+    };
+    let smtp = clientele_testkit::SmtpSink::start();
+    let url = smtp.url();
+    let shared = [
+        ("CLIENTELE_MASTER_KEY", MASTER_KEY),
+        ("CLIENTELE_SMTP_URL", url.as_str()),
+    ];
+    let a = Server::start(&storage, &shared);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let b = Server::start_in(&storage, elsewhere.path(), &shared);
+
+    // Sign-ups through both: both workers race for the same outbox rows.
+    let addresses: Vec<String> = (0..24)
+        .map(|i| format!("twin{i}-{}@example.com", uuid::Uuid::new_v4().simple()))
+        .collect();
+    let signups = addresses.iter().enumerate().map(|(i, email)| {
+        let server = if i % 2 == 0 { &a } else { &b };
+        async move {
+            let response = server
+                .http
+                .post(server.url("/customers/signup"))
+                .json(&json!({"email": email}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 202);
+        }
+    });
+    futures_util::future::join_all(signups).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let delivered =
+        |smtp: &clientele_testkit::SmtpSink| addresses.iter().map(|a| smtp.count_to(a)).sum::<usize>();
+    while delivered(&smtp) < addresses.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Longer than a batch of either worker: a second delivery would have happened by now.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for address in &addresses {
+        assert_eq!(smtp.count_to(address), 1, "{address}: delivered exactly once");
+    }
+
+    // Ten failures, five on each instance, lock the account everywhere.
+    let (email, password, _) = a.signed_in_customer().await;
+    for server in [&a, &b] {
+        for _ in 0..5 {
+            assert_eq!(server.login_status(&email, "not the password").await, 401);
+        }
+    }
+    assert_eq!(a.login_status(&email, &password).await, 401, "locked on A");
+    assert_eq!(b.login_status(&email, &password).await, 401, "locked on B");
+    let (status, audit) = a
+        .admin(reqwest::Method::GET, "/admin/v1/audit?kind=sign_in_locked", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        audit["entries"].as_array().unwrap().len(),
+        1,
+        "one lockout, counted across instances: {audit}"
+    );
+}
+
+/// An instance killed in the middle of a send holds its claim until the lease lapses; then the
+/// other instance delivers the message, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_of_a_killed_instance_passes_to_the_other_once_its_lease_lapses() {
+    let Some(storage) = Storage::new(Backend::Postgres) else {
+        return;
+    };
+    // An SMTP server that accepts and then says nothing: the send hangs, the claim is held.
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stalled_url = format!("smtp://{}", stalled.local_addr().unwrap());
+    let (connected, accepted) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in stalled.incoming().flatten() {
+            held.push(stream);
+            let _ = connected.send(());
+        }
+    });
+    let a = Server::start(
+        &storage,
+        &[
+            ("CLIENTELE_MASTER_KEY", MASTER_KEY),
+            ("CLIENTELE_SMTP_URL", &stalled_url),
+            // The lease: one round of this timeout plus a minute.
+            ("CLIENTELE_SMTP_TIMEOUT_SECS", "20"),
+        ],
+    );
+    let email = format!("claimed-{}@example.com", uuid::Uuid::new_v4().simple());
+    let response = a
+        .http
+        .post(a.url("/customers/signup"))
+        .json(&json!({"email": email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    accepted
+        .recv_timeout(Duration::from_secs(15))
+        .expect("A claimed the message and is sending it");
+    let killed_at = Instant::now();
+    drop(a); // SIGKILL, mid-send
+
+    let smtp = clientele_testkit::SmtpSink::start();
+    let url = smtp.url();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let b = Server::start_in(
+        &storage,
+        elsewhere.path(),
+        &[
+            ("CLIENTELE_MASTER_KEY", MASTER_KEY),
+            ("CLIENTELE_SMTP_URL", url.as_str()),
+        ],
+    );
+    let mail = smtp.wait_for(&email, "Activate your account", Duration::from_secs(120));
+    let took = killed_at.elapsed();
+    eprintln!("the other instance delivered the killed one's claim after {took:?}");
+    assert!(mail.line("Secret").is_some());
+    assert!(
+        took >= Duration::from_secs(60),
+        "not before the killed claimant's lease lapsed: {took:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(smtp.count_to(&email), 1, "once");
+    drop(b);
+}
