@@ -215,3 +215,79 @@ async fn a_stalled_smtp_server_does_not_stop_delivery() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// SIGTERM with mail delivered and with a send hanging: the process stops cleanly (exit 0,
+/// nothing panics), and the hanging message stays in the outbox for the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_with_mail_under_way_is_clean() {
+    let Some(storage) = Storage::new(Backend::Sqlite) else {
+        return;
+    };
+    let smtp = SmtpSink::start();
+    let url = smtp.url();
+    let server = Server::start(&storage, &[("CLIENTELE_SMTP_URL", url.as_str())]);
+    let (email, _, _) = server.signed_in_customer().await;
+    assert_eq!(
+        post(&server, "/customers/password_reset", reset_request(&email))
+            .await
+            .0,
+        200
+    );
+    smtp.wait_for(&email, "Reset your password", Duration::from_secs(15));
+    let log = server.log_handle();
+    let status = server.terminate();
+    std::thread::sleep(Duration::from_millis(300)); // the last lines, read from the pipe
+    let log = log.lock().unwrap().clone();
+    eprintln!("{}", log.lines().rev().take(6).collect::<Vec<_>>().join("\n"));
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+
+    // An SMTP server that accepts and never answers: the worker is mid-send at SIGTERM.
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stalled_url = format!("smtp://{}", stalled.local_addr().unwrap());
+    let (connected, accepted) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in stalled.incoming().flatten() {
+            held.push(stream);
+            let _ = connected.send(());
+        }
+    });
+    let server = Server::start(
+        &storage,
+        &[
+            ("CLIENTELE_SMTP_URL", stalled_url.as_str()),
+            ("CLIENTELE_SMTP_TIMEOUT_SECS", "2"),
+        ],
+    );
+    assert_eq!(
+        post(&server, "/customers/password_reset", reset_request(&email))
+            .await
+            .0,
+        200
+    );
+    accepted
+        .recv_timeout(Duration::from_secs(15))
+        .expect("a send under way");
+    let log = server.log_handle();
+    let status = server.terminate();
+    std::thread::sleep(Duration::from_millis(300)); // the last lines, read from the pipe
+    let log = log.lock().unwrap().clone();
+    eprintln!("{}", log.lines().rev().take(6).collect::<Vec<_>>().join("\n"));
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert!(log.contains("outbox delivery stopped"), "{log}");
+    // The send under way ran into its timeout and was recorded as a failure: tried once.
+    let restarted = Server::start(&storage, &[("CLIENTELE_SMTP_URL", stalled_url.as_str())]);
+    let (_, outbox) = restarted
+        .admin(reqwest::Method::GET, "/admin/v1/outbox?status=pending", None)
+        .await;
+    let tried: Vec<i64> = outbox["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["recipient"] == email.as_str())
+        .map(|m| m["attempts"].as_i64().unwrap())
+        .collect();
+    assert_eq!(tried, [1], "the batch finished before the stop: {outbox}");
+}

@@ -234,6 +234,11 @@ impl Server {
         format!("{}{}", self.base, path)
     }
 
+    /// What the process prints, also after [`Self::terminate`] has consumed the server.
+    pub fn log_handle(&self) -> Arc<Mutex<String>> {
+        self.log.clone()
+    }
+
     /// Everything the process printed so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()

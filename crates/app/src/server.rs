@@ -21,7 +21,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     let recorder = metrics_exporter::install()?;
     let wired = wiring::wire(&settings, database).await?;
-    actix_web::rt::spawn(delivery_worker::run(wired.delivery));
+    let (stop_delivery, stop) = tokio::sync::watch::channel(false);
+    let delivery = actix_web::rt::spawn(delivery_worker::run(wired.delivery, stop));
     actix_web::rt::spawn(metrics_exporter::keep_current(recorder.clone(), wired.outbox));
     let mut state = wired.state;
     match &settings.metrics_listen {
@@ -69,6 +70,15 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         println!("clientele listening on http://{address}");
     }
     server.run().await.context("serving")?;
+    // Requests have finished; the worker finishes its batch (each send ends within the SMTP
+    // timeout) and records its outcomes before the runtime goes.
+    let _ = stop_delivery.send(true);
+    let batch_at_most = Duration::from_secs(u64::from(settings.smtp_timeout_secs) + 10);
+    if tokio::time::timeout(batch_at_most, delivery).await.is_err() {
+        tracing::warn!(
+            "the outbox batch under way did not finish; its messages are sent after the next start"
+        );
+    }
     tracing::info!("stopped");
     Ok(())
 }
