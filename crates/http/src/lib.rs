@@ -12,6 +12,7 @@ mod fields;
 mod health;
 mod metrics;
 mod openapi;
+mod openapi_responses;
 mod problem;
 mod problem_details;
 mod rate_limit;

@@ -2,6 +2,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::admin::{api_keys, audit, customers, deletion_requests, loyalty, outbox, settings, tenants};
+use crate::openapi_responses::ResponsesAsServed;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, cl2c, customer_area, tss};
 use crate::{health, metrics};
@@ -60,7 +61,7 @@ use crate::{health, metrics};
         metrics::metrics_behind_the_admin_token,
     ),
     components(schemas(Problem, cl2c::DefaultError)),
-    modifiers(&BearerSchemes)
+    modifiers(&BearerSchemes, &ResponsesAsServed)
 )]
 pub struct ApiDoc;
 
@@ -69,16 +70,26 @@ struct BearerSchemes;
 impl Modify for BearerSchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        for name in ["bearer", "admin"] {
-            components.add_security_scheme(
-                name,
-                SecurityScheme::Http(
-                    Http::builder()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("JWT")
-                        .build(),
-                ),
-            );
-        }
+        // Customers' access tokens are JWTs; the admin token is an opaque secret.
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "admin",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The back-office token (CLIENTELE_ADMIN_TOKEN), an opaque secret.",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }

@@ -71,7 +71,7 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/admin/v1/audit", tag = "Back office", security(("admin" = [])),
     params(("account" = Option<String>, Query, description = "an account's UUID"),
         ("kind" = Option<String>, Query, description = "one kind of event"),
-        ("limit" = Option<i64>, Query, description = "1-500, default 100")),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1-500, default 100")),
     responses((status = 200, body = AuditListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn list_audit(
     state: web::Data<AppState>,

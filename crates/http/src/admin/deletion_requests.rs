@@ -61,8 +61,8 @@ pub struct ListQuery {
 /// The tenant's deletion requests, oldest first, optionally of one `status`; `limit` 1-500
 /// (default 100).
 #[utoipa::path(get, path = "/admin/v1/deletion-requests", tag = "Back office", security(("admin" = [])),
-    params(("status" = Option<String>, Query, description = "pending, approved or rejected"),
-        ("limit" = Option<i64>, Query, description = "1-500, default 100")),
+    params(("status" = inline(Option<DeletionStatusFilter>), Query, description = "pending, approved or rejected"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1-500, default 100")),
     responses((status = 200, body = DeletionRequestListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn list_deletion_requests(
     state: web::Data<AppState>,
@@ -166,4 +166,15 @@ pub async fn reactivate_customer(
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(AdminCustomer::from(&active)))
+}
+
+/// The statuses `GET /admin/v1/deletion-requests` filters by (documentation of the query
+/// parameter).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum DeletionStatusFilter {
+    Pending,
+    Approved,
+    Rejected,
 }

@@ -63,8 +63,8 @@ pub struct OutboxListing {
 /// List outbox messages, newest first, optionally by `status` (`pending`, `sent`,
 /// `abandoned`); `limit` 1-500 (default 100).
 #[utoipa::path(get, path = "/admin/v1/outbox", tag = "Back office", security(("admin" = [])),
-    params(("status" = Option<String>, Query, description = "pending, sent or abandoned"),
-        ("limit" = Option<i64>, Query, description = "1-500, default 100")),
+    params(("status" = inline(Option<OutboxStatusFilter>), Query, description = "pending, sent or abandoned"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1-500, default 100")),
     responses((status = 200, body = OutboxListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn list_outbox(
     state: web::Data<AppState>,
@@ -92,4 +92,14 @@ pub async fn list_outbox(
     Ok(HttpResponse::Ok().json(OutboxListing {
         messages: messages.iter().map(OutboxMessage::from).collect(),
     }))
+}
+
+/// The statuses `GET /admin/v1/outbox` filters by (documentation of the query parameter).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum OutboxStatusFilter {
+    Pending,
+    Sent,
+    Abandoned,
 }
