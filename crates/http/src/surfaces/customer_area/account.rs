@@ -127,7 +127,7 @@ pub async fn get_self(who: Customer) -> HttpResponse {
 /// Update the customer. A new `email` starts an email change: it takes effect once confirmed
 /// with the key mailed to the new address (`POST /customers/newemail_confirm`).
 #[utoipa::path(patch, path = "/customers/self", tag = "Customer area", security(("bearer" = [])),
-    request_body(content = Object, description = "any of address, mobile, phone, name, country, address_town, address_postcode, email, subscriptions, address_region"),
+    request_body(content = super::bodies::PatchSelfBody),
     responses((status = 200, body = CustomerView), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 409, body = Problem)))]
 pub async fn patch_self(

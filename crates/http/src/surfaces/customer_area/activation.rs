@@ -14,7 +14,7 @@ use crate::timing::with_floor;
 /// Sign up: mails an activation identifier and secret to a new address (an address that
 /// already has an account gets a notice instead). The answer is the same either way.
 #[utoipa::path(post, path = "/customers/signup", tag = "Customer area",
-    request_body(content = Object, description = r#"{"email": "...", "name": "optional", "locale": "optional"}"#),
+    request_body(content = super::bodies::SignupBody),
     responses((status = 202, body = Outcome), (status = 400, body = Problem)))]
 pub async fn signup(
     state: web::Data<AppState>,
@@ -44,7 +44,7 @@ pub async fn signup(
 /// Activate the account with the identifier and secret from the activation mail, choosing a
 /// password.
 #[utoipa::path(post, path = "/customers/activate", tag = "Customer area",
-    request_body(content = Object, description = r#"{"identifier": "...", "secret": "...", "password": "...", "password_check": "..."}"#),
+    request_body(content = super::bodies::ActivateBody),
     responses((status = 200, body = Outcome), (status = 400, body = Problem), (status = 410, body = Problem),
         (status = 429, body = Problem)))]
 pub async fn activate(

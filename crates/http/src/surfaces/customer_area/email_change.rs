@@ -11,7 +11,7 @@ use crate::tenant_header::RequestTenant;
 
 /// Confirm the new email address with the identifier and key mailed to it.
 #[utoipa::path(post, path = "/customers/newemail_confirm", tag = "Customer area",
-    request_body(content = Object, description = r#"{"identifier": "...", "key": "..."}"#),
+    request_body(content = super::bodies::NewEmailConfirmBody),
     responses((status = 200, body = Outcome), (status = 400, body = Problem), (status = 409, body = Problem),
         (status = 410, body = Problem), (status = 429, body = Problem)))]
 pub async fn newemail_confirm(

@@ -29,7 +29,7 @@ impl LoginResponse {
 /// Unknown email, wrong password, an account that is not active or one locked after repeated
 /// failures all get the same 401.
 #[utoipa::path(post, path = "/customers/login", tag = "Customer area",
-    request_body(content = Object, description = r#"{"email": "...", "password": "..."}"#),
+    request_body(content = super::bodies::LoginBody),
     responses((status = 200, body = LoginResponse), (status = 202, body = CodeRequired), (status = 400, body = Problem),
         (status = 401, body = Problem)))]
 pub async fn login(
@@ -103,7 +103,7 @@ pub struct CodeRequired {
 /// Finish a two-factor sign-in: `{"challenge": "…", "otp": "123456"}` → the token. Wrong code
 /// (or unknown challenge) 400, expired 410, five tries used 429.
 #[utoipa::path(post, path = "/customers/login/verify-otp", tag = "Customer area",
-    request_body(content = Object, description = r#"{"challenge": "...", "otp": "123456"}"#),
+    request_body(content = super::bodies::VerifyOtpBody),
     responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 410, body = Problem), (status = 429, body = Problem)))]
 pub async fn verify_login_otp(

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod activation;
+pub mod bodies;
 pub mod email_change;
 pub mod login;
 pub mod password_reset;

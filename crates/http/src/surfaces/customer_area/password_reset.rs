@@ -16,7 +16,7 @@ use crate::timing::with_floor;
 /// `CLIENTELE_PUBLIC_URL`; an absolute one must be on `CLIENTELE_ALLOWED_REDIRECTS`. The code
 /// is appended to the link's path.
 #[utoipa::path(post, path = "/customers/password_reset", tag = "Customer area",
-    request_body(content = Object, description = r#"{"email": "...", "reset_uri": "/customers/do_reset"}"#),
+    request_body(content = super::bodies::PasswordResetBody),
     responses((status = 200, body = Outcome), (status = 400, body = Problem)))]
 pub async fn password_reset(
     state: web::Data<AppState>,
@@ -60,7 +60,7 @@ pub async fn password_reset(
 /// the submitted code as key, whose payload is `{"passphrase": "<the new password>"}`. Every
 /// session of the account is signed out.
 #[utoipa::path(post, path = "/customers/do_reset", tag = "Customer area",
-    request_body(content = Object, description = r#"{"email": "...", "code": "..."}"#),
+    request_body(content = super::bodies::DoResetBody),
     responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 410, body = Problem),
         (status = 429, body = Problem)))]
 pub async fn do_reset(

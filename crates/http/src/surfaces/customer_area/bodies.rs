@@ -1,0 +1,122 @@
+//! The Customer area's request bodies as the OpenAPI document declares them: every field with
+//! its type and bounds, required ones marked, nothing else accepted. The handlers read the
+//! bodies field by field (for the seed's error messages); these types only describe them.
+#![allow(dead_code)]
+
+use utoipa::ToSchema;
+
+/// `POST /customers/login`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    #[schema(example = "sam@example.com", min_length = 1)]
+    email: String,
+    #[schema(min_length = 1, max_length = 1024)]
+    password: String,
+}
+
+/// `POST /customers/login/verify-otp`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyOtpBody {
+    /// What the sign-in answered with its 202.
+    #[schema(min_length = 1)]
+    challenge: String,
+    /// The texted code (a string of digits, or the number).
+    #[schema(example = "123456", pattern = "^[0-9]{6}$")]
+    otp: String,
+}
+
+/// `POST /customers/signup`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupBody {
+    #[schema(example = "sam@example.com", min_length = 3, max_length = 254)]
+    email: String,
+    /// First and last name (each at most 100 characters).
+    #[schema(example = "Sam Smith", max_length = 100)]
+    name: Option<String>,
+    /// A locale such as `en_US` or `de`; mails are in its language (English otherwise).
+    #[schema(example = "en_US", pattern = "^[a-z]{2,3}([_-][A-Za-z]{2})?$")]
+    locale: Option<String>,
+}
+
+/// `POST /customers/activate`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateBody {
+    /// From the activation mail (`Identifier:`).
+    #[schema(format = Uuid)]
+    identifier: String,
+    /// From the activation mail (`Secret:`).
+    #[schema(min_length = 1, max_length = 64)]
+    secret: String,
+    /// At least 8 characters, no control characters.
+    #[schema(min_length = 8, max_length = 1024)]
+    password: String,
+    /// The same password again.
+    #[schema(min_length = 8, max_length = 1024)]
+    password_check: String,
+}
+
+/// `POST /customers/newemail_confirm`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEmailConfirmBody {
+    /// From the confirmation mail (`Identifier:`).
+    #[schema(format = Uuid)]
+    identifier: String,
+    /// From the confirmation mail (`Key:`).
+    #[schema(min_length = 1, max_length = 64)]
+    key: String,
+}
+
+/// `POST /customers/password_reset`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetBody {
+    /// Any text is answered alike (an address with no account, or no address at all).
+    #[schema(example = "sam@example.com")]
+    email: String,
+    /// A path on the web app (`/customers/do_reset`), or an absolute URL on an allowed origin;
+    /// the code is appended to its path.
+    #[schema(example = "/customers/do_reset", min_length = 1)]
+    reset_uri: String,
+}
+
+/// `POST /customers/do_reset`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DoResetBody {
+    #[schema(example = "sam@example.com", min_length = 3, max_length = 254)]
+    email: String,
+    /// From the reset mail (`Code:`).
+    #[schema(min_length = 1, max_length = 64)]
+    code: String,
+}
+
+/// `PATCH /customers/self`: any of these; `null` clears a field (not `email`).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchSelfBody {
+    /// Ignored when it is the customer's own id (clients send the object they read).
+    id: Option<i64>,
+    /// First and last name (each at most 100 characters).
+    #[schema(max_length = 100)]
+    name: Option<String>,
+    /// A new address starts an email change (a key goes to it; needs a recent sign-in).
+    #[schema(min_length = 3, max_length = 254)]
+    email: Option<String>,
+    #[schema(example = "+14155550123")]
+    phone: Option<String>,
+    #[schema(example = "+14155550123")]
+    mobile: Option<String>,
+    address: Option<String>,
+    address_town: Option<String>,
+    address_postcode: Option<String>,
+    address_region: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "US", pattern = "^[A-Za-z]{2}$")]
+    country: Option<String>,
+    subscriptions: Option<Vec<String>>,
+}
