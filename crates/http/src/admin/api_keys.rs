@@ -61,7 +61,7 @@ pub struct ApiKeyListing {
 /// Create a key for an app of the tenant: `{"name": "…"}`; the answer carries the key, once.
 #[utoipa::path(post, path = "/admin/v1/tenants/{id}/api-keys", tag = "Back office", security(("admin" = [])),
     params(("id" = String, Path, description = "the tenant's id")),
-    request_body(content = Object, description = "name"),
+    request_body(content = super::bodies::CreateApiKeyBody),
     responses((status = 201, body = CreatedApiKey), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 404, body = Problem)))]
 pub async fn create_api_key(

@@ -87,7 +87,7 @@ fn surface_name(domain: &str) -> Option<&'static str> {
 /// with an activation mail).
 #[utoipa::path(post, path = "/admin/v1/customers", tag = "Back office",
     security(("admin" = [])),
-    request_body(content = Object, description = "email, password, and optionally nickname, locale, firstName, middleName, lastName, birthday, phone"),
+    request_body(content = super::bodies::CreateCustomerBody),
     responses((status = 201, body = AdminCustomer), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 409, body = Problem)))]
 pub async fn create_customer(
@@ -147,7 +147,7 @@ pub struct CustomerQuery {
 /// address, not even the one it had).
 #[utoipa::path(get, path = "/admin/v1/customers", tag = "Back office",
     security(("admin" = [])),
-    params(("email" = String, Query, description = "the address; case does not matter")),
+    params(("email" = String, Query, min_length = 1, description = "the address; case does not matter")),
     responses((status = 200, body = CustomerListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn find_customers(
     state: web::Data<AppState>,

@@ -121,7 +121,7 @@ pub async fn approve_deletion_request(
 /// Reject with `{"reason": "…"}`: the data is kept and the customer is mailed the reason.
 #[utoipa::path(post, path = "/admin/v1/deletion-requests/{id}/reject", tag = "Back office",
     security(("admin" = [])), params(("id" = String, Path, description = "the request's id")),
-    request_body(content = Object, description = r#"{"reason": "..."}"#),
+    request_body(content = super::bodies::RejectDeletionBody),
     responses((status = 200, body = AdminDeletionRequest), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn reject_deletion_request(

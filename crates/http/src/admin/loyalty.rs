@@ -157,7 +157,7 @@ fn created_or_replayed(posting: Posting) -> StatusCode {
 /// changes nothing and answers 200 with the entry; with other content, 409.
 #[utoipa::path(post, path = "/admin/v1/customers/{id}/wallet", tag = "Back office", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
-    request_body(content = Object, description = r#"{"kind": "cashback", "amount": 150.50, "expires_on": "2026-04-30", "reference": "promo-42"}"#),
+    request_body(content = super::bodies::WalletPostBody),
     responses((status = 201, body = AdminWalletEntry), (status = 200, body = AdminWalletEntry),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem)))]
@@ -255,7 +255,7 @@ fn order_status(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<O
 /// add to `total_spending`.
 #[utoipa::path(post, path = "/admin/v1/customers/{id}/orders", tag = "Back office", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
-    request_body(content = Object, description = r#"{"reference": "A-1001", "amount": 450.00, "status": "completed", "placed_at": "2026-11-30T10:00:00Z"}"#),
+    request_body(content = super::bodies::OrderPostBody),
     responses((status = 201, body = AdminOrder), (status = 200, body = AdminOrder), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn post_order(
@@ -319,7 +319,7 @@ pub async fn post_order(
 #[utoipa::path(patch, path = "/admin/v1/customers/{id}/orders/{reference}", tag = "Back office",
     security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID"), ("reference" = String, Path, description = "the order's reference")),
-    request_body(content = Object, description = r#"{"status": "returned"}"#),
+    request_body(content = super::bodies::OrderStatusBody),
     responses((status = 200, body = AdminOrder), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 404, body = Problem)))]
 pub async fn patch_order(

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod bodies;
 pub mod customers;
 pub mod deletion_requests;
 pub mod loyalty;

@@ -55,7 +55,7 @@ pub async fn get_settings(
 /// Change the tenant's closing settings: `{"delete_personal_data": bool,
 /// "deletion_requires_approval": bool}`, either or both; other keys are refused.
 #[utoipa::path(patch, path = "/admin/v1/settings", tag = "Back office", security(("admin" = [])),
-    request_body(content = Object, description = "delete_personal_data, deletion_requires_approval (booleans)"),
+    request_body(content = super::bodies::SettingsBody),
     responses((status = 200, body = ClosingSettings), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn patch_settings(
     state: web::Data<AppState>,

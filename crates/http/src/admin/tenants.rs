@@ -60,7 +60,7 @@ pub struct TenantListing {
 
 /// Create a tenant: `id` a slug (1-64 of a-z, 0-9, `-`, `_`), `name` 1-200 characters.
 #[utoipa::path(post, path = "/admin/v1/tenants", tag = "Back office", security(("admin" = [])),
-    request_body(content = Object, description = "id, name"),
+    request_body(content = super::bodies::CreateTenantBody),
     responses((status = 201, body = AdminTenant), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 409, body = Problem)))]
 pub async fn create_tenant(
@@ -136,7 +136,7 @@ const SETTINGS: &[&str] = &[
 /// "allowedRedirectOrigins": […], "phoneRegion": …}}`; absent fields stay, `null` unsets.
 #[utoipa::path(patch, path = "/admin/v1/tenants/{id}", tag = "Back office", security(("admin" = [])),
     params(("id" = String, Path, description = "the tenant's id")),
-    request_body(content = Object, description = "name, settings{webAppUrl, allowedRedirectOrigins, phoneRegion}"),
+    request_body(content = super::bodies::PatchTenantBody),
     responses((status = 200, body = AdminTenant), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 404, body = Problem)))]
 pub async fn patch_tenant(

@@ -124,7 +124,7 @@ pub async fn start_deactivation(state: web::Data<AppState>, who: Customer) -> Re
 /// signed out, the password no longer works; `requestCreated` says whether erasing its data
 /// waits for the back office's approval.
 #[utoipa::path(post, path = "/api/v2/my/profile/deactivation", tag = "B2Core", security(("bearer" = [])),
-    request_body(content = Object, description = r#"{"uuid": "...", "code": 213690}"#),
+    request_body(content = super::bodies::DeactivationConfirmBody),
     responses((status = 202, body = DeactivationConfirmedBody), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 404, body = Problem), (status = 410, body = Problem),
         (status = 429, body = Problem)))]
@@ -149,6 +149,13 @@ pub async fn confirm_deactivation(
     };
     let code = match body.get("code") {
         Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+        // 213690.0 is the same number (JSON does not tell integers apart).
+        Some(Value::Number(n))
+            if n.as_f64()
+                .is_some_and(|f| f >= 0.0 && f.fract() == 0.0 && f < 1e10) =>
+        {
+            format!("{}", n.as_f64().unwrap_or_default() as u64)
+        }
         Some(Value::String(s)) if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
             s.trim().to_owned()
         }

@@ -1,5 +1,6 @@
 //! B2Core client profile (seed 000): `/api/v2/my/profile` and its deactivation.
 
+pub mod bodies;
 pub mod deactivation;
 pub mod profile;
 

@@ -158,7 +158,7 @@ pub async fn get_profile(who: Customer) -> HttpResponse {
 /// Replace the updatable fields (`nickname`, `locale`, `info`); omitted ones are cleared.
 #[utoipa::path(put, path = "/api/v2/my/profile", tag = "B2Core profile",
     security(("bearer" = [])),
-    request_body(content = Object, description = "nickname, locale, info{firstName,lastName,middleName,birthday}"),
+    request_body(content = super::bodies::B2CoreProfileBody),
     responses((status = 200, body = ClientProfile), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn put_profile(
     state: web::Data<AppState>,
@@ -171,7 +171,7 @@ pub async fn put_profile(
 /// Change only the named fields (JSON merge patch: absent keeps, `null` clears).
 #[utoipa::path(patch, path = "/api/v2/my/profile", tag = "B2Core profile",
     security(("bearer" = [])),
-    request_body(content = Object, description = "any of nickname, locale, info{firstName,lastName,middleName,birthday}"),
+    request_body(content = super::bodies::B2CoreProfileBody),
     responses((status = 200, body = ClientProfile), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn patch_profile(
     state: web::Data<AppState>,

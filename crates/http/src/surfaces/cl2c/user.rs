@@ -98,7 +98,7 @@ fn surface_error(field: &str, message: &str) -> (&'static str, String) {
 #[utoipa::path(put, path = "/v1/cl2c/user", tag = "CL2C",
     params(("tenant" = String, Header, description = "Tenant ID"),
         ("X-API-Key" = String, Header, description = "API key of the tenant's app")),
-    request_body(content = Object, description = r#"{"id": "UUID", "firstName": "John", "lastName": "Doe", "phoneNumber": "+1234567890", "pushToken": "…"}"#),
+    request_body(content = PutUserBody),
     responses((status = 200, body = Cl2cUser), (status = 400, body = Problem),
         (status = 401, body = super::DefaultError), (status = 404, body = super::DefaultError),
         (status = 409, body = super::DefaultError), (status = 429, body = super::DefaultError)))]
@@ -183,4 +183,24 @@ pub async fn put_user(
             other => problem_for(other, |_| None),
         })?;
     Ok(HttpResponse::Ok().json(Cl2cUser::from(&view)))
+}
+
+/// `PUT /v1/cl2c/user` as the OpenAPI document declares it (the handler reads it field by
+/// field, for the seed's messages): what is left out is cleared, except a two-factor phone.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct PutUserBody {
+    /// The user's UUID.
+    #[schema(format = Uuid)]
+    id: String,
+    #[schema(example = "John", min_length = 1, max_length = 100)]
+    first_name: String,
+    #[schema(example = "Doe", max_length = 100)]
+    last_name: Option<String>,
+    /// E.164.
+    #[schema(example = "+1234567890")]
+    phone_number: Option<String>,
+    /// The app's push notification token.
+    push_token: Option<String>,
 }

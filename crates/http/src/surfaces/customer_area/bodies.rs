@@ -18,12 +18,12 @@ pub struct LoginBody {
 /// `POST /customers/login/verify-otp`.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VerifyOtpBody {
+pub struct LoginVerifyOtpBody {
     /// What the sign-in answered with its 202.
     #[schema(min_length = 1)]
     challenge: String,
     /// The texted code (a string of digits, or the number).
-    #[schema(example = "123456", pattern = "^[0-9]{6}$")]
+    #[schema(example = "123456", pattern = "^[1-9][0-9]{5}$")]
     otp: String,
 }
 
@@ -37,7 +37,7 @@ pub struct SignupBody {
     #[schema(example = "Sam Smith", max_length = 100)]
     name: Option<String>,
     /// A locale such as `en_US` or `de`; mails are in its language (English otherwise).
-    #[schema(example = "en_US", pattern = "^[a-z]{2,3}([_-][A-Za-z]{2})?$")]
+    #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
     locale: Option<String>,
 }
 

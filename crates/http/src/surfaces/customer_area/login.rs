@@ -103,7 +103,7 @@ pub struct CodeRequired {
 /// Finish a two-factor sign-in: `{"challenge": "…", "otp": "123456"}` → the token. Wrong code
 /// (or unknown challenge) 400, expired 410, five tries used 429.
 #[utoipa::path(post, path = "/customers/login/verify-otp", tag = "Customer area",
-    request_body(content = super::bodies::VerifyOtpBody),
+    request_body(content = super::bodies::LoginVerifyOtpBody),
     responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 410, body = Problem), (status = 429, body = Problem)))]
 pub async fn verify_login_otp(

@@ -21,7 +21,7 @@ pub struct PasswordUpdated {
 /// sets one with `old_password` empty. A wrong `old_password` is a 400 naming it, and counts
 /// toward the sign-in lockout.
 #[utoipa::path(post, path = "/api/user/change-password", tag = "TSS", security(("bearer" = [])),
-    request_body(content = Object, description = r#"{"old_password": "OldPassword123", "password": "NewPassword456"}"#),
+    request_body(content = super::bodies::TssChangePasswordBody),
     responses((status = 200, body = PasswordUpdated), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 409, body = Problem), (status = 503, body = Problem)))]
 pub async fn change_password(

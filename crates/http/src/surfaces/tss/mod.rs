@@ -1,6 +1,7 @@
 //! TSS user profile (seed 003): `/api/user/profile` and its two-factor steps,
 //! `/api/user/change-password`.
 
+pub mod bodies;
 pub mod change_password;
 pub mod profile;
 pub mod two_factor;

@@ -160,7 +160,7 @@ pub async fn get_profile(
 /// unique in the tenant: 409 naming it), and `email` only while the account has none or a
 /// temporary one. Answers the profile as GET does.
 #[utoipa::path(post, path = "/api/user/profile", tag = "TSS", security(("bearer" = [])),
-    request_body(content = Object, description = r#"{"firstname": "John", "lastname": "Doe", "gender": "male", "birthdate": "1990-05-15", "telephone": "9876543210"}"#),
+    request_body(content = super::bodies::TssProfileBody),
     responses((status = 200, body = TssProfile), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 409, body = Problem), (status = 503, body = Problem)))]
 pub async fn post_profile(

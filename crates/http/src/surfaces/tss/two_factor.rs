@@ -45,7 +45,7 @@ pub struct CodeConfirmedAnswer {
 /// valid 10 minutes for 5 tries; `/api/user/profile/verify-otp` applies it. Asking again within
 /// a minute is a 429 with Retry-After.
 #[utoipa::path(post, path = "/api/user/profile/2fa", tag = "TSS", security(("bearer" = [])),
-    request_body(content = Object, description = r#"{"firstname": "John", "lastname": "Doe", "gender": "male", "birthdate": "1990-05-15", "telephone": "9876543210", "is_two_fa": true}"#),
+    request_body(content = super::bodies::TssTwoFactorBody),
     responses((status = 200, body = TwoFactorAnswer), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 409, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 pub async fn post_profile_2fa(
@@ -109,7 +109,7 @@ pub async fn post_profile_2fa(
 /// (the number the code went to). Wrong code 400, expired 410, five tries used 429. When the
 /// telephone changes, every session is signed out and `access_token` is a new one.
 #[utoipa::path(post, path = "/api/user/profile/verify-otp", tag = "TSS", security(("bearer" = [])),
-    request_body(content = Object, description = r#"{"telephone": "9876543210", "otp": "123456"}"#),
+    request_body(content = super::bodies::TssVerifyOtpBody),
     responses((status = 200, body = CodeConfirmedAnswer), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 409, body = Problem), (status = 410, body = Problem), (status = 429, body = Problem)))]
 pub async fn verify_otp(

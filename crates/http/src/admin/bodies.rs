@@ -1,0 +1,135 @@
+//! The back office's request bodies as the OpenAPI document declares them (the handlers read
+//! the bodies field by field, for precise messages; these types only describe them).
+#![allow(dead_code)]
+
+use utoipa::ToSchema;
+
+/// `POST /admin/v1/customers`: with a password the account is active; without one it is
+/// invited (an activation mail goes out).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateCustomerBody {
+    #[schema(example = "sam@example.com", min_length = 3, max_length = 254)]
+    email: String,
+    #[schema(min_length = 8, max_length = 1024)]
+    password: Option<String>,
+    #[schema(max_length = 100)]
+    nickname: Option<String>,
+    #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
+    locale: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    middle_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    last_name: Option<String>,
+    #[schema(example = "1990-05-15", format = Date)]
+    birthday: Option<String>,
+    /// E.164.
+    #[schema(example = "+14155550123", pattern = "^\\+[1-9][0-9]{6,14}$")]
+    phone: Option<String>,
+}
+
+/// `POST /admin/v1/customers/{id}/wallet`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WalletPostBody {
+    #[schema(example = "cashback", pattern = "^(cashback|tss_money|tss_points)$")]
+    kind: String,
+    /// Positive: a credit; negative: a debit. At most two decimals (a string of the number
+    /// is accepted too).
+    #[schema(example = 150.5)]
+    amount: f64,
+    /// When a credit expires (after that day); none for a debit.
+    #[schema(example = "2026-04-30", format = Date)]
+    expires_on: Option<String>,
+    /// The caller's own reference: posting it again changes nothing.
+    #[schema(example = "promo-42", min_length = 1, max_length = 100)]
+    reference: String,
+}
+
+/// `POST /admin/v1/customers/{id}/orders`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderPostBody {
+    #[schema(example = "A-1001", min_length = 1, max_length = 100)]
+    reference: String,
+    #[schema(example = 450.0, minimum = 0)]
+    amount: f64,
+    #[schema(example = "completed", pattern = "^(placed|completed|cancelled|returned)$")]
+    status: String,
+    #[schema(example = "2026-11-30T10:00:00Z", format = DateTime)]
+    placed_at: String,
+}
+
+/// `PATCH /admin/v1/customers/{id}/orders/{reference}`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderStatusBody {
+    #[schema(example = "returned", pattern = "^(placed|completed|cancelled|returned)$")]
+    status: String,
+}
+
+/// `PATCH /admin/v1/settings`: either or both.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsBody {
+    /// Erase a closed account's personal data.
+    delete_personal_data: Option<bool>,
+    /// … only once the back office approves its deletion request.
+    deletion_requires_approval: Option<bool>,
+}
+
+/// `POST /admin/v1/tenants`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTenantBody {
+    /// Lower-case letters, digits, `-` and `_`; at most 64.
+    #[schema(example = "acme", pattern = "^[a-z0-9_-]{1,64}$")]
+    id: String,
+    #[schema(example = "Acme Inc.", min_length = 1, max_length = 200)]
+    name: String,
+}
+
+/// `PATCH /admin/v1/tenants/{id}`: what is left out stays; `null` unsets.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchTenantBody {
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    settings: Option<TenantSettingsBody>,
+}
+
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TenantSettingsBody {
+    /// The tenant's web app: its mails' links point there.
+    #[schema(example = "https://app.acme.example", format = "uri")]
+    web_app_url: Option<String>,
+    /// Origins an absolute `reset_uri` may point to.
+    allowed_redirect_origins: Option<Vec<String>>,
+    /// The region national phone numbers are read in.
+    #[schema(example = "IN", pattern = "^[A-Z]{2}$")]
+    phone_region: Option<String>,
+}
+
+/// `POST /admin/v1/tenants/{id}/api-keys`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyBody {
+    #[schema(example = "mobile app", min_length = 1, max_length = 100)]
+    name: String,
+}
+
+/// `POST /admin/v1/deletion-requests/{id}/reject`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectDeletionBody {
+    /// Mailed to the customer.
+    #[schema(
+        example = "An open order must be settled first.",
+        min_length = 1,
+        max_length = 1000
+    )]
+    reason: String,
+}

@@ -1,0 +1,70 @@
+//! TSS's request bodies as the OpenAPI document declares them (the handlers read the bodies
+//! field by field, for the seed's error messages; these types only describe them).
+#![allow(dead_code)]
+
+use utoipa::ToSchema;
+
+/// `POST /api/user/profile`: the whole profile, every field at once.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TssProfileBody {
+    #[schema(example = "John", min_length = 1, max_length = 100)]
+    firstname: String,
+    #[schema(example = "Doe", min_length = 1, max_length = 100)]
+    lastname: String,
+    #[schema(example = "male", pattern = "^(male|female|other|undisclosed)$")]
+    gender: String,
+    /// `YYYY-MM-DD`, or `0000-00-00` to leave it as it is; once set, it cannot change.
+    #[schema(example = "1990-05-15", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    birthdate: String,
+    /// E.164 (`+91…`); a national number is read in the tenant's phone region when it has one.
+    #[schema(example = "+919876543210", pattern = "^\\+[1-9][0-9]{6,14}$")]
+    telephone: String,
+    /// Only while the account has no address (or only a placeholder): afterwards the confirmed
+    /// email change.
+    #[schema(example = "john@example.com")]
+    email: Option<String>,
+}
+
+/// `POST /api/user/profile/2fa`: the profile with the two-factor switch.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TssTwoFactorBody {
+    #[schema(example = "John", min_length = 1, max_length = 100)]
+    firstname: String,
+    #[schema(example = "Doe", min_length = 1, max_length = 100)]
+    lastname: String,
+    #[schema(example = "male", pattern = "^(male|female|other|undisclosed)$")]
+    gender: String,
+    #[schema(example = "1990-05-15", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    birthdate: String,
+    #[schema(example = "+919876543210", pattern = "^\\+[1-9][0-9]{6,14}$")]
+    telephone: String,
+    email: Option<String>,
+    /// On or off (`1`/`0`, as the profile shows it, are accepted too).
+    is_two_fa: bool,
+}
+
+/// `POST /api/user/profile/verify-otp`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TssVerifyOtpBody {
+    /// The number the code went to.
+    #[schema(example = "+919876543210", pattern = "^\\+[1-9][0-9]{6,14}$")]
+    telephone: String,
+    /// The texted code (a number is accepted too).
+    #[schema(example = "123456", pattern = "^[1-9][0-9]{5}$")]
+    otp: String,
+}
+
+/// `POST /api/user/change-password`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TssChangePasswordBody {
+    /// The current password (left out, or empty, only by an account that has none yet).
+    #[schema(min_length = 1, max_length = 1024)]
+    old_password: String,
+    /// At least 8 characters, no control characters.
+    #[schema(min_length = 8, max_length = 1024)]
+    password: String,
+}
