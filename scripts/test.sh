@@ -47,5 +47,14 @@ fi
 if [ "$ignored" -gt 0 ]; then
     echo "!!!!!!!! SKIPPED $ignored test(s) marked #[ignore] (listed above as 'ignored') !!!!!!!!"
 fi
+# The OpenAPI document as a contract: schemathesis against the real binary.
+echo
+echo "== schemathesis: every check over /openapi.json against the binary"
+scripts/schemathesis.sh
+case $? in
+    0) passed=$((passed + 1)) ;;
+    3) skipped=$((skipped + 1)) ;;
+    *) failed=$((failed + 1)); echo "schemathesis FAILED"; status=1 ;;
+esac
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

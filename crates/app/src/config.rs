@@ -242,6 +242,21 @@ impl Settings {
                     .into(),
             );
         }
+        let exposed = self
+            .metrics_listen
+            .as_deref()
+            .and_then(|address| address.parse::<std::net::SocketAddr>().ok())
+            .is_some_and(|address| match address.ip() {
+                std::net::IpAddr::V4(v4) => !(v4.is_loopback() || v4.is_private()),
+                std::net::IpAddr::V6(v6) => !(v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00),
+            });
+        if exposed {
+            warnings.push(
+                "CLIENTELE_METRICS_LISTEN is not a loopback or private address: /metrics is served \
+                 there without a token to whoever can reach it"
+                    .into(),
+            );
+        }
         warnings
     }
 
@@ -518,5 +533,16 @@ mod tests {
             ..Settings::default()
         };
         assert!(proxies.warnings().is_empty());
+    }
+
+    #[test]
+    fn metrics_open_to_the_world_are_a_warning() {
+        let listening = |address: &str| Settings {
+            metrics_listen: Some(address.into()),
+            ..Settings::default()
+        };
+        assert!(listening("0.0.0.0:9464").warnings()[0].contains("CLIENTELE_METRICS_LISTEN"));
+        assert!(listening("127.0.0.1:9464").warnings().is_empty());
+        assert!(listening("10.1.2.3:9464").warnings().is_empty());
     }
 }

@@ -43,8 +43,10 @@ pub async fn run(delivery: Delivery, mut stop: watch::Receiver<bool>) {
             }
         };
         if !rest.is_zero() {
-            // Rests, unless told to stop meanwhile.
-            let _ = tokio::time::timeout(rest, stop.changed()).await;
+            // Rests, unless told to stop meanwhile (or the one who could tell is gone).
+            if let Ok(Err(_)) = tokio::time::timeout(rest, stop.changed()).await {
+                break;
+            }
         }
     }
     tracing::info!("outbox delivery stopped");

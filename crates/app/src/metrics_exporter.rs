@@ -72,6 +72,7 @@ pub fn serve_on(address: &str, text: MetricsText) -> anyhow::Result<actix_web::d
         )
     })
     .workers(1)
+    .disable_signals()
     .bind(address)
     .with_context(|| format!("binding CLIENTELE_METRICS_LISTEN {address}"))?;
     for bound in server.addrs() {

@@ -25,15 +25,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let delivery = actix_web::rt::spawn(delivery_worker::run(wired.delivery, stop));
     actix_web::rt::spawn(metrics_exporter::keep_current(recorder.clone(), wired.outbox));
     let mut state = wired.state;
-    match &settings.metrics_listen {
+    let metrics_server = match &settings.metrics_listen {
         Some(address) => {
-            actix_web::rt::spawn(metrics_exporter::serve_on(
-                address,
-                metrics_exporter::text_of(&recorder),
-            )?);
+            let server = metrics_exporter::serve_on(address, metrics_exporter::text_of(&recorder))?;
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            Some(handle)
         }
-        None => state.metrics = Some(metrics_exporter::text_of(&recorder)),
-    }
+        None => {
+            state.metrics = Some(metrics_exporter::text_of(&recorder));
+            None
+        }
+    };
     // The limiters hold a budget per client address and per API key: forget the idle ones.
     let (rate_limits, key_limits) = (state.rate_limits.clone(), state.key_limits.clone());
     actix_web::rt::spawn(async move {
@@ -55,8 +58,11 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             malformed_requests::report();
         }
     });
+    // Signals are handled below, so that one SIGTERM stops the listeners and the delivery
+    // worker together.
     let mut server = HttpServer::new(move || clientele_http::app(state.clone()))
         .shutdown_timeout(30)
+        .disable_signals()
         .client_request_timeout(Duration::from_secs(10));
     if settings.workers > 0 {
         server = server.workers(settings.workers);
@@ -69,10 +75,21 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         // A plain line for scripts and tests to wait on.
         println!("clientele listening on http://{address}");
     }
-    server.run().await.context("serving")?;
-    // Requests have finished; the worker finishes its batch (each send ends within the SMTP
-    // timeout) and records its outcomes before the runtime goes.
-    let _ = stop_delivery.send(true);
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        stop_signal().await;
+        tracing::info!("stopping: requests in flight finish, the outbox batch under way too");
+        // At once, not after the requests: the worker claims nothing new meanwhile.
+        let _ = stop_delivery.send(true);
+        if let Some(metrics) = metrics_server {
+            metrics.stop(true).await;
+        }
+        handle.stop(true).await;
+    });
+    server.await.context("serving")?;
+    // The worker finishes its batch (each send ends within the SMTP timeout, a batch is
+    // `batch / concurrency` rounds: one) and records its outcomes before the runtime goes.
     let batch_at_most = Duration::from_secs(u64::from(settings.smtp_timeout_secs) + 10);
     if tokio::time::timeout(batch_at_most, delivery).await.is_err() {
         tracing::warn!(
@@ -81,6 +98,22 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// SIGTERM or SIGINT.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 pub async fn migrate(settings: Settings) -> anyhow::Result<()> {

@@ -76,6 +76,10 @@ pub enum DomainError {
     /// Asked again sooner than a new code may be sent; retry after this many seconds.
     #[error("too soon")]
     TooSoon(u64),
+    /// The recipient was sent as many messages as the send limit allows; retry after at most
+    /// this many seconds.
+    #[error("send limit reached")]
+    SendLimited(u64),
     /// Values another account holds (a phone number, an address), by field; nothing was
     /// changed.
     #[error("taken")]

@@ -198,8 +198,12 @@ pub struct SendLimit {
 /// budget of what the customer asks for (a reset code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SendClass {
-    /// Messages carrying a secret (and the notices sent with them).
+    /// Secrets anyone can have sent (an activation mailed again, a reset code).
     Secret,
+    /// Codes and keys a signed-in customer asks for (closing the account, a two-factor change,
+    /// an email change with its notice to the old address): anonymous requests cannot use
+    /// them up.
+    SignedInCode,
     /// "You already have an account" to an address someone signed up with.
     SignUpNotice,
     /// The texted code of a two-factor sign-in.
@@ -210,6 +214,7 @@ impl SendClass {
     pub fn as_str(self) -> &'static str {
         match self {
             SendClass::Secret => "secret",
+            SendClass::SignedInCode => "signed_in_code",
             SendClass::SignUpNotice => "signup_notice",
             SendClass::SignInCode => "sign_in_code",
         }

@@ -21,6 +21,9 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
         DomainError::TooSoon(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-soon", "Too soon")
             .detail("A code was sent moments ago; wait as Retry-After says before asking for another.")
             .keep_header(actix_web::http::header::RETRY_AFTER, seconds.into()),
+        DomainError::SendLimited(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "send-limited", "Too many messages")
+            .detail("This address or number was sent as many messages as allowed for now; nothing was changed or sent. Try again later.")
+            .keep_header(actix_web::http::header::RETRY_AFTER, seconds.into()),
         DomainError::SecretRefused(Refusal::Invalid) => {
             Problem::new(StatusCode::BAD_REQUEST, "invalid-secret", "Invalid secret")
                 .detail("The identifier and secret do not match a pending request, or it was already used.")

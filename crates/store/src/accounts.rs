@@ -158,13 +158,16 @@ impl AccountRepository for Database {
                         .values(&audit)
                         .execute(conn)?;
                 }
-                this.select(dsl::failed_sign_ins).first::<i32>(conn)
+                let failures = this.select(dsl::failed_sign_ins).first::<i32>(conn)?;
+                Ok((failures, counted == 1))
             })
             .map_err(from_diesel)
         })
         .await?;
-        announce(std::slice::from_ref(entry));
-        Ok(failures)
+        if failures.1 {
+            announce(std::slice::from_ref(entry));
+        }
+        Ok(failures.0)
     }
 
     async fn lock_sign_in(

@@ -118,6 +118,7 @@ diesel::table! {
         forget_recipient -> Bool,
         account_uuid -> Nullable<Text>,
         send_class -> Nullable<Text>,
+        recipient_key -> Nullable<Text>,
     }
 }
 

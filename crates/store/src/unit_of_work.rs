@@ -43,7 +43,11 @@ fn exactly_one(changed: usize, otherwise: Rollback) -> Result<(), Rollback> {
     }
 }
 
-diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+/// A recipient as the send limit counts it: one mailbox whatever the case of its letters
+/// (folded here, not by the database, whose `lower()` folds ASCII only on SQLite).
+fn recipient_key(recipient: &str) -> String {
+    recipient.trim().to_lowercase()
+}
 
 /// Refuses the commit if one of its messages' recipients (without regard to case) was sent
 /// `limit.max` messages of `class` within the window already, counting the commit's own. On
@@ -57,7 +61,7 @@ fn keep_within(
     let mut sending: BTreeMap<(&str, String), i64> = BTreeMap::new();
     for message in &commit.messages {
         *sending
-            .entry((message.tenant.as_str(), message.recipient.to_lowercase()))
+            .entry((message.tenant.as_str(), recipient_key(&message.recipient)))
             .or_default() += 1;
     }
     let since = to_db_time(commit.now - limit.window);
@@ -70,7 +74,7 @@ fn keep_within(
         let sent: i64 = outbox::table
             .filter(outbox::tenant_id.eq(tenant))
             .filter(outbox::send_class.eq(class.as_str()))
-            .filter(lower(outbox::recipient).eq(&recipient))
+            .filter(outbox::recipient_key.eq(&recipient))
             .filter(outbox::created_at.ge(since))
             .count()
             .get_result(conn)?;
@@ -254,7 +258,11 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     let class = commit.send_limit.map(|(_, class)| class.as_str());
     for message in &commit.messages {
         diesel::insert_into(outbox::table)
-            .values((OutboxRow::from(message), outbox::send_class.eq(class)))
+            .values((
+                OutboxRow::from(message),
+                outbox::send_class.eq(class),
+                outbox::recipient_key.eq(recipient_key(&message.recipient)),
+            ))
             .execute(conn)?;
     }
     for entry in &commit.audit {

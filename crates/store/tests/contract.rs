@@ -1717,8 +1717,18 @@ async fn sends_are_limited_per_recipient_even_under_a_race(s: Stores) {
         Ok(()),
         "another class has a budget of its own"
     );
+    // Letters beyond ASCII are folded too (SQLite's lower() would not).
+    let umlaut = format!("Jürgen-{}@Example.com", Uuid::new_v4().simple());
+    for _ in 0..3 {
+        s.commits.commit(secret(&umlaut, T0)).await.unwrap();
+    }
+    assert_eq!(
+        s.commits.commit(secret(&umlaut.to_uppercase(), T0)).await,
+        Err(StoreError::SendLimited),
+        "JÜRGEN is Jürgen's mailbox"
+    );
     let (pending_after, oldest) = pending_email().await;
-    assert_eq!(pending_after - pending_before, 6, "the backlog counts them");
+    assert_eq!(pending_after - pending_before, 9, "the backlog counts them");
     assert!(oldest.is_some_and(|oldest| oldest <= T0 - Duration::minutes(61)));
     // A commit with two messages to one recipient counts both.
     let mut two = Commit::at(T0).limiting_sends(limit, SendClass::Secret);

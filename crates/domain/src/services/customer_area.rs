@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use std::sync::Arc;
 
-use super::flow_kit::{held_back, FlowDeps, Issued, LinkSettings};
+use super::flow_kit::{FlowDeps, Issued, LinkSettings, Sent};
 use super::ids::with_fresh_ids;
 use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps};
@@ -454,24 +454,14 @@ impl CustomerArea {
                 }
                 if email.is_some() {
                     // The new address is mailed a key, the old one a notice: within the send
-                    // limit. Held back, the answer is the same and the other edits still apply.
-                    let mut edits_only = Commit::at(now);
-                    if changed {
-                        edits_only.accounts.push(AccountWrite::Update(updated.clone()));
-                    }
-                    match self
+                    // limit. Held back, nothing of the edit applies and the customer is told
+                    // to wait (no key is coming).
+                    let sent = self
                         .flows
-                        .commits
-                        .commit(commit.limiting_sends(self.flows.settings.send_limit, SendClass::Secret))
-                        .await
-                    {
-                        Err(StoreError::SendLimited) => {
-                            held_back(&account);
-                            if changed {
-                                self.flows.commits.commit(edits_only).await?;
-                            }
-                        }
-                        other => other?,
+                        .commit_limited(&account, commit, SendClass::SignedInCode)
+                        .await?;
+                    if sent == Sent::HeldBack {
+                        return Err(self.flows.send_limited().into());
                     }
                 } else {
                     self.flows.commits.commit(commit).await?;

@@ -112,7 +112,7 @@ impl Deactivation {
                 ));
                 // A concurrent start that won has mailed a code this very moment: answer its flow.
                 self.flows
-                    .commit_issued_for_caller(&account, commit, SendClass::Secret)
+                    .commit_issued_for_caller(&account, commit, SendClass::SignedInCode)
                     .await?;
                 Ok::<_, Attempt>(account)
             },

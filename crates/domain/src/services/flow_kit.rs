@@ -254,11 +254,15 @@ impl FlowDeps {
     ) -> Result<(), Attempt> {
         match self.commit_issued_as(account, commit, class).await? {
             Sent::Written => Ok(()),
-            Sent::HeldBack => {
-                let window = self.settings.send_limit.map_or(60, |l| l.window.whole_seconds());
-                Err(DomainError::TooSoon(window.max(1) as u64).into())
-            }
+            Sent::HeldBack => Err(self.send_limited().into()),
         }
+    }
+
+    /// What a caller who proved who they are hears when the send limit holds their message
+    /// back: wait (at most the limit's window).
+    pub(crate) fn send_limited(&self) -> DomainError {
+        let window = self.settings.send_limit.map_or(60, |l| l.window.whole_seconds());
+        DomainError::SendLimited(window.max(1) as u64)
     }
 
     async fn commit_issued_as(

@@ -109,8 +109,9 @@ impl TssProfiles {
         let current = self.current(who).await?;
         let phone_changes = current.profile.phone.as_ref() != Some(&valid.phone);
         // Turning it on or off, or moving it to another number, changes how the account signs
-        // in: only for a recent sign-in (a stale token must not put its own phone in charge).
-        if current.two_factor != two_factor || (two_factor && phone_changes) {
+        // in: only for a recent sign-in (a stale token must not put its own phone in charge);
+        // so does giving the account its first address (where reset codes go), held or not.
+        if current.two_factor != two_factor || (two_factor && phone_changes) || valid.sets_email(&current) {
             self.flows().require_recent_sign_in(who, now)?;
         }
         if !phone_changes && current.two_factor == two_factor {
@@ -182,7 +183,7 @@ impl TssProfiles {
                     now,
                 ));
                 flows
-                    .commit_issued_for_caller(&account, commit, SendClass::Secret)
+                    .commit_issued_for_caller(&account, commit, SendClass::SignedInCode)
                     .await?;
                 Ok::<_, Attempt>(())
             }

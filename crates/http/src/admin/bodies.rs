@@ -75,8 +75,10 @@ pub struct OrderStatusBody {
 #[serde(deny_unknown_fields)]
 pub struct SettingsBody {
     /// Erase a closed account's personal data.
+    #[schema(nullable = false)]
     delete_personal_data: Option<bool>,
     /// … only once the back office approves its deletion request.
+    #[schema(nullable = false)]
     deletion_requires_approval: Option<bool>,
 }
 
@@ -104,12 +106,14 @@ pub struct PatchTenantBody {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TenantSettingsBody {
     /// The tenant's web app: its mails' links point there.
-    #[schema(example = "https://app.acme.example", format = "uri")]
+    /// `null` or empty: none.
+    #[schema(example = "https://app.acme.example", pattern = "^(https?://.+)?$")]
     web_app_url: Option<String>,
     /// Origins an absolute `reset_uri` may point to.
     allowed_redirect_origins: Option<Vec<String>>,
     /// The region national phone numbers are read in.
-    #[schema(example = "IN", pattern = "^[A-Z]{2}$")]
+    /// `null` or empty: none.
+    #[schema(example = "IN", pattern = "^([A-Z]{2})?$")]
     phone_region: Option<String>,
 }
 
@@ -117,7 +121,11 @@ pub struct TenantSettingsBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyBody {
-    #[schema(example = "mobile app", min_length = 1, max_length = 100)]
+    /// 1-200 characters, no control characters.
+    #[schema(
+        example = "mobile app",
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]{1,200}$"
+    )]
     name: String,
 }
 

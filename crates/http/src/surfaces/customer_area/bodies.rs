@@ -34,7 +34,7 @@ pub struct SignupBody {
     #[schema(example = "sam@example.com", min_length = 3, max_length = 254)]
     email: String,
     /// First and last name (each at most 100 characters).
-    #[schema(example = "Sam Smith", max_length = 100)]
+    #[schema(example = "Sam Smith")]
     name: Option<String>,
     /// A locale such as `en_US` or `de`; mails are in its language (English otherwise).
     #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
@@ -99,13 +99,13 @@ pub struct DoResetBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchSelfBody {
-    /// Ignored when it is the customer's own id (clients send the object they read).
-    id: Option<i64>,
+    /// Only the customer's own id, as read (clients send back the object they read).
+    #[schema(nullable = false)]
+    id: Option<String>,
     /// First and last name (each at most 100 characters).
-    #[schema(max_length = 100)]
     name: Option<String>,
     /// A new address starts an email change (a key goes to it; needs a recent sign-in).
-    #[schema(min_length = 3, max_length = 254)]
+    #[schema(min_length = 3, max_length = 254, nullable = false)]
     email: Option<String>,
     #[schema(example = "+14155550123")]
     phone: Option<String>,
@@ -115,8 +115,7 @@ pub struct PatchSelfBody {
     address_town: Option<String>,
     address_postcode: Option<String>,
     address_region: Option<String>,
-    /// ISO 3166-1 alpha-2.
-    #[schema(example = "US", pattern = "^[A-Za-z]{2}$")]
+    #[schema(example = "US")]
     country: Option<String>,
     subscriptions: Option<Vec<String>>,
 }

@@ -17,8 +17,8 @@ pub struct TssProfileBody {
     /// `YYYY-MM-DD`, or `0000-00-00` to leave it as it is; once set, it cannot change.
     #[schema(example = "1990-05-15", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     birthdate: String,
-    /// E.164 (`+91…`); a national number is read in the tenant's phone region when it has one.
-    #[schema(example = "+919876543210", pattern = "^\\+[1-9][0-9]{6,14}$")]
+    /// A national number in the tenant's phone region (when it has one), or E.164 (`+91…`).
+    #[schema(example = "+919876543210", min_length = 1)]
     telephone: String,
     /// Only while the account has no address (or only a placeholder): afterwards the confirmed
     /// email change.
@@ -38,7 +38,7 @@ pub struct TssTwoFactorBody {
     gender: String,
     #[schema(example = "1990-05-15", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     birthdate: String,
-    #[schema(example = "+919876543210", pattern = "^\\+[1-9][0-9]{6,14}$")]
+    #[schema(example = "+919876543210", min_length = 1)]
     telephone: String,
     email: Option<String>,
     /// On or off (`1`/`0`, as the profile shows it, are accepted too).
@@ -50,7 +50,7 @@ pub struct TssTwoFactorBody {
 #[serde(deny_unknown_fields)]
 pub struct TssVerifyOtpBody {
     /// The number the code went to.
-    #[schema(example = "+919876543210", pattern = "^\\+[1-9][0-9]{6,14}$")]
+    #[schema(example = "+919876543210", min_length = 1)]
     telephone: String,
     /// The texted code (a number is accepted too).
     #[schema(example = "123456", pattern = "^[1-9][0-9]{5}$")]
@@ -61,9 +61,9 @@ pub struct TssVerifyOtpBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TssChangePasswordBody {
-    /// The current password (left out, or empty, only by an account that has none yet).
-    #[schema(min_length = 1, max_length = 1024)]
-    old_password: String,
+    /// The current password; left out (or empty) only by an account that has none yet.
+    #[schema(max_length = 1024)]
+    old_password: Option<String>,
     /// At least 8 characters, no control characters.
     #[schema(min_length = 8, max_length = 1024)]
     password: String,
