@@ -135,6 +135,24 @@ mod tests {
             }
         }
         assert!(operations > 40, "{operations}");
+        // The per-client limited routes (see `customer_area::routes`) and the send-limited ones.
+        for path in [
+            "/customers/login",
+            "/customers/login/verify-otp",
+            "/customers/signup",
+            "/customers/activate",
+            "/customers/newemail_confirm",
+            "/customers/password_reset",
+            "/customers/do_reset",
+        ] {
+            assert!(
+                doc["paths"][path]["post"]["responses"].get("429").is_some(),
+                "{path} lacks 429"
+            );
+        }
+        assert!(doc["paths"]["/customers/self"]["patch"]["responses"]
+            .get("429")
+            .is_some());
         let schemes = &doc["components"]["securitySchemes"];
         assert_eq!(schemes["bearer"]["bearerFormat"], "JWT");
         assert!(

@@ -7,7 +7,12 @@ use clientele_store::Database;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-const REFERENCE_TABLES: &[&str] = &["tenants", "instance_secrets", "api_keys", "__diesel_schema_migrations"];
+const REFERENCE_TABLES: &[&str] = &[
+    "tenants",
+    "instance_secrets",
+    "api_keys",
+    "__diesel_schema_migrations",
+];
 
 #[derive(QueryableByName, Debug)]
 struct Key {
@@ -39,7 +44,10 @@ async fn every_key_of_a_tenants_data_is_led_by_the_tenant() {
     .load(&mut conn)
     .unwrap();
     assert!(unique.len() > 10, "{unique:?}");
-    for key in unique.iter().filter(|k| !REFERENCE_TABLES.contains(&k.table_name.as_str())) {
+    for key in unique
+        .iter()
+        .filter(|k| !REFERENCE_TABLES.contains(&k.table_name.as_str()))
+    {
         assert_eq!(key.first_column, "tenant_id", "{key:?}");
     }
     // Foreign keys to accounts.

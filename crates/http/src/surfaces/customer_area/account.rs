@@ -129,7 +129,7 @@ pub async fn get_self(who: Customer) -> HttpResponse {
 #[utoipa::path(patch, path = "/customers/self", tag = "Customer area", security(("bearer" = [])),
     request_body(content = super::bodies::PatchSelfBody),
     responses((status = 200, body = CustomerView), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 409, body = Problem)))]
+        (status = 409, body = Problem), (status = 429, body = Problem)))]
 pub async fn patch_self(
     state: web::Data<AppState>,
     who: Customer,

@@ -15,7 +15,7 @@ use crate::timing::with_floor;
 /// already has an account gets a notice instead). The answer is the same either way.
 #[utoipa::path(post, path = "/customers/signup", tag = "Customer area",
     request_body(content = super::bodies::SignupBody),
-    responses((status = 202, body = Outcome), (status = 400, body = Problem)))]
+    responses((status = 202, body = Outcome), (status = 400, body = Problem), (status = 429, body = Problem)))]
 pub async fn signup(
     state: web::Data<AppState>,
     RequestTenant(tenant): RequestTenant,

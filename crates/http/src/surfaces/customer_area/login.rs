@@ -31,7 +31,7 @@ impl LoginResponse {
 #[utoipa::path(post, path = "/customers/login", tag = "Customer area",
     request_body(content = super::bodies::LoginBody),
     responses((status = 200, body = LoginResponse), (status = 202, body = CodeRequired), (status = 400, body = Problem),
-        (status = 401, body = Problem)))]
+        (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,

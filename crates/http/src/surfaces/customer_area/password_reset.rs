@@ -17,7 +17,7 @@ use crate::timing::with_floor;
 /// is appended to the link's path.
 #[utoipa::path(post, path = "/customers/password_reset", tag = "Customer area",
     request_body(content = super::bodies::PasswordResetBody),
-    responses((status = 200, body = Outcome), (status = 400, body = Problem)))]
+    responses((status = 200, body = Outcome), (status = 400, body = Problem), (status = 429, body = Problem)))]
 pub async fn password_reset(
     state: web::Data<AppState>,
     RequestTenant(tenant): RequestTenant,
