@@ -48,7 +48,8 @@ async fn every_key_of_a_tenants_data_is_led_by_the_tenant() {
         .iter()
         .filter(|k| !REFERENCE_TABLES.contains(&k.table_name.as_str()))
     {
-        assert_eq!(key.first_column, "tenant_id", "{key:?}");
+        let (table, name) = (&key.table_name, &key.key_name);
+        assert_eq!(key.first_column, "tenant_id", "{name} on {table}");
     }
     // Foreign keys to accounts.
     let to_accounts: Vec<Key> = diesel::sql_query(
@@ -62,6 +63,7 @@ async fn every_key_of_a_tenants_data_is_led_by_the_tenant() {
     .unwrap();
     assert!(to_accounts.len() >= 7, "{to_accounts:?}");
     for key in &to_accounts {
-        assert_eq!(key.first_column, "tenant_id", "{key:?}");
+        let (table, name) = (&key.table_name, &key.key_name);
+        assert_eq!(key.first_column, "tenant_id", "{name} on {table}");
     }
 }
