@@ -44,9 +44,12 @@ curl -sf -X POST "$base/admin/v1/customers" -H "Authorization: Bearer $admin_tok
     -d "{\"email\": \"$email\", \"password\": \"a good passphrase\"}" >/dev/null || { echo "schemathesis: no customer"; exit 1; }
 token=$(curl -sf -X POST "$base/customers/login" -d "{\"email\": \"$email\", \"password\": \"a good passphrase\"}" \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])') || { echo "schemathesis: no sign-in"; exit 1; }
-CLIENTELE_ST_TOKEN="$token" CLIENTELE_ST_ADMIN_TOKEN="$admin_token" \
+api_key=$(curl -sf -X POST "$base/admin/v1/tenants/default/api-keys" -H "Authorization: Bearer $admin_token" \
+    -d '{"name": "schemathesis"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])') \
+    || { echo "schemathesis: no API key"; exit 1; }
+CLIENTELE_ST_TOKEN="$token" CLIENTELE_ST_ADMIN_TOKEN="$admin_token" CLIENTELE_ST_API_KEY="$api_key" \
     st --config-file tests/schemathesis/schemathesis.toml run "$base/openapi.json" \
-    --checks all --phases examples,coverage,fuzzing,stateful --workers 2 --no-color
+    --checks all --phases examples,coverage,fuzzing,stateful --workers 1 --no-color
 status=$?
 if grep -q "panicked" "$work/log"; then
     echo "schemathesis: the server panicked"; grep -A3 panicked "$work/log"; exit 1

@@ -187,9 +187,9 @@ async fn a_second_server_on_one_sqlite_file_is_refused() {
 }
 
 /// Two instances on one PostgreSQL and one SMTP server: each outbox message is delivered once
-/// (both workers claim from the same outbox), failed sign-ins on either instance count toward
-/// one lockout, and the per-client rate limit is each instance's own (documented arithmetic:
-/// N instances allow N times the budget).
+/// (both workers claim from the same outbox; a lapsed lease is the next test's), and failed
+/// sign-ins on either instance count toward one lockout. (The per-client rate limit is each
+/// instance's own: docs/scaling.md gives the arithmetic.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_deliver_each_message_once_and_share_the_lockout() {
     let Some(storage) = Storage::new(Backend::Postgres) else {

@@ -39,6 +39,7 @@ fn forget_if_asked(conn: &mut crate::connection::DbConnection, id: &str) -> Quer
     )
     .set((
         dsl::recipient.eq(ERASED),
+        dsl::recipient_key.eq(None::<String>),
         dsl::subject.eq(ERASED),
         dsl::masked_text.eq(""),
     ))

@@ -234,6 +234,7 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
         diesel::update(its_messages())
             .set((
                 outbox::recipient.eq(ERASED),
+                outbox::recipient_key.eq(None::<String>),
                 outbox::subject.eq(ERASED),
                 outbox::masked_text.eq(""),
                 outbox::sealed_body.eq(""),
@@ -261,7 +262,8 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
             .values((
                 OutboxRow::from(message),
                 outbox::send_class.eq(class),
-                outbox::recipient_key.eq(recipient_key(&message.recipient)),
+                // Only what the limit counts keeps a second copy of the address.
+                outbox::recipient_key.eq(class.map(|_| recipient_key(&message.recipient))),
             ))
             .execute(conn)?;
     }

@@ -41,8 +41,16 @@ pub struct TssTwoFactorBody {
     #[schema(example = "+919876543210", min_length = 1)]
     telephone: String,
     email: Option<String>,
-    /// On or off (`1`/`0`, as the profile shows it, are accepted too).
-    is_two_fa: bool,
+    /// On or off: `true`/`false`, or `1`/`0` as the profile shows it.
+    is_two_fa: TwoFactorSwitch,
+}
+
+/// `true`/`false`, or `1`/`0`.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum TwoFactorSwitch {
+    Flag(bool),
+    Digit(u8),
 }
 
 /// `POST /api/user/profile/verify-otp`.
