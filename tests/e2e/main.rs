@@ -12,6 +12,7 @@ mod instances;
 mod keys;
 mod lifecycle;
 mod metrics;
+mod pages;
 mod protocol;
 mod races;
 mod reauthentication;

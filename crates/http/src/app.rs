@@ -12,7 +12,7 @@ use crate::problem_details::problem_details;
 use crate::request_log::RequestLog;
 use crate::routing::not_found;
 use crate::state::AppState;
-use crate::{admin, health, metrics, surfaces};
+use crate::{admin, health, metrics, pages, surfaces};
 
 /// The whole application: every surface, the back office, health, docs, and the middleware
 /// that gives every error the problem shape and every request an id in the logs.
@@ -40,6 +40,7 @@ pub fn app(
         .configure(admin::routes)
         .configure(health::routes)
         .configure(metrics::routes)
+        .configure(pages::routes)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))

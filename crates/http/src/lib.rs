@@ -13,6 +13,7 @@ mod health;
 mod metrics;
 mod openapi;
 mod openapi_responses;
+mod pages;
 mod problem;
 mod problem_details;
 mod rate_limit;

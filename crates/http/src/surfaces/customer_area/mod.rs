@@ -11,10 +11,11 @@ use actix_web::web;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use actix_governor::governor::middleware::StateInformationMiddleware;
 use actix_governor::Governor;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::middleware::Condition;
-use actix_web::Resource;
+use actix_web::{Resource, Route};
 
 use crate::rate_limit::RateLimits;
 use crate::routing::resource;
@@ -34,6 +35,17 @@ impl Outcome {
 
 /// `resource` under the shared per-client limit, when there is one.
 fn limited(resource: Resource, limits: Option<&RateLimits>) -> impl HttpServiceFactory + 'static {
+    resource.wrap(limiter(limits))
+}
+
+/// One route of a resource limited (the others, a page say, are not).
+fn limited_route(route: Route, limits: Option<&RateLimits>) -> Route {
+    route.wrap(limiter(limits))
+}
+
+fn limiter(
+    limits: Option<&RateLimits>,
+) -> Condition<Governor<crate::rate_limit::ClientIpKeyExtractor, StateInformationMiddleware>> {
     let governor = limits.map(|l| Governor::new(&l.config));
     let enabled = governor.is_some();
     // Condition needs a middleware either way; an unused one costs nothing per request.
@@ -44,7 +56,7 @@ fn limited(resource: Resource, limits: Option<&RateLimits>) -> impl HttpServiceF
                 .config,
         )
     });
-    resource.wrap(Condition::new(enabled, governor))
+    Condition::new(enabled, governor)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
@@ -63,14 +75,21 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
         post("/customers/signup").route(web::post().to(activation::signup)),
         limits,
     ))
-    .service(limited(
-        post("/customers/activate").route(web::post().to(activation::activate)),
-        limits,
-    ))
-    .service(limited(
-        post("/customers/newemail_confirm").route(web::post().to(email_change::newemail_confirm)),
-        limits,
-    ))
+    // The links in mails open these addresses in a browser: GET is the page (not limited),
+    // POST the API.
+    .service(
+        resource("/customers/activate", "GET, POST")
+            .route(web::get().to(crate::pages::activation))
+            .route(limited_route(web::post().to(activation::activate), limits)),
+    )
+    .service(
+        resource("/customers/newemail_confirm", "GET, POST")
+            .route(web::get().to(crate::pages::email_confirmation))
+            .route(limited_route(
+                web::post().to(email_change::newemail_confirm),
+                limits,
+            )),
+    )
     .service(limited(
         post("/customers/password_reset").route(web::post().to(password_reset::password_reset)),
         limits,

@@ -1,0 +1,142 @@
+//! Pages for the links in mails, at the addresses the seeds' API paths share: activation
+//! (`GET /customers/activate`), email confirmation (`GET /customers/newemail_confirm`) and
+//! password reset (`GET /customers/do_reset/{code}`). Server-rendered (minijinja), one
+//! stylesheet and one script served from here; the script reads the link's secrets from its
+//! fragment and calls the JSON API. Strict Content-Security-Policy, no referrer, no caching.
+
+mod texts;
+
+use std::sync::OnceLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+use minijinja::{context, Environment};
+use serde::Deserialize;
+
+use crate::state::AppState;
+
+/// Only this service's own script, style and API; nothing may frame the pages.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+                   img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The name the first migration gives the default tenant: a placeholder, not a name to show.
+const UNNAMED_DEFAULT: &str = "Default tenant";
+
+const CSS: &str = include_str!("assets/pages.css");
+const JS: &str = include_str!("assets/pages.js");
+
+fn templates() -> &'static Environment<'static> {
+    static TEMPLATES: OnceLock<Environment<'static>> = OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("layout.html", include_str!("templates/layout.html")),
+            ("activate.html", include_str!("templates/activate.html")),
+            ("confirm_email.html", include_str!("templates/confirm_email.html")),
+            ("reset.html", include_str!("templates/reset.html")),
+        ] {
+            env.add_template(name, source)
+                .expect("the pages' templates parse");
+        }
+        env
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    tenant: Option<String>,
+}
+
+/// `GET /customers/activate#identifier=…&secret=…`: choose a password.
+pub async fn activation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
+    render(&state, &req, "activate", query.tenant.as_deref()).await
+}
+
+/// `GET /customers/newemail_confirm#identifier=…&key=…`: one button confirms (never on load).
+pub async fn email_confirmation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
+    render(&state, &req, "confirm_email", query.tenant.as_deref()).await
+}
+
+/// `GET /customers/do_reset/{code}`: the address, then the new passphrase, once.
+pub async fn reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
+    render(&state, &req, "reset", query.tenant.as_deref()).await
+}
+
+async fn render(state: &AppState, req: &HttpRequest, page: &str, tenant: Option<&str>) -> HttpResponse {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = texts::language(accept);
+    let t = texts::texts(lang);
+    // The tenant's display name; an unknown tenant shows none (its API calls will say).
+    let tenant_name = match state.tenants.get(tenant.unwrap_or("default")).await {
+        Ok(found) if found.name != UNNAMED_DEFAULT => Some(found.name),
+        _ => None,
+    };
+    // `</` cannot end the script element that carries the messages.
+    let messages_json = serde_json::to_string(&t.messages)
+        .unwrap_or_else(|_| "{}".into())
+        .replace("</", "<\\/");
+    let body = templates()
+        .get_template(&format!("{page}.html"))
+        .and_then(|template| {
+            template.render(context! {
+                lang, page, t, tenant_name,
+                messages_json => minijinja::Value::from_safe_string(messages_json),
+            })
+        });
+    match body {
+        Ok(body) => page_response(HttpResponse::Ok(), "text/html; charset=utf-8", body),
+        Err(error) => {
+            tracing::error!(%error, page, "a page could not be rendered");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// The headers every page and asset carries.
+fn page_response(
+    mut response: actix_web::HttpResponseBuilder,
+    content_type: &'static str,
+    body: String,
+) -> HttpResponse {
+    response
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(crate::routing::resource("/customers/do_reset/{code}", "GET").route(web::get().to(reset)))
+        .service(crate::routing::resource("/assets/pages.css", "GET").route(
+            web::get().to(|| async {
+                page_response(HttpResponse::Ok(), "text/css; charset=utf-8", CSS.to_owned())
+            }),
+        ))
+        .service(
+            crate::routing::resource("/assets/pages.js", "GET").route(web::get().to(|| async {
+                page_response(
+                    HttpResponse::Ok(),
+                    "text/javascript; charset=utf-8",
+                    JS.to_owned(),
+                )
+            })),
+        );
+}
