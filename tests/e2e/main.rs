@@ -3,6 +3,7 @@
 
 mod b2core_profile;
 mod back_office;
+mod browser;
 mod cl2c;
 mod closing;
 mod customer_area;
