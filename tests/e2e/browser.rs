@@ -292,4 +292,63 @@ async fn the_mailed_links_work_in_a_browser() {
     // German, for a browser that asks for it, is covered by tests/e2e/pages.rs.
     let log = server.log();
     assert!(!log.contains(&passphrase), "no passphrase in the log");
+
+    // A wrong secret, five times: then locked, even for the right one.
+    let email = format!("w{}@example.com", uuid::Uuid::new_v4().simple());
+    assert_eq!(
+        post(&server, "/customers/signup", json!({"email": email}))
+            .await
+            .0,
+        202
+    );
+    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    let link = link_in(&mail.text, "/customers/activate#", &server);
+    let secret = mail.line("Secret").unwrap();
+    let wrong = link.replace(&secret, "WRONGWRONG");
+    for attempt in 0..5 {
+        browser.open(&wrong).await;
+        browser.fill("password", "a good passphrase").await;
+        browser.fill("password_check", "a good passphrase").await;
+        browser.submit().await;
+        let said = browser.text_of("#form-error").await;
+        assert!(said.contains("does not work"), "try {attempt}: {said}");
+    }
+    browser.shot("activate-wrong").await;
+    browser.open(&link).await;
+    browser.fill("password", "a good passphrase").await;
+    browser.fill("password_check", "a good passphrase").await;
+    browser.submit().await;
+    let locked = browser.text_of("#form-error").await;
+    assert!(locked.contains("Too many tries"), "{locked}");
+    browser.shot("activate-locked").await;
+
+    // Expired: a server whose activation secrets live a second.
+    let Some(short) = Storage::new(Backend::Sqlite) else {
+        return;
+    };
+    let server = Server::start(
+        &short,
+        &[
+            ("CLIENTELE_SMTP_URL", &smtp.url()),
+            ("CLIENTELE_ACTIVATION_TTL_SECS", "1"),
+        ],
+    );
+    let email = format!("x{}@example.com", uuid::Uuid::new_v4().simple());
+    assert_eq!(
+        post(&server, "/customers/signup", json!({"email": email}))
+            .await
+            .0,
+        202
+    );
+    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    browser
+        .open(&link_in(&mail.text, "/customers/activate#", &server))
+        .await;
+    browser.fill("password", "a good passphrase").await;
+    browser.fill("password_check", "a good passphrase").await;
+    browser.submit().await;
+    let expired = browser.text_of("#form-error").await;
+    assert!(expired.contains("expired"), "{expired}");
+    browser.shot("activate-expired").await;
 }
