@@ -143,3 +143,30 @@ async fn the_link_pages_are_served_safely(server: Server) {
     assert!(log.contains("http.route=/customers/do_reset/{code}"), "{log}");
     assert!(!log.contains("K7Q2M9XW"), "no code in the log");
 }
+
+/// The API at a page's address stays limited per client; opening the page does not count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_api_behind_a_page_is_rate_limited() {
+    let Some(storage) = clientele_e2e::Storage::new(clientele_e2e::Backend::Sqlite) else {
+        return;
+    };
+    let server = Server::start(&storage, &[("CLIENTELE_RATE_LIMIT_PER_MINUTE", "1")]);
+    for _ in 0..20 {
+        assert_eq!(get(&server, "/customers/activate", None).await.status(), 200);
+    }
+    let body = json!({"identifier": "0", "secret": "0", "password": "x", "password_check": "x"});
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(
+            clientele_e2e::post(&server, "/customers/activate", body.clone())
+                .await
+                .0,
+        );
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert_eq!(
+        get(&server, "/customers/activate", None).await.status(),
+        200,
+        "the page still opens"
+    );
+}

@@ -5,7 +5,7 @@ use crate::admin::{api_keys, audit, customers, deletion_requests, loyalty, outbo
 use crate::openapi_responses::ResponsesAsServed;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, cl2c, customer_area, tss};
-use crate::{health, metrics};
+use crate::{health, metrics, pages};
 
 /// The OpenAPI 3 document of every route, served at `/openapi.json`.
 #[derive(OpenApi)]
@@ -59,6 +59,9 @@ use crate::{health, metrics};
         health::live,
         health::ready,
         metrics::metrics_behind_the_admin_token,
+        pages::activation,
+        pages::email_confirmation,
+        pages::reset,
     ),
     components(schemas(Problem, cl2c::DefaultError)),
     modifiers(&BearerSchemes, &ResponsesAsServed)

@@ -52,7 +52,7 @@ impl SecretMail<'_> {
                 "/customers/newemail_confirm",
                 &format!("identifier={identifier}&key={secret}"),
             ),
-            SecretMail::PasswordReset { link } => links::with_segment(link, secret),
+            SecretMail::PasswordReset { link } => links.naming_tenant(&links::with_segment(link, secret)),
         }
     }
 

@@ -43,6 +43,18 @@ impl LinkSettings {
         }
     }
 
+    /// `link` naming the tenant (`tenant=` in its query, before any fragment) unless it is the
+    /// default: the page it opens must send it (a reset link, say, whose code is in its path).
+    pub fn naming_tenant(&self, link: &str) -> String {
+        let Some(tenant) = &self.tenant else {
+            return link.to_owned();
+        };
+        let cut = link.find('#').unwrap_or(link.len());
+        let (before, fragment) = link.split_at(cut);
+        let separator = if before.contains('?') { '&' } else { '?' };
+        format!("{before}{separator}tenant={tenant}{fragment}")
+    }
+
     /// The links of `tenant`'s messages: its web app, when it has one, instead of the
     /// instance's public URL; its redirect origins (and its web app's) besides the instance's.
     pub fn for_tenant(&self, tenant: Option<&Tenant>) -> LinkSettings {
@@ -381,5 +393,36 @@ impl FlowDeps {
             forget_recipient: false,
             account: Some(account.uuid),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_name_a_tenant_other_than_the_default() {
+        let mut links = LinkSettings {
+            public_url: "https://id.example".into(),
+            allowed_origins: Vec::new(),
+            tenant: None,
+        };
+        assert_eq!(
+            links.naming_tenant("https://id.example/customers/do_reset/C0DE"),
+            "https://id.example/customers/do_reset/C0DE"
+        );
+        links.tenant = TenantId::parse("beta");
+        assert_eq!(
+            links.naming_tenant("https://id.example/customers/do_reset/C0DE"),
+            "https://id.example/customers/do_reset/C0DE?tenant=beta"
+        );
+        assert_eq!(
+            links.naming_tenant("https://app.example/reset?x=1#top"),
+            "https://app.example/reset?x=1&tenant=beta#top"
+        );
+        assert_eq!(
+            links.page("/customers/activate", "identifier=I&secret=S"),
+            "https://id.example/customers/activate?tenant=beta#identifier=I&secret=S"
+        );
     }
 }

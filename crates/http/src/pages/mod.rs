@@ -11,7 +11,6 @@ use std::sync::OnceLock;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use minijinja::{context, Environment};
-use serde::Deserialize;
 
 use crate::state::AppState;
 
@@ -42,36 +41,42 @@ fn templates() -> &'static Environment<'static> {
     })
 }
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    tenant: Option<String>,
+/// The `tenant` the link names, if any; a query that does not parse names none (the page
+/// still loads, and its API calls will say what is wrong).
+fn tenant_of(req: &HttpRequest) -> Option<String> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).ok()?;
+    pairs
+        .into_inner()
+        .into_iter()
+        .find(|(k, _)| k == "tenant")
+        .map(|(_, v)| v)
 }
 
-/// `GET /customers/activate#identifier=…&secret=…`: choose a password.
-pub async fn activation(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<PageQuery>,
-) -> HttpResponse {
-    render(&state, &req, "activate", query.tenant.as_deref()).await
+/// The page the activation link opens: choose a password (its secrets travel in the fragment,
+/// `#identifier=…&secret=…`).
+#[utoipa::path(get, path = "/customers/activate", tag = "Pages",
+    params(("tenant" = Option<String>, Query, description = "the tenant the link is for")),
+    responses((status = 200, content_type = "text/html", body = String)))]
+pub async fn activation(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    render(&state, &req, "activate", tenant_of(&req).as_deref()).await
 }
 
-/// `GET /customers/newemail_confirm#identifier=…&key=…`: one button confirms (never on load).
-pub async fn email_confirmation(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<PageQuery>,
-) -> HttpResponse {
-    render(&state, &req, "confirm_email", query.tenant.as_deref()).await
+/// The page the email-confirmation link opens: one button confirms, never the page's loading
+/// (`#identifier=…&key=…` in the fragment).
+#[utoipa::path(get, path = "/customers/newemail_confirm", tag = "Pages",
+    params(("tenant" = Option<String>, Query, description = "the tenant the link is for")),
+    responses((status = 200, content_type = "text/html", body = String)))]
+pub async fn email_confirmation(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    render(&state, &req, "confirm_email", tenant_of(&req).as_deref()).await
 }
 
-/// `GET /customers/do_reset/{code}`: the address, then the new passphrase, once.
-pub async fn reset(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<PageQuery>,
-) -> HttpResponse {
-    render(&state, &req, "reset", query.tenant.as_deref()).await
+/// The page the reset link opens: the address, then the new passphrase, once.
+#[utoipa::path(get, path = "/customers/do_reset/{code}", tag = "Pages",
+    params(("code" = String, Path, description = "the mailed code"),
+        ("tenant" = Option<String>, Query, description = "the tenant the link is for")),
+    responses((status = 200, content_type = "text/html", body = String)))]
+pub async fn reset(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    render(&state, &req, "reset", tenant_of(&req).as_deref()).await
 }
 
 async fn render(state: &AppState, req: &HttpRequest, page: &str, tenant: Option<&str>) -> HttpResponse {
@@ -120,6 +125,7 @@ fn page_response(
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::VARY, "Accept-Language"))
         .body(body)
 }
 

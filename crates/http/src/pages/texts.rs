@@ -70,6 +70,9 @@ pub struct Messages {
     pub conflict: &'static str,
     pub failed: &'static str,
     pub sending: &'static str,
+    pub reset_refused: &'static str,
+    pub reset_unreadable: &'static str,
+    pub copy_by_hand: &'static str,
 }
 
 pub fn texts(language: &str) -> Texts {
@@ -79,7 +82,7 @@ pub fn texts(language: &str) -> Texts {
             activate_intro: "Wählen Sie ein Passwort für Ihr Konto.",
             password: "Passwort",
             password_again: "Passwort wiederholen",
-            password_rule: "Mindestens 8 Zeichen; ein langer Satz ist am sichersten.",
+            password_rule: "Mindestens 8 Zeichen, kein häufig benutztes Passwort; ein langer Satz ist am sichersten.",
             activate_button: "Aktivieren",
             activated: "Ihr Konto ist aktiviert. Sie können sich jetzt anmelden.",
             confirm_title: "Neue E-Mail-Adresse bestätigen",
@@ -107,6 +110,9 @@ pub fn texts(language: &str) -> Texts {
                 conflict: "Diese Adresse gehört inzwischen zu einem anderen Konto.",
                 failed: "Das hat nicht geklappt.",
                 sending: "Einen Moment…",
+                reset_refused: "Die Adresse passt nicht zu diesem Link, oder der Link wurde schon benutzt oder ersetzt. Prüfen Sie die Adresse.",
+                reset_unreadable: "Ihr Passwort wurde zurückgesetzt, kann hier aber nicht angezeigt werden. Fordern Sie bitte einen neuen Link an.",
+                copy_by_hand: "Markieren und kopieren Sie es bitte selbst.",
             },
         },
         _ => Texts {
@@ -114,7 +120,7 @@ pub fn texts(language: &str) -> Texts {
             activate_intro: "Choose a password for your account.",
             password: "Password",
             password_again: "Password, again",
-            password_rule: "At least 8 characters; a long sentence is the safest.",
+            password_rule: "At least 8 characters, not a commonly used password; a long sentence is the safest.",
             activate_button: "Activate",
             activated: "Your account is activated. You can sign in now.",
             confirm_title: "Confirm your new email address",
@@ -142,6 +148,9 @@ pub fn texts(language: &str) -> Texts {
                 conflict: "This address now belongs to another account.",
                 failed: "That did not work.",
                 sending: "One moment…",
+                reset_refused: "The address does not match this link, or the link was used or replaced already. Check the address.",
+                reset_unreadable: "Your password was reset but cannot be shown here. Please ask for a new link.",
+                copy_by_hand: "Please select it and copy it yourself.",
             },
         },
     }

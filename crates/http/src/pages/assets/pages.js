@@ -1,10 +1,11 @@
 // Clientele's pages: read the link's secrets from its fragment (or, for links mailed before
-// fragments, its query or path), call the JSON API the seeds define, and show its problem
-// details as messages. Nothing is stored in the browser and nothing is sent anywhere but to
-// this service's own API.
+// fragments, its query; the reset code from the path, as the seed has it), call the JSON API
+// the seeds define, and show its problem details as messages. Nothing is stored in the browser
+// and nothing is sent anywhere but to this service's own API.
 (function () {
   "use strict";
-  var page = document.body.getAttribute("data-page");
+  var body = document.body;
+  var page = body.getAttribute("data-page");
   var messages = JSON.parse(document.getElementById("messages").textContent);
   var fragment = new URLSearchParams(location.hash.slice(1));
   var query = new URLSearchParams(location.search);
@@ -19,6 +20,10 @@
   var status = document.getElementById("status");
   var formError = document.getElementById("form-error");
   var form = document.querySelector("form");
+  var button = form.querySelector("button[type=submit]");
+  // Fields the API may name that are not on the page: the link's own parts.
+  var LINK_FIELDS = ["identifier", "secret", "key", "code", "uuid"];
+  var busy = false;
 
   function say(text) { status.textContent = text; }
   function clearErrors() {
@@ -27,44 +32,59 @@
     document.querySelectorAll("input").forEach(function (el) { el.removeAttribute("aria-invalid"); });
   }
   function fieldError(name, text) {
-    var el = document.querySelector('[data-field="' + name + '"]');
     var input = document.getElementById(name);
-    if (!el || !input) { return false; }
-    el.textContent = text;
+    var el = document.getElementById(name + "-error");
+    if (!input || !el || !el.hasAttribute("data-field")) { return false; }
+    el.textContent = el.textContent ? el.textContent + " " + text : text;
     input.setAttribute("aria-invalid", "true");
     return true;
   }
-  function problemMessage(status, problem) {
+  function formMessage(text) {
+    formError.textContent = text;
+    formError.focus();
+  }
+  function problemMessage(statusCode, problem) {
     var type = (problem && problem.type || "").replace("urn:clientele:problem:", "");
-    if (type === "invalid-secret") { return messages.invalid_secret; }
-    if (type === "secret-expired" || status === 410) { return messages.secret_expired; }
+    if (type === "invalid-secret") { return page === "reset" ? messages.reset_refused : messages.invalid_secret; }
+    if (type === "secret-expired" || statusCode === 410) { return messages.secret_expired; }
     if (type === "secret-locked") { return messages.secret_locked; }
-    if (type === "rate-limited" || status === 429) { return messages.rate_limited; }
-    if (type === "conflict" || status === 409) { return messages.conflict; }
-    if (status >= 500) { return messages.unavailable; }
-    return (problem && problem.detail) || messages.failed;
+    if (statusCode === 429) { return messages.rate_limited; }
+    if (statusCode === 409) { return messages.conflict; }
+    // An unknown tenant, or a link that is not this service's.
+    if (statusCode === 401) { return messages.invalid_secret; }
+    if (statusCode >= 500) { return messages.unavailable; }
+    return messages.failed;
   }
   function showProblem(statusCode, problem) {
-    var named = false;
     var errors = problem && problem.errors;
-    if (errors) {
+    var general = [];
+    if (errors && typeof errors === "object") {
       Object.keys(errors).forEach(function (field) {
-        var text = errors[field].join(" ");
-        if (fieldError(field, text)) { named = true; } else { formError.textContent = text; }
+        var text = [].concat(errors[field]).join(" ");
+        if (LINK_FIELDS.indexOf(field) >= 0) {
+          general.push(messages.invalid_secret);
+        } else if (!fieldError(field, text)) {
+          general.push(text);
+        }
       });
-      var first = document.querySelector('[aria-invalid="true"]');
-      if (first) { first.focus(); }
     }
-    if (!named && !formError.textContent) {
-      formError.textContent = problemMessage(statusCode, problem);
-      status.focus();
+    var first = document.querySelector('[aria-invalid="true"]');
+    if (general.length) {
+      formMessage(general.filter(function (t, i) { return general.indexOf(t) === i; }).join(" "));
+    } else if (first) {
+      first.focus();
+    } else {
+      if (page === "reset" && problem && problem.type === "urn:clientele:problem:invalid-secret") {
+        document.getElementById("email").setAttribute("aria-invalid", "true");
+      }
+      formMessage(problemMessage(statusCode, problem));
     }
   }
-  function post(path, body) {
+  function post(path, data) {
     var headers = { "Content-Type": "application/json" };
     if (tenant) { headers.tenant = tenant; }
     return fetch(path, {
-      method: "POST", headers: headers, body: JSON.stringify(body),
+      method: "POST", headers: headers, body: JSON.stringify(data),
       credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer"
     }).then(function (response) {
       return response.text().then(function (text) {
@@ -74,29 +94,46 @@
       });
     });
   }
+  // The handler answers a problem to show, or nothing when the page is done.
   function submitWith(handler) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (busy) { return; }
+      busy = true;
       clearErrors();
-      var button = form.querySelector("button[type=submit]");
-      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
       say(messages.sending);
-      handler().then(function (answer) {
-        say("");
-        button.disabled = false;
+      var settle = function () { busy = false; button.removeAttribute("aria-disabled"); say(""); };
+      var answered;
+      try {
+        answered = handler();
+      } catch (e) {
+        settle();
+        formMessage(messages.invalid_secret);
+        return;
+      }
+      answered.then(function (answer) {
+        settle();
         if (answer) { showProblem(answer.status, answer.body); }
       }, function () {
-        say("");
-        button.disabled = false;
-        formError.textContent = messages.unavailable;
+        settle();
+        formMessage(tenant ? messages.invalid_secret : messages.unavailable);
       });
     });
+    button.disabled = false;
   }
   function done() {
     form.hidden = true;
     var el = document.getElementById("done");
     el.hidden = false;
     el.setAttribute("tabindex", "-1");
+    el.focus();
+  }
+  function missingLink() {
+    form.hidden = true;
+    var el = document.getElementById("missing");
+    el.textContent = body.getAttribute("data-missing");
+    el.hidden = false;
     el.focus();
   }
   function base64url(text) {
@@ -106,13 +143,9 @@
     return new TextDecoder().decode(bytes);
   }
 
-  if (page === "activate" || page === "confirm_email") {
-    if (!identifier || !key) {
-      form.hidden = true;
-      formError.textContent = messages.failed;
-      say(document.body.getAttribute("data-missing"));
-      return;
-    }
+  if ((page === "activate" || page === "confirm_email") && (!identifier || !key)) {
+    missingLink();
+    return;
   }
   if (page === "activate") {
     submitWith(function () {
@@ -139,14 +172,25 @@
       });
     });
   } else if (page === "reset") {
-    var code = decodeURIComponent(location.pathname.split("/").pop() || "");
+    var code = "";
+    try { code = decodeURIComponent(location.pathname.split("/").pop() || ""); } catch (e) { code = ""; }
+    if (!code) { missingLink(); return; }
     submitWith(function () {
       var email = document.getElementById("email").value;
       return post("/customers/do_reset", { email: email, code: code }).then(function (answer) {
         if (answer.status !== 200 || !answer.body || !answer.body.token) { return answer; }
         // The seed's token: a JWT signed with the code, whose payload is the new passphrase.
-        var payload = JSON.parse(base64url(answer.body.token.split(".")[1]));
-        document.getElementById("passphrase").value = payload.passphrase;
+        // The password is reset now and the code used: whatever happens, say so.
+        var passphrase = "";
+        try { passphrase = JSON.parse(base64url(answer.body.token.split(".")[1])).passphrase || ""; } catch (e) { passphrase = ""; }
+        if (!passphrase) {
+          form.hidden = true;
+          formError.textContent = messages.reset_unreadable;
+          document.getElementById("missing").textContent = messages.reset_unreadable;
+          document.getElementById("missing").hidden = false;
+          return null;
+        }
+        document.getElementById("passphrase").value = passphrase;
         done();
         return null;
       });
@@ -154,11 +198,19 @@
     document.getElementById("copy").addEventListener("click", function () {
       var field = document.getElementById("passphrase");
       var copied = document.getElementById("copied");
-      var ok = function () { copied.textContent = document.body.getAttribute("data-copied"); };
-      if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(field.value).then(ok, function () { field.select(); });
-      } else {
+      copied.textContent = "";
+      var said = function (text) { setTimeout(function () { copied.textContent = text; }, 50); };
+      var fallback = function () {
+        field.focus();
         field.select();
+        var ok = false;
+        try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+        said(ok ? body.getAttribute("data-copied") : messages.copy_by_hand);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(function () { said(body.getAttribute("data-copied")); }, fallback);
+      } else {
+        fallback();
       }
     });
   }
