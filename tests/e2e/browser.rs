@@ -43,6 +43,11 @@ fn chromedriver() -> Option<PathBuf> {
 
 impl Browser {
     async fn start() -> Option<Browser> {
+        Browser::start_in("en-US,en").await
+    }
+
+    /// A browser whose `Accept-Language` is `languages`.
+    async fn start_in(languages: &str) -> Option<Browser> {
         let driver_path = chromedriver()?;
         let port = clientele_testkit::free_port();
         let driver = Command::new(driver_path)
@@ -58,7 +63,7 @@ impl Browser {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-extensions", "--no-first-run",
                 "--window-size=420,900"
-            ]}),
+            ], "prefs": {"intl.accept_languages": languages}}),
         );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = std::time::Instant::now() + WAIT;
@@ -289,9 +294,31 @@ async fn the_mailed_links_work_in_a_browser() {
         .unwrap();
     assert_eq!(storage_used, json!(0), "nothing kept in the browser");
 
-    // German, for a browser that asks for it, is covered by tests/e2e/pages.rs.
     let log = server.log();
     assert!(!log.contains(&passphrase), "no passphrase in the log");
+
+    // Keyboard only: Tab to each field, Enter submits.
+    let email = format!("k{}@example.com", uuid::Uuid::new_v4().simple());
+    assert_eq!(
+        post(&server, "/customers/signup", json!({"email": email}))
+            .await
+            .0,
+        202
+    );
+    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    let secret = mail.line("Secret").unwrap();
+    browser
+        .open(&link_in(&mail.text, "/customers/activate#", &server))
+        .await;
+    let keys = browser.client().active_element().await.unwrap();
+    keys.send_keys("\u{E004}a good passphrase\u{E004}a good passphrase\u{E007}")
+        .await
+        .unwrap();
+    assert!(browser.text_of("#done").await.contains("activated"));
+    browser.shot("activate-keyboard-only").await;
+    assert_eq!(server.login_status(&email, "a good passphrase").await, 200);
+    let log = server.log();
+    assert!(!log.contains(&secret), "no activation secret in the log");
 
     // A wrong secret, five times: then locked, even for the right one.
     let email = format!("w{}@example.com", uuid::Uuid::new_v4().simple());
@@ -351,4 +378,29 @@ async fn the_mailed_links_work_in_a_browser() {
     let expired = browser.text_of("#form-error").await;
     assert!(expired.contains("expired"), "{expired}");
     browser.shot("activate-expired").await;
+
+    // In German, for a browser that asks for it, the API's reasons included.
+    drop(browser);
+    let Some(german) = Browser::start_in("de-DE,de").await else {
+        return;
+    };
+    let email = format!("g{}@example.com", uuid::Uuid::new_v4().simple());
+    assert_eq!(
+        post(&server, "/customers/signup", json!({"email": email}))
+            .await
+            .0,
+        202
+    );
+    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    german
+        .open(&link_in(&mail.text, "/customers/activate#", &server))
+        .await;
+    german.fill("password", "short").await;
+    german.fill("password_check", "short").await;
+    german.submit().await;
+    assert_eq!(
+        german.text_of("#password-error").await,
+        "muss mindestens 8 Zeichen lang sein"
+    );
+    german.shot("activate-too-weak-de").await;
 }

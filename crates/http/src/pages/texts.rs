@@ -73,7 +73,32 @@ pub struct Messages {
     pub reset_refused: &'static str,
     pub reset_unreadable: &'static str,
     pub copy_by_hand: &'static str,
+    /// The API's field messages (English) as this language says them; the API's own words
+    /// otherwise.
+    pub fields: &'static [(&'static str, &'static str)],
 }
+
+const GERMAN_FIELDS: &[(&str, &str)] = &[
+    ("is required", "muss angegeben werden"),
+    ("must not be empty", "darf nicht leer sein"),
+    (
+        "must be at most 1024 bytes",
+        "darf höchstens 1024 Bytes lang sein",
+    ),
+    (
+        "must be at least 8 characters",
+        "muss mindestens 8 Zeichen lang sein",
+    ),
+    (
+        "must not contain control characters",
+        "darf keine Steuerzeichen enthalten",
+    ),
+    (
+        "is too common; choose a less guessable password",
+        "ist zu verbreitet; wählen Sie ein schwerer zu erratendes Passwort",
+    ),
+    ("does not match password", "stimmt nicht mit dem Passwort überein"),
+];
 
 pub fn texts(language: &str) -> Texts {
     match language {
@@ -113,6 +138,7 @@ pub fn texts(language: &str) -> Texts {
                 reset_refused: "Die Adresse passt nicht zu diesem Link, oder der Link wurde schon benutzt oder ersetzt. Prüfen Sie die Adresse.",
                 reset_unreadable: "Ihr Passwort wurde zurückgesetzt, kann hier aber nicht angezeigt werden. Fordern Sie bitte einen neuen Link an.",
                 copy_by_hand: "Markieren und kopieren Sie es bitte selbst.",
+                fields: GERMAN_FIELDS,
             },
         },
         _ => Texts {
@@ -151,6 +177,7 @@ pub fn texts(language: &str) -> Texts {
                 reset_refused: "The address does not match this link, or the link was used or replaced already. Check the address.",
                 reset_unreadable: "Your password was reset but cannot be shown here. Please ask for a new link.",
                 copy_by_hand: "Please select it and copy it yourself.",
+                fields: &[],
             },
         },
     }

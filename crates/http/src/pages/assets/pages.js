@@ -24,6 +24,10 @@
   // Fields the API may name that are not on the page: the link's own parts.
   var LINK_FIELDS = ["identifier", "secret", "key", "code", "uuid"];
   var busy = false;
+  // The API speaks English; the page says its field messages in its own language.
+  var said = {};
+  (messages.fields || []).forEach(function (pair) { said[pair[0]] = pair[1]; });
+  function inPageLanguage(text) { return said[text] || text; }
 
   function say(text) { status.textContent = text; }
   function clearErrors() {
@@ -60,7 +64,7 @@
     var general = [];
     if (errors && typeof errors === "object") {
       Object.keys(errors).forEach(function (field) {
-        var text = [].concat(errors[field]).join(" ");
+        var text = [].concat(errors[field]).map(inPageLanguage).join(" ");
         if (LINK_FIELDS.indexOf(field) >= 0) {
           general.push(messages.invalid_secret);
         } else if (!fieldError(field, text)) {
