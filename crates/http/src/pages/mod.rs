@@ -79,6 +79,40 @@ pub async fn reset(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
     render(&state, &req, "reset", tenant_of(&req).as_deref()).await
 }
 
+/// How long a tenant's name is shown as read, and how many are remembered: anyone can open a
+/// page, so opening pages must not cost a database read each.
+const NAME_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+const NAMES_KEPT: usize = 1024;
+
+type Names = std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<String>)>>;
+
+/// The tenant's display name; none for an unknown tenant (its API calls will say) or the
+/// default tenant's placeholder.
+async fn tenant_name(state: &AppState, id: &str) -> Option<String> {
+    static NAMES: OnceLock<Names> = OnceLock::new();
+    let names = NAMES.get_or_init(Default::default);
+    clientele_domain::TenantId::parse(id)?;
+    let now = std::time::Instant::now();
+    if let Some((read, name)) = names.lock().ok()?.get(id) {
+        if now.duration_since(*read) < NAME_TTL {
+            return name.clone();
+        }
+    }
+    let name = match state.tenants.get(id).await {
+        Ok(found) if found.name != UNNAMED_DEFAULT => Some(found.name),
+        Ok(_) | Err(clientele_domain::DomainError::NotFound) => None,
+        // Not remembered: the database may be back in a moment.
+        Err(_) => return None,
+    };
+    if let Ok(mut names) = names.lock() {
+        if names.len() >= NAMES_KEPT {
+            names.clear();
+        }
+        names.insert(id.to_owned(), (now, name.clone()));
+    }
+    name
+}
+
 async fn render(state: &AppState, req: &HttpRequest, page: &str, tenant: Option<&str>) -> HttpResponse {
     let accept = req
         .headers()
@@ -86,11 +120,7 @@ async fn render(state: &AppState, req: &HttpRequest, page: &str, tenant: Option<
         .and_then(|v| v.to_str().ok());
     let lang = texts::language(accept);
     let t = texts::texts(lang);
-    // The tenant's display name; an unknown tenant shows none (its API calls will say).
-    let tenant_name = match state.tenants.get(tenant.unwrap_or("default")).await {
-        Ok(found) if found.name != UNNAMED_DEFAULT => Some(found.name),
-        _ => None,
-    };
+    let tenant_name = tenant_name(state, tenant.unwrap_or("default")).await;
     // `</` cannot end the script element that carries the messages.
     let messages_json = serde_json::to_string(&t.messages)
         .unwrap_or_else(|_| "{}".into())
