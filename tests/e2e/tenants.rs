@@ -458,7 +458,8 @@ async fn tenants_never_meet(backend: Backend) {
     let code = mail.line("Code").unwrap();
     assert!(
         mail.text
-            .contains(&format!("https://app.beta.example/reset/{code}")),
+            .lines()
+            .any(|line| line.trim() == format!("https://app.beta.example/reset/{code}")),
         "{}",
         mail.text
     );
@@ -501,6 +502,14 @@ async fn tenants_never_meet(backend: Backend) {
     let alpha_mail = alpha_mail().expect("alpha's reset mail, linking to the instance's public URL");
     let alpha_code = alpha_mail.line("Code").unwrap();
     assert_ne!(alpha_code, code);
+    assert!(
+        alpha_mail
+            .text
+            .lines()
+            .any(|line| line.trim() == format!("http://127.0.0.1:8080/reset/{alpha_code}")),
+        "a reset_uri of the caller's stays <reset_uri>/<code>: {}",
+        alpha_mail.text
+    );
     let do_reset = |tenant: &'static str, code: String| {
         let body = json!({"email": email, "code": code});
         call(
@@ -522,6 +531,41 @@ async fn tenants_never_meet(backend: Backend) {
         do_reset("alpha", alpha_code).await.0,
         200,
         "alpha's own code does"
+    );
+    // A link to Clientele's own reset page names the tenant, for the page to send.
+    let own_page = json!({"email": email, "reset_uri": "/customers/do_reset"});
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        "/customers/password_reset",
+        Some("alpha"),
+        None,
+        Some(own_page),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let deadline = std::time::Instant::now() + wait;
+    let page_mail = loop {
+        let found = smtp
+            .received()
+            .into_iter()
+            .find(|m| m.to.contains(&email) && m.text.contains("/customers/do_reset/"));
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no mail linking to the reset page"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let page_code = page_mail.line("Code").unwrap();
+    assert!(
+        page_mail.text.contains(&format!(
+            "http://127.0.0.1:8080/customers/do_reset/{page_code}?tenant=alpha"
+        )),
+        "{}",
+        page_mail.text
     );
     assert_eq!(
         login(Some("beta"), "beta password 2").await.0,

@@ -52,7 +52,17 @@ impl SecretMail<'_> {
                 "/customers/newemail_confirm",
                 &format!("identifier={identifier}&key={secret}"),
             ),
-            SecretMail::PasswordReset { link } => links.naming_tenant(&links::with_segment(link, secret)),
+            SecretMail::PasswordReset { link } => {
+                let link = links::with_segment(link, secret);
+                // The reset page at /customers/do_reset must be told the tenant; any other
+                // reset_uri stays `<reset_uri>/<code>`, as the seed has it.
+                let own_page = format!("{}/customers/do_reset/", links.public_url.trim_end_matches('/'));
+                if link.starts_with(&own_page) {
+                    links.naming_tenant(&link)
+                } else {
+                    link
+                }
+            }
         }
     }
 
@@ -561,6 +571,9 @@ impl CustomerArea {
         let Some(account) = self.deps.account_by_email(tenant, email).await? else {
             return Ok(());
         };
+        // The link was resolved for the tenant already: only its code (and, for Clientele's own
+        // reset page, the tenant) is added.
+        let links = &self.flows.links_for(tenant).await?;
         on_current_account(self.deps.accounts.as_ref(), account, |account| async move {
             if !account.status.may_sign_in() {
                 return Ok(()); // closed (or never activated): nothing is mailed
@@ -574,8 +587,6 @@ impl CustomerArea {
                 return Ok(()); // locked: no new code until it expires
             };
             let mut commit = Commit::at(now);
-            // The link was resolved for the tenant already: only its code is added.
-            let links = &self.flows.links;
             self.add_secret_mail(
                 &mut commit,
                 links,

@@ -134,7 +134,11 @@ async fn render(state: &AppState, req: &HttpRequest, page: &str, tenant: Option<
             })
         });
     match body {
-        Ok(body) => page_response(HttpResponse::Ok(), "text/html; charset=utf-8", body),
+        Ok(body) => {
+            let mut response = HttpResponse::Ok();
+            response.insert_header((header::VARY, "Accept-Language"));
+            page_response(response, "text/html; charset=utf-8", body)
+        }
         Err(error) => {
             tracing::error!(%error, page, "a page could not be rendered");
             HttpResponse::InternalServerError().finish()
@@ -155,7 +159,6 @@ fn page_response(
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::VARY, "Accept-Language"))
         .body(body)
 }
 

@@ -10,6 +10,8 @@
   var fragment = new URLSearchParams(location.hash.slice(1));
   var query = new URLSearchParams(location.search);
   var tenant = query.get("tenant");
+  // What a tenant id can be (as the service checks it): anything else is a broken link.
+  var tenantOk = !tenant || /^[a-z0-9_-]{1,64}$/.test(tenant);
   function secret(name) { return fragment.get(name) || query.get(name) || ""; }
   var identifier = secret("identifier");
   var key = page === "activate" ? secret("secret") : secret("key");
@@ -79,7 +81,10 @@
       first.focus();
     } else {
       if (page === "reset" && problem && problem.type === "urn:clientele:problem:invalid-secret") {
-        document.getElementById("email").setAttribute("aria-invalid", "true");
+        // Most often a typo in the address: said at the field, which takes the focus.
+        fieldError("email", messages.reset_refused);
+        document.getElementById("email").focus();
+        return;
       }
       formMessage(problemMessage(statusCode, problem));
     }
@@ -113,7 +118,7 @@
         answered = handler();
       } catch (e) {
         settle();
-        formMessage(messages.invalid_secret);
+        formMessage(messages.failed);
         return;
       }
       answered.then(function (answer) {
@@ -121,7 +126,7 @@
         if (answer) { showProblem(answer.status, answer.body); }
       }, function () {
         settle();
-        formMessage(tenant ? messages.invalid_secret : messages.unavailable);
+        formMessage(messages.unavailable);
       });
     });
     button.disabled = false;
@@ -133,13 +138,14 @@
     el.setAttribute("tabindex", "-1");
     el.focus();
   }
-  function missingLink() {
+  function notice(text) {
     form.hidden = true;
     var el = document.getElementById("missing");
-    el.textContent = body.getAttribute("data-missing");
+    el.textContent = text;
     el.hidden = false;
     el.focus();
   }
+  function missingLink() { notice(body.getAttribute("data-missing")); }
   function base64url(text) {
     var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
     while (b64.length % 4) { b64 += "="; }
@@ -147,7 +153,7 @@
     return new TextDecoder().decode(bytes);
   }
 
-  if ((page === "activate" || page === "confirm_email") && (!identifier || !key)) {
+  if (!tenantOk || ((page === "activate" || page === "confirm_email") && (!identifier || !key))) {
     missingLink();
     return;
   }
@@ -182,16 +188,13 @@
     submitWith(function () {
       var email = document.getElementById("email").value;
       return post("/customers/do_reset", { email: email, code: code }).then(function (answer) {
-        if (answer.status !== 200 || !answer.body || !answer.body.token) { return answer; }
+        if (answer.status !== 200) { return answer; }
         // The seed's token: a JWT signed with the code, whose payload is the new passphrase.
         // The password is reset now and the code used: whatever happens, say so.
         var passphrase = "";
         try { passphrase = JSON.parse(base64url(answer.body.token.split(".")[1])).passphrase || ""; } catch (e) { passphrase = ""; }
         if (!passphrase) {
-          form.hidden = true;
-          formError.textContent = messages.reset_unreadable;
-          document.getElementById("missing").textContent = messages.reset_unreadable;
-          document.getElementById("missing").hidden = false;
+          notice(messages.reset_unreadable);
           return null;
         }
         document.getElementById("passphrase").value = passphrase;
@@ -203,16 +206,16 @@
       var field = document.getElementById("passphrase");
       var copied = document.getElementById("copied");
       copied.textContent = "";
-      var said = function (text) { setTimeout(function () { copied.textContent = text; }, 50); };
+      var announce = function (text) { setTimeout(function () { copied.textContent = text; }, 50); };
       var fallback = function () {
         field.focus();
         field.select();
         var ok = false;
         try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-        said(ok ? body.getAttribute("data-copied") : messages.copy_by_hand);
+        announce(ok ? body.getAttribute("data-copied") : messages.copy_by_hand);
       };
       if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(field.value).then(function () { said(body.getAttribute("data-copied")); }, fallback);
+        navigator.clipboard.writeText(field.value).then(function () { announce(body.getAttribute("data-copied")); }, fallback);
       } else {
         fallback();
       }
