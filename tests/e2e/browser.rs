@@ -49,6 +49,9 @@ impl Browser {
     /// A browser whose `Accept-Language` is `languages`.
     async fn start_in(languages: &str) -> Option<Browser> {
         let driver_path = chromedriver()?;
+        // Several rustls providers are compiled into the workspace's test build: choose one
+        // (an error only says one was chosen already).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let port = clientele_testkit::free_port();
         // A process group of its own: chromium's processes go with it.
         let driver = std::os::unix::process::CommandExt::process_group(&mut Command::new(driver_path), 0)
@@ -169,6 +172,17 @@ impl Drop for Browser {
 
 /// The link to `path` in a mail, on the test server (mails link to `CLIENTELE_PUBLIC_URL`, the
 /// default `http://127.0.0.1:8080`; the test server listens on a port of its own).
+/// A sign-up of a new address (`tag` leads it) and its activation mail.
+async fn signed_up(server: &Server, smtp: &SmtpSink, tag: &str) -> (String, clientele_testkit::ReceivedMail) {
+    let email = format!("{tag}{}@example.com", uuid::Uuid::new_v4().simple());
+    assert_eq!(
+        post(server, "/customers/signup", json!({"email": email})).await.0,
+        202
+    );
+    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    (email, mail)
+}
+
 fn link_in(text: &str, path: &str, server: &Server) -> String {
     let link = text
         .lines()
@@ -199,10 +213,7 @@ async fn the_mailed_links_work_in_a_browser() {
     };
 
     // Sign-up → mail → page → activate (after the page's own errors) → sign in.
-    let email = format!("b{}@example.com", uuid::Uuid::new_v4().simple());
-    let (status, _) = post(&server, "/customers/signup", json!({"email": email})).await;
-    assert_eq!(status, 202);
-    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    let (email, mail) = signed_up(&server, &smtp, "b").await;
     let link = link_in(&mail.text, "/customers/activate#", &server);
     browser.open(&link).await;
     browser.shot("activate-form").await;
@@ -310,14 +321,7 @@ async fn the_mailed_links_work_in_a_browser() {
     assert!(!log.contains(&passphrase), "no passphrase in the log");
 
     // Keyboard only: Tab to each field, Enter submits.
-    let email = format!("k{}@example.com", uuid::Uuid::new_v4().simple());
-    assert_eq!(
-        post(&server, "/customers/signup", json!({"email": email}))
-            .await
-            .0,
-        202
-    );
-    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    let (email, mail) = signed_up(&server, &smtp, "k").await;
     let secret = mail.line("Secret").unwrap();
     browser
         .open(&link_in(&mail.text, "/customers/activate#", &server))
@@ -333,14 +337,7 @@ async fn the_mailed_links_work_in_a_browser() {
     assert!(!log.contains(&secret), "no activation secret in the log");
 
     // A wrong secret, five times: then locked, even for the right one.
-    let email = format!("w{}@example.com", uuid::Uuid::new_v4().simple());
-    assert_eq!(
-        post(&server, "/customers/signup", json!({"email": email}))
-            .await
-            .0,
-        202
-    );
-    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    let (_, mail) = signed_up(&server, &smtp, "w").await;
     let link = link_in(&mail.text, "/customers/activate#", &server);
     let secret = mail.line("Secret").unwrap();
     let wrong = link.replace(&secret, "WRONGWRONG");
@@ -372,14 +369,7 @@ async fn the_mailed_links_work_in_a_browser() {
             ("CLIENTELE_ACTIVATION_TTL_SECS", "1"),
         ],
     );
-    let email = format!("x{}@example.com", uuid::Uuid::new_v4().simple());
-    assert_eq!(
-        post(&short_lived, "/customers/signup", json!({"email": email}))
-            .await
-            .0,
-        202
-    );
-    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    let (_, mail) = signed_up(&short_lived, &smtp, "x").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     browser
         .open(&link_in(&mail.text, "/customers/activate#", &short_lived))
@@ -396,14 +386,7 @@ async fn the_mailed_links_work_in_a_browser() {
     let Some(german) = Browser::start_in("de-DE,de").await else {
         return;
     };
-    let email = format!("g{}@example.com", uuid::Uuid::new_v4().simple());
-    assert_eq!(
-        post(&server, "/customers/signup", json!({"email": email}))
-            .await
-            .0,
-        202
-    );
-    let mail = smtp.wait_for(&email, "Activate your account", WAIT);
+    let (_, mail) = signed_up(&server, &smtp, "g").await;
     german
         .open(&link_in(&mail.text, "/customers/activate#", &server))
         .await;

@@ -243,16 +243,7 @@ async fn stopping_with_mail_under_way_is_clean() {
     assert!(!log.contains("panicked"), "{log}");
 
     // An SMTP server that accepts and never answers: the worker is mid-send at SIGTERM.
-    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let stalled_url = format!("smtp://{}", stalled.local_addr().unwrap());
-    let (connected, accepted) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in stalled.incoming().flatten() {
-            held.push(stream);
-            let _ = connected.send(());
-        }
-    });
+    let (stalled_url, accepted) = clientele_testkit::silent_smtp_server();
     let server = Server::start(
         &storage,
         &[

@@ -263,16 +263,7 @@ async fn a_claim_of_a_killed_instance_passes_to_the_other_once_its_lease_lapses(
         return;
     };
     // An SMTP server that accepts and then says nothing: the send hangs, the claim is held.
-    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let stalled_url = format!("smtp://{}", stalled.local_addr().unwrap());
-    let (connected, accepted) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in stalled.incoming().flatten() {
-            held.push(stream);
-            let _ = connected.send(());
-        }
-    });
+    let (stalled_url, accepted) = clientele_testkit::silent_smtp_server();
     let a = Server::start(
         &storage,
         &[

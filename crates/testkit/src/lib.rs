@@ -19,7 +19,7 @@ pub mod smtp;
 pub use memory_store::MemoryStore;
 pub use postgres::{postgres_database, PgTestDatabase};
 pub use sms::SmsSink;
-pub use smtp::{free_port, stalling_smtp_server, DownSmtp, ReceivedMail, SmtpSink};
+pub use smtp::{free_port, silent_smtp_server, stalling_smtp_server, DownSmtp, ReceivedMail, SmtpSink};
 
 use std::io::Write;
 

@@ -208,6 +208,23 @@ impl SmtpSink {
     }
 }
 
+/// An "SMTP server" that accepts connections and never says a word: a send to it hangs until
+/// its deadline. Returns its `smtp://` URL and a receiver told of each connection (a send under
+/// way).
+pub fn silent_smtp_server() -> (String, std::sync::mpsc::Receiver<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a local port");
+    let url = format!("smtp://{}", listener.local_addr().expect("a bound address"));
+    let (connected, accepted) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+            let _ = connected.send(());
+        }
+    });
+    (url, accepted)
+}
+
 /// An "SMTP server" that accepts connections and then answers one byte at a time, slowly
 /// enough that no single read times out and never completing a line: only a deadline on the
 /// whole exchange ends a send to it. Returns its `smtp://` URL.
