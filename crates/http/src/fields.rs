@@ -50,6 +50,22 @@ pub fn required_text(object: &Map<String, Value>, key: &str, errors: &mut FieldE
     String::new()
 }
 
+/// A mailed or texted code, sent as a number (`213690`, or `213690.0`: JSON does not tell
+/// them apart) or as text (trimmed); anything else names the field with `hint`.
+pub fn code_field(object: &Map<String, Value>, key: &str, hint: &str, errors: &mut FieldErrors) -> String {
+    match object.get(key) {
+        Some(Value::String(s)) => return s.trim().to_owned(),
+        Some(Value::Number(n)) if n.is_u64() => return n.to_string(),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < 1e10 => return format!("{}", f as u64),
+            _ => errors.add(key, hint),
+        },
+        None | Some(Value::Null) => errors.add(key, "is required"),
+        Some(_) => errors.add(key, hint),
+    }
+    String::new()
+}
+
 /// An optional text field: absent and `null` are both "not given".
 pub fn optional_text(object: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
     match object.get(key) {
@@ -89,4 +105,30 @@ pub fn listing_limit(limit: Option<i64>, errors: &mut FieldErrors) -> i64 {
         errors.add("limit", "must be between 1 and 500");
     }
     limit
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_code_is_a_number_or_text() {
+        let read = |value: Value| {
+            let mut errors = FieldErrors::new();
+            let object = json!({"code": value}).as_object().unwrap().clone();
+            let code = code_field(&object, "code", "hint", &mut errors);
+            (code, errors.is_empty())
+        };
+        assert_eq!(read(json!(213690)), ("213690".into(), true));
+        assert_eq!(read(json!(213690.0)), ("213690".into(), true));
+        assert_eq!(read(json!(" 213690 ")), ("213690".into(), true));
+        for bad in [json!(2.5), json!(-1), json!(true), json!([1]), Value::Null] {
+            assert!(!read(bad.clone()).1, "{bad}");
+        }
+        let mut errors = FieldErrors::new();
+        code_field(&Map::new(), "code", "hint", &mut errors);
+        assert!(!errors.is_empty(), "required");
+    }
 }

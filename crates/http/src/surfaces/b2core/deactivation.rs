@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::bearer::Customer;
 use crate::body::JsonObject;
 use crate::domain_errors::{problem_for, same_names};
-use crate::fields::reject_other_keys;
+use crate::fields::{code_field, reject_other_keys};
 use crate::problem::Problem;
 use crate::render::rfc3339;
 use crate::state::AppState;
@@ -147,27 +147,13 @@ pub async fn confirm_deactivation(
             String::new()
         }
     };
-    let code = match body.get("code") {
-        Some(Value::Number(n)) if n.is_u64() => n.to_string(),
-        // 213690.0 is the same number (JSON does not tell integers apart).
-        Some(Value::Number(n))
-            if n.as_f64()
-                .is_some_and(|f| f >= 0.0 && f.fract() == 0.0 && f < 1e10) =>
-        {
-            format!("{}", n.as_f64().unwrap_or_default() as u64)
-        }
-        Some(Value::String(s)) if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
-            s.trim().to_owned()
-        }
-        None | Some(Value::Null) => {
-            errors.add("code", "is required");
-            String::new()
-        }
-        Some(_) => {
-            errors.add("code", "must be the mailed code, a number such as 213690");
-            String::new()
-        }
-    };
+    const HINT: &str = "must be the mailed code, a number such as 213690";
+    let code = code_field(&body, "code", HINT, &mut errors);
+    // A string of anything but digits is no code of this surface (its seed sends numbers).
+    let sent_text = matches!(body.get("code"), Some(Value::String(_)));
+    if sent_text && (code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit())) {
+        errors.add("code", HINT);
+    }
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::body::JsonObject;
 use crate::domain_errors::{problem_for, same_names};
-use crate::fields::{reject_other_keys, required_text};
+use crate::fields::{code_field, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::tenant_header::{tenant_header, tenant_named};
@@ -114,10 +114,12 @@ pub async fn verify_login_otp(
     let mut errors = FieldErrors::new();
     reject_other_keys(&body.0, &["challenge", "otp"], &[], "", &mut errors);
     let challenge = required_text(&body.0, "challenge", &mut errors);
-    let otp = match body.0.get("otp") {
-        Some(serde_json::Value::Number(n)) if n.is_u64() => n.to_string(),
-        _ => required_text(&body.0, "otp", &mut errors),
-    };
+    let otp = code_field(
+        &body.0,
+        "otp",
+        "must be the texted code, such as \"123456\"",
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }

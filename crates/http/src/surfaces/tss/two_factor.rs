@@ -9,7 +9,7 @@ use super::profile::{edit_of, TssProfile};
 use crate::bearer::{bearer_token, Customer};
 use crate::body::JsonObject;
 use crate::domain_errors::{problem_for, same_names};
-use crate::fields::{reject_other_keys, required_text};
+use crate::fields::{code_field, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -122,18 +122,12 @@ pub async fn verify_otp(
     let mut errors = FieldErrors::new();
     reject_other_keys(&body, &["telephone", "otp"], &[], "", &mut errors);
     let telephone = required_text(&body, "telephone", &mut errors);
-    let otp = match body.get("otp") {
-        Some(Value::String(s)) => s.trim().to_owned(),
-        Some(Value::Number(n)) if n.is_u64() => n.to_string(),
-        None | Some(Value::Null) => {
-            errors.add("otp", "is required");
-            String::new()
-        }
-        Some(_) => {
-            errors.add("otp", "must be the texted code, such as \"123456\"");
-            String::new()
-        }
-    };
+    let otp = code_field(
+        &body,
+        "otp",
+        "must be the texted code, such as \"123456\"",
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
