@@ -9,20 +9,65 @@ crate::on_both_backends!(
     malformed_requests_are_a_warning_not_an_error
 );
 
-/// Invalid bytes in a header: the HTTP parser answers 400 and closes; the log counts them at
-/// WARN (scanners send thousands) and has no ERROR line for the client's mistake.
+/// Requests the HTTP parser refuses (invalid bytes in a header, an oversized head) get a problem
+/// document like every other error and close the connection; the log counts them at WARN
+/// (scanners send thousands) and has no ERROR line for the client's mistake.
 async fn malformed_requests_are_a_warning_not_an_error(server: Server) {
     use std::io::{Read, Write};
     let address = server.url("").trim_start_matches("http://").to_owned();
-    for raw in [
-        &b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n"[..],
-        &b"GET /health/live HTTP/1.1\r\nHo st: x\r\n\r\n"[..],
+    let oversized_head: Vec<u8> = (0..100)
+        .flat_map(|i| format!("X-Filler-{i}: {}\r\n", "a".repeat(1000)).into_bytes())
+        .collect();
+    let oversized = [
+        &b"GET /health/live HTTP/1.1\r\nHost: x\r\n"[..],
+        &oversized_head,
+        b"\r\n",
+    ]
+    .concat();
+    for (raw, status, kind) in [
+        (
+            &b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n"[..],
+            400,
+            "malformed-request",
+        ),
+        (
+            &b"GET /health/live HTTP/1.1\r\nHo st: x\r\n\r\n"[..],
+            400,
+            "malformed-request",
+        ),
+        (&oversized[..], 431, "headers-too-large"),
     ] {
         let mut stream = std::net::TcpStream::connect(&address).unwrap();
         stream.write_all(raw).unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+        // The server closes after answering; a reset once the answer has arrived is fine.
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut chunk) {
+            answer.extend_from_slice(&chunk[..n]);
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{answer}");
+        let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{answer}"
+        );
+        assert!(
+            head.to_ascii_lowercase().contains("connection: close"),
+            "{answer}"
+        );
+        let problem: Value = serde_json::from_str(body).expect(&answer);
+        assert_eq!(
+            problem["type"],
+            format!("urn:clientele:problem:{kind}"),
+            "{answer}"
+        );
+        assert_eq!(problem["status"], status, "{answer}");
+        assert!(
+            problem["title"].is_string() && problem["detail"].is_string(),
+            "{answer}"
+        );
     }
     // Counted, and reported every few seconds: the two may fall into two reports.
     let refused = |log: &str| -> u32 {
@@ -40,11 +85,11 @@ async fn malformed_requests_are_a_warning_not_an_error(server: Server) {
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let mut log = server.log();
-    while refused(&log) < 2 && std::time::Instant::now() < deadline {
+    while refused(&log) < 3 && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         log = server.log();
     }
-    assert_eq!(refused(&log), 2, "{log}");
+    assert_eq!(refused(&log), 3, "{log}");
     assert!(!log.contains("ERROR"), "{log}");
 }
 
