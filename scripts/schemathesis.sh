@@ -39,18 +39,39 @@ done
 if [ -z "$base" ]; then
     echo "schemathesis: the server did not start"; cat "$work/log"; exit 1
 fi
-email="st-$(date +%s%N)@example.com"
-curl -sf -X POST "$base/admin/v1/customers" -H "Authorization: Bearer $admin_token" \
-    -d "{\"email\": \"$email\", \"password\": \"a good passphrase\"}" >/dev/null || { echo "schemathesis: no customer"; exit 1; }
-token=$(curl -sf -X POST "$base/customers/login" -d "{\"email\": \"$email\", \"password\": \"a good passphrase\"}" \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])') || { echo "schemathesis: no sign-in"; exit 1; }
+# A customer, signed in: prints the access token.
+signed_in() {
+    local email="st-$1-$(date +%s%N)@example.com"
+    curl -sf -X POST "$base/admin/v1/customers" -H "Authorization: Bearer $admin_token" \
+        -d "{\"email\": \"$email\", \"password\": \"a good passphrase\"}" >/dev/null || return 1
+    curl -sf -X POST "$base/customers/login" -d "{\"email\": \"$email\", \"password\": \"a good passphrase\"}" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+}
+token=$(signed_in main) || { echo "schemathesis: no signed-in customer"; exit 1; }
+# Closing the account ends its sessions: DELETE /customers/self gets a customer of its own, so
+# the routes tested after it still meet a live session.
+closing_token=$(signed_in closing) || { echo "schemathesis: no second customer"; exit 1; }
+# Deletion requests waiting for the back office, for the links from their listing to approve
+# and reject to lead somewhere.
+curl -sf -X PATCH "$base/admin/v1/settings" -H "Authorization: Bearer $admin_token" \
+    -d '{"deletion_requires_approval": true}' >/dev/null || { echo "schemathesis: no settings"; exit 1; }
+for n in 1 2 3 4; do
+    closing=$(signed_in "closing-$n") && curl -sf -X DELETE "$base/customers/self" -H "Authorization: Bearer $closing" >/dev/null \
+        || { echo "schemathesis: no deletion request"; exit 1; }
+done
 api_key=$(curl -sf -X POST "$base/admin/v1/tenants/default/api-keys" -H "Authorization: Bearer $admin_token" \
     -d '{"name": "schemathesis"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])') \
     || { echo "schemathesis: no API key"; exit 1; }
-CLIENTELE_ST_TOKEN="$token" CLIENTELE_ST_ADMIN_TOKEN="$admin_token" CLIENTELE_ST_API_KEY="$api_key" \
+CLIENTELE_ST_TOKEN="$token" CLIENTELE_ST_CLOSING_TOKEN="$closing_token" CLIENTELE_ST_ADMIN_TOKEN="$admin_token" CLIENTELE_ST_API_KEY="$api_key" \
     st --config-file tests/schemathesis/schemathesis.toml run "$base/openapi.json" \
     --checks all --phases examples,coverage,fuzzing,stateful --workers 1 --no-color
 status=$?
+# The session the bearer routes were tested with must have lived through the run: had it ended,
+# most of them would only have met 401s.
+if ! curl -sf "$base/customers/self" -H "Authorization: Bearer $token" >/dev/null; then
+    echo "schemathesis: the test customer's session ended during the run; the bearer routes were not really tested"
+    status=1
+fi
 if grep -q "panicked" "$work/log"; then
     echo "schemathesis: the server panicked"; grep -A3 panicked "$work/log"; exit 1
 fi

@@ -293,6 +293,15 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
     )
     .await;
     assert_eq!(status, 400, "{problem}");
+    // 2001 characters as sent (the last a space) is one more than the document's maxLength.
+    let (status, problem) = admin_post(
+        &server,
+        &format!("/admin/v1/deletion-requests/{id}/reject"),
+        json!({"reason": format!("{} ", "x".repeat(2000))}),
+    )
+    .await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["errors"]["reason"].is_array(), "{problem}");
     let (status, rejected) = admin_post(
         &server,
         &format!("/admin/v1/deletion-requests/{id}/reject"),

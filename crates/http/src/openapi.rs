@@ -2,6 +2,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::admin::{api_keys, audit, customers, deletion_requests, loyalty, outbox, settings, tenants};
+use crate::openapi_links::Links;
 use crate::openapi_responses::ResponsesAsServed;
 use crate::problem::Problem;
 use crate::surfaces::{b2core, cl2c, customer_area, tss};
@@ -64,7 +65,7 @@ use crate::{health, metrics, pages};
         pages::reset,
     ),
     components(schemas(Problem, cl2c::DefaultError)),
-    modifiers(&BearerSchemes, &ResponsesAsServed)
+    modifiers(&BearerSchemes, &ResponsesAsServed, &Links)
 )]
 pub struct ApiDoc;
 

@@ -123,8 +123,10 @@ impl DeletionRequests {
         id: &str,
         reason: &str,
     ) -> Result<DeletionRequest, DomainError> {
+        // Counted as sent, as the OpenAPI document's `maxLength` counts it.
+        let too_long = reason.chars().count() > REASON_LEN;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > REASON_LEN {
+        if reason.is_empty() || too_long {
             return Err(FieldErrors::single("reason", "is required, at most 2000 characters").into());
         }
         let now = self.deps.clock.now();

@@ -148,7 +148,7 @@ async fn respond(
 }
 
 /// Get client profile data.
-#[utoipa::path(get, path = "/api/v2/my/profile", tag = "B2Core profile",
+#[utoipa::path(get, path = "/api/v2/my/profile", tag = "B2Core profile", operation_id = "b2core_get_profile",
     security(("bearer" = [])),
     responses((status = 200, body = ClientProfile), (status = 401, body = Problem)))]
 pub async fn get_profile(who: Customer) -> HttpResponse {

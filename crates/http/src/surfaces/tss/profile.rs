@@ -138,7 +138,7 @@ pub struct ProfileQuery {
 
 /// The signed-in customer's profile with wallet balances, the next value to expire, order
 /// statistics and referral code.
-#[utoipa::path(get, path = "/api/user/profile", tag = "TSS", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/user/profile", tag = "TSS", operation_id = "tss_get_profile", security(("bearer" = [])),
     params(("platform" = Option<String>, Query, description = "the client's platform, e.g. web or mobile")),
     responses((status = 200, body = TssProfile), (status = 401, body = Problem), (status = 503, body = Problem)))]
 pub async fn get_profile(
