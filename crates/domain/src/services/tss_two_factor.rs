@@ -311,13 +311,11 @@ impl TssProfiles {
         })
         .await?;
         let new_session = if phone_changed {
-            // Refused if the password changed since the commit; then the caller keeps theirs.
-            let signed_in = self
-                .sign_in()
-                .reopen_session(&account, account.password_hash.as_ref(), &who.session)
-                .await?;
-            self.deps().sessions.revoke(keep, now).await?;
-            Some(signed_in)
+            // Refused if the password changed since the commit (that change signed the caller
+            // out too); `None` if the caller was signed out meanwhile.
+            self.sign_in()
+                .replace_session(&account, account.password_hash.as_ref(), &who.session)
+                .await?
         } else {
             None
         };
