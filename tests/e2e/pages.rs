@@ -55,6 +55,21 @@ async fn the_link_pages_are_served_safely(server: Server) {
             !html.contains("K7Q2M9XW"),
             "the code is read by the page from its address, not rendered"
         );
+        // Link checkers and mail scanners ask with HEAD: the same head, no body.
+        let response = server.http.head(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "HEAD {path}");
+        assert!(header("content-type").starts_with("text/html"));
+        assert_eq!(
+            response.headers()["content-type"],
+            headers["content-type"],
+            "HEAD {path}"
+        );
+        assert_eq!(
+            response.headers()["content-length"].to_str().unwrap(),
+            html.len().to_string(),
+            "HEAD {path}"
+        );
+        assert!(response.bytes().await.unwrap().is_empty(), "HEAD {path}");
     }
     // Every field has its label, and errors are tied to their fields.
     let html = get(&server, "/customers/activate", None)
@@ -137,7 +152,7 @@ async fn the_link_pages_are_served_safely(server: Server) {
         .await
         .unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(response.headers()["allow"], "GET, POST, HEAD");
     // The request log names the route, never the code in the path.
     let log = server.log_once_it_holds("/customers/do_reset/{code}");
     assert!(log.contains("http.route=/customers/do_reset/{code}"), "{log}");

@@ -114,7 +114,7 @@ async fn unknown_routes_wrong_methods_and_big_bodies(server: Server) {
         .await
         .unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "GET, PUT, PATCH");
+    assert_eq!(response.headers()["allow"], "GET, PUT, PATCH, HEAD");
     assert_eq!(response.headers()["content-type"], "application/problem+json");
     let response = server
         .http

@@ -121,14 +121,17 @@ impl Problem {
             .detail("There is nothing at this address.")
     }
 
-    pub fn method_not_allowed(allow: &'static str) -> Self {
-        Problem::new(
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let problem = Problem::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",
             "Method Not Allowed",
         )
-        .detail(format!("This address accepts {allow}."))
-        .header(header::ALLOW, allow)
+        .detail(format!("This address accepts {allow}."));
+        match HeaderValue::from_str(allow) {
+            Ok(value) => problem.keep_header(header::ALLOW, value),
+            Err(_) => problem,
+        }
     }
 
     pub fn internal() -> Self {
