@@ -69,6 +69,12 @@ impl Codec {
         }
     }
 
+    /// Clientele: the next answer is to a request that was never read (the parser refused it):
+    /// an earlier request's `HEAD` on this connection must not strip its body.
+    pub(crate) fn forget_request_method(&mut self) {
+        self.flags.remove(Flags::HEAD);
+    }
+
     /// Check if request is upgrade.
     #[inline]
     pub fn upgrade(&self) -> bool {

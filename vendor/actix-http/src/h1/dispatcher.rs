@@ -634,8 +634,12 @@ where
                         // send_response would update InnerDispatcher state to SendPayload or None
                         // (If response body is empty)
                         // continue loop to poll it
-                        // Clientele: the answer carries a problem document (RFC 9457).
+                        // Clientele: the answer carries a problem document (RFC 9457). A
+                        // refused request was never read: no earlier HEAD strips the body.
                         let body = problem_document(&mut res);
+                        if is_refused_request(res.status()) {
+                            self.as_mut().project().codec.forget_request_method();
+                        }
                         self.as_mut().send_error_response(res, body)?;
                     }
 
@@ -1506,9 +1510,18 @@ where
     }
 }
 
+/// Clientele: the answers to requests the parser refused (and after which the connection closes).
+fn is_refused_request(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    )
+}
+
 /// Clientele: the RFC 9457 body of an answer the dispatcher makes itself (a request the parser
 /// refused, a head too large, an internal failure), in the shape of the service's own errors
-/// (`urn:clientele:problem:*`, see docs/errors.md).
+/// (`urn:clientele:problem:*`, see docs/errors.md). On upgrade, check where
+/// `DispatcherMessage::Error` is pushed: a new status gets a branch here.
 fn problem_document(res: &mut Response<()>) -> BoxBody {
     let status = res.status();
     let (kind, title, detail) = match status {
@@ -1520,13 +1533,14 @@ fn problem_document(res: &mut Response<()>) -> BoxBody {
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
             "headers-too-large",
             "Request Header Fields Too Large",
-            "The request line and headers are too large.",
+            "The request has too many headers, or its request line and headers are too large.",
         ),
-        _ => (
+        status if status.is_server_error() => (
             "internal",
             "Internal Server Error",
             "Something went wrong on our side.",
         ),
+        _ => ("http-error", "HTTP error", "The request could not be served."),
     };
     let body = format!(
         r#"{{"type":"urn:clientele:problem:{kind}","title":"{title}","status":{},"detail":"{detail}"}}"#,
@@ -1536,6 +1550,10 @@ fn problem_document(res: &mut Response<()>) -> BoxBody {
         crate::header::CONTENT_TYPE,
         crate::header::HeaderValue::from_static("application/problem+json"),
     );
+    if is_refused_request(status) {
+        // The connection closes after this answer: say so, also on a kept-alive connection.
+        res.head_mut().set_connection_type(ConnectionType::Close);
+    }
     BoxBody::new(body)
 }
 

@@ -797,10 +797,11 @@ async fn pipelining_ok_then_bad() {
                 date: Thu, 01 Jan 1970 12:34:56 UTC\r\n\r\n\
                 /abcd\
                 HTTP/1.1 400 Bad Request\r\n\
-                content-length: 0\r\n\
+                content-length: 185\r\n\
                 connection: close\r\n\
+                content-type: application/problem+json\r\n\
                 date: Thu, 01 Jan 1970 12:34:56 UTC\r\n\r\n\
-                ";
+                {\"type\":\"urn:clientele:problem:malformed-request\",\"title\":\"Malformed request\",\"status\":400,\"detail\":\"The request is not valid HTTP/1.1 (invalid bytes in the request line or a header).\"}";
 
         assert_eq!(
             res,
