@@ -1,9 +1,9 @@
-//! OpenAPI links: which answer supplies the identifiers another operation needs (a created
-//! customer's `id` for its wallet and orders, an order's `reference` for its update, a
-//! deletion request's `id` for its decision, a deactivation's `uuid` for its confirmation).
-//! Generated clients and stateful testers (schemathesis) follow them instead of guessing ids.
+//! OpenAPI links: which answer supplies the identifiers another operation needs in its path (a
+//! created customer's `id` for its wallet and orders, an order's `reference` for its update, a
+//! listed deletion request's `id` for its decision). Generated clients and stateful testers
+//! (schemathesis) follow them instead of guessing ids. Only parameters: OpenAPI 3.1 has no
+//! expressions inside a request body, so a link cannot fill one field of it.
 
-use serde_json::{json, Value};
 use utoipa::openapi::link::Link;
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::Modify;
@@ -23,7 +23,6 @@ struct To {
     name: &'static str,
     operation_id: &'static str,
     parameters: &'static [(&'static str, &'static str)],
-    request_body: Option<fn() -> Value>,
 }
 
 const CUSTOMER_ID: &[(&str, &str)] = &[("id", "$response.body#/id")];
@@ -33,7 +32,6 @@ fn links() -> Vec<(From, Vec<To>)> {
         name,
         operation_id,
         parameters: CUSTOMER_ID,
-        request_body: None,
     };
     vec![
         (
@@ -48,13 +46,6 @@ fn links() -> Vec<(From, Vec<To>)> {
                 customer("AddWalletEntry", "post_wallet_entry"),
                 customer("GetOrders", "get_orders"),
                 customer("PlaceOrder", "post_order"),
-                customer("Reactivate", "reactivate_customer"),
-                To {
-                    name: "UpdateThroughCl2c",
-                    operation_id: "put_user",
-                    parameters: &[],
-                    request_body: Some(|| json!({"id": "$response.body#/uuid", "firstName": "Ada"})),
-                },
             ],
         ),
         (
@@ -70,7 +61,6 @@ fn links() -> Vec<(From, Vec<To>)> {
                     ("id", "$request.path.id"),
                     ("reference", "$response.body#/reference"),
                 ],
-                request_body: None,
             }],
         ),
         (
@@ -86,22 +76,8 @@ fn links() -> Vec<(From, Vec<To>)> {
                     name,
                     operation_id,
                     parameters: &[("id", "$response.body#/deletionRequests/0/id")],
-                    request_body: None,
                 })
                 .collect(),
-        ),
-        (
-            From {
-                method: "get",
-                path: "/api/v2/my/profile/deactivation",
-                status: "200",
-            },
-            vec![To {
-                name: "Confirm",
-                operation_id: "confirm_deactivation",
-                parameters: &[],
-                request_body: Some(|| json!({"uuid": "$response.body#/uuid", "code": 213690})),
-            }],
         ),
     ]
 }
@@ -117,9 +93,7 @@ impl Modify for Links {
                 continue;
             };
             for to in targets {
-                let mut link = Link::builder()
-                    .operation_id(to.operation_id)
-                    .request_body(to.request_body.map(|body| body()));
+                let mut link = Link::builder().operation_id(to.operation_id);
                 for (name, expression) in to.parameters {
                     link = link.parameter(*name, *expression);
                 }
@@ -169,16 +143,28 @@ mod tests {
         by_id
     }
 
-    /// The properties a response's schema declares (following one `$ref`).
-    fn properties<'a>(doc: &'a Value, response: &'a Value) -> &'a Value {
-        let schema = &response["content"]["application/json"]["schema"];
-        let name = schema["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
-        &doc["components"]["schemas"][name]["properties"]
+    /// The schema `pointer` (a JSON pointer into the answer's body) reaches, following `$ref`s,
+    /// `properties` for names and `items` for array indexes; `None` if the body has no such
+    /// member.
+    fn schema_at<'a>(doc: &'a Value, mut schema: &'a Value, pointer: &str) -> Option<&'a Value> {
+        let resolve = |schema: &'a Value| match schema["$ref"].as_str() {
+            Some(reference) => doc.pointer(reference.strip_prefix('#')?),
+            None => Some(schema),
+        };
+        for segment in pointer.split('/') {
+            schema = resolve(schema)?;
+            schema = if segment.parse::<usize>().is_ok() {
+                schema.get("items")?
+            } else {
+                schema.get("properties")?.get(segment)?
+            };
+        }
+        resolve(schema)
     }
 
-    /// Every link leads to an operation that exists, fills parameters it has, and reads
-    /// members the answer's schema declares: a renamed field or route breaks this test, not
-    /// the clients following the link.
+    /// Every link leads to an operation that exists, fills every path parameter it has (and
+    /// no other), and reads a member the answer's schema declares, as a scalar: a renamed
+    /// field or route breaks this test, not the clients following the link.
     #[test]
     fn links_lead_to_operations_with_the_parameters_they_fill() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
@@ -186,17 +172,21 @@ mod tests {
         let mut followed = 0;
         for (from, targets) in super::links() {
             let method = from.method;
-            let response = &doc["paths"][from.path][&method]["responses"][from.status];
+            let response = &doc["paths"][from.path][method]["responses"][from.status];
             let links = response["links"]
                 .as_object()
                 .unwrap_or_else(|| panic!("{method} {} has no links", from.path));
             assert_eq!(links.len(), targets.len());
-            let declared = properties(&doc, response);
+            let body = &response["content"]["application/json"]["schema"];
             for (name, link) in links {
                 let id = link["operationId"].as_str().unwrap();
                 let (place, target) = operations
                     .get(id)
                     .unwrap_or_else(|| panic!("{name}: no operation {id}"));
+                assert!(
+                    link.get("requestBody").is_none(),
+                    "{name}: no expressions in bodies"
+                );
                 let parameters = target["parameters"].as_array().cloned().unwrap_or_default();
                 let names: BTreeSet<&str> = parameters.iter().map(|p| p["name"].as_str().unwrap()).collect();
                 for in_path in parameters.iter().filter(|p| p["in"] == "path") {
@@ -206,40 +196,32 @@ mod tests {
                         "{name}: {place} needs {parameter}"
                     );
                 }
-                let mut expressions: Vec<&str> = Vec::new();
                 for (parameter, expression) in link["parameters"].as_object().into_iter().flatten() {
                     assert!(
                         names.contains(parameter.as_str()),
                         "{name}: {place} has no {parameter}"
                     );
-                    expressions.push(expression.as_str().unwrap());
-                }
-                if let Some(body) = link.get("requestBody").and_then(Value::as_object) {
-                    assert!(
-                        target.get("requestBody").is_some(),
-                        "{name}: {place} takes no body"
-                    );
-                    expressions.extend(body.values().filter_map(Value::as_str));
-                }
-                for expression in expressions {
+                    let expression = expression.as_str().unwrap();
                     if let Some(pointer) = expression.strip_prefix("$response.body#/") {
-                        let member = pointer.split('/').next().unwrap();
+                        let member = schema_at(&doc, body, pointer)
+                            .unwrap_or_else(|| panic!("{name}: the answer has no {pointer}"));
+                        let kind = &member["type"];
                         assert!(
-                            declared.get(member).is_some(),
-                            "{name}: the answer has no {member}"
+                            kind == "string" || kind == "integer",
+                            "{name}: {pointer} is no identifier ({member})"
                         );
                     } else if let Some(parameter) = expression.strip_prefix("$request.path.") {
                         assert!(
                             from.path.contains(&format!("{{{parameter}}}")),
                             "{name}: {expression}"
                         );
-                    } else if expression.starts_with('$') {
+                    } else {
                         panic!("{name}: unexpected expression {expression}");
                     }
                 }
                 followed += 1;
             }
         }
-        assert!(followed >= 11, "{followed}");
+        assert!(followed >= 8, "{followed}");
     }
 }

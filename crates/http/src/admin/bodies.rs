@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateCustomerBody {
-    #[schema(example = "sam@example.com", format = Email, min_length = 3, max_length = 254)]
+    #[schema(example = "sam@example.com", format = IdnEmail, min_length = 3, max_length = 254)]
     email: String,
     #[schema(min_length = 8, max_length = 1024)]
     password: Option<String>,
@@ -137,7 +137,8 @@ pub struct RejectDeletionBody {
     #[schema(
         example = "An open order must be settled first.",
         min_length = 1,
-        max_length = 2000
+        max_length = 2000,
+        pattern = "\\S"
     )]
     reason: String,
 }

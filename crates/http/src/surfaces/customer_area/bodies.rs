@@ -31,7 +31,7 @@ pub struct LoginVerifyOtpBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupBody {
-    #[schema(example = "sam@example.com", format = Email, min_length = 3, max_length = 254)]
+    #[schema(example = "sam@example.com", format = IdnEmail, min_length = 3, max_length = 254)]
     email: String,
     /// First and last name (each at most 100 characters).
     #[schema(example = "Sam Smith")]
@@ -88,7 +88,7 @@ pub struct PasswordResetBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DoResetBody {
-    #[schema(example = "sam@example.com", format = Email, min_length = 3, max_length = 254)]
+    #[schema(example = "sam@example.com", min_length = 3, max_length = 254)]
     email: String,
     /// From the reset mail (`Code:`).
     #[schema(min_length = 1, max_length = 64)]
@@ -105,7 +105,7 @@ pub struct PatchSelfBody {
     /// First and last name (each at most 100 characters).
     name: Option<String>,
     /// A new address starts an email change (a key goes to it; needs a recent sign-in).
-    #[schema(format = Email, min_length = 3, max_length = 254, nullable = false)]
+    #[schema(format = IdnEmail, min_length = 3, max_length = 254, nullable = false)]
     email: Option<String>,
     #[schema(example = "+14155550123")]
     phone: Option<String>,
