@@ -72,7 +72,7 @@ async fn malformed_requests_are_a_warning_not_an_error(server: Server) {
             head.to_ascii_lowercase().contains("connection: close"),
             "{answer}"
         );
-        let problem: Value = serde_json::from_str(body).expect(&answer);
+        let problem: Value = serde_json::from_str(body).expect(answer);
         assert_eq!(
             problem["type"],
             format!("urn:clientele:problem:{kind}"),
