@@ -18,6 +18,7 @@ crate::on_both_backends_with_mail!(
     deleting_the_account_erases_it_and_frees_the_address,
     the_back_office_invites_and_reads_the_outbox_masked,
     concurrent_self_edits_of_different_fields_are_both_kept,
+    a_new_phone_number_is_told_to_the_address,
 );
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -584,6 +585,30 @@ async fn concurrent_self_edits_of_different_fields_are_both_kept(server: Server,
             (Some(&*town), Some(&*region))
         );
     }
+}
+
+/// A phone number set or changed from any surface (here the Customer area, two-factor off) is
+/// audited and told to the confirmed address; saving the same number again is no change.
+async fn a_new_phone_number_is_told_to_the_address(server: Server, smtp: SmtpSink) {
+    let (email, _, token) = server.signed_in_customer().await;
+    for _ in 0..2 {
+        let (status, me) = patch_self(&server, &token, json!({"phone": "+14155550123"})).await;
+        assert_eq!(
+            (status, me["phone"].as_str()),
+            (200, Some("+14155550123")),
+            "{me}"
+        );
+    }
+    let mail = smtp.wait_for(
+        &email,
+        "Your phone number was changed",
+        std::time::Duration::from_secs(15),
+    );
+    assert!(
+        !mail.text.contains("+14155550123"),
+        "the number itself is not mailed"
+    );
+    audited_once(&server, "phone_changed", &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

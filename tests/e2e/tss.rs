@@ -567,6 +567,11 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
         "{answer}"
     );
 
+    // The number the profile edit set (two-factor off) was told to the address, once.
+    let notices = |log: &str| log.matches("Your phone number was changed").count();
+    let phone_notices = notices(&server.log_once_it_holds("Your phone number was changed"));
+    assert_eq!(phone_notices, 1);
+
     // Turning it on: the seed's answer, and a code to the number.
     let mut on = seed.clone();
     on["is_two_fa"] = json!(true);
@@ -613,7 +618,7 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
         log.contains("Two-step sign-in is on"),
         "a notice to the address:\n{log}"
     );
-    assert!(!log.contains("Your phone number was changed"), "{log}");
+    assert_eq!(notices(&log), phone_notices, "{log}");
 
     // With it on, a new number through the plain profile edit: the rest applies, the number waits.
     let mut moved = seed.clone();

@@ -123,6 +123,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let password_change = Arc::new(PasswordChange::new(deps.clone(), flows.clone()));
     let tss_flows = flows.clone();
     let second_factor_flows = flows.clone();
+    let profile_flows = flows.clone();
     let default_region = settings
         .default_phone_region
         .as_deref()
@@ -157,7 +158,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let state = AppState {
         tenants,
         api_keys,
-        app_users: Arc::new(AppUsers::new(deps.clone())),
+        app_users: Arc::new(AppUsers::new(deps.clone(), profile_flows.clone())),
         password_change,
         loyalty: loyalty.clone(),
         tss_profiles: Arc::new(TssProfiles::new(
@@ -185,7 +186,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             default_region,
         )),
         sign_in,
-        profiles: Arc::new(Profiles::new(deps.clone())),
+        profiles: Arc::new(Profiles::new(deps.clone(), profile_flows)),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(database.clone())),

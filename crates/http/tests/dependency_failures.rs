@@ -90,7 +90,7 @@ fn state(
     let flows_for_deactivation = flows.clone();
     let customer_area = Arc::new(CustomerArea::new(
         deps.clone(),
-        flows,
+        flows.clone(),
         Arc::new(MockPassphraseTokens::new()),
     ));
     let tenants = Arc::new(tenants_down());
@@ -106,7 +106,7 @@ fn state(
             deps.random.clone(),
             deps.clock.clone(),
         )),
-        app_users: Arc::new(AppUsers::new(deps.clone())),
+        app_users: Arc::new(AppUsers::new(deps.clone(), flows.clone())),
         loyalty: loyalty.clone(),
         tss_profiles: Arc::new(TssProfiles::new(
             deps.clone(),
@@ -138,7 +138,7 @@ fn state(
             None,
         )),
         sign_in,
-        profiles: Arc::new(Profiles::new(deps.clone())),
+        profiles: Arc::new(Profiles::new(deps.clone(), flows.clone())),
         customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(Arc::new(MockOutbox::new()))),

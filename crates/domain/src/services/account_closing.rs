@@ -184,21 +184,7 @@ mod tests {
     use crate::tenant::{Tenant, TenantSettings};
 
     fn flows_with(commits: MockUnitOfWork, tenants: MockTenantRepository) -> FlowDeps {
-        let mut sealer = crate::ports::MockSealer::new();
-        sealer.expect_seal().returning(|t| format!("sealed {}", t.len()));
-        FlowDeps {
-            flows: Arc::new(crate::ports::MockFlowRepository::new()),
-            commits: Arc::new(commits),
-            digester: Arc::new(crate::ports::MockSecretDigester::new()),
-            sealer: Arc::new(sealer),
-            settings: crate::flow::FlowSettings::default(),
-            links: crate::services::LinkSettings {
-                public_url: "http://127.0.0.1:8080".into(),
-                allowed_origins: Vec::new(),
-                tenant: None,
-            },
-            tenants: Arc::new(tenants),
-        }
+        crate::services::test_support::flow_deps(commits, tenants)
     }
 
     fn closing(policy: ClosingPolicy, commits: MockUnitOfWork) -> AccountClosing {

@@ -2,7 +2,7 @@
 //! of the tenant's users, and reading back what it shows of them (the CL2C surface).
 
 use super::reapply::{on_current_account, Attempt};
-use super::Deps;
+use super::{Deps, FlowDeps};
 use crate::account::{Account, AccountUuid};
 use crate::error::{DomainError, FieldErrors};
 use crate::patch::Patch;
@@ -33,6 +33,8 @@ pub struct AppUserView {
 
 pub struct AppUsers {
     deps: Deps,
+    /// Stores an edit that changes the phone number with its notice.
+    flows: FlowDeps,
 }
 
 impl AppUserChange {
@@ -60,8 +62,8 @@ impl AppUserChange {
 }
 
 impl AppUsers {
-    pub fn new(deps: Deps) -> Self {
-        AppUsers { deps }
+    pub fn new(deps: Deps, flows: FlowDeps) -> Self {
+        AppUsers { deps, flows }
     }
 
     /// What is wrong with `change`, without storing anything.
@@ -118,9 +120,9 @@ impl AppUsers {
                 let next = Account {
                     profile,
                     updated_at: now,
-                    ..current
+                    ..current.clone()
                 };
-                Ok::<_, Attempt>(self.deps.accounts.update(&next).await?)
+                Ok::<_, Attempt>(self.flows.store_profile_edit(&self.deps, &current, next).await?)
             }
         })
         .await?;
@@ -135,8 +137,23 @@ impl AppUsers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{MockAccountRepository, MockPasswordHasher, MockSessionRepository};
-    use crate::services::test_support::{account, deps_with};
+    use crate::audit::AuditKind;
+    use crate::ports::{
+        MockAccountRepository, MockPasswordHasher, MockSessionRepository, MockTenantRepository,
+        MockUnitOfWork,
+    };
+    use crate::services::test_support::{account, deps_with, flow_deps};
+
+    fn users(
+        accounts: MockAccountRepository,
+        sessions: MockSessionRepository,
+        commits: MockUnitOfWork,
+    ) -> AppUsers {
+        AppUsers::new(
+            deps_with(accounts, sessions, MockPasswordHasher::new()),
+            flow_deps(commits, MockTenantRepository::new()),
+        )
+    }
 
     fn change() -> AppUserChange {
         AppUserChange {
@@ -155,10 +172,17 @@ mod tests {
         accounts
             .expect_find_by_uuid()
             .returning(move |_, _| Ok(Some(stored.clone())));
-        accounts.expect_update().times(1).returning(|a| Ok(a.clone()));
+        // A number the account did not have: committed with its audit entry and notice.
+        accounts.expect_update().never();
+        let mut commits = MockUnitOfWork::new();
+        commits
+            .expect_commit()
+            .withf(|c| c.audit.iter().map(|e| e.kind).eq([AuditKind::PhoneChanged]) && c.messages.len() == 1)
+            .times(1)
+            .returning(|_| Ok(()));
         let mut sessions = MockSessionRepository::new();
         sessions.expect_latest_active().returning(|_, _, _| Ok(None));
-        let users = AppUsers::new(deps_with(accounts, sessions, MockPasswordHasher::new()));
+        let users = users(accounts, sessions, commits);
         let view = users
             .replace(&account().tenant, account().uuid, change())
             .await
@@ -182,7 +206,7 @@ mod tests {
         accounts.expect_update().times(1).returning(|a| Ok(a.clone()));
         let mut sessions = MockSessionRepository::new();
         sessions.expect_latest_active().returning(|_, _, _| Ok(None));
-        let users = AppUsers::new(deps_with(accounts, sessions, MockPasswordHasher::new()));
+        let users = users(accounts, sessions, MockUnitOfWork::new());
         let omitted = AppUserChange {
             phone: None,
             ..change()
@@ -215,11 +239,7 @@ mod tests {
             .expect_find_by_uuid()
             .returning(move |_, _| Ok(Some(closed.clone())));
         accounts.expect_update().never();
-        let users = AppUsers::new(deps_with(
-            accounts,
-            MockSessionRepository::new(),
-            MockPasswordHasher::new(),
-        ));
+        let users = users(accounts, MockSessionRepository::new(), MockUnitOfWork::new());
         let err = users
             .replace(&account().tenant, account().uuid, change())
             .await
@@ -229,11 +249,11 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported() {
-        let users = AppUsers::new(deps_with(
+        let users = users(
             MockAccountRepository::new(),
             MockSessionRepository::new(),
-            MockPasswordHasher::new(),
-        ));
+            MockUnitOfWork::new(),
+        );
         let bad = AppUserChange {
             first_name: String::new(),
             last_name: None,

@@ -451,6 +451,8 @@ impl CustomerArea {
                 let mut commit = Commit::at(now);
                 if changed {
                     commit.accounts.push(AccountWrite::Update(updated.clone()));
+                    self.flows
+                        .note_phone_change(&self.deps, &mut commit, &account, &updated);
                 }
                 if let Some(email) = email {
                     self.add_email_change(&mut commit, &updated, email, now).await?;

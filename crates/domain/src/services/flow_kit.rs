@@ -343,6 +343,45 @@ impl FlowDeps {
         }
     }
 
+    /// Stores `next`, an edit of `current`'s profile (version-checked): a changed phone number
+    /// goes through the unit of work with what [`Self::note_phone_change`] adds, any other edit
+    /// is a plain update.
+    pub async fn store_profile_edit(
+        &self,
+        deps: &Deps,
+        current: &Account,
+        next: Account,
+    ) -> Result<Account, StoreError> {
+        if current.profile.phone == next.profile.phone {
+            return deps.accounts.update(&next).await;
+        }
+        let mut commit = Commit::at(next.updated_at);
+        self.note_phone_change(deps, &mut commit, current, &next);
+        self.commits.commit(commit.updating(next.clone())).await?;
+        Ok(Account {
+            version: next.version + 1,
+            ..next
+        })
+    }
+
+    /// When `next` has another phone number than `current` (the one a second factor is sent
+    /// to): its audit entry and a notice to the confirmed address, so that a number changed
+    /// behind the customer's back does not go unnoticed.
+    pub fn note_phone_change(&self, deps: &Deps, commit: &mut Commit, current: &Account, next: &Account) {
+        if current.profile.phone == next.profile.phone {
+            return;
+        }
+        commit.audit.push(deps.audit_entry(
+            current,
+            crate::audit::AuditKind::PhoneChanged,
+            crate::audit::Actor::Customer,
+            None,
+        ));
+        commit
+            .messages
+            .extend(self.change_notice(deps, next, AccountChange::PhoneChanged, commit.now));
+    }
+
     /// A notice to the account's confirmed address that `change` happened (no secret in it);
     /// `None` when it has none.
     pub fn change_notice(

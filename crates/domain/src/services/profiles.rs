@@ -1,5 +1,5 @@
 use super::reapply::{on_current_account, Attempt};
-use super::{Authenticated, Deps};
+use super::{Authenticated, Deps, FlowDeps};
 use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
 use crate::profile::ProfileEdit;
@@ -7,11 +7,13 @@ use crate::profile::ProfileEdit;
 /// Reading and editing one's own profile.
 pub struct Profiles {
     deps: Deps,
+    /// Stores an edit that changes the phone number with its notice.
+    flows: FlowDeps,
 }
 
 impl Profiles {
-    pub fn new(deps: Deps) -> Self {
-        Profiles { deps }
+    pub fn new(deps: Deps, flows: FlowDeps) -> Self {
+        Profiles { deps, flows }
     }
 
     /// What is wrong with `edit`, without storing anything: lets a surface report these
@@ -45,9 +47,9 @@ impl Profiles {
                 let next = Account {
                     profile,
                     updated_at: now,
-                    ..current
+                    ..current.clone()
                 };
-                Ok::<_, Attempt>(self.deps.accounts.update(&next).await?)
+                Ok::<_, Attempt>(self.flows.store_profile_edit(&self.deps, &current, next).await?)
             }
         })
         .await
@@ -57,9 +59,13 @@ impl Profiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::AuditKind;
     use crate::patch::Patch;
-    use crate::ports::{MockAccountRepository, MockPasswordHasher, MockSessionRepository, StoreError};
-    use crate::services::test_support::{account, deps_with, T0};
+    use crate::ports::{
+        AccountWrite, MockAccountRepository, MockPasswordHasher, MockSessionRepository, MockTenantRepository,
+        MockUnitOfWork, StoreError,
+    };
+    use crate::services::test_support::{account, deps_with, flow_deps, T0};
     use crate::session::{Session, SessionId};
     use crate::values::Name;
 
@@ -77,6 +83,13 @@ mod tests {
             },
             account,
         }
+    }
+
+    fn profiles(accounts: MockAccountRepository, commits: MockUnitOfWork) -> Profiles {
+        Profiles::new(
+            deps_with(accounts, MockSessionRepository::new(), MockPasswordHasher::new()),
+            flow_deps(commits, MockTenantRepository::new()),
+        )
     }
 
     fn nickname(value: &str) -> ProfileEdit {
@@ -116,11 +129,7 @@ mod tests {
                     ..a.clone()
                 })
             });
-        let service = Profiles::new(deps_with(
-            accounts,
-            MockSessionRepository::new(),
-            MockPasswordHasher::new(),
-        ));
+        let service = profiles(accounts, MockUnitOfWork::new());
         let saved = service.edit(&caller(), nickname("Nick")).await.unwrap();
         assert_eq!(saved.version, 5);
         assert_eq!(saved.profile.nickname.unwrap().as_str(), "Nick");
@@ -139,11 +148,7 @@ mod tests {
             erased.version = 4;
             Ok(Some(erased))
         });
-        let service = Profiles::new(deps_with(
-            accounts,
-            MockSessionRepository::new(),
-            MockPasswordHasher::new(),
-        ));
+        let service = profiles(accounts, MockUnitOfWork::new());
         let err = service.edit(&caller(), nickname("Nick")).await.unwrap_err();
         assert!(matches!(err, DomainError::Unauthenticated), "{err:?}");
     }
@@ -152,11 +157,7 @@ mod tests {
     async fn invalid_edit_writes_nothing() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_update().never();
-        let service = Profiles::new(deps_with(
-            accounts,
-            MockSessionRepository::new(),
-            MockPasswordHasher::new(),
-        ));
+        let service = profiles(accounts, MockUnitOfWork::new());
         let err = service.edit(&caller(), nickname("   ")).await.unwrap_err();
         assert!(matches!(err, DomainError::Invalid(_)));
     }
@@ -171,12 +172,38 @@ mod tests {
         accounts
             .expect_find_by_uuid()
             .returning(|_, _| Ok(Some(account())));
-        let service = Profiles::new(deps_with(
-            accounts,
-            MockSessionRepository::new(),
-            MockPasswordHasher::new(),
-        ));
+        let service = profiles(accounts, MockUnitOfWork::new());
         let err = service.edit(&caller(), nickname("Nick")).await.unwrap_err();
         assert!(matches!(err, DomainError::Conflict(_)));
+    }
+
+    /// A new phone number (where a second factor goes) is committed with its audit entry and
+    /// a notice to the confirmed address, in one unit of work.
+    #[tokio::test]
+    async fn a_new_phone_number_is_audited_and_the_address_told() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_update().never();
+        let mut commits = MockUnitOfWork::new();
+        commits
+            .expect_commit()
+            .withf(|commit| {
+                let updated = matches!(
+                    commit.accounts.as_slice(),
+                    [AccountWrite::Update(a)] if a.version == 3
+                        && a.profile.phone.as_ref().map(|p| p.as_str()) == Some("+14155550123")
+                );
+                let audited =
+                    commit.audit.iter().map(|e| e.kind).collect::<Vec<_>>() == [AuditKind::PhoneChanged];
+                let told = commit.messages.len() == 1 && commit.messages[0].recipient == "ann@example.com";
+                updated && audited && told
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        let edit = ProfileEdit {
+            phone: Patch::Set(Some("+1 415 555 0123".into())),
+            ..Default::default()
+        };
+        let saved = profiles(accounts, commits).edit(&caller(), edit).await.unwrap();
+        assert_eq!(saved.version, 4);
     }
 }

@@ -6,11 +6,12 @@ use time::macros::datetime;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::Deps;
+use super::{Deps, FlowDeps, LinkSettings};
 use crate::account::{Account, AccountStatus, AccountUuid, PublicId};
 use crate::ports::{
-    MockAccessTokens, MockAccountRepository, MockAuditLog, MockClock, MockPasswordHasher, MockRandomness,
-    MockRequestContext, MockSessionRepository,
+    MockAccessTokens, MockAccountRepository, MockAuditLog, MockClock, MockFlowRepository, MockPasswordHasher,
+    MockRandomness, MockRequestContext, MockSealer, MockSecretDigester, MockSessionRepository,
+    MockTenantRepository, MockUnitOfWork,
 };
 use crate::profile::Profile;
 use crate::sign_in_throttle::SignInThrottle;
@@ -72,5 +73,25 @@ pub fn deps_with(
         random: Arc::new(random),
         audit: Arc::new(audit),
         request: Arc::new(request),
+    }
+}
+
+/// Flow deps committing through `commits`, reading tenants from `tenants`, with a sealer that
+/// says how long the sealed text was and default settings.
+pub fn flow_deps(commits: MockUnitOfWork, tenants: MockTenantRepository) -> FlowDeps {
+    let mut sealer = MockSealer::new();
+    sealer.expect_seal().returning(|t| format!("sealed {}", t.len()));
+    FlowDeps {
+        flows: Arc::new(MockFlowRepository::new()),
+        commits: Arc::new(commits),
+        digester: Arc::new(MockSecretDigester::new()),
+        sealer: Arc::new(sealer),
+        settings: crate::flow::FlowSettings::default(),
+        links: LinkSettings {
+            public_url: "http://127.0.0.1:8080".into(),
+            allowed_origins: Vec::new(),
+            tenant: None,
+        },
+        tenants: Arc::new(tenants),
     }
 }

@@ -222,8 +222,8 @@ impl TssProfiles {
         }
         let accounts = self.deps().accounts.clone();
         let mut code_for: Option<ValidEdit> = None;
+        let (deps, flows) = (self.deps(), self.flows());
         let account = on_current_account(accounts.as_ref(), who.account.clone(), |current| {
-            let accounts = accounts.clone();
             let valid = valid.clone();
             let held = current.two_factor && current.profile.phone.as_ref() != Some(&valid.phone);
             let wanted = valid.clone();
@@ -245,7 +245,10 @@ impl TssProfiles {
                     updated_at: now,
                     ..edited
                 };
-                accounts.update(&edited).await.map_err(taken)
+                flows
+                    .store_profile_edit(deps, &current, edited)
+                    .await
+                    .map_err(taken)
             }
         })
         .await?;

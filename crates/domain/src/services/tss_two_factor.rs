@@ -274,16 +274,8 @@ impl TssProfiles {
                 if changes_phone {
                     // Every other session now; the caller's once its replacement is open.
                     commit = commit.revoking(&current, Some(keep));
-                    commit.audit.push(self.deps().audit_entry(
-                        &current,
-                        AuditKind::PhoneChanged,
-                        Actor::Customer,
-                        None,
-                    ));
-                    let notice =
-                        self.flows()
-                            .change_notice(self.deps(), &edited, AccountChange::PhoneChanged, now);
-                    commit.messages.extend(notice);
+                    self.flows()
+                        .note_phone_change(self.deps(), &mut commit, &current, &edited);
                 }
                 if two_factor != current.two_factor {
                     let (kind, change) = if two_factor {
