@@ -253,9 +253,10 @@ async fn unauthenticated_sensitive_routes_are_rate_limited_per_client() {
     }
 }
 
-/// `count` failed sign-ins sent with `X-Forwarded-For: forwarded_for`: their statuses.
-async fn logins(server: &Server, forwarded_for: &str, count: usize) -> Vec<u16> {
-    let attempt = serde_json::json!({"email": "nobody@example.com", "password": "whatever-password"});
+/// `count` sign-ins as `email` with a wrong password, sent with `X-Forwarded-For:
+/// forwarded_for`: their statuses.
+async fn logins_as(server: &Server, email: &str, forwarded_for: &str, count: usize) -> Vec<u16> {
+    let attempt = serde_json::json!({"email": email, "password": "whatever-password"});
     let mut statuses = Vec::new();
     for _ in 0..count {
         let response = server
@@ -271,33 +272,104 @@ async fn logins(server: &Server, forwarded_for: &str, count: usize) -> Vec<u16> 
     statuses
 }
 
+async fn logins(server: &Server, forwarded_for: &str, count: usize) -> Vec<u16> {
+    logins_as(server, "nobody@example.com", forwarded_for, count).await
+}
+
 /// Behind a trusted proxy each client has its own budget (its address from `X-Forwarded-For`,
-/// the rightmost hop the proxy vouches for); from any other peer the header changes nothing,
-/// so a client cannot escape its limit by writing it.
+/// the rightmost hop the proxy vouches for), and its address is what the request log and the
+/// audit trail record; the security events (failures, the lockout, a closing) name the tenant
+/// and the account, never the address. From any other peer the header changes nothing, so a
+/// client cannot escape its limit by writing it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clients_behind_a_trusted_proxy_have_their_own_budgets() {
-    let storage = clientele_e2e::Storage::new(clientele_e2e::Backend::Sqlite).unwrap();
+async fn behind_a_trusted_proxy_the_client_is_limited_logged_and_audited_on_sqlite() {
+    behind_a_trusted_proxy_the_client_is_limited_logged_and_audited(clientele_e2e::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_client_is_limited_logged_and_audited_on_postgres() {
+    behind_a_trusted_proxy_the_client_is_limited_logged_and_audited(clientele_e2e::Backend::Postgres).await;
+}
+
+async fn behind_a_trusted_proxy_the_client_is_limited_logged_and_audited(backend: clientele_e2e::Backend) {
+    let Some(storage) = clientele_e2e::Storage::new(backend) else {
+        return;
+    };
+    let storage = &storage;
     let proxied = Server::start(
-        &storage,
+        storage,
         &[
             ("CLIENTELE_RATE_LIMIT_PER_MINUTE", "6"),
             ("CLIENTELE_TRUSTED_PROXIES", "127.0.0.0/8"),
         ],
     );
-    let first = logins(&proxied, "198.51.100.1", 12).await;
-    assert_eq!(first.iter().filter(|s| **s == 429).count(), 2, "{first:?}");
+    let (email, _, token) = proxied.signed_in_customer().await;
+    // Ten failures lock the account; the tenth is the client's last of its burst.
+    let first = logins_as(&proxied, &email, "203.0.113.9", 12).await;
+    assert_eq!(first[..10], [401; 10], "{first:?}");
+    assert_eq!(first[10..], [429, 429], "{first:?}");
     // What the client wrote itself (the leftmost, already used up) is not believed.
-    let second = logins(&proxied, "198.51.100.1, 198.51.100.2", 10).await;
+    let second = logins(&proxied, "203.0.113.9, 203.0.113.10", 10).await;
     assert!(
         second.iter().all(|s| *s == 401),
         "another client's own burst: {second:?}"
     );
+
+    for (kind, count) in [("sign_in_failed", 10), ("sign_in_locked", 1)] {
+        let (status, audit) = proxied
+            .admin(
+                reqwest::Method::GET,
+                &format!("/admin/v1/audit?kind={kind}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{audit}");
+        let entries = audit["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), count, "{kind}: {audit}");
+        assert!(
+            entries.iter().all(|e| e["clientAddress"] == "203.0.113.9"),
+            "{kind}: the forwarded client, not the proxy: {audit}"
+        );
+    }
+    let log = proxied.log_once_it_holds("event=\"sign_in_locked\"");
+    for event in ["sign_in_failed", "sign_in_locked"] {
+        let line = log
+            .lines()
+            .find(|l| l.contains("security event") && l.contains(&format!("event=\"{event}\"")))
+            .unwrap_or_else(|| panic!("no {event} security event:\n{log}"));
+        assert!(
+            line.contains("WARN") && line.contains("tenant=\"default\""),
+            "{line}"
+        );
+        assert!(!line.contains(&email), "no address in {line}");
+    }
+    assert!(
+        log.contains("http.client_ip=203.0.113.9"),
+        "the request log names the forwarded client:\n{log}"
+    );
+
+    // Closing the account (its session is older than the lockout) is a security event too.
+    let response = proxied
+        .http
+        .delete(proxied.url("/customers/self"))
+        .bearer_auth(&token)
+        .header("X-Forwarded-For", "203.0.113.11")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let log = proxied.log_once_it_holds("event=\"deactivated\"");
+    let line = log
+        .lines()
+        .find(|l| l.contains("security event") && l.contains("event=\"deactivated\""))
+        .unwrap();
+    assert!(
+        line.contains("tenant=\"default\"") && !line.contains(&email),
+        "{line}"
+    );
     drop(proxied);
 
-    let direct = Server::start(
-        &clientele_e2e::Storage::new(clientele_e2e::Backend::Sqlite).unwrap(),
-        &[("CLIENTELE_RATE_LIMIT_PER_MINUTE", "6")],
-    );
+    let direct = Server::start(storage, &[("CLIENTELE_RATE_LIMIT_PER_MINUTE", "6")]);
     let first = logins(&direct, "198.51.100.1", 10).await;
     assert!(first.iter().all(|s| *s == 401), "{first:?}");
     let spoofed = logins(&direct, "198.51.100.2", 2).await;
