@@ -701,4 +701,42 @@ async fn one_address_gets_at_most_the_send_limit(backend: clientele_e2e::Backend
     )
     .await;
     assert_eq!(status, 200);
+
+    // A signed-in customer asking for email-change keys past the limit is told to wait (the
+    // customer knows the address: nothing to enumerate), and nothing of the edit applies.
+    let (old, _, token) = server.signed_in_customer().await;
+    let new = unique_email();
+    for _ in 0..3 {
+        let (status, me) = patch_self(&server, &token, json!({"email": new})).await;
+        assert_eq!(status, 200, "{me}");
+    }
+    let response = server
+        .http
+        .patch(server.url("/customers/self"))
+        .bearer_auth(&token)
+        .json(&json!({"email": new, "name": "Not Applied"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:clientele:problem:send-limited", "{problem}");
+    let (_, me) = get_self(&server, &token).await;
+    assert_eq!(
+        (me["email"].as_str(), me["name"].as_str()),
+        (Some(&*old), None),
+        "{me}"
+    );
+    let deadline = std::time::Instant::now() + WAIT;
+    while smtp.count_to(&new) < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count_to(&new), 3, "three keys, then none");
 }
