@@ -26,7 +26,19 @@ async fn metrics_count_requests_sign_ins_and_the_outbox(server: Server) {
     assert_eq!(scrape(&server, None).await.0, 401, "behind the admin token");
     assert_eq!(scrape(&server, Some("not-the-token-0123456789")).await.0, 401);
     let (email, password, token) = server.signed_in_customer().await;
-    assert_eq!(server.login_status(&email, "a wrong password").await, 401);
+    // Ten failures lock the account: counted as failures, and the lockout as its event.
+    for _ in 0..10 {
+        assert_eq!(server.login_status(&email, "a wrong password").await, 401);
+    }
+    // A mail through the outbox (to the log, without SMTP): a delivery counted by outcome.
+    let signup = server
+        .http
+        .post(server.url("/customers/signup"))
+        .json(&serde_json::json!({"email": format!("m{}@example.com", uuid::Uuid::new_v4().simple())}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signup.status(), 202);
     assert_eq!(server.get_json("/customers/self", &token).await.0, 200);
     let customer = server.get_json("/customers/self", &token).await.1;
     let id = customer["id"].to_string();
@@ -39,7 +51,9 @@ async fn metrics_count_requests_sign_ins_and_the_outbox(server: Server) {
         let (status, content_type, text) = scrape(&server, Some(ADMIN_TOKEN)).await;
         assert_eq!(status, 200, "{text}");
         assert!(content_type.starts_with("text/plain"), "{content_type}");
-        if text.contains("clientele_outbox_pending_messages") || Instant::now() > deadline {
+        let ready = text.contains("clientele_outbox_pending_messages")
+            && text.contains("clientele_outbox_deliveries_total");
+        if ready || Instant::now() > deadline {
             break text;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -49,8 +63,10 @@ async fn metrics_count_requests_sign_ins_and_the_outbox(server: Server) {
         r#"clientele_http_request_duration_seconds_bucket{method="GET",route="/customers/self",le="#,
         r#"route="/admin/v1/customers/{id}""#,
         r#"clientele_sign_ins_total{outcome="succeeded"} 1"#,
-        r#"clientele_sign_ins_total{outcome="failed"} 1"#,
-        r#"clientele_security_events_total{event="sign_in_failed"} 1"#,
+        r#"clientele_sign_ins_total{outcome="failed"} 10"#,
+        r#"clientele_security_events_total{event="sign_in_failed"} 10"#,
+        r#"clientele_security_events_total{event="sign_in_locked"} 1"#,
+        r#"clientele_outbox_deliveries_total{channel="email",outcome="sent"} 1"#,
         r#"clientele_password_hash_wait_seconds_count"#,
         r#"clientele_outbox_pending_messages{channel="email"}"#,
         r#"clientele_outbox_oldest_pending_age_seconds{channel="sms"}"#,
@@ -68,8 +84,17 @@ async fn metrics_count_requests_sign_ins_and_the_outbox(server: Server) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_on_a_listener_of_their_own() {
-    let Some(storage) = Storage::new(clientele_e2e::Backend::Sqlite) else {
+async fn metrics_on_a_listener_of_their_own_on_sqlite() {
+    metrics_on_a_listener_of_their_own(clientele_e2e::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_on_a_listener_of_their_own_on_postgres() {
+    metrics_on_a_listener_of_their_own(clientele_e2e::Backend::Postgres).await;
+}
+
+async fn metrics_on_a_listener_of_their_own(backend: clientele_e2e::Backend) {
+    let Some(storage) = Storage::new(backend) else {
         return;
     };
     let server = Server::start(&storage, &[("CLIENTELE_METRICS_LISTEN", "127.0.0.1:0")]);
