@@ -3,6 +3,8 @@
 use clientele_e2e::{status_and_json, Backend, Server, Storage, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
+crate::on_both_backends_by_hand!(cl2c_user);
+
 struct Tenant {
     key: String,
     key_id: String,
@@ -352,16 +354,6 @@ async fn cl2c_user(backend: Backend) {
     )
     .await;
     assert!(keys["apiKeys"][0]["lastUsedAt"].is_string(), "{keys}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cl2c_user_on_sqlite() {
-    cl2c_user(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cl2c_user_on_postgres() {
-    cl2c_user(Backend::Postgres).await;
 }
 
 /// A key over its rate gets 429 with Retry-After, in the default shape; other keys go on.

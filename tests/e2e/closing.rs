@@ -4,6 +4,11 @@ use clientele_e2e::dump::every_value;
 use clientele_e2e::{status_and_json, Backend, Server, Storage, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
+crate::on_both_backends_by_hand!(
+    closing_follows_the_tenant_settings,
+    the_back_office_decides_on_deletion_requests
+);
+
 async fn settings(server: &Server, tenant: Option<&str>, patch: Option<Value>) -> (u16, Value) {
     let mut request = match &patch {
         Some(_) => server.http.patch(server.url("/admin/v1/settings")),
@@ -209,16 +214,6 @@ fn assert_gone_once_notified(storage: &Storage, value: &str, why: &str) {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn closing_follows_the_tenant_settings_on_sqlite() {
-    closing_follows_the_tenant_settings(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn closing_follows_the_tenant_settings_on_postgres() {
-    closing_follows_the_tenant_settings(Backend::Postgres).await;
 }
 
 async fn admin_get(server: &Server, path: &str) -> (u16, Value) {
@@ -499,14 +494,4 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
         .unwrap()
         .iter()
         .any(|r| r["id"] == id.as_str()));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_back_office_decides_on_deletion_requests_on_sqlite() {
-    the_back_office_decides_on_deletion_requests(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_back_office_decides_on_deletion_requests_on_postgres() {
-    the_back_office_decides_on_deletion_requests(Backend::Postgres).await;
 }

@@ -21,6 +21,8 @@ crate::on_both_backends_with_mail!(
     a_new_phone_number_is_told_to_the_address,
 );
 
+crate::on_both_backends_by_hand!(one_address_gets_at_most_the_send_limit);
+
 const WAIT: Duration = Duration::from_secs(15);
 
 fn unique_email() -> String {
@@ -609,16 +611,6 @@ async fn a_new_phone_number_is_told_to_the_address(server: Server, smtp: SmtpSin
         "the number itself is not mailed"
     );
     audited_once(&server, "phone_changed", &[]).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_address_gets_at_most_the_send_limit_on_sqlite() {
-    one_address_gets_at_most_the_send_limit(clientele_e2e::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_address_gets_at_most_the_send_limit_on_postgres() {
-    one_address_gets_at_most_the_send_limit(clientele_e2e::Backend::Postgres).await;
 }
 
 /// Resets and sign-ups for one address, past `CLIENTELE_SEND_LIMIT`: every answer the same as

@@ -16,6 +16,8 @@ crate::on_both_backends_with_mail!(
     keeping_data_closes_and_the_back_office_can_reopen,
 );
 
+crate::on_both_backends_by_hand!(a_resent_code_replaces_the_first_and_expires);
+
 /// A customer with a first and last name, signed in: (email, password, token, numeric id).
 async fn customer(server: &Server) -> (String, String, String, i64) {
     let email = format!("d{}@example.com", uuid::Uuid::new_v4().simple());
@@ -248,16 +250,6 @@ async fn keeping_data_closes_and_the_back_office_can_reopen(server: Server, smtp
         200,
         "back with its password"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resent_code_replaces_the_first_and_expires_on_sqlite() {
-    a_resent_code_replaces_the_first_and_expires(clientele_e2e::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resent_code_replaces_the_first_and_expires_on_postgres() {
-    a_resent_code_replaces_the_first_and_expires(clientele_e2e::Backend::Postgres).await;
 }
 
 /// The `n`th code mailed to `email` (counting from 1), once it has arrived.

@@ -7,6 +7,8 @@ use clientele_e2e::{post, Backend, Server, Storage};
 use clientele_testkit::{stalling_smtp_server, DownSmtp, SmtpSink};
 use serde_json::json;
 
+crate::on_both_backends_by_hand!(stopping_with_mail_under_way_is_clean);
+
 const FAST_RETRY: (&str, &str) = ("CLIENTELE_DELIVERY_RETRY_SECS", "1");
 
 fn reset_request(email: &str) -> serde_json::Value {
@@ -218,16 +220,6 @@ async fn a_stalled_smtp_server_does_not_stop_delivery() {
 
 /// SIGTERM with mail delivered and with a send hanging: the process stops cleanly (exit 0,
 /// nothing panics), and the hanging message stays in the outbox for the next start.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stopping_with_mail_under_way_is_clean_on_sqlite() {
-    stopping_with_mail_under_way_is_clean(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stopping_with_mail_under_way_is_clean_on_postgres() {
-    stopping_with_mail_under_way_is_clean(Backend::Postgres).await;
-}
-
 async fn stopping_with_mail_under_way_is_clean(backend: Backend) {
     let Some(storage) = Storage::new(backend) else {
         return;

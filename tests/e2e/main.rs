@@ -94,3 +94,22 @@ macro_rules! on_both_backends {
         }
     )*};
 }
+
+/// For each scenario `name(backend)` that starts its own servers (its own settings, several
+/// instances, restarts), tests `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends_by_hand {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(clientele_e2e::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(clientele_e2e::Backend::Postgres).await;
+            }
+        }
+    )*};
+}

@@ -7,6 +7,8 @@ use clientele_e2e::{Server, Storage, ADMIN_TOKEN};
 
 crate::on_both_backends!(metrics_count_requests_sign_ins_and_the_outbox);
 
+crate::on_both_backends_by_hand!(metrics_on_a_listener_of_their_own);
+
 async fn scrape(server: &Server, token: Option<&str>) -> (u16, String, String) {
     let mut request = server.http.get(server.url("/metrics"));
     if let Some(token) = token {
@@ -81,16 +83,6 @@ async fn metrics_count_requests_sign_ins_and_the_outbox(server: Server) {
     ] {
         assert!(!text.contains(personal), "{personal} in a label:\n{text}");
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_on_a_listener_of_their_own_on_sqlite() {
-    metrics_on_a_listener_of_their_own(clientele_e2e::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_on_a_listener_of_their_own_on_postgres() {
-    metrics_on_a_listener_of_their_own(clientele_e2e::Backend::Postgres).await;
 }
 
 async fn metrics_on_a_listener_of_their_own(backend: clientele_e2e::Backend) {

@@ -9,6 +9,8 @@ crate::on_both_backends!(
     malformed_requests_are_a_warning_not_an_error
 );
 
+crate::on_both_backends_by_hand!(behind_a_trusted_proxy_the_client_is_limited_logged_and_audited);
+
 /// Requests the HTTP parser refuses (invalid bytes in a header, an oversized head) get a problem
 /// document like every other error and close the connection; the log counts them at WARN
 /// (scanners send thousands) and has no ERROR line for the client's mistake.
@@ -281,16 +283,6 @@ async fn logins(server: &Server, forwarded_for: &str, count: usize) -> Vec<u16> 
 /// audit trail record; the security events (failures, the lockout, a closing) name the tenant
 /// and the account, never the address. From any other peer the header changes nothing, so a
 /// client cannot escape its limit by writing it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn behind_a_trusted_proxy_the_client_is_limited_logged_and_audited_on_sqlite() {
-    behind_a_trusted_proxy_the_client_is_limited_logged_and_audited(clientele_e2e::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn behind_a_trusted_proxy_the_client_is_limited_logged_and_audited_on_postgres() {
-    behind_a_trusted_proxy_the_client_is_limited_logged_and_audited(clientele_e2e::Backend::Postgres).await;
-}
-
 async fn behind_a_trusted_proxy_the_client_is_limited_logged_and_audited(backend: clientele_e2e::Backend) {
     let Some(storage) = clientele_e2e::Storage::new(backend) else {
         return;

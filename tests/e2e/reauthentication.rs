@@ -9,17 +9,9 @@ use clientele_testkit::SmsSink;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+crate::on_both_backends_by_hand!(sensitive_changes_need_a_recent_sign_in);
+
 const WINDOW_SECS: u64 = 8;
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sensitive_changes_need_a_recent_sign_in_on_sqlite() {
-    sensitive_changes_need_a_recent_sign_in(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sensitive_changes_need_a_recent_sign_in_on_postgres() {
-    sensitive_changes_need_a_recent_sign_in(Backend::Postgres).await;
-}
 
 async fn call(
     server: &Server,

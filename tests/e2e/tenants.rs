@@ -4,6 +4,8 @@ use clientele_e2e::dump::every_value;
 use clientele_e2e::{run_command, status_and_json, Backend, Server, Storage, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
+crate::on_both_backends_by_hand!(tenants_and_keys, tenants_never_meet);
+
 async fn admin(server: &Server, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
     server.admin(method, path, body).await
 }
@@ -268,16 +270,6 @@ async fn tenants_and_keys(backend: Backend) {
     for output in [&made, &created, &listed, &revoked] {
         assert!(!output.stderr.contains(&cli_key) && !output.stderr.contains(ADMIN_TOKEN));
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tenants_and_keys_on_sqlite() {
-    tenants_and_keys(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tenants_and_keys_on_postgres() {
-    tenants_and_keys(Backend::Postgres).await;
 }
 
 /// A request with the `tenant` header `tenant` (none when `None`).
@@ -636,14 +628,4 @@ async fn tenants_never_meet(backend: Backend) {
         .find(|m| m.text.contains("http://127.0.0.1:8080/customers/activate?"))
         .expect("alpha's activation mail links to the instance's public URL");
     assert!(alpha_mail.text.contains("tenant=alpha"), "{}", alpha_mail.text);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tenants_never_meet_on_sqlite() {
-    tenants_never_meet(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tenants_never_meet_on_postgres() {
-    tenants_never_meet(Backend::Postgres).await;
 }

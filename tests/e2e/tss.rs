@@ -16,6 +16,11 @@ crate::on_both_backends_with_mail!(
     twenty_customers_claiming_one_number_one_wins,
 );
 
+crate::on_both_backends_by_hand!(
+    two_factor_changes_wait_for_the_texted_code,
+    codes_survive_a_gateway_outage_work_once_and_expire
+);
+
 async fn change_password(server: &Server, token: &str, body: Value) -> (u16, Value) {
     // As the seed's curl does it.
     server.post_as(token, "/api/user/change-password", &body).await
@@ -518,16 +523,6 @@ async fn twenty_customers_claiming_one_number_one_wins(server: Server, _smtp: Sm
     assert!(answers.iter().all(|(s, _)| [200, 409].contains(s)), "{answers:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_factor_changes_wait_for_the_texted_code_on_sqlite() {
-    two_factor_changes_wait_for_the_texted_code(clientele_e2e::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_factor_changes_wait_for_the_texted_code_on_postgres() {
-    two_factor_changes_wait_for_the_texted_code(clientele_e2e::Backend::Postgres).await;
-}
-
 async fn two_factor(server: &Server, token: &str, body: Value) -> (u16, Value) {
     server.post_as(token, "/api/user/profile/2fa", &body).await
 }
@@ -796,16 +791,6 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
         "a new challenge, not the cancelled one"
     );
     sms.nth_code("+919812345670", 5, wait).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn codes_survive_a_gateway_outage_work_once_and_expire_on_sqlite() {
-    codes_survive_a_gateway_outage_work_once_and_expire(clientele_e2e::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn codes_survive_a_gateway_outage_work_once_and_expire_on_postgres() {
-    codes_survive_a_gateway_outage_work_once_and_expire(clientele_e2e::Backend::Postgres).await;
 }
 
 /// The gateway is down for the first two tries: the request still succeeds and the code
