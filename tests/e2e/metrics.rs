@@ -61,14 +61,14 @@ async fn metrics_count_requests_sign_ins_and_the_outbox(server: Server) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     for expected in [
-        r#"clientele_http_requests_total{method="GET",route="/customers/self",status="200"} 2"#,
+        "clientele_http_requests_total{method=\"GET\",route=\"/customers/self\",status=\"200\"} 2\n",
         r#"clientele_http_request_duration_seconds_bucket{method="GET",route="/customers/self",le="#,
         r#"route="/admin/v1/customers/{id}""#,
-        r#"clientele_sign_ins_total{outcome="succeeded"} 1"#,
-        r#"clientele_sign_ins_total{outcome="failed"} 10"#,
-        r#"clientele_security_events_total{event="sign_in_failed"} 10"#,
-        r#"clientele_security_events_total{event="sign_in_locked"} 1"#,
-        r#"clientele_outbox_deliveries_total{channel="email",outcome="sent"} 1"#,
+        "clientele_sign_ins_total{outcome=\"succeeded\"} 1\n",
+        "clientele_sign_ins_total{outcome=\"failed\"} 10\n",
+        "clientele_security_events_total{event=\"sign_in_failed\"} 10\n",
+        "clientele_security_events_total{event=\"sign_in_locked\"} 1\n",
+        "clientele_outbox_deliveries_total{channel=\"email\",outcome=\"sent\"} 1\n",
         r#"clientele_password_hash_wait_seconds_count"#,
         r#"clientele_outbox_pending_messages{channel="email"}"#,
         r#"clientele_outbox_oldest_pending_age_seconds{channel="sms"}"#,

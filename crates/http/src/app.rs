@@ -6,7 +6,6 @@ use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::head_requests::head_as_get;
 use crate::metrics::record_requests;
 use crate::openapi::ApiDoc;
 use crate::problem_details::problem_details;
@@ -31,7 +30,6 @@ pub fn app(
     let limits = state.rate_limits.clone();
     App::new()
         .app_data(web::Data::new(state))
-        .wrap(from_fn(head_as_get))
         .wrap(from_fn(problem_details))
         .wrap(from_fn(record_requests))
         .wrap(TracingLogger::<RequestLog>::new())

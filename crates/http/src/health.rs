@@ -3,7 +3,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::problem::Problem;
-use crate::routing::resource;
+use crate::routing::{get_and_head, resource};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -12,8 +12,8 @@ pub struct Health {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health/live", "GET").route(web::get().to(live)))
-        .service(resource("/health/ready", "GET").route(web::get().to(ready)));
+    cfg.service(get_and_head(resource("/health/live", "GET, HEAD"), live))
+        .service(get_and_head(resource("/health/ready", "GET, HEAD"), ready));
 }
 
 /// The process is up and serving.

@@ -9,7 +9,6 @@ mod body;
 mod client_address;
 mod domain_errors;
 mod fields;
-mod head_requests;
 mod health;
 mod metrics;
 mod openapi;

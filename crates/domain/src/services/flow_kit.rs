@@ -365,8 +365,9 @@ impl FlowDeps {
     }
 
     /// When `next` has another phone number than `current` (the one a second factor is sent
-    /// to): its audit entry and a notice to the confirmed address, so that a number changed
-    /// behind the customer's back does not go unnoticed.
+    /// to): its audit entry and a notice to the address confirmed before the edit (not one the
+    /// same edit sets), so that a number changed behind the customer's back does not go
+    /// unnoticed.
     pub fn note_phone_change(&self, deps: &Deps, commit: &mut Commit, current: &Account, next: &Account) {
         if current.profile.phone == next.profile.phone {
             return;
@@ -379,7 +380,7 @@ impl FlowDeps {
         ));
         commit
             .messages
-            .extend(self.change_notice(deps, next, AccountChange::PhoneChanged, commit.now));
+            .extend(self.change_notice(deps, current, AccountChange::PhoneChanged, commit.now));
     }
 
     /// A notice to the account's confirmed address that `change` happened (no secret in it);

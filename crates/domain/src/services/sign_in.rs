@@ -342,8 +342,10 @@ mod tests {
     async fn a_replaced_session_ends_once_its_replacement_is_open() {
         let mut sessions = MockSessionRepository::new();
         let old = session_of_ann();
+        let mut seq = mockall::Sequence::new();
         sessions
             .expect_create()
+            .in_sequence(&mut seq)
             .withf(move |s, _, audit| {
                 s.id != old.id
                     && (s.created_at, s.expires_at) == (old.created_at, old.expires_at)
@@ -353,6 +355,7 @@ mod tests {
             .returning(|_, _, _| Ok(true));
         sessions
             .expect_revoke()
+            .in_sequence(&mut seq)
             .withf(move |id, _| *id == old.id)
             .times(1)
             .returning(|_, _| Ok(true));

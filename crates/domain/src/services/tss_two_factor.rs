@@ -304,10 +304,13 @@ impl TssProfiles {
         .await?;
         let new_session = if phone_changed {
             // Refused if the password changed since the commit (that change signed the caller
-            // out too); `None` if the caller was signed out meanwhile.
-            self.sign_in()
+            // out too); `None` if the caller was signed out meanwhile. Either way the number
+            // stands and the caller signs in again: no token of an ended session is answered.
+            let replaced = self
+                .sign_in()
                 .replace_session(&account, account.password_hash.as_ref(), &who.session)
-                .await?
+                .await?;
+            Some(replaced.ok_or(DomainError::Unauthenticated)?)
         } else {
             None
         };

@@ -163,19 +163,23 @@ fn page_response(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::routing::resource("/customers/do_reset/{code}", "GET").route(web::get().to(reset)))
-        .service(crate::routing::resource("/assets/pages.css", "GET").route(
-            web::get().to(|| async {
-                page_response(HttpResponse::Ok(), "text/css; charset=utf-8", CSS.to_owned())
-            }),
-        ))
-        .service(
-            crate::routing::resource("/assets/pages.js", "GET").route(web::get().to(|| async {
-                page_response(
-                    HttpResponse::Ok(),
-                    "text/javascript; charset=utf-8",
-                    JS.to_owned(),
-                )
-            })),
-        );
+    use crate::routing::{get_and_head, resource};
+    cfg.service(get_and_head(
+        resource("/customers/do_reset/{code}", "GET, HEAD"),
+        reset,
+    ))
+    .service(get_and_head(
+        resource("/assets/pages.css", "GET, HEAD"),
+        || async { page_response(HttpResponse::Ok(), "text/css; charset=utf-8", CSS.to_owned()) },
+    ))
+    .service(get_and_head(
+        resource("/assets/pages.js", "GET, HEAD"),
+        || async {
+            page_response(
+                HttpResponse::Ok(),
+                "text/javascript; charset=utf-8",
+                JS.to_owned(),
+            )
+        },
+    ));
 }

@@ -18,7 +18,7 @@ use actix_web::middleware::Condition;
 use actix_web::{Resource, Route};
 
 use crate::rate_limit::RateLimits;
-use crate::routing::resource;
+use crate::routing::{get_and_head, resource};
 
 /// `{"result": "…"}`, the Customer area's acknowledgement.
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,17 +78,21 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
     // The links in mails open these addresses in a browser: GET is the page (not limited),
     // POST the API.
     .service(
-        resource("/customers/activate", "GET, POST")
-            .route(web::get().to(crate::pages::activation))
-            .route(limited_route(web::post().to(activation::activate), limits)),
+        get_and_head(
+            resource("/customers/activate", "GET, HEAD, POST"),
+            crate::pages::activation,
+        )
+        .route(limited_route(web::post().to(activation::activate), limits)),
     )
     .service(
-        resource("/customers/newemail_confirm", "GET, POST")
-            .route(web::get().to(crate::pages::email_confirmation))
-            .route(limited_route(
-                web::post().to(email_change::newemail_confirm),
-                limits,
-            )),
+        get_and_head(
+            resource("/customers/newemail_confirm", "GET, HEAD, POST"),
+            crate::pages::email_confirmation,
+        )
+        .route(limited_route(
+            web::post().to(email_change::newemail_confirm),
+            limits,
+        )),
     )
     .service(limited(
         post("/customers/password_reset").route(web::post().to(password_reset::password_reset)),
