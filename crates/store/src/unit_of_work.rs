@@ -13,7 +13,7 @@ use crate::database::Database;
 use crate::deletion_requests::DeletionRequestRow;
 use crate::errors::from_diesel;
 use crate::flow_rows::{FlowRow, OutboxRow, ERASED};
-use crate::rows::{to_db_time, AccountRow};
+use crate::rows::{to_db_time, AccountRow, SessionRow};
 use crate::schema::{accounts, audit_log, deletion_requests, flows, outbox, sessions};
 
 /// Why a transaction was rolled back.
@@ -27,6 +27,8 @@ enum Rollback {
     AlreadyDecided,
     /// A recipient was sent as many messages as the commit's send limit allows.
     SendLimited,
+    /// The session the commit replaces was signed out or expired meanwhile.
+    SessionEnded,
 }
 
 impl From<diesel::result::Error> for Rollback {
@@ -317,6 +319,22 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
         .set(sessions::revoked_at.eq(Some(now)))
         .execute(conn)?;
     }
+    // After the revocations, which keep the session in hand (and so never its replacement).
+    if let Some(replacement) = &commit.replace_session {
+        let ended = diesel::update(
+            sessions::table
+                .filter(sessions::uuid.eq(replacement.replaced.0.to_string()))
+                .filter(sessions::tenant_id.eq(replacement.by.tenant.as_str()))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now)),
+        )
+        .set(sessions::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+        exactly_one(ended, Rollback::SessionEnded)?;
+        diesel::insert_into(sessions::table)
+            .values(SessionRow::from(&replacement.by))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -331,6 +349,12 @@ impl UnitOfWork for Database {
             .revoke_sessions
             .iter()
             .map(|revocation| revocation.account)
+            .chain(
+                commit
+                    .replace_session
+                    .iter()
+                    .map(|replacement| replacement.by.account),
+            )
             .chain(commit.erase_traces.iter().map(|erasure| erasure.account));
         let recorded = commit.audit.clone();
         let forget: Vec<_> = changed
@@ -348,6 +372,7 @@ impl UnitOfWork for Database {
                     Rollback::FlowChanged => StoreError::FlowChanged,
                     Rollback::AlreadyDecided => StoreError::AlreadyDecided,
                     Rollback::SendLimited => StoreError::SendLimited,
+                    Rollback::SessionEnded => StoreError::SessionEnded,
                 })
         })
         .await?;

@@ -773,6 +773,88 @@ async fn commits_are_all_or_nothing(s: Stores) {
     );
 }
 
+/// A commit replacing the session in hand: done with the rest of the commit while that session
+/// is live (every other one signed out, the replacement live); with it signed out or expired
+/// meanwhile, nothing of the commit is written and no session comes back.
+async fn a_session_is_replaced_only_while_it_lives(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let (in_hand, other) = (
+        session_of(&account, T0 + Duration::hours(1)),
+        session_of(&account, T0 + Duration::hours(1)),
+    );
+    for session in [&in_hand, &other] {
+        assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
+    }
+    let edit = |account: &Account| {
+        let mut edited = account.clone();
+        edited.profile.nickname = None;
+        edited
+    };
+    let replacement = Session {
+        id: SessionId(Uuid::new_v4()),
+        ..in_hand.clone()
+    };
+    let replace = |account: &Account, replaced: SessionId, by: Session| {
+        Commit::at(T0)
+            .revoking(account, Some(replaced))
+            .replacing_session(replaced, by)
+            .updating(edit(account))
+    };
+    s.commits
+        .commit(replace(&account, in_hand.id, replacement.clone()))
+        .await
+        .unwrap();
+    for (session, live) in [(&in_hand, false), (&other, false), (&replacement, true)] {
+        let found = s.sessions.find_active(session.id, T0).await.unwrap();
+        assert_eq!(found.is_some(), live, "{session:?}");
+    }
+
+    // The replacement signed out meanwhile: its own replacement is refused, and the account
+    // edit of the same commit with it.
+    assert_eq!(s.sessions.revoke(replacement.id, T0).await, Ok(true));
+    let current = s
+        .accounts
+        .find_by_uuid(&tenant(), account.uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    let again = Session {
+        id: SessionId(Uuid::new_v4()),
+        ..replacement.clone()
+    };
+    assert_eq!(
+        s.commits
+            .commit(replace(&current, replacement.id, again.clone()))
+            .await,
+        Err(StoreError::SessionEnded)
+    );
+    assert_eq!(s.sessions.find_active(again.id, T0).await.unwrap(), None);
+    let unchanged = s
+        .accounts
+        .find_by_uuid(&tenant(), account.uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged.version, current.version, "nothing of the commit");
+
+    // An expired session is no more replaced than a revoked one.
+    let expiring = session_of(&account, T0 + Duration::minutes(1));
+    assert_eq!(s.sessions.create(&expiring, None, &[]).await, Ok(true));
+    let later = Commit {
+        now: T0 + Duration::minutes(2),
+        ..replace(
+            &current,
+            expiring.id,
+            Session {
+                id: SessionId(Uuid::new_v4()),
+                ..expiring.clone()
+            },
+        )
+    };
+    assert_eq!(s.commits.commit(later).await, Err(StoreError::SessionEnded));
+}
+
 async fn flows_count_tries_and_lock(s: Stores) {
     let account = full_account();
     s.accounts.insert(&account).await.unwrap();
@@ -1806,6 +1888,9 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("commits_are_all_or_nothing", |s| {
         Box::pin(commits_are_all_or_nothing(s))
+    }),
+    ("a_session_is_replaced_only_while_it_lives", |s| {
+        Box::pin(a_session_is_replaced_only_while_it_lives(s))
     }),
     ("flows_count_tries_and_lock", |s| {
         Box::pin(flows_count_tries_and_lock(s))

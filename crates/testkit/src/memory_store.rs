@@ -356,6 +356,16 @@ impl State {
                 }
             }
         }
+        if let Some(replacement) = &commit.replace_session {
+            let live = self.sessions.get_mut(&replacement.replaced).filter(|s| {
+                s.tenant == replacement.by.tenant && s.revoked_at.is_none() && s.expires_at > commit.now
+            });
+            let Some(live) = live else {
+                return Err(StoreError::SessionEnded);
+            };
+            live.revoked_at = Some(commit.now);
+            self.sessions.insert(replacement.by.id, replacement.by.clone());
+        }
         Ok(())
     }
 

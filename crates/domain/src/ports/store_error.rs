@@ -50,6 +50,10 @@ pub enum StoreError {
     /// A decision on a deletion request found it decided already.
     #[error("deletion request decided already")]
     AlreadyDecided,
+    /// A commit replacing the session in hand found it signed out or expired meanwhile;
+    /// nothing was written.
+    #[error("session ended")]
+    SessionEnded,
     /// A commit limiting its sends found a recipient sent as many messages as its window
     /// allows; nothing was written.
     #[error("send limit reached")]

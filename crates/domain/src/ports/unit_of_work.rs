@@ -7,7 +7,7 @@ use crate::audit::AuditEntry;
 use crate::deletion_request::DeletionRequest;
 use crate::flow::{FlowWrite, SendClass, SendLimit};
 use crate::message::OutboundMessage;
-use crate::session::SessionId;
+use crate::session::{Session, SessionId};
 use crate::tenant::TenantId;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +27,16 @@ pub struct Revocation {
     pub tenant: TenantId,
     pub account: AccountUuid,
     pub keep: Option<SessionId>,
+}
+
+/// The session in hand swapped for `by` (same sign-in time and end, a new id): written only if
+/// `replaced` is still active when the commit is (neither revoked nor expired), after every
+/// revocation of the commit; otherwise nothing of the commit is (`SessionEnded`). A session
+/// signed out meanwhile is never brought back, and a change made with it never half-done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionReplacement {
+    pub replaced: SessionId,
+    pub by: Session,
 }
 
 /// What erasing an account removes besides its row's personal fields: its sessions and flows
@@ -60,6 +70,8 @@ pub struct Commit {
     /// Decisions on pending deletion requests (the request as decided: status, time, reason);
     /// `AlreadyDecided` if one is no longer pending.
     pub deletion_decisions: Vec<DeletionRequest>,
+    /// The session in hand replaced (see [`SessionReplacement`]).
+    pub replace_session: Option<SessionReplacement>,
     /// When set, each recipient of `messages` (compared without regard to case) may have been
     /// sent at most as many messages of the class as the limit allows within its window, the
     /// commit's own included, or nothing is written: `SendLimited`. The messages are written
@@ -80,6 +92,7 @@ impl Commit {
             erase_traces: Vec::new(),
             audit: Vec::new(),
             send_limit: None,
+            replace_session: None,
         }
     }
 
@@ -97,6 +110,12 @@ impl Commit {
             account: account.uuid,
             keep,
         });
+        self
+    }
+
+    /// This commit replacing the session `replaced` by `by` (see [`SessionReplacement`]).
+    pub fn replacing_session(mut self, replaced: SessionId, by: Session) -> Self {
+        self.replace_session = Some(SessionReplacement { replaced, by });
         self
     }
 

@@ -66,6 +66,7 @@ impl From<StoreError> for DomainError {
             // Every limited commit goes through `FlowDeps::commit_limited`, which decides what
             // the caller hears; one that did not must not tell that a recipient is busy.
             StoreError::SendLimited => DomainError::Unavailable("send limit".into()),
+            StoreError::SessionEnded => DomainError::Unauthenticated,
             StoreError::Unavailable(reason) => DomainError::Unavailable(reason),
         }
     }

@@ -189,35 +189,36 @@ impl SignIn {
         let succeeded = self
             .deps
             .audit_entry(account, AuditKind::SignInSucceeded, Actor::Customer, None);
-        self.open(account, checked, session, &[succeeded], now).await
+        self.open(account, checked, session, &[succeeded]).await
     }
 
-    /// A session in place of `replaced` (signed out by a change of number): signed in when
-    /// it was and ending when it would have, so that replacing a session never counts as a
-    /// new sign-in (for the recent sign-in sensitive changes need). `None` when `replaced` was
-    /// signed out meanwhile (sign-out, back office, another device's change): its replacement
-    /// is revoked at once, so a session that ended is never brought back.
-    pub(crate) async fn replace_session(
-        &self,
-        account: &Account,
-        checked: Option<&PasswordHash>,
-        replaced: &Session,
-    ) -> Result<Option<SignedIn>, DomainError> {
-        let session = Session {
+    /// A session to take the place of `replaced` (signed out by a change of number), to be
+    /// committed with the change (see `ports::SessionReplacement`): signed in when `replaced`
+    /// was and ending when it would have, so that replacing a session never counts as a new
+    /// sign-in (for the recent sign-in sensitive changes need).
+    pub(crate) fn replacement_for(&self, replaced: &Session) -> Session {
+        Session {
             id: SessionId(self.deps.random.uuid()),
             revoked_at: None,
             ..replaced.clone()
-        };
-        let now = self.deps.clock.now();
-        let signed_in = self.open(account, checked, session, &[], now).await?;
-        // Opened first, then the old one ended: a failure in between leaves the caller signed
-        // in with the old session rather than with none.
-        if self.deps.sessions.revoke(replaced.id, now).await? {
-            Ok(Some(signed_in))
-        } else {
-            self.deps.sessions.revoke(signed_in.session.id, now).await?;
-            Ok(None)
         }
+    }
+
+    /// The access token of `session`, a session of `account` already stored.
+    pub(crate) fn token_for(&self, account: &Account, session: Session) -> Result<SignedIn, DomainError> {
+        let claims = AccessClaims {
+            session: session.id,
+            account: account.uuid,
+            tenant: account.tenant.clone(),
+            issued_at: self.deps.clock.now(),
+            expires_at: session.expires_at,
+        };
+        let token = self
+            .deps
+            .tokens
+            .issue(&claims)
+            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+        Ok(SignedIn { token, session })
     }
 
     /// Stores `session` (with `audit`) if the account is still open with the password
@@ -228,7 +229,6 @@ impl SignIn {
         checked: Option<&PasswordHash>,
         session: Session,
         audit: &[crate::audit::AuditEntry],
-        now: OffsetDateTime,
     ) -> Result<SignedIn, DomainError> {
         if !self
             .deps
@@ -239,19 +239,7 @@ impl SignIn {
             // Closed since it was read.
             return Err(DomainError::Unauthenticated);
         }
-        let claims = AccessClaims {
-            session: session.id,
-            account: account.uuid,
-            tenant: account.tenant.clone(),
-            issued_at: now,
-            expires_at: session.expires_at,
-        };
-        let token = self
-            .deps
-            .tokens
-            .issue(&claims)
-            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
-        Ok(SignedIn { token, session })
+        self.token_for(account, session)
     }
 
     async fn count_failure(&self, account: &Account, now: OffsetDateTime) -> Result<(), DomainError> {
@@ -324,82 +312,29 @@ mod tests {
         passwords
     }
 
-    fn session_of_ann() -> Session {
-        Session {
+    /// The replacement keeps the sign-in time and end of the session it replaces.
+    #[test]
+    fn a_replacement_keeps_the_sign_in_time_and_the_end() {
+        let service = SignIn::new(
+            deps_with(
+                MockAccountRepository::new(),
+                MockSessionRepository::new(),
+                MockPasswordHasher::new(),
+            ),
+            Default::default(),
+        );
+        let old = Session {
             id: SessionId(uuid::Uuid::from_u128(55)),
             tenant: tenant(),
             account: account().uuid,
             created_at: T0 - Duration::minutes(3),
             expires_at: T0 + Duration::hours(1),
             revoked_at: None,
-            country: None,
-        }
-    }
-
-    /// The replacement keeps the sign-in time and end of the session it replaces, and the old
-    /// one ends once the new one exists.
-    #[tokio::test]
-    async fn a_replaced_session_ends_once_its_replacement_is_open() {
-        let mut sessions = MockSessionRepository::new();
-        let old = session_of_ann();
-        let mut seq = mockall::Sequence::new();
-        sessions
-            .expect_create()
-            .in_sequence(&mut seq)
-            .withf(move |s, _, audit| {
-                s.id != old.id
-                    && (s.created_at, s.expires_at) == (old.created_at, old.expires_at)
-                    && audit.is_empty()
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(true));
-        sessions
-            .expect_revoke()
-            .in_sequence(&mut seq)
-            .withf(move |id, _| *id == old.id)
-            .times(1)
-            .returning(|_, _| Ok(true));
-        let service = SignIn::new(
-            deps_with(MockAccountRepository::new(), sessions, MockPasswordHasher::new()),
-            Default::default(),
-        );
-        let replaced = service
-            .replace_session(&account(), account().password_hash.as_ref(), &session_of_ann())
-            .await
-            .unwrap()
-            .expect("a new session");
-        assert_ne!(replaced.session.id, session_of_ann().id);
-    }
-
-    /// Signed out meanwhile (another device, the back office): the replacement is revoked at
-    /// once instead of bringing the ended session back.
-    #[tokio::test]
-    async fn a_session_signed_out_meanwhile_is_not_brought_back() {
-        let mut sessions = MockSessionRepository::new();
-        let old = session_of_ann().id;
-        sessions.expect_create().times(1).returning(|_, _, _| Ok(true));
-        let mut seq = mockall::Sequence::new();
-        sessions
-            .expect_revoke()
-            .withf(move |id, _| *id == old)
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(|_, _| Ok(false));
-        sessions
-            .expect_revoke()
-            .withf(move |id, _| *id != old)
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(|_, _| Ok(true));
-        let service = SignIn::new(
-            deps_with(MockAccountRepository::new(), sessions, MockPasswordHasher::new()),
-            Default::default(),
-        );
-        let replaced = service
-            .replace_session(&account(), account().password_hash.as_ref(), &session_of_ann())
-            .await
-            .unwrap();
-        assert!(replaced.is_none());
+            country: Some("IN".into()),
+        };
+        let by = service.replacement_for(&old);
+        assert_ne!(by.id, old.id);
+        assert_eq!(Session { id: old.id, ..by }, old);
     }
 
     #[tokio::test]

@@ -254,11 +254,15 @@ impl TssProfiles {
             .ok_or_else(|| DomainError::Unavailable("a held edit could not be read back".into()))?;
         let (wanted, two_factor) = held.edit()?;
         let keep = who.session.id;
+        // A new number signs out every session, the caller's too: it gets this one instead, in
+        // the same commit (or none of it happens if the caller was signed out meanwhile).
+        let replacement = self.sign_in().replacement_for(&who.session);
         let mut phone_changed = false;
         let account = on_current_account(self.deps().accounts.as_ref(), who.account.clone(), |current| {
             let (wanted, consume) = (wanted.clone(), counted.consume());
             phone_changed = current.profile.phone.as_ref() != Some(&wanted.phone);
             let changes_phone = phone_changed;
+            let replacement = replacement.clone();
             async move {
                 if !current.status.may_sign_in() {
                     return Err(DomainError::Unauthenticated.into());
@@ -272,8 +276,9 @@ impl TssProfiles {
                 let mut commit = Commit::at(now);
                 commit.flows.push(consume);
                 if changes_phone {
-                    // Every other session now; the caller's once its replacement is open.
-                    commit = commit.revoking(&current, Some(keep));
+                    commit = commit
+                        .revoking(&current, Some(keep))
+                        .replacing_session(keep, replacement);
                     self.flows()
                         .note_phone_change(self.deps(), &mut commit, &current, &edited);
                 }
@@ -303,14 +308,7 @@ impl TssProfiles {
         })
         .await?;
         let new_session = if phone_changed {
-            // Refused if the password changed since the commit (that change signed the caller
-            // out too); `None` if the caller was signed out meanwhile. Either way the number
-            // stands and the caller signs in again: no token of an ended session is answered.
-            let replaced = self
-                .sign_in()
-                .replace_session(&account, account.password_hash.as_ref(), &who.session)
-                .await?;
-            Some(replaced.ok_or(DomainError::Unauthenticated)?)
+            Some(self.sign_in().token_for(&account, replacement)?)
         } else {
             None
         };
