@@ -300,7 +300,8 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
     let (status, rejected) = admin_post(
         &server,
         &format!("/admin/v1/deletion-requests/{id}/reject"),
-        json!({"reason": "Open invoices must be kept for ten years."}),
+        // Exactly the 2000 characters the document allows.
+        json!({"reason": format!("{:.<2000}", "Open invoices must be kept for ten years.")}),
     )
     .await;
     assert_eq!(
