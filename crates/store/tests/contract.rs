@@ -101,6 +101,15 @@ impl Stores {
 // Whole microseconds: what both databases keep.
 const T0: OffsetDateTime = datetime!(2026-11-22 10:00:00.123456 UTC);
 
+/// `account` as stored now (it must exist).
+async fn reloaded(s: &Stores, account: &Account) -> Account {
+    s.accounts
+        .find_by_uuid(&account.tenant, account.uuid)
+        .await
+        .unwrap()
+        .expect("the account is stored")
+}
+
 fn tenant() -> TenantId {
     TenantId::default_tenant()
 }
@@ -318,12 +327,7 @@ async fn update_checks_the_version(s: Stores) {
     let mut stale = account.clone();
     stale.profile.nickname = Some(Name::parse("Stale").unwrap());
     assert_eq!(s.accounts.update(&stale).await, Err(StoreError::VersionMismatch));
-    let stored = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = reloaded(&s, &account).await;
     assert_eq!(stored.profile.nickname.unwrap().as_str(), "Changed");
     // An account that does not exist cannot be updated.
     assert_eq!(
@@ -346,12 +350,7 @@ async fn twenty_racing_writers_one_winner(s: Stores) {
     assert!(results
         .iter()
         .all(|r| r.is_ok() || r == &Err(StoreError::VersionMismatch)));
-    let stored = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = reloaded(&s, &account).await;
     assert_eq!(stored.version, 1);
 }
 
@@ -405,12 +404,7 @@ async fn sign_in_failures_count_atomically(s: Stores) {
         (count(AuditKind::SignInFailed), count(AuditKind::SignInLocked)),
         (20, 1)
     );
-    let stored = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = reloaded(&s, &account).await;
     assert_eq!(
         stored.sign_in,
         SignInThrottle {
@@ -422,12 +416,7 @@ async fn sign_in_failures_count_atomically(s: Stores) {
         .reset_sign_in_failures(&tenant(), account.uuid)
         .await
         .unwrap();
-    let stored = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = reloaded(&s, &account).await;
     assert_eq!(stored.sign_in, SignInThrottle::default());
 }
 
@@ -747,12 +736,7 @@ async fn commits_are_all_or_nothing(s: Stores) {
     for session in [&kept, &other] {
         assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
     }
-    let current = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let current = reloaded(&s, &account).await;
     s.commits
         .commit(Commit::at(T0).revoking(&current, Some(kept.id)))
         .await
@@ -762,15 +746,7 @@ async fn commits_are_all_or_nothing(s: Stores) {
         "the one in hand"
     );
     assert_eq!(s.sessions.find_active(other.id, T0).await.unwrap(), None);
-    assert_eq!(
-        s.accounts
-            .find_by_uuid(&tenant(), account.uuid)
-            .await
-            .unwrap()
-            .unwrap()
-            .version,
-        1
-    );
+    assert_eq!(reloaded(&s, &account).await.version, 1);
 }
 
 /// A commit replacing the session in hand: done with the rest of the commit while that session
@@ -813,12 +789,7 @@ async fn a_session_is_replaced_only_while_it_lives(s: Stores) {
     // The replacement signed out meanwhile: its own replacement is refused, and the account
     // edit of the same commit with it.
     assert_eq!(s.sessions.revoke(replacement.id, T0).await, Ok(true));
-    let current = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let current = reloaded(&s, &account).await;
     let again = Session {
         id: SessionId(Uuid::new_v4()),
         ..replacement.clone()
@@ -830,12 +801,7 @@ async fn a_session_is_replaced_only_while_it_lives(s: Stores) {
         Err(StoreError::SessionEnded)
     );
     assert_eq!(s.sessions.find_active(again.id, T0).await.unwrap(), None);
-    let unchanged = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let unchanged = reloaded(&s, &account).await;
     assert_eq!(unchanged.version, current.version, "nothing of the commit");
 
     // An expired session is no more replaced than a revoked one.
@@ -1228,12 +1194,7 @@ async fn a_decision_relying_on_an_account_needs_it_unchanged(s: Stores) {
         "nothing written"
     );
     s.commits.commit(relying(&flow, &closed)).await.unwrap();
-    let unchanged = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let unchanged = reloaded(&s, &account).await;
     assert_eq!(
         unchanged.version, closed.version,
         "relying on it does not move the version"
@@ -1311,12 +1272,7 @@ async fn closing_cancels_every_open_flow(s: Stores) {
         audit_of(&other, AuditKind::SignInSucceeded),
     ]);
     s.commits.commit(commit).await.unwrap();
-    let current = s
-        .accounts
-        .find_by_uuid(&tenant(), account.uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let current = reloaded(&s, &account).await;
     let erased = Account {
         status: AccountStatus::Erased,
         ..current
