@@ -121,17 +121,14 @@ impl Problem {
             .detail("There is nothing at this address.")
     }
 
-    pub fn method_not_allowed(allow: &str) -> Self {
-        let problem = Problem::new(
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Problem::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",
             "Method Not Allowed",
         )
-        .detail(format!("This address accepts {allow}."));
-        match HeaderValue::from_str(allow) {
-            Ok(value) => problem.keep_header(header::ALLOW, value),
-            Err(_) => problem,
-        }
+        .detail(format!("This address accepts {allow}."))
+        .header(header::ALLOW, allow)
     }
 
     pub fn internal() -> Self {
