@@ -160,6 +160,7 @@ impl Flow {
     /// The write that confirms this flow as read (see [`FlowWrite::Consume`]).
     pub fn consume(&self) -> FlowWrite {
         FlowWrite::Consume {
+            tenant: self.tenant.clone(),
             id: self.id,
             version: self.version,
         }
@@ -263,15 +264,21 @@ pub enum FlowWrite {
     /// Open → confirmed, if the flow is still at `version` (a counted try may have locked it:
     /// the last allowed try, when right, still confirms). Fails with `FlowChanged` otherwise:
     /// this is what makes a secret work exactly once, and a replaced secret not at all.
-    Consume { id: FlowId, version: i64 },
+    Consume {
+        tenant: TenantId,
+        id: FlowId,
+        version: i64,
+    },
     /// Open → cancelled (a newer flow takes its place).
-    Cancel(FlowId),
-    /// Every open flow of the account (of `purpose`, if given) → cancelled, whatever opened them
-    /// up to the commit (the account is closing; its password changed).
+    Cancel { tenant: TenantId, id: FlowId },
+    /// Every open flow of the account but those in `except` → cancelled, whatever opened them
+    /// up to the commit: what a lifecycle transition ends (see `crate::lifecycle`), so that no
+    /// secret outlives the state it was issued for. `except` holds the flow the transition
+    /// completes and any the same commit opens or re-issues.
     CancelAllOpen {
         tenant: TenantId,
         account: AccountUuid,
-        purpose: Option<Purpose>,
+        except: Vec<FlowId>,
     },
 }
 

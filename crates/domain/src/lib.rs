@@ -9,6 +9,7 @@ pub mod customer_edit;
 pub mod deletion_request;
 pub mod error;
 pub mod flow;
+pub mod lifecycle;
 pub mod links;
 pub mod loyalty;
 pub mod message;

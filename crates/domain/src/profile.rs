@@ -25,7 +25,8 @@ pub struct Profile {
     pub middle_name: Option<Name>,
     pub last_name: Option<Name>,
     pub birthday: Option<Birthday>,
-    /// Once set by the back office, the customer can no longer change the birthday.
+    /// Set with the birthday from a customer surface (and kept if the back office clears the
+    /// date): the customer can no longer change it. See [`Profile::birthday_is_final`].
     pub birthday_locked: bool,
     pub gender: Option<String>,
     pub phone: Option<Phone>,
@@ -40,8 +41,9 @@ pub struct Profile {
 
 /// The domain's field names, which surfaces rename to theirs in error answers.
 impl Profile {
-    /// Whether the date of birth may no longer change on the TSS surface: once one is set
-    /// (however it was), it stays.
+    /// Whether the date of birth may no longer change on any customer surface: once one is set
+    /// (from whichever surface), it stays; only the back office changes it. Birthday rewards
+    /// could otherwise be collected again and again.
     pub fn birthday_is_final(&self) -> bool {
         self.birthday_locked || self.birthday.is_some()
     }
@@ -125,7 +127,7 @@ impl ProfileEdit {
 impl ProfileChanges {
     /// Applies the changes; refuses (changing nothing) what the profile no longer allows.
     pub fn apply(self, profile: &Profile) -> Result<Profile, FieldErrors> {
-        if profile.birthday_locked {
+        if profile.birthday_is_final() {
             if let Patch::Set(wanted) = &self.birthday {
                 if *wanted != profile.birthday {
                     return Err(FieldErrors::single(field::BIRTHDAY, "may no longer be changed"));
@@ -139,6 +141,7 @@ impl ProfileChanges {
         self.middle_name.apply_to(&mut next.middle_name);
         self.last_name.apply_to(&mut next.last_name);
         self.birthday.apply_to(&mut next.birthday);
+        next.birthday_locked |= next.birthday.is_some();
         self.phone.apply_to(&mut next.phone);
         Ok(next)
     }

@@ -93,6 +93,8 @@ impl SessionRepository for Database {
         let rows = with_connection(&self.pool, move |conn| {
             sessions::table
                 .inner_join(accounts::table)
+                // An account is (tenant, uuid): a uuid alone may name accounts of two tenants.
+                .filter(accounts::tenant_id.eq(sessions::tenant_id))
                 .filter(sessions::uuid.eq(id))
                 .filter(sessions::revoked_at.is_null())
                 .filter(sessions::expires_at.gt(now))

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use clientele_domain::audit::Actor;
 use std::collections::BTreeMap;
 
-use clientele_domain::flow::{FlowWrite, Purpose, SendClass, SendLimit};
+use clientele_domain::flow::{FlowWrite, SendClass, SendLimit};
 use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
@@ -152,11 +152,12 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 .execute(conn)?;
                 exactly_one(changed, Rollback::FlowChanged)?;
             }
-            FlowWrite::Consume { id, version } => {
+            FlowWrite::Consume { tenant, id, version } => {
                 // A counted last try locks the flow without moving its version: that try, when
                 // right, still confirms.
                 let changed = diesel::update(
                     flows::table
+                        .filter(flows::tenant_id.eq(tenant.as_str()))
                         .filter(flows::uuid.eq(id.0.to_string()))
                         .filter(flows::version.eq(version))
                         .filter(flows::status.eq_any(["pending", "locked"])),
@@ -172,17 +173,14 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
             FlowWrite::CancelAllOpen {
                 tenant,
                 account,
-                purpose,
+                except,
             } => {
-                let purposes: Vec<&str> = match purpose {
-                    Some(purpose) => vec![purpose.as_str()],
-                    None => Purpose::ALL.iter().map(|p| p.as_str()).collect(),
-                };
+                let kept: Vec<String> = except.iter().map(|id| id.0.to_string()).collect();
                 diesel::update(
                     flows::table
                         .filter(flows::tenant_id.eq(tenant.as_str()))
                         .filter(flows::account_uuid.eq(account.0.to_string()))
-                        .filter(flows::purpose.eq_any(purposes))
+                        .filter(flows::uuid.ne_all(kept))
                         .filter(flows::status.eq_any(["pending", "locked"])),
                 )
                 .set((
@@ -192,9 +190,10 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 ))
                 .execute(conn)?;
             }
-            FlowWrite::Cancel(id) => {
+            FlowWrite::Cancel { tenant, id } => {
                 diesel::update(
                     flows::table
+                        .filter(flows::tenant_id.eq(tenant.as_str()))
                         .filter(flows::uuid.eq(id.0.to_string()))
                         .filter(flows::status.eq_any(["pending", "locked"])),
                 )

@@ -30,6 +30,7 @@ use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+mod lifecycle;
 mod plans;
 
 #[derive(Clone)]
@@ -994,7 +995,10 @@ async fn one_open_flow_per_account_and_purpose(s: Stores) {
         .await
         .unwrap();
     let mut replace = Commit::at(T0);
-    replace.flows.push(FlowWrite::Cancel(first.id));
+    replace.flows.push(FlowWrite::Cancel {
+        tenant: tenant(),
+        id: first.id,
+    });
     replace.flows.push(FlowWrite::Insert(second.clone()));
     s.commits.commit(replace).await.unwrap();
     assert_eq!(
@@ -1204,13 +1208,15 @@ async fn a_decision_relying_on_an_account_needs_it_unchanged(s: Stores) {
 async fn closing_cancels_every_open_flow(s: Stores) {
     let account = full_account();
     s.accounts.insert(&account).await.unwrap();
-    let (reset, change) = (
+    let (reset, change, completed) = (
         flow_of(&account, Purpose::PasswordReset),
         flow_of(&account, Purpose::EmailChange),
+        flow_of(&account, Purpose::Deactivation),
     );
     let mut commit = Commit::at(T0);
     commit.flows.push(FlowWrite::Insert(reset.clone()));
     commit.flows.push(FlowWrite::Insert(change.clone()));
+    commit.flows.push(FlowWrite::Insert(completed.clone()));
     s.commits.commit(commit).await.unwrap();
     let other = full_account();
     s.accounts.insert(&other).await.unwrap();
@@ -1219,13 +1225,17 @@ async fn closing_cancels_every_open_flow(s: Stores) {
     commit.flows.push(FlowWrite::Insert(others.clone()));
     s.commits.commit(commit).await.unwrap();
 
+    // The flow the closing completes is consumed, in either order, and not ended.
     let mut close = Commit::at(T0);
     close.flows.push(FlowWrite::CancelAllOpen {
         tenant: tenant(),
         account: account.uuid,
-        purpose: None,
+        except: vec![completed.id],
     });
+    close.flows.push(completed.consume());
     s.commits.commit(close).await.unwrap();
+    let confirmed = s.flows.find(&tenant(), completed.id).await.unwrap().unwrap();
+    assert_eq!(confirmed.status, FlowStatus::Confirmed);
     for flow in [&reset, &change] {
         let stored = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
         assert_eq!(stored.status, FlowStatus::Cancelled);
@@ -1794,6 +1804,12 @@ async fn sends_are_limited_per_recipient_even_under_a_race(s: Stores) {
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
+    ("every_transition_ends_every_other_open_flow", |s| {
+        Box::pin(lifecycle::every_transition_ends_every_other_open_flow(s))
+    }),
+    ("one_uuid_in_two_tenants_stays_two_accounts", |s| {
+        Box::pin(lifecycle::one_uuid_in_two_tenants_stays_two_accounts(s))
+    }),
     ("the_wallet_spends_first_to_expire_first_and_orders_add_up", |s| {
         Box::pin(the_wallet_spends_first_to_expire_first_and_orders_add_up(s))
     }),

@@ -26,7 +26,8 @@ struct State {
     api_keys: Vec<ApiKey>,
     deletion_requests: Vec<clientele_domain::deletion_request::DeletionRequest>,
     audit: Vec<clientele_domain::audit::AuditEntry>,
-    accounts: HashMap<AccountUuid, Account>,
+    /// Keyed as the database keys them: a uuid names an account only within its tenant.
+    accounts: HashMap<(TenantId, AccountUuid), Account>,
     sessions: HashMap<SessionId, Session>,
     secrets: HashMap<String, String>,
     flows: HashMap<FlowId, Flow>,
@@ -99,7 +100,10 @@ fn is_open(flow: &Flow) -> bool {
 
 impl State {
     fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
-        if self.accounts.contains_key(&account.uuid) {
+        if self
+            .accounts
+            .contains_key(&(account.tenant.clone(), account.uuid))
+        {
             return Err(StoreError::Duplicate(UniqueKey::Id));
         }
         if self
@@ -121,7 +125,8 @@ impl State {
         if self.phone_taken(account) {
             return Err(StoreError::Duplicate(UniqueKey::Phone));
         }
-        self.accounts.insert(account.uuid, account.clone());
+        self.accounts
+            .insert((account.tenant.clone(), account.uuid), account.clone());
         Ok(())
     }
 
@@ -176,7 +181,8 @@ impl State {
             version: account.version + 1,
             ..account.clone()
         };
-        self.accounts.insert(saved.uuid, saved.clone());
+        self.accounts
+            .insert((saved.tenant.clone(), saved.uuid), saved.clone());
         Ok(saved)
     }
 
@@ -187,10 +193,12 @@ impl State {
                     return Err(StoreError::Duplicate(UniqueKey::Id));
                 }
                 let open_clash = is_open(flow)
-                    && self
-                        .flows
-                        .values()
-                        .any(|f| f.account == flow.account && f.purpose == flow.purpose && is_open(f));
+                    && self.flows.values().any(|f| {
+                        f.tenant == flow.tenant
+                            && f.account == flow.account
+                            && f.purpose == flow.purpose
+                            && is_open(f)
+                    });
                 if open_clash {
                     return Err(StoreError::Duplicate(UniqueKey::OpenFlow));
                 }
@@ -212,11 +220,11 @@ impl State {
                 current.sent_at = flow.sent_at;
                 current.version += 1;
             }
-            FlowWrite::Consume { id, version } => {
+            FlowWrite::Consume { tenant, id, version } => {
                 let current = self
                     .flows
                     .get_mut(id)
-                    .filter(|f| is_open(f) && f.version == *version);
+                    .filter(|f| &f.tenant == tenant && is_open(f) && f.version == *version);
                 let current = current.ok_or(StoreError::FlowChanged)?;
                 current.status = FlowStatus::Confirmed;
                 current.updated_at = now;
@@ -225,19 +233,23 @@ impl State {
             FlowWrite::CancelAllOpen {
                 tenant,
                 account,
-                purpose,
+                except,
             } => {
                 for current in self.flows.values_mut() {
-                    let of_it = purpose.is_none_or(|p| p == current.purpose);
-                    if &current.tenant == tenant && &current.account == account && of_it && is_open(current) {
+                    let ended = !except.contains(&current.id);
+                    if &current.tenant == tenant && &current.account == account && ended && is_open(current) {
                         current.status = FlowStatus::Cancelled;
                         current.updated_at = now;
                         current.version += 1;
                     }
                 }
             }
-            FlowWrite::Cancel(id) => {
-                if let Some(current) = self.flows.get_mut(id).filter(|f| is_open(f)) {
+            FlowWrite::Cancel { tenant, id } => {
+                if let Some(current) = self
+                    .flows
+                    .get_mut(id)
+                    .filter(|f| &f.tenant == tenant && is_open(f))
+                {
                     current.status = FlowStatus::Cancelled;
                     current.updated_at = now;
                     current.version += 1;
@@ -380,11 +392,11 @@ impl State {
     }
 
     fn account_in(&self, tenant: &TenantId, uuid: AccountUuid) -> Option<&Account> {
-        self.accounts.get(&uuid).filter(|a| &a.tenant == tenant)
+        self.accounts.get(&(tenant.clone(), uuid))
     }
 
     fn account_in_mut(&mut self, tenant: &TenantId, uuid: AccountUuid) -> Option<&mut Account> {
-        self.accounts.get_mut(&uuid).filter(|a| &a.tenant == tenant)
+        self.accounts.get_mut(&(tenant.clone(), uuid))
     }
 
     fn email_taken(&self, account: &Account) -> bool {
@@ -513,9 +525,9 @@ impl SessionRepository for MemoryStore {
         audit: &[clientele_domain::audit::AuditEntry],
     ) -> Result<bool, StoreError> {
         let mut state = self.state();
-        let open = state.accounts.get(&session.account).is_some_and(|a| {
-            a.tenant == session.tenant
-                && a.status.may_sign_in()
+        let its_account = (session.tenant.clone(), session.account);
+        let open = state.accounts.get(&its_account).is_some_and(|a| {
+            a.status.may_sign_in()
                 && password
                     .as_ref()
                     .is_none_or(|p| a.password_hash.as_ref() == Some(p))
@@ -541,7 +553,7 @@ impl SessionRepository for MemoryStore {
         };
         Ok(state
             .accounts
-            .get(&session.account)
+            .get(&(session.tenant.clone(), session.account))
             .map(|a| (session.clone(), a.clone())))
     }
 

@@ -4,41 +4,21 @@
 //! the same commit, or kept until the back office decides on a deletion request, as the
 //! tenant's closing policy says.
 
-use time::OffsetDateTime;
-
 use super::flow_kit::FlowDeps;
 use super::reapply::{deciding_again, Attempt, PERSISTENT_ATTEMPTS};
 use super::{Authenticated, Deps};
-use crate::account::{erased_placeholder, Account, AccountStatus};
+use crate::account::Account;
 use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::DomainError;
-use crate::flow::{FlowWrite, Refusal};
+use crate::flow::{Flow, Refusal};
+use crate::lifecycle::MadeBy;
 use crate::ports::{Commit, StoreError};
-use crate::profile::Profile;
-use crate::templates::Template;
 use crate::tenant::{ClosingDecision, ClosingPolicy};
 
 pub struct AccountClosing {
     deps: Deps,
     flows: FlowDeps,
-}
-
-/// The account with every personal field gone and its address replaced by a placeholder that
-/// frees it; ids and timestamps stay.
-pub(crate) fn erased(account: Account, now: OffsetDateTime) -> Account {
-    Account {
-        status: AccountStatus::Erased,
-        email: Some(erased_placeholder(account.uuid)),
-        email_confirmed: false,
-        email_temporary: false,
-        password_hash: None,
-        two_factor: false,
-        profile: Profile::default(),
-        sign_in: Default::default(),
-        updated_at: now,
-        ..account
-    }
 }
 
 /// The policy's name in the audit trail.
@@ -48,26 +28,6 @@ pub(crate) fn policy_name(decision: ClosingDecision) -> &'static str {
         ClosingDecision::EraseNow => "erase_now",
         ClosingDecision::RequestDeletion => "request_deletion",
     }
-}
-
-/// The erasure of `account` in `commit`: its row written as `erased`, its traces removed, and
-/// a last notice to its address that forgets the address once delivered.
-pub(crate) fn erase_into(
-    deps: &Deps,
-    flows: &FlowDeps,
-    mut commit: Commit,
-    account: Account,
-    now: OffsetDateTime,
-) -> Commit {
-    let address = account.customer_email().map(|e| e.as_str().to_owned());
-    if let Some(address) = &address {
-        let name = account.greeting_name();
-        let notice = Template::DataErased { name: &name };
-        let mut message = flows.message(deps, &account, address, &notice, None, now);
-        message.forget_recipient = true;
-        commit.messages.push(message);
-    }
-    commit.erasing(erased(account, now), address)
 }
 
 impl AccountClosing {
@@ -84,17 +44,17 @@ impl AccountClosing {
     /// [`FlowDeps::require_recent_sign_in`]).
     pub async fn close_own(&self, who: &Authenticated) -> Result<ClosingDecision, DomainError> {
         self.flows.require_recent_sign_in(who, self.deps.clock.now())?;
-        self.close(who.account.clone(), Vec::new()).await
+        self.close(who.account.clone(), None).await
     }
 
-    /// Closes `account` as its tenant's policy says, committing `also` (the flow write of a
+    /// Closes `account` as its tenant's policy says, consuming `completing` (the flow of a
     /// confirmed deactivation, say) in the same transaction. An account a concurrent request
     /// closed first is left as that one left it: a plain closing answers the policy's decision
     /// as read now (it is done either way), one with a secret to use is refused (`Invalid`).
     pub async fn close(
         &self,
         account: Account,
-        also: Vec<FlowWrite>,
+        completing: Option<&Flow>,
     ) -> Result<ClosingDecision, DomainError> {
         let now = self.deps.clock.now();
         let decision = self.policy(&account).await?.decide();
@@ -104,31 +64,29 @@ impl AccountClosing {
             account,
             PERSISTENT_ATTEMPTS,
             |account| {
-                let also = also.clone();
                 async move {
                     if account.status.is_closed() {
                         // Closed meanwhile: a plain closing is done; one that had to use a
                         // secret (a confirmed deactivation) lost the race for it.
-                        return if also.is_empty() {
-                            Ok(decision)
-                        } else {
-                            Err(DomainError::SecretRefused(Refusal::Invalid).into())
+                        return match completing {
+                            None => Ok(decision),
+                            Some(_) => Err(DomainError::SecretRefused(Refusal::Invalid).into()),
                         };
                     }
-                    let mut commit = Commit::at(now).revoking(&account, None);
-                    // Every flow open when the commit runs, not only those seen before it.
-                    commit.flows.extend(also);
-                    commit.flows.push(FlowWrite::CancelAllOpen {
-                        tenant: account.tenant.clone(),
-                        account: account.uuid,
-                        purpose: None,
-                    });
-                    let closed = Account {
-                        status: AccountStatus::Deactivated,
-                        updated_at: now,
-                        ..account
-                    };
+                    let transition = match decision {
+                        ClosingDecision::EraseNow => account.erase(now),
+                        _ => account.deactivate(now),
+                    }
+                    .map_err(DomainError::from)?;
+                    let mut by = MadeBy::customer().with_detail(policy_name(decision));
+                    if let Some(flow) = completing {
+                        by = by.completing(flow);
+                    }
+                    // Every session ends, and every flow open when the commit runs, not only
+                    // those seen before it.
+                    let mut commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
                     if decision == ClosingDecision::RequestDeletion {
+                        let closed = &transition.after;
                         commit.deletion_requests.push(DeletionRequest {
                             id: DeletionRequestId(self.deps.random.uuid()),
                             tenant: closed.tenant.clone(),
@@ -138,26 +96,15 @@ impl AccountClosing {
                             decided_at: None,
                             reason: None,
                         });
+                        commit.audit.push(self.deps.audit_entry(
+                            closed,
+                            AuditKind::DeletionRequested,
+                            Actor::Customer,
+                            Some(policy_name(decision)),
+                        ));
                     }
-                    let audit = |kind| {
-                        self.deps
-                            .audit_entry(&closed, kind, Actor::Customer, Some(policy_name(decision)))
-                    };
-                    commit.audit.push(audit(AuditKind::Deactivated));
-                    match decision {
-                        ClosingDecision::EraseNow => commit.audit.push(audit(AuditKind::Erased)),
-                        ClosingDecision::RequestDeletion => {
-                            commit.audit.push(audit(AuditKind::DeletionRequested))
-                        }
-                        ClosingDecision::Keep => {}
-                    }
-                    let commit = if decision == ClosingDecision::EraseNow {
-                        erase_into(&self.deps, &self.flows, commit, closed, now)
-                    } else {
-                        commit.updating(closed)
-                    };
                     match self.flows.commits.commit(commit).await {
-                        // A secret in `also` was used or replaced meanwhile: it no longer
+                        // The completing secret was used or replaced meanwhile: it no longer
                         // counts (deciding again would only fail the same way).
                         Err(StoreError::FlowChanged) => {
                             Err(DomainError::SecretRefused(Refusal::Invalid).into())
@@ -176,12 +123,16 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::account::AccountStatus;
+    use crate::flow::FlowWrite;
     use crate::ports::{
         AccountWrite, MockAccountRepository, MockPasswordHasher, MockSessionRepository, MockTenantRepository,
         MockUnitOfWork,
     };
+    use crate::profile::Profile;
     use crate::services::test_support::{account, deps_with};
     use crate::tenant::{Tenant, TenantSettings};
+    use time::OffsetDateTime;
 
     fn flows_with(commits: MockUnitOfWork, tenants: MockTenantRepository) -> FlowDeps {
         crate::services::test_support::flow_deps(commits, tenants)
@@ -241,7 +192,7 @@ mod tests {
                 deletion_requires_approval: approval,
             };
             let service = closing(policy, recording(seen.clone()));
-            let got = service.close(account(), vec![]).await.unwrap();
+            let got = service.close(account(), None).await.unwrap();
             assert_eq!(got, decision);
             let commit = seen.lock().unwrap().pop().unwrap();
             let closed = closed_account(&commit);
@@ -290,7 +241,7 @@ mod tests {
         commits.expect_commit().never();
         let service = closing(ClosingPolicy::default(), commits);
         assert_eq!(
-            service.close(closed, vec![]).await.unwrap(),
+            service.close(closed, None).await.unwrap(),
             ClosingDecision::EraseNow
         );
     }

@@ -5,6 +5,7 @@ use super::reapply::{on_current_account, Attempt};
 use super::{Deps, FlowDeps};
 use crate::account::{Account, AccountUuid};
 use crate::error::{DomainError, FieldErrors};
+use crate::lifecycle::MadeBy;
 use crate::patch::Patch;
 use crate::profile::ProfileEdit;
 use crate::session::Session;
@@ -119,10 +120,11 @@ impl AppUsers {
                 }
                 let next = Account {
                     profile,
-                    updated_at: now,
                     ..current.clone()
                 };
-                Ok::<_, Attempt>(self.flows.store_profile_edit(&self.deps, &current, next).await?)
+                let transition = current.edit_by_app(next, now).map_err(DomainError::from)?;
+                let by = MadeBy::customer();
+                Ok::<_, Attempt>(self.flows.store_edit(&self.deps, &transition, by).await?)
             }
         })
         .await?;

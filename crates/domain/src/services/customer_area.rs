@@ -10,14 +10,15 @@ use super::ids::with_fresh_ids;
 use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps};
 use crate::account::{Account, AccountStatus, NewAccount};
-use crate::audit::{Actor, AuditKind};
 use crate::customer_edit::{full_name, split_name, CustomerEdit};
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{Flow, FlowId, FlowWrite, Purpose, Refusal, SendClass};
+use crate::flow::{Flow, FlowId, Purpose, Refusal, SendClass};
+use crate::lifecycle::MadeBy;
+use crate::lifecycle::{IllegalTransition, Transition};
 use crate::links;
 use crate::ports::{AccountWrite, Commit, PassphraseTokens, StoreError};
 use crate::profile::Profile;
-use crate::templates::{AccountChange, Template, MASK};
+use crate::templates::{Template, MASK};
 use crate::tenant::TenantId;
 use crate::values::{Email, Locale, Password};
 
@@ -156,7 +157,7 @@ impl CustomerArea {
     pub async fn sign_up(&self, tenant: &TenantId, invitation: Invitation) -> Result<(), DomainError> {
         let normalized = invitation.email.normalized().to_owned();
         match self.deps.accounts.find_by_email(tenant, &normalized).await? {
-            None => match self.invite(tenant, invitation).await {
+            None => match self.invite_as(tenant, invitation, Some(SendClass::Secret)).await {
                 Err(DomainError::Conflict(_)) => Ok(()), // signed up concurrently: one mail went
                 other => other.map(|_| ()),
             },
@@ -168,12 +169,12 @@ impl CustomerArea {
             Some(existing) if existing.status.is_closed() => Ok(()),
             Some(existing) => {
                 let now = self.deps.clock.now();
-                let name = existing.greeting_name();
-                let notice = Template::SignupNotice { name: &name };
                 // Mailed only if the account is still as read: not once it is closed or erased.
                 let mut commit = Commit::at(now).relying_on(&existing);
                 // To the address as the account has it, not as typed: one budget per mailbox.
                 let address = existing.customer_email().unwrap_or(&invitation.email);
+                let name = existing.greeting_for(address.as_str());
+                let notice = Template::SignupNotice { name: &name };
                 commit.messages.push(self.flows.message(
                     &self.deps,
                     &existing,
@@ -199,6 +200,18 @@ impl CustomerArea {
     /// Creates an account pending activation and mails its activation secret. A taken address
     /// is a `Conflict`.
     pub async fn invite(&self, tenant: &TenantId, invitation: Invitation) -> Result<Account, DomainError> {
+        self.invite_as(tenant, invitation, None).await
+    }
+
+    /// [`Self::invite`]; with `limited`, within the send limit of that class (what anyone can
+    /// ask for counts toward the recipient's limit): held back, nothing is created and the
+    /// answer is the same.
+    async fn invite_as(
+        &self,
+        tenant: &TenantId,
+        invitation: Invitation,
+        limited: Option<SendClass>,
+    ) -> Result<Account, DomainError> {
         let now = self.deps.clock.now();
         let new = NewAccount {
             tenant: tenant.clone(),
@@ -214,7 +227,14 @@ impl CustomerArea {
                 let mut commit = Commit::at(now);
                 commit.accounts.push(AccountWrite::Insert(account.clone()));
                 self.add_activation(&mut commit, &account, now).await?;
-                Ok(self.flows.commits.commit(commit).await.map(|()| account))
+                Ok(match limited {
+                    Some(class) => self
+                        .flows
+                        .commit_limited(&account, commit, class)
+                        .await
+                        .map(|_| account),
+                    None => self.flows.commits.commit(commit).await.map(|()| account),
+                })
             }
         })
         .await
@@ -279,7 +299,7 @@ impl CustomerArea {
         now: OffsetDateTime,
     ) {
         let identifier = issued.flow.id.to_string();
-        let name = account.greeting_name();
+        let name = account.greeting_for(recipient);
         let clear_link = mail.link(links, &identifier, &issued.secret);
         let masked_link = mail.link(links, &identifier, MASK);
         let clear = mail.template(&name, &identifier, &issued.secret, &clear_link);
@@ -336,18 +356,8 @@ impl CustomerArea {
             .await?;
         let account = self.account_of(&flow).await?;
         let hash = self.deps.passwords.hash(&password).await?;
-        self.consume(account, &flow, AuditKind::Activated, |account| {
-            (account.status == AccountStatus::PendingActivation).then(|| {
-                Commit::at(now).updating(Account {
-                    status: AccountStatus::Active,
-                    email_confirmed: true,
-                    password_hash: Some(hash.clone()),
-                    updated_at: now,
-                    ..account
-                })
-            })
-        })
-        .await
+        self.consume(account, &flow, |account| account.activate(hash.clone(), now))
+            .await
     }
 
     /// The account a checked flow belongs to.
@@ -359,24 +369,26 @@ impl CustomerArea {
             .ok_or(refused(Refusal::Invalid))
     }
 
-    /// Commits the change a checked secret allows, consuming its flow. `change` decides on the
-    /// account as stored (`None`: the account may no longer have it, so the secret is refused);
-    /// an unrelated concurrent edit of the account makes it decide again, while a flow that
-    /// moved meanwhile (the secret used or replaced) refuses the secret.
+    /// Commits the transition a checked secret allows, consuming its flow. `change` decides on
+    /// the account as stored (refused: the account may no longer have it, so the secret is
+    /// refused); an unrelated concurrent edit of the account makes it decide again, while a
+    /// flow that moved meanwhile (the secret used, re-issued, or ended by another transition)
+    /// refuses the secret.
     async fn consume(
         &self,
         account: Account,
         flow: &Flow,
-        audited: AuditKind,
-        change: impl Fn(Account) -> Option<Commit>,
+        change: impl Fn(&Account) -> Result<Transition, IllegalTransition>,
     ) -> Result<(), DomainError> {
         on_current_account(self.deps.accounts.as_ref(), account, |account| {
-            let entry = self.deps.audit_entry(&account, audited, Actor::Customer, None);
-            let commit = change(account);
+            let transition = change(&account).map_err(|_| refused(Refusal::Invalid));
             async move {
-                let mut commit = commit.ok_or(refused(Refusal::Invalid))?;
-                commit.flows.push(flow.consume());
-                commit.audit.push(entry);
+                let commit = self.flows.apply(
+                    &self.deps,
+                    Commit::at(self.deps.clock.now()),
+                    &transition?,
+                    MadeBy::customer().completing(flow),
+                );
                 // The flow moved (used, re-issued, cancelled): the secret in hand is spent.
                 self.flows.commits.commit(commit).await.map_err(|e| match e {
                     StoreError::FlowChanged => Attempt::Failed(refused(Refusal::Invalid)),
@@ -430,7 +442,7 @@ impl CustomerArea {
         // A writer that lost a race re-applies its edit to the account as it is now, so
         // concurrent edits of different fields are all kept, and an account deleted meanwhile
         // gets nothing written back.
-        let (edit, email) = (&edit, &email);
+        let (edit, email, session) = (&edit, &email, who.session.id);
         on_current_account(
             self.deps.accounts.as_ref(),
             who.account.clone(),
@@ -442,24 +454,29 @@ impl CustomerArea {
                 account
                     .keeps_second_factor(&profile, "phone")
                     .map_err(DomainError::from)?;
-                let changed = profile != account.profile;
-                let updated = Account {
-                    profile,
-                    updated_at: if changed { now } else { account.updated_at },
-                    ..account.clone()
-                };
+                let transition = account
+                    .edit(
+                        Account {
+                            profile,
+                            ..account.clone()
+                        },
+                        now,
+                    )
+                    .map_err(DomainError::from)?;
+                let changed = transition.after != account;
+                let updated = transition.after.clone();
                 let mut commit = Commit::at(now);
-                if changed {
-                    commit.accounts.push(AccountWrite::Update(updated.clone()));
-                    self.flows
-                        .note_phone_change(&self.deps, &mut commit, &account, &updated);
-                }
+                let mut made_by = MadeBy::customer().from_session(session);
                 if let Some(email) = email {
-                    self.add_email_change(&mut commit, &updated, email, now).await?;
+                    let key = self.add_email_change(&mut commit, &updated, email, now).await?;
+                    made_by = made_by.keeping(key);
                     if !changed {
                         // Mailing a key relies on the account as read: not if it closed meanwhile.
                         commit = commit.relying_on(&account);
                     }
+                }
+                if changed {
+                    commit = self.flows.apply(&self.deps, commit, &transition, made_by);
                 }
                 if commit.accounts.is_empty() {
                     return Ok(account);
@@ -493,7 +510,7 @@ impl CustomerArea {
         account: &Account,
         new: &Email,
         now: OffsetDateTime,
-    ) -> Result<(), DomainError> {
+    ) -> Result<FlowId, DomainError> {
         let pending = Some(new.as_str().to_owned());
         let issued = self
             .flows
@@ -507,6 +524,7 @@ impl CustomerArea {
             )
             .await?
             .ok_or_else(|| refused(Refusal::Locked))?;
+        let key = issued.flow.id;
         let links = self.flows.links_for(&account.tenant).await?;
         self.add_secret_mail(
             commit,
@@ -518,7 +536,7 @@ impl CustomerArea {
             now,
         );
         if let Some(old) = &account.email {
-            let name = account.greeting_name();
+            let name = account.greeting_for(old.as_str());
             let notice = Template::EmailChangeNotice {
                 name: &name,
                 new_address: new.as_str(),
@@ -528,7 +546,7 @@ impl CustomerArea {
                     .message(&self.deps, account, old.as_str(), &notice, None, now),
             );
         }
-        Ok(())
+        Ok(key)
     }
 
     /// Confirms an email change with the identifier and key mailed to the new address.
@@ -548,15 +566,8 @@ impl CustomerArea {
             .map(Email::from_stored)
             .ok_or(refused(Refusal::Invalid))?;
         let account = self.account_of(&flow).await?;
-        self.consume(account, &flow, AuditKind::EmailChanged, |account| {
-            account.status.may_sign_in().then(|| {
-                Commit::at(now).updating(Account {
-                    email: Some(new_email.clone()),
-                    email_confirmed: true,
-                    updated_at: now,
-                    ..account
-                })
-            })
+        self.consume(account, &flow, |account| {
+            account.confirm_email(new_email.clone(), now)
         })
         .await
     }
@@ -639,28 +650,10 @@ impl CustomerArea {
             .passphrase_token(&passphrase, code.trim())
             .map_err(|e| DomainError::Unavailable(e.to_string()))?;
         let hash = self.deps.passwords.hash(&passphrase).await?;
-        self.consume(account, &flow, AuditKind::PasswordReset, |account| {
-            account.status.may_sign_in().then(|| {
-                let mut commit = Commit::at(now).revoking(&account, None);
-                // A sign-in challenge proven with the old password goes with it.
-                commit.flows.push(FlowWrite::CancelAllOpen {
-                    tenant: account.tenant.clone(),
-                    account: account.uuid,
-                    purpose: Some(Purpose::SecondFactor),
-                });
-                commit.messages.extend(self.flows.change_notice(
-                    &self.deps,
-                    &account,
-                    AccountChange::PasswordReset,
-                    now,
-                ));
-                commit.updating(Account {
-                    password_hash: Some(hash.clone()),
-                    sign_in: Default::default(),
-                    updated_at: now,
-                    ..account
-                })
-            })
+        // Every session, every other open flow (an email change, a closing code, a sign-in
+        // challenge proven with the old password) ends with it.
+        self.consume(account, &flow, |account| {
+            account.reset_password(hash.clone(), now)
         })
         .await?;
         Ok(token)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use mockall::Sequence;
 
 use super::*;
-use crate::flow::{Channel, FlowSettings, FlowStatus};
+use crate::flow::{Channel, FlowSettings, FlowStatus, FlowWrite};
 use crate::ports::{
     MockAccountRepository, MockFlowRepository, MockPassphraseTokens, MockPasswordHasher, MockSealer,
     MockSecretDigester, MockSessionRepository, MockUnitOfWork, StoreError,
@@ -101,7 +101,17 @@ async fn a_right_key_survives_an_unrelated_edit_in_the_same_instant() {
         .in_sequence(&mut order)
         .withf(|c| {
             matches!(&c.accounts[..], [AccountWrite::Update(a)] if a.email.as_ref().map(|e| e.as_str()) == Some("new@example.com"))
-                && c.flows == [email_change_flow().consume()]
+                && c.flows
+                    == [
+                        email_change_flow().consume(),
+                        // Every other open flow ends: no reset code mailed to the old
+                        // address outlives the change.
+                        FlowWrite::CancelAllOpen {
+                            tenant: email_change_flow().tenant,
+                            account: email_change_flow().account,
+                            except: vec![email_change_flow().id],
+                        },
+                    ]
         })
         .returning(|_| Ok(()));
     confirm(&area(accounts, commits)).await.unwrap();

@@ -91,7 +91,7 @@ impl Deactivation {
                     )
                     .await?
                     .ok_or_else(|| refused(Refusal::Locked))?;
-                let name = account.greeting_name();
+                let name = account.greeting_for(email.as_str());
                 let clear = Template::DeletePersonalData {
                     name: &name,
                     code: &issued.secret,
@@ -149,10 +149,7 @@ impl Deactivation {
             .flows
             .check(Some(flow), Purpose::Deactivation, code, now)
             .await?;
-        let decision = self
-            .closing
-            .close(who.account.clone(), vec![counted.consume()])
-            .await?;
+        let decision = self.closing.close(who.account.clone(), Some(&counted)).await?;
         Ok((counted.id, decision))
     }
 }

@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::account_closing::{erase_into, policy_name};
+use super::account_closing::policy_name;
 use super::flow_kit::FlowDeps;
 use super::Deps;
 use crate::account::{Account, AccountStatus};
 use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::{DomainError, FieldErrors};
+use crate::lifecycle::MadeBy;
 use crate::ports::{Commit, DeletionRequestRepository, StoreError};
 use crate::templates::Template;
 use crate::tenant::{ClosingDecision, TenantId};
@@ -97,15 +98,16 @@ impl DeletionRequests {
         let approved = Self::decided(request, DeletionStatus::Approved, now, None);
         let mut commit = Commit::at(now);
         // Under the policy that made the request wait: erasure on an admin's approval.
-        for kind in [AuditKind::DeletionApproved, AuditKind::Erased] {
-            commit.audit.push(self.deps.audit_entry(
-                &account,
-                kind,
-                Actor::Admin,
-                Some(policy_name(ClosingDecision::RequestDeletion)),
-            ));
-        }
-        let mut commit = erase_into(&self.deps, &self.flows, commit, account, now);
+        let policy = policy_name(ClosingDecision::RequestDeletion);
+        commit.audit.push(self.deps.audit_entry(
+            &account,
+            AuditKind::DeletionApproved,
+            Actor::Admin,
+            Some(policy),
+        ));
+        let erasure = account.erase(now)?;
+        let by = MadeBy::back_office().with_detail(policy);
+        let mut commit = self.flows.apply(&self.deps, commit, &erasure, by);
         commit.deletion_decisions.push(approved.clone());
         match self.flows.commits.commit(commit).await {
             // Another decision (or approval) on it won: say so rather than "try again".
@@ -139,7 +141,7 @@ impl DeletionRequests {
                 .audit_entry(&account, AuditKind::DeletionRejected, Actor::Admin, None),
         );
         if let Some(email) = account.customer_email() {
-            let name = account.greeting_name();
+            let name = account.greeting_for(email.as_str());
             let notice = Template::DeletionRejected { name: &name, reason };
             commit.messages.push(self.flows.message(
                 &self.deps,
@@ -172,17 +174,12 @@ impl DeletionRequests {
             ));
         }
         let now = self.deps.clock.now();
-        let active = Account {
-            status: AccountStatus::Active,
-            updated_at: now,
-            ..account
-        };
-        let mut commit = Commit::at(now);
-        commit.audit.push(
-            self.deps
-                .audit_entry(&active, AuditKind::Reactivated, Actor::Admin, None),
-        );
-        self.flows.commits.commit(commit.updating(active.clone())).await?;
+        let reactivation = account.reactivate(now)?;
+        let commit = self
+            .flows
+            .apply(&self.deps, Commit::at(now), &reactivation, MadeBy::back_office());
+        self.flows.commits.commit(commit).await?;
+        let active = reactivation.after;
         Ok(Account {
             version: active.version + 1,
             ..active

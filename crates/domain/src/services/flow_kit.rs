@@ -12,6 +12,8 @@ use crate::error::DomainError;
 use crate::flow::{
     self, Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose, Refusal, Reissue, SendClass,
 };
+use crate::lifecycle::MadeBy;
+use crate::lifecycle::Transition;
 use crate::message::{MessageId, OutboundMessage};
 use crate::ports::{
     Commit, FlowRepository, Sealer, SecretDigester, StoreError, TenantRepository, UniqueKey, UnitOfWork,
@@ -197,7 +199,13 @@ impl FlowDeps {
                     sent_at: now,
                     version: 0,
                 };
-                let mut writes: Vec<FlowWrite> = previous.into_iter().map(FlowWrite::Cancel).collect();
+                let mut writes: Vec<FlowWrite> = previous
+                    .into_iter()
+                    .map(|id| FlowWrite::Cancel {
+                        tenant: account.tenant.clone(),
+                        id,
+                    })
+                    .collect();
                 writes.push(FlowWrite::Insert(flow.clone()));
                 (writes, flow)
             }
@@ -343,44 +351,25 @@ impl FlowDeps {
         }
     }
 
-    /// Stores `next`, an edit of `current`'s profile (version-checked): a changed phone number
-    /// goes through the unit of work with what [`Self::note_phone_change`] adds, any other edit
-    /// is a plain update.
-    pub async fn store_profile_edit(
+    /// Stores an edit (version-checked): a plain one as an update of the account, one that is
+    /// an event (a new phone number, a first address) through the unit of work with its
+    /// consequences (see [`Self::apply`]). Answers the account as stored.
+    pub async fn store_edit(
         &self,
         deps: &Deps,
-        current: &Account,
-        next: Account,
+        transition: &Transition,
+        by: MadeBy<'_>,
     ) -> Result<Account, StoreError> {
-        if current.profile.phone == next.profile.phone {
-            return deps.accounts.update(&next).await;
+        let next = &transition.after;
+        if !transition.is_credential_event() {
+            return deps.accounts.update(next).await;
         }
-        let mut commit = Commit::at(next.updated_at);
-        self.note_phone_change(deps, &mut commit, current, &next);
-        self.commits.commit(commit.updating(next.clone())).await?;
+        let commit = self.apply(deps, Commit::at(next.updated_at), transition, by);
+        self.commits.commit(commit).await?;
         Ok(Account {
             version: next.version + 1,
-            ..next
+            ..next.clone()
         })
-    }
-
-    /// When `next` has another phone number than `current` (the one a second factor is sent
-    /// to): its audit entry and a notice to the address confirmed before the edit (not one the
-    /// same edit sets), so that a number changed behind the customer's back does not go
-    /// unnoticed.
-    pub fn note_phone_change(&self, deps: &Deps, commit: &mut Commit, current: &Account, next: &Account) {
-        if current.profile.phone == next.profile.phone {
-            return;
-        }
-        commit.audit.push(deps.audit_entry(
-            current,
-            crate::audit::AuditKind::PhoneChanged,
-            crate::audit::Actor::Customer,
-            None,
-        ));
-        commit
-            .messages
-            .extend(self.change_notice(deps, current, AccountChange::PhoneChanged, commit.now));
     }
 
     /// A notice to the account's confirmed address that `change` happened (no secret in it);
@@ -394,7 +383,7 @@ impl FlowDeps {
     ) -> Option<OutboundMessage> {
         let address = account.customer_email().filter(|_| !account.email_temporary)?;
         let notice = Template::AccountChanged {
-            name: &account.greeting_name(),
+            name: &account.greeting_for(address.as_str()),
             change,
         };
         Some(self.message(deps, account, address.as_str(), &notice, None, now))

@@ -20,10 +20,12 @@ mod reapply;
 mod second_factor;
 mod sign_in;
 mod tenants;
+mod transitions;
 mod tss_profile;
 mod tss_profile_edit;
 mod tss_two_factor;
 
+pub use crate::lifecycle::MadeBy;
 pub use account_closing::AccountClosing;
 pub use api_keys::{ApiKeys, IssuedKey};
 pub use app_users::{AppUserChange, AppUserView, AppUsers, PUSH_TOKEN};

@@ -7,12 +7,9 @@ use super::flow_kit::FlowDeps;
 use super::reapply::{on_current_account, Attempt};
 use super::sign_in::count_sign_in_failure;
 use super::{Authenticated, Deps};
-use crate::account::Account;
-use crate::audit::{Actor, AuditKind};
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{FlowWrite, Purpose};
+use crate::lifecycle::MadeBy;
 use crate::ports::{Commit, HashError};
-use crate::templates::AccountChange;
 use crate::values::Password;
 
 pub const OLD_PASSWORD: &str = "old_password";
@@ -90,36 +87,16 @@ impl PasswordChange {
                     )
                     .into());
                 }
-                let mut commit = Commit::at(now).revoking(&current, Some(keep));
-                // Whatever reset code or sign-in challenge (proven with the old password) is open
-                // when the commit runs, not only one seen before.
-                for purpose in [Purpose::PasswordReset, Purpose::SecondFactor] {
-                    commit.flows.push(FlowWrite::CancelAllOpen {
-                        tenant: current.tenant.clone(),
-                        account: current.uuid,
-                        purpose: Some(purpose),
-                    });
-                }
-                commit.messages.extend(self.flows.change_notice(
+                // Every other session and every open flow (a reset code, an email change, a
+                // closing code, a sign-in challenge proven with the old password) end with it.
+                let transition = current.change_password(hash, now).map_err(DomainError::from)?;
+                let commit = self.flows.apply(
                     &self.deps,
-                    &current,
-                    AccountChange::PasswordChanged,
-                    now,
-                ));
-                let changed = Account {
-                    password_hash: Some(hash),
-                    // The current password was just proven.
-                    sign_in: Default::default(),
-                    updated_at: now,
-                    ..current
-                };
-                commit.audit.push(self.deps.audit_entry(
-                    &changed,
-                    AuditKind::PasswordChanged,
-                    Actor::Customer,
-                    None,
-                ));
-                self.flows.commits.commit(commit.updating(changed)).await?;
+                    Commit::at(now),
+                    &transition,
+                    MadeBy::customer().from_session(keep),
+                );
+                self.flows.commits.commit(commit).await?;
                 Ok::<_, Attempt>(())
             }
         })
@@ -132,6 +109,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::account::Account;
+    use crate::audit::AuditKind;
     use crate::flow::FlowSettings;
     use crate::ports::{
         AccountWrite, MockAccountRepository, MockFlowRepository, MockPasswordHasher, MockSealer,

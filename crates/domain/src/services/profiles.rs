@@ -2,6 +2,7 @@ use super::reapply::{on_current_account, Attempt};
 use super::{Authenticated, Deps, FlowDeps};
 use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
+use crate::lifecycle::MadeBy;
 use crate::profile::ProfileEdit;
 
 /// Reading and editing one's own profile.
@@ -30,6 +31,7 @@ impl Profiles {
     pub async fn edit(&self, who: &Authenticated, edit: ProfileEdit) -> Result<Account, DomainError> {
         let now = self.deps.clock.now();
         let changes = edit.validate(now.date())?;
+        let session = who.session.id;
         on_current_account(self.deps.accounts.as_ref(), who.account.clone(), |current| {
             let changes = changes.clone();
             async move {
@@ -46,10 +48,11 @@ impl Profiles {
                 }
                 let next = Account {
                     profile,
-                    updated_at: now,
                     ..current.clone()
                 };
-                Ok::<_, Attempt>(self.flows.store_profile_edit(&self.deps, &current, next).await?)
+                let transition = current.edit(next, now).map_err(DomainError::from)?;
+                let by = MadeBy::customer().from_session(session);
+                Ok::<_, Attempt>(self.flows.store_edit(&self.deps, &transition, by).await?)
             }
         })
         .await

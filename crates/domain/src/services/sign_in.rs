@@ -161,7 +161,12 @@ impl SignIn {
             .find_active(claims.session, now)
             .await?
             .ok_or(DomainError::Unauthenticated)?;
-        let consistent = session.account == claims.account && session.tenant == claims.tenant;
+        // The token, its session and the session's account all name one (tenant, uuid): a uuid
+        // alone may name accounts of two tenants.
+        let consistent = session.account == claims.account
+            && session.tenant == claims.tenant
+            && account.uuid == session.account
+            && account.tenant == session.tenant;
         if !consistent || !account.status.may_sign_in() {
             return Err(DomainError::Unauthenticated);
         }

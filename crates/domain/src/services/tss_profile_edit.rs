@@ -7,6 +7,7 @@ use super::tss_profile::{TssProfileView, TssProfiles};
 use super::Authenticated;
 use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
+use crate::lifecycle::MadeBy;
 use crate::ports::{StoreError, UniqueKey};
 use crate::profile::Profile;
 use crate::values::{Birthday, Email, Name, Phone, PhoneRegion};
@@ -222,7 +223,7 @@ impl TssProfiles {
         }
         let accounts = self.deps().accounts.clone();
         let mut code_for: Option<ValidEdit> = None;
-        let (deps, flows) = (self.deps(), self.flows());
+        let (deps, flows, session) = (self.deps(), self.flows(), who.session.id);
         let account = on_current_account(accounts.as_ref(), who.account.clone(), |current| {
             let valid = valid.clone();
             let held = current.two_factor && current.profile.phone.as_ref() != Some(&valid.phone);
@@ -241,14 +242,9 @@ impl TssProfiles {
                 if edited == current {
                     return Ok(current);
                 }
-                let edited = Account {
-                    updated_at: now,
-                    ..edited
-                };
-                flows
-                    .store_profile_edit(deps, &current, edited)
-                    .await
-                    .map_err(taken)
+                let transition = current.edit(edited, now).map_err(DomainError::from)?;
+                let by = MadeBy::customer().from_session(session);
+                flows.store_edit(deps, &transition, by).await.map_err(taken)
             }
         })
         .await?;

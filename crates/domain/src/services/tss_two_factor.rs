@@ -12,11 +12,10 @@ use super::tss_profile::{TssProfileView, TssProfiles};
 use super::tss_profile_edit::{taken, TssEdit, ValidEdit};
 use super::Authenticated;
 use crate::account::Account;
-use crate::audit::{Actor, AuditKind};
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{Flow, FlowStatus, Purpose, Refusal, SendClass};
+use crate::lifecycle::MadeBy;
 use crate::ports::{Commit, StoreError};
-use crate::templates::AccountChange;
 use crate::values::{Birthday, Email, Name, Phone};
 
 pub const MESSAGE_SENT: &str = "OTP Sent successfully!";
@@ -259,7 +258,7 @@ impl TssProfiles {
         let replacement = self.sign_in().replacement_for(&who.session);
         let mut phone_changed = false;
         let account = on_current_account(self.deps().accounts.as_ref(), who.account.clone(), |current| {
-            let (wanted, consume) = (wanted.clone(), counted.consume());
+            let (wanted, counted) = (wanted.clone(), &counted);
             phone_changed = current.profile.phone.as_ref() != Some(&wanted.phone);
             let changes_phone = phone_changed;
             let replacement = replacement.clone();
@@ -268,34 +267,21 @@ impl TssProfiles {
                     return Err(DomainError::Unauthenticated.into());
                 }
                 let edited = wanted.applied_to(&current).map_err(DomainError::from)?;
-                let edited = Account {
-                    two_factor,
-                    updated_at: now,
-                    ..edited
-                };
-                let mut commit = Commit::at(now);
-                commit.flows.push(consume);
+                // The code proves the number: the second factor may move, or be switched.
+                let transition = current
+                    .edit_with_code(Account { two_factor, ..edited }, now)
+                    .map_err(DomainError::from)?;
+                let edited = transition.after.clone();
+                let mut commit = self.flows().apply(
+                    self.deps(),
+                    Commit::at(now),
+                    &transition,
+                    MadeBy::customer().completing(counted).from_session(keep),
+                );
                 if changes_phone {
-                    commit = commit
-                        .revoking(&current, Some(keep))
-                        .replacing_session(keep, replacement);
-                    self.flows()
-                        .note_phone_change(self.deps(), &mut commit, &current, &edited);
+                    commit = commit.replacing_session(keep, replacement);
                 }
-                if two_factor != current.two_factor {
-                    let (kind, change) = if two_factor {
-                        (AuditKind::TwoFactorEnabled, AccountChange::TwoFactorEnabled)
-                    } else {
-                        (AuditKind::TwoFactorDisabled, AccountChange::TwoFactorDisabled)
-                    };
-                    commit
-                        .audit
-                        .push(self.deps().audit_entry(&current, kind, Actor::Customer, None));
-                    commit
-                        .messages
-                        .extend(self.flows().change_notice(self.deps(), &edited, change, now));
-                }
-                match self.flows().commits.commit(commit.updating(edited.clone())).await {
+                match self.flows().commits.commit(commit).await {
                     Ok(()) => Ok(Account {
                         version: edited.version + 1,
                         ..edited
