@@ -133,10 +133,21 @@ async fn put_replaces_and_patch_merges(server: Server) {
     assert_eq!(body["info"]["middleName"], Value::Null, "null clears");
     assert_eq!(body["info"]["lastName"], "Lee");
 
-    let (_, body) = send(&server, reqwest::Method::PATCH, &token, r#"{"info": null}"#).await;
+    // The birthday, once set, is final (birthday rewards): clearing it is refused with the rest.
+    let (status, problem) = send(&server, reqwest::Method::PATCH, &token, r#"{"info": null}"#).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["errors"]["info.birthday"].is_array(), "{problem}");
+    let (_, body) = send(
+        &server,
+        reqwest::Method::PATCH,
+        &token,
+        r#"{"info": {"firstName": null, "lastName": null, "middleName": null}}"#,
+    )
+    .await;
     assert_eq!(
         body["info"],
-        json!({"firstName": null, "lastName": null, "middleName": null, "birthday": null})
+        json!({"firstName": null, "lastName": null, "middleName": null,
+               "birthday": "1990-05-15T00:00:00+00:00"})
     );
     assert_eq!(body["nickname"], "Nicky");
 
@@ -150,11 +161,16 @@ async fn put_replaces_and_patch_merges(server: Server) {
         r#"{"info": {"lastName": "Only"}}"#,
     )
     .await;
-    assert_eq!(body["nickname"], Value::Null, "PUT clears what it omits");
+    assert_eq!(
+        body["nickname"],
+        Value::Null,
+        "PUT clears what it omits, but a final birthday"
+    );
     assert_eq!(body["locale"], Value::Null);
     assert_eq!(
         body["info"],
-        json!({"firstName": null, "lastName": "Only", "middleName": null, "birthday": null})
+        json!({"firstName": null, "lastName": "Only", "middleName": null,
+               "birthday": "1990-05-15T00:00:00+00:00"})
     );
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end: every scenario runs against the real binary, once on SQLite and once on
 //! PostgreSQL, each time with a database of its own.
 
+mod account_state;
 mod b2core_profile;
 mod back_office;
 mod browser;

@@ -1,7 +1,10 @@
 //! The back office's tenants: create, read, rename, configure.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+
+use time::{Duration, OffsetDateTime};
 
 use crate::error::DomainError;
 use crate::ports::{Clock, StoreError, TenantRepository, UniqueKey};
@@ -15,7 +18,14 @@ pub struct Tenants {
     /// (every request names one); an unknown id is asked of the database each time, so a
     /// tenant created on another instance is found at once.
     known: RwLock<HashSet<TenantId>>,
+    /// Every tenant's display name, as read at a time (see [`Tenants::display_name`]).
+    names: RwLock<Option<(OffsetDateTime, Arc<HashMap<TenantId, String>>)>>,
+    /// Whether a request is reading the names anew (the others use the names as they were).
+    reading_names: AtomicBool,
 }
+
+/// How long the tenants' names are shown as read: a rename on another instance shows within it.
+const NAMES_TTL: Duration = Duration::seconds(60);
 
 /// Most tenant ids remembered; past it the set starts over.
 const KNOWN: usize = 10_000;
@@ -28,7 +38,38 @@ impl Tenants {
             tenants,
             clock,
             known: RwLock::new(HashSet::from([TenantId::default_tenant()])),
+            names: RwLock::new(None),
+            reading_names: AtomicBool::new(false),
         }
+    }
+
+    /// The display name of the tenant `id` names, for pages anyone may open: from memory, the
+    /// whole (small) set of tenants read at most once a minute and anew after a change on this
+    /// instance. An unknown or malformed id costs nothing. `None` also while the names cannot
+    /// be read (a page does without its tenant's name).
+    pub async fn display_name(&self, id: &str) -> Option<String> {
+        let id = TenantId::parse(id)?;
+        let now = self.clock.now();
+        let held = self.names.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let fresh = held.as_ref().is_some_and(|(read, _)| now - *read < NAMES_TTL);
+        // One request reads them anew; the others meanwhile use the names as they were.
+        let names = match held {
+            Some((_, names)) if fresh || self.reading_names.swap(true, Ordering::AcqRel) => names,
+            _ => {
+                let read = self.tenants.list_tenants().await;
+                self.reading_names.store(false, Ordering::Release);
+                let names: Arc<HashMap<TenantId, String>> =
+                    Arc::new(read.ok()?.into_iter().map(|t| (t.id, t.name)).collect());
+                *self.names.write().unwrap_or_else(|p| p.into_inner()) = Some((now, names.clone()));
+                names
+            }
+        };
+        names.get(&id).cloned()
+    }
+
+    /// Forgets the names as read: this instance changed a tenant.
+    fn names_changed(&self) {
+        *self.names.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// A new tenant with the instance's settings; `Conflict` when the id is taken.
@@ -45,7 +86,9 @@ impl Tenants {
             settings: TenantSettings::default(),
             created_at: self.clock.now(),
         };
-        match self.tenants.insert_tenant(&tenant).await {
+        let inserted = self.tenants.insert_tenant(&tenant).await;
+        self.names_changed();
+        match inserted {
             Err(StoreError::Duplicate(UniqueKey::Id)) => Err(DomainError::Conflict(format!(
                 "the tenant {} exists already",
                 tenant.id
@@ -90,6 +133,7 @@ impl Tenants {
             let current = self.get(id).await?;
             let changed = current.apply(change.clone())?;
             if self.tenants.update_tenant(&current, &changed).await? {
+                self.names_changed();
                 return Ok(changed);
             }
         }
@@ -167,5 +211,44 @@ mod tests {
         let tenants = service(repo);
         assert!(matches!(tenants.get("nobody").await, Err(DomainError::NotFound)));
         assert!(matches!(tenants.get("../x").await, Err(DomainError::NotFound)));
+    }
+
+    fn tenant(id: &str, name: &str) -> Tenant {
+        Tenant {
+            id: TenantId::parse(id).unwrap(),
+            name: name.into(),
+            settings: TenantSettings::default(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// Pages anyone may open show the tenant's name: random ids must not cost a read each.
+    #[tokio::test]
+    async fn display_names_come_from_memory_and_unknown_ids_cost_nothing() {
+        let mut repo = MockTenantRepository::new();
+        let mut order = mockall::Sequence::new();
+        repo.expect_list_tenants()
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|| Ok(vec![tenant("acme", "Acme")]));
+        repo.expect_insert_tenant()
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| Ok(()));
+        repo.expect_list_tenants()
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|| Ok(vec![tenant("acme", "Acme"), tenant("beta", "Beta")]));
+        let tenants = service(repo);
+        for _ in 0..3 {
+            assert_eq!(tenants.display_name("acme").await.as_deref(), Some("Acme"));
+            for unknown in ["nobody", "x1", "../x", ""] {
+                assert_eq!(tenants.display_name(unknown).await, None, "{unknown}");
+            }
+        }
+        // A tenant made here is shown at once.
+        tenants.create("beta", "Beta").await.unwrap();
+        assert_eq!(tenants.display_name("beta").await.as_deref(), Some("Beta"));
+        assert_eq!(tenants.display_name("acme").await.as_deref(), Some("Acme"));
     }
 }

@@ -143,22 +143,27 @@ fn amount(body: &Map<String, Value>, errors: &mut FieldErrors) -> Amount {
     })
 }
 
-fn created_or_replayed(posting: Posting) -> StatusCode {
-    match posting {
-        Posting::Created => StatusCode::CREATED,
-        Posting::Replayed => StatusCode::OK,
+/// A post and its retry get the same answer (201 and what was recorded), so a client that
+/// retries after a lost answer reads it as the first; a retry also says
+/// `Idempotent-Replayed: true`.
+fn created_or_replayed(posting: Posting) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(StatusCode::CREATED);
+    if posting == Posting::Replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
     }
+    response
 }
 
 /// Post to a customer's wallet: `{"kind": "cashback", "amount": 150.50, "expires_on":
 /// "2026-04-30", "reference": "promo-42"}`. A positive amount is a credit (optionally
 /// expiring after `expires_on`), a negative one a debit, which spends the credits that expire
 /// first and is refused (409) beyond what can be spent today. Posting a reference again
-/// changes nothing and answers 200 with the entry; with other content, 409.
+/// changes nothing and answers as the first post did (201 with the entry, and
+/// `Idempotent-Replayed: true`); with other content, 409.
 #[utoipa::path(post, path = "/admin/v1/customers/{id}/wallet", tag = "Back office", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
     request_body(content = super::bodies::WalletPostBody),
-    responses((status = 201, body = AdminWalletEntry), (status = 200, body = AdminWalletEntry),
+    responses((status = 201, body = AdminWalletEntry),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem)))]
 pub async fn post_wallet_entry(
@@ -214,7 +219,7 @@ pub async fn post_wallet_entry(
         )
         .await
         .map_err(|e| problem_for(e, same_names))?;
-    Ok(HttpResponse::build(created_or_replayed(posting)).json(AdminWalletEntry::from(&entry)))
+    Ok(created_or_replayed(posting).json(AdminWalletEntry::from(&entry)))
 }
 
 /// A customer's wallet: each kind's balance as of today and the entries, newest first.
@@ -251,12 +256,13 @@ fn order_status(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<O
 
 /// Record a customer's order: `{"reference": "A-1001", "amount": 450.00, "status":
 /// "completed", "placed_at": "2026-11-30T10:00:00Z"}`. Posting a reference again changes
-/// nothing and answers 200; with other content, 409. Completed orders count as successful and
+/// nothing and answers as the first post did (201, `Idempotent-Replayed: true`); with other
+/// content, 409. Completed orders count as successful and
 /// add to `total_spending`.
 #[utoipa::path(post, path = "/admin/v1/customers/{id}/orders", tag = "Back office", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
     request_body(content = super::bodies::OrderPostBody),
-    responses((status = 201, body = AdminOrder), (status = 200, body = AdminOrder), (status = 400, body = Problem),
+    responses((status = 201, body = AdminOrder), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn post_order(
     state: web::Data<AppState>,
@@ -312,7 +318,7 @@ pub async fn post_order(
         )
         .await
         .map_err(|e| problem_for(e, same_names))?;
-    Ok(HttpResponse::build(created_or_replayed(posting)).json(AdminOrder::from(&order)))
+    Ok(created_or_replayed(posting).json(AdminOrder::from(&order)))
 }
 
 /// Change an order's status: `{"status": "returned"}`.

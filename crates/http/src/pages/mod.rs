@@ -79,38 +79,15 @@ pub async fn reset(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
     render(&state, &req, "reset", tenant_of(&req).as_deref()).await
 }
 
-/// How long a tenant's name is shown as read, and how many are remembered: anyone can open a
-/// page, so opening pages must not cost a database read each.
-const NAME_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-const NAMES_KEPT: usize = 1024;
-
-type Names = std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<String>)>>;
-
 /// The tenant's display name; none for an unknown tenant (its API calls will say) or the
-/// default tenant's placeholder.
+/// default tenant's placeholder. Anyone can open a page: the names come from memory (see
+/// `Tenants::display_name`), and an unknown id costs nothing.
 async fn tenant_name(state: &AppState, id: &str) -> Option<String> {
-    static NAMES: OnceLock<Names> = OnceLock::new();
-    let names = NAMES.get_or_init(Default::default);
-    clientele_domain::TenantId::parse(id)?;
-    let now = std::time::Instant::now();
-    if let Some((read, name)) = names.lock().ok()?.get(id) {
-        if now.duration_since(*read) < NAME_TTL {
-            return name.clone();
-        }
-    }
-    let name = match state.tenants.get(id).await {
-        Ok(found) if found.name != UNNAMED_DEFAULT => Some(found.name),
-        Ok(_) | Err(clientele_domain::DomainError::NotFound) => None,
-        // Not remembered: the database may be back in a moment.
-        Err(_) => return None,
-    };
-    if let Ok(mut names) = names.lock() {
-        if names.len() >= NAMES_KEPT {
-            names.clear();
-        }
-        names.insert(id.to_owned(), (now, name.clone()));
-    }
-    name
+    state
+        .tenants
+        .display_name(id)
+        .await
+        .filter(|name| name != UNNAMED_DEFAULT)
 }
 
 async fn render(state: &AppState, req: &HttpRequest, page: &str, tenant: Option<&str>) -> HttpResponse {

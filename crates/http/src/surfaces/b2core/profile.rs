@@ -102,13 +102,16 @@ fn parse_edit(body: &Map<String, Value>, mode: Mode) -> (ProfileEdit, FieldError
         ..ProfileEdit::default()
     };
     let empty = Map::new();
-    let (info, info_absent) = match body.get("info") {
-        None => (&empty, absent),
-        Some(Value::Null) => (&empty, Patch::Set(None)),
-        Some(Value::Object(info)) => (info, absent),
+    // The birthday is final once set (the domain refuses clearing or changing it): a PUT that
+    // leaves it out keeps it, as it keeps the other fields a client does not own. Clearing it
+    // takes an explicit null.
+    let (info, info_absent, birthday_absent) = match body.get("info") {
+        None => (&empty, absent, Patch::Keep),
+        Some(Value::Null) => (&empty, Patch::Set(None), Patch::Set(None)),
+        Some(Value::Object(info)) => (info, absent, Patch::Keep),
         Some(_) => {
             errors.add("info", "must be an object or null");
-            (&empty, Patch::Keep)
+            (&empty, Patch::Keep, Patch::Keep)
         }
     };
     reject_other_keys(info, INFO_FIELDS, &[], "info.", &mut errors);
@@ -124,7 +127,7 @@ fn parse_edit(body: &Map<String, Value>, mode: Mode) -> (ProfileEdit, FieldError
     edit.first_name = info_field("firstName");
     edit.last_name = info_field("lastName");
     edit.middle_name = info_field("middleName");
-    edit.birthday = info_field("birthday");
+    edit.birthday = text_patch(info, "birthday", birthday_absent, "info.birthday", &mut errors);
     (edit, errors)
 }
 
@@ -197,6 +200,11 @@ mod tests {
         assert_eq!(put.locale, Patch::Set(None));
         assert_eq!(put.last_name, Patch::Set(None));
         assert_eq!(put.first_name, Patch::Set(Some("James".into())));
+        assert_eq!(
+            put.birthday,
+            Patch::Keep,
+            "final once set: a PUT leaves it as it is"
+        );
         let patch = parse_edit(&body, Mode::Merge).0;
         assert_eq!(patch.locale, Patch::Keep);
         assert_eq!(patch.last_name, Patch::Keep);
