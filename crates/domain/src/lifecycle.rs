@@ -228,7 +228,8 @@ pub struct MadeBy<'a> {
     /// A flow the same commit opens or re-issues (an email change asked for in the same edit):
     /// not ended.
     pub keeping: Option<FlowId>,
-    /// The session that made the change: kept where the table ends all but the current one.
+    /// The session that made the change: kept where the table ends all but the current one,
+    /// and required to be live when the commit is written.
     pub session: Option<SessionId>,
     /// The audit entries' detail (a closing's policy, say).
     pub detail: Option<&'static str>,
@@ -292,6 +293,10 @@ impl Transition {
     /// the sessions the table ends. Audit entries and notices are the use case's to add.
     pub fn write_into(&self, mut commit: Commit, by: &MadeBy<'_>) -> Commit {
         let before = &self.before;
+        if let Some(session) = by.session {
+            // Made from a session: not written once it has ended (a reset won the race).
+            commit.caller_session = Some((before.tenant.clone(), session));
+        }
         if let Some(flow) = by.completing {
             commit.flows.push(flow.consume());
         }

@@ -1807,6 +1807,9 @@ const CASES: &[(&str, Case)] = &[
     ("every_transition_ends_every_other_open_flow", |s| {
         Box::pin(lifecycle::every_transition_ends_every_other_open_flow(s))
     }),
+    ("a_commit_made_from_an_ended_session_writes_nothing", |s| {
+        Box::pin(lifecycle::a_commit_made_from_an_ended_session_writes_nothing(s))
+    }),
     ("one_uuid_in_two_tenants_stays_two_accounts", |s| {
         Box::pin(lifecycle::one_uuid_in_two_tenants_stays_two_accounts(s))
     }),

@@ -260,6 +260,15 @@ impl State {
     }
 
     fn apply(&mut self, commit: &Commit) -> Result<(), StoreError> {
+        if let Some((tenant, session)) = &commit.caller_session {
+            let live = self
+                .sessions
+                .get(session)
+                .is_some_and(|s| &s.tenant == tenant && s.revoked_at.is_none() && s.expires_at > commit.now);
+            if !live {
+                return Err(StoreError::SessionEnded);
+            }
+        }
         for write in &commit.accounts {
             match write {
                 AccountWrite::Insert(account) => self.insert_account(account)?,

@@ -72,6 +72,11 @@ pub struct Commit {
     pub deletion_decisions: Vec<DeletionRequest>,
     /// The session in hand replaced (see [`SessionReplacement`]).
     pub replace_session: Option<SessionReplacement>,
+    /// The session that made the decision: the commit is written only if it is still live
+    /// (neither revoked nor expired) when the commit begins, otherwise nothing is
+    /// (`SessionEnded`). A change asked for with a stolen session that loses a race to the
+    /// owner's password reset, and is decided again, is then not written after all.
+    pub caller_session: Option<(TenantId, SessionId)>,
     /// When set, each recipient of `messages` (compared without regard to case) may have been
     /// sent at most as many messages of the class as the limit allows within its window, the
     /// commit's own included, or nothing is written: `SendLimited`. The messages are written
@@ -93,6 +98,7 @@ impl Commit {
             audit: Vec::new(),
             send_limit: None,
             replace_session: None,
+            caller_session: None,
         }
     }
 
@@ -110,6 +116,12 @@ impl Commit {
             account: account.uuid,
             keep,
         });
+        self
+    }
+
+    /// This commit, written only while `session` is live (see [`Self::caller_session`]).
+    pub fn made_from(mut self, session: &Session) -> Self {
+        self.caller_session = Some((session.tenant.clone(), session.id));
         self
     }
 
@@ -148,8 +160,10 @@ impl Commit {
 ///
 /// Errors (nothing is written on any of them): `VersionMismatch` when a version-checked account
 /// update found the account changed (reload and decide again); `FlowChanged` when a flow write
-/// found the flow changed (the secret in hand no longer counts); `Duplicate(Email | PublicId |
-/// Id | OpenFlow)` on uniqueness; `Unavailable` otherwise.
+/// found the flow changed (the secret in hand no longer counts); `SessionEnded` when the caller's
+/// or the replaced session is no longer live; `SendLimited` past the send limit;
+/// `AlreadyDecided` for a deletion request decided meanwhile; `Duplicate(..)` on uniqueness;
+/// `Unavailable` otherwise.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait UnitOfWork: Send + Sync {

@@ -465,7 +465,10 @@ impl CustomerArea {
                     .map_err(DomainError::from)?;
                 let changed = transition.after != account;
                 let updated = transition.after.clone();
+                // Made from the caller's session: a key for a new address is not mailed once the
+                // session has ended (the owner's reset won a race with a stolen session).
                 let mut commit = Commit::at(now);
+                commit.caller_session = Some((account.tenant.clone(), session));
                 let mut made_by = MadeBy::customer().from_session(session);
                 if let Some(email) = email {
                     let key = self.add_email_change(&mut commit, &updated, email, now).await?;

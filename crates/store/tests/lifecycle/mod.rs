@@ -175,3 +175,49 @@ pub(super) async fn one_uuid_in_two_tenants_stays_two_accounts(s: Stores) {
     );
     assert_eq!(reloaded(&s, &there).await.password_hash, there.password_hash);
 }
+
+/// A change decided with a session is written only while that session is live: one asked for
+/// with a stolen session that lost a race to the owner's reset writes nothing when decided again.
+pub(super) async fn a_commit_made_from_an_ended_session_writes_nothing(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let session = session_of(&account, T0 + Duration::hours(1));
+    assert_eq!(s.sessions.create(&session, None, &[]).await, Ok(true));
+    let change = |account: &Account| {
+        let mut commit = Commit::at(T0).made_from(&session).updating(account.clone());
+        commit
+            .flows
+            .push(FlowWrite::Insert(flow_of(account, Purpose::EmailChange)));
+        commit
+    };
+    s.commits.commit(change(&account)).await.unwrap();
+    let current = reloaded(&s, &account).await;
+    s.sessions.revoke(session.id, T0).await.unwrap();
+    let mut cancel = Commit::at(T0);
+    cancel.flows.push(FlowWrite::CancelAllOpen {
+        tenant: tenant(),
+        account: account.uuid,
+        except: Vec::new(),
+    });
+    s.commits.commit(cancel).await.unwrap();
+    assert_eq!(
+        s.commits.commit(change(&current)).await,
+        Err(StoreError::SessionEnded)
+    );
+    assert_eq!(
+        reloaded(&s, &account).await.version,
+        current.version,
+        "nothing written"
+    );
+    assert_eq!(
+        s.flows
+            .find_open(&tenant(), account.uuid, Purpose::EmailChange)
+            .await
+            .unwrap(),
+        None
+    );
+    // Another tenant's session of the same id is no session of this one's.
+    let mut elsewhere = Commit::at(T0).updating(current.clone());
+    elsewhere.caller_session = Some((TenantId::parse("other").unwrap(), session.id));
+    assert_eq!(s.commits.commit(elsewhere).await, Err(StoreError::SessionEnded));
+}
