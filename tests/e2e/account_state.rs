@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use clientele_e2e::{post, status_and_json, Server};
+use clientele_e2e::{post, reset_token_claims, status_and_json, Server};
 use clientele_testkit::SmtpSink;
 use serde_json::{json, Value};
 
@@ -23,21 +23,12 @@ fn unique_email(tag: &str) -> String {
     format!("{tag}{}@example.com", uuid::Uuid::new_v4().simple())
 }
 
-async fn patch_self(server: &Server, token: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .http
-        .patch(server.url("/customers/self"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await;
-    status_and_json(response.unwrap()).await
-}
-
 /// Asks for an email change to `to` with `token` (a stolen session, say), and returns the
 /// identifier and key mailed to `to`.
 async fn email_change_key(server: &Server, smtp: &SmtpSink, token: &str, to: &str) -> (String, String) {
-    let (status, body) = patch_self(server, token, json!({"email": to})).await;
+    let (status, body) = server
+        .patch_as(token, "/customers/self", &json!({"email": to}))
+        .await;
     assert_eq!(status, 200, "{body}");
     let mail = smtp.wait_for(to, "Confirm your new email address", WAIT);
     (mail.line("Identifier").unwrap(), mail.line("Key").unwrap())
@@ -56,14 +47,7 @@ async fn reset_password(server: &Server, smtp: &SmtpSink, email: &str, n: usize)
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let jwt = body["token"].as_str().unwrap();
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    let key = jsonwebtoken::DecodingKey::from_secret(code.as_bytes());
-    let claims = jsonwebtoken::decode::<Value>(jwt, &key, &validation)
-        .unwrap()
-        .claims;
+    let claims = reset_token_claims(body["token"].as_str().unwrap(), &code);
     claims["passphrase"].as_str().unwrap().to_owned()
 }
 

@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use clientele_e2e::{post, status_and_json, Server, ADMIN_TOKEN};
+use clientele_e2e::{post, reset_token_claims, status_and_json, Server, ADMIN_TOKEN};
 use clientele_testkit::{ReceivedMail, SmtpSink};
 use futures_util::future::join_all;
-use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
 
 crate::on_both_backends_with_mail!(
@@ -266,14 +265,7 @@ async fn five_wrong_tries_lock_and_asking_again_does_not_reset_them(server: Serv
 }
 
 async fn patch_self(server: &Server, token: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .http
-        .patch(server.url("/customers/self"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await;
-    status_and_json(response.unwrap()).await
+    server.patch_as(token, "/customers/self", &body).await
 }
 
 async fn get_self(server: &Server, token: &str) -> (u16, Value) {
@@ -430,13 +422,7 @@ async fn password_reset_mails_a_code_and_do_reset_returns_the_passphrase(server:
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let jwt = body["token"].as_str().unwrap();
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    let claims = decode::<Value>(jwt, &DecodingKey::from_secret(code.as_bytes()), &validation)
-        .unwrap()
-        .claims;
+    let claims = reset_token_claims(body["token"].as_str().unwrap(), &code);
     let passphrase = claims["passphrase"].as_str().unwrap().to_owned();
     audited_once(&server, "password_reset", &[&code, &passphrase, &email]).await;
     let notice = smtp.wait_for(&email, "Your password was reset", WAIT);

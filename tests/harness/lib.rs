@@ -365,6 +365,19 @@ impl Server {
         status_and_json(response).await
     }
 
+    /// PATCHes `body` to `path` with a bearer token: status and JSON body.
+    pub async fn patch_as(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        status_and_json(response).await
+    }
+
     /// Signs in, returning the status only.
     pub async fn login_status(&self, email: &str, password: &str) -> u16 {
         let body = json!({"email": email, "password": password});
@@ -414,4 +427,16 @@ pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);
     (status, body)
+}
+
+/// The claims of the token `/customers/do_reset` answers: signed (HS256) with the reset `code`,
+/// carrying the new passphrase (seed 001).
+pub fn reset_token_claims(jwt: &str, code: &str) -> Value {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    let key = jsonwebtoken::DecodingKey::from_secret(code.as_bytes());
+    jsonwebtoken::decode::<Value>(jwt, &key, &validation)
+        .unwrap()
+        .claims
 }
