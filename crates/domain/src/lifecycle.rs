@@ -152,13 +152,16 @@ pub enum IllegalTransition {
     NotAnEdit(&'static str),
 }
 
-/// An account before and after a change, with what changed. Commit `after` together with the
-/// consequences of `events` (see `services::transitions`).
+/// An account before and after a change, with what changed. Made only by the account's guarded
+/// methods; commit it with [`Transition::write_into`] (and `FlowDeps::apply`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
-    pub before: Account,
-    pub after: Account,
-    pub events: Vec<AccountEvent>,
+    before: Account,
+    after: Account,
+    events: Vec<AccountEvent>,
+    /// Confirmed by a code texted to the new number: the number is proven the customer's, and
+    /// the session that proved it is the one that stays (TSS hands it a new token).
+    proven_by_code: bool,
 }
 
 impl Transition {
@@ -167,7 +170,24 @@ impl Transition {
             before: before.clone(),
             after,
             events,
+            proven_by_code: false,
         }
+    }
+
+    /// The account as the transition found it.
+    pub fn before(&self) -> &Account {
+        &self.before
+    }
+
+    /// The account as the transition leaves it (its version is the one it was read at: the
+    /// commit is version-checked against it).
+    pub fn after(&self) -> &Account {
+        &self.after
+    }
+
+    /// What changed, in order.
+    pub fn events(&self) -> &[AccountEvent] {
+        &self.events
     }
 
     /// Whether anything but plain profile fields changed (an event happened).
@@ -181,7 +201,7 @@ impl Transition {
     }
 
     /// Which sessions end: the most any event ends. A new phone number that is the second
-    /// factor (before or after) ends every other session too.
+    /// factor (before or after), or that a texted code proved, ends every other session too.
     pub fn sessions(&self) -> SessionsEnded {
         let by_events = self
             .events
@@ -190,7 +210,7 @@ impl Transition {
             .max()
             .unwrap_or(SessionsEnded::None);
         let second_factor_moved = self.events.contains(&AccountEvent::PhoneChanged)
-            && (self.before.two_factor || self.after.two_factor);
+            && (self.before.two_factor || self.after.two_factor || self.proven_by_code);
         if second_factor_moved {
             by_events.max(SessionsEnded::AllButCurrent)
         } else {
@@ -459,14 +479,16 @@ impl Account {
         next: Account,
         now: OffsetDateTime,
     ) -> Result<Transition, IllegalTransition> {
-        self.edited(
+        let mut transition = self.edited(
             next,
             now,
             EditRules {
                 factor_needs_code: false,
                 ..EditRules::CUSTOMER
             },
-        )
+        )?;
+        transition.proven_by_code = true;
+        Ok(transition)
     }
 
     /// An edit by the tenant's own app (its API key): as a customer's, but of any account that
@@ -529,7 +551,18 @@ impl Account {
         if rules.address_confirmed && address(self) != address(&next) && !replaceable {
             return Err(IllegalTransition::NotAnEdit("a confirmed address"));
         }
-        let events = edit_events(self, &next);
+        if address(self) == address(&next)
+            && (next.email_confirmed != self.email_confirmed || next.email_temporary != self.email_temporary)
+        {
+            return Err(IllegalTransition::NotAnEdit("whether the address is confirmed"));
+        }
+        // An account waiting for its activation has no credential but its address (nobody
+        // signs in to it, and its only open flow, the activation, is bound to the address):
+        // a new phone number there is a plain edit, and tells no one.
+        let mut events = edit_events(self, &next);
+        if self.status == AccountStatus::PendingActivation {
+            events.retain(|e| *e == AccountEvent::EmailChanged);
+        }
         let changed = next.profile != self.profile || !events.is_empty() || next.email != self.email;
         let after = Account {
             updated_at: if changed { now } else { self.updated_at },

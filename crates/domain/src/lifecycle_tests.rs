@@ -78,8 +78,8 @@ fn every_event_has_a_transition_and_each_transition_is_its_event() {
             .iter()
             .find(|(e, _)| *e == event)
             .unwrap_or_else(|| panic!("no transition for {event}"));
-        assert_eq!(transition.events, [event], "{event}");
-        assert_eq!(transition.after.updated_at, T0);
+        assert_eq!(transition.events(), [event], "{event}");
+        assert_eq!(transition.after().updated_at, T0);
     }
 }
 
@@ -135,7 +135,7 @@ fn a_new_number_that_is_the_second_factor_ends_every_other_session() {
         ..active.clone()
     };
     let by_code = active.edit_with_code(moved.clone(), T0).unwrap();
-    assert_eq!(by_code.events, [AccountEvent::PhoneChanged]);
+    assert_eq!(by_code.events(), [AccountEvent::PhoneChanged]);
     assert_eq!(by_code.sessions(), SessionsEnded::AllButCurrent);
     let plain = Account {
         two_factor: false,
@@ -188,7 +188,7 @@ fn transitions_refuse_the_states_they_do_not_start_from() {
     assert_eq!(active.reactivate(T0), Err(IllegalTransition::NotDeactivated));
     assert_eq!(erased.reactivate(T0), Err(IllegalTransition::NotDeactivated));
     assert_eq!(
-        active.erase(T0).unwrap().events,
+        active.erase(T0).unwrap().events(),
         [AccountEvent::Deactivated, AccountEvent::Erased],
         "erasing an open account closes it in the same step"
     );
@@ -231,7 +231,7 @@ fn an_edit_keeps_what_only_its_own_transition_changes() {
         ..active.clone()
     };
     assert_eq!(
-        placeholder.edit(other_address, T0).unwrap().events,
+        placeholder.edit(other_address, T0).unwrap().events(),
         [AccountEvent::EmailChanged],
         "a first real address replaces a placeholder, and ends what was open"
     );
@@ -309,14 +309,14 @@ fn with_two_factor_on_only_a_code_moves_the_number_or_the_switch() {
     );
     assert!(on.edit_with_code(moved, T0).is_ok());
     assert_eq!(
-        on.edit_with_code(off, T0).unwrap().events,
+        on.edit_with_code(off, T0).unwrap().events(),
         [AccountEvent::TwoFactorDisabled]
     );
 }
 
 #[test]
 fn erasure_leaves_nothing_personal() {
-    let erased = account().erase(T0).unwrap().after;
+    let erased = account().erase(T0).unwrap().after().clone();
     assert_eq!(erased.status, AccountStatus::Erased);
     assert_eq!(erased.profile, Profile::default());
     assert!(erased.password_hash.is_none() && erased.customer_email().is_none());
@@ -324,4 +324,64 @@ fn erasure_leaves_nothing_personal() {
         erased.email.unwrap().as_str(),
         format!("{}@erased.invalid", account().uuid.0.simple())
     );
+}
+
+#[test]
+fn a_number_proven_by_a_code_ends_every_other_session_even_without_two_factor() {
+    let active = account();
+    let moved = Account {
+        profile: Profile {
+            phone: phone("+14155550123"),
+            ..active.profile.clone()
+        },
+        ..active.clone()
+    };
+    assert_eq!(
+        active.edit_with_code(moved.clone(), T0).unwrap().sessions(),
+        SessionsEnded::AllButCurrent
+    );
+    assert_eq!(active.edit(moved, T0).unwrap().sessions(), SessionsEnded::None);
+}
+
+#[test]
+fn a_pending_accounts_new_number_is_a_plain_edit() {
+    let pending = with_status(AccountStatus::PendingActivation);
+    let moved = Account {
+        profile: Profile {
+            phone: phone("+14155550123"),
+            ..pending.profile.clone()
+        },
+        ..pending.clone()
+    };
+    let edit = pending.edit_by_app(moved, T0).unwrap();
+    assert!(
+        edit.events().is_empty(),
+        "its activation link stays: {:?}",
+        edit.events()
+    );
+    assert!(!edit.ends_open_flows());
+}
+
+#[test]
+fn an_edit_cannot_confirm_an_address_or_make_it_a_placeholder() {
+    let unconfirmed = Account {
+        email_confirmed: false,
+        ..account()
+    };
+    for next in [
+        Account {
+            email_confirmed: true,
+            ..unconfirmed.clone()
+        },
+        Account {
+            email_temporary: true,
+            ..unconfirmed.clone()
+        },
+    ] {
+        assert_eq!(
+            unconfirmed.edit(next.clone(), T0),
+            Err(IllegalTransition::NotAnEdit("whether the address is confirmed"))
+        );
+        assert!(unconfirmed.edit_by_back_office(next, T0).is_err());
+    }
 }

@@ -89,19 +89,6 @@ fn keep_within(
 
 fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     let now = to_db_time(commit.now);
-    if let Some((tenant, session)) = &commit.caller_session {
-        // Before the account writes: on PostgreSQL a revocation committed by a transaction
-        // this one waited for (the account's row lock) is seen by the statements after it,
-        // and a decision made again after such a wait checks anew.
-        let live: i64 = sessions::table
-            .filter(sessions::tenant_id.eq(tenant.as_str()))
-            .filter(sessions::uuid.eq(session.0.to_string()))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::expires_at.gt(now))
-            .count()
-            .get_result(conn)?;
-        exactly_one(live as usize, Rollback::SessionEnded)?;
-    }
     for write in &commit.accounts {
         match write {
             AccountWrite::Insert(account) => {
@@ -135,6 +122,19 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 exactly_one(changed, Rollback::AccountChanged)?;
             }
         }
+    }
+    if let Some((tenant, session)) = &commit.caller_session {
+        // After the account writes: on PostgreSQL (read committed) a statement that begins
+        // after this transaction waited for the account's row lock sees what the transaction
+        // it waited for committed, revocations included; SQLite has one writer at a time.
+        let live: i64 = sessions::table
+            .filter(sessions::tenant_id.eq(tenant.as_str()))
+            .filter(sessions::uuid.eq(session.0.to_string()))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .count()
+            .get_result(conn)?;
+        exactly_one(live as usize, Rollback::SessionEnded)?;
     }
     for write in &commit.flows {
         match write {

@@ -44,19 +44,22 @@ impl AccountClosing {
     /// [`FlowDeps::require_recent_sign_in`]).
     pub async fn close_own(&self, who: &Authenticated) -> Result<ClosingDecision, DomainError> {
         self.flows.require_recent_sign_in(who, self.deps.clock.now())?;
-        self.close(who.account.clone(), None).await
+        self.close(who, None).await
     }
 
-    /// Closes `account` as its tenant's policy says, consuming `completing` (the flow of a
-    /// confirmed deactivation, say) in the same transaction. An account a concurrent request
+    /// Closes the caller's account as its tenant's policy says, consuming `completing` (the
+    /// flow of a confirmed deactivation, say) in the same transaction, and only while the
+    /// caller's session is live (a closing decided again after the owner's reset won a race
+    /// with a stolen session writes nothing). An account a concurrent request
     /// closed first is left as that one left it: a plain closing answers the policy's decision
     /// as read now (it is done either way), one with a secret to use is refused (`Invalid`).
     pub async fn close(
         &self,
-        account: Account,
+        who: &Authenticated,
         completing: Option<&Flow>,
     ) -> Result<ClosingDecision, DomainError> {
         let now = self.deps.clock.now();
+        let (account, session) = (who.account.clone(), who.session.id);
         let decision = self.policy(&account).await?.decide();
         // Closing must not give way to a burst of edits of the account.
         deciding_again(
@@ -78,7 +81,9 @@ impl AccountClosing {
                         _ => account.deactivate(now),
                     }
                     .map_err(DomainError::from)?;
-                    let mut by = MadeBy::customer().with_detail(policy_name(decision));
+                    let mut by = MadeBy::customer()
+                        .from_session(session)
+                        .with_detail(policy_name(decision));
                     if let Some(flow) = completing {
                         by = by.completing(flow);
                     }
@@ -86,7 +91,7 @@ impl AccountClosing {
                     // those seen before it.
                     let mut commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
                     if decision == ClosingDecision::RequestDeletion {
-                        let closed = &transition.after;
+                        let closed = &transition.after();
                         commit.deletion_requests.push(DeletionRequest {
                             id: DeletionRequestId(self.deps.random.uuid()),
                             tenant: closed.tenant.clone(),
@@ -171,6 +176,21 @@ mod tests {
         commits
     }
 
+    fn who(account: Account) -> Authenticated {
+        Authenticated {
+            session: crate::session::Session {
+                id: crate::session::SessionId(uuid::Uuid::from_u128(99)),
+                tenant: account.tenant.clone(),
+                account: account.uuid,
+                created_at: OffsetDateTime::UNIX_EPOCH,
+                expires_at: OffsetDateTime::UNIX_EPOCH,
+                revoked_at: None,
+                country: None,
+            },
+            account,
+        }
+    }
+
     fn closed_account(commit: &Commit) -> Account {
         match &commit.accounts[..] {
             [AccountWrite::Update(account)] => account.clone(),
@@ -192,7 +212,7 @@ mod tests {
                 deletion_requires_approval: approval,
             };
             let service = closing(policy, recording(seen.clone()));
-            let got = service.close(account(), None).await.unwrap();
+            let got = service.close(&who(account()), None).await.unwrap();
             assert_eq!(got, decision);
             let commit = seen.lock().unwrap().pop().unwrap();
             let closed = closed_account(&commit);
@@ -241,7 +261,7 @@ mod tests {
         commits.expect_commit().never();
         let service = closing(ClosingPolicy::default(), commits);
         assert_eq!(
-            service.close(closed, None).await.unwrap(),
+            service.close(&who(closed), None).await.unwrap(),
             ClosingDecision::EraseNow
         );
     }

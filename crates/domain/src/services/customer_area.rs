@@ -463,8 +463,8 @@ impl CustomerArea {
                         now,
                     )
                     .map_err(DomainError::from)?;
-                let changed = transition.after != account;
-                let updated = transition.after.clone();
+                let changed = *transition.after() != account;
+                let updated = transition.after().clone();
                 // Made from the caller's session: a key for a new address is not mailed once the
                 // session has ended (the owner's reset won a race with a stolen session).
                 let mut commit = Commit::at(now);

@@ -100,7 +100,8 @@ impl Deactivation {
                     name: &name,
                     code: MASK,
                 };
-                let mut commit = Commit::at(now);
+                // Not once the caller's session has ended (a reset won a race with it).
+                let mut commit = Commit::at(now).made_from(&who.session);
                 commit.flows.extend(issued.writes);
                 commit.messages.push(self.flows.message(
                     &self.deps,
@@ -149,7 +150,7 @@ impl Deactivation {
             .flows
             .check(Some(flow), Purpose::Deactivation, code, now)
             .await?;
-        let decision = self.closing.close(who.account.clone(), Some(&counted)).await?;
+        let decision = self.closing.close(who, Some(&counted)).await?;
         Ok((counted.id, decision))
     }
 }

@@ -179,7 +179,7 @@ impl DeletionRequests {
             .flows
             .apply(&self.deps, Commit::at(now), &reactivation, MadeBy::back_office());
         self.flows.commits.commit(commit).await?;
-        let active = reactivation.after;
+        let active = reactivation.after().clone();
         Ok(Account {
             version: active.version + 1,
             ..active

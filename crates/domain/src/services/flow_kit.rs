@@ -360,7 +360,7 @@ impl FlowDeps {
         transition: &Transition,
         by: MadeBy<'_>,
     ) -> Result<Account, StoreError> {
-        let next = &transition.after;
+        let next = transition.after();
         if !transition.is_credential_event() {
             return deps.accounts.update(next).await;
         }
@@ -381,7 +381,10 @@ impl FlowDeps {
         change: AccountChange,
         now: OffsetDateTime,
     ) -> Option<OutboundMessage> {
-        let address = account.customer_email().filter(|_| !account.email_temporary)?;
+        // Only an address the customer proved: a notice to one they did not is no notice to them.
+        let address = account
+            .customer_email()
+            .filter(|_| account.email_confirmed && !account.email_temporary)?;
         let notice = Template::AccountChanged {
             name: &account.greeting_for(address.as_str()),
             change,

@@ -19,9 +19,21 @@ pub struct Tenants {
     /// tenant created on another instance is found at once.
     known: RwLock<HashSet<TenantId>>,
     /// Every tenant's display name, as read at a time (see [`Tenants::display_name`]).
-    names: RwLock<Option<(OffsetDateTime, Arc<HashMap<TenantId, String>>)>>,
+    names: RwLock<Option<(OffsetDateTime, Arc<Names>)>>,
     /// Whether a request is reading the names anew (the others use the names as they were).
     reading_names: AtomicBool,
+}
+
+/// Every tenant's display name.
+type Names = HashMap<TenantId, String>;
+
+/// A read of the names under way: over when dropped.
+struct ReadingNames<'a>(&'a AtomicBool);
+
+impl Drop for ReadingNames<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 /// How long the tenants' names are shown as read: a rename on another instance shows within it.
@@ -56,10 +68,11 @@ impl Tenants {
         let names = match held {
             Some((_, names)) if fresh || self.reading_names.swap(true, Ordering::AcqRel) => names,
             _ => {
+                // Cleared however the read ends, a dropped request included.
+                self.reading_names.store(true, Ordering::Release);
+                let _reading = ReadingNames(&self.reading_names);
                 let read = self.tenants.list_tenants().await;
-                self.reading_names.store(false, Ordering::Release);
-                let names: Arc<HashMap<TenantId, String>> =
-                    Arc::new(read.ok()?.into_iter().map(|t| (t.id, t.name)).collect());
+                let names: Arc<Names> = Arc::new(read.ok()?.into_iter().map(|t| (t.id, t.name)).collect());
                 *self.names.write().unwrap_or_else(|p| p.into_inner()) = Some((now, names.clone()));
                 names
             }

@@ -12,7 +12,7 @@ impl FlowDeps {
     /// `commit` with `transition` in it (see the module documentation). A transition with no
     /// event (a plain profile edit) writes the account and nothing else.
     pub fn apply(&self, deps: &Deps, commit: Commit, transition: &Transition, by: MadeBy<'_>) -> Commit {
-        let (before, after) = (&transition.before, &transition.after);
+        let (before, after) = (&transition.before(), &transition.after());
         let mut commit = transition.write_into(commit, &by);
         for kind in transition.audit() {
             commit

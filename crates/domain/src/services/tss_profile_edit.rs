@@ -250,7 +250,7 @@ impl TssProfiles {
         .await?;
         let code_sent = match code_for {
             Some(wanted) => {
-                self.hold_for_code(&account, &wanted, true).await?;
+                self.hold_for_code(who, &account, &wanted, true).await?;
                 true
             }
             None => false,

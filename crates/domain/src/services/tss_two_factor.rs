@@ -123,7 +123,7 @@ impl TssProfiles {
         }
         // What the rest of the edit would do is checked now, not only once confirmed.
         valid.applied_to(&current).map_err(DomainError::from)?;
-        let number = self.hold_for_code(&current, &valid, two_factor).await?;
+        let number = self.hold_for_code(who, &current, &valid, two_factor).await?;
         let view = self.view_of(current).await?;
         Ok(TwoFactorEdit::CodeSent { number, view })
     }
@@ -134,6 +134,7 @@ impl TssProfiles {
     /// until it expires.
     pub(crate) async fn hold_for_code(
         &self,
+        who: &Authenticated,
         account: &Account,
         wanted: &ValidEdit,
         two_factor: bool,
@@ -172,7 +173,8 @@ impl TssProfiles {
                     )
                     .await?
                     .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
-                let mut commit = Commit::at(now);
+                // Not once the caller's session has ended (a reset won a race with it).
+                let mut commit = Commit::at(now).made_from(&who.session);
                 commit.flows.extend(issued.writes);
                 commit.messages.push(flows.code_text(
                     self.deps(),
@@ -271,7 +273,7 @@ impl TssProfiles {
                 let transition = current
                     .edit_with_code(Account { two_factor, ..edited }, now)
                     .map_err(DomainError::from)?;
-                let edited = transition.after.clone();
+                let edited = transition.after().clone();
                 let mut commit = self.flows().apply(
                     self.deps(),
                     Commit::at(now),

@@ -56,7 +56,7 @@ fn transition_for(event: AccountEvent) -> Transition {
         }
     };
     let transition = result.unwrap_or_else(|e| panic!("{event}: {e}"));
-    assert_eq!(transition.events, [event]);
+    assert_eq!(transition.events(), [event]);
     transition
 }
 
@@ -67,7 +67,7 @@ pub(super) async fn every_transition_ends_every_other_open_flow(s: Stores) {
         let completing_choices = std::iter::once(None).chain(Purpose::ALL.into_iter().map(Some));
         for completing in completing_choices {
             let transition = transition_for(event);
-            let account = &transition.before;
+            let account = &transition.before();
             s.accounts.insert(account).await.unwrap();
             let mut open = Commit::at(T0);
             let flows: Vec<Flow> = Purpose::ALL.iter().map(|p| flow_of(account, *p)).collect();
