@@ -214,6 +214,56 @@ async fn a_birthday_once_set_is_final_on_every_customer_surface(server: Server, 
     let (_, tss_profile) = server.get_json("/api/user/profile", &token).await;
     assert_eq!(tss_profile["birthdate"], "1990-05-15");
     assert_eq!(tss_profile["disable_birthdate"], true);
+
+    // The back office corrects it; for the customer it stays final.
+    let id = profile["id"].as_i64().unwrap();
+    let path = format!("/admin/v1/customers/{id}");
+    let (status, customer) = server
+        .admin(
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"birthday": "1991-06-16"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &customer["birthday"]),
+        (200, &json!("1991-06-16")),
+        "{customer}"
+    );
+    let (status, _) = b2core(reqwest::Method::PATCH, r#"{"info": {"birthday": "1992-07-17"}}"#).await;
+    assert_eq!(status, 400);
+    for (body, field) in [
+        (json!({"birthday": "someday"}), "birthday"),
+        (json!({"email": "x@example.com"}), "email"),
+        (json!({"shoe": 1}), "shoe"),
+    ] {
+        let (status, problem) = server.admin(reqwest::Method::PATCH, &path, Some(body)).await;
+        assert_eq!(status, 400, "{problem}");
+        assert!(problem["errors"][field].is_array(), "{problem}");
+    }
+    // A number the back office sets is a transition like any, audited with the admin as actor.
+    let (status, customer) = server
+        .admin(
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"phone": "+14155550177"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &customer["phone"]),
+        (200, &json!("+14155550177")),
+        "{customer}"
+    );
+    let (_, audit) = server
+        .admin(reqwest::Method::GET, "/admin/v1/audit?kind=phone_changed", None)
+        .await;
+    let actors: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["actor"])
+        .collect();
+    assert_eq!(actors, [&json!("admin")], "{audit}");
 }
 
 async fn an_activation_mail_carries_no_name_the_sender_chose(server: Server, smtp: SmtpSink) {

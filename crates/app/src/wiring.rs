@@ -136,7 +136,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     ));
     let customer_area = Arc::new(CustomerArea::new(
         deps.clone(),
-        flows,
+        flows.clone(),
         Arc::new(CodeSignedPassphrase),
     ));
     let sign_in_settings = SignInSettings {
@@ -187,7 +187,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         )),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), profile_flows)),
-        customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
+        customers: Arc::new(Customers::new(deps, flows, Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(database.clone())),
         database: database.clone(),

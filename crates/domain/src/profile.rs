@@ -134,6 +134,11 @@ impl ProfileChanges {
                 }
             }
         }
+        Ok(self.apply_by_back_office(profile))
+    }
+
+    /// Applies the changes as the back office may: a final birthday included.
+    pub fn apply_by_back_office(self, profile: &Profile) -> Profile {
         let mut next = profile.clone();
         self.nickname.apply_to(&mut next.nickname);
         self.locale.apply_to(&mut next.locale);
@@ -143,7 +148,7 @@ impl ProfileChanges {
         self.birthday.apply_to(&mut next.birthday);
         next.birthday_locked |= next.birthday.is_some();
         self.phone.apply_to(&mut next.phone);
-        Ok(next)
+        next
     }
 }
 

@@ -37,6 +37,7 @@ use crate::{health, metrics, pages};
         customers::create_customer,
         customers::find_customers,
         customers::get_customer,
+        customers::edit_customer,
         loyalty::post_wallet_entry,
         loyalty::get_wallet,
         loyalty::post_order,

@@ -139,7 +139,7 @@ fn state(
         )),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), flows.clone())),
-        customers: Arc::new(Customers::new(deps, Some(customer_area.clone()))),
+        customers: Arc::new(Customers::new(deps, flows.clone(), Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(Arc::new(MockOutbox::new()))),
         database: Arc::new(database),

@@ -1,9 +1,12 @@
 use std::sync::Arc;
 
 use super::ids::with_fresh_ids;
-use super::{CustomerArea, Deps, Invitation};
+use super::reapply::on_current_account;
+use super::tss_profile_edit::taken;
+use super::{CustomerArea, Deps, FlowDeps, Invitation};
 use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
 use crate::error::{DomainError, FieldErrors};
+use crate::lifecycle::{IllegalTransition, MadeBy};
 use crate::profile::{Profile, ProfileEdit};
 use crate::tenant::TenantId;
 use crate::values::{Email, Password};
@@ -37,13 +40,57 @@ impl CustomerRef {
 /// The back office's customer management.
 pub struct Customers {
     deps: Deps,
+    /// Commits edits that are transitions of the account (a new phone number).
+    flows: FlowDeps,
     /// Creates invited accounts (no password given); without it a password is required.
     invitations: Option<Arc<CustomerArea>>,
 }
 
 impl Customers {
-    pub fn new(deps: Deps, invitations: Option<Arc<CustomerArea>>) -> Self {
-        Customers { deps, invitations }
+    pub fn new(deps: Deps, flows: FlowDeps, invitations: Option<Arc<CustomerArea>>) -> Self {
+        Customers {
+            deps,
+            flows,
+            invitations,
+        }
+    }
+
+    /// The back office edits a customer's profile fields, the birthday too (final for the
+    /// customer once set: this is how a wrong one is corrected). A new phone number is a
+    /// transition as from any surface: every other open flow and session of the account ends,
+    /// and the customer is told. A closed account is a `Conflict`.
+    pub async fn edit(
+        &self,
+        tenant: &TenantId,
+        customer: CustomerRef,
+        edit: ProfileEdit,
+    ) -> Result<Account, DomainError> {
+        let now = self.deps.clock.now();
+        let changes = edit.validate(now.date())?;
+        let account = self.get(tenant, customer).await?;
+        on_current_account(self.deps.accounts.as_ref(), account, |current| {
+            let changes = changes.clone();
+            async move {
+                let next = Account {
+                    profile: changes.apply_by_back_office(&current.profile),
+                    ..current.clone()
+                };
+                let transition = current
+                    .edit_by_back_office(next, now)
+                    .map_err(|refused| match refused {
+                        IllegalTransition::NotActive => DomainError::Conflict("the account is closed".into()),
+                        other => other.into(),
+                    })?;
+                if transition.after() == &current {
+                    return Ok(current);
+                }
+                self.flows
+                    .store_edit(&self.deps, &transition, MadeBy::back_office())
+                    .await
+                    .map_err(taken)
+            }
+        })
+        .await
     }
 
     /// What is wrong with `input`, without storing anything (see [`Customers::create`]).
@@ -138,6 +185,13 @@ mod tests {
         MockAccountRepository, MockPasswordHasher, MockSessionRepository, StoreError, UniqueKey,
     };
     use crate::services::test_support::deps_with;
+
+    fn flows() -> FlowDeps {
+        crate::services::test_support::flow_deps(
+            crate::ports::MockUnitOfWork::new(),
+            crate::ports::MockTenantRepository::new(),
+        )
+    }
     use crate::values::PasswordHash;
 
     fn hasher() -> MockPasswordHasher {
@@ -170,7 +224,11 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Ok(()));
-        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()), None);
+        let service = Customers::new(
+            deps_with(accounts, MockSessionRepository::new(), hasher()),
+            flows(),
+            None,
+        );
         let account = service
             .create(&TenantId::default_tenant(), input())
             .await
@@ -195,7 +253,11 @@ mod tests {
                 Ok(())
             }
         });
-        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()), None);
+        let service = Customers::new(
+            deps_with(accounts, MockSessionRepository::new(), hasher()),
+            flows(),
+            None,
+        );
         let account = service
             .create(&TenantId::default_tenant(), input())
             .await
@@ -209,7 +271,11 @@ mod tests {
         accounts
             .expect_insert()
             .returning(|_| Err(StoreError::Duplicate(UniqueKey::Email)));
-        let service = Customers::new(deps_with(accounts, MockSessionRepository::new(), hasher()), None);
+        let service = Customers::new(
+            deps_with(accounts, MockSessionRepository::new(), hasher()),
+            flows(),
+            None,
+        );
         let err = service
             .create(&TenantId::default_tenant(), input())
             .await
@@ -227,6 +293,7 @@ mod tests {
                 MockSessionRepository::new(),
                 passwords,
             ),
+            flows(),
             None,
         );
         let bad = NewCustomer {

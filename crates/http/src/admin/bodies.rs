@@ -30,6 +30,30 @@ pub struct CreateCustomerBody {
     phone: Option<String>,
 }
 
+/// `PATCH /admin/v1/customers/{id}`: the fields named change, `null` clears one, the others
+/// stay.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EditCustomerBody {
+    #[schema(max_length = 100)]
+    nickname: Option<String>,
+    #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
+    locale: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    middle_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    last_name: Option<String>,
+    /// Final for the customer once set; the back office corrects it here.
+    #[schema(example = "1990-05-15", format = Date)]
+    birthday: Option<String>,
+    /// E.164. A new number signs the customer out everywhere, ends every open flow, and is
+    /// told to the customer's address.
+    #[schema(example = "+14155550123", pattern = "^\\+[1-9][0-9]{6,14}$")]
+    phone: Option<String>,
+}
+
 /// `POST /admin/v1/customers/{id}/wallet`.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]

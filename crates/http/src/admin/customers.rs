@@ -183,6 +183,47 @@ pub async fn get_customer(
     Ok(HttpResponse::Ok().json(AdminCustomer::from(&account)))
 }
 
+/// Edit a customer's profile fields: those named change (`null` clears one), the others stay.
+/// The birthday, final for the customer once set, is corrected here.
+#[utoipa::path(patch, path = "/admin/v1/customers/{id}", tag = "Back office",
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID")),
+    request_body(content = super::bodies::EditCustomerBody),
+    responses((status = 200, body = AdminCustomer), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn edit_customer(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let body = body.0;
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body, &FIELDS[2..], &["email", "password"], "", &mut errors);
+    let mut text = |key: &str| text_patch(&body, key, Patch::Keep, key, &mut errors);
+    let edit = ProfileEdit {
+        nickname: text("nickname"),
+        locale: text("locale"),
+        first_name: text("firstName"),
+        middle_name: text("middleName"),
+        last_name: text("lastName"),
+        birthday: text("birthday"),
+        phone: text("phone"),
+    };
+    if !errors.is_empty() {
+        errors.extend(state.profiles.problems(&edit));
+        return Err(Problem::invalid(errors.renamed(surface_name)));
+    }
+    let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
+    let account = state
+        .customers
+        .edit(&tenant, customer, edit)
+        .await
+        .map_err(|e| problem_for(e, surface_name))?;
+    Ok(HttpResponse::Ok().json(AdminCustomer::from(&account)))
+}
+
 /// The tenant's customer that `id` (numeric id or UUID) names; 404 otherwise.
 pub(super) async fn customer_named(
     state: &AppState,

@@ -20,7 +20,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(customers::find_customers))
             .route(web::post().to(customers::create_customer)),
     )
-    .service(resource("/admin/v1/customers/{id}", "GET").route(web::get().to(customers::get_customer)))
+    .service(
+        resource("/admin/v1/customers/{id}", "GET, PATCH")
+            .route(web::get().to(customers::get_customer))
+            .route(web::patch().to(customers::edit_customer)),
+    )
     .service(
         resource("/admin/v1/customers/{id}/wallet", "GET, POST")
             .route(web::get().to(loyalty::get_wallet))
