@@ -35,7 +35,7 @@ pub struct CreateCustomerBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EditCustomerBody {
-    #[schema(max_length = 100)]
+    #[schema(min_length = 1, max_length = 100)]
     nickname: Option<String>,
     #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
     locale: Option<String>,
