@@ -11,9 +11,10 @@ crate::on_both_backends!(
 
 crate::on_both_backends_by_hand!(behind_a_trusted_proxy_the_client_is_limited_logged_and_audited);
 
-/// Requests the HTTP parser refuses (invalid bytes in a header, an oversized head) get a problem
-/// document like every other error and close the connection; the log counts them at WARN
-/// (scanners send thousands) and has no ERROR line for the client's mistake.
+/// Requests the HTTP parser refuses (invalid bytes in a header, an oversized head) are
+/// transport-level: the framework answers a bare 400 or 431 and closes the connection (no route,
+/// so no problem document: docs/errors.md says so); the log counts them at WARN (scanners send
+/// thousands) and has no ERROR line for the client's mistake.
 async fn malformed_requests_are_a_warning_not_an_error(server: Server) {
     use std::io::{Read, Write};
     let address = server.url("").trim_start_matches("http://").to_owned();
@@ -26,33 +27,44 @@ async fn malformed_requests_are_a_warning_not_an_error(server: Server) {
         b"\r\n",
     ]
     .concat();
-    for (raw, status, kind) in [
+    for (raw, status, says_close) in [
         (
             &b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n"[..],
             400,
-            "malformed-request",
+            true,
         ),
-        (
-            &b"GET /health/live HTTP/1.1\r\nHo st: x\r\n\r\n"[..],
-            400,
-            "malformed-request",
-        ),
-        (&oversized[..], 431, "headers-too-large"),
-        // After a HEAD on a kept-alive connection the refused request's answer keeps its body
-        // and says the connection closes.
+        (&b"GET /health/live HTTP/1.1\r\nHo st: x\r\n\r\n"[..], 400, true),
+        (&oversized[..], 431, true),
+        // After a HEAD on a kept-alive connection the framework leaves the header out of the
+        // refused request's answer; it closes the connection all the same (the read below
+        // ends only then).
         (
             &b"HEAD /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /health/live HTTP/1.1\r\nX-Bad: a\x01b\r\n\r\n"[..],
             400,
-            "malformed-request",
+            false,
         ),
     ] {
         let mut stream = std::net::TcpStream::connect(&address).unwrap();
         stream.write_all(raw).unwrap();
-        // The server closes after answering; a reset once the answer has arrived is fine.
+        // The server closes after answering; a reset once the answer has arrived is fine, a
+        // connection still open after ten seconds is not.
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
         let mut answer = Vec::new();
         let mut chunk = [0u8; 4096];
-        while let Ok(n @ 1..) = stream.read(&mut chunk) {
-            answer.extend_from_slice(&chunk[..n]);
+        let ended = loop {
+            match stream.read(&mut chunk) {
+                Ok(0) => break Ok(()),
+                Ok(n) => answer.extend_from_slice(&chunk[..n]),
+                Err(e) => break Err(e),
+            }
+        };
+        if let Err(e) = ended {
+            assert!(
+                !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+                "the connection stayed open: {e}"
+            );
         }
         let answers = String::from_utf8_lossy(&answer);
         // The refused request's answer is the last one on the connection.
@@ -65,26 +77,9 @@ async fn malformed_requests_are_a_warning_not_an_error(server: Server) {
         let answer = &answers[last..];
         assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{status}: {answers}");
         let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
-        assert!(
-            head.to_ascii_lowercase()
-                .contains("content-type: application/problem+json"),
-            "{answer}"
-        );
-        assert!(
-            head.to_ascii_lowercase().contains("connection: close"),
-            "{answer}"
-        );
-        let problem: Value = serde_json::from_str(body).expect(answer);
-        assert_eq!(
-            problem["type"],
-            format!("urn:clientele:problem:{kind}"),
-            "{answer}"
-        );
-        assert_eq!(problem["status"], status, "{answer}");
-        assert!(
-            problem["title"].is_string() && problem["detail"].is_string(),
-            "{answer}"
-        );
+        let head = head.to_ascii_lowercase();
+        assert_eq!(head.contains("connection: close"), says_close, "{answer}");
+        assert!(head.contains("content-length: 0") && body.is_empty(), "{answer}");
     }
     // Counted, and reported every few seconds: the two may fall into two reports.
     let refused = |log: &str| -> u32 {
