@@ -86,7 +86,7 @@ pub enum DomainError {
     Taken(FieldErrors),
     /// An emailed or texted secret was not accepted, and why.
     #[error("secret refused: {0:?}")]
-    SecretRefused(crate::flow::Refusal),
+    SecretRefused(crate::refusal::Refusal),
     /// A dependency (database, hasher) failed; the request may be retried.
     #[error("temporarily unavailable")]
     Unavailable(String),

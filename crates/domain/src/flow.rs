@@ -282,15 +282,7 @@ pub enum FlowWrite {
     },
 }
 
-/// Why a presented secret was not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// Unknown flow, wrong secret, or a secret already used.
-    Invalid,
-    Expired,
-    /// Too many wrong tries; a new secret must be requested once this one has expired.
-    Locked,
-}
+pub use crate::refusal::Refusal;
 
 /// What to do about the open flow when a new secret is requested.
 #[derive(Debug, Clone, PartialEq)]

@@ -16,6 +16,7 @@ pub mod message;
 pub mod patch;
 pub mod ports;
 pub mod profile;
+pub mod refusal;
 pub mod services;
 pub mod session;
 pub mod sign_in_throttle;

@@ -63,3 +63,42 @@ pub enum StoreError {
     #[error("storage unavailable: {0}")]
     Unavailable(String),
 }
+
+/// What a storage or hashing failure tells the caller of a use case.
+mod into_domain_error {
+    use super::{StoreError, UniqueKey};
+    use crate::error::DomainError;
+    use crate::ports::HashError;
+
+    impl From<StoreError> for DomainError {
+        fn from(error: StoreError) -> Self {
+            match error {
+                StoreError::Duplicate(UniqueKey::Email) => {
+                    DomainError::Conflict("the email address is already in use".into())
+                }
+                StoreError::Duplicate(key) => DomainError::Conflict(format!("{key} already in use")),
+                StoreError::VersionMismatch => {
+                    DomainError::Conflict("the account was changed concurrently; try again".into())
+                }
+                StoreError::FlowChanged => DomainError::SecretRefused(crate::refusal::Refusal::Invalid),
+                StoreError::AlreadyDecided => {
+                    DomainError::Conflict("the deletion request was decided already".into())
+                }
+                // Every limited commit goes through `FlowDeps::commit_limited`, which decides what
+                // the caller hears; one that did not must not tell that a recipient is busy.
+                StoreError::SendLimited => DomainError::Unavailable("send limit".into()),
+                StoreError::SessionEnded => DomainError::Unauthenticated,
+                StoreError::Unavailable(reason) => DomainError::Unavailable(reason),
+            }
+        }
+    }
+
+    impl From<HashError> for DomainError {
+        fn from(error: HashError) -> Self {
+            match error {
+                HashError::Busy => DomainError::Overloaded,
+                other => DomainError::Unavailable(other.to_string()),
+            }
+        }
+    }
+}

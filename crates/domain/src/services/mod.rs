@@ -48,40 +48,5 @@ pub use tss_profile::{referral_code, TssProfileView, TssProfiles};
 pub use tss_profile_edit::{sanitize_name, TssEdit, ValidEdit, GENDERS, NO_BIRTHDATE};
 pub use tss_two_factor::{CodeConfirmed, TwoFactorEdit, MESSAGE_SENT, MESSAGE_UPDATED};
 
-use crate::error::DomainError;
-use crate::ports::{HashError, StoreError, UniqueKey};
-
-impl From<StoreError> for DomainError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Duplicate(UniqueKey::Email) => {
-                DomainError::Conflict("the email address is already in use".into())
-            }
-            StoreError::Duplicate(key) => DomainError::Conflict(format!("{key} already in use")),
-            StoreError::VersionMismatch => {
-                DomainError::Conflict("the account was changed concurrently; try again".into())
-            }
-            StoreError::FlowChanged => DomainError::SecretRefused(crate::flow::Refusal::Invalid),
-            StoreError::AlreadyDecided => {
-                DomainError::Conflict("the deletion request was decided already".into())
-            }
-            // Every limited commit goes through `FlowDeps::commit_limited`, which decides what
-            // the caller hears; one that did not must not tell that a recipient is busy.
-            StoreError::SendLimited => DomainError::Unavailable("send limit".into()),
-            StoreError::SessionEnded => DomainError::Unauthenticated,
-            StoreError::Unavailable(reason) => DomainError::Unavailable(reason),
-        }
-    }
-}
-
-impl From<HashError> for DomainError {
-    fn from(error: HashError) -> Self {
-        match error {
-            HashError::Busy => DomainError::Overloaded,
-            other => DomainError::Unavailable(other.to_string()),
-        }
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -1,7 +1,8 @@
 use super::*;
 use crate::account::AccountStatus;
+use crate::profile::Profile;
 use crate::services::test_support::{account, T0};
-use crate::values::{Birthday, Phone};
+use crate::values::{Birthday, Email, PasswordHash, Phone};
 
 fn hash() -> PasswordHash {
     PasswordHash::from_stored("$2b$04$new".into())
