@@ -194,6 +194,25 @@ pub struct SendLimit {
     pub window: Duration,
 }
 
+impl SendLimit {
+    /// When the window of a commit at `now` began: messages created since count.
+    pub fn window_start(&self, now: OffsetDateTime) -> OffsetDateTime {
+        now - self.window
+    }
+
+    /// Whether `sending` more messages may go to a recipient already sent `already` within the
+    /// window.
+    pub fn allows(&self, already: u64, sending: u64) -> bool {
+        already + sending <= u64::from(self.max)
+    }
+}
+
+/// A recipient as the send limit counts it: one mailbox (or number) whatever the case of its
+/// letters and the spaces around it.
+pub fn recipient_key(recipient: &str) -> String {
+    recipient.trim().to_lowercase()
+}
+
 /// Which budget a limited message draws on. Each recipient has one per class, so that what
 /// anyone can trigger (a sign-up notice to an address that has an account) cannot use up the
 /// budget of what the customer asks for (a reset code).
@@ -399,5 +418,18 @@ mod tests {
         ] {
             assert_eq!(Purpose::parse(p).unwrap().as_str(), p);
         }
+    }
+
+    #[test]
+    fn the_send_limit_counts_one_mailbox_whatever_its_case_and_the_commits_own() {
+        let limit = SendLimit {
+            max: 3,
+            window: Duration::hours(1),
+        };
+        assert!(limit.allows(0, 3) && limit.allows(2, 1));
+        assert!(!limit.allows(3, 1) && !limit.allows(2, 2));
+        assert_eq!(limit.window_start(NOW), NOW - Duration::hours(1));
+        assert_eq!(recipient_key(" Ann@Example.COM "), recipient_key("ann@example.com"));
+        assert_eq!(recipient_key("ÄNN@example.com"), "änn@example.com", "beyond ASCII too");
     }
 }

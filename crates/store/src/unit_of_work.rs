@@ -1,8 +1,7 @@
 use async_trait::async_trait;
 use clientele_domain::audit::Actor;
-use std::collections::BTreeMap;
 
-use clientele_domain::flow::{FlowWrite, SendClass, SendLimit};
+use clientele_domain::flow::{recipient_key, FlowWrite, SendClass, SendLimit};
 use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
@@ -45,42 +44,30 @@ fn exactly_one(changed: usize, otherwise: Rollback) -> Result<(), Rollback> {
     }
 }
 
-/// A recipient as the send limit counts it: one mailbox whatever the case of its letters
-/// (folded here, not by the database, whose `lower()` folds ASCII only on SQLite).
-fn recipient_key(recipient: &str) -> String {
-    recipient.trim().to_lowercase()
-}
-
-/// Refuses the commit if one of its messages' recipients (without regard to case) was sent
-/// `limit.max` messages of `class` within the window already, counting the commit's own. On
-/// PostgreSQL a transaction-scoped advisory lock per recipient makes concurrent commits count
-/// one after the other (SQLite's write transaction already does).
+/// Refuses the commit if one of its messages' recipients was sent as many messages of `class`
+/// within the window as the limit allows (the domain decides: [`SendLimit::allows`]); this
+/// only counts. On PostgreSQL a transaction-scoped advisory lock per recipient makes concurrent
+/// commits count one after the other (SQLite's write transaction already does).
 fn keep_within(
     conn: &mut DbConnection,
     (limit, class): (SendLimit, SendClass),
     commit: &Commit,
 ) -> Result<(), Rollback> {
-    let mut sending: BTreeMap<(&str, String), i64> = BTreeMap::new();
-    for message in &commit.messages {
-        *sending
-            .entry((message.tenant.as_str(), recipient_key(&message.recipient)))
-            .or_default() += 1;
-    }
-    let since = to_db_time(commit.now - limit.window);
-    for ((tenant, recipient), new) in sending {
+    let since = to_db_time(limit.window_start(commit.now));
+    for ((tenant, recipient), sending) in commit.sends_by_recipient() {
         if let DbConnection::Pg(pg) = conn {
             diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
                 .bind::<diesel::sql_types::Text, _>(format!("send-limit\n{tenant}\n{recipient}"))
                 .execute(pg)?;
         }
         let sent: i64 = outbox::table
-            .filter(outbox::tenant_id.eq(tenant))
+            .filter(outbox::tenant_id.eq(tenant.as_str()))
             .filter(outbox::send_class.eq(class.as_str()))
             .filter(outbox::recipient_key.eq(&recipient))
             .filter(outbox::created_at.ge(since))
             .count()
             .get_result(conn)?;
-        if sent + new > i64::from(limit.max) {
+        if !limit.allows(sent.max(0) as u64, sending) {
             return Err(Rollback::SendLimited);
         }
     }

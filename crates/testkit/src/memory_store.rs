@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountUuid, PublicId};
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
-use clientele_domain::flow::{Flow, FlowId, FlowStatus, FlowWrite, Purpose};
+use clientele_domain::flow::{recipient_key, Flow, FlowId, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::loyalty::{
     Amount, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletPosted, WalletSummary,
 };
@@ -311,20 +311,17 @@ impl State {
                 .retain(|_, s| !(&s.tenant == tenant && &s.account == account));
         }
         if let Some((limit, class)) = commit.send_limit {
-            let since = commit.now - limit.window;
-            for message in &commit.messages {
-                let to_it = |m: &OutboundMessage| {
-                    m.tenant == message.tenant
-                        && m.recipient.to_lowercase() == message.recipient.to_lowercase()
-                };
+            // Counts only; the domain decides (`SendLimit::allows`).
+            let since = limit.window_start(commit.now);
+            for ((tenant, recipient), sending) in commit.sends_by_recipient() {
                 let sent = self
                     .outbox
                     .iter()
                     .filter(|s| self.send_classes.get(&s.message.id) == Some(&class))
-                    .filter(|s| to_it(&s.message) && s.message.created_at >= since)
+                    .filter(|s| s.message.tenant == tenant && s.message.created_at >= since)
+                    .filter(|s| recipient_key(&s.message.recipient) == recipient)
                     .count();
-                let sending = commit.messages.iter().filter(|m| to_it(m)).count();
-                if sent + sending > limit.max as usize {
+                if !limit.allows(sent as u64, sending) {
                     return Err(StoreError::SendLimited);
                 }
             }

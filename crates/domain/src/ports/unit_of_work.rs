@@ -102,6 +102,20 @@ impl Commit {
         }
     }
 
+    /// How many of this commit's messages go to each recipient, by tenant and
+    /// [`recipient_key`](crate::flow::recipient_key): what the send limit counts.
+    pub fn sends_by_recipient(&self) -> std::collections::BTreeMap<(TenantId, String), u64> {
+        let mut sending = std::collections::BTreeMap::new();
+        for message in &self.messages {
+            let key = (
+                message.tenant.clone(),
+                crate::flow::recipient_key(&message.recipient),
+            );
+            *sending.entry(key).or_default() += 1;
+        }
+        sending
+    }
+
     /// This commit written only if its messages keep within `limit` of `class` (see
     /// [`Self::send_limit`]).
     pub fn limiting_sends(mut self, limit: Option<SendLimit>, class: SendClass) -> Self {
