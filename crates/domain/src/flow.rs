@@ -429,7 +429,14 @@ mod tests {
         assert!(limit.allows(0, 3) && limit.allows(2, 1));
         assert!(!limit.allows(3, 1) && !limit.allows(2, 2));
         assert_eq!(limit.window_start(NOW), NOW - Duration::hours(1));
-        assert_eq!(recipient_key(" Ann@Example.COM "), recipient_key("ann@example.com"));
-        assert_eq!(recipient_key("ÄNN@example.com"), "änn@example.com", "beyond ASCII too");
+        assert_eq!(
+            recipient_key(" Ann@Example.COM "),
+            recipient_key("ann@example.com")
+        );
+        assert_eq!(
+            recipient_key("ÄNN@example.com"),
+            "änn@example.com",
+            "beyond ASCII too"
+        );
     }
 }

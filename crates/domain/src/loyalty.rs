@@ -216,6 +216,61 @@ pub struct OrderStats {
     pub total_spending: Amount,
 }
 
+/// A credit as a debit may spend it: what is left of it, and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lot {
+    pub reference: String,
+    pub remaining: i64,
+    /// The last day it can be spent; `None`: never expires.
+    pub expires_on: Option<Date>,
+    pub created_at: OffsetDateTime,
+}
+
+/// What a debit takes from one lot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spend {
+    pub reference: String,
+    pub amount: i64,
+    /// The lot's expiry (the day its running sums are filed under).
+    pub expires_on: Option<Date>,
+}
+
+/// How a debit of `amount` (positive) is spent from `lots` on `today`: the lots that expire
+/// first, then those that never expire, the older first among equals; expired and spent lots
+/// give nothing. `Err` with what can be spent today when that is less than `amount` (nothing
+/// is spent then). The store persists what this decides; it decides nothing.
+pub fn spend_first_to_expire(lots: &[Lot], amount: i64, today: Date) -> Result<Vec<Spend>, Amount> {
+    let mut spendable: Vec<&Lot> = lots
+        .iter()
+        .filter(|lot| lot.remaining > 0 && lot.expires_on.is_none_or(|day| day >= today))
+        .collect();
+    let total: i64 = spendable.iter().map(|lot| lot.remaining).sum();
+    if total < amount {
+        return Err(Amount(total));
+    }
+    spendable.sort_by(|a, b| {
+        let order = |lot: &Lot| (lot.expires_on.is_none(), lot.expires_on, lot.created_at);
+        order(a)
+            .cmp(&order(b))
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    let mut left = amount;
+    let mut spends = Vec::new();
+    for lot in spendable {
+        if left == 0 {
+            break;
+        }
+        let take = lot.remaining.min(left);
+        spends.push(Spend {
+            reference: lot.reference.clone(),
+            amount: take,
+            expires_on: lot.expires_on,
+        });
+        left -= take;
+    }
+    Ok(spends)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,5 +306,29 @@ mod tests {
         }
         assert_eq!(Amount(15050).to_json_number(), 150.5);
         assert_eq!(Amount(-2001).to_string(), "-20.01");
+    }
+
+    #[test]
+    fn a_debit_spends_what_expires_first_and_never_an_expired_lot() {
+        use time::macros::{date, datetime};
+        let lot = |reference: &str, remaining: i64, expires_on: Option<Date>| Lot {
+            reference: reference.into(),
+            remaining,
+            expires_on,
+            created_at: datetime!(2026-11-01 10:00 UTC),
+        };
+        let today = date!(2026 - 12 - 01);
+        let lots = [
+            lot("never", 500, None),
+            lot("late", 300, Some(date!(2027 - 01 - 31))),
+            lot("soon", 100, Some(date!(2026 - 12 - 01))),
+            lot("gone", 900, Some(date!(2026 - 11 - 30))),
+            lot("spent", 0, Some(date!(2026 - 12 - 02))),
+        ];
+        let spent = spend_first_to_expire(&lots, 450, today).unwrap();
+        let taken: Vec<(&str, i64)> = spent.iter().map(|s| (s.reference.as_str(), s.amount)).collect();
+        assert_eq!(taken, [("soon", 100), ("late", 300), ("never", 50)]);
+        assert_eq!(spend_first_to_expire(&lots, 901, today), Err(Amount(900)));
+        assert_eq!(spend_first_to_expire(&lots, 900, today).unwrap().len(), 3);
     }
 }

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use clientele_domain::account::AccountUuid;
 use clientele_domain::loyalty::{
-    Amount, Balance, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletKind, WalletPosted,
-    WalletSummary,
+    spend_first_to_expire, Amount, Balance, Lot, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry,
+    WalletKind, WalletPosted, WalletSummary,
 };
 use clientele_domain::ports::{LoyaltyRepository, StoreError};
 use clientele_domain::tenant::TenantId;
@@ -229,7 +229,6 @@ fn post_once(
         }));
     }
     if row.amount < 0 {
-        let mut left = -row.amount;
         let lots_query = mine
             .filter(w::kind.eq(&row.kind))
             .filter(w::remaining.gt(0))
@@ -240,36 +239,41 @@ fn post_once(
                 w::created_at.asc(),
                 w::reference.asc(),
             ))
-            .select((w::reference, w::remaining, w::expires_on));
+            .select((w::reference, w::remaining, w::expires_on, w::created_at));
         // PostgreSQL: the lots are locked up front, in spending order, before any day is
         // touched, so two debits never hold a lot and a day each while waiting for the other's.
         // SQLite: the write transaction already excludes every other writer.
-        let lots: Vec<(String, i64, Option<Date>)> = match conn {
+        type LotRow = (String, i64, Option<Date>, PrimitiveDateTime);
+        let rows: Vec<LotRow> = match conn {
             DbConnection::Pg(pg) => lots_query.for_update().load(pg)?,
             DbConnection::Sqlite(sqlite) => lots_query.load(sqlite)?,
         };
-        let spendable: i64 = lots.iter().map(|(_, remaining, _)| remaining).sum();
-        if spendable < left {
-            return Ok(Ok(WalletPosted::Insufficient {
-                spendable: Amount(spendable),
-            }));
-        }
-        for (reference, remaining, day) in lots {
-            if left == 0 {
-                break;
-            }
-            let take = remaining.min(left);
+        let lots: Vec<Lot> = rows
+            .into_iter()
+            .map(|(reference, remaining, expires_on, created_at)| Lot {
+                reference,
+                remaining,
+                expires_on,
+                created_at: from_db_time(created_at),
+            })
+            .collect();
+        // The domain decides what is spent; this writes it.
+        let spends = match spend_first_to_expire(&lots, -row.amount, today) {
+            Ok(spends) => spends,
+            Err(spendable) => return Ok(Ok(WalletPosted::Insufficient { spendable })),
+        };
+        for spend in spends {
             let spent = diesel::update(
-                mine.filter(w::reference.eq(&reference))
-                    .filter(w::remaining.ge(take)),
+                mine.filter(w::reference.eq(&spend.reference))
+                    .filter(w::remaining.ge(spend.amount)),
             )
-            .set(w::remaining.eq(w::remaining - take))
+            .set(w::remaining.eq(w::remaining - spend.amount))
             .execute(conn)?;
             if spent != 1 {
                 return Err(Try::Raced);
             }
-            add_to_day(conn, (&row.tenant_id, &row.account_uuid, &row.kind), day, -take)?;
-            left -= take;
+            let of = (row.tenant_id.as_str(), row.account_uuid.as_str(), row.kind.as_str());
+            add_to_day(conn, of, spend.expires_on, -spend.amount)?;
         }
     }
     diesel::insert_into(wallet_entries::table)

@@ -9,7 +9,8 @@ use clientele_domain::account::{Account, AccountUuid, PublicId};
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
 use clientele_domain::flow::{recipient_key, Flow, FlowId, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::loyalty::{
-    Amount, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletPosted, WalletSummary,
+    spend_first_to_expire, Amount, Lot, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry,
+    WalletPosted, WalletSummary,
 };
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage, StoredMessage};
 use clientele_domain::ports::{
@@ -1007,32 +1008,30 @@ impl LoyaltyRepository for MemoryStore {
             });
         }
         if entry.amount.0 < 0 {
-            let spendable = |e: &WalletEntry, left: i64| {
-                same_account(e) && e.kind == entry.kind && left > 0 && e.expires_on.is_none_or(|d| d >= today)
-            };
-            let mut lots: Vec<usize> = (0..state.wallet.len())
-                .filter(|&i| spendable(&state.wallet[i].0, state.wallet[i].1))
+            let lots: Vec<Lot> = state
+                .wallet
+                .iter()
+                .filter(|(e, _)| same_account(e) && e.kind == entry.kind)
+                .map(|(e, remaining)| Lot {
+                    reference: e.reference.clone(),
+                    remaining: *remaining,
+                    expires_on: e.expires_on,
+                    created_at: e.created_at,
+                })
                 .collect();
-            let total: i64 = lots.iter().map(|&i| state.wallet[i].1).sum();
-            if total < -entry.amount.0 {
-                return Ok(WalletPosted::Insufficient {
-                    spendable: Amount(total),
-                });
-            }
-            lots.sort_by_key(|&i| {
-                let e = &state.wallet[i].0;
-                (
-                    e.expires_on.is_none(),
-                    e.expires_on,
-                    e.created_at,
-                    e.reference.clone(),
-                )
-            });
-            let mut left = -entry.amount.0;
-            for i in lots {
-                let take = state.wallet[i].1.min(left);
-                state.wallet[i].1 -= take;
-                left -= take;
+            // The domain decides what is spent; this writes it.
+            let spends = match spend_first_to_expire(&lots, -entry.amount.0, today) {
+                Ok(spends) => spends,
+                Err(spendable) => return Ok(WalletPosted::Insufficient { spendable }),
+            };
+            for spend in spends {
+                if let Some((_, remaining)) = state
+                    .wallet
+                    .iter_mut()
+                    .find(|(e, _)| same_account(e) && e.reference == spend.reference)
+                {
+                    *remaining -= spend.amount;
+                }
             }
         }
         state.wallet.push((entry.clone(), entry.amount.0.max(0)));
