@@ -438,9 +438,6 @@ mod tests {
             self.0.lock().unwrap().remove(name);
             Ok(())
         }
-        async fn ping(&self) -> Result<(), StoreError> {
-            Ok(())
-        }
     }
 
     /// What an earlier version stored: a 64-character alphanumeric JWT key.
@@ -678,9 +675,6 @@ mod tests {
             async fn remove(&self, name: &str) -> Result<(), StoreError> {
                 self.0.remove(name).await
             }
-            async fn ping(&self) -> Result<(), StoreError> {
-                Ok(())
-            }
         }
         #[async_trait]
         impl InstanceStore for Racing {
@@ -844,9 +838,6 @@ mod tests {
             }
             async fn remove(&self, name: &str) -> Result<(), StoreError> {
                 self.0.remove(name).await
-            }
-            async fn ping(&self) -> Result<(), StoreError> {
-                Ok(())
             }
         }
         #[async_trait]

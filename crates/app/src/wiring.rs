@@ -190,7 +190,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         customers: Arc::new(Customers::new(deps, flows, Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(database.clone())),
-        database: database.clone(),
+        readiness: database.clone(),
         admin_token_sha256: keys.admin_token_sha256.into(),
         body_limit: settings.body_limit_bytes,
         rate_limits: RateLimits::per_minute(settings.rate_limit_per_minute, trusted_proxies.clone()),

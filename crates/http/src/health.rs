@@ -26,7 +26,7 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(get, path = "/health/ready", tag = "Operations",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    match state.database.ping().await {
+    match state.readiness.ping().await {
         Ok(()) => Ok(HttpResponse::Ok().json(Health { status: "ok" })),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use clientele_domain::ports::InstanceSecrets;
+use clientele_domain::ports::Readiness;
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
     Loyalty, OutboxView, PasswordChange, Profiles, SecondFactor, SignIn, Tenants, TssProfiles,
@@ -44,7 +44,7 @@ pub struct AppState {
     /// The back office's view of the outbox.
     pub outbox: Arc<OutboxView>,
     /// Answers the readiness probe.
-    pub database: Arc<dyn InstanceSecrets>,
+    pub readiness: Arc<dyn Readiness>,
     /// SHA-256 (hex) of the back-office bearer token; the token itself is never kept.
     pub admin_token_sha256: Arc<str>,
     /// Largest request body accepted, in bytes.

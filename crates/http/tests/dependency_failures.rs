@@ -7,8 +7,8 @@ use actix_web::test as atest;
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::ports::{
     AccessClaims, MockAccessTokens, MockAccountRepository, MockApiKeyRepository, MockAuditLog, MockClock,
-    MockDeletionRequestRepository, MockFlowRepository, MockInstanceSecrets, MockLoyaltyRepository,
-    MockOutbox, MockPassphraseTokens, MockPasswordHasher, MockRandomness, MockSealer, MockSecretDigester,
+    MockDeletionRequestRepository, MockFlowRepository, MockLoyaltyRepository, MockOutbox,
+    MockPassphraseTokens, MockPasswordHasher, MockRandomness, MockReadiness, MockSealer, MockSecretDigester,
     MockSessionRepository, MockTenantRepository, MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
@@ -47,7 +47,7 @@ fn digester_matching_nothing() -> MockSecretDigester {
 fn state(
     accounts: MockAccountRepository,
     sessions: MockSessionRepository,
-    database: MockInstanceSecrets,
+    readiness: MockReadiness,
 ) -> AppState {
     let mut clock = MockClock::new();
     clock.expect_now().returning(OffsetDateTime::now_utc);
@@ -142,7 +142,7 @@ fn state(
         customers: Arc::new(Customers::new(deps, flows.clone(), Some(customer_area.clone()))),
         customer_area,
         outbox: Arc::new(OutboxView::new(Arc::new(MockOutbox::new()))),
-        database: Arc::new(database),
+        readiness: Arc::new(readiness),
         admin_token_sha256: clientele_security::sha256_hex("admin-token-admin-token").into(),
         body_limit: 1024,
         rate_limits: None,
@@ -167,7 +167,7 @@ async fn cl2c_with_the_database_down_is_a_503_in_its_own_shape() {
     let state = state(
         MockAccountRepository::new(),
         MockSessionRepository::new(),
-        MockInstanceSecrets::new(),
+        MockReadiness::new(),
     );
     let key = format!("clk_{}_{}", "A".repeat(12), "b".repeat(32));
     let request = atest::TestRequest::put()
@@ -185,12 +185,12 @@ async fn cl2c_with_the_database_down_is_a_503_in_its_own_shape() {
 
 #[actix_web::test]
 async fn readiness_reports_a_dead_database() {
-    let mut database = MockInstanceSecrets::new();
-    database.expect_ping().returning(|| Err(down()));
+    let mut readiness = MockReadiness::new();
+    readiness.expect_ping().returning(|| Err(down()));
     let state = state(
         MockAccountRepository::new(),
         MockSessionRepository::new(),
-        database,
+        readiness,
     );
     let (status, retry, body) = call(state, atest::TestRequest::get().uri("/health/ready")).await;
     assert_eq!((status, retry.as_deref()), (503, Some("5")));
@@ -201,7 +201,7 @@ async fn readiness_reports_a_dead_database() {
 async fn sign_in_with_the_database_down_is_a_503() {
     let mut accounts = MockAccountRepository::new();
     accounts.expect_find_by_email().returning(|_, _| Err(down()));
-    let state = state(accounts, MockSessionRepository::new(), MockInstanceSecrets::new());
+    let state = state(accounts, MockSessionRepository::new(), MockReadiness::new());
     let request = atest::TestRequest::post()
         .uri("/customers/login")
         .set_payload(r#"{"email": "a@b.co", "password": "whatever"}"#);
@@ -217,7 +217,7 @@ async fn sign_in_with_the_database_down_is_a_503() {
 async fn token_check_with_the_database_down_is_a_503_not_a_401() {
     let mut sessions = MockSessionRepository::new();
     sessions.expect_find_active().returning(|_, _| Err(down()));
-    let state = state(MockAccountRepository::new(), sessions, MockInstanceSecrets::new());
+    let state = state(MockAccountRepository::new(), sessions, MockReadiness::new());
     let request = atest::TestRequest::get()
         .uri("/api/v2/my/profile")
         .insert_header(("Authorization", "Bearer some.jwt.token"));
@@ -230,7 +230,7 @@ async fn the_configured_body_limit_is_enforced() {
     let state = state(
         MockAccountRepository::new(),
         MockSessionRepository::new(),
-        MockInstanceSecrets::new(),
+        MockReadiness::new(),
     );
     let request = atest::TestRequest::post()
         .uri("/customers/login")
@@ -243,7 +243,7 @@ async fn the_configured_body_limit_is_enforced() {
 async fn password_reset_with_the_database_down_is_a_503_not_a_false_email_sent() {
     let mut accounts = MockAccountRepository::new();
     accounts.expect_find_by_email().returning(|_, _| Err(down()));
-    let state = state(accounts, MockSessionRepository::new(), MockInstanceSecrets::new());
+    let state = state(accounts, MockSessionRepository::new(), MockReadiness::new());
     let request = atest::TestRequest::post()
         .uri("/customers/password_reset")
         .set_payload(r#"{"email": "a@b.co", "reset_uri": "/customers/do_reset"}"#);

@@ -272,7 +272,11 @@ fn post_once(
             if spent != 1 {
                 return Err(Try::Raced);
             }
-            let of = (row.tenant_id.as_str(), row.account_uuid.as_str(), row.kind.as_str());
+            let of = (
+                row.tenant_id.as_str(),
+                row.account_uuid.as_str(),
+                row.kind.as_str(),
+            );
             add_to_day(conn, of, spend.expires_on, -spend.amount)?;
         }
     }

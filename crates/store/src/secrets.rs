@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use clientele_domain::ports::{InstanceSecrets, StoreError};
+use clientele_domain::ports::{InstanceSecrets, Readiness, StoreError};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
@@ -135,7 +135,10 @@ impl InstanceSecrets for Database {
         let name = name.to_owned();
         with_connection(&self.pool, move |conn| delete_for_good(conn, &name)).await
     }
+}
 
+#[async_trait]
+impl Readiness for Database {
     async fn ping(&self) -> Result<(), StoreError> {
         with_connection(&self.pool, |conn| {
             diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))

@@ -15,7 +15,7 @@ use clientele_domain::loyalty::{
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
 use clientele_domain::ports::{
     AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, DeletionRequestRepository,
-    FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, SessionRepository, StoreError,
+    FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, Readiness, SessionRepository, StoreError,
     TenantRepository, UniqueKey, UnitOfWork,
 };
 use clientele_domain::profile::{Address, Profile};
@@ -38,6 +38,7 @@ struct Stores {
     accounts: Arc<dyn AccountRepository>,
     sessions: Arc<dyn SessionRepository>,
     secrets: Arc<dyn InstanceSecrets>,
+    readiness: Arc<dyn Readiness>,
     flows: Arc<dyn FlowRepository>,
     commits: Arc<dyn UnitOfWork>,
     outbox: Arc<dyn Outbox>,
@@ -52,6 +53,7 @@ trait AllPorts:
     AccountRepository
     + SessionRepository
     + InstanceSecrets
+    + Readiness
     + FlowRepository
     + UnitOfWork
     + Outbox
@@ -68,6 +70,7 @@ impl<S> AllPorts for S where
     S: AccountRepository
         + SessionRepository
         + InstanceSecrets
+        + Readiness
         + FlowRepository
         + UnitOfWork
         + Outbox
@@ -87,6 +90,7 @@ impl Stores {
             accounts: Arc::new(store.clone()),
             sessions: Arc::new(store.clone()),
             secrets: Arc::new(store.clone()),
+            readiness: Arc::new(store.clone()),
             flows: Arc::new(store.clone()),
             commits: Arc::new(store.clone()),
             tenants: Arc::new(store.clone()),
@@ -624,7 +628,7 @@ async fn instance_secrets_are_set_once(s: Stores) {
     s.secrets.remove(&name).await.unwrap();
     assert_eq!(s.secrets.get(&name).await.unwrap(), None);
     s.secrets.remove(&name).await.unwrap();
-    s.secrets.ping().await.unwrap();
+    s.readiness.ping().await.unwrap();
 }
 
 fn flow_of(account: &Account, purpose: Purpose) -> Flow {

@@ -645,7 +645,10 @@ impl InstanceSecrets for MemoryStore {
         self.state().secrets.remove(name);
         Ok(())
     }
+}
 
+#[async_trait]
+impl clientele_domain::ports::Readiness for MemoryStore {
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }

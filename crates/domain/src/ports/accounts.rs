@@ -8,8 +8,10 @@ use crate::tenant::TenantId;
 
 /// Accounts, always looked up within one tenant.
 ///
-/// Errors: `Duplicate(Email | PublicId)` when an insert or update breaks uniqueness,
-/// `VersionMismatch` when `update` lost a race, `Unavailable` for everything else.
+/// Errors: `Duplicate(Email | PublicId | Username | ReferralCode | Phone | Id)` when an insert
+/// or update breaks uniqueness (`Id`: the uuid is taken; on SQLite, whose keys are not led by
+/// the tenant, also when another tenant's account has it), `VersionMismatch` when `update` lost
+/// a race, `Unavailable` for everything else.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait AccountRepository: Send + Sync {

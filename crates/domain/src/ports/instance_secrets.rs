@@ -19,7 +19,4 @@ pub trait InstanceSecrets: Send + Sync {
 
     /// Deletes the value stored under `name`; no error if there is none.
     async fn remove(&self, name: &str) -> Result<(), StoreError>;
-
-    /// A cheap round trip proving the database answers.
-    async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -12,6 +12,7 @@ mod mail;
 mod outbox;
 mod passwords;
 mod random;
+mod readiness;
 mod secrets;
 mod sessions;
 mod sms;
@@ -31,6 +32,7 @@ pub use mail::{DeliveryError, Mail, MailSender};
 pub use outbox::{Outbox, PendingMessages};
 pub use passwords::{HashError, PasswordHasher};
 pub use random::Randomness;
+pub use readiness::Readiness;
 pub use secrets::{SealError, Sealer, SecretDigester};
 pub use sessions::SessionRepository;
 pub use sms::{Text, TextSender};
@@ -61,6 +63,8 @@ pub use outbox::MockOutbox;
 pub use passwords::MockPasswordHasher;
 #[cfg(any(test, feature = "mock"))]
 pub use random::MockRandomness;
+#[cfg(any(test, feature = "mock"))]
+pub use readiness::MockReadiness;
 #[cfg(any(test, feature = "mock"))]
 pub use secrets::{MockSealer, MockSecretDigester};
 #[cfg(any(test, feature = "mock"))]
