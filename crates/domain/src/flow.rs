@@ -11,6 +11,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::account::AccountUuid;
+use crate::pending_change::PendingChange;
 use crate::tenant::TenantId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,8 +143,9 @@ pub struct Flow {
     /// Tries so far, right or wrong: counted before each check.
     pub attempts: i32,
     pub max_attempts: i32,
-    /// The change confirming applies (the new email address of an email change).
-    pub pending_change: Option<String>,
+    /// The change confirming applies (the new address of an email change, a held edit, a
+    /// sign-in waiting for its second factor).
+    pub pending_change: Option<PendingChange>,
     pub expires_at: OffsetDateTime,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -307,7 +309,7 @@ pub use crate::refusal::Refusal;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reissue {
     /// Replace the secret of this flow (same id, tries kept).
-    Replace(Flow),
+    Replace(Box<Flow>),
     /// Start a new flow, cancelling this one if given.
     Fresh(Option<FlowId>),
     /// The open flow is locked and not yet expired: no new secret until it expires.
@@ -320,7 +322,7 @@ pub fn reissue(open: Option<&Flow>, now: OffsetDateTime) -> Reissue {
         None => Reissue::Fresh(None),
         Some(flow) if flow.status == FlowStatus::Locked && flow.expires_at > now => Reissue::Refused,
         Some(flow) if flow.status == FlowStatus::Pending && flow.expires_at > now => {
-            Reissue::Replace(flow.clone())
+            Reissue::Replace(Box::new(flow.clone()))
         }
         Some(flow) => Reissue::Fresh(Some(flow.id)),
     }
@@ -370,7 +372,7 @@ mod tests {
     fn asking_again_replaces_a_live_secret_and_waits_out_a_lock() {
         assert_eq!(reissue(None, NOW), Reissue::Fresh(None));
         let live = flow(FlowStatus::Pending, 3, Duration::minutes(5));
-        assert_eq!(reissue(Some(&live), NOW), Reissue::Replace(live.clone()));
+        assert_eq!(reissue(Some(&live), NOW), Reissue::Replace(Box::new(live.clone())));
         let locked = flow(FlowStatus::Locked, 5, Duration::minutes(5));
         assert_eq!(reissue(Some(&locked), NOW), Reissue::Refused);
         let locked_expired = flow(FlowStatus::Locked, 5, Duration::minutes(-1));

@@ -14,6 +14,7 @@ pub mod links;
 pub mod loyalty;
 pub mod message;
 pub mod patch;
+pub mod pending_change;
 pub mod ports;
 pub mod profile;
 pub mod refusal;

@@ -3,6 +3,7 @@
 use clientele_domain::account::AccountUuid;
 use clientele_domain::flow::{Channel, Flow, FlowId, FlowStatus, Purpose};
 use clientele_domain::message::{DeliveryStatus, MessageId, OutboundMessage, StoredMessage};
+use clientele_domain::pending_change::PendingChange;
 use clientele_domain::ports::StoreError;
 use clientele_domain::tenant::TenantId;
 use diesel::prelude::*;
@@ -34,6 +35,30 @@ pub struct FlowRow {
     pub sent_at: Option<PrimitiveDateTime>,
 }
 
+/// A pending change as its column holds it, in the form each purpose has always had: the new
+/// address as written, or the held edit or sign-in as JSON.
+fn stored_change(change: &PendingChange) -> String {
+    let json = |value: Result<String, serde_json::Error>| value.expect("plain data serialises");
+    match change {
+        PendingChange::NewAddress(address) => address.clone(),
+        PendingChange::HeldEdit(edit) => json(serde_json::to_string(edit)),
+        PendingChange::SignIn(sign_in) => json(serde_json::to_string(sign_in)),
+    }
+}
+
+/// The pending change a flow of `purpose` keeps, from its column.
+fn read_change(purpose: Purpose, stored: String) -> Result<PendingChange, StoreError> {
+    let unreadable = |_| corrupt("pending change");
+    Ok(match purpose {
+        Purpose::EmailChange => PendingChange::NewAddress(stored),
+        Purpose::PhoneChange => PendingChange::HeldEdit(serde_json::from_str(&stored).map_err(unreadable)?),
+        Purpose::SecondFactor => PendingChange::SignIn(serde_json::from_str(&stored).map_err(unreadable)?),
+        Purpose::Activation | Purpose::PasswordReset | Purpose::Deactivation => {
+            return Err(corrupt("pending change"))
+        }
+    })
+}
+
 impl From<&Flow> for FlowRow {
     fn from(f: &Flow) -> Self {
         FlowRow {
@@ -47,7 +72,7 @@ impl From<&Flow> for FlowRow {
             status: f.status.as_str().to_owned(),
             attempts: f.attempts,
             max_attempts: f.max_attempts,
-            pending_change: f.pending_change.clone(),
+            pending_change: f.pending_change.as_ref().map(stored_change),
             expires_at: to_db_time(f.expires_at),
             created_at: to_db_time(f.created_at),
             updated_at: to_db_time(f.updated_at),
@@ -62,18 +87,22 @@ impl TryFrom<FlowRow> for Flow {
     type Error = StoreError;
 
     fn try_from(r: FlowRow) -> Result<Self, StoreError> {
+        let purpose = Purpose::parse(&r.purpose).ok_or_else(|| corrupt("flow purpose"))?;
         Ok(Flow {
             id: FlowId(parse_uuid(&r.uuid)?),
             tenant: TenantId::parse(&r.tenant_id).ok_or_else(|| corrupt("tenant"))?,
             account: AccountUuid(parse_uuid(&r.account_uuid)?),
-            purpose: Purpose::parse(&r.purpose).ok_or_else(|| corrupt("flow purpose"))?,
+            purpose,
             channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel"))?,
             target: r.target,
             secret_digest: r.secret_digest,
             status: FlowStatus::parse(&r.status).ok_or_else(|| corrupt("flow status"))?,
             attempts: r.attempts,
             max_attempts: r.max_attempts,
-            pending_change: r.pending_change,
+            pending_change: match (purpose, r.pending_change) {
+                (_, None) => None,
+                (purpose, Some(stored)) => Some(read_change(purpose, stored)?),
+            },
             expires_at: from_db_time(r.expires_at),
             created_at: from_db_time(r.created_at),
             updated_at: from_db_time(r.updated_at),

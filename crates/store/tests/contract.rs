@@ -13,6 +13,7 @@ use clientele_domain::loyalty::{
     Amount, Balance, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletKind, WalletPosted,
 };
 use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
+use clientele_domain::pending_change::{HeldEdit, HeldSignIn, PendingChange};
 use clientele_domain::ports::{
     AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, DeletionRequestRepository,
     FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, Readiness, SessionRepository, StoreError,
@@ -631,6 +632,43 @@ async fn instance_secrets_are_set_once(s: Stores) {
     s.readiness.ping().await.unwrap();
 }
 
+/// What a flow keeps until it is confirmed comes back as it was, for each purpose that keeps one.
+async fn pending_changes_come_back_as_they_were(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let held = HeldEdit {
+        firstname: "Ann".into(),
+        lastname: "Lee".into(),
+        gender: "female".into(),
+        birthdate: Some(date!(1990 - 05 - 15)),
+        telephone: "+14155550123".into(),
+        email: None,
+        two_factor: true,
+    };
+    let sign_in = HeldSignIn {
+        password: "digest".into(),
+        country: Some("FR".into()),
+    };
+    for (purpose, change) in [
+        (
+            Purpose::EmailChange,
+            PendingChange::NewAddress("New@Example.com".into()),
+        ),
+        (Purpose::PhoneChange, PendingChange::HeldEdit(held)),
+        (Purpose::SecondFactor, PendingChange::SignIn(sign_in)),
+    ] {
+        let flow = Flow {
+            pending_change: Some(change.clone()),
+            ..flow_of(&account, purpose)
+        };
+        let mut commit = Commit::at(T0);
+        commit.flows.push(FlowWrite::Insert(flow.clone()));
+        s.commits.commit(commit).await.unwrap();
+        let stored = s.flows.find(&tenant(), flow.id).await.unwrap().unwrap();
+        assert_eq!(stored.pending_change, Some(change), "{purpose:?}");
+    }
+}
+
 fn flow_of(account: &Account, purpose: Purpose) -> Flow {
     Flow {
         id: FlowId(Uuid::new_v4()),
@@ -643,7 +681,8 @@ fn flow_of(account: &Account, purpose: Purpose) -> Flow {
         status: FlowStatus::Pending,
         attempts: 0,
         max_attempts: 5,
-        pending_change: Some("new@example.com".into()),
+        pending_change: (purpose == Purpose::EmailChange)
+            .then(|| PendingChange::NewAddress("new@example.com".into())),
         expires_at: T0 + Duration::hours(1),
         created_at: T0,
         updated_at: T0,
@@ -1808,6 +1847,9 @@ async fn sends_are_limited_per_recipient_even_under_a_race(s: Stores) {
 type Case = fn(Stores) -> BoxFuture<'static, ()>;
 
 const CASES: &[(&str, Case)] = &[
+    ("pending_changes_come_back_as_they_were", |s| {
+        Box::pin(pending_changes_come_back_as_they_were(s))
+    }),
     ("every_transition_ends_every_other_open_flow", |s| {
         Box::pin(lifecycle::every_transition_ends_every_other_open_flow(s))
     }),

@@ -10,6 +10,7 @@ use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use clientele_domain::flow::{Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::lifecycle::AccountEvent;
+use clientele_domain::pending_change::{HeldEdit, PendingChange};
 use clientele_domain::ports::{
     AccessClaims, AccessTokens, AccountRepository, AuditLog, Clock, Commit, FlowRepository, HashError,
     PassphraseTokens, PasswordHasher, Randomness, RequestContext, SealError, Sealer, SecretDigester,
@@ -222,9 +223,9 @@ impl World {
     async fn open_flows(
         &self,
         account: &Account,
-        completing: Option<(Purpose, Option<String>)>,
+        completing: Option<(Purpose, Option<PendingChange>)>,
     ) -> (Vec<Flow>, Option<Flow>) {
-        let flow = |purpose: Purpose, secret: &str, change: Option<String>| Flow {
+        let flow = |purpose: Purpose, secret: &str, change: Option<PendingChange>| Flow {
             id: FlowId(Uuid::new_v4()),
             tenant: account.tenant.clone(),
             account: account.uuid,
@@ -294,7 +295,8 @@ async fn check(event: AccountEvent) {
         }
         AccountEvent::EmailChanged => {
             let account = open(AccountStatus::Active).await;
-            let change = Some(format!("new.{}@example.com", Uuid::new_v4().simple()));
+            let address = format!("new.{}@example.com", Uuid::new_v4().simple());
+            let change = Some(PendingChange::NewAddress(address));
             let (others, flow) = w.open_flows(&account, Some((Purpose::EmailChange, change))).await;
             let flow_id = flow.as_ref().unwrap().id.to_string();
             w.area.confirm_email(&tenant, &flow_id, SECRET).await.unwrap();
@@ -335,10 +337,17 @@ async fn check(event: AccountEvent) {
             let account = w.account(AccountStatus::Active, !on).await;
             let who = w.signed_in(&account).await;
             let number = account.profile.phone.clone().unwrap();
-            let held = serde_json::json!({"firstname": "Ann", "lastname": "Lee", "gender": "female",
-                "birthdate": null, "telephone": number.as_str(), "email": null, "two_factor": on});
+            let held = PendingChange::HeldEdit(HeldEdit {
+                firstname: "Ann".into(),
+                lastname: "Lee".into(),
+                gender: "female".into(),
+                birthdate: None,
+                telephone: number.as_str().to_owned(),
+                email: None,
+                two_factor: on,
+            });
             let (others, flow) = w
-                .open_flows(&account, Some((Purpose::PhoneChange, Some(held.to_string()))))
+                .open_flows(&account, Some((Purpose::PhoneChange, Some(held))))
                 .await;
             w.tss.confirm_code(&who, number.as_str(), SECRET).await.unwrap();
             (others, flow)
@@ -416,7 +425,7 @@ async fn an_email_change_key_does_not_survive_a_reset_and_a_reset_code_not_an_em
     let email_change = others.iter().find(|f| f.purpose == Purpose::EmailChange).unwrap();
     let mut key = Commit::at(NOW);
     key.flows.push(FlowWrite::Replace(Flow {
-        pending_change: Some(attacker.clone()),
+        pending_change: Some(PendingChange::NewAddress(attacker.clone())),
         secret_digest: Clear.digest("ATTACKERKEY"),
         ..email_change.clone()
     }));
@@ -480,6 +489,6 @@ async fn a_key_mailed_by_the_same_edit_that_ends_the_others_stays_open() {
         .await
         .unwrap()
         .expect("the key just mailed is open");
-    assert_eq!(key.pending_change.as_deref(), Some(new_address.as_str()));
+    assert_eq!(key.pending_change, Some(PendingChange::NewAddress(new_address)));
     assert_eq!(key.status, FlowStatus::Pending);
 }

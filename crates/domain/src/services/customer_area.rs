@@ -16,6 +16,7 @@ use crate::flow::{Flow, FlowId, Purpose, Refusal, SendClass};
 use crate::lifecycle::MadeBy;
 use crate::lifecycle::{IllegalTransition, Transition};
 use crate::links;
+use crate::pending_change::PendingChange;
 use crate::ports::{AccountWrite, Commit, PassphraseTokens, StoreError};
 use crate::profile::Profile;
 use crate::templates::{Template, MASK};
@@ -514,7 +515,7 @@ impl CustomerArea {
         new: &Email,
         now: OffsetDateTime,
     ) -> Result<FlowId, DomainError> {
-        let pending = Some(new.as_str().to_owned());
+        let pending = Some(PendingChange::NewAddress(new.as_str().to_owned()));
         let issued = self
             .flows
             .issue(
@@ -563,11 +564,10 @@ impl CustomerArea {
         let flow = self
             .checked_flow(tenant, identifier, Purpose::EmailChange, key, now)
             .await?;
-        let new_email = flow
-            .pending_change
-            .clone()
-            .map(Email::from_stored)
-            .ok_or(refused(Refusal::Invalid))?;
+        let Some(PendingChange::NewAddress(new_email)) = &flow.pending_change else {
+            return Err(refused(Refusal::Invalid));
+        };
+        let new_email = Email::from_stored(new_email.clone());
         let account = self.account_of(&flow).await?;
         self.consume(account, &flow, |account| {
             account.confirm_email(new_email.clone(), now)

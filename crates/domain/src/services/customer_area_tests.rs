@@ -25,7 +25,9 @@ fn email_change_flow() -> Flow {
         status: FlowStatus::Pending,
         attempts: 1,
         max_attempts: 5,
-        pending_change: Some("new@example.com".into()),
+        pending_change: Some(crate::pending_change::PendingChange::NewAddress(
+            "new@example.com".into(),
+        )),
         expires_at: T0 + time::Duration::hours(1),
         created_at: T0,
         updated_at: T0,

@@ -15,6 +15,7 @@ use crate::flow::{
 use crate::lifecycle::MadeBy;
 use crate::lifecycle::Transition;
 use crate::message::{MessageId, OutboundMessage};
+use crate::pending_change::PendingChange;
 use crate::ports::{
     Commit, FlowRepository, Sealer, SecretDigester, StoreError, TenantRepository, UniqueKey, UnitOfWork,
 };
@@ -145,7 +146,7 @@ impl FlowDeps {
         account: &Account,
         purpose: Purpose,
         target: &str,
-        pending_change: Option<String>,
+        pending_change: Option<PendingChange>,
         now: OffsetDateTime,
     ) -> Result<Option<Issued>, DomainError> {
         let open = self
@@ -175,7 +176,7 @@ impl FlowDeps {
                     updated_at: now,
                     sent: existing.sent + 1,
                     sent_at: now,
-                    ..existing
+                    ..*existing
                 };
                 (vec![FlowWrite::Replace(flow.clone())], flow)
             }

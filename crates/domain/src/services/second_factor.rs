@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use crate::pending_change::{HeldSignIn, PendingChange};
 
 use super::flow_kit::FlowDeps;
 use super::reapply::{on_current_account, Attempt};
@@ -27,15 +27,6 @@ pub enum SignInOutcome {
         challenge: FlowId,
         telephone: String,
     },
-}
-
-/// What a challenge keeps until its code redeems it.
-#[derive(Serialize, Deserialize)]
-struct Pending {
-    /// A keyed digest of the password hash the sign-in was proven against (never the hash
-    /// itself): a password changed meanwhile voids the challenge.
-    password: String,
-    country: Option<String>,
 }
 
 pub struct SecondFactor {
@@ -94,11 +85,10 @@ impl SecondFactor {
             .phone
             .clone()
             .ok_or(DomainError::Unauthenticated)?;
-        let pending = serde_json::to_string(&Pending {
+        let pending = PendingChange::SignIn(HeldSignIn {
             password: self.flows.digester.digest(hash.as_str()),
             country,
-        })
-        .map_err(|e| DomainError::Unavailable(format!("the sign-in could not be held: {e}")))?;
+        });
         let flows = &self.flows;
         let uuid = account.uuid;
         on_current_account(self.deps.accounts.as_ref(), account, |account| {
@@ -200,11 +190,11 @@ impl SecondFactor {
             }
             Err(other) => return Err(other),
         };
-        let pending: Pending = counted
-            .pending_change
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .ok_or_else(|| DomainError::Unavailable("a sign-in challenge could not be read back".into()))?;
+        let Some(PendingChange::SignIn(pending)) = counted.pending_change.clone() else {
+            return Err(DomainError::Unavailable(
+                "a sign-in challenge could not be read back".into(),
+            ));
+        };
         let hash = account
             .password_hash
             .clone()

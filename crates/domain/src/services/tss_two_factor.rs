@@ -3,7 +3,6 @@
 //! `/verify-otp`). The code is bound to the account, the purpose and the number; the edit it
 //! confirms travels with it, in its flow.
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::reapply::{on_current_account, Attempt};
@@ -15,51 +14,40 @@ use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{Flow, FlowStatus, Purpose, Refusal, SendClass};
 use crate::lifecycle::MadeBy;
+use crate::pending_change::{HeldEdit, PendingChange};
 use crate::ports::{Commit, StoreError};
 use crate::values::{Birthday, Email, Name, Phone};
 
 pub const MESSAGE_SENT: &str = "OTP Sent successfully!";
 pub const MESSAGE_UPDATED: &str = "Profile updated successfully!";
 
-/// The edit a code confirms, as its flow keeps it (valid when held; read back as such).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct HeldEdit {
-    firstname: String,
-    lastname: String,
-    gender: String,
-    birthdate: Option<time::Date>,
-    telephone: String,
-    email: Option<String>,
-    two_factor: bool,
+/// The edit a code confirms, as its flow keeps it.
+fn held(edit: &ValidEdit, two_factor: bool) -> HeldEdit {
+    HeldEdit {
+        firstname: edit.first_name.to_string(),
+        lastname: edit.last_name.to_string(),
+        gender: edit.gender.clone(),
+        birthdate: edit.birthday.map(|b| b.date()),
+        telephone: edit.phone.as_str().to_owned(),
+        email: edit.email.as_ref().map(|e| e.as_str().to_owned()),
+        two_factor,
+    }
 }
 
-impl HeldEdit {
-    fn of(edit: &ValidEdit, two_factor: bool) -> Self {
-        HeldEdit {
-            firstname: edit.first_name.to_string(),
-            lastname: edit.last_name.to_string(),
-            gender: edit.gender.clone(),
-            birthdate: edit.birthday.map(|b| b.date()),
-            telephone: edit.phone.as_str().to_owned(),
-            email: edit.email.as_ref().map(|e| e.as_str().to_owned()),
-            two_factor,
-        }
-    }
-
-    fn edit(&self) -> Result<(ValidEdit, bool), DomainError> {
-        let unreadable = || DomainError::Unavailable("a held edit could not be read back".into());
-        Ok((
-            ValidEdit {
-                first_name: Name::parse(&self.firstname).map_err(|_| unreadable())?,
-                last_name: Name::parse(&self.lastname).map_err(|_| unreadable())?,
-                gender: self.gender.clone(),
-                birthday: self.birthdate.map(Birthday::from_stored),
-                phone: Phone::from_stored(self.telephone.clone()),
-                email: self.email.clone().map(Email::from_stored),
-            },
-            self.two_factor,
-        ))
-    }
+/// The edit a held one is, and the switch it wants.
+fn held_edit(held: &HeldEdit) -> Result<(ValidEdit, bool), DomainError> {
+    let unreadable = || DomainError::Unavailable("a held edit could not be read back".into());
+    Ok((
+        ValidEdit {
+            first_name: Name::parse(&held.firstname).map_err(|_| unreadable())?,
+            last_name: Name::parse(&held.lastname).map_err(|_| unreadable())?,
+            gender: held.gender.clone(),
+            birthday: held.birthdate.map(Birthday::from_stored),
+            phone: Phone::from_stored(held.telephone.clone()),
+            email: held.email.clone().map(Email::from_stored),
+        },
+        held.two_factor,
+    ))
 }
 
 /// `TooSoon` while `open`'s last code was sent less than `resend_after` ago.
@@ -145,8 +133,7 @@ impl TssProfiles {
             _ => wanted.phone.clone(),
         };
         self.hold_allowed(account, &wanted.phone, now).await?;
-        let held = serde_json::to_string(&HeldEdit::of(wanted, two_factor))
-            .map_err(|e| DomainError::Unavailable(format!("the edit could not be held: {e}")))?;
+        let held = PendingChange::HeldEdit(held(wanted, two_factor));
         let flows = self.flows();
         on_current_account(self.deps().accounts.as_ref(), account.clone(), |account| {
             let (number, held) = (number.clone(), held.clone());
@@ -248,12 +235,12 @@ impl TssProfiles {
         // Bound to the number it went to: another number is no code of this account's.
         let flow = flow.filter(|f| f.target == number.as_str());
         let counted = flows.check(flow, Purpose::PhoneChange, code, now).await?;
-        let held: HeldEdit = counted
-            .pending_change
-            .as_deref()
-            .and_then(|held| serde_json::from_str(held).ok())
-            .ok_or_else(|| DomainError::Unavailable("a held edit could not be read back".into()))?;
-        let (wanted, two_factor) = held.edit()?;
+        let Some(PendingChange::HeldEdit(held)) = &counted.pending_change else {
+            return Err(DomainError::Unavailable(
+                "a held edit could not be read back".into(),
+            ));
+        };
+        let (wanted, two_factor) = held_edit(held)?;
         let keep = who.session.id;
         // A new number signs out every session, the caller's too: it gets this one instead, in
         // the same commit (or none of it happens if the caller was signed out meanwhile).
