@@ -55,6 +55,7 @@ names!(
         DeletionRejected => "deletion_rejected",
         Erased => "erased",
         Reactivated => "reactivated",
+        ProfileCorrected => "profile_corrected",
     }
 );
 

@@ -372,7 +372,10 @@ mod tests {
     fn asking_again_replaces_a_live_secret_and_waits_out_a_lock() {
         assert_eq!(reissue(None, NOW), Reissue::Fresh(None));
         let live = flow(FlowStatus::Pending, 3, Duration::minutes(5));
-        assert_eq!(reissue(Some(&live), NOW), Reissue::Replace(Box::new(live.clone())));
+        assert_eq!(
+            reissue(Some(&live), NOW),
+            Reissue::Replace(Box::new(live.clone()))
+        );
         let locked = flow(FlowStatus::Locked, 5, Duration::minutes(5));
         assert_eq!(reissue(Some(&locked), NOW), Reissue::Refused);
         let locked_expired = flow(FlowStatus::Locked, 5, Duration::minutes(-1));

@@ -240,6 +240,9 @@ pub struct Spend {
 /// give nothing. `Err` with what can be spent today when that is less than `amount` (nothing
 /// is spent then). The store persists what this decides; it decides nothing.
 pub fn spend_first_to_expire(lots: &[Lot], amount: i64, today: Date) -> Result<Vec<Spend>, Amount> {
+    if amount <= 0 {
+        return Ok(Vec::new()); // nothing to spend (a debit is a negative entry: its opposite)
+    }
     let mut spendable: Vec<&Lot> = lots
         .iter()
         .filter(|lot| lot.remaining > 0 && lot.expires_on.is_none_or(|day| day >= today))

@@ -145,8 +145,11 @@ impl ProfileChanges {
         self.first_name.apply_to(&mut next.first_name);
         self.middle_name.apply_to(&mut next.middle_name);
         self.last_name.apply_to(&mut next.last_name);
-        self.birthday.apply_to(&mut next.birthday);
-        next.birthday_locked |= next.birthday.is_some();
+        // A date set is final for the customer; one the back office clears may be set again.
+        if matches!(self.birthday, Patch::Set(_)) {
+            self.birthday.apply_to(&mut next.birthday);
+            next.birthday_locked = next.birthday.is_some();
+        }
         self.phone.apply_to(&mut next.phone);
         next
     }

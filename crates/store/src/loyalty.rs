@@ -240,8 +240,9 @@ fn post_once(
                 w::reference.asc(),
             ))
             .select((w::reference, w::remaining, w::expires_on, w::created_at));
-        // PostgreSQL: the lots are locked up front, in spending order, before any day is
-        // touched, so two debits never hold a lot and a day each while waiting for the other's.
+        // PostgreSQL: every spendable lot is locked up front, in one order, before any day is
+        // touched, so two debits never hold a lot and a day each while waiting for the other's
+        // (the domain then picks which of them are spent).
         // SQLite: the write transaction already excludes every other writer.
         type LotRow = (String, i64, Option<Date>, PrimitiveDateTime);
         let rows: Vec<LotRow> = match conn {

@@ -114,14 +114,19 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
         // After the account writes: on PostgreSQL (read committed) a statement that begins
         // after this transaction waited for the account's row lock sees what the transaction
         // it waited for committed, revocations included; SQLite has one writer at a time.
-        let live: i64 = sessions::table
+        // PostgreSQL: the session row is held (`FOR SHARE`) until the commit ends, so a
+        // revocation that does not touch the account cannot slip in between either.
+        let live = sessions::table
             .filter(sessions::tenant_id.eq(tenant.as_str()))
             .filter(sessions::uuid.eq(session.0.to_string()))
             .filter(sessions::revoked_at.is_null())
             .filter(sessions::expires_at.gt(now))
-            .count()
-            .get_result(conn)?;
-        exactly_one(live as usize, Rollback::SessionEnded)?;
+            .select(sessions::uuid);
+        let found: Vec<String> = match conn {
+            DbConnection::Pg(pg) => live.for_share().load(pg)?,
+            DbConnection::Sqlite(sqlite) => live.load(sqlite)?,
+        };
+        exactly_one(found.len(), Rollback::SessionEnded)?;
     }
     for write in &commit.flows {
         match write {

@@ -261,15 +261,6 @@ impl State {
     }
 
     fn apply(&mut self, commit: &Commit) -> Result<(), StoreError> {
-        if let Some((tenant, session)) = &commit.caller_session {
-            let live = self
-                .sessions
-                .get(session)
-                .is_some_and(|s| &s.tenant == tenant && s.revoked_at.is_none() && s.expires_at > commit.now);
-            if !live {
-                return Err(StoreError::SessionEnded);
-            }
-        }
         for write in &commit.accounts {
             match write {
                 AccountWrite::Insert(account) => self.insert_account(account)?,
@@ -280,6 +271,16 @@ impl State {
                         return Err(StoreError::VersionMismatch);
                     }
                 }
+            }
+        }
+        // After the account writes, as the databases check it.
+        if let Some((tenant, session)) = &commit.caller_session {
+            let live = self
+                .sessions
+                .get(session)
+                .is_some_and(|s| &s.tenant == tenant && s.revoked_at.is_none() && s.expires_at > commit.now);
+            if !live {
+                return Err(StoreError::SessionEnded);
             }
         }
         for write in &commit.flows {
@@ -1028,12 +1029,13 @@ impl LoyaltyRepository for MemoryStore {
                 Err(spendable) => return Ok(WalletPosted::Insufficient { spendable }),
             };
             for spend in spends {
-                if let Some((_, remaining)) = state
+                let lot = state
                     .wallet
                     .iter_mut()
-                    .find(|(e, _)| same_account(e) && e.reference == spend.reference)
-                {
-                    *remaining -= spend.amount;
+                    .find(|(e, _)| same_account(e) && e.kind == entry.kind && e.reference == spend.reference);
+                match lot {
+                    Some((_, remaining)) if *remaining >= spend.amount => *remaining -= spend.amount,
+                    _ => return Err(StoreError::Unavailable("a lot to spend vanished".into())),
                 }
             }
         }

@@ -172,6 +172,14 @@ fn phone(n: u128) -> Phone {
     Phone::parse(&format!("+1415555{:04}", n % 10_000)).unwrap()
 }
 
+/// A number other than `old`.
+fn another_phone(old: &Account) -> String {
+    let old = old.profile.phone.as_ref().map(|p| p.as_str().to_owned());
+    std::iter::repeat_with(|| phone(Uuid::new_v4().as_u128()).as_str().to_owned())
+        .find(|new| Some(new) != old.as_ref())
+        .unwrap()
+}
+
 impl World {
     async fn account(&self, status: AccountStatus, two_factor: bool) -> Account {
         let uuid = Uuid::new_v4();
@@ -326,7 +334,7 @@ async fn check(event: AccountEvent) {
             let who = w.signed_in(&account).await;
             let (others, _) = w.open_flows(&account, None).await;
             let edit = ProfileEdit {
-                phone: Patch::Set(Some(phone(Uuid::new_v4().as_u128()).as_str().to_owned())),
+                phone: Patch::Set(Some(another_phone(&account))),
                 ..ProfileEdit::default()
             };
             w.profiles.edit(&who, edit).await.unwrap();
@@ -472,7 +480,7 @@ async fn a_key_mailed_by_the_same_edit_that_ends_the_others_stays_open() {
     let (others, _) = w.open_flows(&account, None).await;
     let new_address = format!("new.{}@example.com", Uuid::new_v4().simple());
     let edit = clientele_domain::customer_edit::CustomerEdit {
-        phone: Patch::Set(Some(phone(Uuid::new_v4().as_u128()).as_str().to_owned())),
+        phone: Patch::Set(Some(another_phone(&account))),
         ..Default::default()
     };
     w.area.edit_self(&who, edit, Some(&new_address)).await.unwrap();

@@ -202,6 +202,9 @@ impl Account {
         {
             return Err(IllegalTransition::BirthdayFinal);
         }
+        if next.two_factor && next.profile.phone.is_none() {
+            return Err(IllegalTransition::SecondFactorWithoutNumber);
+        }
         let moves_factor = self.two_factor && next.profile.phone != self.profile.phone;
         if rules.factor_needs_code && (moves_factor || next.two_factor != self.two_factor) {
             return Err(IllegalTransition::SecondFactorNeedsCode);

@@ -139,6 +139,9 @@ pub enum IllegalTransition {
     /// With two-factor on, only a texted code changes the phone number or the switch.
     #[error("the phone number is the second factor: change it with a texted code")]
     SecondFactorNeedsCode,
+    /// Two-factor on needs a number to text the codes to.
+    #[error("is the account's second factor while two-factor is on: it cannot be removed")]
+    SecondFactorWithoutNumber,
     /// An edit may not change what only its own transition changes (status, password, a
     /// confirmed address).
     #[error("{0} changes only through its own transition")]
@@ -240,7 +243,7 @@ impl From<IllegalTransition> for crate::error::DomainError {
             IllegalTransition::BirthdayFinal => {
                 FieldErrors::single(crate::profile::field::BIRTHDAY, refused.to_string()).into()
             }
-            IllegalTransition::SecondFactorNeedsCode => {
+            IllegalTransition::SecondFactorNeedsCode | IllegalTransition::SecondFactorWithoutNumber => {
                 FieldErrors::single(crate::profile::field::PHONE, refused.to_string()).into()
             }
             IllegalTransition::AlreadyClosed

@@ -386,3 +386,26 @@ fn an_edit_cannot_confirm_an_address_or_make_it_a_placeholder() {
         assert!(unconfirmed.edit_by_back_office(next, T0).is_err());
     }
 }
+
+#[test]
+fn two_factor_keeps_a_number_to_text_whoever_edits() {
+    let on = Account {
+        two_factor: true,
+        profile: Profile {
+            phone: phone("+14155550100"),
+            ..Profile::default()
+        },
+        ..account()
+    };
+    let without = Account {
+        profile: Profile::default(),
+        ..on.clone()
+    };
+    for refused in [
+        on.edit_by_back_office(without.clone(), T0),
+        on.edit_with_code(without.clone(), T0),
+        on.edit_by_app(without, T0),
+    ] {
+        assert_eq!(refused, Err(IllegalTransition::SecondFactorWithoutNumber));
+    }
+}

@@ -73,7 +73,7 @@ pub struct Commit {
     /// The session in hand replaced (see [`SessionReplacement`]).
     pub replace_session: Option<SessionReplacement>,
     /// The session that made the decision: the commit is written only if it is still live
-    /// (neither revoked nor expired) when the commit begins, otherwise nothing is
+    /// (neither revoked nor expired) once the commit holds the account, otherwise nothing is
     /// (`SessionEnded`). A change asked for with a stolen session that loses a race to the
     /// owner's password reset, and is decided again, is then not written after all.
     pub caller_session: Option<(TenantId, SessionId)>,

@@ -5,8 +5,10 @@ use super::reapply::on_current_account;
 use super::tss_profile_edit::taken;
 use super::{CustomerArea, Deps, FlowDeps, Invitation};
 use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
+use crate::audit::{Actor, AuditKind};
 use crate::error::{DomainError, FieldErrors};
 use crate::lifecycle::{IllegalTransition, MadeBy};
+use crate::ports::Commit;
 use crate::profile::{Profile, ProfileEdit};
 use crate::tenant::TenantId;
 use crate::values::{Email, Password};
@@ -56,9 +58,11 @@ impl Customers {
     }
 
     /// The back office edits a customer's profile fields, the birthday too (final for the
-    /// customer once set: this is how a wrong one is corrected). A new phone number is a
-    /// transition as from any surface: every other open flow and session of the account ends,
-    /// and the customer is told. A closed account is a `Conflict`.
+    /// customer once set: this is how a wrong one is corrected), audited as `profile_corrected`
+    /// with the admin as actor. A new phone number is a transition as from any surface: every
+    /// other open flow ends and the customer is told (and, when it is the second factor, every
+    /// session ends). A number two-factor needs cannot be removed; a closed account is a
+    /// `Conflict`.
     pub async fn edit(
         &self,
         tenant: &TenantId,
@@ -84,10 +88,20 @@ impl Customers {
                 if transition.after() == &current {
                     return Ok(current);
                 }
-                self.flows
-                    .store_edit(&self.deps, &transition, MadeBy::back_office())
-                    .await
-                    .map_err(taken)
+                let mut commit =
+                    self.flows
+                        .apply(&self.deps, Commit::at(now), &transition, MadeBy::back_office());
+                commit.audit.push(self.deps.audit_entry(
+                    &current,
+                    AuditKind::ProfileCorrected,
+                    Actor::Admin,
+                    None,
+                ));
+                self.flows.commits.commit(commit).await.map_err(taken)?;
+                Ok(Account {
+                    version: transition.after().version + 1,
+                    ..transition.after().clone()
+                })
             }
         })
         .await

@@ -24,7 +24,7 @@ pub struct AdminAuditEntry {
     /// `sign_in_succeeded`, `sign_in_failed`, `sign_in_locked`, `activated`, `email_changed`,
     /// `password_reset`, `password_changed`, `phone_changed`, `two_factor_enabled`,
     /// `two_factor_disabled`, `deactivated`, `deletion_requested`, `deletion_approved`,
-    /// `deletion_rejected`, `erased`, `reactivated`.
+    /// `deletion_rejected`, `erased`, `reactivated`, `profile_corrected`.
     kind: &'static str,
     /// `customer` or `admin`.
     actor: &'static str,
@@ -130,6 +130,7 @@ enum AuditKindFilter {
     DeletionRejected,
     Erased,
     Reactivated,
+    ProfileCorrected,
 }
 
 #[cfg(test)]

@@ -48,8 +48,9 @@ pub struct EditCustomerBody {
     /// Final for the customer once set; the back office corrects it here.
     #[schema(example = "1990-05-15", format = Date)]
     birthday: Option<String>,
-    /// E.164. A new number signs the customer out everywhere, ends every open flow, and is
-    /// told to the customer's address.
+    /// E.164. A new number ends every open flow of the account and is told to the customer's
+    /// address (when it is the second factor, every session ends too); the number two-factor
+    /// sends codes to cannot be removed.
     #[schema(example = "+14155550123", pattern = "^\\+[1-9][0-9]{6,14}$")]
     phone: Option<String>,
 }
