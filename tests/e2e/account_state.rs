@@ -264,6 +264,16 @@ async fn a_birthday_once_set_is_final_on_every_customer_surface(server: Server, 
         .map(|e| &e["actor"])
         .collect();
     assert_eq!(actors, [&json!("admin")], "{audit}");
+    let (_, corrected) = server
+        .admin(
+            reqwest::Method::GET,
+            "/admin/v1/audit?kind=profile_corrected",
+            None,
+        )
+        .await;
+    let entries = corrected["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "the birthday and the number: {corrected}");
+    assert!(entries.iter().all(|e| e["actor"] == "admin"), "{corrected}");
 }
 
 async fn an_activation_mail_carries_no_name_the_sender_chose(server: Server, smtp: SmtpSink) {
