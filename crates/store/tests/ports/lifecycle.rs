@@ -2,7 +2,7 @@
 //! of the account, whatever its purpose and whichever flow the transition completes, and an
 //! account is (tenant, uuid) everywhere.
 
-use super::*;
+use crate::support::*;
 use clientele_domain::lifecycle::{AccountEvent, MadeBy, Transition};
 
 /// The account a transition starts from, and the transition, for `event`.
@@ -62,7 +62,7 @@ fn transition_for(event: AccountEvent) -> Transition {
 
 /// Every event × every flow kind, with and without a flow the transition completes: the
 /// completed flow is confirmed, every other open flow ends (or, on erasure, is gone).
-pub(super) async fn every_transition_ends_every_other_open_flow(s: Stores) {
+pub(crate) async fn every_transition_ends_every_other_open_flow(s: Stores) {
     for event in AccountEvent::ALL {
         let completing_choices = std::iter::once(None).chain(Purpose::ALL.into_iter().map(Some));
         for completing in completing_choices {
@@ -103,7 +103,7 @@ pub(super) async fn every_transition_ends_every_other_open_flow(s: Stores) {
 /// flows and their writes each reach their own account only. SQLite keeps uuids unique across
 /// tenants (its keys are not tenant-led) and refuses the second as `Duplicate(Id)`; the writes
 /// that name a tenant are then checked on two uuids.
-pub(super) async fn one_uuid_in_two_tenants_stays_two_accounts(s: Stores) {
+pub(crate) async fn one_uuid_in_two_tenants_stays_two_accounts(s: Stores) {
     let elsewhere = new_tenant();
     s.tenants.insert_tenant(&elsewhere).await.unwrap();
     let here = full_account();
@@ -178,7 +178,7 @@ pub(super) async fn one_uuid_in_two_tenants_stays_two_accounts(s: Stores) {
 
 /// A change decided with a session is written only while that session is live: one asked for
 /// with a stolen session that lost a race to the owner's reset writes nothing when decided again.
-pub(super) async fn a_commit_made_from_an_ended_session_writes_nothing(s: Stores) {
+pub(crate) async fn a_commit_made_from_an_ended_session_writes_nothing(s: Stores) {
     let account = full_account();
     s.accounts.insert(&account).await.unwrap();
     let session = session_of(&account, T0 + Duration::hours(1));
@@ -221,3 +221,9 @@ pub(super) async fn a_commit_made_from_an_ended_session_writes_nothing(s: Stores
     elsewhere.caller_session = Some((TenantId::parse("other").unwrap(), session.id));
     assert_eq!(s.commits.commit(elsewhere).await, Err(StoreError::SessionEnded));
 }
+
+crate::contract_cases!(
+    every_transition_ends_every_other_open_flow,
+    one_uuid_in_two_tenants_stays_two_accounts,
+    a_commit_made_from_an_ended_session_writes_nothing,
+);

@@ -1,0 +1,267 @@
+//! The account repository's contract.
+
+use crate::support::*;
+
+pub(crate) async fn round_trip_keeps_every_field(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let by_uuid = s.accounts.find_by_uuid(&tenant(), account.uuid).await.unwrap();
+    assert_eq!(by_uuid.as_ref(), Some(&account));
+    let by_id = s
+        .accounts
+        .find_by_public_id(&tenant(), account.public_id)
+        .await
+        .unwrap();
+    assert_eq!(by_id.as_ref(), Some(&account));
+    let email = account.email.as_ref().unwrap().normalized().to_owned();
+    let by_email = s.accounts.find_by_email(&tenant(), &email).await.unwrap();
+    assert_eq!(by_email.as_ref(), Some(&account));
+
+    let mut bare = full_account();
+    bare.profile = Profile::default();
+    bare.password_hash = None;
+    bare.sign_in = SignInThrottle::default();
+    s.accounts.insert(&bare).await.unwrap();
+    assert_eq!(
+        s.accounts.find_by_uuid(&tenant(), bare.uuid).await.unwrap(),
+        Some(bare)
+    );
+}
+
+pub(crate) async fn lookups_stay_inside_the_tenant(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let other = TenantId::parse("other").unwrap();
+    assert_eq!(s.accounts.find_by_uuid(&other, account.uuid).await.unwrap(), None);
+    assert_eq!(
+        s.accounts
+            .find_by_public_id(&other, account.public_id)
+            .await
+            .unwrap(),
+        None
+    );
+    let email = account.email.as_ref().unwrap().normalized().to_owned();
+    assert_eq!(s.accounts.find_by_email(&other, &email).await.unwrap(), None);
+    assert_eq!(
+        s.accounts
+            .find_by_uuid(&tenant(), AccountUuid(Uuid::new_v4()))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub(crate) async fn uniqueness_is_enforced_per_rule(s: Stores) {
+    let first = full_account();
+    s.accounts.insert(&first).await.unwrap();
+
+    let mut same_email = full_account();
+    same_email.email = Some(Email::parse(&first.email.as_ref().unwrap().as_str().to_uppercase()).unwrap());
+    assert_eq!(
+        s.accounts.insert(&same_email).await,
+        Err(StoreError::Duplicate(UniqueKey::Email))
+    );
+
+    let mut same_id = full_account();
+    same_id.public_id = first.public_id;
+    assert_eq!(
+        s.accounts.insert(&same_id).await,
+        Err(StoreError::Duplicate(UniqueKey::PublicId))
+    );
+
+    let mut same_uuid = full_account();
+    same_uuid.uuid = first.uuid;
+    assert_eq!(
+        s.accounts.insert(&same_uuid).await,
+        Err(StoreError::Duplicate(UniqueKey::Id))
+    );
+
+    let mut same_phone = full_account();
+    same_phone.profile.phone = first.profile.phone.clone();
+    assert_eq!(
+        s.accounts.insert(&same_phone).await,
+        Err(StoreError::Duplicate(UniqueKey::Phone))
+    );
+    let mut same_code = full_account();
+    same_code.profile.referral_code = first.profile.referral_code.clone();
+    assert_eq!(
+        s.accounts.insert(&same_code).await,
+        Err(StoreError::Duplicate(UniqueKey::ReferralCode))
+    );
+    let mut phoneless = full_account();
+    phoneless.profile.phone = None;
+    phoneless.profile.referral_code = None;
+    s.accounts.insert(&phoneless).await.unwrap();
+    let mut taking = s
+        .accounts
+        .find_by_uuid(&tenant(), phoneless.uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    taking.profile.phone = first.profile.phone.clone();
+    assert_eq!(
+        s.accounts.update(&taking).await,
+        Err(StoreError::Duplicate(UniqueKey::Phone)),
+        "an update cannot take another account's number"
+    );
+
+    // Accounts without an email (erased ones) do not collide with each other.
+    for _ in 0..2 {
+        let mut erased = full_account();
+        erased.email = None;
+        s.accounts.insert(&erased).await.unwrap();
+    }
+}
+
+pub(crate) async fn update_checks_the_version(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let mut edited = account.clone();
+    edited.profile.nickname = Some(Name::parse("Changed").unwrap());
+    edited.profile.phone = None;
+    edited.updated_at = T0 + Duration::seconds(1);
+    let saved = s.accounts.update(&edited).await.unwrap();
+    assert_eq!(saved.version, 1);
+    assert_eq!(
+        s.accounts.find_by_uuid(&tenant(), account.uuid).await.unwrap(),
+        Some(saved)
+    );
+    // A writer that read version 0 loses and changes nothing.
+    let mut stale = account.clone();
+    stale.profile.nickname = Some(Name::parse("Stale").unwrap());
+    assert_eq!(s.accounts.update(&stale).await, Err(StoreError::VersionMismatch));
+    let stored = reloaded(&s, &account).await;
+    assert_eq!(stored.profile.nickname.unwrap().as_str(), "Changed");
+    // An account that does not exist cannot be updated.
+    assert_eq!(
+        s.accounts.update(&full_account()).await,
+        Err(StoreError::VersionMismatch)
+    );
+}
+
+pub(crate) async fn twenty_racing_writers_one_winner(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let attempts = (0..20).map(|i| {
+        let (accounts, mut edit) = (s.accounts.clone(), account.clone());
+        edit.profile.nickname = Some(Name::parse(&format!("Writer {i}")).unwrap());
+        async move { accounts.update(&edit).await }
+    });
+    let results = join_all(attempts).await;
+    let winners = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(winners, 1, "{results:?}");
+    assert!(results
+        .iter()
+        .all(|r| r.is_ok() || r == &Err(StoreError::VersionMismatch)));
+    let stored = reloaded(&s, &account).await;
+    assert_eq!(stored.version, 1);
+}
+
+pub(crate) async fn update_cannot_take_a_used_email(s: Stores) {
+    let (first, second) = (full_account(), full_account());
+    s.accounts.insert(&first).await.unwrap();
+    s.accounts.insert(&second).await.unwrap();
+    let mut taking = second.clone();
+    taking.email = first.email.clone();
+    assert_eq!(
+        s.accounts.update(&taking).await,
+        Err(StoreError::Duplicate(UniqueKey::Email))
+    );
+}
+
+pub(crate) async fn sign_in_failures_count_atomically(s: Stores) {
+    let mut account = full_account();
+    account.sign_in = SignInThrottle::default();
+    s.accounts.insert(&account).await.unwrap();
+    let counts = join_all((0..20).map(|_| {
+        let accounts = s.accounts.clone();
+        let failed = audit_of(&account, AuditKind::SignInFailed);
+        async move {
+            accounts
+                .record_sign_in_failure(&tenant(), account.uuid, &failed)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    let mut sorted = counts.clone();
+    sorted.sort();
+    assert_eq!(sorted, (1..=20).collect::<Vec<_>>());
+    s.accounts
+        .lock_sign_in(
+            &tenant(),
+            account.uuid,
+            T0 + Duration::hours(1),
+            &audit_of(&account, AuditKind::SignInLocked),
+        )
+        .await
+        .unwrap();
+    // Each with its audit entry, written in the same transaction.
+    let trail = s
+        .audit
+        .list_audit(&tenant(), Some(account.uuid), None, 100)
+        .await
+        .unwrap();
+    let count = |kind| trail.iter().filter(|e| e.kind == kind).count();
+    assert_eq!(
+        (count(AuditKind::SignInFailed), count(AuditKind::SignInLocked)),
+        (20, 1)
+    );
+    let stored = reloaded(&s, &account).await;
+    assert_eq!(
+        stored.sign_in,
+        SignInThrottle {
+            failures: 20,
+            locked_until: Some(T0 + Duration::hours(1))
+        }
+    );
+    s.accounts
+        .reset_sign_in_failures(&tenant(), account.uuid)
+        .await
+        .unwrap();
+    let stored = reloaded(&s, &account).await;
+    assert_eq!(stored.sign_in, SignInThrottle::default());
+}
+
+pub(crate) async fn usernames_are_unique_per_tenant(s: Stores) {
+    let first = full_account();
+    s.accounts.insert(&first).await.unwrap();
+    let mut second = full_account();
+    second.profile.username = first.profile.username.clone();
+    assert_eq!(
+        s.accounts.insert(&second).await,
+        Err(StoreError::Duplicate(UniqueKey::Username))
+    );
+    second.profile.username = Some(format!("{}-2", first.profile.username.clone().unwrap()));
+    s.accounts.insert(&second).await.unwrap();
+    let mut taken = second.clone();
+    taken.profile.username = first.profile.username.clone();
+    assert_eq!(
+        s.accounts.update(&taken).await,
+        Err(StoreError::Duplicate(UniqueKey::Username))
+    );
+    // Another tenant's account may have it.
+    let elsewhere = new_tenant();
+    s.tenants.insert_tenant(&elsewhere).await.unwrap();
+    let mut there = full_account();
+    there.tenant = elsewhere.id.clone();
+    there.profile.username = first.profile.username.clone();
+    s.accounts.insert(&there).await.unwrap();
+    // Accounts without one do not collide.
+    for _ in 0..2 {
+        let mut nameless = full_account();
+        nameless.profile.username = None;
+        s.accounts.insert(&nameless).await.unwrap();
+    }
+}
+
+crate::contract_cases!(
+    round_trip_keeps_every_field,
+    lookups_stay_inside_the_tenant,
+    uniqueness_is_enforced_per_rule,
+    update_checks_the_version,
+    twenty_racing_writers_one_winner,
+    update_cannot_take_a_used_email,
+    sign_in_failures_count_atomically,
+    usernames_are_unique_per_tenant,
+);

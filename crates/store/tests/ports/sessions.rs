@@ -1,0 +1,238 @@
+//! The session repository's contract.
+
+use crate::support::*;
+
+pub(crate) async fn the_latest_live_session_tells_when_and_where(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    assert_eq!(
+        s.sessions
+            .latest_active(&tenant(), account.uuid, T0)
+            .await
+            .unwrap(),
+        None
+    );
+    let older = Session {
+        created_at: T0 - Duration::minutes(10),
+        country: Some("FR".into()),
+        ..session_of(&account, T0 + Duration::hours(1))
+    };
+    let newer = Session {
+        created_at: T0 - Duration::minutes(1),
+        country: Some("DE".into()),
+        ..session_of(&account, T0 + Duration::hours(2))
+    };
+    let expired_newest = Session {
+        created_at: T0,
+        ..session_of(&account, T0 - Duration::seconds(1))
+    };
+    for session in [&older, &newer, &expired_newest] {
+        assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
+    }
+    let latest = s
+        .sessions
+        .latest_active(&tenant(), account.uuid, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        latest,
+        Some(newer.clone()),
+        "the newest live one, with its country"
+    );
+    let other = TenantId::parse("other").unwrap();
+    assert_eq!(
+        s.sessions.latest_active(&other, account.uuid, T0).await.unwrap(),
+        None
+    );
+    s.sessions.revoke(newer.id, T0).await.unwrap();
+    let latest = s
+        .sessions
+        .latest_active(&tenant(), account.uuid, T0)
+        .await
+        .unwrap();
+    assert_eq!(latest, Some(older));
+}
+
+pub(crate) async fn sessions_live_until_revoked_or_expired(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let live = session_of(&account, T0 + Duration::hours(1));
+    let other = session_of(&account, T0 + Duration::hours(1));
+    let expired = session_of(&account, T0 - Duration::seconds(1));
+    for session in [&live, &other, &expired] {
+        assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
+    }
+    assert_eq!(
+        s.sessions.create(&live, None, &[]).await,
+        Err(StoreError::Duplicate(UniqueKey::Id))
+    );
+    // A closed account gets no session, whatever was read before the password was checked.
+    let closed = Account {
+        status: AccountStatus::Deactivated,
+        ..full_account()
+    };
+    s.accounts.insert(&closed).await.unwrap();
+    let late = session_of(&closed, T0 + Duration::hours(1));
+    assert_eq!(s.sessions.create(&late, None, &[]).await, Ok(false));
+    assert_eq!(s.sessions.find_active(late.id, T0).await.unwrap(), None);
+    // Nor an account whose password changed since the sign-in checked it; a session that opens
+    // writes its audit entries with it.
+    let signer = full_account();
+    s.accounts.insert(&signer).await.unwrap();
+    let checked = signer.password_hash.clone().unwrap();
+    let stale = session_of(&signer, T0 + Duration::hours(1));
+    let other_hash = clientele_domain::values::PasswordHash::from_stored("$2b$04$other".into());
+    assert_eq!(s.sessions.create(&stale, Some(other_hash), &[]).await, Ok(false));
+    let fresh = session_of(&signer, T0 + Duration::hours(1));
+    let signed_in = audit_of(&signer, AuditKind::SignInSucceeded);
+    assert_eq!(
+        s.sessions
+            .create(&fresh, Some(checked), std::slice::from_ref(&signed_in))
+            .await,
+        Ok(true)
+    );
+    let trail = s
+        .audit
+        .list_audit(&tenant(), Some(signer.uuid), None, 10)
+        .await
+        .unwrap();
+    assert!(trail.contains(&signed_in), "{trail:?}");
+
+    let (found, owner) = s.sessions.find_active(live.id, T0).await.unwrap().unwrap();
+    assert_eq!((found, owner), (live.clone(), account.clone()));
+    assert_eq!(s.sessions.find_active(expired.id, T0).await.unwrap(), None);
+    assert_eq!(
+        s.sessions
+            .find_active(live.id, T0 + Duration::hours(2))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.sessions
+            .find_active(SessionId(Uuid::new_v4()), T0)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.sessions
+            .count_active(&tenant(), account.uuid, T0)
+            .await
+            .unwrap(),
+        2
+    );
+
+    assert!(s.sessions.revoke(other.id, T0).await.unwrap());
+    assert!(!s.sessions.revoke(other.id, T0).await.unwrap());
+    assert_eq!(s.sessions.find_active(other.id, T0).await.unwrap(), None);
+
+    let third = session_of(&account, T0 + Duration::hours(1));
+    assert_eq!(s.sessions.create(&third, None, &[]).await, Ok(true));
+    let revoked = s
+        .sessions
+        .revoke_all(&tenant(), account.uuid, Some(live.id), T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        revoked, 2,
+        "the third and the expired one; the revoked one stays revoked"
+    );
+    assert_eq!(
+        s.sessions
+            .count_active(&tenant(), account.uuid, T0)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(s.sessions.find_active(live.id, T0).await.unwrap().is_some());
+    s.sessions
+        .revoke_all(&tenant(), account.uuid, None, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.sessions
+            .count_active(&tenant(), account.uuid, T0)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+/// A commit replacing the session in hand: done with the rest of the commit while that session
+/// is live (every other one signed out, the replacement live); with it signed out or expired
+/// meanwhile, nothing of the commit is written and no session comes back.
+pub(crate) async fn a_session_is_replaced_only_while_it_lives(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let (in_hand, other) = (
+        session_of(&account, T0 + Duration::hours(1)),
+        session_of(&account, T0 + Duration::hours(1)),
+    );
+    for session in [&in_hand, &other] {
+        assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
+    }
+    let edit = |account: &Account| {
+        let mut edited = account.clone();
+        edited.profile.nickname = None;
+        edited
+    };
+    let replacement = Session {
+        id: SessionId(Uuid::new_v4()),
+        ..in_hand.clone()
+    };
+    let replace = |account: &Account, replaced: SessionId, by: Session| {
+        Commit::at(T0)
+            .revoking(account, Some(replaced))
+            .replacing_session(replaced, by)
+            .updating(edit(account))
+    };
+    s.commits
+        .commit(replace(&account, in_hand.id, replacement.clone()))
+        .await
+        .unwrap();
+    for (session, live) in [(&in_hand, false), (&other, false), (&replacement, true)] {
+        let found = s.sessions.find_active(session.id, T0).await.unwrap();
+        assert_eq!(found.is_some(), live, "{session:?}");
+    }
+
+    // The replacement signed out meanwhile: its own replacement is refused, and the account
+    // edit of the same commit with it.
+    assert_eq!(s.sessions.revoke(replacement.id, T0).await, Ok(true));
+    let current = reloaded(&s, &account).await;
+    let again = Session {
+        id: SessionId(Uuid::new_v4()),
+        ..replacement.clone()
+    };
+    assert_eq!(
+        s.commits
+            .commit(replace(&current, replacement.id, again.clone()))
+            .await,
+        Err(StoreError::SessionEnded)
+    );
+    assert_eq!(s.sessions.find_active(again.id, T0).await.unwrap(), None);
+    let unchanged = reloaded(&s, &account).await;
+    assert_eq!(unchanged.version, current.version, "nothing of the commit");
+
+    // An expired session is no more replaced than a revoked one.
+    let expiring = session_of(&account, T0 + Duration::minutes(1));
+    assert_eq!(s.sessions.create(&expiring, None, &[]).await, Ok(true));
+    let later = Commit {
+        now: T0 + Duration::minutes(2),
+        ..replace(
+            &current,
+            expiring.id,
+            Session {
+                id: SessionId(Uuid::new_v4()),
+                ..expiring.clone()
+            },
+        )
+    };
+    assert_eq!(s.commits.commit(later).await, Err(StoreError::SessionEnded));
+}
+
+crate::contract_cases!(
+    the_latest_live_session_tells_when_and_where,
+    sessions_live_until_revoked_or_expired,
+    a_session_is_replaced_only_while_it_lives,
+);
