@@ -46,7 +46,7 @@ pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
 pub use tenants::Tenants;
 pub use tss_profile::{referral_code, TssProfileView, TssProfiles};
 pub use tss_profile_edit::{sanitize_name, TssEdit, ValidEdit, GENDERS, NO_BIRTHDATE};
-pub use tss_two_factor::{CodeConfirmed, TwoFactorEdit, MESSAGE_SENT, MESSAGE_UPDATED};
+pub use tss_two_factor::{CodeConfirmed, TwoFactorEdit};
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -18,9 +18,6 @@ use crate::pending_change::{HeldEdit, PendingChange};
 use crate::ports::{Commit, StoreError};
 use crate::values::{Birthday, Email, Name, Phone};
 
-pub const MESSAGE_SENT: &str = "OTP Sent successfully!";
-pub const MESSAGE_UPDATED: &str = "Profile updated successfully!";
-
 /// The edit a code confirms, as its flow keeps it.
 fn held(edit: &ValidEdit, two_factor: bool) -> HeldEdit {
     HeldEdit {

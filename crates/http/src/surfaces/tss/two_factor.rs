@@ -1,5 +1,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
-use clientele_domain::services::{TwoFactorEdit, MESSAGE_SENT, MESSAGE_UPDATED};
+use clientele_domain::services::TwoFactorEdit;
+
+/// The seed's messages, word for word: clients may compare them.
+const MESSAGE_SENT: &str = "OTP Sent successfully!";
+const MESSAGE_UPDATED: &str = "Profile updated successfully!";
 use clientele_domain::FieldErrors;
 use serde::Serialize;
 use serde_json::Value;
