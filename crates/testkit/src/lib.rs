@@ -11,12 +11,12 @@
 //! test down in the file named by `CLIENTELE_TEST_SKIP_LOG`, which `scripts/test.sh` sets and
 //! reads to count such tests as skipped rather than passed.
 
-pub mod memory_store;
+pub use clientele_fakes::memory_store;
 mod postgres;
 pub mod sms;
 pub mod smtp;
 
-pub use memory_store::MemoryStore;
+pub use clientele_fakes::MemoryStore;
 pub use postgres::{postgres_database, PgTestDatabase};
 pub use sms::SmsSink;
 pub use smtp::{free_port, silent_smtp_server, stalling_smtp_server, DownSmtp, ReceivedMail, SmtpSink};

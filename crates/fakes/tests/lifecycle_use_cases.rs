@@ -5,16 +5,14 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use clientele_domain::flow::{Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::lifecycle::AccountEvent;
 use clientele_domain::pending_change::{HeldEdit, PendingChange};
 use clientele_domain::ports::{
-    AccessClaims, AccessTokens, AccountRepository, AuditLog, Clock, Commit, FlowRepository, HashError,
-    PassphraseTokens, PasswordHasher, Randomness, RequestContext, SealError, Sealer, SecretDigester,
-    SessionRepository, TenantRepository, TokenError, UnitOfWork,
+    AccountRepository, AuditLog, Commit, FlowRepository, SecretDigester, SessionRepository, TenantRepository,
+    UnitOfWork,
 };
 use clientele_domain::profile::{Profile, ProfileEdit};
 use clientele_domain::services::{
@@ -25,7 +23,7 @@ use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
 use clientele_domain::values::{Email, Password, PasswordHash, Phone};
 use clientele_domain::Patch;
-use clientele_testkit::MemoryStore;
+use clientele_fakes::{FixedClock, InClear, MemoryStore, Sequence};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -33,75 +31,6 @@ use uuid::Uuid;
 const NOW: OffsetDateTime = datetime!(2026-12-01 12:00 UTC);
 const SECRET: &str = "RIGHTSECRET";
 const PASSWORD: &str = "the current password";
-
-struct FixedClock;
-impl Clock for FixedClock {
-    fn now(&self) -> OffsetDateTime {
-        NOW
-    }
-}
-
-struct Random;
-impl Randomness for Random {
-    fn uuid(&self) -> Uuid {
-        Uuid::new_v4()
-    }
-    fn int_in(&self, min: i64, _max: i64) -> i64 {
-        min
-    }
-    fn string_from(&self, _alphabet: &'static [u8], len: usize) -> String {
-        "7".repeat(len)
-    }
-}
-
-/// Secrets, passwords and sealed text in the clear, marked: enough to check them.
-struct Clear;
-impl SecretDigester for Clear {
-    fn digest(&self, secret: &str) -> String {
-        format!("digest:{secret}")
-    }
-    fn matches(&self, secret: &str, digest: &str) -> bool {
-        digest == self.digest(secret)
-    }
-}
-impl Sealer for Clear {
-    fn seal(&self, plaintext: &str) -> String {
-        plaintext.to_owned()
-    }
-    fn open(&self, sealed: &str) -> Result<String, SealError> {
-        Ok(sealed.to_owned())
-    }
-}
-#[async_trait]
-impl PasswordHasher for Clear {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
-        Ok(PasswordHash::from_stored(format!("hash:{}", password.expose())))
-    }
-    async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, HashError> {
-        Ok(hash.as_str() == format!("hash:{}", password.expose()))
-    }
-}
-impl AccessTokens for Clear {
-    fn issue(&self, _claims: &AccessClaims) -> Result<String, TokenError> {
-        Ok("token".into())
-    }
-    fn verify(&self, _token: &str) -> Result<AccessClaims, TokenError> {
-        Err(TokenError::Invalid)
-    }
-}
-impl PassphraseTokens for Clear {
-    fn passphrase_token(&self, _passphrase: &Password, _code: &str) -> Result<String, TokenError> {
-        Ok("passphrase token".into())
-    }
-}
-impl RequestContext for Clear {
-    fn request_id(&self) -> Option<String> {
-        None
-    }
-    fn client_address(&self) -> Option<String> {
-        None
-    }
-}
 
 struct World {
     store: MemoryStore,
@@ -133,18 +62,18 @@ async fn world() -> World {
     let deps = Deps {
         accounts: Arc::new(store.clone()),
         sessions: Arc::new(store.clone()),
-        passwords: Arc::new(Clear),
-        tokens: Arc::new(Clear),
-        clock: Arc::new(FixedClock),
-        random: Arc::new(Random),
+        passwords: Arc::new(InClear),
+        tokens: Arc::new(InClear),
+        clock: Arc::new(FixedClock::at(NOW)),
+        random: Arc::new(Sequence::default()),
         audit: Arc::new(store.clone()) as Arc<dyn AuditLog>,
-        request: Arc::new(Clear),
+        request: Arc::new(InClear),
     };
     let flows = FlowDeps {
         flows: Arc::new(store.clone()),
         commits: Arc::new(store.clone()),
-        digester: Arc::new(Clear),
-        sealer: Arc::new(Clear),
+        digester: Arc::new(InClear),
+        sealer: Arc::new(InClear),
         settings: FlowSettings::default(),
         links: LinkSettings {
             public_url: "http://127.0.0.1:8080".into(),
@@ -158,7 +87,7 @@ async fn world() -> World {
     let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     World {
         tenant: tenant.id,
-        area: CustomerArea::new(deps.clone(), flows.clone(), Arc::new(Clear)),
+        area: CustomerArea::new(deps.clone(), flows.clone(), Arc::new(InClear)),
         passwords: PasswordChange::new(deps.clone(), flows.clone()),
         profiles: Profiles::new(deps.clone(), flows.clone()),
         tss: TssProfiles::new(deps.clone(), flows.clone(), loyalty, sign_in, None),
@@ -245,7 +174,7 @@ impl World {
                 }
                 _ => account.address(),
             },
-            secret_digest: Clear.digest(secret),
+            secret_digest: InClear.digest(secret),
             status: FlowStatus::Pending,
             attempts: 0,
             max_attempts: 5,
@@ -434,7 +363,7 @@ async fn an_email_change_key_does_not_survive_a_reset_and_a_reset_code_not_an_em
     let mut key = Commit::at(NOW);
     key.flows.push(FlowWrite::Replace(Flow {
         pending_change: Some(PendingChange::NewAddress(attacker.clone())),
-        secret_digest: Clear.digest("ATTACKERKEY"),
+        secret_digest: InClear.digest("ATTACKERKEY"),
         ..email_change.clone()
     }));
     w.store.commit(key).await.unwrap();
