@@ -47,6 +47,15 @@ fi
 if [ "$ignored" -gt 0 ]; then
     echo "!!!!!!!! SKIPPED $ignored test(s) marked #[ignore] (listed above as 'ignored') !!!!!!!!"
 fi
+# The embedding example: the domain's use cases over the in-memory fakes, as a team embedding
+# the domain would wire them (crates/domain/README.md).
+echo
+echo "== the embedding example: cargo run -p clientele-domain --example embed"
+if cargo run -q -p clientele-domain --example embed; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1)); echo "the embedding example FAILED"; status=1
+fi
 # The OpenAPI document as a contract: schemathesis against the real binary.
 echo
 echo "== schemathesis: every check over /openapi.json against the binary"

@@ -9,4 +9,4 @@ pub mod memory_store;
 mod plain;
 
 pub use memory_store::MemoryStore;
-pub use plain::{FixedClock, InClear, RecordingMail, Sequence};
+pub use plain::{FixedClock, InClear, Recorder, Sequence};

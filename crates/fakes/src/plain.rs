@@ -5,10 +5,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use clientele_domain::account::AccountUuid;
 use clientele_domain::ports::{
     AccessClaims, AccessTokens, Clock, DeliveryError, HashError, Mail, MailSender, PassphraseTokens,
-    PasswordHasher, Randomness, RequestContext, SealError, Sealer, SecretDigester, TokenError,
+    PasswordHasher, Randomness, RequestContext, SealError, Sealer, SecretDigester, Text, TextSender,
+    TokenError,
 };
+use clientele_domain::session::SessionId;
+use clientele_domain::tenant::TenantId;
 use clientele_domain::values::{Password, PasswordHash};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -99,13 +103,39 @@ impl PasswordHasher for InClear {
     }
 }
 
+/// Tokens that are their claims written out (`tenant|session|account|issued|expires`): unsigned,
+/// so for tests only.
 impl AccessTokens for InClear {
     fn issue(&self, claims: &AccessClaims) -> Result<String, TokenError> {
-        Ok(format!("token:{}:{}", claims.tenant, claims.session.0))
+        Ok(format!(
+            "{}|{}|{}|{}|{}",
+            claims.tenant,
+            claims.session.0,
+            claims.account.0,
+            claims.issued_at.unix_timestamp(),
+            claims.expires_at.unix_timestamp()
+        ))
     }
 
-    fn verify(&self, _token: &str) -> Result<AccessClaims, TokenError> {
-        Err(TokenError::Invalid)
+    fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let parts: Vec<&str> = token.split('|').collect();
+        let [tenant, session, account, issued, expires] = parts[..] else {
+            return Err(TokenError::Invalid);
+        };
+        let time = |raw: &str| {
+            raw.parse()
+                .ok()
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+                .ok_or(TokenError::Invalid)
+        };
+        let uuid = |raw: &str| Uuid::parse_str(raw).map_err(|_| TokenError::Invalid);
+        Ok(AccessClaims {
+            tenant: TenantId::parse(tenant).ok_or(TokenError::Invalid)?,
+            session: SessionId(uuid(session)?),
+            account: AccountUuid(uuid(account)?),
+            issued_at: time(issued)?,
+            expires_at: time(expires)?,
+        })
     }
 }
 
@@ -125,24 +155,43 @@ impl RequestContext for InClear {
     }
 }
 
-/// A mail sender that keeps every mail it is given.
-#[derive(Debug, Clone, Default)]
-pub struct RecordingMail(Arc<Mutex<Vec<Mail>>>);
+/// A mail and text sender that keeps every message it is given.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    mails: Arc<Mutex<Vec<Mail>>>,
+    texts: Arc<Mutex<Vec<Text>>>,
+}
 
-impl RecordingMail {
+impl Recorder {
     /// The mails sent so far, oldest first.
-    pub fn sent(&self) -> Vec<Mail> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    pub fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The texts sent so far, oldest first.
+    pub fn texts(&self) -> Vec<Text> {
+        self.texts.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
 #[async_trait]
-impl MailSender for RecordingMail {
+impl MailSender for Recorder {
     async fn send(&self, mail: &Mail) -> Result<(), DeliveryError> {
-        self.0
+        self.mails
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(mail.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TextSender for Recorder {
+    async fn send(&self, text: &Text) -> Result<(), DeliveryError> {
+        self.texts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text.clone());
         Ok(())
     }
 }

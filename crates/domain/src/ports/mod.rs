@@ -39,7 +39,7 @@ pub use sms::{Text, TextSender};
 pub use store_error::{StoreError, UniqueKey};
 pub use tenants::{ApiKeyRepository, TenantRepository};
 pub use tokens::{AccessClaims, AccessTokens, PassphraseTokens, TokenError};
-pub use unit_of_work::{AccountWrite, Commit, Erasure, Revocation, UnitOfWork};
+pub use unit_of_work::{AccountWrite, Commit, Erasure, Revocation, SessionReplacement, UnitOfWork};
 
 #[cfg(any(test, feature = "mock"))]
 pub use accounts::MockAccountRepository;

@@ -202,7 +202,7 @@ impl TssProfiles {
     /// Applies the caller's edit (every field at once, or none) and answers the profile as it
     /// now reads. Field errors name the seed's fields; a telephone or email another account
     /// holds is `Taken`. With two-factor on, a new telephone is not applied here: the rest is,
-    /// and a code goes to the new number (see [`TssProfiles::hold_for_code`]).
+    /// and a code goes to the new number (see `TssProfiles::hold_for_code`).
     pub async fn edit(
         &self,
         who: &Authenticated,

@@ -1,0 +1,117 @@
+//! Embedding the domain with adapters of your own: here the in-memory fakes of
+//! `clientele-fakes` stand in for every port. A customer signs up, the activation mail is read
+//! from the recording mailer, the account is activated, the customer signs in and edits the
+//! profile. Run it with `cargo run -p clientele-domain --example embed`.
+
+use std::sync::Arc;
+
+use clientele_domain::flow::FlowSettings;
+use clientele_domain::services::{
+    CustomerArea, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Profiles, Senders, SignIn,
+};
+use clientele_domain::values::Password;
+use clientele_domain::{Patch, ProfileEdit, TenantId};
+use clientele_fakes::{FixedClock, InClear, MemoryStore, Recorder, Sequence};
+use time::OffsetDateTime;
+
+#[tokio::main]
+async fn main() {
+    // The ports: one in-memory store for every storage port, and plain stand-ins for the rest.
+    let store = MemoryStore::new();
+    let clock = Arc::new(FixedClock::at(OffsetDateTime::now_utc()));
+    let random = Arc::new(Sequence::default());
+    let deps = Deps {
+        accounts: Arc::new(store.clone()),
+        sessions: Arc::new(store.clone()),
+        passwords: Arc::new(InClear),
+        tokens: Arc::new(InClear),
+        clock: clock.clone(),
+        random: random.clone(),
+        audit: Arc::new(store.clone()),
+        request: Arc::new(InClear),
+    };
+    let flows = FlowDeps {
+        flows: Arc::new(store.clone()),
+        commits: Arc::new(store.clone()),
+        digester: Arc::new(InClear),
+        sealer: Arc::new(InClear),
+        settings: FlowSettings::default(),
+        links: LinkSettings {
+            public_url: "https://id.example.com".into(),
+            allowed_origins: Vec::new(),
+            tenant: None,
+        },
+        tenants: Arc::new(store.clone()),
+    };
+    // The use cases.
+    let area = CustomerArea::new(deps.clone(), flows.clone(), Arc::new(InClear));
+    let sign_in = SignIn::new(deps.clone(), Default::default());
+    let profiles = Profiles::new(deps.clone(), flows);
+    // Messages go to the outbox in the same commit as the change; the delivery worker sends them.
+    let recorder = Recorder::default();
+    let delivery = Delivery::new(
+        Arc::new(store.clone()),
+        Senders {
+            mail: Arc::new(recorder.clone()),
+            sms: Arc::new(recorder.clone()),
+        },
+        Arc::new(InClear),
+        clock.clone(),
+        random,
+        DeliverySettings::default(),
+    );
+
+    let tenant = TenantId::default_tenant();
+    let address = "ann@example.com";
+    let invitation = CustomerArea::signup_input(address, Some("Ann Lee"), None).expect("a valid sign-up");
+    area.sign_up(&tenant, invitation).await.expect("signed up");
+    delivery.run_once().await.expect("the outbox is sent");
+
+    // Every mail states its secrets on lines of their own.
+    let mail = recorder.mails().pop().expect("an activation mail");
+    let line = |label: &str| {
+        mail.body
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{label}: ")))
+            .expect("the line is in the mail")
+            .to_owned()
+    };
+    let (identifier, secret) = (line("Identifier"), line("Secret"));
+    let password = "Maple-Harbor-1984-Quiet";
+    area.activate(
+        &tenant,
+        &identifier,
+        &secret,
+        Password::new_secret(password).expect("a good password"),
+    )
+    .await
+    .expect("activated");
+
+    let signed_in = sign_in
+        .sign_in(&tenant, address, password)
+        .await
+        .expect("signed in");
+    let who = sign_in
+        .authenticate(&signed_in.token)
+        .await
+        .expect("a live session");
+    let edit = ProfileEdit {
+        nickname: Patch::Set(Some("Annie".into())),
+        ..ProfileEdit::default()
+    };
+    let account = profiles.edit(&who, edit).await.expect("edited");
+    let nickname = account
+        .profile
+        .nickname
+        .as_ref()
+        .map(|n| n.as_str())
+        .unwrap_or_default();
+    assert_eq!(nickname, "Annie");
+    println!(
+        "{} is {} with the nickname {nickname} (account {})",
+        account.address(),
+        account.status.as_str(),
+        account.uuid
+    );
+}
