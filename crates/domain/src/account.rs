@@ -122,16 +122,21 @@ impl Account {
         Ok(())
     }
 
+    /// The address the customer proved is theirs (confirmed, not a placeholder): the only one
+    /// notices go to.
+    pub fn confirmed_email(&self) -> Option<&Email> {
+        self.customer_email()
+            .filter(|_| self.email_confirmed && !self.email_temporary)
+    }
+
     /// The name a message to `recipient` greets the customer by: the first name, but only
     /// when `recipient` is the account's own confirmed address; "" (a greeting without a name)
     /// otherwise. A mail to an address nobody has proven to own (an activation, a new
     /// address's key) must carry no text that whoever typed the address chose.
     pub fn greeting_for(&self, recipient: &str) -> String {
-        let verified = self.email_confirmed
-            && !self.email_temporary
-            && self
-                .customer_email()
-                .is_some_and(|own| own.as_str().eq_ignore_ascii_case(recipient.trim()));
+        let verified = self
+            .confirmed_email()
+            .is_some_and(|own| own.as_str().eq_ignore_ascii_case(recipient.trim()));
         if !verified {
             return String::new();
         }

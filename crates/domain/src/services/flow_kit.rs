@@ -383,9 +383,7 @@ impl FlowDeps {
         now: OffsetDateTime,
     ) -> Option<OutboundMessage> {
         // Only an address the customer proved: a notice to one they did not is no notice to them.
-        let address = account
-            .customer_email()
-            .filter(|_| account.email_confirmed && !account.email_temporary)?;
+        let address = account.confirmed_email()?;
         let notice = Template::AccountChanged {
             name: &account.greeting_for(address.as_str()),
             change,

@@ -28,8 +28,7 @@ impl FlowDeps {
                     .messages
                     .extend(self.change_notice(deps, before, change, commit.now)),
                 Notice::DataErased => {
-                    let confirmed = before.email_confirmed && !before.email_temporary;
-                    if let Some(address) = before.customer_email().filter(|_| confirmed) {
+                    if let Some(address) = before.confirmed_email() {
                         let name = before.greeting_for(address.as_str());
                         let notice = Template::DataErased { name: &name };
                         let mut message =

@@ -85,6 +85,23 @@ fn surface_name(domain: &str) -> Option<&'static str> {
     })
 }
 
+/// The profile fields of a create or edit body (those left out are kept).
+fn profile_fields(
+    body: &serde_json::Map<String, serde_json::Value>,
+    errors: &mut FieldErrors,
+) -> ProfileEdit {
+    let mut text = |key: &str| text_patch(body, key, Patch::Keep, key, errors);
+    ProfileEdit {
+        nickname: text("nickname"),
+        locale: text("locale"),
+        first_name: text("firstName"),
+        middle_name: text("middleName"),
+        last_name: text("lastName"),
+        birthday: text("birthday"),
+        phone: text("phone"),
+    }
+}
+
 /// Create a customer: active with a `password`; without one, invited (pending activation,
 /// with an activation mail).
 #[utoipa::path(post, path = "/admin/v1/customers", tag = "Back office",
@@ -103,16 +120,7 @@ pub async fn create_customer(
     reject_other_keys(&body, FIELDS, &[], "", &mut errors);
     let email = required_text(&body, "email", &mut errors);
     let password = optional_text(&body, "password", &mut errors);
-    let mut text = |key: &str| text_patch(&body, key, Patch::Keep, key, &mut errors);
-    let profile = ProfileEdit {
-        nickname: text("nickname"),
-        locale: text("locale"),
-        first_name: text("firstName"),
-        middle_name: text("middleName"),
-        last_name: text("lastName"),
-        birthday: text("birthday"),
-        phone: text("phone"),
-    };
+    let profile = profile_fields(&body, &mut errors);
     let input = NewCustomer {
         email,
         password,
@@ -203,16 +211,7 @@ pub async fn edit_customer(
     let body = body.0;
     let mut errors = FieldErrors::new();
     reject_other_keys(&body, &FIELDS[2..], &["email", "password"], "", &mut errors);
-    let mut text = |key: &str| text_patch(&body, key, Patch::Keep, key, &mut errors);
-    let edit = ProfileEdit {
-        nickname: text("nickname"),
-        locale: text("locale"),
-        first_name: text("firstName"),
-        middle_name: text("middleName"),
-        last_name: text("lastName"),
-        birthday: text("birthday"),
-        phone: text("phone"),
-    };
+    let edit = profile_fields(&body, &mut errors);
     if !errors.is_empty() {
         errors.extend(state.profiles.problems(&edit));
         return Err(Problem::invalid(errors.renamed(surface_name)));
