@@ -6,9 +6,10 @@ use anyhow::Context;
 use clientele_domain::flow::{FlowSettings, SendLimit};
 use clientele_domain::ports::{MailSender, TextSender};
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles,
-    SecondFactor, Senders, SignIn, SignInSettings, Tenants, TssProfiles,
+    AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, Delivery,
+    DeliverySettings, Deps, EmailChange, FlowDeps, LinkSettings, Loyalty, Onboarding, OutboxView,
+    PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles, SecondFactor, Senders, SignIn,
+    SignInSettings, Tenants,
 };
 use clientele_domain::values::PhoneRegion;
 use clientele_http::{AppState, CurrentRequest, ForwardedHeader, KeyLimits, RateLimits, TrustedProxies};
@@ -63,12 +64,15 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         allowed_origins: settings.allowed_origins(),
         tenant: None,
     };
-    let flows = FlowDeps {
-        flows: database.clone(),
-        commits: database.clone(),
-        digester: Arc::new(HmacDigester::new(keys.master.flow_digest_key())),
-        sealer: sealer.clone(),
-        settings: FlowSettings {
+    let flows = FlowDeps::new(
+        clientele_domain::services::FlowPorts {
+            flows: database.clone(),
+            commits: database.clone(),
+            digester: Arc::new(HmacDigester::new(keys.master.flow_digest_key())),
+            sealer: sealer.clone(),
+            tenants: database.clone(),
+        },
+        FlowSettings {
             activation_ttl: seconds(settings.activation_ttl_secs),
             email_change_ttl: seconds(settings.email_change_ttl_secs),
             reset_ttl: seconds(settings.reset_ttl_secs),
@@ -83,8 +87,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
             ..FlowSettings::default()
         },
         links,
-        tenants: database.clone(),
-    };
+    );
     let send_timeout = std::time::Duration::from_secs(settings.smtp_timeout_secs.into());
     let mail: Arc<dyn MailSender> = match &settings.smtp_url {
         Some(url) => {
@@ -134,11 +137,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         flows.clone(),
         database.clone(),
     ));
-    let customer_area = Arc::new(CustomerArea::new(
-        deps.clone(),
-        flows.clone(),
-        Arc::new(CodeSignedPassphrase),
-    ));
+    let onboarding = Arc::new(Onboarding::new(deps.clone(), flows.clone()));
     let sign_in_settings = SignInSettings {
         session_ttl: seconds(settings.session_ttl_secs),
     };
@@ -155,19 +154,25 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies, header)
         .map_err(|reason| anyhow::anyhow!("CLIENTELE_TRUSTED_PROXIES: {reason}"))?;
     let sign_in = Arc::new(SignIn::new(deps.clone(), sign_in_settings));
+    let profile_view = Arc::new(ProfileView::new(
+        deps.clone(),
+        tss_flows.clone(),
+        loyalty.clone(),
+        default_region,
+    ));
     let state = AppState {
         tenants,
         api_keys,
         app_users: Arc::new(AppUsers::new(deps.clone(), profile_flows.clone())),
         password_change,
         loyalty: loyalty.clone(),
-        tss_profiles: Arc::new(TssProfiles::new(
+        personal_details: Arc::new(PersonalDetails::new(
             deps.clone(),
-            tss_flows,
-            loyalty,
+            tss_flows.clone(),
+            profile_view.clone(),
             sign_in.clone(),
-            default_region,
         )),
+        profile_view,
         closing,
         deactivation,
         deletion_requests,
@@ -187,8 +192,14 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         )),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), profile_flows)),
-        customers: Arc::new(Customers::new(deps, flows, Some(customer_area.clone()))),
-        customer_area,
+        email_change: Arc::new(EmailChange::new(deps.clone(), flows.clone())),
+        password_reset: Arc::new(PasswordReset::new(
+            deps.clone(),
+            flows.clone(),
+            Arc::new(CodeSignedPassphrase),
+        )),
+        customers: Arc::new(Customers::new(deps, flows, Some(onboarding.clone()))),
+        onboarding,
         outbox: Arc::new(OutboxView::new(database.clone())),
         readiness: database.clone(),
         admin_token_sha256: keys.admin_token_sha256.into(),

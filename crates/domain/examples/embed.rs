@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use clientele_domain::flow::FlowSettings;
 use clientele_domain::services::{
-    CustomerArea, Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Profiles, Senders, SignIn,
+    Delivery, DeliverySettings, Deps, FlowDeps, FlowPorts, LinkSettings, Onboarding, Profiles, Senders,
+    SignIn,
 };
 use clientele_domain::values::Password;
 use clientele_domain::{Patch, ProfileEdit, TenantId};
@@ -30,21 +31,23 @@ async fn main() {
         audit: Arc::new(store.clone()),
         request: Arc::new(InClear),
     };
-    let flows = FlowDeps {
-        flows: Arc::new(store.clone()),
-        commits: Arc::new(store.clone()),
-        digester: Arc::new(InClear),
-        sealer: Arc::new(InClear),
-        settings: FlowSettings::default(),
-        links: LinkSettings {
+    let flows = FlowDeps::new(
+        FlowPorts {
+            flows: Arc::new(store.clone()),
+            commits: Arc::new(store.clone()),
+            digester: Arc::new(InClear),
+            sealer: Arc::new(InClear),
+            tenants: Arc::new(store.clone()),
+        },
+        FlowSettings::default(),
+        LinkSettings {
             public_url: "https://id.example.com".into(),
             allowed_origins: Vec::new(),
             tenant: None,
         },
-        tenants: Arc::new(store.clone()),
-    };
+    );
     // The use cases.
-    let area = CustomerArea::new(deps.clone(), flows.clone(), Arc::new(InClear));
+    let onboarding = Onboarding::new(deps.clone(), flows.clone());
     let sign_in = SignIn::new(deps.clone(), Default::default());
     let profiles = Profiles::new(deps.clone(), flows);
     // Messages go to the outbox in the same commit as the change; the delivery worker sends them.
@@ -63,8 +66,8 @@ async fn main() {
 
     let tenant = TenantId::default_tenant();
     let address = "ann@example.com";
-    let invitation = CustomerArea::signup_input(address, Some("Ann Lee"), None).expect("a valid sign-up");
-    area.sign_up(&tenant, invitation).await.expect("signed up");
+    let invitation = Onboarding::signup_input(address, Some("Ann Lee"), None).expect("a valid sign-up");
+    onboarding.sign_up(&tenant, invitation).await.expect("signed up");
     delivery.run_once().await.expect("the outbox is sent");
 
     // Every mail states its secrets on lines of their own.
@@ -79,14 +82,15 @@ async fn main() {
     };
     let (identifier, secret) = (line("Identifier"), line("Secret"));
     let password = "Maple-Harbor-1984-Quiet";
-    area.activate(
-        &tenant,
-        &identifier,
-        &secret,
-        Password::new_secret(password).expect("a good password"),
-    )
-    .await
-    .expect("activated");
+    onboarding
+        .activate(
+            &tenant,
+            &identifier,
+            &secret,
+            Password::new_secret(password).expect("a good password"),
+        )
+        .await
+        .expect("activated");
 
     let signed_in = sign_in
         .sign_in(&tenant, address, password)

@@ -16,8 +16,8 @@ use clientele_domain::ports::{
 };
 use clientele_domain::profile::{Profile, ProfileEdit};
 use clientele_domain::services::{
-    AccountClosing, Authenticated, CustomerArea, Deactivation, DeletionRequests, Deps, FlowDeps,
-    LinkSettings, Loyalty, PasswordChange, Profiles, SignIn, TssProfiles,
+    AccountClosing, Authenticated, Deactivation, DeletionRequests, Deps, EmailChange, FlowDeps, LinkSettings,
+    Loyalty, Onboarding, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles, SignIn,
 };
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
@@ -35,10 +35,12 @@ const PASSWORD: &str = "the current password";
 struct World {
     store: MemoryStore,
     tenant: TenantId,
-    area: CustomerArea,
+    onboarding: Onboarding,
+    email_change: EmailChange,
+    reset: PasswordReset,
     passwords: PasswordChange,
     profiles: Profiles,
-    tss: TssProfiles,
+    details: PersonalDetails,
     deactivation: Deactivation,
     deletions: DeletionRequests,
 }
@@ -69,28 +71,37 @@ async fn world() -> World {
         audit: Arc::new(store.clone()) as Arc<dyn AuditLog>,
         request: Arc::new(InClear),
     };
-    let flows = FlowDeps {
-        flows: Arc::new(store.clone()),
-        commits: Arc::new(store.clone()),
-        digester: Arc::new(InClear),
-        sealer: Arc::new(InClear),
-        settings: FlowSettings::default(),
-        links: LinkSettings {
+    let flows = FlowDeps::new(
+        clientele_domain::services::FlowPorts {
+            flows: Arc::new(store.clone()),
+            commits: Arc::new(store.clone()),
+            digester: Arc::new(InClear),
+            sealer: Arc::new(InClear),
+            tenants: Arc::new(store.clone()),
+        },
+        FlowSettings::default(),
+        LinkSettings {
             public_url: "http://127.0.0.1:8080".into(),
             allowed_origins: Vec::new(),
             tenant: None,
         },
-        tenants: Arc::new(store.clone()),
-    };
+    );
     let sign_in = Arc::new(SignIn::new(deps.clone(), Default::default()));
     let loyalty = Arc::new(Loyalty::new(deps.clone(), Arc::new(store.clone())));
     let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     World {
         tenant: tenant.id,
-        area: CustomerArea::new(deps.clone(), flows.clone(), Arc::new(InClear)),
+        onboarding: Onboarding::new(deps.clone(), flows.clone()),
+        email_change: EmailChange::new(deps.clone(), flows.clone()),
+        reset: PasswordReset::new(deps.clone(), flows.clone(), Arc::new(InClear)),
         passwords: PasswordChange::new(deps.clone(), flows.clone()),
         profiles: Profiles::new(deps.clone(), flows.clone()),
-        tss: TssProfiles::new(deps.clone(), flows.clone(), loyalty, sign_in, None),
+        details: PersonalDetails::new(
+            deps.clone(),
+            flows.clone(),
+            Arc::new(ProfileView::new(deps.clone(), flows.clone(), loyalty, None)),
+            sign_in,
+        ),
         deactivation: Deactivation::new(deps.clone(), flows.clone(), closing),
         deletions: DeletionRequests::new(deps, flows, Arc::new(store.clone())),
         store,
@@ -224,7 +235,7 @@ async fn check(event: AccountEvent) {
             let (others, flow) = w.open_flows(&account, Some((Purpose::Activation, None))).await;
             let password = Password::new_secret("a brand new password").unwrap();
             let flow_id = flow.as_ref().unwrap().id.to_string();
-            w.area
+            w.onboarding
                 .activate(&tenant, &flow_id, SECRET, password)
                 .await
                 .unwrap();
@@ -236,7 +247,10 @@ async fn check(event: AccountEvent) {
             let change = Some(PendingChange::NewAddress(address));
             let (others, flow) = w.open_flows(&account, Some((Purpose::EmailChange, change))).await;
             let flow_id = flow.as_ref().unwrap().id.to_string();
-            w.area.confirm_email(&tenant, &flow_id, SECRET).await.unwrap();
+            w.email_change
+                .confirm_email(&tenant, &flow_id, SECRET)
+                .await
+                .unwrap();
             (others, flow)
         }
         AccountEvent::PasswordChanged => {
@@ -252,7 +266,7 @@ async fn check(event: AccountEvent) {
         AccountEvent::PasswordReset => {
             let account = open(AccountStatus::Active).await;
             let (others, flow) = w.open_flows(&account, Some((Purpose::PasswordReset, None))).await;
-            w.area
+            w.reset
                 .reset_password(&tenant, &account.address(), SECRET)
                 .await
                 .unwrap();
@@ -286,7 +300,10 @@ async fn check(event: AccountEvent) {
             let (others, flow) = w
                 .open_flows(&account, Some((Purpose::PhoneChange, Some(held))))
                 .await;
-            w.tss.confirm_code(&who, number.as_str(), SECRET).await.unwrap();
+            w.details
+                .confirm_code(&who, number.as_str(), SECRET)
+                .await
+                .unwrap();
             (others, flow)
         }
         AccountEvent::Deactivated => {
@@ -367,12 +384,12 @@ async fn an_email_change_key_does_not_survive_a_reset_and_a_reset_code_not_an_em
         ..email_change.clone()
     }));
     w.store.commit(key).await.unwrap();
-    w.area
+    w.reset
         .reset_password(&w.tenant, &account.address(), SECRET)
         .await
         .unwrap();
     let refused = w
-        .area
+        .email_change
         .confirm_email(&w.tenant, &email_change.id.to_string(), "ATTACKERKEY")
         .await;
     assert!(refused.is_err(), "{refused:?}");
@@ -388,7 +405,10 @@ async fn an_email_change_key_does_not_survive_a_reset_and_a_reset_code_not_an_em
         Some(FlowStatus::Confirmed)
     );
     // The stolen session ended with the reset: what it asks for now is not written.
-    let edit = w.area.edit_self(&who, Default::default(), Some(&attacker)).await;
+    let edit = w
+        .email_change
+        .edit_self(&who, Default::default(), Some(&attacker))
+        .await;
     assert!(
         matches!(edit, Err(clientele_domain::DomainError::Unauthenticated)),
         "{edit:?}"
@@ -412,7 +432,10 @@ async fn a_key_mailed_by_the_same_edit_that_ends_the_others_stays_open() {
         phone: Patch::Set(Some(another_phone(&account))),
         ..Default::default()
     };
-    w.area.edit_self(&who, edit, Some(&new_address)).await.unwrap();
+    w.email_change
+        .edit_self(&who, edit, Some(&new_address))
+        .await
+        .unwrap();
     // The email change open before is re-issued with the new key (asking again replaces it).
     for flow in others.iter().filter(|f| f.purpose != Purpose::EmailChange) {
         assert_eq!(

@@ -2,8 +2,9 @@ use std::sync::Arc;
 
 use clientele_domain::ports::Readiness;
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Loyalty, OutboxView, PasswordChange, Profiles, SecondFactor, SignIn, Tenants, TssProfiles,
+    AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, EmailChange,
+    Loyalty, Onboarding, OutboxView, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles,
+    SecondFactor, SignIn, Tenants,
 };
 
 /// What the handlers share: the use cases and what the edge itself needs.
@@ -14,7 +15,12 @@ pub struct AppState {
     pub second_factor: Arc<SecondFactor>,
     pub profiles: Arc<Profiles>,
     pub customers: Arc<Customers>,
-    pub customer_area: Arc<CustomerArea>,
+    /// Sign-up and activation.
+    pub onboarding: Arc<Onboarding>,
+    /// Editing oneself with a new address confirmed by a mailed key (Customer area).
+    pub email_change: Arc<EmailChange>,
+    /// Resetting a forgotten password with a mailed code.
+    pub password_reset: Arc<PasswordReset>,
     /// The tenants this instance serves, and their apps' keys.
     pub tenants: Arc<Tenants>,
     pub api_keys: Arc<ApiKeys>,
@@ -28,8 +34,10 @@ pub struct AppState {
     pub deactivation: Arc<Deactivation>,
     /// The loyalty wallet and orders (back office feeds, TSS profile reads).
     pub loyalty: Arc<Loyalty>,
-    /// The TSS profile (seed 003).
-    pub tss_profiles: Arc<TssProfiles>,
+    /// The profile with the account's standing (wallet, orders) as TSS shows it.
+    pub profile_view: Arc<ProfileView>,
+    /// Personal details, a new telephone and the two-factor switch held for a texted code (TSS).
+    pub personal_details: Arc<PersonalDetails>,
     /// Changing one's password while signed in (TSS).
     pub password_change: Arc<PasswordChange>,
     /// What apps change of their users (CL2C).

@@ -12,9 +12,9 @@ use clientele_domain::ports::{
     MockSessionRepository, MockTenantRepository, MockUnitOfWork, StoreError,
 };
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
-    Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles, SecondFactor, SignIn,
-    Tenants, TssProfiles,
+    AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, Deps,
+    EmailChange, FlowDeps, LinkSettings, Loyalty, Onboarding, OutboxView, PasswordChange, PasswordReset,
+    PersonalDetails, ProfileView, Profiles, SecondFactor, SignIn, Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -77,25 +77,29 @@ fn state(
         allowed_origins: Vec::new(),
         tenant: None,
     };
-    let flows = FlowDeps {
-        flows: Arc::new(MockFlowRepository::new()),
-        commits: Arc::new(MockUnitOfWork::new()),
-        digester: Arc::new(MockSecretDigester::new()),
-        sealer: Arc::new(MockSealer::new()),
-        settings: FlowSettings::default(),
+    let flows = FlowDeps::new(
+        clientele_domain::services::FlowPorts {
+            flows: Arc::new(MockFlowRepository::new()),
+            commits: Arc::new(MockUnitOfWork::new()),
+            digester: Arc::new(MockSecretDigester::new()),
+            sealer: Arc::new(MockSealer::new()),
+            tenants: Arc::new(tenants_down()),
+        },
+        FlowSettings::default(),
         links,
-        tenants: Arc::new(tenants_down()),
-    };
+    );
     let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     let flows_for_deactivation = flows.clone();
-    let customer_area = Arc::new(CustomerArea::new(
-        deps.clone(),
-        flows.clone(),
-        Arc::new(MockPassphraseTokens::new()),
-    ));
+    let onboarding = Arc::new(Onboarding::new(deps.clone(), flows.clone()));
     let tenants = Arc::new(tenants_down());
     let sign_in = Arc::new(SignIn::new(deps.clone(), Default::default()));
     let loyalty = Arc::new(Loyalty::new(deps.clone(), Arc::new(MockLoyaltyRepository::new())));
+    let profile_view = Arc::new(ProfileView::new(
+        deps.clone(),
+        flows_for_deactivation.clone(),
+        loyalty.clone(),
+        None,
+    ));
     AppState {
         metrics: None,
         tenants: Arc::new(Tenants::new(tenants.clone(), deps.clock.clone())),
@@ -108,13 +112,13 @@ fn state(
         )),
         app_users: Arc::new(AppUsers::new(deps.clone(), flows.clone())),
         loyalty: loyalty.clone(),
-        tss_profiles: Arc::new(TssProfiles::new(
+        personal_details: Arc::new(PersonalDetails::new(
             deps.clone(),
             flows_for_deactivation.clone(),
-            loyalty,
+            profile_view.clone(),
             sign_in.clone(),
-            None,
         )),
+        profile_view,
         password_change: Arc::new(PasswordChange::new(deps.clone(), flows_for_deactivation.clone())),
         closing: closing.clone(),
         deactivation: Arc::new(Deactivation::new(
@@ -139,8 +143,14 @@ fn state(
         )),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), flows.clone())),
-        customers: Arc::new(Customers::new(deps, flows.clone(), Some(customer_area.clone()))),
-        customer_area,
+        email_change: Arc::new(EmailChange::new(deps.clone(), flows.clone())),
+        password_reset: Arc::new(PasswordReset::new(
+            deps.clone(),
+            flows.clone(),
+            Arc::new(MockPassphraseTokens::new()),
+        )),
+        customers: Arc::new(Customers::new(deps, flows.clone(), Some(onboarding.clone()))),
+        onboarding,
         outbox: Arc::new(OutboxView::new(Arc::new(MockOutbox::new()))),
         readiness: Arc::new(readiness),
         admin_token_sha256: clientele_security::sha256_hex("admin-token-admin-token").into(),

@@ -1,7 +1,7 @@
 use super::*;
 use crate::account::AccountStatus;
 use crate::profile::Profile;
-use crate::services::test_support::{account, T0};
+use crate::services::support::test_support::{account, T0};
 use crate::values::{Birthday, Email, PasswordHash, Phone};
 
 fn hash() -> PasswordHash {

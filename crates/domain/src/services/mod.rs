@@ -1,52 +1,30 @@
-//! Use cases: load what they need through the ports, let the domain decide, commit once.
+//! Use cases, by capability: each loads what it needs through the ports, lets the domain decide,
+//! and commits once. The client surfaces (in the HTTP adapter) map their requests onto these.
 
-mod account_closing;
-mod api_keys;
-mod app_users;
-mod audit_view;
-mod customer_area;
-mod customers;
-mod deactivation;
-mod deletion_requests;
-mod delivery;
-mod deps;
-mod flow_kit;
-mod ids;
-mod loyalty;
-mod outbox_view;
-mod password_change;
-mod profiles;
-mod reapply;
-mod second_factor;
-mod sign_in;
-mod tenants;
-mod transitions;
-mod tss_profile;
-mod tss_profile_edit;
-mod tss_two_factor;
+pub mod back_office;
+pub mod closing;
+pub mod contact;
+pub mod credentials;
+pub mod delivery;
+pub mod loyalty;
+pub mod onboarding;
+pub mod profile;
+pub mod sign_in;
+pub mod support;
 
 pub use crate::lifecycle::MadeBy;
-pub use account_closing::AccountClosing;
-pub use api_keys::{ApiKeys, IssuedKey};
-pub use app_users::{AppUserChange, AppUserView, AppUsers, PUSH_TOKEN};
-pub use audit_view::AuditView;
-pub use customer_area::{CustomerArea, Invitation};
-pub use customers::{CustomerRef, Customers, NewCustomer};
-pub use deactivation::{Deactivation, DeactivationStarted};
-pub use deletion_requests::DeletionRequests;
+pub use back_office::{
+    ApiKeys, AuditView, CustomerRef, Customers, IssuedKey, NewCustomer, OutboxView, Tenants,
+};
+pub use closing::{AccountClosing, Deactivation, DeactivationStarted, DeletionRequests};
+pub use contact::EmailChange;
+pub use credentials::{PasswordChange, PasswordReset};
 pub use delivery::{BatchReport, Delivery, DeliverySettings, Senders};
-pub use deps::Deps;
-pub use flow_kit::{FlowDeps, LinkSettings};
 pub use loyalty::{Loyalty, OrderPost, Posting, WalletPost};
-pub use outbox_view::OutboxView;
-pub use password_change::PasswordChange;
-pub use profiles::Profiles;
-pub use second_factor::{SecondFactor, SignInOutcome};
-pub use sign_in::{Authenticated, SignIn, SignInSettings, SignedIn};
-pub use tenants::Tenants;
-pub use tss_profile::{referral_code, TssProfileView, TssProfiles};
-pub use tss_profile_edit::{sanitize_name, TssEdit, ValidEdit, GENDERS, NO_BIRTHDATE};
-pub use tss_two_factor::{CodeConfirmed, TwoFactorEdit};
-
-#[cfg(test)]
-pub(crate) mod test_support;
+pub use onboarding::{Invitation, Onboarding};
+pub use profile::{
+    referral_code, sanitize_name, AppUserChange, AppUserView, AppUsers, CodeConfirmed, DetailsEdit,
+    PersonalDetails, ProfileStanding, ProfileView, Profiles, TwoFactorEdit, ValidEdit, PUSH_TOKEN,
+};
+pub use sign_in::{Authenticated, SecondFactor, SignIn, SignInOutcome, SignInSettings, SignedIn};
+pub use support::{Commits, Deps, FlowDeps, FlowPorts, LinkSettings, Messages, Secrets};

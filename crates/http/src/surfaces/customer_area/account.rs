@@ -1,8 +1,8 @@
 //! `/customers/self`: the signed-in customer as the Customer area shows it.
 
 use actix_web::{web, HttpResponse};
+use clientele_domain::customer_edit::full_name;
 use clientele_domain::customer_edit::CustomerEdit;
-use clientele_domain::services::CustomerArea;
 use clientele_domain::values::Email;
 use clientele_domain::{Account, FieldErrors, Patch};
 use serde::Serialize;
@@ -42,7 +42,7 @@ impl From<&Account> for CustomerView {
             address: p.address.line.clone(),
             mobile: p.mobile.as_ref().map(ToString::to_string),
             phone: p.phone.as_ref().map(ToString::to_string),
-            name: CustomerArea::name_of(a),
+            name: full_name(&a.profile),
             country: p.address.country.clone(),
             address_town: p.address.town.clone(),
             address_postcode: p.address.postcode.clone(),
@@ -146,7 +146,7 @@ pub async fn patch_self(
         return Err(Problem::invalid(errors));
     }
     let saved = state
-        .customer_area
+        .email_change
         .edit_self(&who.0, edit, email.as_deref())
         .await
         .map_err(|e| problem_for(e, same_names))?;

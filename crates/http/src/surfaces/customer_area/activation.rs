@@ -1,5 +1,5 @@
 use actix_web::{web, HttpResponse};
-use clientele_domain::services::CustomerArea;
+use clientele_domain::services::Onboarding;
 use clientele_domain::FieldErrors;
 
 use super::Outcome;
@@ -26,7 +26,7 @@ pub async fn signup(
     let email = required_text(&body.0, "email", &mut errors);
     let name = optional_text(&body.0, "name", &mut errors);
     let locale = optional_text(&body.0, "locale", &mut errors);
-    let invitation = CustomerArea::signup_input(&email, name.as_deref(), locale.as_deref());
+    let invitation = Onboarding::signup_input(&email, name.as_deref(), locale.as_deref());
     let invitation = match invitation {
         Ok(invitation) if errors.is_empty() => invitation,
         Ok(_) => return Err(Problem::invalid(errors)),
@@ -35,7 +35,7 @@ pub async fn signup(
             return Err(Problem::invalid(errors));
         }
     };
-    with_floor(state.customer_area.sign_up(&tenant, invitation))
+    with_floor(state.onboarding.sign_up(&tenant, invitation))
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Accepted().json(Outcome::of("email_sent")))
@@ -64,7 +64,7 @@ pub async fn activate(
     let secret = required_text(&body.0, "secret", &mut errors);
     let password = required_text(&body.0, "password", &mut errors);
     let check = required_text(&body.0, "password_check", &mut errors);
-    let password = match CustomerArea::new_password(&password, &check) {
+    let password = match Onboarding::new_password(&password, &check) {
         Ok(password) if errors.is_empty() => password,
         Ok(_) => return Err(Problem::invalid(errors)),
         Err(more) => {
@@ -75,7 +75,7 @@ pub async fn activate(
         }
     };
     state
-        .customer_area
+        .onboarding
         .activate(&tenant, &identifier, &secret, password)
         .await
         .map_err(|e| problem_for(e, same_names))?;

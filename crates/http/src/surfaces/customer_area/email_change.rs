@@ -27,7 +27,7 @@ pub async fn newemail_confirm(
         return Err(Problem::invalid(errors));
     }
     state
-        .customer_area
+        .email_change
         .confirm_email(&tenant, &identifier, &key)
         .await
         .map_err(|e| problem_for(e, same_names))?;

@@ -28,7 +28,7 @@ pub async fn password_reset(
     let email = required_text(&body.0, "email", &mut errors);
     let reset_uri = required_text(&body.0, "reset_uri", &mut errors);
     let links = state
-        .customer_area
+        .password_reset
         .links_for(&tenant)
         .await
         .map_err(|e| problem_for(e, same_names))?;
@@ -49,7 +49,7 @@ pub async fn password_reset(
     let (Some(link), true) = (link, errors.is_empty()) else {
         return Err(Problem::invalid(errors));
     };
-    let area = &state.customer_area;
+    let area = &state.password_reset;
     with_floor(area.request_password_reset(&tenant, &email, &link))
         .await
         .map_err(|e| problem_for(e, same_names))?;
@@ -77,7 +77,7 @@ pub async fn do_reset(
     }
     // Held to the same floor as the request for a code: how long the answer takes must not
     // tell whether the address has an account.
-    let token = with_floor(state.customer_area.reset_password(&tenant, &email, &code))
+    let token = with_floor(state.password_reset.reset_password(&tenant, &email, &code))
         .await
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::Ok().json(LoginResponse::new(token)))

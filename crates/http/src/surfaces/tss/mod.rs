@@ -3,6 +3,7 @@
 
 pub mod bodies;
 pub mod change_password;
+pub mod details;
 pub mod profile;
 pub mod two_factor;
 

@@ -1,15 +1,14 @@
 use actix_web::{web, HttpResponse};
 use clientele_domain::loyalty::Balance;
-use clientele_domain::services::{TssEdit, TssProfileView};
+use clientele_domain::services::ProfileStanding;
 use clientele_domain::FieldErrors;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::details::{edit_of, refuse_if_invalid, tss_names};
 use crate::bearer::Customer;
 use crate::body::JsonObject;
 use crate::domain_errors::{problem_for, same_names};
-use crate::fields::{optional_text, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::render::iso_date;
 use crate::state::AppState;
@@ -69,8 +68,8 @@ impl TssProfile {
     }
 }
 
-impl From<&TssProfileView> for TssProfile {
-    fn from(view: &TssProfileView) -> Self {
+impl From<&ProfileStanding> for TssProfile {
+    fn from(view: &ProfileStanding) -> Self {
         let account = &view.account;
         let p = &account.profile;
         let text = |value: &Option<clientele_domain::values::Name>| {
@@ -107,28 +106,6 @@ impl From<&TssProfileView> for TssProfile {
     }
 }
 
-/// The profile fields of a POST body (`also`: the other keys this route takes).
-pub(super) fn edit_of(body: &Map<String, Value>, also: &[&str], errors: &mut FieldErrors) -> TssEdit {
-    let mut fields = vec![
-        "firstname",
-        "lastname",
-        "gender",
-        "birthdate",
-        "telephone",
-        "email",
-    ];
-    fields.extend_from_slice(also);
-    reject_other_keys(body, &fields, &[], "", errors);
-    TssEdit {
-        firstname: required_text(body, "firstname", errors),
-        lastname: required_text(body, "lastname", errors),
-        gender: required_text(body, "gender", errors),
-        birthdate: required_text(body, "birthdate", errors),
-        telephone: required_text(body, "telephone", errors),
-        email: optional_text(body, "email", errors),
-    }
-}
-
 #[derive(Debug, Deserialize)]
 pub struct ProfileQuery {
     /// The client's platform (`web`, `mobile`); accepted and not used.
@@ -147,7 +124,7 @@ pub async fn get_profile(
     _query: web::Query<ProfileQuery>,
 ) -> Result<HttpResponse, Problem> {
     let view = state
-        .tss_profiles
+        .profile_view
         .view(&who.0)
         .await
         .map_err(|e| problem_for(e, same_names))?;
@@ -170,14 +147,12 @@ pub async fn post_profile(
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
     let edit = edit_of(&body.0, &[], &mut errors);
-    if !errors.is_empty() {
-        return Err(Problem::invalid(errors));
-    }
+    refuse_if_invalid(&state.personal_details, &who.0, &edit, errors).await?;
     let (view, code_sent) = state
-        .tss_profiles
+        .personal_details
         .edit(&who.0, edit)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_for(e, tss_names))?;
     let mut profile = TssProfile::from(&view);
     profile.is_otp_sent = code_sent.then_some(true);
     Ok(HttpResponse::Ok().json(profile))

@@ -9,10 +9,11 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::profile::{edit_of, TssProfile};
+use super::details::{edit_of, refuse_if_invalid, tss_names};
+use super::profile::TssProfile;
 use crate::bearer::{bearer_token, Customer};
 use crate::body::JsonObject;
-use crate::domain_errors::{problem_for, same_names};
+use crate::domain_errors::problem_for;
 use crate::fields::{code_field, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -74,14 +75,16 @@ pub async fn post_profile_2fa(
             None
         }
     };
-    let (Some(two_factor), true) = (two_factor, errors.is_empty()) else {
-        return Err(Problem::invalid(errors));
+    refuse_if_invalid(&state.personal_details, &who.0, &edit, errors).await?;
+    // Refused above when `is_two_fa` was missing or wrong.
+    let Some(two_factor) = two_factor else {
+        return Err(Problem::invalid(FieldErrors::single("is_two_fa", "is required")));
     };
     let outcome = state
-        .tss_profiles
+        .personal_details
         .edit_with_two_factor(&who.0, edit, two_factor)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_for(e, tss_names))?;
     let answer = match outcome {
         TwoFactorEdit::Applied {
             view,
@@ -136,10 +139,10 @@ pub async fn verify_otp(
         return Err(Problem::invalid(errors));
     }
     let confirmed = state
-        .tss_profiles
+        .personal_details
         .confirm_code(&who.0, &telephone, &otp)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_for(e, tss_names))?;
     let access_token = match confirmed.new_session {
         Some(signed_in) => signed_in.token,
         None => bearer_token(&req).unwrap_or_default(),

@@ -1,0 +1,217 @@
+//! Editing oneself, with a new address confirmed by a key mailed to it.
+
+use time::OffsetDateTime;
+
+use crate::account::Account;
+use crate::customer_edit::CustomerEdit;
+use crate::error::{DomainError, FieldErrors};
+use crate::flow::{FlowId, Purpose, Refusal, SendClass};
+use crate::lifecycle::MadeBy;
+use crate::pending_change::PendingChange;
+use crate::ports::Commit;
+use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::support::secret_mail::{refused, SecretMail, SecretMails};
+use crate::services::support::sending::Sent;
+use crate::services::{Authenticated, Deps, FlowDeps};
+use crate::templates::Template;
+use crate::tenant::TenantId;
+use crate::values::Email;
+
+/// Editing oneself in the Customer area, where a new address is confirmed by a key mailed to it.
+pub struct EmailChange {
+    kit: SecretMails,
+}
+
+impl EmailChange {
+    pub fn new(deps: Deps, flows: FlowDeps) -> Self {
+        EmailChange {
+            kit: SecretMails { deps, flows },
+        }
+    }
+
+    /// PATCH /customers/self: applies the field edits at once; a new `email` only starts an
+    /// email change (key to the new address, notice to the old one).
+    pub async fn edit_self(
+        &self,
+        who: &Authenticated,
+        edit: CustomerEdit,
+        new_email: Option<&str>,
+    ) -> Result<Account, DomainError> {
+        let now = self.kit.deps.clock.now();
+        let mut errors = FieldErrors::new();
+        if let Err(e) = edit.clone().apply(&who.account.profile) {
+            errors.extend(e);
+        }
+        let current_email = who.account.email.as_ref().map(|c| c.normalized().to_owned());
+        let email = match new_email.map(Email::parse) {
+            Some(Ok(e)) if Some(e.normalized()) == current_email.as_deref() => None,
+            Some(Ok(e)) => Some(e),
+            Some(Err(m)) => {
+                errors.add("email", m);
+                None
+            }
+            None => None,
+        };
+        if !errors.is_empty() {
+            return Err(DomainError::Invalid(errors));
+        }
+        if let Some(email) = &email {
+            self.kit.flows.require_recent_sign_in(who, now)?;
+            if self
+                .kit
+                .deps
+                .accounts
+                .find_by_email(&who.account.tenant, email.normalized())
+                .await?
+                .is_some()
+            {
+                return Err(DomainError::Conflict(
+                    "the email address is already in use".into(),
+                ));
+            }
+        }
+        // A writer that lost a race re-applies its edit to the account as it is now, so
+        // concurrent edits of different fields are all kept, and an account deleted meanwhile
+        // gets nothing written back.
+        let (edit, email, session) = (&edit, &email, who.session.id);
+        on_current_account(
+            self.kit.deps.accounts.as_ref(),
+            who.account.clone(),
+            |account| async move {
+                if !account.status.may_sign_in() {
+                    return Err(DomainError::Unauthenticated.into());
+                }
+                let profile = edit.clone().apply(&account.profile).map_err(DomainError::from)?;
+                account
+                    .keeps_second_factor(&profile, "phone")
+                    .map_err(DomainError::from)?;
+                let transition = account
+                    .edit(
+                        Account {
+                            profile,
+                            ..account.clone()
+                        },
+                        now,
+                    )
+                    .map_err(DomainError::from)?;
+                let changed = *transition.after() != account;
+                let updated = transition.after().clone();
+                // Made from the caller's session: a key for a new address is not mailed once the
+                // session has ended (the owner's reset won a race with a stolen session).
+                let mut commit = Commit::at(now);
+                commit.caller_session = Some((account.tenant.clone(), session));
+                let mut made_by = MadeBy::customer().from_session(session);
+                if let Some(email) = email {
+                    let key = self.add_email_change(&mut commit, &updated, email, now).await?;
+                    made_by = made_by.keeping(key);
+                    if !changed {
+                        // Mailing a key relies on the account as read: not if it closed meanwhile.
+                        commit = commit.relying_on(&account);
+                    }
+                }
+                if changed {
+                    commit = self.kit.flows.apply(&self.kit.deps, commit, &transition, made_by);
+                }
+                if commit.accounts.is_empty() {
+                    return Ok(account);
+                }
+                if email.is_some() {
+                    // The new address is mailed a key, the old one a notice: within the send
+                    // limit. Held back, nothing of the edit applies and the customer is told
+                    // to wait (no key is coming).
+                    let sent = self
+                        .kit
+                        .flows
+                        .commits
+                        .commit_limited(&account, commit, SendClass::SignedInCode)
+                        .await?;
+                    if sent == Sent::HeldBack {
+                        return Err(self.kit.flows.commits.send_limited().into());
+                    }
+                } else {
+                    self.kit.flows.commits.commit(commit).await?;
+                }
+                Ok::<_, Attempt>(Account {
+                    version: account.version + i64::from(changed),
+                    ..updated
+                })
+            },
+        )
+        .await
+    }
+
+    async fn add_email_change(
+        &self,
+        commit: &mut Commit,
+        account: &Account,
+        new: &Email,
+        now: OffsetDateTime,
+    ) -> Result<FlowId, DomainError> {
+        let pending = Some(PendingChange::NewAddress(new.as_str().to_owned()));
+        let issued = self
+            .kit
+            .flows
+            .secrets
+            .issue(
+                &self.kit.deps,
+                account,
+                Purpose::EmailChange,
+                new.as_str(),
+                pending,
+                now,
+            )
+            .await?
+            .ok_or_else(|| refused(Refusal::Locked))?;
+        let key = issued.flow.id;
+        let links = self.kit.flows.messages.links_for(&account.tenant).await?;
+        self.kit.add_secret_mail(
+            commit,
+            &links,
+            account,
+            new.as_str(),
+            issued,
+            SecretMail::EmailChange,
+            now,
+        );
+        if let Some(old) = &account.email {
+            let name = account.greeting_for(old.as_str());
+            let notice = Template::EmailChangeNotice {
+                name: &name,
+                new_address: new.as_str(),
+            };
+            commit.messages.push(self.kit.flows.messages.message(
+                &self.kit.deps,
+                account,
+                old.as_str(),
+                &notice,
+                None,
+                now,
+            ));
+        }
+        Ok(key)
+    }
+
+    /// Confirms an email change with the identifier and key mailed to the new address.
+    pub async fn confirm_email(
+        &self,
+        tenant: &TenantId,
+        identifier: &str,
+        key: &str,
+    ) -> Result<(), DomainError> {
+        let now = self.kit.deps.clock.now();
+        let flow = self
+            .kit
+            .checked_flow(tenant, identifier, Purpose::EmailChange, key, now)
+            .await?;
+        let Some(PendingChange::NewAddress(new_email)) = &flow.pending_change else {
+            return Err(refused(Refusal::Invalid));
+        };
+        let new_email = Email::from_stored(new_email.clone());
+        let account = self.kit.account_of(&flow).await?;
+        self.kit
+            .consume(account, &flow, |account| {
+                account.confirm_email(new_email.clone(), now)
+            })
+            .await
+    }
+}

@@ -1,0 +1,241 @@
+//! Two-factor sign-in: with two-factor on, the right password does not sign in yet; it texts a
+//! code to the account's number and answers a challenge, which the code then redeems for a
+//! token. The challenge expires with the code; its five tries are the code's.
+
+use std::sync::Arc;
+
+use crate::pending_change::{HeldSignIn, PendingChange};
+
+use crate::account::Account;
+use crate::error::DomainError;
+use crate::flow::{FlowId, FlowStatus, Purpose, Refusal, SendClass};
+use crate::ports::{Commit, StoreError};
+use crate::services::profile::view::phone_region;
+use crate::services::sign_in::password::{count_sign_in_failure, SignIn, SignedIn};
+use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::support::FlowDeps;
+use crate::services::Deps;
+use crate::tenant::TenantId;
+use crate::values::{Phone, PhoneRegion};
+
+/// What a sign-in with the right password answers.
+#[derive(Debug, Clone)]
+pub enum SignInOutcome {
+    SignedIn(SignedIn),
+    /// Two-factor is on: a code went to the number shown masked (`••••••3210`).
+    CodeRequired {
+        challenge: FlowId,
+        telephone: String,
+    },
+}
+
+pub struct SecondFactor {
+    deps: Deps,
+    flows: FlowDeps,
+    sign_in: Arc<SignIn>,
+    default_region: Option<PhoneRegion>,
+}
+
+/// `number` as the tenant's customers read it, all but the last four digits hidden.
+fn masked(number: &Phone, region: Option<PhoneRegion>) -> String {
+    let shown = number.shown_in(region);
+    let digits: Vec<char> = shown.chars().filter(char::is_ascii_digit).collect();
+    let kept: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+    format!("{}{kept}", "•".repeat(digits.len().saturating_sub(4)))
+}
+
+impl SecondFactor {
+    pub fn new(
+        deps: Deps,
+        flows: FlowDeps,
+        sign_in: Arc<SignIn>,
+        default_region: Option<PhoneRegion>,
+    ) -> Self {
+        SecondFactor {
+            deps,
+            flows,
+            sign_in,
+            default_region,
+        }
+    }
+
+    /// Signs in with email and password: at once, or, with two-factor on, after a texted code
+    /// (a repeated sign-in within the resend wait answers the same challenge and texts nothing).
+    pub async fn sign_in(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+        password: &str,
+        country: Option<String>,
+    ) -> Result<SignInOutcome, DomainError> {
+        let (account, hash) = self.sign_in.checked(tenant, email, password).await?;
+        let now = self.deps.clock.now();
+        if !account.two_factor {
+            self.sign_in.forget_failures(&account).await?;
+            let signed_in = self
+                .sign_in
+                .open_session(&account, Some(&hash), now, country)
+                .await?;
+            return Ok(SignInOutcome::SignedIn(signed_in));
+        }
+        // Two-factor with no number to text cannot sign in (edits keep the number while
+        // two-factor is on; this is only a guard).
+        let number = account
+            .profile
+            .phone
+            .clone()
+            .ok_or(DomainError::Unauthenticated)?;
+        let pending = PendingChange::SignIn(HeldSignIn {
+            password: self.flows.secrets.digester.digest(hash.as_str()),
+            country,
+        });
+        let flows = &self.flows;
+        let uuid = account.uuid;
+        on_current_account(self.deps.accounts.as_ref(), account, |account| {
+            let (number, pending) = (number.clone(), pending.clone());
+            async move {
+                let open = flows
+                    .secrets
+                    .flows
+                    .find_open(&account.tenant, account.uuid, Purpose::SecondFactor)
+                    .await?;
+                let recent = open.as_ref().is_some_and(|f| {
+                    f.status == FlowStatus::Pending
+                        && f.expires_at > now
+                        && now - f.sent_at < flows.settings.resend_after
+                        && f.target == number.as_str()
+                });
+                if recent {
+                    return Ok(());
+                }
+                let issued = flows
+                    .secrets
+                    .issue(
+                        &self.deps,
+                        &account,
+                        Purpose::SecondFactor,
+                        number.as_str(),
+                        Some(pending),
+                        now,
+                    )
+                    .await?
+                    .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
+                let mut commit = Commit::at(now);
+                commit.flows.extend(issued.writes);
+                commit.messages.push(flows.messages.code_text(
+                    &self.deps,
+                    &account,
+                    number.as_str(),
+                    &issued.secret,
+                    now,
+                ));
+                // Its own budget: sign-ins must not use up the codes of other changes.
+                flows
+                    .commits
+                    .commit_issued_for_caller(&account, commit, SendClass::SignInCode)
+                    .await?;
+                Ok::<_, Attempt>(())
+            }
+        })
+        .await?;
+        let challenge = self
+            .flows
+            .secrets
+            .flows
+            .find_open(tenant, uuid, Purpose::SecondFactor)
+            .await?
+            .ok_or_else(|| DomainError::Unavailable("the sign-in challenge vanished".into()))?;
+        let region = phone_region(&self.flows, tenant, self.default_region).await?;
+        Ok(SignInOutcome::CodeRequired {
+            challenge: challenge.id,
+            telephone: masked(&number, region),
+        })
+    }
+
+    /// Redeems `challenge` with the texted `code` for a token. Wrong code `Invalid` (400, and
+    /// counted toward the account's sign-in lockout like a wrong password), expired `Expired`,
+    /// five tries `Locked`; an unknown challenge is `Invalid` too; a locked account, or one
+    /// whose password changed since, `Unauthenticated`.
+    pub async fn confirm(
+        &self,
+        tenant: &TenantId,
+        challenge: &str,
+        code: &str,
+    ) -> Result<SignedIn, DomainError> {
+        let now = self.deps.clock.now();
+        let refused = || DomainError::SecretRefused(Refusal::Invalid);
+        let id = uuid::Uuid::parse_str(challenge.trim()).map_err(|_| refused())?;
+        let flow = self
+            .flows
+            .secrets
+            .flows
+            .find(tenant, FlowId(id))
+            .await?
+            .filter(|f| f.purpose == Purpose::SecondFactor)
+            .ok_or_else(refused)?;
+        let account: Account = self
+            .deps
+            .accounts
+            .find_by_uuid(tenant, flow.account)
+            .await?
+            .filter(|a| a.status.may_sign_in())
+            .ok_or(DomainError::Unauthenticated)?;
+        if account.sign_in.is_locked(now) {
+            return Err(DomainError::Unauthenticated);
+        }
+        let counted = match self
+            .flows
+            .secrets
+            .check(Some(flow), Purpose::SecondFactor, code, now)
+            .await
+        {
+            Ok(counted) => counted,
+            Err(DomainError::SecretRefused(Refusal::Invalid)) => {
+                count_sign_in_failure(&self.deps, &account, now).await?;
+                return Err(refused());
+            }
+            Err(other) => return Err(other),
+        };
+        let Some(PendingChange::SignIn(pending)) = counted.pending_change.clone() else {
+            return Err(DomainError::Unavailable(
+                "a sign-in challenge could not be read back".into(),
+            ));
+        };
+        let hash = account
+            .password_hash
+            .clone()
+            .ok_or(DomainError::Unauthenticated)?;
+        if !self
+            .flows
+            .secrets
+            .digester
+            .matches(hash.as_str(), &pending.password)
+        {
+            return Err(DomainError::Unauthenticated);
+        }
+        let mut commit = Commit::at(now);
+        commit.flows.push(counted.consume());
+        match self.flows.commits.commit(commit).await {
+            Ok(()) => {}
+            Err(StoreError::FlowChanged) => return Err(refused()),
+            Err(other) => return Err(other.into()),
+        }
+        self.sign_in.forget_failures(&account).await?;
+        self.sign_in
+            .open_session(&account, Some(&hash), now, pending.country)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_masked_but_their_last_four_digits() {
+        let india = PhoneRegion::parse("IN");
+        let number = Phone::parse("+919876543210").unwrap();
+        assert_eq!(masked(&number, india), "••••••3210");
+        assert_eq!(masked(&number, None), "••••••••3210");
+    }
+}
