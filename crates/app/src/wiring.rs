@@ -10,8 +10,7 @@ use clientele_domain::services::{
     Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles,
     SecondFactor, Senders, SignIn, SignInSettings, Tenants, TssProfiles,
 };
-use clientele_domain::values::PhoneRegion;
-use clientele_http::{AppState, CurrentRequest, ForwardedHeader, KeyLimits, RateLimits, TrustedProxies};
+use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
@@ -124,10 +123,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let tss_flows = flows.clone();
     let second_factor_flows = flows.clone();
     let profile_flows = flows.clone();
-    let default_region = settings
-        .default_phone_region
-        .as_deref()
-        .and_then(PhoneRegion::parse);
+    let default_region = settings.parsed.default_phone_region;
     let loyalty = Arc::new(Loyalty::new(deps.clone(), database.clone()));
     let deletion_requests = Arc::new(DeletionRequests::new(
         deps.clone(),
@@ -150,10 +146,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         deps.random.clone(),
         clock.clone(),
     ));
-    let header = ForwardedHeader::parse(&settings.forwarded_header)
-        .context("CLIENTELE_FORWARDED_HEADER must be X-Forwarded-For or Forwarded")?;
-    let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies, header)
-        .map_err(|reason| anyhow::anyhow!("CLIENTELE_TRUSTED_PROXIES: {reason}"))?;
+    let trusted_proxies = settings.parsed.trusted_proxies.clone();
     let sign_in = Arc::new(SignIn::new(deps.clone(), sign_in_settings));
     let state = AppState {
         tenants,
@@ -173,12 +166,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         deletion_requests,
         audit: Arc::new(AuditView::new(database.clone())),
         key_limits: KeyLimits::per_minute(settings.api_key_rate_limit_per_minute),
-        country_header: settings
-            .country_header
-            .as_deref()
-            .map(|name| actix_web::http::header::HeaderName::from_bytes(name.as_bytes()))
-            .transpose()
-            .context("CLIENTELE_COUNTRY_HEADER")?,
+        country_header: settings.parsed.country_header.clone(),
         second_factor: Arc::new(SecondFactor::new(
             deps.clone(),
             second_factor_flows,
