@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clientele_domain::flow::{FlowSettings, SendLimit};
-use clientele_domain::ports::{MailSender, TextSender};
+use clientele_domain::ports::{Clock, MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerArea, Customers, Deactivation, DeletionRequests,
     Delivery, DeliverySettings, Deps, FlowDeps, LinkSettings, Loyalty, OutboxView, PasswordChange, Profiles,
@@ -14,7 +14,7 @@ use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
-    OsRandomness, SystemClock,
+    OsRandomness,
 };
 use clientele_sms::{LogSms, TwilioSms, WebhookSms};
 use clientele_store::Database;
@@ -34,10 +34,9 @@ fn seconds(value: u32) -> Duration {
     Duration::seconds(i64::from(value))
 }
 
-pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wired> {
+pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>) -> anyhow::Result<Wired> {
     let database = Arc::new(database);
     let random = Arc::new(OsRandomness);
-    let clock = Arc::new(SystemClock);
     let keys = instance::resolve(settings, database.as_ref(), random.as_ref()).await?;
     let sealer = Arc::new(ChaChaSealer::new(keys.master.outbox_seal_key()));
     let deps = Deps {
