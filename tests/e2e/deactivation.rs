@@ -106,7 +106,7 @@ async fn the_seed_flow_closes_the_account_once(server: Server, smtp: SmtpSink) {
         (status, &again["uuid"], &again["sent"]),
         (200, &json!(uuid), &json!(1))
     );
-    std::thread::sleep(Duration::from_millis(300));
+    server.wait_until_delivered(&email).await;
     assert_eq!(smtp.count_to(&email), 1, "no second mail within the cooldown");
 
     // 20 confirmations at once with the right code: exactly one wins (five tries are counted,
@@ -273,21 +273,21 @@ fn nth_code(smtp: &SmtpSink, email: &str, n: usize) -> u64 {
     }
 }
 
-/// With a one-second resend cooldown and codes living four seconds: asking again after the
+/// With a thirty-second resend cooldown and codes living a minute: asking again after the
 /// cooldown mails a fresh code on the same procedure (`sent` 2) and the first code stops
 /// working; once the procedure's `expiredAt` has passed, the right code is a 410 and asking
-/// again starts afresh.
+/// again starts afresh. The service runs in-process, its clock moved rather than waited for.
 async fn a_resent_code_replaces_the_first_and_expires(backend: clientele_e2e::Backend) {
     let Some(storage) = clientele_e2e::Storage::new(backend) else {
         return;
     };
     let smtp = SmtpSink::start();
-    let server = Server::start(
+    let server = Server::start_in_process(
         &storage,
         &[
             ("CLIENTELE_SMTP_URL", &smtp.url()),
-            ("CLIENTELE_DEACTIVATION_TTL_SECS", "4"),
-            ("CLIENTELE_CODE_RESEND_SECS", "1"),
+            ("CLIENTELE_DEACTIVATION_TTL_SECS", "60"),
+            ("CLIENTELE_CODE_RESEND_SECS", "30"),
         ],
     );
     let (email, password, token, _) = customer(&server).await;
@@ -296,7 +296,7 @@ async fn a_resent_code_replaces_the_first_and_expires(backend: clientele_e2e::Ba
     let uuid = first["uuid"].as_str().unwrap().to_owned();
     let first_code = nth_code(&smtp, &email, 1);
 
-    std::thread::sleep(Duration::from_millis(1_100));
+    server.clock().advance(Duration::from_secs(31));
     let (status, second) = start(&server, &token).await;
     assert_eq!(
         (status, &second["uuid"], &second["sent"]),
@@ -316,9 +316,9 @@ async fn a_resent_code_replaces_the_first_and_expires(backend: clientele_e2e::Ba
         &time::format_description::well_known::Rfc3339,
     )
     .unwrap();
-    let wait = expired_at - time::OffsetDateTime::now_utc() + time::Duration::milliseconds(1_100);
+    let wait = expired_at - server.clock().now() + time::Duration::milliseconds(1_100);
     if wait.is_positive() {
-        std::thread::sleep(wait.unsigned_abs());
+        server.clock().advance(wait.unsigned_abs());
     }
     let (status, problem) = confirm(&server, &token, json!({"uuid": uuid, "code": second_code})).await;
     assert_eq!(status, 410, "{problem}");

@@ -1,5 +1,6 @@
 //! End-to-end: every scenario runs against the real binary, once on SQLite and once on
-//! PostgreSQL, each time with a database of its own.
+//! PostgreSQL, each time with a database of its own. The few that wait for something to expire
+//! run the service in-process instead (`Server::start_in_process`) and move its clock.
 
 mod account_state;
 mod b2core_profile;

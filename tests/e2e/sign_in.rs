@@ -214,13 +214,19 @@ async fn forged_expired_and_unknown_tokens_are_401s(server: Server) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_expire_after_the_configured_lifetime() {
     let storage = Storage::new(Backend::Sqlite).unwrap();
-    let server = Server::start(&storage, &[("CLIENTELE_SESSION_TTL_SECS", "1")]);
+    let server = Server::start_in_process(&storage, &[("CLIENTELE_SESSION_TTL_SECS", "60")]);
     let (_, _, token) = server.signed_in_customer().await;
     assert_eq!(
         profile_status(&server, Some(&format!("Bearer {token}"))).await.0,
         200
     );
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    server.clock().advance(std::time::Duration::from_secs(55));
+    assert_eq!(
+        profile_status(&server, Some(&format!("Bearer {token}"))).await.0,
+        200,
+        "before the end"
+    );
+    server.clock().advance(std::time::Duration::from_secs(6));
     assert_eq!(
         profile_status(&server, Some(&format!("Bearer {token}"))).await.0,
         401

@@ -712,7 +712,7 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
         (202, &json!(challenge)),
         "the same challenge, no new text"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.wait_until_delivered("+919812345670").await;
     assert_eq!(sms.texts_to("+919812345670").await.len(), 3);
     assert_eq!(login("not the password".into()).await.0, 401);
     let redeem = |otp: String| {
@@ -788,18 +788,18 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
 
 /// The gateway is down for the first two tries: the request still succeeds and the code
 /// arrives once it is back. Twenty confirmations at once: one wins. A code past its lifetime
-/// is a 410.
+/// is a 410 (the service runs in-process, its clock moved past the lifetime).
 async fn codes_survive_a_gateway_outage_work_once_and_expire(backend: clientele_e2e::Backend) {
     let Some(storage) = clientele_e2e::Storage::new(backend) else {
         return;
     };
     let sms = clientele_testkit::SmsSink::failing_first(2).await;
-    let server = Server::start(
+    let server = Server::start_in_process(
         &storage,
         &[
             ("CLIENTELE_SMS_URL", &sms.url()),
             ("CLIENTELE_DELIVERY_RETRY_SECS", "1"),
-            ("CLIENTELE_CODE_TTL_SECS", "8"),
+            ("CLIENTELE_CODE_TTL_SECS", "60"),
             ("CLIENTELE_CODE_RESEND_SECS", "1"),
         ],
     );
@@ -833,7 +833,7 @@ async fn codes_survive_a_gateway_outage_work_once_and_expire(backend: clientele_
     let (status, _) = two_factor(&server, &token, on.clone()).await;
     assert_eq!(status, 200);
     let code = sms.nth_code("+919876543210", 2, Duration::from_secs(20)).await;
-    tokio::time::sleep(Duration::from_secs(9)).await;
+    server.clock().advance(Duration::from_secs(61));
     let (status, problem) =
         verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": code})).await;
     assert_eq!(status, 410, "{problem}");

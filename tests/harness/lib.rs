@@ -1,7 +1,11 @@
 //! Starts the real `clientele` binary on a free port with a database of its own, and talks to it
-//! over HTTP like any client.
+//! over HTTP like any client. A test that moves time starts the service in-process instead
+//! ([`Server::start_in_process`]), with a clock it holds; it is talked to the same way.
 
 pub mod dump;
+mod in_process;
+
+pub use in_process::TestClock;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -90,10 +94,16 @@ impl Storage {
 }
 
 pub struct Server {
-    child: Child,
+    process: Process,
     pub base: String,
     pub http: reqwest::Client,
     log: Arc<Mutex<String>>,
+}
+
+/// What runs a server: the binary, or the application in this process.
+enum Process {
+    Child(Child),
+    InProcess(in_process::Running),
 }
 
 fn collect(stream: impl std::io::Read + Send + 'static, log: Arc<Mutex<String>>) {
@@ -193,10 +203,32 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         };
         Server {
-            child,
+            process: Process::Child(child),
             base,
             http: reqwest::Client::new(),
             log,
+        }
+    }
+
+    /// Like `start`, but the service runs in this process (`clientele::Application`), with a
+    /// clock the test moves ([`Server::clock`]), a given master key, and only the log lines of
+    /// its own thread (start-up, delivery, the mail logged without SMTP; no request lines).
+    pub fn start_in_process(storage: &Storage, env: &[(&str, &str)]) -> Server {
+        let log = Arc::new(Mutex::new(String::new()));
+        let (base, running) = in_process::start(storage, env, log.clone());
+        Server {
+            process: Process::InProcess(running),
+            base,
+            http: reqwest::Client::new(),
+            log,
+        }
+    }
+
+    /// The clock of a server started in-process.
+    pub fn clock(&self) -> &TestClock {
+        match &self.process {
+            Process::InProcess(running) => &running.clock,
+            Process::Child(_) => panic!("only a server started in-process has a clock to move"),
         }
     }
 
@@ -257,14 +289,22 @@ impl Server {
         }
     }
 
-    /// Sends SIGTERM and waits for the exit status.
+    /// Sends SIGTERM and waits for the exit status (in-process: stops it as SIGTERM would;
+    /// 0 if it stopped cleanly, else 1).
     pub fn terminate(mut self) -> std::process::ExitStatus {
+        use std::os::unix::process::ExitStatusExt;
+        let child = match &mut self.process {
+            Process::Child(child) => child,
+            Process::InProcess(running) => {
+                return std::process::ExitStatus::from_raw(if running.stop() { 0 } else { 1 << 8 });
+            }
+        };
         let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &child.id().to_string()])
             .status();
         let deadline = Instant::now() + Duration::from_secs(40);
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = child.try_wait().unwrap() {
                 return status;
             }
             assert!(Instant::now() < deadline, "clientele did not stop on SIGTERM");
@@ -295,6 +335,33 @@ impl Server {
             }
             assert!(Instant::now() < deadline, "not tried: {body}");
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the outbox holds nothing pending for `recipient`: every message the requests
+    /// so far wrote for it (in their own transaction) has been sent or abandoned. Then what a
+    /// sink holds is all it will get, with no fixed wait.
+    pub async fn wait_until_delivered(&self, recipient: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (status, body) = self
+                .admin(
+                    reqwest::Method::GET,
+                    "/admin/v1/outbox?status=pending&limit=500",
+                    None,
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let pending = body["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["recipient"] == recipient);
+            if !pending {
+                return;
+            }
+            assert!(Instant::now() < deadline, "still pending: {body}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
 
@@ -403,8 +470,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // In-process: `Running` stops the application as it is dropped.
+        if let Process::Child(child) = &mut self.process {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -1,6 +1,9 @@
 use std::fmt;
 use std::path::Path;
 
+use actix_web::http::header::HeaderName;
+use clientele_domain::values::PhoneRegion;
+use clientele_http::{ForwardedHeader, TrustedProxies};
 use figment::error::Kind;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -86,6 +89,21 @@ pub struct Settings {
     /// Sustained requests per minute one API key may make (bursts of a tenth of it, at least
     /// 10); 0 = no limit.
     pub api_key_rate_limit_per_minute: u32,
+    /// The settings above that have a syntax, parsed: filled by [`Settings::checked`], which
+    /// loading calls. A `Settings` built by hand goes through `checked` before use.
+    #[serde(skip)]
+    pub parsed: Parsed,
+}
+
+/// Settings read once, on load, into the types their users take.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    /// `trusted_proxies`, with the `forwarded_header` they write.
+    pub trusted_proxies: TrustedProxies,
+    /// `default_phone_region`.
+    pub default_phone_region: Option<PhoneRegion>,
+    /// `country_header`.
+    pub country_header: Option<HeaderName>,
 }
 
 const KEYS: &[&str] = &[
@@ -172,6 +190,7 @@ impl Default for Settings {
             forwarded_header: "X-Forwarded-For".into(),
             api_key_rate_limit_per_minute: 600,
             metrics_listen: None,
+            parsed: Parsed::default(),
         }
     }
 }
@@ -215,8 +234,35 @@ impl Settings {
             ),
             _ => error.to_string(),
         })?;
-        settings.validate()?;
+        let settings = settings.checked()?;
         let mut warnings = unknown_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()));
+        warnings.extend(settings.warnings());
+        Ok(Loaded { settings, warnings })
+    }
+
+    /// Defaults, then `variables` named and written as in the environment
+    /// (`CLIENTELE_CODE_TTL_SECS` = `"60"`; empty counts as unset), without reading the
+    /// environment or a file: for a program that runs an `Application` of its own, such as a
+    /// test. Checked, and warned about, as [`Settings::load`] does.
+    pub fn from_variables<'a>(
+        variables: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Loaded, String> {
+        let variables: Vec<(&str, &str)> = variables.into_iter().collect();
+        let mut given = figment::value::Dict::new();
+        for (name, value) in &variables {
+            let Some(key) = name.strip_prefix("CLIENTELE_").map(str::to_ascii_lowercase) else {
+                continue;
+            };
+            if KEYS.contains(&key.as_str()) && !value.is_empty() {
+                given.insert(key, value.parse().expect("infallible"));
+            }
+        }
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Serialized::defaults(given))
+            .extract()
+            .map_err(|error| error.to_string())?;
+        let settings = settings.checked()?;
+        let mut warnings = unknown_variables(variables.iter().map(|(name, _)| (*name).to_owned()));
         warnings.extend(settings.warnings());
         Ok(Loaded { settings, warnings })
     }
@@ -231,10 +277,7 @@ impl Settings {
                 self.bcrypt_cost
             ));
         }
-        let header = clientele_http::ForwardedHeader::parse(&self.forwarded_header).unwrap_or_default();
-        if clientele_http::TrustedProxies::parse(&self.trusted_proxies, header)
-            .is_ok_and(|p| p.trusts_too_wide())
-        {
+        if self.parsed.trusted_proxies.trusts_too_wide() {
             warnings.push(
                 "CLIENTELE_TRUSTED_PROXIES trusts a range wider than an IPv4 /8 or an IPv6 /32: \
                  clients in it can name themselves any address (and country), which defeats the \
@@ -260,7 +303,9 @@ impl Settings {
         warnings
     }
 
-    fn validate(&self) -> Result<(), String> {
+    /// Refuses values out of range or of the wrong form, and parses those with a syntax into
+    /// [`Settings::parsed`].
+    pub fn checked(mut self) -> Result<Settings, String> {
         if !(4..=31).contains(&self.bcrypt_cost) {
             return Err(format!(
                 "CLIENTELE_BCRYPT_COST must be 4 to 31, not {}",
@@ -314,24 +359,30 @@ impl Settings {
         if self.sms_url.is_some() && self.twilio_account_sid.is_some() {
             return Err("set CLIENTELE_SMS_URL or CLIENTELE_TWILIO_*, not both".into());
         }
-        if let Some(region) = &self.default_phone_region {
-            if clientele_domain::values::PhoneRegion::parse(region).is_none() {
-                return Err(format!(
+        let default_phone_region = match &self.default_phone_region {
+            Some(region) => Some(PhoneRegion::parse(region).ok_or_else(|| {
+                format!(
                     "CLIENTELE_DEFAULT_PHONE_REGION must be a region code such as IN or US, not {region:?}"
-                ));
-            }
-        }
-        let header = clientele_http::ForwardedHeader::parse(&self.forwarded_header)
+                )
+            })?),
+            None => None,
+        };
+        let header = ForwardedHeader::parse(&self.forwarded_header)
             .ok_or("CLIENTELE_FORWARDED_HEADER must be X-Forwarded-For or Forwarded")?;
-        if let Err(reason) = clientele_http::TrustedProxies::parse(&self.trusted_proxies, header) {
-            return Err(format!("CLIENTELE_TRUSTED_PROXIES: {reason}"));
-        }
-        if let Some(header) = &self.country_header {
-            if actix_web::http::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
-                return Err("CLIENTELE_COUNTRY_HEADER must be a header name such as CF-IPCountry".into());
-            }
-        }
-        Ok(())
+        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies, header)
+            .map_err(|reason| format!("CLIENTELE_TRUSTED_PROXIES: {reason}"))?;
+        let country_header = self
+            .country_header
+            .as_deref()
+            .map(|name| HeaderName::from_bytes(name.as_bytes()))
+            .transpose()
+            .map_err(|_| "CLIENTELE_COUNTRY_HEADER must be a header name such as CF-IPCountry")?;
+        self.parsed = Parsed {
+            trusted_proxies,
+            default_phone_region,
+            country_header,
+        };
+        Ok(self)
     }
 }
 

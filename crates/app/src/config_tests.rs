@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn defaults_validate() {
-    assert!(Settings::default().validate().is_ok());
+    assert!(Settings::default().checked().is_ok());
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn a_low_bcrypt_cost_is_a_warning_and_two_key_sources_an_error() {
         master_key_file: Some("f".into()),
         ..Settings::default()
     };
-    assert!(both.validate().unwrap_err().contains("not both"));
+    assert!(both.checked().unwrap_err().contains("not both"));
 }
 
 #[test]
@@ -95,13 +95,16 @@ fn trusting_every_address_is_a_warning() {
             trusted_proxies: everyone.into(),
             ..Settings::default()
         };
-        assert!(open.warnings()[0].contains("wider than"), "{everyone}");
+        assert!(
+            open.checked().unwrap().warnings()[0].contains("wider than"),
+            "{everyone}"
+        );
     }
     let proxies = Settings {
         trusted_proxies: "10.0.0.0/8, 192.0.2.1".into(),
         ..Settings::default()
     };
-    assert!(proxies.warnings().is_empty());
+    assert!(proxies.checked().unwrap().warnings().is_empty());
 }
 
 #[test]
@@ -113,4 +116,63 @@ fn metrics_open_to_the_world_are_a_warning() {
     assert!(listening("0.0.0.0:9464").warnings()[0].contains("CLIENTELE_METRICS_LISTEN"));
     assert!(listening("127.0.0.1:9464").warnings().is_empty());
     assert!(listening("10.1.2.3:9464").warnings().is_empty());
+}
+
+#[test]
+fn settings_with_a_syntax_are_parsed_once_on_load() {
+    let loaded = Settings::from_variables([
+        ("CLIENTELE_TRUSTED_PROXIES", "10.0.0.0/8"),
+        ("CLIENTELE_FORWARDED_HEADER", "Forwarded"),
+        ("CLIENTELE_DEFAULT_PHONE_REGION", "IN"),
+        ("CLIENTELE_COUNTRY_HEADER", "CF-IPCountry"),
+        ("CLIENTELE_CODE_TTL_SECS", "8"),
+        ("CLIENTELE_SMTP_URL", ""),
+    ])
+    .unwrap();
+    let settings = loaded.settings;
+    assert_eq!(settings.code_ttl_secs, 8);
+    assert_eq!(settings.smtp_url, None, "empty counts as unset");
+    assert!(settings
+        .parsed
+        .trusted_proxies
+        .trusts("10.1.2.3".parse().unwrap()));
+    assert!(!settings
+        .parsed
+        .trusted_proxies
+        .trusts("192.0.2.1".parse().unwrap()));
+    assert_eq!(settings.parsed.default_phone_region, PhoneRegion::parse("IN"));
+    assert_eq!(
+        settings.parsed.country_header.as_ref().map(|h| h.as_str()),
+        Some("cf-ipcountry")
+    );
+    for (name, value, says) in [
+        (
+            "CLIENTELE_TRUSTED_PROXIES",
+            "proxy.local",
+            "CLIENTELE_TRUSTED_PROXIES",
+        ),
+        (
+            "CLIENTELE_FORWARDED_HEADER",
+            "X-Real-IP",
+            "CLIENTELE_FORWARDED_HEADER",
+        ),
+        (
+            "CLIENTELE_DEFAULT_PHONE_REGION",
+            "XX",
+            "CLIENTELE_DEFAULT_PHONE_REGION",
+        ),
+        (
+            "CLIENTELE_COUNTRY_HEADER",
+            "not a header",
+            "CLIENTELE_COUNTRY_HEADER",
+        ),
+    ] {
+        let error = Settings::from_variables([(name, value)]).unwrap_err();
+        assert!(error.contains(says), "{value}: {error}");
+    }
+    let warned = Settings::from_variables([("CLIENTELE_SMTP_ULR", "smtp://x")]).unwrap();
+    assert!(
+        warned.warnings[0].contains("did you mean CLIENTELE_SMTP_URL"),
+        "{warned:?}"
+    );
 }

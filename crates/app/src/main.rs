@@ -2,22 +2,9 @@
 //! `clientele migrate` applies database migrations and exits; `clientele tenant …` and
 //! `clientele api-key …` manage tenants and keys on the configured database.
 
-mod admin_commands;
-mod cli;
-mod config;
-mod delivery_worker;
-mod instance;
-mod malformed_requests;
-mod master_key;
-mod metrics_exporter;
-mod private_file;
-mod server;
-mod telemetry;
-mod wiring;
-
 use clap::Parser;
-
-use crate::cli::{Cli, Command};
+use clientele::cli::{Cli, Command};
+use clientele::{admin_commands, config, telemetry, Application};
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
@@ -39,8 +26,8 @@ async fn main() -> std::process::ExitCode {
         tracing::warn!("{warning}");
     }
     let outcome = match command {
-        Command::Serve => server::serve(settings).await,
-        Command::Migrate => server::migrate(settings).await,
+        Command::Serve => serve(settings).await,
+        Command::Migrate => clientele::migrate(settings).await,
         Command::Tenant(command) => admin_commands::tenant(settings, command).await,
         Command::ApiKey(command) => admin_commands::api_key(settings, command).await,
     };
@@ -50,6 +37,38 @@ async fn main() -> std::process::ExitCode {
             tracing::error!("{error:#}");
             eprintln!("clientele: {error:#}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then finishes the requests in flight (up to 30 s).
+async fn serve(settings: config::Settings) -> anyhow::Result<()> {
+    let application = Application::build(settings).await?;
+    for address in application.addrs() {
+        // A plain line for scripts and tests to wait on.
+        println!("clientele listening on http://{address}");
+    }
+    // One SIGTERM stops the listeners and the delivery worker together.
+    let stop = application.stop_handle();
+    actix_web::rt::spawn(async move {
+        stop_signal().await;
+        stop.stop().await;
+    });
+    application.run_until_stopped().await
+}
+
+/// SIGTERM or SIGINT.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
         }
     }
 }

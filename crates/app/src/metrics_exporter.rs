@@ -2,7 +2,7 @@
 //! keep it current (histogram upkeep, the outbox's backlog), and the listener of its own that
 //! serves `/metrics` when `CLIENTELE_METRICS_LISTEN` is set.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
@@ -17,13 +17,21 @@ const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Installs the process-wide recorder; its text renders every metric recorded since.
+/// Installs the process-wide recorder, once per process (a process may build several
+/// applications: each renders the same recorder); its text renders every metric recorded since.
 pub fn install() -> anyhow::Result<PrometheusHandle> {
-    PrometheusBuilder::new()
+    static INSTALLED: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
+    let mut installed = INSTALLED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(handle) = &*installed {
+        return Ok(handle.clone());
+    }
+    let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
         .context("metric buckets")?
         .install_recorder()
-        .context("installing the metrics recorder")
+        .context("installing the metrics recorder")?;
+    *installed = Some(handle.clone());
+    Ok(handle)
 }
 
 pub fn text_of(handle: &PrometheusHandle) -> MetricsText {

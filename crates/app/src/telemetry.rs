@@ -17,7 +17,7 @@ pub enum Logs {
 
 /// Structured logs; `RUST_LOG` filters (default `info`). Each request is one line when its span
 /// closes: method, route, status, latency and request id (never headers or bodies). The HTTP
-/// parser's lines about malformed requests are counted instead (see [`MalformedRequests`]).
+/// parser's lines about malformed requests are counted instead (see `malformed_requests.rs`).
 pub fn init(format: &str, logs: Logs) {
     let default = if logs == Logs::Server { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));

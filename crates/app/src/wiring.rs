@@ -4,19 +4,18 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clientele_domain::flow::{FlowSettings, SendLimit};
-use clientele_domain::ports::{MailSender, TextSender};
+use clientele_domain::ports::{Clock, MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, Delivery,
     DeliverySettings, Deps, EmailChange, FlowDeps, LinkSettings, Loyalty, Onboarding, OutboxView,
     PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles, SecondFactor, Senders, SignIn,
     SignInSettings, Tenants,
 };
-use clientele_domain::values::PhoneRegion;
-use clientele_http::{AppState, CurrentRequest, ForwardedHeader, KeyLimits, RateLimits, TrustedProxies};
+use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
-    OsRandomness, SystemClock,
+    OsRandomness,
 };
 use clientele_sms::{LogSms, TwilioSms, WebhookSms};
 use clientele_store::Database;
@@ -36,10 +35,9 @@ fn seconds(value: u32) -> Duration {
     Duration::seconds(i64::from(value))
 }
 
-pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wired> {
+pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>) -> anyhow::Result<Wired> {
     let database = Arc::new(database);
     let random = Arc::new(OsRandomness);
-    let clock = Arc::new(SystemClock);
     let keys = instance::resolve(settings, database.as_ref(), random.as_ref()).await?;
     let sealer = Arc::new(ChaChaSealer::new(keys.master.outbox_seal_key()));
     let deps = Deps {
@@ -127,10 +125,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
     let tss_flows = flows.clone();
     let second_factor_flows = flows.clone();
     let profile_flows = flows.clone();
-    let default_region = settings
-        .default_phone_region
-        .as_deref()
-        .and_then(PhoneRegion::parse);
+    let default_region = settings.parsed.default_phone_region;
     let loyalty = Arc::new(Loyalty::new(deps.clone(), database.clone()));
     let deletion_requests = Arc::new(DeletionRequests::new(
         deps.clone(),
@@ -149,10 +144,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         deps.random.clone(),
         clock.clone(),
     ));
-    let header = ForwardedHeader::parse(&settings.forwarded_header)
-        .context("CLIENTELE_FORWARDED_HEADER must be X-Forwarded-For or Forwarded")?;
-    let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies, header)
-        .map_err(|reason| anyhow::anyhow!("CLIENTELE_TRUSTED_PROXIES: {reason}"))?;
+    let trusted_proxies = settings.parsed.trusted_proxies.clone();
     let sign_in = Arc::new(SignIn::new(deps.clone(), sign_in_settings));
     let profile_view = Arc::new(ProfileView::new(
         deps.clone(),
@@ -178,12 +170,7 @@ pub async fn wire(settings: &Settings, database: Database) -> anyhow::Result<Wir
         deletion_requests,
         audit: Arc::new(AuditView::new(database.clone())),
         key_limits: KeyLimits::per_minute(settings.api_key_rate_limit_per_minute),
-        country_header: settings
-            .country_header
-            .as_deref()
-            .map(|name| actix_web::http::header::HeaderName::from_bytes(name.as_bytes()))
-            .transpose()
-            .context("CLIENTELE_COUNTRY_HEADER")?,
+        country_header: settings.parsed.country_header.clone(),
         second_factor: Arc::new(SecondFactor::new(
             deps.clone(),
             second_factor_flows,

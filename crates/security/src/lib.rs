@@ -4,6 +4,7 @@ mod bcrypt_hasher;
 mod digest;
 mod hashing_pool;
 mod jwt;
+mod key_file;
 mod keys;
 mod passphrase_token;
 mod sealer;
