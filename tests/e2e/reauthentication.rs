@@ -165,10 +165,15 @@ async fn sensitive_changes_need_a_recent_sign_in(backend: Backend) {
     .await;
     assert_eq!(status, 200, "{edited}");
     server.wait_until_delivered("+919876543210").await;
+    server.wait_until_delivered("+919812345670").await;
     assert_eq!(
         sms.texts_to("+919876543210").await.len(),
         1,
         "no code for a refused change"
+    );
+    assert!(
+        sms.texts_to("+919812345670").await.is_empty(),
+        "no code to the number a refused move names"
     );
 
     // Signed in again (two-factor: the texted code), the same changes go through.

@@ -69,6 +69,11 @@ impl Application {
 
     /// Like [`Application::build`], with what `overrides` supplies.
     pub async fn build_with(settings: Settings, overrides: Overrides) -> anyhow::Result<Application> {
+        // Settings built or changed by hand are checked (and their parsed values made) here,
+        // as loading them does: the wiring reads only checked values.
+        let settings = settings
+            .checked()
+            .map_err(|reason| anyhow::anyhow!("invalid configuration: {reason}"))?;
         tracing::info!(?settings, "starting");
         let database = Database::open(&settings.database_url)
             .await

@@ -37,7 +37,9 @@ macro_rules! names {
 }
 
 names!(
-    /// What happened.
+    /// What happened. Kinds will be added (factors, sessions): code outside this crate matches
+    /// with a fallback, or lists them through `ALL`.
+    #[non_exhaustive]
     AuditKind {
         SignInSucceeded => "sign_in_succeeded",
         SignInFailed => "sign_in_failed",

@@ -60,8 +60,9 @@ pub enum Template<'a> {
     },
 }
 
-/// What an [`Template::AccountChanged`] notice tells.
+/// What an [`Template::AccountChanged`] notice tells; more kinds of change will come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AccountChange {
     PasswordChanged,
     PasswordReset,

@@ -12,8 +12,10 @@ use crate::account::Account;
 use crate::audit::AuditKind;
 use crate::templates::AccountChange;
 
-/// What changed about an account.
+/// What changed about an account. More events will come (factors added and removed):
+/// code outside this crate matches with a fallback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountEvent {
     Activated,
     EmailChanged,

@@ -79,8 +79,6 @@ fn surface_name(domain: &str) -> Option<&'static str> {
         field::FIRST_NAME => "firstName",
         field::MIDDLE_NAME => "middleName",
         field::LAST_NAME => "lastName",
-        // A number another account holds, as the shared edit names it.
-        "telephone" => "phone",
         _ => return None,
     })
 }

@@ -1,6 +1,7 @@
-//! Editing the TSS profile (`POST /api/user/profile`): names sanitised, a gender from a fixed
-//! set, a birthdate that locks once set, a telephone unique in the tenant, and an email only
-//! while the account has none or a temporary one (otherwise the confirmed email change).
+//! Editing one's personal details (TSS's profile edit maps onto it): names sanitised, a gender
+//! (the surface decides from which set), a birthdate that locks once set, a telephone unique in
+//! the tenant, and an email only while the account has none or a temporary one (otherwise the
+//! confirmed email change).
 
 use crate::services::support::reapply::{on_current_account, Attempt};
 use std::sync::Arc;
@@ -13,6 +14,9 @@ use crate::profile::Profile;
 use crate::services::Authenticated;
 use crate::services::{Deps, FlowDeps, ProfileStanding, ProfileView, SignIn};
 use crate::values::{Birthday, Email, Name, Phone, PhoneRegion};
+
+/// Longest gender kept.
+const GENDER_LEN: usize = 32;
 
 /// The edit as a customer sends it, field by field, before any is checked.
 #[derive(Debug, Clone, Default)]
@@ -73,9 +77,16 @@ impl ValidEdit {
         };
         let first_name = name("first_name", &edit.first_name);
         let last_name = name("last_name", &edit.last_name);
+        // Which genders a client offers is its own vocabulary (the surface checks it); here a
+        // gender is a short word, as a profile keeps it.
         let gender = edit.gender.trim().to_ascii_lowercase();
         if gender.is_empty() {
             errors.add("gender", "is required");
+        } else if gender.chars().count() > GENDER_LEN || gender.chars().any(|c| c.is_control()) {
+            errors.add(
+                "gender",
+                format!("must be at most {GENDER_LEN} characters without control characters"),
+            );
         }
         let birthday = match edit.birthday.as_deref() {
             None => Some(None),

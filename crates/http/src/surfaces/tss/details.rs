@@ -53,14 +53,16 @@ pub(super) fn edit_of(body: &Map<String, Value>, also: &[&str], errors: &mut Fie
     ];
     fields.extend_from_slice(also);
     reject_other_keys(body, &fields, &[], "", errors);
+    // Only a text is checked against the set: a missing or mistyped one is named once, above.
+    let is_text = |key: &str| body.get(key).is_some_and(Value::is_string);
     let gender = required_text(body, "gender", errors);
-    if body.contains_key("gender") && !GENDERS.contains(&gender.trim().to_ascii_lowercase().as_str()) {
+    if is_text("gender") && !GENDERS.contains(&gender.trim().to_ascii_lowercase().as_str()) {
         errors.add("gender", format!("must be one of {}", GENDERS.join(", ")));
     }
     let birthday = match birthdate(&required_text(body, "birthdate", errors)) {
         Ok(birthday) => birthday,
         Err(message) => {
-            if body.contains_key("birthdate") {
+            if is_text("birthdate") {
                 errors.add("birthdate", message);
             }
             None
