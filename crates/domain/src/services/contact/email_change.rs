@@ -148,31 +148,18 @@ impl EmailChange {
         now: OffsetDateTime,
     ) -> Result<FlowId, DomainError> {
         let pending = Some(PendingChange::NewAddress(new.as_str().to_owned()));
-        let issued = self
+        let key = self
             .kit
-            .flows
-            .secrets
-            .issue(
-                &self.kit.deps,
+            .issue_mail(
+                commit,
                 account,
                 Purpose::EmailChange,
                 new.as_str(),
                 pending,
-                now,
+                SecretMail::EmailChange,
             )
             .await?
             .ok_or_else(|| refused(Refusal::Locked))?;
-        let key = issued.flow.id;
-        let links = self.kit.flows.messages.links_for(&account.tenant).await?;
-        self.kit.add_secret_mail(
-            commit,
-            &links,
-            account,
-            new.as_str(),
-            issued,
-            SecretMail::EmailChange,
-            now,
-        );
         if let Some(old) = &account.email {
             let name = account.greeting_for(old.as_str());
             let notice = Template::EmailChangeNotice {

@@ -47,38 +47,27 @@ impl PasswordReset {
         };
         // The link was resolved for the tenant already: only its code (and, for Clientele's own
         // reset page, the tenant) is added.
-        let links = &self.kit.flows.messages.links_for(tenant).await?;
         on_current_account(self.kit.deps.accounts.as_ref(), account, |account| async move {
             if !account.status.may_sign_in() {
                 return Ok(()); // closed (or never activated): nothing is mailed
             }
             let address = account.address();
+            let mut commit = Commit::at(now);
+            let mail = SecretMail::PasswordReset { link };
             let issued = self
                 .kit
-                .flows
-                .secrets
-                .issue(
-                    &self.kit.deps,
+                .issue_mail(
+                    &mut commit,
                     &account,
                     Purpose::PasswordReset,
                     &address,
                     None,
-                    now,
+                    mail,
                 )
                 .await?;
-            let Some(issued) = issued else {
+            if issued.is_none() {
                 return Ok(()); // locked: no new code until it expires
-            };
-            let mut commit = Commit::at(now);
-            self.kit.add_secret_mail(
-                &mut commit,
-                links,
-                &account,
-                &address,
-                issued,
-                SecretMail::PasswordReset { link },
-                now,
-            );
+            }
             // Two requests at once: the one that loses to the other's flow is done as well.
             self.kit.flows.commits.commit_issued(&account, commit).await
         })

@@ -1,8 +1,6 @@
 //! Signing up, and the back office's invitation: an account pending activation and its mailed
 //! secret.
 
-use time::OffsetDateTime;
-
 use crate::account::{Account, AccountStatus, NewAccount};
 use crate::customer_edit::split_name;
 use crate::error::{DomainError, FieldErrors};
@@ -125,7 +123,7 @@ impl Onboarding {
             async move {
                 let mut commit = Commit::at(now);
                 commit.accounts.push(AccountWrite::Insert(account.clone()));
-                self.add_activation(&mut commit, &account, now).await?;
+                self.add_activation(&mut commit, &account).await?;
                 Ok(match limited {
                     Some(class) => self
                         .kit
@@ -151,7 +149,7 @@ impl Onboarding {
                     return Ok(()); // activated or closed meanwhile: nothing to resend
                 }
                 let mut commit = Commit::at(now);
-                self.add_activation(&mut commit, &account, now).await?;
+                self.add_activation(&mut commit, &account).await?;
                 if commit.messages.is_empty() {
                     return Ok(()); // locked: no new secret until it expires
                 }
@@ -161,31 +159,19 @@ impl Onboarding {
         .await
     }
 
-    async fn add_activation(
-        &self,
-        commit: &mut Commit,
-        account: &Account,
-        now: OffsetDateTime,
-    ) -> Result<(), DomainError> {
+    async fn add_activation(&self, commit: &mut Commit, account: &Account) -> Result<(), DomainError> {
         let email = account.address();
-        let issued = self
-            .kit
-            .flows
-            .secrets
-            .issue(&self.kit.deps, account, Purpose::Activation, &email, None, now)
-            .await?;
-        if let Some(issued) = issued {
-            let links = self.kit.flows.messages.links_for(&account.tenant).await?;
-            self.kit.add_secret_mail(
+        // Locked: nothing added, no new secret until it expires.
+        self.kit
+            .issue_mail(
                 commit,
-                &links,
                 account,
+                Purpose::Activation,
                 &email,
-                issued,
+                None,
                 SecretMail::Activation,
-                now,
-            );
-        }
+            )
+            .await?;
         Ok(())
     }
 }

@@ -10,9 +10,10 @@ use crate::flow::{Flow, FlowId, Purpose, Refusal};
 use crate::lifecycle::MadeBy;
 use crate::lifecycle::{IllegalTransition, Transition};
 use crate::links;
+use crate::pending_change::PendingChange;
 use crate::ports::{Commit, StoreError};
 use crate::services::support::reapply::{on_current_account, Attempt};
-use crate::services::support::{FlowDeps, Issued, LinkSettings};
+use crate::services::support::{FlowDeps, LinkSettings};
 use crate::services::Deps;
 use crate::templates::{Template, MASK};
 use crate::tenant::TenantId;
@@ -94,22 +95,32 @@ pub(crate) fn refused(refusal: Refusal) -> DomainError {
 }
 
 impl SecretMails {
-    /// Adds the issued flow and the mail carrying its secret (with a masked copy) to `commit`.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn add_secret_mail(
+    /// Issues a secret for `purpose` of `account` and adds its flow writes and the mail that
+    /// carries it (with a masked copy for the back office) to `commit`. `None`, with nothing
+    /// added, while the open flow is locked.
+    pub(crate) async fn issue_mail(
         &self,
         commit: &mut Commit,
-        links: &LinkSettings,
         account: &Account,
+        purpose: Purpose,
         recipient: &str,
-        issued: Issued,
+        pending_change: Option<PendingChange>,
         mail: SecretMail<'_>,
-        now: OffsetDateTime,
-    ) {
+    ) -> Result<Option<FlowId>, DomainError> {
+        let now = commit.now;
+        let issued = self
+            .flows
+            .secrets
+            .issue(&self.deps, account, purpose, recipient, pending_change, now)
+            .await?;
+        let Some(issued) = issued else {
+            return Ok(None);
+        };
+        let links = self.flows.messages.links_for(&account.tenant).await?;
         let identifier = issued.flow.id.to_string();
         let name = account.greeting_for(recipient);
-        let clear_link = mail.link(links, &identifier, &issued.secret);
-        let masked_link = mail.link(links, &identifier, MASK);
+        let clear_link = mail.link(&links, &identifier, &issued.secret);
+        let masked_link = mail.link(&links, &identifier, MASK);
         let clear = mail.template(&name, &identifier, &issued.secret, &clear_link);
         let masked = mail.template(&name, &identifier, MASK, &masked_link);
         commit.flows.extend(issued.writes);
@@ -121,6 +132,7 @@ impl SecretMails {
             Some(&masked),
             now,
         ));
+        Ok(Some(issued.flow.id))
     }
 
     /// The flow named by an emailed `identifier`, once `secret` has been checked against it.
