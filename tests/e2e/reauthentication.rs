@@ -164,8 +164,7 @@ async fn sensitive_changes_need_a_recent_sign_in(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200, "{edited}");
-    server.wait_until_delivered("+919876543210").await;
-    server.wait_until_delivered("+919812345670").await;
+    server.wait_until_outbox_drained().await;
     assert_eq!(
         sms.texts_to("+919876543210").await.len(),
         1,

@@ -712,7 +712,7 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
         (202, &json!(challenge)),
         "the same challenge, no new text"
     );
-    server.wait_until_delivered("+919812345670").await;
+    server.wait_until_outbox_drained().await;
     assert_eq!(sms.texts_to("+919812345670").await.len(), 3);
     assert_eq!(login("not the password".into()).await.0, 401);
     let redeem = |otp: String| {
