@@ -17,51 +17,12 @@ impl State {
         {
             return Err(StoreError::Duplicate(UniqueKey::PublicId));
         }
-        if self.email_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::Email));
-        }
-        if self.username_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::Username));
-        }
-        if self.referral_code_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::ReferralCode));
-        }
-        if self.phone_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::Phone));
+        if let Some(key) = self.unique_value_taken(account) {
+            return Err(StoreError::Duplicate(key));
         }
         self.accounts
             .insert((account.tenant.clone(), account.uuid), account.clone());
         Ok(())
-    }
-
-    pub(super) fn username_taken(&self, account: &Account) -> bool {
-        account.profile.username.as_ref().is_some_and(|name| {
-            self.accounts.values().any(|a| {
-                a.uuid != account.uuid
-                    && a.tenant == account.tenant
-                    && a.profile.username.as_ref() == Some(name)
-            })
-        })
-    }
-
-    pub(super) fn phone_taken(&self, account: &Account) -> bool {
-        account.profile.phone.as_ref().is_some_and(|phone| {
-            self.accounts.values().any(|a| {
-                a.uuid != account.uuid
-                    && a.tenant == account.tenant
-                    && a.profile.phone.as_ref() == Some(phone)
-            })
-        })
-    }
-
-    pub(super) fn referral_code_taken(&self, account: &Account) -> bool {
-        account.profile.referral_code.as_ref().is_some_and(|code| {
-            self.accounts.values().any(|a| {
-                a.uuid != account.uuid
-                    && a.tenant == account.tenant
-                    && a.profile.referral_code.as_ref() == Some(code)
-            })
-        })
     }
 
     pub(super) fn update_account(&mut self, account: &Account) -> Result<Account, StoreError> {
@@ -69,17 +30,8 @@ impl State {
         if current_version != Some(account.version) {
             return Err(StoreError::VersionMismatch);
         }
-        if self.email_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::Email));
-        }
-        if self.username_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::Username));
-        }
-        if self.referral_code_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::ReferralCode));
-        }
-        if self.phone_taken(account) {
-            return Err(StoreError::Duplicate(UniqueKey::Phone));
+        if let Some(key) = self.unique_value_taken(account) {
+            return Err(StoreError::Duplicate(key));
         }
         let saved = Account {
             version: account.version + 1,
@@ -310,15 +262,30 @@ impl State {
         self.accounts.get_mut(&(tenant.clone(), uuid))
     }
 
-    pub(super) fn email_taken(&self, account: &Account) -> bool {
-        let Some(email) = &account.email else { return false };
-        self.accounts.values().any(|other| {
-            other.uuid != account.uuid
-                && other.tenant == account.tenant
-                && other
-                    .email
-                    .as_ref()
-                    .is_some_and(|e| e.normalized() == email.normalized())
-        })
+    /// The first of the account's tenant-unique values (email, username, referral code, phone)
+    /// that another account of its tenant holds, checked in that order, as the database's
+    /// unique indexes would refuse it.
+    pub(super) fn unique_value_taken(&self, account: &Account) -> Option<UniqueKey> {
+        let others = || {
+            self.accounts
+                .values()
+                .filter(|other| other.uuid != account.uuid && other.tenant == account.tenant)
+        };
+        let taken = |value: Option<String>, of: fn(&Account) -> Option<String>| {
+            value.is_some_and(|value| others().any(|other| of(other).as_ref() == Some(&value)))
+        };
+        let email = |a: &Account| a.email.as_ref().map(|e| e.normalized().to_owned());
+        let username = |a: &Account| a.profile.username.clone();
+        let referral_code = |a: &Account| a.profile.referral_code.clone();
+        let phone = |a: &Account| a.profile.phone.as_ref().map(|p| p.as_str().to_owned());
+        [
+            (UniqueKey::Email, email as fn(&Account) -> Option<String>),
+            (UniqueKey::Username, username),
+            (UniqueKey::ReferralCode, referral_code),
+            (UniqueKey::Phone, phone),
+        ]
+        .into_iter()
+        .find(|(_, of)| taken(of(account), *of))
+        .map(|(key, _)| key)
     }
 }
