@@ -8,11 +8,11 @@ use time::OffsetDateTime;
 use super::personal_details::{taken, DetailsEdit, PersonalDetails, ValidEdit};
 use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
-use crate::flow::{Flow, FlowStatus, Purpose, Refusal, SendClass};
+use crate::flow::{Flow, FlowStatus, Purpose, Refusal};
 use crate::lifecycle::MadeBy;
 use crate::pending_change::{HeldEdit, PendingChange};
 use crate::ports::{Commit, StoreError};
-use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::support::reapply::on_current_account;
 use crate::services::Authenticated;
 use crate::services::ProfileStanding;
 use crate::services::SignedIn;
@@ -147,33 +147,18 @@ impl PersonalDetails {
                 if let Some(open) = open.filter(|f| f.status == FlowStatus::Pending && f.expires_at > now) {
                     too_soon(&open, flows.settings.resend_after, now)?;
                 }
-                let issued = flows
-                    .secrets
-                    .issue(
+                // Not once the caller's session has ended (a reset won a race with it).
+                let commit = Commit::at(now).made_from(&who.session);
+                flows
+                    .text_code(
                         self.deps(),
                         &account,
                         Purpose::PhoneChange,
                         number.as_str(),
                         Some(held),
-                        now,
+                        commit,
                     )
-                    .await?
-                    .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
-                // Not once the caller's session has ended (a reset won a race with it).
-                let mut commit = Commit::at(now).made_from(&who.session);
-                commit.flows.extend(issued.writes);
-                commit.messages.push(flows.messages.code_text(
-                    self.deps(),
-                    &account,
-                    number.as_str(),
-                    &issued.secret,
-                    now,
-                ));
-                flows
-                    .commits
-                    .commit_issued_for_caller(&account, commit, SendClass::SignedInCode)
-                    .await?;
-                Ok::<_, Attempt>(())
+                    .await
             }
         })
         .await?;

@@ -8,11 +8,11 @@ use crate::pending_change::{HeldSignIn, PendingChange};
 
 use crate::account::Account;
 use crate::error::DomainError;
-use crate::flow::{FlowId, FlowStatus, Purpose, Refusal, SendClass};
+use crate::flow::{FlowId, FlowStatus, Purpose, Refusal};
 use crate::ports::{Commit, StoreError};
 use crate::services::profile::view::phone_region;
 use crate::services::sign_in::password::{count_sign_in_failure, SignIn, SignedIn};
-use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::support::reapply::on_current_account;
 use crate::services::support::FlowDeps;
 use crate::services::Deps;
 use crate::tenant::TenantId;
@@ -108,33 +108,16 @@ impl SecondFactor {
                 if recent {
                     return Ok(());
                 }
-                let issued = flows
-                    .secrets
-                    .issue(
+                flows
+                    .text_code(
                         &self.deps,
                         &account,
                         Purpose::SecondFactor,
                         number.as_str(),
                         Some(pending),
-                        now,
+                        Commit::at(now),
                     )
-                    .await?
-                    .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
-                let mut commit = Commit::at(now);
-                commit.flows.extend(issued.writes);
-                commit.messages.push(flows.messages.code_text(
-                    &self.deps,
-                    &account,
-                    number.as_str(),
-                    &issued.secret,
-                    now,
-                ));
-                // Its own budget: sign-ins must not use up the codes of other changes.
-                flows
-                    .commits
-                    .commit_issued_for_caller(&account, commit, SendClass::SignInCode)
-                    .await?;
-                Ok::<_, Attempt>(())
+                    .await
             }
         })
         .await?;

@@ -10,6 +10,7 @@ pub(crate) mod reapply;
 pub(crate) mod secret_mail;
 mod secrets;
 pub(crate) mod sending;
+mod texted_code;
 mod transitions;
 
 #[cfg(test)]
