@@ -17,14 +17,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The process is up and serving.
-#[utoipa::path(get, path = "/health/live", tag = "Operations", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/health/live", tag = "Operations", operation_id = "operations_live", responses((status = 200, description = "The process serves requests.", body = Health)))]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// The process can serve requests: the database answers.
-#[utoipa::path(get, path = "/health/ready", tag = "Operations",
-    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+#[utoipa::path(get, path = "/health/ready", tag = "Operations", operation_id = "operations_ready",
+    responses((status = 200, description = "The database answers: the instance can take traffic.", body = Health), (status = 503, description = "The database does not answer: keep traffic away.", body = Problem)))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     match state.readiness.ping().await {
         Ok(()) => Ok(HttpResponse::Ok().json(Health { status: "ok" })),

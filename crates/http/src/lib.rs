@@ -12,6 +12,7 @@ mod fields;
 mod health;
 mod metrics;
 mod openapi;
+mod openapi_conventions;
 mod openapi_links;
 mod openapi_responses;
 mod pages;

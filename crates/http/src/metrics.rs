@@ -62,9 +62,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The service's metrics in Prometheus' text format, for the back office's token; not here
 /// (404) when `CLIENTELE_METRICS_LISTEN` serves them on a listener of their own.
-#[utoipa::path(get, path = "/metrics", tag = "Operations", security(("admin" = [])),
-    responses((status = 200, content_type = "text/plain", body = String),
-        (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/metrics", tag = "Operations", operation_id = "operations_metrics", security(("admin" = [])),
+    responses((status = 200, description = "Prometheus metrics, text format.", content_type = "text/plain", body = String),
+        (status = 401, body = Problem), (status = 404, description = "Metrics are served on their own listener (`CLIENTELE_METRICS_LISTEN`), not here.", body = Problem)))]
 pub async fn metrics_behind_the_admin_token(
     state: web::Data<AppState>,
     _admin: Admin,

@@ -2,6 +2,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::admin::{api_keys, audit, customers, deletion_requests, loyalty, outbox, settings, tenants};
+use crate::openapi_conventions::Conventions;
 use crate::openapi_links::Links;
 use crate::openapi_responses::ResponsesAsServed;
 use crate::problem::Problem;
@@ -66,7 +67,7 @@ use crate::{health, metrics, pages};
         pages::reset,
     ),
     components(schemas(Problem, cl2c::DefaultError)),
-    modifiers(&BearerSchemes, &ResponsesAsServed, &Links)
+    modifiers(&BearerSchemes, &Conventions, &ResponsesAsServed, &Links)
 )]
 pub struct ApiDoc;
 

@@ -48,9 +48,14 @@ fn as_served(operation: &mut Operation, cl2c: bool) {
         always.push(("413", "The body is larger than the limit (64 KiB by default)."));
     }
     for (status, description) in always {
-        responses
+        let response = responses
             .entry(status.to_owned())
             .or_insert_with(|| RefOr::T(Response::new(description)));
+        if let RefOr::T(response) = response {
+            if response.description.is_empty() {
+                response.description = description.to_owned();
+            }
+        }
     }
     for (status, response) in responses.iter_mut() {
         let RefOr::T(response) = response else { continue };
@@ -123,6 +128,11 @@ mod tests {
                     assert!(responses.contains_key("413"), "{method} {path} lacks 413");
                 }
                 for (status, response) in responses {
+                    // OpenAPI requires one, and generated clients refuse a document without.
+                    assert!(
+                        response["description"].as_str().is_some_and(|d| !d.is_empty()),
+                        "{method} {path} {status} has no description"
+                    );
                     let headers = response["headers"].as_object().unwrap();
                     assert!(headers.contains_key("X-Request-Id"), "{method} {path} {status}");
                     if status.starts_with('4') || status.starts_with('5') {

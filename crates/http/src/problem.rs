@@ -105,6 +105,13 @@ impl Problem {
             .header(header::WWW_AUTHENTICATE, "Bearer")
     }
 
+    /// A `tenant` header that names no tenant of this instance, on a route that takes no
+    /// credential (on the others it is answered as a bad credential).
+    pub fn unknown_tenant() -> Self {
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
+            .detail("The `tenant` header names no tenant of this service.")
+    }
+
     /// A sensitive change asked of a session older than `CLIENTELE_REAUTH_MAX_AGE_SECS`: the
     /// step-up challenge of RFC 9470, with a problem type that says what to do.
     pub fn sign_in_again() -> Self {

@@ -42,7 +42,7 @@ pub async fn tenant_named(state: &AppState, header: Option<HeaderValue>) -> Resu
 pub fn refusal(error: DomainError) -> Problem {
     match error {
         e @ (DomainError::Unavailable(_) | DomainError::Overloaded) => problem_for(e, same_names),
-        _ => Problem::unauthorized(),
+        _ => Problem::unknown_tenant(),
     }
 }
 
@@ -55,7 +55,7 @@ impl FromRequest for RequestTenant {
         let header = tenant_header(req);
         Box::pin(async move {
             let Some(state) = state else {
-                return Err(Problem::unauthorized());
+                return Err(Problem::unknown_tenant());
             };
             tenant_named(&state, header)
                 .await

@@ -24,8 +24,11 @@ pub struct AdminApiKey {
     name: String,
     /// The key's first 16 characters, to recognise a key in hand.
     prefix: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     last_used_at: Option<String>,
+    #[schema(format = DateTime)]
     revoked_at: Option<String>,
 }
 
@@ -59,11 +62,11 @@ pub struct ApiKeyListing {
 }
 
 /// Create a key for an app of the tenant: `{"name": "…"}`; the answer carries the key, once.
-#[utoipa::path(post, path = "/admin/v1/tenants/{id}/api-keys", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(post, path = "/admin/v1/tenants/{id}/api-keys", tag = "Back office", operation_id = "admin_create_api_key", security(("admin" = [])),
     params(("id" = String, Path, description = "the tenant's id")),
     request_body(content = super::bodies::CreateApiKeyBody),
-    responses((status = 201, body = CreatedApiKey), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 404, body = Problem)))]
+    responses((status = 201, description = "The key was made; `key` is shown this once and never again.", body = CreatedApiKey), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 404, description = "No tenant has this id.", body = Problem)))]
 pub async fn create_api_key(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -95,9 +98,9 @@ pub async fn create_api_key(
 }
 
 /// The tenant's keys, revoked ones included, oldest first.
-#[utoipa::path(get, path = "/admin/v1/tenants/{id}/api-keys", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(get, path = "/admin/v1/tenants/{id}/api-keys", tag = "Back office", operation_id = "admin_list_api_keys", security(("admin" = [])),
     params(("id" = String, Path, description = "the tenant's id")),
-    responses((status = 200, body = ApiKeyListing), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The tenant's keys, without their secrets.", body = ApiKeyListing), (status = 401, body = Problem), (status = 404, description = "No tenant has this id.", body = Problem)))]
 pub async fn list_api_keys(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -114,10 +117,10 @@ pub async fn list_api_keys(
 }
 
 /// Revoke a key: it fails from the next request on. Revoking a revoked key changes nothing.
-#[utoipa::path(delete, path = "/admin/v1/tenants/{id}/api-keys/{key_id}", tag = "Back office",
+#[utoipa::path(delete, path = "/admin/v1/tenants/{id}/api-keys/{key_id}", tag = "Back office", operation_id = "admin_revoke_api_key",
     security(("admin" = [])),
     params(("id" = String, Path, description = "the tenant's id"), ("key_id" = String, Path, description = "the key's id")),
-    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204, description = "The key is revoked: requests with it are refused from now on."), (status = 401, body = Problem), (status = 404, description = "No such tenant, or no such key of this tenant.", body = Problem)))]
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
     _admin: Admin,

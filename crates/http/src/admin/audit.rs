@@ -33,6 +33,7 @@ pub struct AdminAuditEntry {
     /// The client's address, as the trusted proxies report it (cleared when the account is
     /// erased).
     client_address: Option<String>,
+    #[schema(format = DateTime)]
     at: String,
     /// The closing policy applied, for closings.
     detail: Option<String>,
@@ -68,11 +69,11 @@ pub struct AuditQuery {
 
 /// The tenant's audit trail, newest first: optionally one `account` (UUID) and one `kind`;
 /// `limit` 1-500 (default 100).
-#[utoipa::path(get, path = "/admin/v1/audit", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(get, path = "/admin/v1/audit", tag = "Back office", operation_id = "admin_list_audit", security(("admin" = [])),
     params(("account" = Option<String>, Query, format = Uuid, description = "an account's UUID"),
         ("kind" = inline(Option<AuditKindFilter>), Query, description = "one kind of event"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1-500, default 100")),
-    responses((status = 200, body = AuditListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The tenant's audit events, newest first.", body = AuditListing), (status = 400, description = "A query parameter is invalid; `errors` names it.", body = Problem), (status = 401, body = Problem)))]
 pub async fn list_audit(
     state: web::Data<AppState>,
     _admin: Admin,

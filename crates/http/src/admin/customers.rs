@@ -31,10 +31,13 @@ pub struct AdminCustomer {
     middle_name: Option<String>,
     last_name: Option<String>,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     birthday: Option<String>,
     phone: Option<String>,
     has_password: bool,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -102,11 +105,11 @@ fn profile_fields(
 
 /// Create a customer: active with a `password`; without one, invited (pending activation,
 /// with an activation mail).
-#[utoipa::path(post, path = "/admin/v1/customers", tag = "Back office",
+#[utoipa::path(post, path = "/admin/v1/customers", tag = "Back office", operation_id = "admin_create_customer",
     security(("admin" = [])),
     request_body(content = super::bodies::CreateCustomerBody),
-    responses((status = 201, body = AdminCustomer), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 409, body = Problem)))]
+    responses((status = 201, description = "The customer was created, active.", body = AdminCustomer), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 409, description = "Another customer of the tenant has this email address or phone number.", body = Problem)))]
 pub async fn create_customer(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -153,10 +156,10 @@ pub struct CustomerQuery {
 
 /// Find a customer by email address: a list of none or one (an erased customer is found by no
 /// address, not even the one it had).
-#[utoipa::path(get, path = "/admin/v1/customers", tag = "Back office",
+#[utoipa::path(get, path = "/admin/v1/customers", tag = "Back office", operation_id = "admin_find_customers",
     security(("admin" = [])),
     params(("email" = String, Query, min_length = 1, description = "the address; case does not matter")),
-    responses((status = 200, body = CustomerListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The tenant's customers with this address (none or one).", body = CustomerListing), (status = 400, description = "The `email` parameter is missing or empty.", body = Problem), (status = 401, body = Problem)))]
 pub async fn find_customers(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -177,10 +180,10 @@ pub async fn find_customers(
 }
 
 /// Read a customer by numeric id or UUID.
-#[utoipa::path(get, path = "/admin/v1/customers/{id}", tag = "Back office",
+#[utoipa::path(get, path = "/admin/v1/customers/{id}", tag = "Back office", operation_id = "admin_get_customer",
     security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
-    responses((status = 200, body = AdminCustomer), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The customer.", body = AdminCustomer), (status = 401, body = Problem), (status = 404, description = "The tenant has no customer with this id.", body = Problem)))]
 pub async fn get_customer(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -193,12 +196,12 @@ pub async fn get_customer(
 
 /// Edit a customer's profile fields: those named change (`null` clears one), the others stay.
 /// The birthday, final for the customer once set, is corrected here.
-#[utoipa::path(patch, path = "/admin/v1/customers/{id}", tag = "Back office",
+#[utoipa::path(patch, path = "/admin/v1/customers/{id}", tag = "Back office", operation_id = "admin_update_customer",
     security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
     request_body(content = super::bodies::EditCustomerBody),
-    responses((status = 200, body = AdminCustomer), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "The customer, as changed.", body = AdminCustomer), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 404, description = "The tenant has no customer with this id.", body = Problem), (status = 409, description = "The address or phone number is another customer's, or the account is closed.", body = Problem)))]
 pub async fn edit_customer(
     state: web::Data<AppState>,
     _admin: Admin,

@@ -25,9 +25,11 @@ pub struct AdminDeletionRequest {
     customer: String,
     /// `pending`, `approved` or `rejected`.
     status: &'static str,
+    #[schema(format = DateTime)]
     created_at: String,
     /// Whole days since the request was made (GDPR expects an answer within a month).
     age_days: i64,
+    #[schema(format = DateTime)]
     decided_at: Option<String>,
     reason: Option<String>,
 }
@@ -60,10 +62,10 @@ pub struct ListQuery {
 
 /// The tenant's deletion requests, oldest first, optionally of one `status`; `limit` 1-500
 /// (default 100).
-#[utoipa::path(get, path = "/admin/v1/deletion-requests", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(get, path = "/admin/v1/deletion-requests", tag = "Back office", operation_id = "admin_list_deletion_requests", security(("admin" = [])),
     params(("status" = inline(Option<DeletionStatusFilter>), Query, description = "pending, approved or rejected"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1-500, default 100")),
-    responses((status = 200, body = DeletionRequestListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The tenant's deletion requests, oldest first.", body = DeletionRequestListing), (status = 400, description = "A query parameter is invalid; `errors` names it.", body = Problem), (status = 401, body = Problem)))]
 pub async fn list_deletion_requests(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -97,10 +99,10 @@ pub async fn list_deletion_requests(
 }
 
 /// Approve: the account's personal data is erased now.
-#[utoipa::path(post, path = "/admin/v1/deletion-requests/{id}/approve", tag = "Back office",
+#[utoipa::path(post, path = "/admin/v1/deletion-requests/{id}/approve", tag = "Back office", operation_id = "admin_approve_deletion_request",
     security(("admin" = [])), params(("id" = String, Path, description = "the request's id")),
-    responses((status = 200, body = AdminDeletionRequest), (status = 401, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "The request is approved and the account erased.", body = AdminDeletionRequest), (status = 401, body = Problem),
+        (status = 404, description = "The tenant has no deletion request with this id.", body = Problem), (status = 409, description = "The request was decided already.", body = Problem)))]
 pub async fn approve_deletion_request(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -119,11 +121,11 @@ pub async fn approve_deletion_request(
 }
 
 /// Reject with `{"reason": "…"}`: the data is kept and the customer is mailed the reason.
-#[utoipa::path(post, path = "/admin/v1/deletion-requests/{id}/reject", tag = "Back office",
+#[utoipa::path(post, path = "/admin/v1/deletion-requests/{id}/reject", tag = "Back office", operation_id = "admin_reject_deletion_request",
     security(("admin" = [])), params(("id" = String, Path, description = "the request's id")),
     request_body(content = super::bodies::RejectDeletionBody),
-    responses((status = 200, body = AdminDeletionRequest), (status = 400, body = Problem),
-        (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "The request is rejected; the account stays closed until reactivated.", body = AdminDeletionRequest), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem),
+        (status = 401, body = Problem), (status = 404, description = "The tenant has no deletion request with this id.", body = Problem), (status = 409, description = "The request was decided already.", body = Problem)))]
 pub async fn reject_deletion_request(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -149,10 +151,10 @@ pub async fn reject_deletion_request(
 }
 
 /// Bring back a closed account whose data was kept: it can sign in again with its password.
-#[utoipa::path(post, path = "/admin/v1/customers/{id}/reactivate", tag = "Back office",
+#[utoipa::path(post, path = "/admin/v1/customers/{id}/reactivate", tag = "Back office", operation_id = "admin_reactivate_customer",
     security(("admin" = [])), params(("id" = String, Path, description = "numeric id or UUID")),
-    responses((status = 200, body = AdminCustomer), (status = 401, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "The customer, active again.", body = AdminCustomer), (status = 401, body = Problem),
+        (status = 404, description = "The tenant has no customer with this id.", body = Problem), (status = 409, description = "The account is not closed, was erased, or has a pending deletion request (reject it first).", body = Problem)))]
 pub async fn reactivate_customer(
     state: web::Data<AppState>,
     _admin: Admin,

@@ -34,8 +34,10 @@ pub struct AdminWalletEntry {
     /// Positive: a credit; negative: a debit.
     amount: f64,
     /// `YYYY-MM-DD`, the last day a credit can be spent; `null` for none.
+    #[schema(format = Date)]
     expires_on: Option<String>,
     reference: String,
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -58,6 +60,7 @@ pub struct AdminBalance {
     /// What is left of the lots that expire first (0 when nothing expires).
     next_to_expire: f64,
     /// Their last day, `YYYY-MM-DD`; `null` when nothing expires.
+    #[schema(format = Date)]
     next_expiry: Option<String>,
 }
 
@@ -101,6 +104,7 @@ pub struct AdminOrder {
     amount: f64,
     /// `placed`, `completed`, `cancelled` or `returned`.
     status: &'static str,
+    #[schema(format = DateTime)]
     placed_at: String,
 }
 
@@ -160,12 +164,12 @@ fn created_or_replayed(posting: Posting) -> actix_web::HttpResponseBuilder {
 /// first and is refused (409) beyond what can be spent today. Posting a reference again
 /// changes nothing and answers as the first post did (201 with the entry, and
 /// `Idempotent-Replayed: true`); with other content, 409.
-#[utoipa::path(post, path = "/admin/v1/customers/{id}/wallet", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(post, path = "/admin/v1/customers/{id}/wallet", tag = "Back office", operation_id = "admin_add_wallet_entry", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
     request_body(content = super::bodies::WalletPostBody),
-    responses((status = 201, body = AdminWalletEntry),
-        (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem)))]
+    responses((status = 201, description = "The entry was added to the wallet.", body = AdminWalletEntry),
+        (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem), (status = 404, description = "The tenant has no customer with this id.", body = Problem),
+        (status = 409, description = "A spending is more than the balance, or the entry's reference was used with other content.", body = Problem)))]
 pub async fn post_wallet_entry(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -223,9 +227,9 @@ pub async fn post_wallet_entry(
 }
 
 /// A customer's wallet: each kind's balance as of today and the entries, newest first.
-#[utoipa::path(get, path = "/admin/v1/customers/{id}/wallet", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(get, path = "/admin/v1/customers/{id}/wallet", tag = "Back office", operation_id = "admin_get_wallet", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
-    responses((status = 200, body = AdminWallet), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The customer's balances and entries.", body = AdminWallet), (status = 401, body = Problem), (status = 404, description = "The tenant has no customer with this id.", body = Problem)))]
 pub async fn get_wallet(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -259,11 +263,11 @@ fn order_status(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<O
 /// nothing and answers as the first post did (201, `Idempotent-Replayed: true`); with other
 /// content, 409. Completed orders count as successful and
 /// add to `total_spending`.
-#[utoipa::path(post, path = "/admin/v1/customers/{id}/orders", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(post, path = "/admin/v1/customers/{id}/orders", tag = "Back office", operation_id = "admin_add_order", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
     request_body(content = super::bodies::OrderPostBody),
-    responses((status = 201, body = AdminOrder), (status = 400, body = Problem),
-        (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 201, description = "The order was recorded.", body = AdminOrder), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem),
+        (status = 401, body = Problem), (status = 404, description = "The tenant has no customer with this id.", body = Problem), (status = 409, description = "The reference is another order's, with other content.", body = Problem)))]
 pub async fn post_order(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -322,12 +326,12 @@ pub async fn post_order(
 }
 
 /// Change an order's status: `{"status": "returned"}`.
-#[utoipa::path(patch, path = "/admin/v1/customers/{id}/orders/{reference}", tag = "Back office",
+#[utoipa::path(patch, path = "/admin/v1/customers/{id}/orders/{reference}", tag = "Back office", operation_id = "admin_update_order",
     security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID"), ("reference" = String, Path, description = "the order's reference")),
     request_body(content = super::bodies::OrderStatusBody),
-    responses((status = 200, body = AdminOrder), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 404, body = Problem)))]
+    responses((status = 200, description = "The order, with its new status.", body = AdminOrder), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 404, description = "No such customer, or no order of theirs with this reference.", body = Problem)))]
 pub async fn patch_order(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -353,9 +357,9 @@ pub async fn patch_order(
 }
 
 /// A customer's orders, newest first, with their statistics.
-#[utoipa::path(get, path = "/admin/v1/customers/{id}/orders", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(get, path = "/admin/v1/customers/{id}/orders", tag = "Back office", operation_id = "admin_list_orders", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
-    responses((status = 200, body = AdminOrders), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The customer's orders and their statistics.", body = AdminOrders), (status = 401, body = Problem), (status = 404, description = "The tenant has no customer with this id.", body = Problem)))]
 pub async fn get_orders(
     state: web::Data<AppState>,
     _admin: Admin,

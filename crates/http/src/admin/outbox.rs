@@ -30,8 +30,11 @@ pub struct OutboxMessage {
     status: &'static str,
     attempts: i32,
     last_error: Option<String>,
+    #[schema(format = DateTime)]
     next_attempt_at: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     sent_at: Option<String>,
     /// The plain-text body with secrets masked.
     text: String,
@@ -62,10 +65,10 @@ pub struct OutboxListing {
 
 /// List outbox messages, newest first, optionally by `status` (`pending`, `sent`,
 /// `abandoned`); `limit` 1-500 (default 100).
-#[utoipa::path(get, path = "/admin/v1/outbox", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(get, path = "/admin/v1/outbox", tag = "Back office", operation_id = "admin_list_outbox", security(("admin" = [])),
     params(("status" = inline(Option<OutboxStatusFilter>), Query, description = "pending, sent or abandoned"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1-500, default 100")),
-    responses((status = 200, body = OutboxListing), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The tenant's messages, newest first, without their secrets.", body = OutboxListing), (status = 400, description = "A query parameter is invalid; `errors` names it.", body = Problem), (status = 401, body = Problem)))]
 pub async fn list_outbox(
     state: web::Data<AppState>,
     _admin: Admin,

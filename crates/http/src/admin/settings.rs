@@ -37,8 +37,8 @@ impl From<&Tenant> for ClosingSettings {
 }
 
 /// The tenant's closing settings.
-#[utoipa::path(get, path = "/admin/v1/settings", tag = "Back office", security(("admin" = [])),
-    responses((status = 200, body = ClosingSettings), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/admin/v1/settings", tag = "Back office", operation_id = "admin_get_settings", security(("admin" = [])),
+    responses((status = 200, description = "The tenant's closing settings.", body = ClosingSettings), (status = 401, body = Problem)))]
 pub async fn get_settings(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -54,9 +54,9 @@ pub async fn get_settings(
 
 /// Change the tenant's closing settings: `{"delete_personal_data": bool,
 /// "deletion_requires_approval": bool}`, either or both; other keys are refused.
-#[utoipa::path(patch, path = "/admin/v1/settings", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(patch, path = "/admin/v1/settings", tag = "Back office", operation_id = "admin_update_settings", security(("admin" = [])),
     request_body(content = super::bodies::SettingsBody),
-    responses((status = 200, body = ClosingSettings), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The tenant's closing settings, as changed.", body = ClosingSettings), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem)))]
 pub async fn patch_settings(
     state: web::Data<AppState>,
     _admin: Admin,

@@ -23,6 +23,7 @@ use crate::state::AppState;
 pub struct AdminTenant {
     id: String,
     name: String,
+    #[schema(format = DateTime)]
     created_at: String,
     settings: AdminTenantSettings,
 }
@@ -59,10 +60,10 @@ pub struct TenantListing {
 }
 
 /// Create a tenant: `id` a slug (1-64 of a-z, 0-9, `-`, `_`), `name` 1-200 characters.
-#[utoipa::path(post, path = "/admin/v1/tenants", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(post, path = "/admin/v1/tenants", tag = "Back office", operation_id = "admin_create_tenant", security(("admin" = [])),
     request_body(content = super::bodies::CreateTenantBody),
-    responses((status = 201, body = AdminTenant), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 409, body = Problem)))]
+    responses((status = 201, description = "The tenant was created.", body = AdminTenant), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 409, description = "Another tenant has this id.", body = Problem)))]
 pub async fn create_tenant(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -96,8 +97,8 @@ pub async fn create_tenant(
 }
 
 /// Every tenant, by id.
-#[utoipa::path(get, path = "/admin/v1/tenants", tag = "Back office", security(("admin" = [])),
-    responses((status = 200, body = TenantListing), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/admin/v1/tenants", tag = "Back office", operation_id = "admin_list_tenants", security(("admin" = [])),
+    responses((status = 200, description = "Every tenant of this instance.", body = TenantListing), (status = 401, body = Problem)))]
 pub async fn list_tenants(state: web::Data<AppState>, _admin: Admin) -> Result<HttpResponse, Problem> {
     let tenants = state
         .tenants
@@ -110,9 +111,9 @@ pub async fn list_tenants(state: web::Data<AppState>, _admin: Admin) -> Result<H
 }
 
 /// One tenant.
-#[utoipa::path(get, path = "/admin/v1/tenants/{id}", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(get, path = "/admin/v1/tenants/{id}", tag = "Back office", operation_id = "admin_get_tenant", security(("admin" = [])),
     params(("id" = String, Path, description = "the tenant's id")),
-    responses((status = 200, body = AdminTenant), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The tenant.", body = AdminTenant), (status = 401, body = Problem), (status = 404, description = "No tenant has this id.", body = Problem)))]
 pub async fn get_tenant(
     state: web::Data<AppState>,
     _admin: Admin,
@@ -134,11 +135,11 @@ const SETTINGS: &[&str] = &[
 
 /// Rename a tenant or change its settings: `{"name": …, "settings": {"webAppUrl": …,
 /// "allowedRedirectOrigins": […], "phoneRegion": …}}`; absent fields stay, `null` unsets.
-#[utoipa::path(patch, path = "/admin/v1/tenants/{id}", tag = "Back office", security(("admin" = [])),
+#[utoipa::path(patch, path = "/admin/v1/tenants/{id}", tag = "Back office", operation_id = "admin_update_tenant", security(("admin" = [])),
     params(("id" = String, Path, description = "the tenant's id")),
     request_body(content = super::bodies::PatchTenantBody),
-    responses((status = 200, body = AdminTenant), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 404, body = Problem)))]
+    responses((status = 200, description = "The tenant, as changed.", body = AdminTenant), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 404, description = "No tenant has this id.", body = Problem)))]
 pub async fn patch_tenant(
     state: web::Data<AppState>,
     _admin: Admin,

@@ -54,27 +54,27 @@ fn tenant_of(req: &HttpRequest) -> Option<String> {
 
 /// The page the activation link opens: choose a password (its secrets travel in the fragment,
 /// `#identifier=…&secret=…`).
-#[utoipa::path(get, path = "/customers/activate", tag = "Pages",
+#[utoipa::path(get, path = "/customers/activate", tag = "Pages", operation_id = "pages_activation",
     params(("tenant" = Option<String>, Query, description = "the tenant the link is for")),
-    responses((status = 200, content_type = "text/html", body = String)))]
+    responses((status = 200, description = "The page that activates the account with the secret in the link's fragment.", content_type = "text/html", body = String)))]
 pub async fn activation(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     render(&state, &req, "activate", tenant_of(&req).as_deref()).await
 }
 
 /// The page the email-confirmation link opens: one button confirms, never the page's loading
 /// (`#identifier=…&key=…` in the fragment).
-#[utoipa::path(get, path = "/customers/newemail_confirm", tag = "Pages",
+#[utoipa::path(get, path = "/customers/newemail_confirm", tag = "Pages", operation_id = "pages_email_confirmation",
     params(("tenant" = Option<String>, Query, description = "the tenant the link is for")),
-    responses((status = 200, content_type = "text/html", body = String)))]
+    responses((status = 200, description = "The page that confirms the new address with the key in the link's fragment.", content_type = "text/html", body = String)))]
 pub async fn email_confirmation(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     render(&state, &req, "confirm_email", tenant_of(&req).as_deref()).await
 }
 
 /// The page the reset link opens: the address, then the new passphrase, once.
-#[utoipa::path(get, path = "/customers/do_reset/{code}", tag = "Pages",
+#[utoipa::path(get, path = "/customers/do_reset/{code}", tag = "Pages", operation_id = "pages_password_reset",
     params(("code" = String, Path, description = "the mailed code"),
         ("tenant" = Option<String>, Query, description = "the tenant the link is for")),
-    responses((status = 200, content_type = "text/html", body = String)))]
+    responses((status = 200, description = "The page that asks for a new password for the mailed code.", content_type = "text/html", body = String)))]
 pub async fn reset(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     render(&state, &req, "reset", tenant_of(&req).as_deref()).await
 }

@@ -28,8 +28,9 @@ pub struct B2CoreProfileInfo {
     last_name: Option<String>,
     #[schema(min_length = 1, max_length = 100)]
     middle_name: Option<String>,
-    /// `YYYY-MM-DD` (or an RFC 3339 date-time), not in the future.
-    #[schema(example = "1990-05-15", format = Date)]
+    /// An RFC 3339 date-time (the date counts; a plain `YYYY-MM-DD` is accepted too), not in the
+    /// future.
+    #[schema(example = "1990-05-15T00:00:00+00:00", format = DateTime)]
     birthday: Option<String>,
 }
 

@@ -47,7 +47,9 @@ pub struct DeactivationStartedBody {
     uuid: String,
     /// How many codes this deactivation has mailed.
     sent: i32,
+    #[schema(format = DateTime)]
     expired_at: String,
+    #[schema(format = DateTime)]
     sent_at: String,
     workflow: &'static str,
 }
@@ -107,9 +109,9 @@ impl From<&DeactivationStarted> for DeactivationStartedBody {
 /// Start (or resume) deactivating the client's profile: a 6-digit code is mailed, valid 15
 /// minutes for 5 tries. Asking again within a minute answers the same procedure and mails
 /// nothing; later, the same `uuid` gets a fresh code and `sent` counts up.
-#[utoipa::path(get, path = "/api/v2/my/profile/deactivation", tag = "B2Core", security(("bearer" = [])),
-    responses((status = 200, body = DeactivationStartedBody), (status = 401, body = Problem),
-        (status = 429, body = Problem)))]
+#[utoipa::path(get, path = "/api/v2/my/profile/deactivation", tag = "B2Core", operation_id = "b2core_start_deactivation", security(("bearer" = [])),
+    responses((status = 200, description = "A closing code was mailed to the customer (or the one mailed within the resend interval stands).", body = DeactivationStartedBody), (status = 401, body = Problem),
+        (status = 429, description = "The send limit for this address is reached: nothing was sent.", body = Problem)))]
 pub async fn start_deactivation(state: web::Data<AppState>, who: Customer) -> Result<HttpResponse, Problem> {
     let started = state
         .deactivation
@@ -123,11 +125,11 @@ pub async fn start_deactivation(state: web::Data<AppState>, who: Customer) -> Re
 /// as an integer, or a string of its digits). The account is closed at once: every session
 /// signed out, the password no longer works; `requestCreated` says whether erasing its data
 /// waits for the back office's approval.
-#[utoipa::path(post, path = "/api/v2/my/profile/deactivation", tag = "B2Core", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v2/my/profile/deactivation", tag = "B2Core", operation_id = "b2core_confirm_deactivation", security(("bearer" = [])),
     request_body(content = super::bodies::DeactivationConfirmBody),
-    responses((status = 202, body = DeactivationConfirmedBody), (status = 400, body = Problem),
-        (status = 401, body = Problem), (status = 404, body = Problem), (status = 410, body = Problem),
-        (status = 429, body = Problem)))]
+    responses((status = 202, description = "The account is closed (or awaits the back office's approval, per the tenant's settings).", body = DeactivationConfirmedBody), (status = 400, description = "The body is invalid, or the code is wrong.", body = Problem),
+        (status = 401, body = Problem), (status = 404, description = "`uuid` is not this closing procedure's.", body = Problem), (status = 410, description = "The code expired: start again.", body = Problem),
+        (status = 429, description = "Five wrong codes were tried: start again.", body = Problem)))]
 pub async fn confirm_deactivation(
     state: web::Data<AppState>,
     who: Customer,

@@ -23,7 +23,7 @@ pub struct ClientInfo {
     last_name: Option<String>,
     middle_name: Option<String>,
     /// Midnight UTC of the date of birth, RFC 3339.
-    #[schema(example = "2022-01-01T00:00:00+00:00")]
+    #[schema(format = DateTime, example = "2022-01-01T00:00:00+00:00")]
     birthday: Option<String>,
 }
 
@@ -41,7 +41,9 @@ pub struct ClientProfile {
     /// `pending_activation`, `active`, `deactivation_requested` or `deactivated`.
     status: String,
     info: ClientInfo,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -151,18 +153,18 @@ async fn respond(
 }
 
 /// Get client profile data.
-#[utoipa::path(get, path = "/api/v2/my/profile", tag = "B2Core profile", operation_id = "b2core_get_profile",
+#[utoipa::path(get, path = "/api/v2/my/profile", tag = "B2Core", operation_id = "b2core_get_profile",
     security(("bearer" = [])),
-    responses((status = 200, body = ClientProfile), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The signed-in customer's profile.", body = ClientProfile), (status = 401, body = Problem)))]
 pub async fn get_profile(who: Customer) -> HttpResponse {
     HttpResponse::Ok().json(ClientProfile::from(&who.0.account))
 }
 
 /// Replace the updatable fields (`nickname`, `locale`, `info`); omitted ones are cleared.
-#[utoipa::path(put, path = "/api/v2/my/profile", tag = "B2Core profile",
+#[utoipa::path(put, path = "/api/v2/my/profile", tag = "B2Core", operation_id = "b2core_replace_profile",
     security(("bearer" = [])),
     request_body(content = super::bodies::B2CoreProfileBody),
-    responses((status = 200, body = ClientProfile), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The profile, with the updatable fields replaced.", body = ClientProfile), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem)))]
 pub async fn put_profile(
     state: web::Data<AppState>,
     who: Customer,
@@ -172,10 +174,10 @@ pub async fn put_profile(
 }
 
 /// Change only the named fields (JSON merge patch: absent keeps, `null` clears).
-#[utoipa::path(patch, path = "/api/v2/my/profile", tag = "B2Core profile",
+#[utoipa::path(patch, path = "/api/v2/my/profile", tag = "B2Core", operation_id = "b2core_update_profile",
     security(("bearer" = [])),
     request_body(content = super::bodies::B2CoreProfileBody),
-    responses((status = 200, body = ClientProfile), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The profile, with the sent fields changed (JSON merge patch).", body = ClientProfile), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem)))]
 pub async fn patch_profile(
     state: web::Data<AppState>,
     who: Customer,

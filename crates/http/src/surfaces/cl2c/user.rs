@@ -95,13 +95,13 @@ fn surface_error(field: &str, message: &str) -> (&'static str, String) {
 
 /// Replace the user's `firstName` (required), `lastName`, `phoneNumber` and `pushToken`; an
 /// omitted optional field is cleared. `id` is the user's UUID, who must belong to the tenant.
-#[utoipa::path(put, path = "/v1/cl2c/user", tag = "CL2C",
+#[utoipa::path(put, path = "/v1/cl2c/user", tag = "CL2C", operation_id = "cl2c_update_user",
     params(("tenant" = String, Header, description = "Tenant ID"),
         ("X-API-Key" = String, Header, description = "API key of the tenant's app")),
     request_body(content = PutUserBody),
-    responses((status = 200, body = Cl2cUser), (status = 400, body = Problem),
-        (status = 401, body = super::DefaultError), (status = 404, body = super::DefaultError),
-        (status = 409, body = super::DefaultError), (status = 429, body = super::DefaultError)))]
+    responses((status = 200, description = "The user, as changed.", body = Cl2cUser), (status = 400, description = "The body is invalid (`errors` names each field), or it is no JSON object (the default shape).", body = Problem),
+        (status = 401, description = "The API key or the tenant is missing or not valid, or the bearer token sent is not this user's.", body = super::DefaultError), (status = 404, description = "The tenant has no user with this id.", body = super::DefaultError),
+        (status = 409, description = "The address or phone number is another user's.", body = super::DefaultError), (status = 429, description = "The API key's rate limit is reached: retry after `Retry-After`.", body = super::DefaultError)))]
 pub async fn put_user(
     state: web::Data<AppState>,
     req: HttpRequest,

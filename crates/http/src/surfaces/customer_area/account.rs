@@ -118,18 +118,18 @@ fn parse(body: &Map<String, Value>, current: &Account) -> (CustomerEdit, Option<
 }
 
 /// Fetch the signed-in customer.
-#[utoipa::path(get, path = "/customers/self", tag = "Customer area", security(("bearer" = [])),
-    responses((status = 200, body = CustomerView), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/customers/self", tag = "Customer area", operation_id = "customer_area_get_self", security(("bearer" = [])),
+    responses((status = 200, description = "The signed-in customer.", body = CustomerView), (status = 401, body = Problem)))]
 pub async fn get_self(who: Customer) -> HttpResponse {
     HttpResponse::Ok().json(CustomerView::from(&who.0.account))
 }
 
 /// Update the customer. A new `email` starts an email change: it takes effect once confirmed
 /// with the key mailed to the new address (`POST /customers/newemail_confirm`).
-#[utoipa::path(patch, path = "/customers/self", tag = "Customer area", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/customers/self", tag = "Customer area", operation_id = "customer_area_update_self", security(("bearer" = [])),
     request_body(content = super::bodies::PatchSelfBody),
-    responses((status = 200, body = CustomerView), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 409, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, description = "The customer, as changed (a new address awaits its confirmation).", body = CustomerView), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 409, description = "The address or phone number is another customer's.", body = Problem), (status = 429, description = "The send limit for the new address is reached: nothing was sent.", body = Problem)))]
 pub async fn patch_self(
     state: web::Data<AppState>,
     who: Customer,
@@ -156,8 +156,8 @@ pub async fn patch_self(
 /// Delete (close) the customer's account: deactivated at once, every session revoked; its
 /// personal data erased, kept, or kept until the back office approves its deletion, as the
 /// tenant's closing settings say (`/admin/v1/settings`). The answer is the same in each case.
-#[utoipa::path(delete, path = "/customers/self", tag = "Customer area", security(("bearer" = [])),
-    responses((status = 200, body = Outcome), (status = 401, body = Problem)))]
+#[utoipa::path(delete, path = "/customers/self", tag = "Customer area", operation_id = "customer_area_close_self", security(("bearer" = [])),
+    responses((status = 200, description = "The account is closed, erased or awaiting approval, as `status` says; every session ends.", body = Outcome), (status = 401, body = Problem)))]
 pub async fn delete_self(state: web::Data<AppState>, who: Customer) -> Result<HttpResponse, Problem> {
     state
         .closing

@@ -13,9 +13,9 @@ use crate::timing::with_floor;
 
 /// Sign up: mails an activation identifier and secret to a new address (an address that
 /// already has an account gets a notice instead). The answer is the same either way.
-#[utoipa::path(post, path = "/customers/signup", tag = "Customer area",
+#[utoipa::path(post, path = "/customers/signup", tag = "Customer area", operation_id = "customer_area_sign_up",
     request_body(content = super::bodies::SignupBody),
-    responses((status = 202, body = Outcome), (status = 400, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 202, description = "An activation link was mailed (the same answer whether or not the address has an account).", body = Outcome), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 429, description = "Too many requests from this client: retry after `Retry-After`.", body = Problem)))]
 pub async fn signup(
     state: web::Data<AppState>,
     RequestTenant(tenant): RequestTenant,
@@ -43,10 +43,10 @@ pub async fn signup(
 
 /// Activate the account with the identifier and secret from the activation mail, choosing a
 /// password.
-#[utoipa::path(post, path = "/customers/activate", tag = "Customer area",
+#[utoipa::path(post, path = "/customers/activate", tag = "Customer area", operation_id = "customer_area_activate",
     request_body(content = super::bodies::ActivateBody),
-    responses((status = 200, body = Outcome), (status = 400, body = Problem), (status = 410, body = Problem),
-        (status = 429, body = Problem)))]
+    responses((status = 200, description = "The account is active; sign in with the password.", body = Outcome), (status = 400, description = "The body is invalid, or the link's secret is not valid.", body = Problem), (status = 410, description = "The link expired: sign up again for a new one.", body = Problem),
+        (status = 429, description = "Too many requests from this client: retry after `Retry-After`.", body = Problem)))]
 pub async fn activate(
     state: web::Data<AppState>,
     RequestTenant(tenant): RequestTenant,

@@ -10,10 +10,10 @@ use crate::state::AppState;
 use crate::tenant_header::RequestTenant;
 
 /// Confirm the new email address with the identifier and key mailed to it.
-#[utoipa::path(post, path = "/customers/newemail_confirm", tag = "Customer area",
+#[utoipa::path(post, path = "/customers/newemail_confirm", tag = "Customer area", operation_id = "customer_area_confirm_new_email",
     request_body(content = super::bodies::NewEmailConfirmBody),
-    responses((status = 200, body = Outcome), (status = 400, body = Problem), (status = 409, body = Problem),
-        (status = 410, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, description = "The new address is the account's.", body = Outcome), (status = 400, description = "The body is invalid, or the link's key is not valid.", body = Problem), (status = 409, description = "The address became another account's meanwhile.", body = Problem),
+        (status = 410, description = "The link expired: ask for the change again.", body = Problem), (status = 429, description = "Too many requests from this client: retry after `Retry-After`.", body = Problem)))]
 pub async fn newemail_confirm(
     state: web::Data<AppState>,
     RequestTenant(tenant): RequestTenant,

@@ -9,7 +9,7 @@ use crate::domain_errors::{problem_for, same_names};
 use crate::fields::{code_field, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
-use crate::tenant_header::{tenant_header, tenant_named};
+use crate::tenant_header::{refusal, tenant_header, tenant_named};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
@@ -28,10 +28,10 @@ impl LoginResponse {
 ///
 /// Unknown email, wrong password, an account that is not active or one locked after repeated
 /// failures all get the same 401.
-#[utoipa::path(post, path = "/customers/login", tag = "Customer area",
+#[utoipa::path(post, path = "/customers/login", tag = "Customer area", operation_id = "customer_area_sign_in",
     request_body(content = super::bodies::LoginBody),
-    responses((status = 200, body = LoginResponse), (status = 202, body = CodeRequired), (status = 400, body = Problem),
-        (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 202, description = "The password is right and two-factor is on: a code was texted; confirm it with the challenge.", body = CodeRequired), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem),
+        (status = 401, description = "The address, the password or the tenant is wrong, or the account cannot sign in (one answer for all).", body = Problem), (status = 429, description = "Too many requests from this client: retry after `Retry-After`.", body = Problem)))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -102,10 +102,10 @@ pub struct CodeRequired {
 
 /// Finish a two-factor sign-in: `{"challenge": "…", "otp": "123456"}` → the token. Wrong code
 /// (or unknown challenge) 400, expired 410, five tries used 429.
-#[utoipa::path(post, path = "/customers/login/verify-otp", tag = "Customer area",
+#[utoipa::path(post, path = "/customers/login/verify-otp", tag = "Customer area", operation_id = "customer_area_confirm_sign_in_code",
     request_body(content = super::bodies::LoginVerifyOtpBody),
-    responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 410, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 400, description = "The body is invalid, or the code is wrong.", body = Problem), (status = 401, description = "The challenge is unknown, or the password was changed meanwhile.", body = Problem),
+        (status = 410, description = "The code expired: sign in again.", body = Problem), (status = 429, description = "Five wrong codes were tried, or too many requests from this client.", body = Problem)))]
 pub async fn verify_login_otp(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -123,9 +123,7 @@ pub async fn verify_login_otp(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let tenant = tenant_named(&state, tenant_header(&req))
-        .await
-        .map_err(|e| problem_for(e, same_names))?;
+    let tenant = tenant_named(&state, tenant_header(&req)).await.map_err(refusal)?;
     let signed_in = state.second_factor.confirm(&tenant, &challenge, &otp).await;
     let counted = if signed_in.is_ok() {
         "succeeded"

@@ -15,9 +15,9 @@ use crate::timing::with_floor;
 /// account; only a real account gets a mail. A relative `reset_uri` is joined to
 /// `CLIENTELE_PUBLIC_URL`; an absolute one must be on `CLIENTELE_ALLOWED_REDIRECTS`. The code
 /// is appended to the link's path.
-#[utoipa::path(post, path = "/customers/password_reset", tag = "Customer area",
+#[utoipa::path(post, path = "/customers/password_reset", tag = "Customer area", operation_id = "customer_area_request_password_reset",
     request_body(content = super::bodies::PasswordResetBody),
-    responses((status = 200, body = Outcome), (status = 400, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, description = "A reset link was mailed if the address has an account (the same answer either way).", body = Outcome), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 429, description = "Too many requests from this client: retry after `Retry-After`.", body = Problem)))]
 pub async fn password_reset(
     state: web::Data<AppState>,
     RequestTenant(tenant): RequestTenant,
@@ -59,10 +59,10 @@ pub async fn password_reset(
 /// Reset the password with the mailed code. Answers `{"token": JWT}`: a JWT signed HS256 with
 /// the submitted code as key, whose payload is `{"passphrase": "<the new password>"}`. Every
 /// session of the account is signed out.
-#[utoipa::path(post, path = "/customers/do_reset", tag = "Customer area",
+#[utoipa::path(post, path = "/customers/do_reset", tag = "Customer area", operation_id = "customer_area_reset_password",
     request_body(content = super::bodies::DoResetBody),
-    responses((status = 200, body = LoginResponse), (status = 400, body = Problem), (status = 410, body = Problem),
-        (status = 429, body = Problem)))]
+    responses((status = 200, description = "The password is changed, every other session ended; the access token of a new one.", body = LoginResponse), (status = 400, description = "The body is invalid, or the mailed code is not valid.", body = Problem), (status = 410, description = "The code expired: ask for a new reset.", body = Problem),
+        (status = 429, description = "Too many requests from this client: retry after `Retry-After`.", body = Problem)))]
 pub async fn do_reset(
     state: web::Data<AppState>,
     RequestTenant(tenant): RequestTenant,

@@ -20,10 +20,10 @@ pub struct PasswordUpdated {
 /// out; the token in hand keeps working. An account without a password (`has_password: 0`)
 /// sets one with `old_password` empty. A wrong `old_password` is a 400 naming it, and counts
 /// toward the sign-in lockout.
-#[utoipa::path(post, path = "/api/user/change-password", tag = "TSS", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/user/change-password", tag = "TSS", operation_id = "tss_change_password", security(("bearer" = [])),
     request_body(content = super::bodies::TssChangePasswordBody),
-    responses((status = 200, body = PasswordUpdated), (status = 400, body = Problem),
-        (status = 401, body = Problem), (status = 409, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 200, description = "The password is changed; every other session ended.", body = PasswordUpdated), (status = 400, description = "The body is invalid, or the current password is wrong.", body = Problem),
+        (status = 401, body = Problem), (status = 409, description = "The password was changed by another request meanwhile.", body = Problem), (status = 503, body = Problem)))]
 pub async fn change_password(
     state: web::Data<AppState>,
     who: Customer,

@@ -25,15 +25,18 @@ pub struct TssProfile {
     telephone: String,
     gender: String,
     /// `YYYY-MM-DD`; `null` when not given.
+    #[schema(format = Date)]
     birthdate: Option<String>,
     cashback: f64,
     tss_money: f64,
     tss_points: f64,
     #[serde(rename = "next_Tss_Money_To_Expire")]
     next_tss_money_to_expire: f64,
+    #[schema(format = Date)]
     tss_money_expiry: Option<String>,
     #[serde(rename = "next_Tss_Point_To_Expire")]
     next_tss_point_to_expire: f64,
+    #[schema(format = Date)]
     tss_point_expiry: Option<String>,
     order_count: i64,
     total_spending: f64,
@@ -117,7 +120,7 @@ pub struct ProfileQuery {
 /// statistics and referral code.
 #[utoipa::path(get, path = "/api/user/profile", tag = "TSS", operation_id = "tss_get_profile", security(("bearer" = [])),
     params(("platform" = Option<String>, Query, description = "the client's platform, e.g. web or mobile")),
-    responses((status = 200, body = TssProfile), (status = 401, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 200, description = "The customer's profile, wallet balances and order statistics.", body = TssProfile), (status = 401, body = Problem), (status = 503, body = Problem)))]
 pub async fn get_profile(
     state: web::Data<AppState>,
     who: Customer,
@@ -136,10 +139,10 @@ pub async fn get_profile(
 /// once set it cannot change), `telephone` (national in the tenant's region, or international;
 /// unique in the tenant: 409 naming it), and `email` only while the account has none or a
 /// temporary one. Answers the profile as GET does.
-#[utoipa::path(post, path = "/api/user/profile", tag = "TSS", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/user/profile", tag = "TSS", operation_id = "tss_update_profile", security(("bearer" = [])),
     request_body(content = super::bodies::TssProfileBody),
-    responses((status = 200, body = TssProfile), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 409, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 200, description = "The profile, as changed.", body = TssProfile), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 409, description = "The address or phone number is another customer's.", body = Problem), (status = 503, body = Problem)))]
 pub async fn post_profile(
     state: web::Data<AppState>,
     who: Customer,

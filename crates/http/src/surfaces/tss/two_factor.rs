@@ -49,10 +49,10 @@ pub struct CodeConfirmedAnswer {
 /// 6-digit code is texted to the new number (to the current one when turning two-factor off),
 /// valid 10 minutes for 5 tries; `/api/user/profile/verify-otp` applies it. Asking again within
 /// a minute is a 429 with Retry-After.
-#[utoipa::path(post, path = "/api/user/profile/2fa", tag = "TSS", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/user/profile/2fa", tag = "TSS", operation_id = "tss_set_two_factor", security(("bearer" = [])),
     request_body(content = super::bodies::TssTwoFactorBody),
-    responses((status = 200, body = TwoFactorAnswer), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 409, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
+    responses((status = 200, description = "A code was texted to confirm the change (or the change needed none).", body = TwoFactorAnswer), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 409, description = "The phone number is another customer's.", body = Problem), (status = 429, description = "The send limit for this number is reached: nothing was sent.", body = Problem), (status = 503, body = Problem)))]
 pub async fn post_profile_2fa(
     state: web::Data<AppState>,
     who: Customer,
@@ -115,10 +115,10 @@ pub async fn post_profile_2fa(
 /// Apply the held edit with the texted code: `{"telephone": "9876543210", "otp": "123456"}`
 /// (the number the code went to). Wrong code 400, expired 410, five tries used 429. When the
 /// telephone changes, every session is signed out and `access_token` is a new one.
-#[utoipa::path(post, path = "/api/user/profile/verify-otp", tag = "TSS", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/user/profile/verify-otp", tag = "TSS", operation_id = "tss_confirm_code", security(("bearer" = [])),
     request_body(content = super::bodies::TssVerifyOtpBody),
-    responses((status = 200, body = CodeConfirmedAnswer), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 409, body = Problem), (status = 410, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, description = "The code is right: the held change is made.", body = CodeConfirmedAnswer), (status = 400, description = "The body is invalid, or the code is wrong.", body = Problem), (status = 401, body = Problem),
+        (status = 409, description = "The phone number became another customer's meanwhile.", body = Problem), (status = 410, description = "The code expired: ask for a new one.", body = Problem), (status = 429, description = "Five wrong codes were tried: ask for a new one.", body = Problem)))]
 pub async fn verify_otp(
     state: web::Data<AppState>,
     req: HttpRequest,
