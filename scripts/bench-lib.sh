@@ -113,9 +113,9 @@ def entry(i):
     kinds = ["cashback", "tss_money", "tss_points"]
     body = {"kind": kinds[i % 3], "amount": 1.5, "reference": f"e-{i}"}
     if i % 4:
-        body["expires_on"] = str(date.today() + timedelta(days=1 + i % 365))
+        body["expiresOn"] = str(date.today() + timedelta(days=1 + i % 365))
     post("wallet", body)
-    post("orders", {"reference": f"o-{i}", "amount": 10.25, "placed_at": "2026-11-30T10:00:00Z",
+    post("orders", {"reference": f"o-{i}", "amount": 10.25, "placedAt": "2026-11-30T10:00:00Z",
                     "status": "completed" if i % 2 else "placed"})
 with ThreadPoolExecutor(16) as pool:
     list(pool.map(entry, range(n)))

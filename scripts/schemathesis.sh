@@ -54,7 +54,7 @@ closing_token=$(signed_in closing) || { echo "schemathesis: no second customer";
 # Deletion requests waiting for the back office, for the links from their listing to approve
 # and reject to lead somewhere.
 curl -sf -X PATCH "$base/admin/v1/settings" -H "Authorization: Bearer $admin_token" \
-    -d '{"deletion_requires_approval": true}' >/dev/null || { echo "schemathesis: no settings"; exit 1; }
+    -d '{"deletionRequiresApproval": true}' >/dev/null || { echo "schemathesis: no settings"; exit 1; }
 for n in 1 2 3 4; do
     closing=$(signed_in "closing-$n") && curl -sf -X DELETE "$base/customers/self" -H "Authorization: Bearer $closing" >/dev/null \
         || { echo "schemathesis: no deletion request"; exit 1; }

@@ -44,31 +44,40 @@ async fn closing_follows_the_tenant_settings(backend: Backend) {
         settings(&server, None, None).await,
         (
             200,
-            json!({"delete_personal_data": true, "deletion_requires_approval": false})
+            json!({"deletePersonalData": true, "deletionRequiresApproval": false})
         ),
         "defaults keep closing as it was: erase at once"
     );
     let (status, problem) = settings(
         &server,
         None,
-        Some(json!({"delete_data": true, "deletion_requires_approval": "yes"})),
+        Some(json!({"delete_data": true, "deletionRequiresApproval": "yes"})),
     )
     .await;
     assert_eq!(status, 400, "{problem}");
     assert!(
         problem["errors"]["delete_data"].is_array()
-            && problem["errors"]["deletion_requires_approval"].is_array()
+            && problem["errors"]["deletionRequiresApproval"].is_array()
+    );
+    // The snake_case name of earlier releases is refused, naming the field to use.
+    let (status, problem) = settings(&server, None, Some(json!({"delete_personal_data": false}))).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        problem["errors"]["delete_personal_data"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("`deletePersonalData`")),
+        "{problem}"
     );
     assert_eq!(
-        settings(&server, None, None).await.1["delete_personal_data"],
+        settings(&server, None, None).await.1["deletePersonalData"],
         true,
         "nothing applied"
     );
 
     // Keep the data: the account is closed at once, its data stays.
-    let (status, body) = settings(&server, None, Some(json!({"delete_personal_data": false}))).await;
+    let (status, body) = settings(&server, None, Some(json!({"deletePersonalData": false}))).await;
     assert_eq!(
-        (status, &body["delete_personal_data"]),
+        (status, &body["deletePersonalData"]),
         (200, &json!(false)),
         "{body}"
     );
@@ -98,7 +107,7 @@ async fn closing_follows_the_tenant_settings(backend: Backend) {
     let (status, _) = settings(
         &server,
         None,
-        Some(json!({"delete_personal_data": false, "deletion_requires_approval": true})),
+        Some(json!({"deletePersonalData": false, "deletionRequiresApproval": true})),
     )
     .await;
     assert_eq!(status, 200);
@@ -123,7 +132,7 @@ async fn closing_follows_the_tenant_settings(backend: Backend) {
     let (status, _) = settings(
         &server,
         None,
-        Some(json!({"delete_personal_data": true, "deletion_requires_approval": true})),
+        Some(json!({"deletePersonalData": true, "deletionRequiresApproval": true})),
     )
     .await;
     assert_eq!(status, 200);
@@ -156,7 +165,7 @@ async fn closing_follows_the_tenant_settings(backend: Backend) {
     assert_eq!(created.status(), 201);
     assert_eq!(
         settings(&server, Some("other"), None).await.1,
-        json!({"delete_personal_data": true, "deletion_requires_approval": false})
+        json!({"deletePersonalData": true, "deletionRequiresApproval": false})
     );
     let other_email = format!("o{}@example.com", uuid::Uuid::new_v4().simple());
     let response = server
@@ -254,7 +263,7 @@ async fn the_back_office_decides_on_deletion_requests(backend: Backend) {
     };
     let smtp = clientele_testkit::SmtpSink::start();
     let server = Server::start(&storage, &[("CLIENTELE_SMTP_URL", &smtp.url())]);
-    let (status, _) = settings(&server, None, Some(json!({"deletion_requires_approval": true}))).await;
+    let (status, _) = settings(&server, None, Some(json!({"deletionRequiresApproval": true}))).await;
     assert_eq!(status, 200);
 
     // Rejected: data kept, the reason mailed, the account can come back.

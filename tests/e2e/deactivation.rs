@@ -223,13 +223,13 @@ async fn closed_by_code_under(
 
 async fn approval_required_creates_a_request(server: Server, smtp: SmtpSink) {
     let (_, _, _, data) =
-        closed_by_code_under(&server, &smtp, json!({"deletion_requires_approval": true})).await;
+        closed_by_code_under(&server, &smtp, json!({"deletionRequiresApproval": true})).await;
     assert_eq!(data, json!({"requestCreated": true}));
 }
 
 async fn keeping_data_closes_and_the_back_office_can_reopen(server: Server, smtp: SmtpSink) {
     let (email, password, id, data) =
-        closed_by_code_under(&server, &smtp, json!({"delete_personal_data": false})).await;
+        closed_by_code_under(&server, &smtp, json!({"deletePersonalData": false})).await;
     assert_eq!(data, json!({"requestCreated": false}));
     let reopened = server
         .http

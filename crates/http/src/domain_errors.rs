@@ -18,24 +18,24 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(reason)
         }
         DomainError::Taken(errors) => Problem::taken(errors.renamed(rename)),
-        DomainError::TooSoon(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-soon", "Too soon")
+        DomainError::TooSoon(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-soon", "Too Soon")
             .detail("A code was sent moments ago; wait as Retry-After says before asking for another.")
             .keep_header(actix_web::http::header::RETRY_AFTER, seconds.into()),
-        DomainError::SendLimited(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "send-limited", "Too many messages")
+        DomainError::SendLimited(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "send-limited", "Too Many Messages")
             .detail("This address or number was sent as many messages as allowed for now; nothing was changed or sent. Try again later.")
             .keep_header(actix_web::http::header::RETRY_AFTER, seconds.into()),
         DomainError::SecretRefused(Refusal::Invalid) => {
-            Problem::new(StatusCode::BAD_REQUEST, "invalid-secret", "Invalid secret")
+            Problem::new(StatusCode::BAD_REQUEST, "invalid-secret", "Invalid Secret")
                 .detail("The identifier and secret do not match a pending request, or it was already used.")
         }
         DomainError::SecretRefused(Refusal::Expired) => {
-            Problem::new(StatusCode::GONE, "secret-expired", "Secret expired")
+            Problem::new(StatusCode::GONE, "secret-expired", "Secret Expired")
                 .detail("The secret has expired; ask for a new one.")
         }
         DomainError::SecretRefused(Refusal::Locked) => Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "secret-locked",
-            "Too many wrong tries",
+            "Too Many Wrong Tries",
         )
         .detail("Too many wrong tries: this secret no longer works. Ask for a new one once it has expired."),
         DomainError::Unavailable(reason) => {
@@ -53,4 +53,57 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
 /// For surfaces whose field names are the domain's.
 pub fn same_names(_: &str) -> Option<&'static str> {
     None
+}
+
+/// What the customer holds in a flow that checks a secret: the refusal speaks of it.
+#[derive(Clone, Copy)]
+pub enum Held {
+    /// A mailed link (activation, email confirmation).
+    Link,
+    /// A code or link mailed for a password reset.
+    ResetCode,
+    /// A code mailed to close the account.
+    ClosingCode,
+    /// A texted one-time code.
+    TextedCode,
+}
+
+impl Held {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Held::Link => ("Link", "link"),
+            Held::ResetCode => ("Code", "reset code"),
+            Held::ClosingCode => ("Code", "closing code"),
+            Held::TextedCode => ("Code", "code"),
+        }
+    }
+}
+
+/// [`problem_for`] in a flow where the customer holds a secret: a wrong, expired or locked
+/// one is refused in words about what they hold (the problem types stay the same).
+pub fn problem_about(error: DomainError, rename: fn(&str) -> Option<&'static str>, held: Held) -> Problem {
+    let (noun, what) = held.names();
+    match error {
+        DomainError::SecretRefused(Refusal::Invalid) => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-secret",
+            &format!("Invalid {noun}"),
+        )
+        .detail(format!(
+            "This {what} is not valid: it is mistyped, was used already, or a newer one replaced it."
+        )),
+        DomainError::SecretRefused(Refusal::Expired) => {
+            Problem::new(StatusCode::GONE, "secret-expired", &format!("Expired {noun}"))
+                .detail(format!("This {what} has expired; ask for a new one."))
+        }
+        DomainError::SecretRefused(Refusal::Locked) => Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "secret-locked",
+            "Too Many Wrong Tries",
+        )
+        .detail(format!(
+            "Too many wrong tries: this {what} no longer works. Ask for a new one."
+        )),
+        other => problem_for(other, rename),
+    }
 }

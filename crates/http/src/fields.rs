@@ -16,9 +16,33 @@ pub fn reject_other_keys(
         if read_only.contains(&key.as_str()) {
             errors.add(format!("{prefix}{key}"), "is read-only and cannot be changed");
         } else if !allowed.contains(&key.as_str()) {
-            errors.add(format!("{prefix}{key}"), "is not a known field");
+            match allowed.iter().find(|name| **name == camel_case(key)) {
+                Some(name) => errors.add(
+                    format!("{prefix}{key}"),
+                    format!("is not a known field; the field is `{name}`"),
+                ),
+                None => errors.add(format!("{prefix}{key}"), "is not a known field"),
+            }
         }
     }
+}
+
+/// `expires_on` as `expiresOn`: the back office's fields are camelCase, and a snake_case
+/// name sent by an older client is refused with the name to use.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A text field of an update: absent → `absent`, `null` → clear, a string → set.

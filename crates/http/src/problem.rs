@@ -96,7 +96,7 @@ impl Problem {
     }
 
     pub fn malformed(detail: impl Into<String>) -> Self {
-        Problem::new(StatusCode::BAD_REQUEST, "malformed-request", "Malformed request").detail(detail)
+        Problem::new(StatusCode::BAD_REQUEST, "malformed-request", "Malformed Request").detail(detail)
     }
 
     pub fn unauthorized() -> Self {
@@ -115,7 +115,7 @@ impl Problem {
     /// A sensitive change asked of a session older than `CLIENTELE_REAUTH_MAX_AGE_SECS`: the
     /// step-up challenge of RFC 9470, with a problem type that says what to do.
     pub fn sign_in_again() -> Self {
-        Problem::new(StatusCode::UNAUTHORIZED, "sign-in-again", "Sign in again")
+        Problem::new(StatusCode::UNAUTHORIZED, "sign-in-again", "Sign In Again")
             .detail("This change needs a recent sign-in: sign in again, then retry with the new token.")
             .header(
                 header::WWW_AUTHENTICATE,

@@ -104,15 +104,15 @@ async fn the_profile_shows_what_the_back_office_posted(server: Server, _smtp: Sm
     assert_eq!(status, 409, "{problem}");
     for (entry, reference) in [
         (
-            json!({"kind": "tss_money", "amount": 100, "expires_on": in_days(30)}),
+            json!({"kind": "tss_money", "amount": 100, "expiresOn": in_days(30)}),
             "m-1",
         ),
         (
-            json!({"kind": "tss_money", "amount": "600.00", "expires_on": in_days(150)}),
+            json!({"kind": "tss_money", "amount": "600.00", "expiresOn": in_days(150)}),
             "m-2",
         ),
         (
-            json!({"kind": "tss_points", "amount": 1250, "expires_on": in_days(60)}),
+            json!({"kind": "tss_points", "amount": 1250, "expiresOn": in_days(60)}),
             "p-1",
         ),
         (json!({"kind": "tss_money", "amount": -200}), "d-1"),
@@ -141,12 +141,12 @@ async fn the_profile_shows_what_the_back_office_posted(server: Server, _smtp: Sm
             "amount",
         ),
         (
-            json!({"kind": "cashback", "amount": -1, "expires_on": in_days(3), "reference": "x"}),
-            "expires_on",
+            json!({"kind": "cashback", "amount": -1, "expiresOn": in_days(3), "reference": "x"}),
+            "expiresOn",
         ),
         (
-            json!({"kind": "cashback", "amount": 1, "expires_on": "30/04/2026", "reference": "x"}),
-            "expires_on",
+            json!({"kind": "cashback", "amount": 1, "expiresOn": "30/04/2026", "reference": "x"}),
+            "expiresOn",
         ),
         (json!({"kind": "cashback", "amount": 1}), "reference"),
     ] {
@@ -162,7 +162,7 @@ async fn the_profile_shows_what_the_back_office_posted(server: Server, _smtp: Sm
         ("A-2", 44550.00, "completed"),
         ("A-3", 10.0, "placed"),
     ] {
-        let order = json!({"reference": reference, "amount": amount, "status": status, "placed_at": "2026-11-30T10:00:00Z"});
+        let order = json!({"reference": reference, "amount": amount, "status": status, "placedAt": "2026-11-30T10:00:00Z"});
         let first = admin(&server, Method::POST, &orders, Some(order.clone())).await;
         assert_eq!(first.0, 201);
         assert_eq!(admin(&server, Method::POST, &orders, Some(order)).await, first);
@@ -205,7 +205,7 @@ async fn the_profile_shows_what_the_back_office_posted(server: Server, _smtp: Sm
         (json!(3), json!(2), json!(45000.0))
     );
     let (_, listing) = admin(&server, Method::GET, &wallet, None).await;
-    assert_eq!(listing["balances"]["tss_money"]["spendable"], 500.0, "{listing}");
+    assert_eq!(listing["balances"]["tssMoney"]["spendable"], 500.0, "{listing}");
     assert_eq!(listing["entries"].as_array().unwrap().len(), 5);
 
     // Only the back office posts; only the customer's own profile is shown.

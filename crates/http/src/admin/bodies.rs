@@ -57,7 +57,7 @@ pub struct EditCustomerBody {
 
 /// `POST /admin/v1/customers/{id}/wallet`.
 #[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WalletPostBody {
     #[schema(example = "cashback", pattern = "^(cashback|tss_money|tss_points)$")]
     kind: String,
@@ -66,7 +66,7 @@ pub struct WalletPostBody {
     #[schema(example = 150.5)]
     amount: f64,
     /// When a credit expires (after that day); none for a debit.
-    #[schema(example = "2026-04-30", format = Date)]
+    #[schema(example = "2099-12-31", format = Date)]
     expires_on: Option<String>,
     /// The caller's own reference: posting it again changes nothing.
     #[schema(example = "promo-42", min_length = 1, max_length = 100)]
@@ -75,7 +75,7 @@ pub struct WalletPostBody {
 
 /// `POST /admin/v1/customers/{id}/orders`.
 #[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct OrderPostBody {
     #[schema(example = "A-1001", min_length = 1, max_length = 100)]
     reference: String,
@@ -97,7 +97,7 @@ pub struct OrderStatusBody {
 
 /// `PATCH /admin/v1/settings`: either or both.
 #[derive(ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SettingsBody {
     /// Erase a closed account's personal data.
     #[schema(nullable = false)]

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::customers::customer_named;
 use crate::admin_auth::Admin;
 use crate::body::JsonObject;
-use crate::domain_errors::{problem_for, same_names};
+use crate::domain_errors::problem_for;
 use crate::fields::{reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::render::{iso_date, parse_iso_date, rfc3339};
@@ -28,6 +28,7 @@ use crate::tenant_header::RequestTenant;
 const LISTED: i64 = 500;
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AdminWalletEntry {
     /// `cashback`, `tss_money` or `tss_points`.
     kind: &'static str,
@@ -54,6 +55,7 @@ impl From<&WalletEntry> for AdminWalletEntry {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AdminBalance {
     /// What can be spent today.
     spendable: f64,
@@ -75,6 +77,7 @@ impl From<&Balance> for AdminBalance {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AdminBalances {
     cashback: AdminBalance,
     tss_money: AdminBalance,
@@ -92,6 +95,7 @@ impl From<&WalletSummary> for AdminBalances {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AdminWallet {
     balances: AdminBalances,
     /// Newest first, at most 500.
@@ -99,6 +103,7 @@ pub struct AdminWallet {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AdminOrder {
     reference: String,
     amount: f64,
@@ -120,6 +125,7 @@ impl From<&Order> for AdminOrder {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AdminOrderStats {
     order_count: i64,
     successful_orders: i64,
@@ -127,6 +133,7 @@ pub struct AdminOrderStats {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AdminOrders {
     stats: AdminOrderStats,
     /// Newest first, at most 500.
@@ -158,9 +165,9 @@ fn created_or_replayed(posting: Posting) -> actix_web::HttpResponseBuilder {
     response
 }
 
-/// Post to a customer's wallet: `{"kind": "cashback", "amount": 150.50, "expires_on":
+/// Post to a customer's wallet: `{"kind": "cashback", "amount": 150.50, "expiresOn":
 /// "2026-04-30", "reference": "promo-42"}`. A positive amount is a credit (optionally
-/// expiring after `expires_on`), a negative one a debit, which spends the credits that expire
+/// expiring after `expiresOn`), a negative one a debit, which spends the credits that expire
 /// first and is refused (409) beyond what can be spent today. Posting a reference again
 /// changes nothing and answers as the first post did (201 with the entry, and
 /// `Idempotent-Replayed: true`); with other content, 409.
@@ -181,7 +188,7 @@ pub async fn post_wallet_entry(
     let mut errors = FieldErrors::new();
     reject_other_keys(
         &body,
-        &["kind", "amount", "expires_on", "reference"],
+        &["kind", "amount", "expiresOn", "reference"],
         &[],
         "",
         &mut errors,
@@ -194,14 +201,14 @@ pub async fn post_wallet_entry(
         None
     });
     let amount = amount(&body, &mut errors);
-    let expires_on = match body.get("expires_on") {
+    let expires_on = match body.get("expiresOn") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => parse_iso_date(s).or_else(|| {
-            errors.add("expires_on", "must be a date, YYYY-MM-DD");
+            errors.add("expiresOn", "must be a date, YYYY-MM-DD");
             None
         }),
         Some(_) => {
-            errors.add("expires_on", "must be a date, YYYY-MM-DD");
+            errors.add("expiresOn", "must be a date, YYYY-MM-DD");
             None
         }
     };
@@ -222,7 +229,7 @@ pub async fn post_wallet_entry(
             },
         )
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_for(e, admin_names))?;
     Ok(created_or_replayed(posting).json(AdminWalletEntry::from(&entry)))
 }
 
@@ -241,7 +248,7 @@ pub async fn get_wallet(
         .loyalty
         .wallet(&account, LISTED)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_for(e, admin_names))?;
     Ok(HttpResponse::Ok().json(AdminWallet {
         balances: AdminBalances::from(&summary),
         entries: entries.iter().map(AdminWalletEntry::from).collect(),
@@ -259,10 +266,10 @@ fn order_status(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<O
 }
 
 /// Record a customer's order: `{"reference": "A-1001", "amount": 450.00, "status":
-/// "completed", "placed_at": "2026-11-30T10:00:00Z"}`. Posting a reference again changes
+/// "completed", "placedAt": "2026-11-30T10:00:00Z"}`. Posting a reference again changes
 /// nothing and answers as the first post did (201, `Idempotent-Replayed: true`); with other
 /// content, 409. Completed orders count as successful and
-/// add to `total_spending`.
+/// add to `totalSpending`.
 #[utoipa::path(post, path = "/admin/v1/customers/{id}/orders", tag = "Back office", operation_id = "admin_add_order", security(("admin" = [])),
     params(("id" = String, Path, description = "numeric id or UUID")),
     request_body(content = super::bodies::OrderPostBody),
@@ -279,7 +286,7 @@ pub async fn post_order(
     let mut errors = FieldErrors::new();
     reject_other_keys(
         &body,
-        &["reference", "amount", "status", "placed_at"],
+        &["reference", "amount", "status", "placedAt"],
         &[],
         "",
         &mut errors,
@@ -287,7 +294,7 @@ pub async fn post_order(
     let reference = required_text(&body, "reference", &mut errors);
     let amount = amount(&body, &mut errors);
     let status = order_status(&body, &mut errors);
-    let placed_at = required_text(&body, "placed_at", &mut errors);
+    let placed_at = required_text(&body, "placedAt", &mut errors);
     // Kept in UTC: a time whose UTC form leaves the years 1-9999 cannot be.
     let placed_at = OffsetDateTime::parse(placed_at.trim(), &Rfc3339)
         .ok()
@@ -298,7 +305,7 @@ pub async fn post_order(
         .or_else(|| {
             if !placed_at.is_empty() {
                 errors.add(
-                    "placed_at",
+                    "placedAt",
                     "must be an RFC 3339 date-time between the years 1 and 9999",
                 );
             }
@@ -321,7 +328,7 @@ pub async fn post_order(
             },
         )
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_for(e, admin_names))?;
     Ok(created_or_replayed(posting).json(AdminOrder::from(&order)))
 }
 
@@ -352,7 +359,7 @@ pub async fn patch_order(
         .loyalty
         .set_order_status(&account, &reference, status)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_for(e, admin_names))?;
     Ok(HttpResponse::Ok().json(AdminOrder::from(&order)))
 }
 
@@ -371,7 +378,7 @@ pub async fn get_orders(
         .loyalty
         .orders(&account, LISTED)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_for(e, admin_names))?;
     Ok(HttpResponse::Ok().json(AdminOrders {
         stats: AdminOrderStats {
             order_count: stats.count,
@@ -380,4 +387,13 @@ pub async fn get_orders(
         },
         orders: orders.iter().map(AdminOrder::from).collect(),
     }))
+}
+
+/// The domain's field names as the back office's camelCase JSON spells them.
+fn admin_names(field: &str) -> Option<&'static str> {
+    match field {
+        "expires_on" => Some("expiresOn"),
+        "placed_at" => Some("placedAt"),
+        _ => None,
+    }
 }

@@ -16,10 +16,11 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use crate::tenant_header::RequestTenant;
 
-const DELETE: &str = "delete_personal_data";
-const APPROVAL: &str = "deletion_requires_approval";
+const DELETE: &str = "deletePersonalData";
+const APPROVAL: &str = "deletionRequiresApproval";
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ClosingSettings {
     /// Erase a closed account's personal data (default true); otherwise keep it.
     delete_personal_data: bool,
@@ -52,8 +53,8 @@ pub async fn get_settings(
     Ok(HttpResponse::Ok().json(ClosingSettings::from(&tenant)))
 }
 
-/// Change the tenant's closing settings: `{"delete_personal_data": bool,
-/// "deletion_requires_approval": bool}`, either or both; other keys are refused.
+/// Change the tenant's closing settings: `{"deletePersonalData": bool,
+/// "deletionRequiresApproval": bool}`, either or both; other keys are refused.
 #[utoipa::path(patch, path = "/admin/v1/settings", tag = "Back office", operation_id = "admin_update_settings", security(("admin" = [])),
     request_body(content = super::bodies::SettingsBody),
     responses((status = 200, description = "The tenant's closing settings, as changed.", body = ClosingSettings), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem)))]

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::bearer::Customer;
 use crate::body::JsonObject;
-use crate::domain_errors::{problem_for, same_names};
+use crate::domain_errors::{problem_about, problem_for, same_names, Held};
 use crate::fields::{code_field, reject_other_keys};
 use crate::problem::Problem;
 use crate::render::rfc3339;
@@ -163,7 +163,7 @@ pub async fn confirm_deactivation(
         .deactivation
         .confirm(&who.0, &uuid, &code)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_about(e, same_names, Held::ClosingCode))?;
     Ok(
         HttpResponse::build(StatusCode::ACCEPTED).json(DeactivationConfirmedBody {
             code: 202,

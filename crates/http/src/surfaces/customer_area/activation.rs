@@ -4,7 +4,7 @@ use clientele_domain::FieldErrors;
 
 use super::Outcome;
 use crate::body::JsonObject;
-use crate::domain_errors::{problem_for, same_names};
+use crate::domain_errors::{problem_about, problem_for, same_names, Held};
 use crate::fields::{optional_text, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -78,6 +78,6 @@ pub async fn activate(
         .onboarding
         .activate(&tenant, &identifier, &secret, password)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_about(e, same_names, Held::Link))?;
     Ok(HttpResponse::Ok().json(Outcome::of("activated")))
 }

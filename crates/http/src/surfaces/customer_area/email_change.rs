@@ -3,7 +3,7 @@ use clientele_domain::FieldErrors;
 
 use super::Outcome;
 use crate::body::JsonObject;
-use crate::domain_errors::{problem_for, same_names};
+use crate::domain_errors::{problem_about, same_names, Held};
 use crate::fields::{reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -30,6 +30,6 @@ pub async fn newemail_confirm(
         .email_change
         .confirm_email(&tenant, &identifier, &key)
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_about(e, same_names, Held::Link))?;
     Ok(HttpResponse::Ok().json(Outcome::of("updated")))
 }

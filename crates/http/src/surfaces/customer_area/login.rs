@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::body::JsonObject;
-use crate::domain_errors::{problem_for, same_names};
+use crate::domain_errors::{problem_about, problem_for, same_names, Held};
 use crate::fields::{code_field, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -131,7 +131,7 @@ pub async fn verify_login_otp(
         "second_factor_refused"
     };
     metrics::counter!("clientele_sign_ins_total", "outcome" => counted).increment(1);
-    let signed_in = signed_in.map_err(|e| problem_for(e, same_names))?;
+    let signed_in = signed_in.map_err(|e| problem_about(e, same_names, Held::TextedCode))?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: signed_in.token,
     }))

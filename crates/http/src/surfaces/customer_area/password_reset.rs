@@ -4,7 +4,7 @@ use clientele_domain::{links, FieldErrors};
 use super::login::LoginResponse;
 use super::Outcome;
 use crate::body::JsonObject;
-use crate::domain_errors::{problem_for, same_names};
+use crate::domain_errors::{problem_about, problem_for, same_names, Held};
 use crate::fields::{reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -79,6 +79,6 @@ pub async fn do_reset(
     // tell whether the address has an account.
     let token = with_floor(state.password_reset.reset_password(&tenant, &email, &code))
         .await
-        .map_err(|e| problem_for(e, same_names))?;
+        .map_err(|e| problem_about(e, same_names, Held::ResetCode))?;
     Ok(HttpResponse::Ok().json(LoginResponse::new(token)))
 }

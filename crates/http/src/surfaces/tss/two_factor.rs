@@ -13,7 +13,7 @@ use super::details::{edit_of, refuse_if_invalid, tss_names};
 use super::profile::TssProfile;
 use crate::bearer::{bearer_token, Customer};
 use crate::body::JsonObject;
-use crate::domain_errors::problem_for;
+use crate::domain_errors::{problem_about, problem_for, Held};
 use crate::fields::{code_field, reject_other_keys, required_text};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -142,7 +142,7 @@ pub async fn verify_otp(
         .personal_details
         .confirm_code(&who.0, &telephone, &otp)
         .await
-        .map_err(|e| problem_for(e, tss_names))?;
+        .map_err(|e| problem_about(e, tss_names, Held::TextedCode))?;
     let access_token = match confirmed.new_session {
         Some(signed_in) => signed_in.token,
         None => bearer_token(&req).unwrap_or_default(),
