@@ -217,8 +217,8 @@ async fn tenants_and_keys(backend: Backend) {
         &["tenant", "create", "--id", "cli-made", "--name", "Again"],
     );
     assert!(
-        !again.success && again.stderr.contains("exists already"),
-        "{}",
+        !again.success && again.stderr.matches("exists already").count() == 1,
+        "said once: {}",
         again.stderr
     );
     let bad = run_command(&storage, &["tenant", "create", "--id", "Bad Id", "--name", "x"]);
@@ -228,11 +228,21 @@ async fn tenants_and_keys(backend: Backend) {
         bad.stderr
     );
     let listed = run_command(&storage, &["tenant", "list"]);
+    assert_eq!(listed.stdout.lines().next(), Some("ID\tNAME\tCREATED"));
     assert!(
         listed
             .stdout
             .lines()
             .any(|l| l.starts_with("cli-made\tFrom the CLI\t")),
+        "{}",
+        listed.stdout
+    );
+    // One timestamp form, to the second in UTC, whichever way the tenant was made.
+    assert!(
+        listed.stdout.lines().skip(1).all(|l| {
+            let created = l.rsplit('\t').next().unwrap_or_default();
+            created.len() == 20 && created.ends_with('Z') && created.as_bytes()[10] == b'T'
+        }),
         "{}",
         listed.stdout
     );
@@ -249,7 +259,14 @@ async fn tenants_and_keys(backend: Backend) {
     assert!(cli_key.starts_with(listed_http["apiKeys"][0]["prefix"].as_str().unwrap()));
     let listed = run_command(&storage, &["api-key", "list", "--tenant", "cli-made"]);
     assert!(
-        listed.stdout.starts_with(&format!("{cli_key_id}\t")),
+        listed
+            .stdout
+            .starts_with("ID\tPREFIX\tNAME\tCREATED\tLAST USED\tREVOKED\n")
+            && listed
+                .stdout
+                .lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with(&format!("{cli_key_id}\t"))),
         "{}",
         listed.stdout
     );

@@ -44,9 +44,15 @@ fn refused(error: DomainError) -> anyhow::Error {
     }
 }
 
+/// A moment as RFC 3339 in UTC to the second, the one form every listing uses.
 fn when(at: Option<OffsetDateTime>) -> String {
-    at.and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_else(|| "-".into())
+    at.map(|at| {
+        at.to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .unwrap_or(at)
+    })
+    .and_then(|at| at.format(&Rfc3339).ok())
+    .unwrap_or_else(|| "-".into())
 }
 
 pub async fn tenant(settings: Settings, command: TenantCommand) -> anyhow::Result<()> {
@@ -58,6 +64,7 @@ pub async fn tenant(settings: Settings, command: TenantCommand) -> anyhow::Resul
             println!("created tenant {}", tenant.id);
         }
         TenantCommand::List => {
+            println!("ID\tNAME\tCREATED");
             for tenant in tenants.list().await.map_err(refused)? {
                 println!(
                     "{}\t{}\t{}",
@@ -91,6 +98,7 @@ pub async fn api_key(settings: Settings, command: ApiKeyCommand) -> anyhow::Resu
             println!("{}", issued.secret);
         }
         ApiKeyCommand::List { tenant } => {
+            println!("ID\tPREFIX\tNAME\tCREATED\tLAST USED\tREVOKED");
             for key in keys.list(&tenant).await.map_err(refused)? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}",

@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 /// Configuration comes from CLIENTELE_* environment variables, over an optional TOML file
 /// (`clientele.toml` in the working directory, or --config), over built-in defaults.
 #[derive(Debug, Parser)]
-#[command(name = "clientele", version)]
+#[command(
+    name = "clientele",
+    version,
+    after_help = "Examples:\n  clientele                                    serve on 127.0.0.1:8080 with SQLite in data/\n  CLIENTELE_DATABASE_URL=postgres://app@db/clientele clientele migrate\n  clientele tenant create --id acme --name 'Acme Inc.'\n  clientele api-key create --tenant acme --name mobile-app\n\nEvery setting is listed in README.md (Configuration)."
+)]
 pub struct Cli {
     /// TOML file with the same keys as the environment (`database_url = "…"`).
     #[arg(long, global = true, env = "CLIENTELE_CONFIG")]
@@ -20,20 +24,34 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (the default): applies pending migrations first.
+    #[command(
+        after_help = "Example:\n  CLIENTELE_LISTEN=0.0.0.0:8080 CLIENTELE_ADMIN_TOKEN=a-long-secret-token clientele serve"
+    )]
     Serve,
     /// Apply pending database migrations and exit.
+    #[command(
+        after_help = "Example:\n  CLIENTELE_DATABASE_URL=postgres://app@db.internal/clientele clientele migrate"
+    )]
     Migrate,
     /// Tenants: the client companies this instance serves (works with the server stopped).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  clientele tenant create --id acme --name 'Acme Inc.'\n  clientele tenant list"
+    )]
     Tenant(TenantCommand),
     /// API keys of a tenant's apps (works with the server stopped).
-    #[command(subcommand, name = "api-key")]
+    #[command(
+        subcommand,
+        name = "api-key",
+        after_help = "Example:\n  clientele api-key create --tenant acme --name mobile-app\n  clientele api-key list --tenant acme"
+    )]
     ApiKey(ApiKeyCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
     /// Create a tenant.
+    #[command(after_help = "Example:\n  clientele tenant create --id acme --name 'Acme Inc.'")]
     Create {
         /// A slug: 1-64 of a-z, 0-9, - and _.
         #[arg(long)]
@@ -42,27 +60,37 @@ pub enum TenantCommand {
         #[arg(long)]
         name: String,
     },
-    /// List every tenant: id, name, created.
+    /// List every tenant: id, name, created (UTC), one per line after a header, tab-separated.
+    #[command(after_help = "Example:\n  clientele tenant list")]
     List,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ApiKeyCommand {
     /// Create a key for an app of the tenant and print it (shown this once).
+    #[command(after_help = "Example:\n  clientele api-key create --tenant acme --name mobile-app")]
     Create {
+        /// The tenant's id.
         #[arg(long)]
         tenant: String,
         /// What the key is for, e.g. the app's name.
         #[arg(long)]
         name: String,
     },
-    /// List the tenant's keys: id, prefix, name, created, last used, revoked.
+    /// List the tenant's keys: id, prefix, name, created, last used, revoked (UTC), after a
+    /// header, tab-separated.
+    #[command(after_help = "Example:\n  clientele api-key list --tenant acme")]
     List {
+        /// The tenant's id.
         #[arg(long)]
         tenant: String,
     },
     /// Revoke a key: it fails from the next request on.
+    #[command(
+        after_help = "Example:\n  clientele api-key revoke --tenant acme 2f6c1d0e-…  (the id from `api-key list`)"
+    )]
     Revoke {
+        /// The tenant's id.
         #[arg(long)]
         tenant: String,
         /// The key's id (from `api-key list`).

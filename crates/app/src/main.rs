@@ -34,7 +34,7 @@ async fn main() -> std::process::ExitCode {
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error:#}");
+            // Once, on stderr: a log line as well would say it twice on a terminal.
             eprintln!("clientele: {error:#}");
             std::process::ExitCode::FAILURE
         }
