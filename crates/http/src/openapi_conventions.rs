@@ -133,7 +133,8 @@ fn apply(path: &str, operation: &mut Operation) {
             ))));
     }
     match caller {
-        Caller::Anyone => operation.security = Some(vec![SecurityRequirement::default()]),
+        // `[]`, not `[{}]`: a generator reads any requirement as "needs credentials".
+        Caller::Anyone => operation.security = Some(Vec::new()),
         Caller::App => {
             operation.security = Some(vec![SecurityRequirement::new(
                 API_KEY_SCHEME,
@@ -275,7 +276,7 @@ mod tests {
         // The public operations say so, rather than inheriting nothing.
         assert_eq!(
             doc["paths"]["/customers/signup"]["post"]["security"],
-            serde_json::json!([{}])
+            serde_json::json!([])
         );
     }
 }

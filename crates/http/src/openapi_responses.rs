@@ -61,7 +61,7 @@ fn as_served(operation: &mut Operation, cl2c: bool) {
         let RefOr::T(response) = response else { continue };
         let status: u16 = status.parse().unwrap_or(0);
         if status >= 400 {
-            // CL2C keeps the problem shape for validation only (see `cl2c::keeps_problem_shape`).
+            // CL2C keeps the problem shape for a bad request only (see `cl2c::keeps_problem_shape`).
             let (content_type, schema) = if cl2c && status != 400 {
                 ("application/json", "DefaultError")
             } else {
@@ -72,13 +72,6 @@ fn as_served(operation: &mut Operation, cl2c: bool) {
                 content_type.to_owned(),
                 RefOr::T(Content::new(Some(Ref::from_schema_name(schema)))),
             );
-            if cl2c && status == 400 {
-                // A body that is no JSON object has no fields to name: the default shape.
-                response.content.insert(
-                    "application/json".to_owned(),
-                    RefOr::T(Content::new(Some(Ref::from_schema_name("DefaultError")))),
-                );
-            }
         }
         let mut headers = vec![
             (
@@ -140,7 +133,7 @@ mod tests {
                         let mut types = types;
                         types.sort();
                         let expected: &[&str] = match (path.starts_with("/v1/cl2c"), status.as_str()) {
-                            (true, "400") => &["application/json", "application/problem+json"],
+                            (true, "400") => &["application/problem+json"],
                             (true, _) => &["application/json"],
                             (false, _) => &["application/problem+json"],
                         };

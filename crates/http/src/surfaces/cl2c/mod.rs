@@ -1,5 +1,5 @@
-//! CL2C (seed 002): `PUT /v1/cl2c/user`, called by a tenant's app with its API key. Validation
-//! errors are problem details with `errors`; every other failure has the seed's default shape
+//! CL2C (seed 002): `PUT /v1/cl2c/user`, called by a tenant's app with its API key. A bad
+//! request is a problem document (with `errors` for validation); every other failure has the seed's default shape
 //! (see [`default_error`]), rendered by the problem-details middleware for every answer under
 //! `/v1/cl2c/`, whichever part produced it.
 
@@ -38,9 +38,11 @@ pub struct DefaultError {
     status_code: u16,
 }
 
-/// Whether `problem` keeps the problem-details shape on this surface: only validation does.
+/// Whether `problem` keeps the problem-details shape on this surface: a bad request does
+/// (validation names its fields; a body that is no JSON object has none to name), so that one
+/// status has one shape a generated client can read.
 pub fn keeps_problem_shape(problem: &Problem) -> bool {
-    problem.status == StatusCode::BAD_REQUEST.as_u16() && problem.errors.is_some()
+    problem.status == StatusCode::BAD_REQUEST.as_u16()
 }
 
 /// `problem` in the seed's default shape, its headers (`Retry-After`) kept.

@@ -35,6 +35,7 @@ pub struct Cl2cUser {
     /// Whether the user has a live session.
     authenticated: bool,
     /// When the latest live session expires (RFC 3339, UTC, `Z`), or null.
+    #[schema(format = DateTime)]
     auth_valid_upto: Option<String>,
     /// The country the latest sign-in came from, as a trusted proxy reported it, or null.
     auth_location: Option<String>,
@@ -99,7 +100,7 @@ fn surface_error(field: &str, message: &str) -> (&'static str, String) {
     params(("tenant" = String, Header, description = "Tenant ID"),
         ("X-API-Key" = String, Header, description = "API key of the tenant's app")),
     request_body(content = PutUserBody),
-    responses((status = 200, description = "The user, as changed.", body = Cl2cUser), (status = 400, description = "The body is invalid (`errors` names each field), or it is no JSON object (the default shape).", body = Problem),
+    responses((status = 200, description = "The user, as changed.", body = Cl2cUser), (status = 400, description = "The body is invalid (`errors` names each field), or it is no JSON object.", body = Problem),
         (status = 401, description = "The API key or the tenant is missing or not valid, or the bearer token sent is not this user's.", body = super::DefaultError), (status = 404, description = "The tenant has no user with this id.", body = super::DefaultError),
         (status = 409, description = "The address or phone number is another user's.", body = super::DefaultError), (status = 429, description = "The API key's rate limit is reached: retry after `Retry-After`.", body = super::DefaultError)))]
 pub async fn put_user(
