@@ -56,6 +56,16 @@ if cargo run -q -p clientele-domain --example embed; then
 else
     failed=$((failed + 1)); echo "the embedding example FAILED"; status=1
 fi
+# The OpenAPI document as a new user meets it: two validators, then a generated Python client's
+# journey through every surface.
+echo
+echo "== the OpenAPI document: validators and a generated client's journey"
+scripts/openapi-clients.sh
+case $? in
+    0) passed=$((passed + 1)) ;;
+    3) skipped=$((skipped + 1)) ;;
+    *) failed=$((failed + 1)); echo "the OpenAPI validators or the generated client's journey FAILED"; status=1 ;;
+esac
 # The OpenAPI document as a contract: schemathesis against the real binary.
 echo
 echo "== schemathesis: every check over /openapi.json against the binary"
