@@ -332,7 +332,10 @@ class JsonEllipsisParser:
 
 
 def parse_shown(text):
-    """(status or None, expected JSON or None, whether JSON is shown)."""
+    """(status or None, expected JSON or None, whether JSON is shown).
+
+    The status opens the first line; the JSON follows it, or opens a later line (prose may sit
+    between, and after it)."""
     if text is None:
         return None, None, False
     status = None
@@ -340,9 +343,14 @@ def parse_shown(text):
     if m:
         status = int(m.group(1))
         text = text[m.end():]
-    rest = text.lstrip(" \t\n,:—-")
-    if not rest.startswith(("{", "[")):
-        return status, None, False
+    first, _, later = text.partition("\n")
+    if first.lstrip(" \t,:—-").startswith(("{", "[")):
+        rest = first.lstrip(" \t,:—-") + "\n" + later
+    else:
+        m = re.search(r"^[{\[]", later, re.M)
+        if not m:
+            return status, None, False
+        rest = later[m.start():]
     parser = JsonEllipsisParser(rest)
     return status, parser.value(), True
 
