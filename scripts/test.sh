@@ -56,6 +56,17 @@ if cargo run -q -p clientele-domain --example embed; then
 else
     failed=$((failed + 1)); echo "the embedding example FAILED"; status=1
 fi
+# The documentation's sh blocks, run as written against the binary, their shown answers
+# compared (docs/architecture.md, "Documentation that runs"). Exit 3: only PostgreSQL blocks
+# skipped, PostgreSQL being unreachable outside CI.
+echo
+echo "== the documentation's examples: scripts/doc-blocks.py"
+CLIENTELE_BINARY=target/debug/clientele python3 scripts/doc-blocks.py
+case $? in
+    0) passed=$((passed + 1)) ;;
+    3) skipped=$((skipped + 1)) ;;
+    *) failed=$((failed + 1)); echo "the documentation's examples FAILED"; status=1 ;;
+esac
 # The OpenAPI document as a new user meets it: two validators, then a generated Python client's
 # journey through every surface.
 echo
