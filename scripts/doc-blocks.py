@@ -137,11 +137,11 @@ def read_blocks(path):
             block.commands = split_commands(body, i + 2)
             blocks.append(block)
         elif pending:
-            raise SystemExit(f"{path}:{pending[0][0]}: a doc directive before a block that is not ```sh")
+            raise Failure(f"{path}:{pending[0][0]}: a doc directive before a block that is not ```sh")
         pending = []
         i = j + 1
     if pending:
-        raise SystemExit(f"{path}:{pending[0][0]}: a doc directive with no ```sh block after it")
+        raise Failure(f"{path}:{pending[0][0]}: a doc directive with no ```sh block after it")
     return blocks, file_directives
 
 
@@ -216,7 +216,8 @@ def split_commands(body, first_line):
             commands.append(last)
             current = []
     if current:
-        raise SystemExit(f"unfinished command at line {start}: {' '.join(current)[:80]}")
+        raise Failure(f"line {start}: a command that does not end (a quote or $( left open?): "
+                      f"{' '.join(current)[:80]}")
     return commands
 
 
@@ -638,6 +639,7 @@ class FileRun:
         self.commands = 0
         self.skips = []
         self.databases = []
+        self.second_pass = False
 
     def substitute(self, text):
         return text.replace(DOC_PORT, f"127.0.0.1:{self.server.port}")
@@ -697,10 +699,11 @@ class FileRun:
 
     def run(self):
         """Runs the file's blocks: a list of failure reports (empty: passed)."""
-        blocks, file_directives = read_blocks(os.path.join(ROOT, self.path))
-        passes = 2 if file_directives else 1
         try:
+            blocks, file_directives = read_blocks(os.path.join(ROOT, self.path))
+            passes = 2 if file_directives else 1
             for n in range(passes):
+                self.second_pass = n > 0
                 if n:
                     print(f"   {self.path}: the second pass, on the same server ({file_directives[0][1]})")
                 session = Session(self.workdir, self.bindir)
@@ -724,7 +727,8 @@ class FileRun:
                 reason = text[4:].lstrip(" :—-")
                 if not reason:
                     raise Failure(f"{self.path}:{line}: a skip directive needs a reason")
-                print(f"   {self.path}:{block.line}: not run: {reason}")
+                if not self.second_pass:
+                    print(f"   {self.path}:{block.line}: not run: {reason}")
                 return
             if text == "postgres":
                 try:
@@ -829,6 +833,8 @@ class FileRun:
 
 def main(argv):
     global verbose
+    # A stop from outside still stops the servers (the finally clauses run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = [a for a in argv if a not in ("-v", "--verbose")]
     verbose = len(args) != len(argv)
     if any(a.startswith("-") for a in args):
@@ -855,6 +861,8 @@ def main(argv):
             commands += run.commands
             skips += run.skips
             state = "FAILED" if reports else "passed"
+            if run.skips:
+                state += f" ({len(run.skips)} block(s) SKIPPED)"
             print(f"== {run.path}: {state}, {run.commands} command(s) in {time.time() - file_started:.1f} s")
             for report in reports:
                 print(report)
