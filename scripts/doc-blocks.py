@@ -630,9 +630,9 @@ REGEX_ANSWER = re.compile(r"^/(.+)/ in the last answer$")
 
 
 class FileRun:
-    def __init__(self, path, binary, bindir, postgres):
+    def __init__(self, path, binary, bindir):
         self.path = os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
-        self.binary, self.bindir, self.postgres = binary, bindir, postgres
+        self.binary, self.bindir = binary, bindir
         self.workdir = tempfile.mkdtemp(prefix="doc-blocks.")
         self.server = Server(binary, self.workdir)
         self.last_answer = None
@@ -855,7 +855,7 @@ def main(argv):
         binary = os.path.join(bindir, "clientele")
         shutil.copy2(source, binary)
         for path in files:
-            run = FileRun(path, binary, bindir, None)
+            run = FileRun(path, binary, bindir)
             file_started = time.time()
             reports = run.run()
             commands += run.commands
