@@ -15,6 +15,7 @@ mod openapi;
 mod openapi_conventions;
 mod openapi_links;
 mod openapi_responses;
+mod openapi_values;
 mod pages;
 mod problem;
 mod problem_details;

@@ -4,6 +4,8 @@
 
 use utoipa::ToSchema;
 
+use crate::openapi_values::{Amount, DisplayName, NewPassword, Origin, PersonName, Reference};
+
 /// `POST /admin/v1/customers`: with a password the account is active; without one it is
 /// invited (an activation mail goes out).
 #[derive(ToSchema)]
@@ -11,19 +13,14 @@ use utoipa::ToSchema;
 pub struct CreateCustomerBody {
     #[schema(example = "sam@example.com", format = IdnEmail, min_length = 3, max_length = 254)]
     email: String,
-    #[schema(min_length = 8, max_length = 1024)]
-    password: Option<String>,
-    #[schema(max_length = 100)]
-    nickname: Option<String>,
+    password: Option<NewPassword>,
+    nickname: Option<PersonName>,
     #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
     locale: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    first_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    middle_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    last_name: Option<String>,
-    #[schema(example = "1990-05-15", format = Date)]
+    first_name: Option<PersonName>,
+    middle_name: Option<PersonName>,
+    last_name: Option<PersonName>,
+    #[schema(example = "1990-05-15", format = Date, pattern = "^(19|20)[0-9]{2}-")]
     birthday: Option<String>,
     /// E.164.
     #[schema(example = "+14155550123", pattern = "^\\+[1-9][0-9]{6,14}$")]
@@ -35,18 +32,14 @@ pub struct CreateCustomerBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EditCustomerBody {
-    #[schema(min_length = 1, max_length = 100)]
-    nickname: Option<String>,
+    nickname: Option<PersonName>,
     #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
     locale: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    first_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    middle_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    last_name: Option<String>,
+    first_name: Option<PersonName>,
+    middle_name: Option<PersonName>,
+    last_name: Option<PersonName>,
     /// Final for the customer once set; the back office corrects it here.
-    #[schema(example = "1990-05-15", format = Date)]
+    #[schema(example = "1990-05-15", format = Date, pattern = "^(19|20)[0-9]{2}-")]
     birthday: Option<String>,
     /// E.164. A new number ends every open flow of the account and is told to the customer's
     /// address (when it is the second factor, every session ends too); the number two-factor
@@ -63,23 +56,22 @@ pub struct WalletPostBody {
     kind: String,
     /// Positive: a credit; negative: a debit. At most two decimals (a string of the number
     /// is accepted too).
-    #[schema(example = 150.5)]
-    amount: f64,
+    amount: Amount,
     /// When a credit expires (after that day); none for a debit.
     #[schema(example = "2099-12-31", format = Date)]
     expires_on: Option<String>,
     /// The caller's own reference: posting it again changes nothing.
-    #[schema(example = "promo-42", min_length = 1, max_length = 100)]
-    reference: String,
+    #[schema(example = "promo-42")]
+    reference: Reference,
 }
 
 /// `POST /admin/v1/customers/{id}/orders`.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct OrderPostBody {
-    #[schema(example = "A-1001", min_length = 1, max_length = 100)]
-    reference: String,
-    #[schema(example = 450.0, minimum = 0)]
+    #[schema(example = "A-1001")]
+    reference: Reference,
+    #[schema(example = 450.0, minimum = 0, maximum = 1000000000, multiple_of = 0.01)]
     amount: f64,
     #[schema(example = "completed", pattern = "^(placed|completed|cancelled|returned)$")]
     status: String,
@@ -114,16 +106,17 @@ pub struct CreateTenantBody {
     /// Lower-case letters, digits, `-` and `_`; at most 64.
     #[schema(example = "acme", pattern = "^[a-z0-9_-]{1,64}$")]
     id: String,
-    #[schema(example = "Acme Inc.", min_length = 1, max_length = 200)]
-    name: String,
+    #[schema(example = "Acme Inc.")]
+    name: DisplayName,
 }
 
 /// `PATCH /admin/v1/tenants/{id}`: what is left out stays; `null` unsets.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchTenantBody {
-    #[schema(min_length = 1, max_length = 200)]
-    name: Option<String>,
+    #[schema(nullable = false)]
+    name: Option<DisplayName>,
+    #[schema(nullable = false)]
     settings: Option<TenantSettingsBody>,
 }
 
@@ -132,10 +125,13 @@ pub struct PatchTenantBody {
 pub struct TenantSettingsBody {
     /// The tenant's web app: its mails' links point there.
     /// `null` or empty: none.
-    #[schema(example = "https://app.acme.example", pattern = "^(https?://.+)?$")]
+    #[schema(
+        example = "https://app.acme.example",
+        pattern = "^(https?://[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]+)*/?)?$"
+    )]
     web_app_url: Option<String>,
     /// Origins an absolute `reset_uri` may point to.
-    allowed_redirect_origins: Option<Vec<String>>,
+    allowed_redirect_origins: Option<Vec<Origin>>,
     /// The region national phone numbers are read in.
     /// `null` or empty: none.
     #[schema(example = "IN", pattern = "^([A-Z]{2})?$")]

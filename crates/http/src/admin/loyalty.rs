@@ -143,7 +143,13 @@ pub struct AdminOrders {
 /// An exact amount from a JSON number (`150.50`) or a string of one (`"150.50"`).
 fn amount(body: &Map<String, Value>, errors: &mut FieldErrors) -> Amount {
     let parsed = match body.get("amount") {
-        Some(Value::Number(n)) => Amount::parse(&n.to_string()),
+        // Written out in full: JSON's `1e3` or `5.2e16` is a plain amount, and the parser
+        // reads digits only.
+        Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            (Some(whole), _) => Amount::parse(&whole.to_string()),
+            (None, Some(float)) => Amount::parse(&format!("{float}")),
+            _ => Amount::parse(&n.to_string()),
+        },
         Some(Value::String(s)) => Amount::parse(s.trim()),
         None | Some(Value::Null) => Err("is required".into()),
         Some(_) => Err("must be a number such as 150.50".into()),

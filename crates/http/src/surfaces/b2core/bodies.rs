@@ -4,14 +4,15 @@
 
 use utoipa::ToSchema;
 
+use crate::openapi_values::PersonName;
+
 /// `PUT` (replace: what is left out is cleared) and `PATCH` (merge) `/api/v2/my/profile`.
 /// (The profile's read-only fields — `id`, `uuid`, `email`, `status`, `createdAt`,
 /// `updatedAt` — may be sent back unchanged, as read; any other value is refused.)
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct B2CoreProfileBody {
-    #[schema(max_length = 100)]
-    nickname: Option<String>,
+    nickname: Option<PersonName>,
     /// `en_US`, `en-US` or `de`.
     #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
     locale: Option<String>,
@@ -22,12 +23,9 @@ pub struct B2CoreProfileBody {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct B2CoreProfileInfo {
     /// `null` clears it.
-    #[schema(min_length = 1, max_length = 100)]
-    first_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    last_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    middle_name: Option<String>,
+    first_name: Option<PersonName>,
+    last_name: Option<PersonName>,
+    middle_name: Option<PersonName>,
     /// An RFC 3339 date-time (the date counts; a plain `YYYY-MM-DD` is accepted too), not in the
     /// future.
     #[schema(example = "1990-05-15T00:00:00+00:00", format = DateTime)]

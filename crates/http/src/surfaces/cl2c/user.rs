@@ -10,6 +10,8 @@ use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 use utoipa::ToSchema;
 
+use crate::openapi_values::PersonName;
+
 use super::app_key::AppKey;
 use crate::bearer::bearer_token;
 use crate::body::JsonObject;
@@ -195,13 +197,14 @@ struct PutUserBody {
     /// The user's UUID.
     #[schema(format = Uuid)]
     id: String,
-    #[schema(example = "John", min_length = 1, max_length = 100)]
-    first_name: String,
-    #[schema(example = "Doe", max_length = 100)]
-    last_name: Option<String>,
+    #[schema(example = "John")]
+    first_name: PersonName,
+    #[schema(example = "Doe")]
+    last_name: Option<PersonName>,
     /// E.164.
     #[schema(example = "+1234567890")]
     phone_number: Option<String>,
-    /// The app's push notification token.
+    /// The app's push notification token: at most 4096 characters, no control characters.
+    #[schema(max_length = 4096, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     push_token: Option<String>,
 }

@@ -5,6 +5,8 @@
 
 use utoipa::ToSchema;
 
+use crate::openapi_values::{FullName, NewPassword};
+
 /// `POST /customers/login`.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +37,7 @@ pub struct SignupBody {
     email: String,
     /// First and last name (each at most 100 characters).
     #[schema(example = "Sam Smith")]
-    name: Option<String>,
+    name: Option<FullName>,
     /// A locale such as `en_US` or `de`; mails are in its language (English otherwise).
     #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
     locale: Option<String>,
@@ -52,11 +54,9 @@ pub struct ActivateBody {
     #[schema(min_length = 1, max_length = 64)]
     secret: String,
     /// At least 8 characters, no control characters.
-    #[schema(min_length = 8, max_length = 1024)]
-    password: String,
+    password: NewPassword,
     /// The same password again.
-    #[schema(min_length = 8, max_length = 1024)]
-    password_check: String,
+    password_check: NewPassword,
 }
 
 /// `POST /customers/newemail_confirm`.
@@ -80,7 +80,10 @@ pub struct PasswordResetBody {
     email: String,
     /// A path on the web app (`/customers/do_reset`), or an absolute URL on an allowed origin;
     /// the code is appended to its path.
-    #[schema(example = "/customers/do_reset", min_length = 1)]
+    #[schema(
+        example = "/customers/do_reset",
+        pattern = "^(/[^/\\\\\\s][^\\\\\\s]*|https?://[^\\s]+)$"
+    )]
     reset_uri: String,
 }
 
@@ -99,23 +102,39 @@ pub struct DoResetBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchSelfBody {
-    /// Only the customer's own id, as read (clients send back the object they read).
-    #[schema(nullable = false)]
+    /// Only the customer's own id, as read (clients send back the object they read): read-only.
+    #[schema(nullable = false, read_only)]
     id: Option<String>,
     /// First and last name (each at most 100 characters).
-    name: Option<String>,
+    name: Option<FullName>,
     /// A new address starts an email change (a key goes to it; needs a recent sign-in).
     #[schema(format = IdnEmail, min_length = 3, max_length = 254, nullable = false)]
     email: Option<String>,
-    #[schema(example = "+14155550123")]
+    /// E.164; empty clears it.
+    #[schema(example = "+14155550123", pattern = "^(\\+[1-9][0-9]{6,14})?$")]
     phone: Option<String>,
-    #[schema(example = "+14155550123")]
+    /// E.164; empty clears it.
+    #[schema(example = "+14155550123", pattern = "^(\\+[1-9][0-9]{6,14})?$")]
     mobile: Option<String>,
+    #[schema(max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     address: Option<String>,
+    #[schema(max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     address_town: Option<String>,
+    #[schema(max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     address_postcode: Option<String>,
+    #[schema(max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     address_region: Option<String>,
-    #[schema(example = "US")]
+    #[schema(
+        example = "US",
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     country: Option<String>,
-    subscriptions: Option<Vec<String>>,
+    #[schema(inline, max_items = 50)]
+    subscriptions: Option<Vec<Subscription>>,
 }
+
+/// A subscription's name: 1-64 letters, digits, or `_ - . :`.
+#[derive(ToSchema)]
+#[schema(pattern = "^[A-Za-z0-9_.:-]{1,64}$", example = "newsletter")]
+pub struct Subscription(String);

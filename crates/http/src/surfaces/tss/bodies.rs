@@ -4,6 +4,8 @@
 
 use utoipa::ToSchema;
 
+use crate::openapi_values::NewPassword;
+
 /// `POST /api/user/profile`: the whole profile, every field at once.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +75,5 @@ pub struct TssChangePasswordBody {
     #[schema(max_length = 1024)]
     old_password: Option<String>,
     /// At least 8 characters, no control characters.
-    #[schema(min_length = 8, max_length = 1024)]
-    password: String,
+    password: NewPassword,
 }
