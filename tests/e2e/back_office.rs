@@ -117,6 +117,11 @@ async fn bad_customers_are_refused(server: Server) {
             json!({"email": ["a@b.co"], "password": 12345678}),
             vec!["email", "password"],
         ),
+        // A snake_case name is named as sent, with the one to use.
+        (
+            json!({"email": "a@b.co", "password": "correct horse", "first_name": "Sam"}),
+            vec!["first_name"],
+        ),
     ];
     for (body, fields) in cases {
         let response = server
@@ -129,8 +134,19 @@ async fn bad_customers_are_refused(server: Server) {
             .unwrap();
         let (status, problem) = status_and_json(response).await;
         assert_eq!(status, 400, "{body}: {problem}");
-        for field in fields {
+        for field in &fields {
             assert!(problem["errors"].get(field).is_some(), "{field} in {problem}");
+        }
+        assert_eq!(
+            problem["errors"].as_object().unwrap().len(),
+            fields.len(),
+            "only the fields named: {problem}"
+        );
+        if fields == ["first_name"] {
+            assert_eq!(
+                problem["errors"]["first_name"][0],
+                "is not a known field; the field is `firstName`"
+            );
         }
     }
 }

@@ -110,7 +110,10 @@ async fn expired_secrets_are_refused() {
     // tell which addresses have accounts (and so an open flow).
     assert_eq!(status, 400, "{problem}");
     assert_eq!(problem["type"], "urn:clientele:problem:invalid-secret");
-    assert!(problem["detail"].as_str().unwrap().contains("reset code"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("reset code"),
+        "{problem}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,7 +55,10 @@ async fn signup_activation_and_sign_in(server: Server, smtp: SmtpSink) {
     );
     // The refusal speaks of what the customer holds: the mailed link.
     assert_eq!(problem["title"], "Invalid Link", "{problem}");
-    assert!(problem["detail"].as_str().unwrap().starts_with("This link"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().starts_with("This link"),
+        "{problem}"
+    );
     // An unknown tenant on a route without credentials is told as such, not as a token.
     let response = server
         .http
@@ -67,7 +70,10 @@ async fn signup_activation_and_sign_in(server: Server, smtp: SmtpSink) {
         .unwrap();
     assert_eq!(response.status(), 401);
     let problem: Value = response.json().await.unwrap();
-    assert!(problem["detail"].as_str().unwrap().contains("`tenant` header"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("`tenant` header"),
+        "{problem}"
+    );
     let mismatch = json!({"identifier": identifier, "secret": secret, "password": "a good passphrase",
         "password_check": "another passphrase"});
     let (status, problem) = post(&server, "/customers/activate", mismatch).await;

@@ -128,8 +128,9 @@ pub async fn create_customer(
         profile,
     };
     if !errors.is_empty() {
-        errors.extend(state.customers.problems(&input));
-        return Err(Problem::invalid(errors.renamed(surface_name)));
+        // Only the domain's names are renamed: a key the request sent is named as sent.
+        errors.extend(state.customers.problems(&input).renamed(surface_name));
+        return Err(Problem::invalid(errors));
     }
     let account = state
         .customers
@@ -214,8 +215,8 @@ pub async fn edit_customer(
     reject_other_keys(&body, &FIELDS[2..], &["email", "password"], "", &mut errors);
     let edit = profile_fields(&body, &mut errors);
     if !errors.is_empty() {
-        errors.extend(state.profiles.problems(&edit));
-        return Err(Problem::invalid(errors.renamed(surface_name)));
+        errors.extend(state.profiles.problems(&edit).renamed(surface_name));
+        return Err(Problem::invalid(errors));
     }
     let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
     let account = state

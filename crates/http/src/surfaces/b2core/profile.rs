@@ -141,8 +141,8 @@ async fn respond(
 ) -> Result<HttpResponse, Problem> {
     let (edit, mut errors) = parse_edit(&body.0, mode);
     if !errors.is_empty() {
-        errors.extend(state.profiles.problems(&edit));
-        return Err(Problem::invalid(errors.renamed(surface_name)));
+        errors.extend(state.profiles.problems(&edit).renamed(surface_name));
+        return Err(Problem::invalid(errors));
     }
     let saved = state
         .profiles
