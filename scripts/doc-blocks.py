@@ -16,7 +16,7 @@ Each file gets a fresh server: the binary, started in a temporary directory (so 
 database is data/clientele.db there, as with `make run`), on a free port, with the README
 walkthrough's admin token (`walkthrough-admin-token`) and a cheap bcrypt cost; messages go to
 its log. The file's blocks then run in order in one bash session (cwd that directory,
-`clientele` on PATH, `set -u -o pipefail`), command by command. The convention the docs follow
+`clientele` on PATH, `set -eu -o pipefail`), command by command. The convention the docs follow
 is in docs/architecture.md, "Documentation that runs"; in short:
 
 - `[VAR=value …] make run` is not run: the server is (re)started with those variables.
@@ -345,6 +345,8 @@ def parse_shown(text):
         status = int(m.group(1))
         text = text[m.end():]
     first, _, later = text.partition("\n")
+    # A reason phrase may follow the status (`200 OK {…}`): the JSON after it is still shown.
+    first = re.sub(r"^[\s,:—-]*(?:[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)*)?[\s,:—-]*(?=[{\[])", "", first)
     if first.lstrip(" \t,:—-").startswith(("{", "[")):
         rest = first.lstrip(" \t,:—-") + "\n" + later
     else:
@@ -362,7 +364,7 @@ UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 # docs' dates are relative to today). Their values are compared by kind (null or not, type).
 VOLATILE = re.compile(
     r"^(id|uuid|key|prefix|challenge|instance|token|referal_code)$"
-    r"|(_id|Id|_token|Token|At|_at|Upto|expiry|_expiry|expires_on|expiresOn)$"
+    r"|(_id|Id|_token|Token|At|_at|Upto|[Ee]xpiry|expires_on|expiresOn)$"
 )
 
 
@@ -413,10 +415,14 @@ def compare(shown, real, where="", volatile=False):
             return [f"{at}: a list shown, the answer has {show(real)}"]
         rest = REST in shown
         items = shown[:shown.index(REST)] if rest else shown
-        if len(real) < len(items) or (not rest and len(real) != len(items)):
-            return [f"{at}: {len(items)}{' or more' if rest else ''} item(s) shown, the answer has {len(real)}"]
+        # Items shown after `…` are the list's last ones.
+        tail = shown[shown.index(REST) + 1:] if rest else []
+        if len(real) < len(items) + len(tail) or (not rest and len(real) != len(items)):
+            return [f"{at}: {len(items) + len(tail)}{' or more' if rest else ''} item(s) shown, the answer has {len(real)}"]
         problems = []
         for n, item in enumerate(items):
+            problems += compare(item, real[n], f"{where}[{n}]", volatile)
+        for n, item in enumerate(tail, start=len(real) - len(tail)):
             problems += compare(item, real[n], f"{where}[{n}]", volatile)
         return problems
     if isinstance(shown, str) and isinstance(real, str):
@@ -545,7 +551,9 @@ class Server:
 # The bash session.
 
 SESSION_INIT = r"""
-set -u -o pipefail
+# -e: a failing command inside a line (`a; b`) fails the example too (the session ends, and the
+# file with it).
+set -eu -o pipefail
 # curl as the docs call it, besides noting each call's exit status, HTTP status and answer.
 curl() {
     local __h __b __rc

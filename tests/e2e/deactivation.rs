@@ -307,6 +307,13 @@ async fn a_resent_code_replaces_the_first_and_expires(backend: clientele_e2e::Ba
     if first_code != second_code {
         let (status, problem) = confirm(&server, &token, json!({"uuid": uuid, "code": first_code})).await;
         assert_eq!(status, 400, "the replaced code: {problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("This closing code"),
+            "{problem}"
+        );
     }
 
     // Past the procedure's expiry (shown to the second, so a second more), even the right code

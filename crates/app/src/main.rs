@@ -22,6 +22,9 @@ async fn main() -> std::process::ExitCode {
         _ => telemetry::Logs::Command,
     };
     telemetry::init(&settings.log_format, logs);
+    // A server whose logs are JSON reports its end as a log event, for the collector reading
+    // them; otherwise one plain line on stderr says it.
+    let failure_as_event = logs == telemetry::Logs::Server && settings.log_format == "json";
     for warning in warnings {
         tracing::warn!("{warning}");
     }
@@ -34,8 +37,12 @@ async fn main() -> std::process::ExitCode {
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            // Once, on stderr: a log line as well would say it twice on a terminal.
-            eprintln!("clientele: {error:#}");
+            // Said once: a log line and a stderr line would say it twice on a terminal.
+            if failure_as_event {
+                tracing::error!("{error:#}");
+            } else {
+                eprintln!("clientele: {error:#}");
+            }
             std::process::ExitCode::FAILURE
         }
     }

@@ -47,6 +47,10 @@ pub fn split_name(raw: &str) -> Result<(Name, Option<Name>), String> {
     if raw.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
     }
+    // The whole name as sent fits one name's limit, as the form that sent it counts.
+    if raw.chars().count() > Name::MAX_CHARS {
+        return Err(format!("must be at most {} characters", Name::MAX_CHARS));
+    }
     let first = Name::parse(first)?;
     let last = if rest.is_empty() {
         None

@@ -127,10 +127,10 @@ impl TenantId {
     }
 }
 
-/// A display name: trimmed, 1-200 characters, no control characters.
+/// A display name: at most 200 characters as sent, trimmed, not empty, no control characters.
 pub fn checked_name(raw: &str) -> Result<String, crate::FieldErrors> {
     let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if name.is_empty() || raw.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(crate::FieldErrors::single(
             field::NAME,
             "must be 1-200 characters without control characters",

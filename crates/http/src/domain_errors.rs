@@ -84,14 +84,22 @@ impl Held {
 pub fn problem_about(error: DomainError, rename: fn(&str) -> Option<&'static str>, held: Held) -> Problem {
     let (noun, what) = held.names();
     match error {
-        DomainError::SecretRefused(Refusal::Invalid) => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-secret",
-            &format!("Invalid {noun}"),
-        )
-        .detail(format!(
-            "This {what} is not valid: it is mistyped, was used already, or a newer one replaced it."
-        )),
+        DomainError::SecretRefused(Refusal::Invalid) => {
+            // A reset code that expired is refused as a wrong one (a reset is named by its
+            // address, and the answer must not tell which addresses have an open reset).
+            let reasons = match held {
+                Held::ResetCode => {
+                    "it is mistyped, was used already, has expired, or a newer one replaced it"
+                }
+                _ => "it is mistyped, was used already, or a newer one replaced it",
+            };
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-secret",
+                &format!("Invalid {noun}"),
+            )
+            .detail(format!("This {what} is not valid: {reasons}."))
+        }
         DomainError::SecretRefused(Refusal::Expired) => {
             Problem::new(StatusCode::GONE, "secret-expired", &format!("Expired {noun}"))
                 .detail(format!("This {what} has expired; ask for a new one."))
@@ -102,7 +110,7 @@ pub fn problem_about(error: DomainError, rename: fn(&str) -> Option<&'static str
             "Too Many Wrong Tries",
         )
         .detail(format!(
-            "Too many wrong tries: this {what} no longer works. Ask for a new one."
+            "Too many wrong tries: this {what} no longer works. Ask for a new one once it has expired."
         )),
         other => problem_for(other, rename),
     }

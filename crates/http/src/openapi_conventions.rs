@@ -149,6 +149,9 @@ fn apply(path: &str, operation: &mut Operation) {
         Caller::Admin | Caller::Customer => {}
     }
     let unauthorized = match caller {
+        Caller::Admin if reads_tenant => Some(
+            "The admin token is missing or not valid, or the `tenant` header names no tenant of this instance.",
+        ),
         Caller::Admin => Some("The admin token is missing or not valid."),
         Caller::Customer => Some(
             "The bearer token is missing, expired or revoked, is another tenant's, or (on a sensitive change) its sign-in is too old: `sign-in-again`.",
@@ -252,12 +255,33 @@ mod tests {
                     (customer_facing || tenant_scoped_admin) && !page,
                     "{place}: the tenant header"
                 );
+                // The credential each kind of route takes, by name.
+                let schemes: Vec<&str> = security
+                    .iter()
+                    .flat_map(|requirement| requirement.as_object().unwrap().keys().map(String::as_str))
+                    .collect();
+                let expected: &[&str] = if path.starts_with("/admin/") || path == "/metrics" {
+                    &["admin"]
+                } else if path.starts_with("/v1/cl2c/") {
+                    &["apiKey"]
+                } else if path.starts_with("/api/") || path == "/customers/self" {
+                    &["bearer"]
+                } else {
+                    &[]
+                };
+                assert_eq!(schemes, expected, "{place}");
                 if shared_tenant {
                     tenant_reading += 1;
-                    assert!(
-                        operation["responses"]["401"]["description"].is_string(),
-                        "{place}: an unknown tenant is a 401"
-                    );
+                    let unauthorized = operation["responses"]["401"]["description"]
+                        .as_str()
+                        .unwrap_or_default();
+                    // Where no token is taken, the 401 is about the tenant; elsewhere the
+                    // token's description (admin: both).
+                    if expected.is_empty() || expected == ["admin"] {
+                        assert!(unauthorized.contains("tenant"), "{place}: {unauthorized}");
+                    } else {
+                        assert!(unauthorized.contains("bearer token"), "{place}: {unauthorized}");
+                    }
                 }
                 if path.starts_with("/v1/cl2c/") {
                     assert_eq!(security[0]["apiKey"], serde_json::json!([]), "{place}");

@@ -110,6 +110,8 @@ impl Problem {
     pub fn unknown_tenant() -> Self {
         Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
             .detail("The `tenant` header names no tenant of this service.")
+            // Every 401 names a challenge (RFC 9110); the tenant is what is refused here.
+            .header(header::WWW_AUTHENTICATE, "Bearer")
     }
 
     /// A sensitive change asked of a session older than `CLIENTELE_REAUTH_MAX_AGE_SECS`: the

@@ -69,11 +69,35 @@ async fn signup_activation_and_sign_in(server: Server, smtp: SmtpSink) {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
+    assert!(
+        response.headers().contains_key("www-authenticate"),
+        "a 401 names a challenge"
+    );
     let problem: Value = response.json().await.unwrap();
     assert!(
         problem["detail"].as_str().unwrap().contains("`tenant` header"),
         "{problem}"
     );
+    // On a route that takes a customer's token, an unknown tenant is answered as a bad token:
+    // nothing tells a tenant that exists from one that does not.
+    let (_, _, token) = server.signed_in_customer().await;
+    let refused = |tenant: Option<&'static str>, token: String| {
+        let mut request = server.http.get(server.url("/customers/self")).bearer_auth(token);
+        if let Some(tenant) = tenant {
+            request = request.header("tenant", tenant);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let mut body: Value = response.json().await.unwrap();
+            body.as_object_mut().unwrap().remove("instance");
+            (status, body)
+        }
+    };
+    let unknown_tenant = refused(Some("no-such-tenant"), token.clone()).await;
+    let bad_token = refused(None, format!("{token}x")).await;
+    assert_eq!(unknown_tenant.0, 401);
+    assert_eq!(unknown_tenant, bad_token);
     let mismatch = json!({"identifier": identifier, "secret": secret, "password": "a good passphrase",
         "password_check": "another passphrase"});
     let (status, problem) = post(&server, "/customers/activate", mismatch).await;

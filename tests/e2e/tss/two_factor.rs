@@ -64,8 +64,18 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
         "held"
     );
     let wrong = if code == "999999" { "111111" } else { "999999" };
-    let (status, _) = verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": wrong})).await;
+    let (status, problem) =
+        verify_otp(&server, &token, json!({"telephone": "9876543210", "otp": wrong})).await;
     assert_eq!(status, 400);
+    // The refusal speaks of the texted code.
+    assert_eq!(
+        (
+            &problem["title"],
+            problem["detail"].as_str().map(|d| d.starts_with("This code"))
+        ),
+        (&json!("Invalid Code"), Some(true)),
+        "{problem}"
+    );
     let (status, _) = verify_otp(&server, &token, json!({"telephone": "9812345670", "otp": code})).await;
     assert_eq!(status, 400, "bound to the number it went to");
     let (status, verified) =
@@ -155,6 +165,13 @@ async fn two_factor_changes_wait_for_the_texted_code(backend: clientele_e2e::Bac
     )
     .await;
     assert_eq!(status, 429, "locked even for the right code: {problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("once it has expired."),
+        "a locked code cannot be replaced before it expires: {problem}"
+    );
     assert_eq!(
         server.get_json("/api/user/profile", &new_token).await.1["is_two_fa"],
         1

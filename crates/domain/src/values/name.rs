@@ -1,6 +1,7 @@
 use std::fmt;
 
-/// A person's name part or a nickname: trimmed, 1-100 characters, no control characters.
+/// A person's name part or a nickname: at most 100 characters as sent (what a form's limit
+/// counts), trimmed, not empty, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -12,7 +13,7 @@ impl Name {
         if trimmed.is_empty() {
             return Err("must not be empty".into());
         }
-        if trimmed.chars().count() > Self::MAX_CHARS {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(format!("must be at most {} characters", Self::MAX_CHARS));
         }
         if trimmed.chars().any(char::is_control) {
@@ -50,6 +51,8 @@ mod tests {
     fn rejects_empty_long_and_control() {
         assert!(Name::parse("   ").is_err());
         assert!(Name::parse(&"x".repeat(101)).is_err());
+        // Counted as sent: spaces around count too (a form's limit counts them).
+        assert!(Name::parse(&format!(" {}", "x".repeat(100))).is_err());
         assert!(Name::parse(&"é".repeat(100)).is_ok());
         assert!(Name::parse("Bob\u{0007}").is_err());
         assert!(Name::parse("Bob\nSmith").is_err());

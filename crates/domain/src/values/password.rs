@@ -6,6 +6,9 @@ pub struct Password(String);
 
 impl Password {
     pub const MIN_CHARS: usize = 8;
+    /// A chosen password's most characters: what a form can state (at four bytes a character,
+    /// within `MAX_BYTES`).
+    pub const MAX_CHARS: usize = 256;
     /// Far beyond any passphrase, small enough that hashing input stays bounded.
     pub const MAX_BYTES: usize = 1024;
 
@@ -21,11 +24,15 @@ impl Password {
     }
 
     /// A password chosen now: at least `MIN_CHARS` characters, no control characters, not one
-    /// of the most common passwords. Up to `MAX_BYTES` (hundreds of characters) are accepted.
+    /// of the most common passwords, at most `MAX_CHARS` characters.
     pub fn new_secret(raw: &str) -> Result<Self, String> {
         let password = Self::candidate(raw)?;
-        if raw.chars().count() < Self::MIN_CHARS {
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS {
             return Err(format!("must be at least {} characters", Self::MIN_CHARS));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
         }
         if raw.chars().any(char::is_control) {
             return Err("must not contain control characters".into());

@@ -18,6 +18,17 @@ impl PhoneRegion {
     pub fn as_str(&self) -> &str {
         self.0.as_ref()
     }
+
+    /// Every region the numbering plans know, in alphabetical order (for a document that lists
+    /// the values a `phoneRegion` may take).
+    pub fn known() -> Vec<PhoneRegion> {
+        let letters = b'A'..=b'Z';
+        letters
+            .clone()
+            .flat_map(|first| letters.clone().map(move |second| [first, second]))
+            .filter_map(|code| std::str::from_utf8(&code).ok().and_then(PhoneRegion::parse))
+            .collect()
+    }
 }
 
 /// A phone number in E.164 form: `+`, a country code not starting with 0, 8-15 digits in all.
@@ -127,6 +138,17 @@ impl fmt::Display for Phone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_known_regions_are_the_numbering_plans_regions() {
+        let known: Vec<String> = PhoneRegion::known()
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect();
+        assert!(known.len() > 200, "{}", known.len());
+        assert!(known.contains(&"IN".to_owned()) && known.contains(&"US".to_owned()));
+        assert!(!known.contains(&"ZZ".to_owned()) && !known.contains(&"EU".to_owned()));
+    }
 
     #[test]
     fn normalises_typed_numbers() {

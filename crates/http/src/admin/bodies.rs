@@ -4,15 +4,17 @@
 
 use utoipa::ToSchema;
 
-use crate::openapi_values::{Amount, DisplayName, NewPassword, Origin, PersonName, Reference};
+use crate::openapi_values::{
+    Amount, DisplayName, EmailAddress, NewPassword, OrderStatus, Origin, PersonName, PhoneNumber,
+    PhoneRegionCode, Reference, WalletKind,
+};
 
 /// `POST /admin/v1/customers`: with a password the account is active; without one it is
 /// invited (an activation mail goes out).
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateCustomerBody {
-    #[schema(example = "sam@example.com", format = IdnEmail, min_length = 3, max_length = 254)]
-    email: String,
+    email: EmailAddress,
     password: Option<NewPassword>,
     nickname: Option<PersonName>,
     #[schema(example = "en_US", pattern = "^[A-Za-z]{2,3}([_-]([A-Za-z]{2}|[0-9]{3}))?$")]
@@ -23,8 +25,7 @@ pub struct CreateCustomerBody {
     #[schema(example = "1990-05-15", format = Date, pattern = "^(19|20)[0-9]{2}-")]
     birthday: Option<String>,
     /// E.164.
-    #[schema(example = "+14155550123", pattern = "^\\+[1-9][0-9]{6,14}$")]
-    phone: Option<String>,
+    phone: Option<PhoneNumber>,
 }
 
 /// `PATCH /admin/v1/customers/{id}`: the fields named change, `null` clears one, the others
@@ -44,21 +45,23 @@ pub struct EditCustomerBody {
     /// E.164. A new number ends every open flow of the account and is told to the customer's
     /// address (when it is the second factor, every session ends too); the number two-factor
     /// sends codes to cannot be removed.
-    #[schema(example = "+14155550123", pattern = "^\\+[1-9][0-9]{6,14}$")]
-    phone: Option<String>,
+    phone: Option<PhoneNumber>,
 }
 
 /// `POST /admin/v1/customers/{id}/wallet`.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WalletPostBody {
-    #[schema(example = "cashback", pattern = "^(cashback|tss_money|tss_points)$")]
-    kind: String,
+    kind: WalletKind,
     /// Positive: a credit; negative: a debit. At most two decimals (a string of the number
     /// is accepted too).
     amount: Amount,
     /// When a credit expires (after that day); none for a debit.
-    #[schema(example = "2099-12-31", format = Date)]
+    #[schema(
+        example = "2099-12-31",
+        format = Date,
+        pattern = "^([0-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+    )]
     expires_on: Option<String>,
     /// The caller's own reference: posting it again changes nothing.
     #[schema(example = "promo-42")]
@@ -73,8 +76,7 @@ pub struct OrderPostBody {
     reference: Reference,
     #[schema(example = 450.0, minimum = 0, maximum = 1000000000, multiple_of = 0.01)]
     amount: f64,
-    #[schema(example = "completed", pattern = "^(placed|completed|cancelled|returned)$")]
-    status: String,
+    status: OrderStatus,
     #[schema(example = "2026-11-30T10:00:00Z", format = DateTime)]
     placed_at: String,
 }
@@ -83,8 +85,7 @@ pub struct OrderPostBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderStatusBody {
-    #[schema(example = "returned", pattern = "^(placed|completed|cancelled|returned)$")]
-    status: String,
+    status: OrderStatus,
 }
 
 /// `PATCH /admin/v1/settings`: either or both.
@@ -134,20 +135,15 @@ pub struct TenantSettingsBody {
     allowed_redirect_origins: Option<Vec<Origin>>,
     /// The region national phone numbers are read in.
     /// `null` or empty: none.
-    #[schema(example = "IN", pattern = "^([A-Z]{2})?$")]
-    phone_region: Option<String>,
+    phone_region: Option<PhoneRegionCode>,
 }
 
 /// `POST /admin/v1/tenants/{id}/api-keys`.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyBody {
-    /// 1-200 characters, no control characters.
-    #[schema(
-        example = "mobile app",
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]{1,200}$"
-    )]
-    name: String,
+    #[schema(example = "mobile app")]
+    name: DisplayName,
 }
 
 /// `POST /admin/v1/deletion-requests/{id}/reject`.

@@ -159,7 +159,7 @@ pub struct CustomerQuery {
 /// address, not even the one it had).
 #[utoipa::path(get, path = "/admin/v1/customers", tag = "Back office", operation_id = "admin_find_customers",
     security(("admin" = [])),
-    params(("email" = String, Query, min_length = 1, description = "the address; case does not matter")),
+    params(("email" = String, Query, min_length = 1, pattern = "\\S", description = "the address; case does not matter")),
     responses((status = 200, description = "The tenant's customers with this address (none or one).", body = CustomerListing), (status = 400, description = "The `email` parameter is missing or empty.", body = Problem), (status = 401, body = Problem)))]
 pub async fn find_customers(
     state: web::Data<AppState>,

@@ -147,7 +147,7 @@ fn amount(body: &Map<String, Value>, errors: &mut FieldErrors) -> Amount {
         // reads digits only.
         Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
             (Some(whole), _) => Amount::parse(&whole.to_string()),
-            (None, Some(float)) => Amount::parse(&format!("{float}")),
+            (None, Some(float)) => Amount::parse(&cents_of(float)),
             _ => Amount::parse(&n.to_string()),
         },
         Some(Value::String(s)) => Amount::parse(s.trim()),
@@ -158,6 +158,20 @@ fn amount(body: &Map<String, Value>, errors: &mut FieldErrors) -> Amount {
         errors.add("amount", message);
         Amount(0)
     })
+}
+
+/// A JSON number as the amount it stands for: a binary float that is a whole number of cents
+/// but for the last bits of its representation (`0.29`, `174455.58000000002`, which JSON
+/// schema validators count as multiples of 0.01) is those cents; any other is written out in
+/// full, and refused if it has more than two decimals.
+fn cents_of(float: f64) -> String {
+    let cents = (float * 100.0).round();
+    let tolerance = f64::EPSILON * float.abs() * 8.0;
+    if cents.is_finite() && (cents / 100.0 - float).abs() <= tolerance {
+        format!("{:.2}", cents / 100.0)
+    } else {
+        format!("{float}")
+    }
 }
 
 /// A post and its retry get the same answer (201 and what was recorded), so a client that
@@ -401,5 +415,22 @@ fn admin_names(field: &str) -> Option<&'static str> {
         "expires_on" => Some("expiresOn"),
         "placed_at" => Some("placedAt"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cents_of;
+
+    #[test]
+    fn floats_a_schema_counts_as_cents_are_those_cents() {
+        assert_eq!(cents_of(0.29), "0.29");
+        assert_eq!(cents_of(841472.9500000001), "841472.95");
+        assert_eq!(cents_of(174455.58000000002), "174455.58");
+        assert_eq!(cents_of(-150.5), "-150.50");
+        assert_eq!(cents_of(1e9), "1000000000.00");
+        // Not whole cents: written out, so the parser refuses it.
+        assert_eq!(cents_of(0.001), "0.001");
+        assert!(cents_of(4.05e-97).len() > 10);
     }
 }

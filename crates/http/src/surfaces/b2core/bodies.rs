@@ -28,7 +28,7 @@ pub struct B2CoreProfileInfo {
     middle_name: Option<PersonName>,
     /// An RFC 3339 date-time (the date counts; a plain `YYYY-MM-DD` is accepted too), not in the
     /// future.
-    #[schema(example = "1990-05-15T00:00:00+00:00", format = DateTime)]
+    #[schema(example = "1990-05-15T00:00:00+00:00", format = DateTime, pattern = "^(19|20)[0-9]{2}-")]
     birthday: Option<String>,
 }
 

@@ -5,7 +5,7 @@
 
 use utoipa::ToSchema;
 
-use crate::openapi_values::{FullName, NewPassword};
+use crate::openapi_values::{EmailAddress, FullName, NewPassword};
 
 /// `POST /customers/login`.
 #[derive(ToSchema)]
@@ -33,8 +33,7 @@ pub struct LoginVerifyOtpBody {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupBody {
-    #[schema(example = "sam@example.com", format = IdnEmail, min_length = 3, max_length = 254)]
-    email: String,
+    email: EmailAddress,
     /// First and last name (each at most 100 characters).
     #[schema(example = "Sam Smith")]
     name: Option<FullName>,
@@ -82,7 +81,7 @@ pub struct PasswordResetBody {
     /// the code is appended to its path.
     #[schema(
         example = "/customers/do_reset",
-        pattern = "^(/[^/\\\\\\s][^\\\\\\s]*|https?://[^\\s]+)$"
+        pattern = "^(/[^/\\\\\\s\\u0000-\\u001f\\u007f-\\u009f][^\\\\\\s\\u0000-\\u001f\\u007f-\\u009f]*|https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+)$"
     )]
     reset_uri: String,
 }
@@ -108,13 +107,13 @@ pub struct PatchSelfBody {
     /// First and last name (each at most 100 characters).
     name: Option<FullName>,
     /// A new address starts an email change (a key goes to it; needs a recent sign-in).
-    #[schema(format = IdnEmail, min_length = 3, max_length = 254, nullable = false)]
-    email: Option<String>,
+    #[schema(nullable = false)]
+    email: Option<EmailAddress>,
     /// E.164; empty clears it.
-    #[schema(example = "+14155550123", pattern = "^(\\+[1-9][0-9]{6,14})?$")]
+    #[schema(example = "+14155550123", pattern = "^(\\+[1-9][0-9]{7,14})?$")]
     phone: Option<String>,
     /// E.164; empty clears it.
-    #[schema(example = "+14155550123", pattern = "^(\\+[1-9][0-9]{6,14})?$")]
+    #[schema(example = "+14155550123", pattern = "^(\\+[1-9][0-9]{7,14})?$")]
     mobile: Option<String>,
     #[schema(max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     address: Option<String>,

@@ -104,7 +104,7 @@ pub struct CodeRequired {
 /// (or unknown challenge) 400, expired 410, five tries used 429.
 #[utoipa::path(post, path = "/customers/login/verify-otp", tag = "Customer area", operation_id = "customer_area_confirm_sign_in_code",
     request_body(content = super::bodies::LoginVerifyOtpBody),
-    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 400, description = "The body is invalid, or the code is wrong.", body = Problem), (status = 401, description = "The challenge is unknown, or the password was changed meanwhile.", body = Problem),
+    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 400, description = "The body is invalid, or the code is wrong.", body = Problem), (status = 401, description = "The password was changed since the challenge, or the `tenant` header names no tenant.", body = Problem),
         (status = 410, description = "The code expired: sign in again.", body = Problem), (status = 429, description = "Five wrong codes were tried, or too many requests from this client.", body = Problem)))]
 pub async fn verify_login_otp(
     state: web::Data<AppState>,

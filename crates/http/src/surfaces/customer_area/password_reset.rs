@@ -61,7 +61,7 @@ pub async fn password_reset(
 /// session of the account is signed out.
 #[utoipa::path(post, path = "/customers/do_reset", tag = "Customer area", operation_id = "customer_area_reset_password",
     request_body(content = super::bodies::DoResetBody),
-    responses((status = 200, description = "The password is changed, every other session ended; the access token of a new one.", body = LoginResponse), (status = 400, description = "The body is invalid, or the mailed code is not valid.", body = Problem), (status = 410, description = "The code expired: ask for a new reset.", body = Problem),
+    responses((status = 200, description = "The password is changed, every other session ended; the access token of a new one.", body = LoginResponse), (status = 400, description = "The body is invalid, or the mailed code is not valid.", body = Problem),
         (status = 429, description = "Too many requests from this client: retry after `Retry-After`.", body = Problem)))]
 pub async fn do_reset(
     state: web::Data<AppState>,

@@ -17,7 +17,10 @@ pub struct TssProfileBody {
     #[schema(example = "male", pattern = "^(male|female|other|undisclosed)$")]
     gender: String,
     /// `YYYY-MM-DD`, or `0000-00-00` to leave it as it is; once set, it cannot change.
-    #[schema(example = "1990-05-15", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(
+        example = "1990-05-15",
+        pattern = "^((19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])|0000-00-00)$"
+    )]
     birthdate: String,
     /// A national number in the tenant's phone region (when it has one), or E.164 (`+91…`).
     #[schema(example = "+919876543210", min_length = 1)]
@@ -38,7 +41,10 @@ pub struct TssTwoFactorBody {
     lastname: String,
     #[schema(example = "male", pattern = "^(male|female|other|undisclosed)$")]
     gender: String,
-    #[schema(example = "1990-05-15", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(
+        example = "1990-05-15",
+        pattern = "^((19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])|0000-00-00)$"
+    )]
     birthdate: String,
     #[schema(example = "+919876543210", min_length = 1)]
     telephone: String,
@@ -52,8 +58,13 @@ pub struct TssTwoFactorBody {
 #[serde(untagged)]
 pub enum TwoFactorSwitch {
     Flag(bool),
-    Digit(u8),
+    Digit(Bit),
 }
+
+/// `0` or `1`.
+#[derive(ToSchema)]
+#[schema(minimum = 0, maximum = 1)]
+pub struct Bit(u8);
 
 /// `POST /api/user/profile/verify-otp`.
 #[derive(ToSchema)]
