@@ -56,25 +56,8 @@ binary="${CLIENTELE_BIN:-target/debug/clientele}"
 if [ -z "${CLIENTELE_BIN:-}" ] && [ ! -x "$binary" ]; then
     cargo build -q -p clientele --bin clientele || exit 1
 fi
-env -i PATH="$PATH" \
-    CLIENTELE_LISTEN=127.0.0.1:0 \
-    CLIENTELE_DATABASE_URL="sqlite://$work/clients.db" \
-    CLIENTELE_ADMIN_TOKEN="$admin_token" \
-    CLIENTELE_BCRYPT_COST=4 \
-    CLIENTELE_RATE_LIMIT_PER_MINUTE=0 \
-    CLIENTELE_SEND_LIMIT=0 \
-    "$binary" >"$work/log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-base=""
-for _ in $(seq 1 150); do
-    base=$(sed -n 's/^clientele listening on //p' "$work/log" | head -1)
-    [ -n "$base" ] && break
-    sleep 0.1
-done
-if [ -z "$base" ]; then
-    echo "openapi-clients: the server did not start"; cat "$work/log"; exit 1
-fi
+. scripts/test-server.sh
+start_test_server openapi-clients || exit 1
 # Indented, so that the validators' line numbers point somewhere readable.
 if ! curl -sf "$base/openapi.json" | python3 -m json.tool >"$work/openapi.json"; then
     echo "openapi-clients: no /openapi.json"; exit 1

@@ -20,26 +20,8 @@ work="$(mktemp -d)"
 admin_token="schemathesis-admin-token-0123456789"
 binary="target/debug/clientele"
 [ -x "$binary" ] || cargo build -q -p clientele --bin clientele || exit 1
-env -i PATH="$PATH" \
-    CLIENTELE_LISTEN=127.0.0.1:0 \
-    CLIENTELE_DATABASE_URL="sqlite://$work/st.db" \
-    CLIENTELE_ADMIN_TOKEN="$admin_token" \
-    CLIENTELE_BCRYPT_COST=4 \
-    CLIENTELE_RATE_LIMIT_PER_MINUTE=0 \
-    CLIENTELE_SEND_LIMIT=0 \
-    CLIENTELE_REAUTH_MAX_AGE_SECS=86400 \
-    "$binary" >"$work/log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-base=""
-for _ in $(seq 1 150); do
-    base=$(sed -n 's/^clientele listening on //p' "$work/log" | head -1)
-    [ -n "$base" ] && break
-    sleep 0.1
-done
-if [ -z "$base" ]; then
-    echo "schemathesis: the server did not start"; cat "$work/log"; exit 1
-fi
+. scripts/test-server.sh
+start_test_server schemathesis CLIENTELE_REAUTH_MAX_AGE_SECS=86400 || exit 1
 # A customer, signed in: prints the access token.
 signed_in() {
     local email="st-$1-$(date +%s%N)@example.com"

@@ -71,6 +71,21 @@ use crate::{health, metrics, pages};
 )]
 pub struct ApiDoc;
 
+/// Every operation of a path, for the modifiers that go over them all.
+pub(crate) fn operations_mut(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 struct BearerSchemes;
 
 impl Modify for BearerSchemes {

@@ -10,6 +10,7 @@ use utoipa::openapi::tag::Tag;
 use utoipa::openapi::{OpenApi, Ref, RefOr, Required, Response, Server};
 use utoipa::Modify;
 
+use crate::openapi::operations_mut;
 use crate::surfaces::cl2c;
 use crate::tenant_header::TENANT_HEADER;
 
@@ -65,14 +66,7 @@ impl Modify for Conventions {
                 .collect(),
         );
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 apply(path, operation);
             }
         }

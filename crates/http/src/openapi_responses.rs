@@ -12,6 +12,7 @@ use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::Modify;
 
+use crate::openapi::operations_mut;
 use crate::problem::CONTENT_TYPE as PROBLEM;
 
 pub struct ResponsesAsServed;
@@ -20,14 +21,7 @@ impl Modify for ResponsesAsServed {
     fn modify(&self, openapi: &mut OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let cl2c = path.starts_with(crate::surfaces::cl2c::PREFIX);
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 as_served(operation, cl2c);
             }
         }
