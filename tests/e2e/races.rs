@@ -1,4 +1,5 @@
-//! What two requests at once must not break: an edit racing a deletion writes nothing back,
+//! What two requests at once must not break: edits of one account at once all go through, each
+//! field as its last writer left it; an edit racing a deletion writes nothing back,
 //! concurrent reset requests all answer alike, and a reset's answer takes as long whether or
 //! not the address has an account.
 
@@ -10,6 +11,7 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 crate::on_both_backends_with_mail!(
+    thirty_two_edits_of_one_account_all_go_through,
     twenty_edits_racing_a_deletion_write_nothing_back,
     concurrent_reset_requests_all_answer_alike,
     do_reset_answers_no_faster_for_unknown_addresses,
@@ -17,6 +19,69 @@ crate::on_both_backends_with_mail!(
 
 fn unique_email() -> String {
     format!("r{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+async fn thirty_two_edits_of_one_account_all_go_through(server: Server, _smtp: SmtpSink) {
+    let (email, password) = (unique_email(), format!("pw-{}", uuid::Uuid::new_v4().simple()));
+    server.create_customer(&email, &password, json!({})).await;
+    let token = server.login(&email, &password).await;
+    // Four fields, eight writers each: every edit is re-applied to what the others left.
+    let fields = ["nickname", "firstName", "lastName", "middleName"];
+    let patches = (0..32).map(|i| {
+        let field = fields[i % fields.len()];
+        let body = if field == "nickname" {
+            json!({"nickname": format!("nick{i}")})
+        } else {
+            json!({"info": {field: format!("Value{i}")}})
+        };
+        let request = server
+            .http
+            .patch(server.url("/api/v2/my/profile"))
+            .bearer_auth(&token)
+            .json(&body);
+        async move { status_and_json(request.send().await.unwrap()).await }
+    });
+    let answers = join_all(patches).await;
+    for (i, (status, body)) in answers.iter().enumerate() {
+        assert_eq!(
+            *status, 200,
+            "edit {i}: no conflict but a real one is refused: {body}"
+        );
+    }
+    // Each field holds one of its writers' values, and the answer each writer got shows its own.
+    let (_, profile) = server.get_json("/api/v2/my/profile", &token).await;
+    for (n, field) in fields.iter().enumerate() {
+        let value = if *field == "nickname" {
+            profile["nickname"].as_str().unwrap().to_owned()
+        } else {
+            profile["info"][field].as_str().unwrap().to_owned()
+        };
+        let written: Vec<String> = (0..32)
+            .filter(|i| i % fields.len() == n)
+            .map(|i| {
+                if *field == "nickname" {
+                    format!("nick{i}")
+                } else {
+                    format!("Value{i}")
+                }
+            })
+            .collect();
+        assert!(written.contains(&value), "{field}: {value} is no writer's");
+    }
+    for (i, (_, body)) in answers.iter().enumerate() {
+        let field = fields[i % fields.len()];
+        let shown = if field == "nickname" {
+            &body["nickname"]
+        } else {
+            &body["info"][field]
+        };
+        let own = if field == "nickname" {
+            format!("nick{i}")
+        } else {
+            format!("Value{i}")
+        };
+        assert_eq!(shown, &json!(own), "edit {i} answered with its own change");
+    }
 }
 
 async fn twenty_edits_racing_a_deletion_write_nothing_back(server: Server, smtp: SmtpSink) {

@@ -9,8 +9,11 @@ use crate::account::Account;
 use crate::error::DomainError;
 use crate::ports::{AccountRepository, StoreError, UniqueKey};
 
-/// How often a decision is made again after losing a race.
-pub(crate) const ATTEMPTS: usize = 4;
+/// How often a decision is made again after losing a race: more than a burst of concurrent
+/// writers to one account can win in a row (each round one of them commits), so that edits of
+/// one account at once all go through, each re-applied to what the others left, and a refusal
+/// comes only from a real conflict.
+pub(crate) const ATTEMPTS: usize = 64;
 /// For a change that must not give way to a burst of edits (closing an account): more than a
 /// burst of concurrent edits can win in a row.
 pub(crate) const PERSISTENT_ATTEMPTS: usize = 100;
