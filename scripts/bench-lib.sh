@@ -38,6 +38,7 @@ start() {
   mkdir -p "$WORK/$name"
   (cd "$WORK/$name" && CLIENTELE_LISTEN=127.0.0.1:0 CLIENTELE_DATABASE_URL="$url" \
     CLIENTELE_ADMIN_TOKEN="$ADMIN_TOKEN" CLIENTELE_BCRYPT_COST="$BCRYPT_COST" CLIENTELE_RATE_LIMIT_PER_MINUTE=0 \
+    CLIENTELE_API_KEY_RATE_LIMIT_PER_MINUTE=0 \
     RUST_LOG=warn exec "$BIN" >"$log" 2>&1) &
   local pid=$!
   PIDS+=("$pid")
@@ -120,4 +121,79 @@ def entry(i):
 with ThreadPoolExecutor(16) as pool:
     list(pool.map(entry, range(n)))
 PY
+}
+
+# accounts BASE N → creates N customers and signs each in, writing a wrk Lua table of
+# {token, uuid} pairs to $WORK/accounts-<port>.lua (for writes spread over N accounts)
+accounts() {
+  python3 - "$1" "$2" "$ADMIN_TOKEN" "$PASSWORD" >"$WORK/accounts-${1##*:}.lua" <<'PY'
+import json, sys, uuid, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+base, n, token, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def call(path, body, auth=None):
+    headers = {"Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = f"Bearer {auth}"
+    request = urllib.request.Request(f"{base}{path}", json.dumps(body).encode(), headers)
+    return json.load(urllib.request.urlopen(request))
+def one(i):
+    email = f"writer-{uuid.uuid4().hex}@example.com"
+    created = call("/admin/v1/customers", {"email": email, "password": password, "firstName": "Writer"}, token)
+    signed_in = call("/customers/login", {"email": email, "password": password})
+    return signed_in["token"], created["uuid"]
+with ThreadPoolExecutor(8) as pool:
+    pairs = list(pool.map(one, range(n)))
+print("accounts = {" + ", ".join(f'{{"{t}", "{u}"}}' for t, u in pairs) + "}")
+PY
+  echo "$WORK/accounts-${1##*:}.lua"
+}
+
+# write_script KIND BASE [API_KEY] → a wrk Lua script that spreads writes over the accounts
+# of `accounts BASE`, one account per request in turn: KIND `patch` (B2Core PATCH of one field)
+# or `cl2c` (CL2C PUT with the tenant's API key)
+write_script() {
+  local kind="$1" base="$2" key="${3:-}" script="$WORK/$1-${2##*:}.lua"
+  {
+    cat "$WORK/accounts-${base##*:}.lua"
+    cat <<LUA
+local n = 0
+request = function()
+  n = n + 1
+  local account = accounts[(n % #accounts) + 1]
+  if "$kind" == "patch" then
+    return wrk.format("PATCH", "/api/v2/my/profile",
+      {["Authorization"] = "Bearer " .. account[1], ["Content-Type"] = "application/json"},
+      '{"nickname":"n' .. n .. '"}')
+  end
+  return wrk.format("PUT", "/v1/cl2c/user",
+    {["X-API-Key"] = "$key", ["tenant"] = "default", ["Content-Type"] = "application/json"},
+    '{"id":"' .. account[2] .. '","firstName":"F' .. n .. '"}')
+end
+LUA
+  } >"$script"
+  echo "$script"
+}
+
+# api_key BASE → a new API key of the default tenant
+api_key() {
+  curl -sf -X POST "$1/admin/v1/tenants/default/api-keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' -d '{"name": "bench"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'
+}
+
+# pgbench_ceiling → PostgreSQL's own single-row-update rate (pgbench -N, 32 clients) on a
+# scratch database, as one JSON line in $WORK/results labelled `pgbench`
+pgbench_ceiling() {
+  psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_pgbench WITH (FORCE)" >/dev/null 2>&1
+  psql "$PG_SERVER/postgres" -qc "CREATE DATABASE clientele_pgbench" >/dev/null
+  pgbench -q -i -s 4 "$PG_SERVER/clientele_pgbench" >/dev/null 2>&1
+  local seconds="${DURATION%s}"
+  pgbench -N -c 32 -j 2 -T "$seconds" "$PG_SERVER/clientele_pgbench" 2>/dev/null |
+    python3 -c '
+import json, re, sys
+text = sys.stdin.read()
+tps = re.search(r"tps = ([\d.]+)", text)
+print(json.dumps({"label": "pgbench", "rps": float(tps.group(1)) if tps else 0.0, "p50": None, "p99": None, "non2xx": 0}))
+' >>"$WORK/results"
+  psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_pgbench WITH (FORCE)" >/dev/null 2>&1 || true
 }

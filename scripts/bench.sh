@@ -7,6 +7,9 @@
 #   - the profile read's p99 during a flood of concurrent sign-ins against its idle p99;
 #   - the TSS profile (wallet and order aggregates) of a customer with 10,000 wallet entries
 #     and 10,000 orders against one with none, on both stores;
+#   - writes over 64 accounts (B2Core PATCH, CL2C PUT with an API key) on both stores, against
+#     PostgreSQL's own single-row-update rate (pgbench -N), and one account under 32 concurrent
+#     PATCHes (how many are refused);
 #   - the server's resident memory idle and under 256 connections.
 # Prints one table and asserts nothing. Traffic goes to 127.0.0.1 only, bounded in time.
 #
@@ -63,6 +66,29 @@ for store in sqlite postgres; do
   load "tss-ledger-$store" "$CONNECTIONS" "$DURATION" "$base/api/user/profile" -H "Authorization: Bearer $FULL_TOKEN"
 done
 
+# Writes spread over 64 accounts (no two requests at once on one account): the B2Core PATCH of
+# one field and the CL2C PUT with an API key, on both stores; PostgreSQL's own single-row
+# update rate (pgbench -N) as the write ceiling. Then one account under 32 concurrent PATCHes
+# (non-2xx counts the edits refused).
+for store in sqlite postgres; do
+  if [ "$store" = sqlite ]; then base="$SQLITE_BASE"; else base="$PG_BASE"; fi
+  accounts "$base" 64 >/dev/null
+  load "patch-$store" "$CONNECTIONS" "$DURATION" "$base/api/v2/my/profile" -s "$(write_script patch "$base")"
+  load "cl2c-$store" "$CONNECTIONS" "$DURATION" "$base/v1/cl2c/user" -s "$(write_script cl2c "$base" "$(api_key "$base")")"
+  ONE_TOKEN="$(customer "$base")"
+  cat >"$WORK/one-$store.lua" <<LUA
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("PATCH", "/api/v2/my/profile",
+    {["Authorization"] = "Bearer $ONE_TOKEN", ["Content-Type"] = "application/json"},
+    '{"nickname":"n' .. n .. '"}')
+end
+LUA
+  load "one-account-$store" 32 "$DURATION" "$base/api/v2/my/profile" -s "$WORK/one-$store.lua"
+done
+pgbench_ceiling
+
 # Memory under 256 connections.
 wrk -t2 -c256 -d"$DURATION" "$SQLITE_BASE/api/v2/my/profile" "${AUTH_SQLITE[@]}" >/dev/null 2>&1 &
 LOADED=$!
@@ -96,5 +122,13 @@ for store in ["sqlite", "postgres"]:
     empty, full = rows[f"tss-empty-{store}"], rows[f"tss-ledger-{store}"]
     print(f"TSS profile ({store}): 10,000 entries and orders {full['rps']:.0f}/s p99 {ms(full['p99'])} ms vs none "
           f"{empty['rps']:.0f}/s p99 {ms(empty['p99'])} ms = {full['rps'] / empty['rps']:.2f}x throughput")
+print()
+pgbench = rows["pgbench"]["rps"]
+print(f"{'write':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x pgbench':>11}  non-2xx")
+for label in ["patch-sqlite", "patch-postgres", "cl2c-sqlite", "cl2c-postgres", "one-account-sqlite", "one-account-postgres"]:
+    r = rows[label]
+    ratio = f"{r['rps'] / pgbench:.2f}" if label.endswith("postgres") and pgbench else "-"
+    print(f"{label:<22}{r['rps']:>10.0f}{ms(r['p50']):>9}{ms(r['p99']):>9}{ratio:>11}  {r['non2xx']}")
+print(f"pgbench -N, 32 clients: {pgbench:.0f} tps")
 print(f"resident memory (SQLite server): idle {idle_rss / 1024:.1f} MiB, under 256 connections {loaded_rss / 1024:.1f} MiB")
 PY
