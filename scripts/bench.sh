@@ -96,10 +96,11 @@ sleep 3
 SQLITE_LOADED_RSS="$(rss_kib "$SQLITE_PID")"
 wait "$LOADED" || true
 
-python3 - "$WORK/results" "$CORES" "$SQLITE_IDLE_RSS" "$SQLITE_LOADED_RSS" <<'PY'
+python3 - "$WORK/results" "$CORES" "$SQLITE_IDLE_RSS" "$SQLITE_LOADED_RSS" "$LEDGER" <<'PY'
 import json, sys
 rows = {r["label"]: r for r in map(json.loads, open(sys.argv[1]))}
 cores, idle_rss, loaded_rss = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+ledger = int(sys.argv[5])
 ceiling = rows["ceiling"]
 ms = lambda v: f"{v * 1000:.2f}" if v is not None else "-"
 print(f"{'target':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x ceiling':>11}{'p99 x ceil':>11}  non-2xx")
@@ -120,7 +121,7 @@ print(f"profile GET (SQLite, 8 conns): idle {idle['rps']:.0f}/s p99 {ms(idle['p9
       f"flood {during['rps']:.0f}/s p99 {ms(during['p99'])} ms = {during['p99'] / idle['p99']:.2f}x idle p99")
 for store in ["sqlite", "postgres"]:
     empty, full = rows[f"tss-empty-{store}"], rows[f"tss-ledger-{store}"]
-    print(f"TSS profile ({store}): 10,000 entries and orders {full['rps']:.0f}/s p99 {ms(full['p99'])} ms vs none "
+    print(f"TSS profile ({store}): {ledger:,} entries and orders {full['rps']:.0f}/s p99 {ms(full['p99'])} ms vs none "
           f"{empty['rps']:.0f}/s p99 {ms(empty['p99'])} ms = {full['rps'] / empty['rps']:.2f}x throughput")
 print()
 pgbench = rows["pgbench"]["rps"]
