@@ -108,8 +108,12 @@ FENCE = re.compile(r"^(\s*)(```+)\s*([\w-]*)")
 
 
 def read_blocks(path):
-    """The sh blocks of a Markdown file, and the file-level directives."""
+    """The sh blocks of a Markdown file, and the file-level directives.
+
+    A ```json block right after a ```sh block (nothing but blank lines between) shows the answer
+    of that block's last command, when the command shows none under it: it is compared too."""
     blocks, file_directives, pending = [], [], []
+    sh_closed_at = None  # the line of the last ```sh block's closing fence
     lines = open(path, encoding="utf-8").read().split("\n")
     i = 0
     while i < len(lines):
@@ -136,6 +140,11 @@ def read_blocks(path):
             block = Block(path, i + 1, pending)
             block.commands = split_commands(body, i + 2)
             blocks.append(block)
+            sh_closed_at = j
+        elif (lang == "json" and sh_closed_at is not None and blocks and blocks[-1].commands
+              and all(not l.strip() for l in lines[sh_closed_at + 1:i])
+              and blocks[-1].commands[-1].shown() is None):
+            blocks[-1].commands[-1].comments = body
         elif pending:
             raise Failure(f"{path}:{pending[0][0]}: a doc directive before a block that is not ```sh")
         pending = []
