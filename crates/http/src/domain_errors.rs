@@ -24,20 +24,7 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
         DomainError::SendLimited(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "send-limited", "Too Many Messages")
             .detail("This address or number was sent as many messages as allowed for now; nothing was changed or sent. Try again later.")
             .keep_header(actix_web::http::header::RETRY_AFTER, seconds.into()),
-        DomainError::SecretRefused(Refusal::Invalid) => {
-            Problem::new(StatusCode::BAD_REQUEST, "invalid-secret", "Invalid Secret")
-                .detail("The identifier and secret do not match a pending request, or it was already used.")
-        }
-        DomainError::SecretRefused(Refusal::Expired) => {
-            Problem::new(StatusCode::GONE, "secret-expired", "Secret Expired")
-                .detail("The secret has expired; ask for a new one.")
-        }
-        DomainError::SecretRefused(Refusal::Locked) => Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "secret-locked",
-            "Too Many Wrong Tries",
-        )
-        .detail("Too many wrong tries: this secret no longer works. Ask for a new one once it has expired."),
+        DomainError::SecretRefused(refusal) => refused(refusal, Held::Secret),
         DomainError::Unavailable(reason) => {
             tracing::error!(%reason, "dependency unavailable");
             Problem::unavailable()
@@ -66,15 +53,19 @@ pub enum Held {
     ClosingCode,
     /// A texted one-time code.
     TextedCode,
+    /// A flow's secret, where the surface does not say which.
+    Secret,
 }
 
 impl Held {
+    /// The title's noun and the detail's name of what is held.
     fn names(self) -> (&'static str, &'static str) {
         match self {
             Held::Link => ("Link", "link"),
             Held::ResetCode => ("Code", "reset code"),
             Held::ClosingCode => ("Code", "closing code"),
             Held::TextedCode => ("Code", "code"),
+            Held::Secret => ("Secret", "secret"),
         }
     }
 }
@@ -82,9 +73,17 @@ impl Held {
 /// [`problem_for`] in a flow where the customer holds a secret: a wrong, expired or locked
 /// one is refused in words about what they hold (the problem types stay the same).
 pub fn problem_about(error: DomainError, rename: fn(&str) -> Option<&'static str>, held: Held) -> Problem {
-    let (noun, what) = held.names();
     match error {
-        DomainError::SecretRefused(Refusal::Invalid) => {
+        DomainError::SecretRefused(refusal) => refused(refusal, held),
+        other => problem_for(other, rename),
+    }
+}
+
+/// A refused secret, in words about what is held.
+fn refused(refusal: Refusal, held: Held) -> Problem {
+    let (noun, what) = held.names();
+    match refusal {
+        Refusal::Invalid => {
             // A reset code that expired is refused as a wrong one (a reset is named by its
             // address, and the answer must not tell which addresses have an open reset).
             let reasons = match held {
@@ -100,11 +99,9 @@ pub fn problem_about(error: DomainError, rename: fn(&str) -> Option<&'static str
             )
             .detail(format!("This {what} is not valid: {reasons}."))
         }
-        DomainError::SecretRefused(Refusal::Expired) => {
-            Problem::new(StatusCode::GONE, "secret-expired", &format!("Expired {noun}"))
-                .detail(format!("This {what} has expired; ask for a new one."))
-        }
-        DomainError::SecretRefused(Refusal::Locked) => Problem::new(
+        Refusal::Expired => Problem::new(StatusCode::GONE, "secret-expired", &format!("Expired {noun}"))
+            .detail(format!("This {what} has expired; ask for a new one.")),
+        Refusal::Locked => Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "secret-locked",
             "Too Many Wrong Tries",
@@ -112,6 +109,5 @@ pub fn problem_about(error: DomainError, rename: fn(&str) -> Option<&'static str
         .detail(format!(
             "Too many wrong tries: this {what} no longer works. Ask for a new one once it has expired."
         )),
-        other => problem_for(other, rename),
     }
 }
