@@ -1,10 +1,12 @@
 //! Reading fields of a JSON object with per-field errors, the way every surface needs it.
 
 use clientele_domain::{FieldErrors, Patch};
+use heck::ToLowerCamelCase;
 use serde_json::{Map, Value};
 
-/// Records `unknown field` for keys not in `allowed`, `read-only field` for keys in
-/// `read_only`. `prefix` (e.g. `info.`) is put before the reported names.
+/// Records `unknown field` for keys not in `allowed` (naming the allowed one a snake_case key
+/// stands for: `expires_on` → `expiresOn`), `read-only field` for keys in `read_only`. `prefix`
+/// (e.g. `info.`) is put before the reported names.
 pub fn reject_other_keys(
     object: &Map<String, Value>,
     allowed: &[&str],
@@ -16,7 +18,7 @@ pub fn reject_other_keys(
         if read_only.contains(&key.as_str()) {
             errors.add(format!("{prefix}{key}"), "is read-only and cannot be changed");
         } else if !allowed.contains(&key.as_str()) {
-            match allowed.iter().find(|name| **name == camel_case(key)) {
+            match allowed.iter().find(|name| **name == key.to_lower_camel_case()) {
                 Some(name) => errors.add(
                     format!("{prefix}{key}"),
                     format!("is not a known field; the field is `{name}`"),
@@ -25,24 +27,6 @@ pub fn reject_other_keys(
             }
         }
     }
-}
-
-/// `expires_on` as `expiresOn`: the back office's fields are camelCase, and a snake_case
-/// name sent by an older client is refused with the name to use.
-fn camel_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// A text field of an update: absent → `absent`, `null` → clear, a string → set.
