@@ -97,3 +97,29 @@ pub enum ApiKeyCommand {
         key_id: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command's help, the top one's too, ends with an example a newcomer can run.
+    #[test]
+    fn every_command_shows_an_example() {
+        fn check(command: &clap::Command, path: &str) -> usize {
+            let help = command.get_after_help().map(ToString::to_string).unwrap_or_default();
+            assert!(
+                help.contains("Example") && help.contains("clientele"),
+                "`{path} --help` shows no example"
+            );
+            1 + command
+                .get_subcommands()
+                .filter(|sub| sub.get_name() != "help")
+                .map(|sub| check(sub, &format!("{path} {}", sub.get_name())))
+                .sum::<usize>()
+        }
+        let checked = check(&Cli::command(), "clientele");
+        assert_eq!(checked, 10, "the commands checked");
+    }
+}

@@ -297,4 +297,41 @@ mod tests {
             serde_json::json!([])
         );
     }
+
+    /// Every date and moment a schema names says so (`date`, `date-time`), or, where the field
+    /// takes a marker as well (TSS's `0000-00-00`), a pattern does.
+    #[test]
+    fn dates_and_moments_have_a_format() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let endings = [
+            "At",
+            "_at",
+            "On",
+            "_on",
+            "birthday",
+            "birthdate",
+            "Expiry",
+            "expiry",
+            "Upto",
+        ];
+        let moment = |field: &str| endings.iter().any(|ending| field.ends_with(ending));
+        let mut seen = 0;
+        for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+            for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+                let text = property["type"] == "string"
+                    || property["type"]
+                        .as_array()
+                        .is_some_and(|t| t.contains(&"string".into()));
+                if !moment(field) || !text {
+                    continue;
+                }
+                seen += 1;
+                assert!(
+                    property.get("format").is_some() || property.get("pattern").is_some(),
+                    "{name}.{field} has no format: {property}"
+                );
+            }
+        }
+        assert!(seen > 25, "{seen}");
+    }
 }

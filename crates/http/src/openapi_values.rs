@@ -1,7 +1,7 @@
 //! The value rules every surface shares, as schemas the request bodies name: what a schema
 //! can say of a valid value is said once here, so a generated client or a fuzzer builds only
 //! what the handlers accept. (The handlers check the same rules and more; these types only
-//! describe.)
+//! describe.) The patterns are written out in each type: utoipa takes only literals there.
 #![allow(dead_code)]
 
 use utoipa::ToSchema;
