@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn every_command_shows_an_example() {
         fn check(command: &clap::Command, path: &str) -> usize {
-            let help = command.get_after_help().map(ToString::to_string).unwrap_or_default();
+            let help = command
+                .get_after_help()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             assert!(
                 help.contains("Example") && help.contains("clientele"),
                 "`{path} --help` shows no example"
