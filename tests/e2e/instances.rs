@@ -162,6 +162,131 @@ async fn what_one_instance_changes_the_other_stops_serving_at_once() {
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
+/// Polls `check` until it holds; how long that took (at most a second, or the test fails).
+async fn holds_within<F, Fut>(what: &str, check: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the other instance still serves what was before: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    started.elapsed()
+}
+
+/// Besides principals, each instance holds tenants, API keys and loyalty standings in memory:
+/// what one instance changes of them, the other stops serving at once too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_keys_and_wallets_changed_on_one_instance_are_served_fresh_by_the_other() {
+    use reqwest::Method;
+    let Some(storage) = Storage::new(Backend::Postgres) else {
+        return;
+    };
+    let shared = [("CLIENTELE_MASTER_KEY", MASTER_KEY)];
+    let a = Server::start(&storage, &shared);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let b = Server::start_in(&storage, elsewhere.path(), &shared);
+
+    // A customer with a phone number, shown by B's TSS profile (tenant settings and wallet in
+    // B's memory after its first answers).
+    let email = format!("m{}@example.com", uuid::Uuid::new_v4().simple());
+    let created = a
+        .create_customer(
+            &email,
+            "a long enough password",
+            json!({"phone": "+919876543210"}),
+        )
+        .await;
+    let id = created["id"].as_i64().unwrap();
+    let token = a.login(&email, "a long enough password").await;
+    let profile = || async { b.get_json("/api/user/profile", &token).await.1 };
+    for _ in 0..3 {
+        assert_eq!(profile().await["telephone"], "+919876543210");
+    }
+    let (status, _) = a
+        .admin(
+            Method::PATCH,
+            "/admin/v1/tenants/default",
+            Some(json!({"settings": {"phoneRegion": "IN"}})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let took = holds_within("the tenant's phone region", || async {
+        profile().await["telephone"] == "9876543210"
+    })
+    .await;
+    eprintln!("a tenant setting was served by the other instance after {took:?}");
+
+    for _ in 0..3 {
+        assert_eq!(profile().await["cashback"], 0.0);
+    }
+    let (status, _) = a
+        .admin(
+            Method::POST,
+            &format!("/admin/v1/customers/{id}/wallet"),
+            Some(json!({"kind": "cashback", "amount": 12.5, "reference": "c-1"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let took = holds_within("the wallet's balance", || async {
+        profile().await["cashback"] == 12.5
+    })
+    .await;
+    eprintln!("a wallet credit was served by the other instance after {took:?}");
+    let (status, _) = a
+        .admin(
+            Method::POST,
+            &format!("/admin/v1/customers/{id}/orders"),
+            Some(json!({"reference": "o-1", "amount": 30, "status": "completed", "placedAt": "2026-01-02T03:04:05Z"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    holds_within("the order statistics", || async {
+        profile().await["order_count"] == 1
+    })
+    .await;
+
+    // An API key B has verified from memory: revoked on A, refused by B at once.
+    let (status, key) = a
+        .admin(
+            Method::POST,
+            "/admin/v1/tenants/default/api-keys",
+            Some(json!({"name": "app"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{key}");
+    let put = || {
+        let request = b
+            .http
+            .put(b.url("/v1/cl2c/user"))
+            .header("tenant", "default")
+            .header("X-API-Key", key["key"].as_str().unwrap())
+            .json(&json!({"id": created["uuid"], "firstName": "John"}));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for _ in 0..3 {
+        assert_eq!(put().await, 200);
+    }
+    let revoked = a
+        .http
+        .delete(a.url(&format!(
+            "/admin/v1/tenants/default/api-keys/{}",
+            key["id"].as_str().unwrap()
+        )))
+        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    let took = holds_within("the revoked key", || async { put().await == 401 }).await;
+    eprintln!("a revoked key was refused by the other instance after {took:?}");
+}
+
 /// SQLite is served by one process per file: a second one would write unheard by the first's
 /// memory, so it refuses to start and says why; the first keeps serving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

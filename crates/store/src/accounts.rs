@@ -99,27 +99,25 @@ impl AccountRepository for Database {
     }
 
     async fn update(&self, account: &Account) -> Result<Account, StoreError> {
-        let forget = self.principals.forget_account_after(account.uuid);
+        let forget = self.memory.forget_account_after(account.uuid);
         let expected = account.version;
         let mut row = AccountRow::from(account);
         row.version = expected + 1;
-        let changed = with_connection(&self.pool, move |conn| {
-            // Forgotten when the write is over, on the thread that runs it: even if the
-            // request is dropped meanwhile, the cache never keeps what was read before.
-            let _forget = forget;
-            diesel::update(
-                dsl::accounts.filter(
-                    dsl::uuid
-                        .eq(row.uuid.clone())
-                        .and(dsl::tenant_id.eq(row.tenant_id.clone()))
-                        .and(dsl::version.eq(expected)),
-                ),
-            )
-            .set(&row)
-            .execute(&mut **conn)
-            .map_err(from_diesel)
-        })
-        .await?;
+        let changed = self
+            .write_one(forget, move |conn| {
+                diesel::update(
+                    dsl::accounts.filter(
+                        dsl::uuid
+                            .eq(row.uuid.clone())
+                            .and(dsl::tenant_id.eq(row.tenant_id.clone()))
+                            .and(dsl::version.eq(expected)),
+                    ),
+                )
+                .set(&row)
+                .execute(conn)
+            })
+            .await?
+            .map_err(from_diesel)?;
         if changed == 0 {
             return Err(StoreError::VersionMismatch);
         }
@@ -135,16 +133,13 @@ impl AccountRepository for Database {
         uuid: AccountUuid,
         audit: &AuditEntry,
     ) -> Result<i32, StoreError> {
-        let forget = self.principals.forget_account_after(uuid);
+        let forget = self.memory.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
         let (entry, audit) = (audit, AuditRow::from(audit));
-        let failures = with_connection(&self.pool, move |conn| {
-            // Forgotten when the write is over, on the thread that runs it: even if the
-            // request is dropped meanwhile, the cache never keeps what was read before.
-            let _forget = forget;
-            // The increment happens in the database, and the read-back in the same transaction
-            // sees our own write, so concurrent failures are each counted once.
-            conn.write_transaction(|conn| {
+        // The increment happens in the database, and the read-back in the same transaction
+        // sees our own write, so concurrent failures are each counted once.
+        let failures = self
+            .write(forget, move |conn| {
                 let this = dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)));
                 // Not for an account erased meanwhile: its entries keep no client address.
                 let counted = diesel::update(
@@ -161,9 +156,8 @@ impl AccountRepository for Database {
                 let failures = this.select(dsl::failed_sign_ins).first::<i32>(conn)?;
                 Ok((failures, counted == 1))
             })
-            .map_err(from_diesel)
-        })
-        .await?;
+            .await?
+            .map_err(from_diesel)?;
         if failures.1 {
             announce(std::slice::from_ref(entry));
         }
@@ -177,14 +171,11 @@ impl AccountRepository for Database {
         until: OffsetDateTime,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let forget = self.principals.forget_account_after(uuid);
+        let forget = self.memory.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
         let (entry, audit) = (audit, AuditRow::from(audit));
-        let locked = with_connection(&self.pool, move |conn| {
-            // Forgotten when the write is over, on the thread that runs it: even if the
-            // request is dropped meanwhile, the cache never keeps what was read before.
-            let _forget = forget;
-            conn.write_transaction(|conn| {
+        let locked = self
+            .write(forget, move |conn| {
                 let locked = diesel::update(
                     dsl::accounts
                         .filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)))
@@ -199,9 +190,8 @@ impl AccountRepository for Database {
                 }
                 Ok(locked == 1)
             })
-            .map_err(from_diesel)
-        })
-        .await?;
+            .await?
+            .map_err(from_diesel)?;
         if locked {
             announce(std::slice::from_ref(entry));
         }
@@ -209,21 +199,18 @@ impl AccountRepository for Database {
     }
 
     async fn reset_sign_in_failures(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<(), StoreError> {
-        let forget = self.principals.forget_account_after(uuid);
+        let forget = self.memory.forget_account_after(uuid);
         let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
-        with_connection(&self.pool, move |conn| {
-            // Forgotten when the write is over, on the thread that runs it: even if the
-            // request is dropped meanwhile, the cache never keeps what was read before.
-            let _forget = forget;
+        self.write_one(forget, move |conn| {
             diesel::update(dsl::accounts.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid))))
                 .set((
                     dsl::failed_sign_ins.eq(0),
                     dsl::sign_in_locked_until.eq(None::<time::PrimitiveDateTime>),
                 ))
-                .execute(&mut **conn)
-                .map_err(from_diesel)?;
-            Ok(())
+                .execute(conn)
         })
-        .await
+        .await?
+        .map_err(from_diesel)?;
+        Ok(())
     }
 }

@@ -3,10 +3,13 @@ use std::time::Duration;
 
 use diesel::r2d2::Pool;
 
+use clientele_domain::ports::StoreError;
+
 use crate::blocking::{with_connection, DbPool};
-use crate::connection::{Backend, DatabaseUrl, Manager};
+use crate::connection::{Backend, DatabaseUrl, DbConnection, Manager};
+use crate::group_commit::GroupCommit;
+use crate::memory::Memory;
 use crate::migrations;
-use crate::principal_cache::PrincipalCache;
 use crate::principal_listener;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,11 +30,13 @@ pub enum OpenError {
 pub struct Database {
     pub(crate) pool: DbPool,
     backend: Backend,
-    /// Authenticated principals held in memory (see [`PrincipalCache`]).
-    pub(crate) principals: Arc<PrincipalCache>,
+    /// Principals, tenants, keys and loyalty standings held in memory (see [`Memory`]).
+    pub(crate) memory: Arc<Memory>,
     /// SQLite: the lock file that says this process is the file's only server (see
     /// [`Database::claim_sole_use`]).
     sqlite_lock: Option<Arc<SoleUse>>,
+    /// SQLite: the writer that commits concurrent write transactions together.
+    group_commit: Option<Arc<GroupCommit>>,
 }
 
 /// An exclusive lock on `<database>.lock`, held for the life of the process once taken.
@@ -105,21 +110,25 @@ impl Database {
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         // Answers nothing until it may: on PostgreSQL while the listener hears every
         // instance's writes, on SQLite once this process is the file's only server.
-        let principals = Arc::new(PrincipalCache::disabled());
-        let sqlite_lock = match &url {
+        let memory = Arc::new(Memory::closed());
+        let (sqlite_lock, group_commit) = match &url {
             DatabaseUrl::Postgres(postgres) => {
                 if serving {
-                    principal_listener::spawn(postgres.clone(), &principals);
+                    principal_listener::spawn(postgres.clone(), &memory);
                 }
-                None
+                (None, None)
             }
-            DatabaseUrl::Sqlite(path) => Some(Arc::new(SoleUse::open(path)?)),
+            DatabaseUrl::Sqlite(path) => (
+                Some(Arc::new(SoleUse::open(path)?)),
+                Some(Arc::new(GroupCommit::new(Manager::new(url.clone())))),
+            ),
         };
         Ok(Database {
             pool,
             backend,
-            principals,
+            memory,
             sqlite_lock,
+            group_commit,
         })
     }
 
@@ -134,7 +143,7 @@ impl Database {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             if lock.try_take() {
-                self.principals.answer_always();
+                self.memory.answer_always();
                 return true;
             }
             if tokio::time::Instant::now() >= deadline {
@@ -162,5 +171,67 @@ impl Database {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Runs `work` in a write transaction on a blocking thread: on SQLite committed together
+    /// with concurrent ones (see [`GroupCommit`]), on PostgreSQL on a pooled connection. `held`
+    /// (the cache entries to forget) drops once the write is over, committed or not, on the
+    /// thread that ran it.
+    pub(crate) async fn write<T, E, F, H>(&self, held: H, work: F) -> Result<Result<T, E>, StoreError>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        H: Send + 'static,
+    {
+        self.writing(held, work, true).await
+    }
+
+    /// As [`Self::write`] for `work` that is one statement: PostgreSQL runs it on its own
+    /// (autocommit, one round trip) rather than between `BEGIN` and `COMMIT`.
+    pub(crate) async fn write_one<T, E, F, H>(&self, held: H, work: F) -> Result<Result<T, E>, StoreError>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        H: Send + 'static,
+    {
+        self.writing(held, work, false).await
+    }
+
+    async fn writing<T, E, F, H>(
+        &self,
+        held: H,
+        work: F,
+        transaction: bool,
+    ) -> Result<Result<T, E>, StoreError>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        H: Send + 'static,
+    {
+        match &self.group_commit {
+            Some(group) => {
+                let group = group.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _held = held;
+                    group.run(work)
+                })
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))
+            }
+            None => {
+                with_connection(&self.pool, move |conn| {
+                    let _held = held;
+                    Ok(if transaction {
+                        conn.write_transaction(work)
+                    } else {
+                        work(conn)
+                    })
+                })
+                .await
+            }
+        }
     }
 }

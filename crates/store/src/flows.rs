@@ -61,8 +61,8 @@ impl FlowRepository for Database {
         now: OffsetDateTime,
     ) -> Result<Option<Flow>, StoreError> {
         let (tenant, id, now) = (tenant.as_str().to_owned(), id.0.to_string(), to_db_time(now));
-        let rows = with_connection(&self.pool, move |conn| {
-            conn.write_transaction(|conn| {
+        let rows = self
+            .write((), move |conn| {
                 let this = dsl::flows.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(id)));
                 // Counted in the database, before the secret is compared: concurrent tries
                 // cannot overrun the limit. The last allowed try locks the flow in the same
@@ -88,9 +88,8 @@ impl FlowRepository for Database {
                 }
                 this.select(FlowRow::as_select()).load(conn)
             })
-            .map_err(from_diesel)
-        })
-        .await?;
+            .await?
+            .map_err(from_diesel)?;
         first(rows)
     }
 }

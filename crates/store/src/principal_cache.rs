@@ -15,11 +15,14 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+#[cfg(test)]
+use std::time::Duration;
 
 use clientele_domain::account::{Account, AccountUuid};
 use clientele_domain::session::{Session, SessionId};
 use time::OffsetDateTime;
+
+use crate::gate::Gate;
 
 /// Most principals held; past it the cache starts over (memory stays bounded).
 const CAPACITY: usize = 20_000;
@@ -81,54 +84,43 @@ enum Stamp {
 pub struct PrincipalCache {
     entries: Mutex<Entries>,
     generation: AtomicU64,
-    /// Until when (milliseconds after `base`) the cache may answer; `u64::MAX`: always.
-    answers_until: AtomicU64,
-    base: Instant,
+    gate: Arc<Gate>,
 }
 
 impl PrincipalCache {
-    /// A cache that answers from the start.
-    #[cfg(test)]
-    pub fn enabled() -> Self {
-        Self::new(true)
-    }
-
-    /// A cache that answers nothing until [`Self::set_enabled`] (a listener is connected).
-    pub fn disabled() -> Self {
-        Self::new(false)
-    }
-
-    fn new(enabled: bool) -> Self {
+    /// A cache that answers while `gate` is open.
+    pub fn new(gate: Arc<Gate>) -> Self {
         PrincipalCache {
             entries: Mutex::new(Entries::default()),
             generation: AtomicU64::new(0),
-            answers_until: AtomicU64::new(if enabled { u64::MAX } else { 0 }),
-            base: Instant::now(),
+            gate,
         }
     }
 
-    fn millis_now(&self) -> u64 {
-        self.base.elapsed().as_millis() as u64
+    /// A cache that answers from the start.
+    #[cfg(test)]
+    pub fn enabled() -> Self {
+        Self::new(Arc::new(Gate::new(true)))
+    }
+
+    /// A cache that answers nothing until its gate is renewed.
+    #[cfg(test)]
+    pub fn disabled() -> Self {
+        Self::new(Arc::new(Gate::new(false)))
     }
 
     fn answering(&self) -> bool {
-        self.millis_now() < self.answers_until.load(Ordering::Acquire)
+        self.gate.answering()
     }
 
-    /// Every writer of the database is this process: answer from now on.
-    pub fn answer_always(&self) {
-        self.answers_until.store(u64::MAX, Ordering::Release);
+    #[cfg(test)]
+    fn renew(&self, lease: Duration) {
+        self.gate.renew(lease);
     }
 
-    /// The listener proved its connection alive: the cache may answer for `lease` more.
-    pub fn renew(&self, lease: Duration) {
-        let until = self.millis_now() + lease.as_millis() as u64;
-        self.answers_until.fetch_max(until, Ordering::AcqRel);
-    }
-
-    /// The listener lost its connection (or is starting over): answer nothing, hold nothing.
-    pub fn stop_answering(&self) {
-        self.answers_until.store(0, Ordering::Release);
+    #[cfg(test)]
+    fn stop_answering(&self) {
+        self.gate.close();
         self.clear();
     }
 
@@ -203,23 +195,6 @@ impl PrincipalCache {
         }
     }
 
-    /// Forgets `account` when the returned guard drops: once the write it guards has finished,
-    /// whatever its outcome (it may have committed even when it reports a failure).
-    pub fn forget_account_after(self: &Arc<Self>, account: AccountUuid) -> Forget {
-        Forget {
-            cache: self.clone(),
-            what: Forgotten::Account(account),
-        }
-    }
-
-    /// As [`Self::forget_account_after`], for one session.
-    pub fn forget_session_after(self: &Arc<Self>, session: SessionId) -> Forget {
-        Forget {
-            cache: self.clone(),
-            what: Forgotten::Session(session),
-        }
-    }
-
     /// Forgets everything: what was held may have changed unheard.
     pub fn clear(&self) {
         let dropped = {
@@ -245,24 +220,22 @@ impl PrincipalCache {
     }
 }
 
-enum Forgotten {
-    Account(AccountUuid),
-    Session(SessionId),
-}
-
-/// Removes what a write changes from the cache when the write is over (see
-/// [`PrincipalCache::forget_account_after`]).
+/// Runs what it holds when it drops: forgets what a write changed once the write is over,
+/// whatever its outcome (it may have committed even when it reports a failure), on the thread
+/// that ran it, so that a request dropped meanwhile cannot leave a stale entry behind.
 #[must_use = "the entry is forgotten when the guard drops, after the write"]
-pub struct Forget {
-    cache: Arc<PrincipalCache>,
-    what: Forgotten,
+pub struct Forget(Option<Box<dyn FnOnce() + Send>>);
+
+impl Forget {
+    pub fn new(forget: impl FnOnce() + Send + 'static) -> Self {
+        Forget(Some(Box::new(forget)))
+    }
 }
 
 impl Drop for Forget {
     fn drop(&mut self) {
-        match self.what {
-            Forgotten::Account(account) => self.cache.invalidate_account(account),
-            Forgotten::Session(session) => self.cache.invalidate_session(session),
+        if let Some(forget) = self.0.take() {
+            forget();
         }
     }
 }

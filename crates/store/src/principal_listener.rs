@@ -1,6 +1,6 @@
-//! Hears, on PostgreSQL, the changes of accounts and sessions that every instance commits (a
-//! trigger announces them on a channel), and removes them from this instance's
-//! [`PrincipalCache`]. While it is not connected the cache answers nothing; on (re)connecting
+//! Hears, on PostgreSQL, the changes that every instance commits to what memory holds
+//! (accounts and sessions, loyalty totals, tenants, API keys: triggers announce them on a
+//! channel), and removes them from this instance's [`Memory`]. While it is not connected the cache answers nothing; on (re)connecting
 //! it forgets everything, since writes may have gone unheard meanwhile.
 //!
 //! The proof that lets the cache answer is a heartbeat sent through the channel itself: the
@@ -13,12 +13,11 @@
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use clientele_domain::account::AccountUuid;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::Connection;
 
-use crate::principal_cache::PrincipalCache;
+use crate::memory::Memory;
 
 pub const CHANNEL: &str = "clientele_principals";
 pub const APPLICATION: &str = "clientele-principal-listener";
@@ -39,7 +38,7 @@ const HEARTBEAT_MARK: &str = "heartbeat:";
 const RECONNECT: Duration = Duration::from_secs(1);
 
 /// Listens on its own thread for as long as `cache` is in use.
-pub fn spawn(url: String, cache: &Arc<PrincipalCache>) {
+pub fn spawn(url: String, cache: &Arc<Memory>) {
     let cache = Arc::downgrade(cache);
     std::thread::Builder::new()
         .name("clientele-principal-listener".into())
@@ -47,7 +46,7 @@ pub fn spawn(url: String, cache: &Arc<PrincipalCache>) {
         .expect("starting the principal listener thread");
 }
 
-fn listen(url: &str, cache: &Weak<PrincipalCache>) {
+fn listen(url: &str, cache: &Weak<Memory>) {
     let mut said_lost = false;
     loop {
         let Some(current) = cache.upgrade() else { return };
@@ -89,7 +88,7 @@ fn listen(url: &str, cache: &Weak<PrincipalCache>) {
 
 /// Applies notifications and sends heartbeats until the connection fails (the reason) or the
 /// cache is dropped.
-fn hear(conn: &mut PgConnection, cache: &Weak<PrincipalCache>) -> String {
+fn hear(conn: &mut PgConnection, cache: &Weak<Memory>) -> String {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let mut beat: u64 = 0;
     // The heartbeat on its way round: its payload and when it was sent.
@@ -112,7 +111,7 @@ fn hear(conn: &mut PgConnection, cache: &Weak<PrincipalCache>) -> String {
                     }
                     // Another instance's heartbeat: not a change.
                 }
-                None => forget(&current, &payload),
+                None => current.hear(&payload),
             }
         }
         match &pending {
@@ -147,12 +146,4 @@ fn with_timeouts(url: &str) -> String {
         "{url}{separator}connect_timeout=5&keepalives=1&keepalives_idle=5&keepalives_interval=2&\
          keepalives_count=2&tcp_user_timeout=5000"
     )
-}
-
-fn forget(cache: &PrincipalCache, payload: &str) {
-    match uuid::Uuid::parse_str(payload) {
-        Ok(uuid) => cache.invalidate_account(AccountUuid(uuid)),
-        // Not ours to read: forget everything rather than keep something stale.
-        Err(_) => cache.clear(),
-    }
 }

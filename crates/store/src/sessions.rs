@@ -37,8 +37,8 @@ impl SessionRepository for Database {
     ) -> Result<bool, StoreError> {
         let row = SessionRow::from(session);
         let (entries, audit) = (audit, audit.iter().map(AuditRow::from).collect::<Vec<_>>());
-        let opened = with_connection(&self.pool, move |conn| {
-            conn.write_transaction(|conn| {
+        let opened = self
+            .write((), move |conn| {
                 let its_account = accounts::table
                     .filter(accounts::uuid.eq(row.account_uuid.clone()))
                     .filter(accounts::tenant_id.eq(row.tenant_id.clone()))
@@ -68,12 +68,11 @@ impl SessionRepository for Database {
                 }
                 Ok(open)
             })
+            .await?
             .map_err(|e| match e {
                 Rollback::Db(e) => from_diesel(e),
                 Rollback::Corrupt => corrupt("account status"),
-            })
-        })
-        .await?;
+            })?;
         if opened {
             announce(entries);
         }
@@ -85,10 +84,10 @@ impl SessionRepository for Database {
         id: SessionId,
         now: OffsetDateTime,
     ) -> Result<Option<(Session, Account)>, StoreError> {
-        if let Some(held) = self.principals.get(id, now) {
+        if let Some(held) = self.memory.principals.get(id, now) {
             return Ok(Some(held));
         }
-        let began = self.principals.generation();
+        let began = self.memory.principals.generation();
         let (id, now) = (id.0.to_string(), to_db_time(now));
         let rows = with_connection(&self.pool, move |conn| {
             sessions::table
@@ -107,27 +106,27 @@ impl SessionRepository for Database {
             return Ok(None);
         };
         let (session, account): (Session, Account) = (session.try_into()?, account.try_into()?);
-        self.principals.put(began, session.clone(), account.clone());
+        self.memory
+            .principals
+            .put(began, session.clone(), account.clone());
         Ok(Some((session, account)))
     }
 
     async fn revoke(&self, id: SessionId, now: OffsetDateTime) -> Result<bool, StoreError> {
-        let forget = self.principals.forget_session_after(id);
+        let forget = self.memory.forget_session_after(id);
         let (id, now) = (id.0.to_string(), to_db_time(now));
-        let changed = with_connection(&self.pool, move |conn| {
-            // Forgotten when the write is over, on the thread that runs it: even if the
-            // request is dropped meanwhile, the cache never keeps what was read before.
-            let _forget = forget;
-            diesel::update(
-                sessions::table
-                    .filter(sessions::uuid.eq(id))
-                    .filter(sessions::revoked_at.is_null()),
-            )
-            .set(sessions::revoked_at.eq(Some(now)))
-            .execute(&mut **conn)
-            .map_err(from_diesel)
-        })
-        .await?;
+        let changed = self
+            .write_one(forget, move |conn| {
+                diesel::update(
+                    sessions::table
+                        .filter(sessions::uuid.eq(id))
+                        .filter(sessions::revoked_at.is_null()),
+                )
+                .set(sessions::revoked_at.eq(Some(now)))
+                .execute(conn)
+            })
+            .await?
+            .map_err(from_diesel)?;
         Ok(changed > 0)
     }
 
@@ -138,25 +137,23 @@ impl SessionRepository for Database {
         keep: Option<SessionId>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let forget = self.principals.forget_account_after(account);
+        let forget = self.memory.forget_account_after(account);
         let (tenant, account, now) = (tenant.as_str().to_owned(), account.0.to_string(), to_db_time(now));
         let keep = keep.map(|k| k.0.to_string()).unwrap_or_default();
-        let changed = with_connection(&self.pool, move |conn| {
-            // Forgotten when the write is over, on the thread that runs it: even if the
-            // request is dropped meanwhile, the cache never keeps what was read before.
-            let _forget = forget;
-            diesel::update(
-                sessions::table
-                    .filter(sessions::tenant_id.eq(tenant))
-                    .filter(sessions::account_uuid.eq(account))
-                    .filter(sessions::uuid.ne(keep))
-                    .filter(sessions::revoked_at.is_null()),
-            )
-            .set(sessions::revoked_at.eq(Some(now)))
-            .execute(&mut **conn)
-            .map_err(from_diesel)
-        })
-        .await?;
+        let changed = self
+            .write_one(forget, move |conn| {
+                diesel::update(
+                    sessions::table
+                        .filter(sessions::tenant_id.eq(tenant))
+                        .filter(sessions::account_uuid.eq(account))
+                        .filter(sessions::uuid.ne(keep))
+                        .filter(sessions::revoked_at.is_null()),
+                )
+                .set(sessions::revoked_at.eq(Some(now)))
+                .execute(conn)
+            })
+            .await?
+            .map_err(from_diesel)?;
         Ok(changed as u64)
     }
 

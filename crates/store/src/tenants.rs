@@ -139,7 +139,9 @@ impl TryFrom<ApiKeyRow> for ApiKey {
 impl TenantRepository for Database {
     async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
         let row = TenantRow::from(tenant);
+        let forget = self.memory.forget_tenant_after(tenant.id.clone());
         with_connection(&self.pool, move |conn| {
+            let _forget = forget;
             diesel::insert_into(tenants::table)
                 .values(&row)
                 .execute(&mut **conn)
@@ -150,17 +152,27 @@ impl TenantRepository for Database {
     }
 
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
-        let id = id.to_string();
+        let held = &self.memory.tenants;
+        if let Some(tenant) = held.get(id) {
+            return Ok(Some(tenant));
+        }
+        let began = held.generation();
+        let key = id.to_string();
         let row = with_connection(&self.pool, move |conn| {
             tenants::table
-                .find(id)
+                .find(key)
                 .select(TenantRow::as_select())
                 .first(&mut **conn)
                 .optional()
                 .map_err(from_diesel)
         })
         .await?;
-        row.map(Tenant::try_from).transpose()
+        let tenant = row.map(Tenant::try_from).transpose()?;
+        // Only tenants that exist are held: unknown names cost a query, not memory.
+        if let Some(tenant) = &tenant {
+            held.put(began, id.clone(), tenant.clone());
+        }
+        Ok(tenant)
     }
 
     async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
@@ -177,7 +189,9 @@ impl TenantRepository for Database {
 
     async fn update_tenant(&self, current: &Tenant, next: &Tenant) -> Result<bool, StoreError> {
         let (current, row) = (current.clone(), TenantRow::from(next));
+        let forget = self.memory.forget_tenant_after(next.id.clone());
         with_connection(&self.pool, move |conn| {
+            let _forget = forget;
             // The stored text may be an older serialisation of the same settings (absent keys
             // are defaults): compare what it means, then write only if the text is still the
             // one compared, so a concurrent change in between makes this one fail.
@@ -238,17 +252,28 @@ impl ApiKeyRepository for Database {
     }
 
     async fn find_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError> {
+        let held = &self.memory.keys;
         let prefix = prefix.to_owned();
+        if let Some(key) = held.get(&prefix) {
+            return Ok(Some(key));
+        }
+        let began = held.generation();
+        let wanted = prefix.clone();
         let row = with_connection(&self.pool, move |conn| {
             api_keys::table
-                .filter(api_keys::prefix.eq(prefix))
+                .filter(api_keys::prefix.eq(wanted))
                 .select(ApiKeyRow::as_select())
                 .first(&mut **conn)
                 .optional()
                 .map_err(from_diesel)
         })
         .await?;
-        row.map(ApiKey::try_from).transpose()
+        let key = row.map(ApiKey::try_from).transpose()?;
+        // Only stored keys are held: guessed prefixes cost a query, not memory.
+        if let Some(key) = &key {
+            held.put(began, prefix, key.clone());
+        }
+        Ok(key)
     }
 
     async fn revoke_key(
@@ -258,7 +283,9 @@ impl ApiKeyRepository for Database {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let (tenant, id, at) = (tenant.to_string(), id.to_string(), to_db_time(at));
+        let forget = self.memory.forget_keys_after();
         with_connection(&self.pool, move |conn| {
+            let _forget = forget;
             let the_key = api_keys::table
                 .filter(api_keys::id.eq(&id))
                 .filter(api_keys::tenant_id.eq(&tenant));
@@ -277,18 +304,26 @@ impl ApiKeyRepository for Database {
     }
 
     async fn touch_key(&self, id: ApiKeyId, at: OffsetDateTime) -> Result<(), StoreError> {
-        let (id, at) = (id.to_string(), to_db_time(at));
+        let (key, db_at) = (id.to_string(), to_db_time(at));
         with_connection(&self.pool, move |conn| {
             diesel::update(
-                api_keys::table
-                    .filter(api_keys::id.eq(id))
-                    .filter(api_keys::last_used_at.is_null().or(api_keys::last_used_at.lt(at))),
+                api_keys::table.filter(api_keys::id.eq(key)).filter(
+                    api_keys::last_used_at
+                        .is_null()
+                        .or(api_keys::last_used_at.lt(db_at)),
+                ),
             )
-            .set(api_keys::last_used_at.eq(at))
+            .set(api_keys::last_used_at.eq(db_at))
             .execute(&mut **conn)
             .map(drop)
             .map_err(from_diesel)
         })
-        .await
+        .await?;
+        // The held key knows of this use, so the next ones within the minute write nothing.
+        self.memory.keys.amend(
+            |held| held.id == id,
+            |held| held.last_used_at = held.last_used_at.max(Some(at)),
+        );
+        Ok(())
     }
 }

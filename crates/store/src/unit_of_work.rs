@@ -6,7 +6,6 @@ use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
 use crate::audit::{announce, AuditRow};
-use crate::blocking::with_connection;
 use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::deletion_requests::DeletionRequestRow;
@@ -363,23 +362,18 @@ impl UnitOfWork for Database {
         let recorded = commit.audit.clone();
         let forget: Vec<_> = changed
             .chain(revoked)
-            .map(|account| self.principals.forget_account_after(account))
+            .map(|account| self.memory.forget_account_after(account))
             .collect();
-        with_connection(&self.pool, move |conn| {
-            // Forgotten when the write is over, on the thread that runs it: even if the
-            // request is dropped meanwhile, the cache never keeps what was read before.
-            let _forget = forget;
-            conn.write_transaction(|conn| apply(conn, &commit))
-                .map_err(|rollback| match rollback {
-                    Rollback::Db(e) => from_diesel(e),
-                    Rollback::AccountChanged => StoreError::VersionMismatch,
-                    Rollback::FlowChanged => StoreError::FlowChanged,
-                    Rollback::AlreadyDecided => StoreError::AlreadyDecided,
-                    Rollback::SendLimited => StoreError::SendLimited,
-                    Rollback::SessionEnded => StoreError::SessionEnded,
-                })
-        })
-        .await?;
+        self.write(forget, move |conn| apply(conn, &commit))
+            .await?
+            .map_err(|rollback| match rollback {
+                Rollback::Db(e) => from_diesel(e),
+                Rollback::AccountChanged => StoreError::VersionMismatch,
+                Rollback::FlowChanged => StoreError::FlowChanged,
+                Rollback::AlreadyDecided => StoreError::AlreadyDecided,
+                Rollback::SendLimited => StoreError::SendLimited,
+                Rollback::SessionEnded => StoreError::SessionEnded,
+            })?;
         announce(&recorded);
         Ok(())
     }

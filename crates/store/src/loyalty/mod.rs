@@ -19,6 +19,7 @@ use crate::blocking::with_connection;
 use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::errors::{corrupt, from_diesel};
+use crate::memory::WalletAsOf;
 use crate::rows::{from_db_time, parse_uuid, to_db_time};
 use crate::schema::{order_totals, orders, wallet_days, wallet_entries};
 
@@ -35,7 +36,9 @@ use rows::*;
 impl LoyaltyRepository for Database {
     async fn post_wallet_entry(&self, entry: &WalletEntry, today: Date) -> Result<WalletPosted, StoreError> {
         let row = EntryRow::of(entry);
+        let forget = self.memory.forget_standing_after(entry.account);
         with_connection(&self.pool, move |conn| {
+            let _forget = forget;
             for _ in 0..DEBIT_TRIES {
                 match conn.write_transaction(|conn| post_once(conn, &row, today)) {
                     Ok(outcome) => return outcome,
@@ -84,6 +87,15 @@ impl LoyaltyRepository for Database {
         today: Date,
     ) -> Result<WalletSummary, StoreError> {
         use wallet_days::dsl as d;
+        let held = &self.memory.wallets;
+        if let Some(wallet) = held
+            .get(&account)
+            .filter(|w| w.today == today && w.tenant == *tenant)
+        {
+            return Ok(wallet.summary);
+        }
+        let began = held.generation();
+        let (tenant_id, uuid) = (tenant.clone(), account);
         let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
         let (balances, next_days, next_amounts) = with_connection(&self.pool, move |conn| {
             // The running sums by last day: as many rows as the account has days with value
@@ -137,6 +149,12 @@ impl LoyaltyRepository for Database {
             let balance: &mut Balance = summary.of(kind(&raw)?);
             balance.next_to_expire = Some((Amount(amount), day));
         }
+        let wallet = WalletAsOf {
+            tenant: tenant_id,
+            today,
+            summary,
+        };
+        held.put(began, uuid, wallet);
         Ok(summary)
     }
 
@@ -144,7 +162,9 @@ impl LoyaltyRepository for Database {
         use orders::dsl as o;
         let row = OrderRow::of(order);
         let order = order.clone();
+        let forget = self.memory.forget_standing_after(order.account);
         with_connection(&self.pool, move |conn| {
+            let _forget = forget;
             for _ in 0..DEBIT_TRIES {
                 let inserted = conn.write_transaction(|conn| {
                     diesel::insert_into(orders::table).values(&row).execute(conn)?;
@@ -193,12 +213,15 @@ impl LoyaltyRepository for Database {
         status: OrderStatus,
     ) -> Result<Option<Order>, StoreError> {
         use orders::dsl as o;
+        let account_uuid = account;
         let (tenant, account, reference) = (
             tenant.as_str().to_owned(),
             account.0.to_string(),
             reference.to_owned(),
         );
+        let forget = self.memory.forget_standing_after(account_uuid);
         let row: Option<OrderRow> = with_connection(&self.pool, move |conn| {
+            let _forget = forget;
             let this = || {
                 o::orders
                     .filter(o::tenant_id.eq(tenant.clone()))
@@ -279,8 +302,14 @@ impl LoyaltyRepository for Database {
 
     async fn order_stats(&self, tenant: &TenantId, account: AccountUuid) -> Result<OrderStats, StoreError> {
         use order_totals::dsl as t;
+        let held = &self.memory.orders;
+        if let Some((_, stats)) = held.get(&account).filter(|(of, _)| of == tenant) {
+            return Ok(stats);
+        }
+        let began = held.generation();
+        let (tenant_id, uuid) = (tenant.clone(), account);
         let (tenant, account) = (tenant.as_str().to_owned(), account.0.to_string());
-        with_connection(&self.pool, move |conn| {
+        let stats = with_connection(&self.pool, move |conn| {
             let totals: Option<(i64, i64, i64)> = t::order_totals
                 .filter(t::tenant_id.eq(tenant))
                 .filter(t::account_uuid.eq(account))
@@ -295,6 +324,8 @@ impl LoyaltyRepository for Database {
                 total_spending: Amount(spent),
             })
         })
-        .await
+        .await?;
+        held.put(began, uuid, (tenant_id, stats));
+        Ok(stats)
     }
 }

@@ -1,0 +1,199 @@
+//! Everything this process holds in memory of what the database says: the authenticated
+//! principals, and beside them what the hot reads need besides (tenant settings, API keys, each
+//! account's loyalty standing). All of it answers through one gate and is forgotten together
+//! when the gate closes; the listener on PostgreSQL forgets, by the payloads below, what every
+//! instance changes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clientele_domain::account::AccountUuid;
+use clientele_domain::api_key::ApiKey;
+use clientele_domain::loyalty::{OrderStats, WalletSummary};
+use clientele_domain::tenant::{Tenant, TenantId};
+use time::Date;
+
+use crate::gate::Gate;
+use crate::principal_cache::{Forget, PrincipalCache};
+use crate::remembered::Remembered;
+
+/// Listener payloads besides an account's UUID (the principal trigger's): what changed.
+pub const LOYALTY_MARK: &str = "loyalty:";
+pub const TENANT_MARK: &str = "tenant:";
+pub const KEY_MARK: &str = "key:";
+
+/// Most accounts whose standing is held.
+const STANDINGS: usize = 20_000;
+/// Most tenants and keys held: a deployment has few.
+const TENANTS: usize = 1_000;
+const KEYS: usize = 10_000;
+
+/// An account's wallet summary, valid for one day (lots expire by the day).
+#[derive(Clone)]
+pub struct WalletAsOf {
+    pub tenant: TenantId,
+    pub today: Date,
+    pub summary: WalletSummary,
+}
+
+pub struct Memory {
+    gate: Arc<Gate>,
+    pub principals: PrincipalCache,
+    pub wallets: Remembered<AccountUuid, WalletAsOf>,
+    pub orders: Remembered<AccountUuid, (TenantId, OrderStats)>,
+    pub tenants: Remembered<TenantId, Tenant>,
+    /// By the key's public prefix.
+    pub keys: Remembered<String, ApiKey>,
+}
+
+impl Memory {
+    /// Memory that answers nothing until the gate opens (a listener is connected, or this
+    /// process is the SQLite file's only server).
+    pub fn closed() -> Self {
+        let gate = Arc::new(Gate::new(false));
+        Memory {
+            principals: PrincipalCache::new(gate.clone()),
+            wallets: Remembered::new(gate.clone(), STANDINGS),
+            orders: Remembered::new(gate.clone(), STANDINGS),
+            tenants: Remembered::new(gate.clone(), TENANTS),
+            keys: Remembered::new(gate.clone(), KEYS),
+            gate,
+        }
+    }
+
+    pub fn answer_always(&self) {
+        self.gate.answer_always();
+    }
+
+    pub fn renew(&self, lease: Duration) {
+        self.gate.renew(lease);
+    }
+
+    /// The listener lost its connection (or is starting over): answer nothing, hold nothing.
+    pub fn stop_answering(&self) {
+        self.gate.close();
+        self.clear();
+    }
+
+    /// Forgets everything: what was held may have changed unheard.
+    pub fn clear(&self) {
+        self.principals.clear();
+        self.wallets.clear();
+        self.orders.clear();
+        self.tenants.clear();
+        self.keys.clear();
+    }
+
+    /// The account changed: its principals and its standing go.
+    pub fn forget_account(&self, account: AccountUuid) {
+        self.principals.invalidate_account(account);
+        self.forget_standing(account);
+    }
+
+    pub fn forget_standing(&self, account: AccountUuid) {
+        self.wallets.invalidate(&account);
+        self.orders.invalidate(&account);
+    }
+
+    /// [`Self::forget_account`] once the write the guard covers is over.
+    pub fn forget_account_after(self: &Arc<Self>, account: AccountUuid) -> Forget {
+        let memory = self.clone();
+        Forget::new(move || memory.forget_account(account))
+    }
+
+    /// One session changed, once the write is over.
+    pub fn forget_session_after(self: &Arc<Self>, session: clientele_domain::session::SessionId) -> Forget {
+        let memory = self.clone();
+        Forget::new(move || memory.principals.invalidate_session(session))
+    }
+
+    /// The account's wallet or orders changed, once the write is over.
+    pub fn forget_standing_after(self: &Arc<Self>, account: AccountUuid) -> Forget {
+        let memory = self.clone();
+        Forget::new(move || memory.forget_standing(account))
+    }
+
+    pub fn forget_tenant_after(self: &Arc<Self>, tenant: TenantId) -> Forget {
+        let memory = self.clone();
+        Forget::new(move || memory.tenants.invalidate(&tenant))
+    }
+
+    /// A key changed (revoked): keys are few and change rarely, so all of them go.
+    pub fn forget_keys_after(self: &Arc<Self>) -> Forget {
+        let memory = self.clone();
+        Forget::new(move || memory.keys.clear())
+    }
+
+    /// What the listener heard another instance (or this one) change.
+    pub fn hear(&self, payload: &str) {
+        let account = |uuid: &str| uuid::Uuid::parse_str(uuid).ok().map(AccountUuid);
+        if let Some(uuid) = payload.strip_prefix(LOYALTY_MARK) {
+            match account(uuid) {
+                Some(account) => self.forget_standing(account),
+                None => self.clear(),
+            }
+        } else if let Some(tenant) = payload.strip_prefix(TENANT_MARK) {
+            match TenantId::parse(tenant) {
+                Some(tenant) => self.tenants.invalidate(&tenant),
+                None => self.clear(),
+            }
+        } else if let Some(prefix) = payload.strip_prefix(KEY_MARK) {
+            self.keys.invalidate(&prefix.to_owned());
+        } else {
+            match account(payload) {
+                Some(account) => self.forget_account(account),
+                // Not ours to read: forget everything rather than keep something stale.
+                None => self.clear(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_payload_forgets_what_it_names() {
+        let memory = Memory::closed();
+        memory.answer_always();
+        let acme = TenantId::parse("acme").unwrap();
+        let account = AccountUuid(uuid::Uuid::from_u128(1));
+        let tenant = Tenant {
+            id: acme.clone(),
+            name: "Acme".into(),
+            settings: Default::default(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let fill = || {
+            memory
+                .tenants
+                .put(memory.tenants.generation(), acme.clone(), tenant.clone());
+            memory.orders.put(
+                memory.orders.generation(),
+                account,
+                (acme.clone(), OrderStats::default()),
+            );
+        };
+        fill();
+        memory.hear(&format!("{LOYALTY_MARK}{}", account.0));
+        assert!(memory.orders.get(&account).is_none());
+        assert!(
+            memory.tenants.get(&acme).is_some(),
+            "a loyalty change leaves the tenant"
+        );
+        fill();
+        memory.hear("tenant:acme");
+        assert!(memory.tenants.get(&acme).is_none());
+        assert!(memory.orders.get(&account).is_some());
+        fill();
+        memory.hear(&account.0.to_string());
+        assert!(
+            memory.orders.get(&account).is_none(),
+            "an account change takes its standing"
+        );
+        fill();
+        memory.hear("something else");
+        assert!(memory.tenants.get(&acme).is_none(), "unreadable: everything goes");
+    }
+}
