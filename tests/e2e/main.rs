@@ -8,6 +8,7 @@ mod back_office;
 mod browser;
 mod cl2c;
 mod closing;
+mod conditional_edits;
 mod customer_area;
 mod deactivation;
 mod delivery;

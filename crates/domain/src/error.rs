@@ -80,6 +80,10 @@ pub enum DomainError {
     /// this many seconds.
     #[error("send limit reached")]
     SendLimited(u64),
+    /// The caller made the change conditional on the account's version it last read (an HTTP
+    /// `If-Match`), and the account has changed since: nothing was changed.
+    #[error("the account changed since it was read")]
+    PreconditionFailed,
     /// Values another account holds (a phone number, an address), by field; nothing was
     /// changed.
     #[error("taken")]

@@ -18,6 +18,8 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(reason)
         }
         DomainError::Taken(errors) => Problem::taken(errors.renamed(rename)),
+        DomainError::PreconditionFailed => Problem::new(StatusCode::PRECONDITION_FAILED, "precondition-failed", "Precondition Failed")
+            .detail("The account changed since the version If-Match names: nothing was changed. Read it again (its ETag) and decide again."),
         DomainError::TooSoon(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-soon", "Too Soon")
             .detail("A code was sent moments ago; wait as Retry-After says before asking for another.")
             .keep_header(actix_web::http::header::RETRY_AFTER, seconds.into()),

@@ -17,6 +17,7 @@ mod openapi_links;
 mod openapi_responses;
 mod openapi_values;
 mod pages;
+mod preconditions;
 mod problem;
 mod problem_details;
 mod rate_limit;

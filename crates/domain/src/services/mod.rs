@@ -27,4 +27,4 @@ pub use profile::{
     PersonalDetails, ProfileStanding, ProfileView, Profiles, TwoFactorEdit, ValidEdit, PUSH_TOKEN,
 };
 pub use sign_in::{Authenticated, SecondFactor, SignIn, SignInOutcome, SignInSettings, SignedIn};
-pub use support::{Commits, Deps, FlowDeps, FlowPorts, LinkSettings, Messages, Secrets};
+pub use support::{Commits, Deps, FlowDeps, FlowPorts, IfVersion, LinkSettings, Messages, Secrets};

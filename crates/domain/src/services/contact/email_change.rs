@@ -9,7 +9,7 @@ use crate::flow::{FlowId, Purpose, Refusal, SendClass};
 use crate::lifecycle::MadeBy;
 use crate::pending_change::PendingChange;
 use crate::ports::Commit;
-use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::support::reapply::{on_current_account, Attempt, IfVersion};
 use crate::services::support::secret_mail::{refused, SecretMail, SecretMails};
 use crate::services::support::sending::Sent;
 use crate::services::{Authenticated, Deps, FlowDeps};
@@ -36,6 +36,18 @@ impl EmailChange {
         who: &Authenticated,
         edit: CustomerEdit,
         new_email: Option<&str>,
+    ) -> Result<Account, DomainError> {
+        self.edit_self_if(who, edit, new_email, IfVersion::any()).await
+    }
+
+    /// [`Self::edit_self`], only while the account is at a version the caller names
+    /// (`PreconditionFailed` otherwise, nothing stored or mailed).
+    pub async fn edit_self_if(
+        &self,
+        who: &Authenticated,
+        edit: CustomerEdit,
+        new_email: Option<&str>,
+        if_version: IfVersion,
     ) -> Result<Account, DomainError> {
         let now = self.kit.deps.clock.now();
         let mut errors = FieldErrors::new();
@@ -73,7 +85,7 @@ impl EmailChange {
         // A writer that lost a race re-applies its edit to the account as it is now, so
         // concurrent edits of different fields are all kept, and an account deleted meanwhile
         // gets nothing written back.
-        let (edit, email, session) = (&edit, &email, who.session.id);
+        let (edit, email, session, if_version) = (&edit, &email, who.session.id, &if_version);
         on_current_account(
             self.kit.deps.accounts.as_ref(),
             who.account.clone(),
@@ -81,6 +93,7 @@ impl EmailChange {
                 if !account.status.may_sign_in() {
                     return Err(DomainError::Unauthenticated.into());
                 }
+                if_version.holds_for(&account)?;
                 let profile = edit.clone().apply(&account.profile).map_err(DomainError::from)?;
                 account
                     .keeps_second_factor(&profile, "phone")

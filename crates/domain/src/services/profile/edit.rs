@@ -2,7 +2,7 @@ use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
 use crate::lifecycle::MadeBy;
 use crate::profile::ProfileEdit;
-use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::support::reapply::{on_current_account, Attempt, IfVersion};
 use crate::services::{Authenticated, Deps, FlowDeps};
 
 /// Reading and editing one's own profile.
@@ -29,16 +29,29 @@ impl Profiles {
     /// Validates the edit and stores it. A concurrent writer does not make either lose its
     /// fields: the edit is re-applied to the account as it is now.
     pub async fn edit(&self, who: &Authenticated, edit: ProfileEdit) -> Result<Account, DomainError> {
+        self.edit_if(who, edit, IfVersion::any()).await
+    }
+
+    /// [`Self::edit`], only while the account is at a version the caller names
+    /// (`PreconditionFailed` otherwise, nothing stored).
+    pub async fn edit_if(
+        &self,
+        who: &Authenticated,
+        edit: ProfileEdit,
+        if_version: IfVersion,
+    ) -> Result<Account, DomainError> {
         let now = self.deps.clock.now();
         let changes = edit.validate(now.date())?;
         let session = who.session.id;
         on_current_account(self.deps.accounts.as_ref(), who.account.clone(), |current| {
             let changes = changes.clone();
+            let if_version = &if_version;
             async move {
                 // Decided on the account as stored: one deleted meanwhile gets nothing back.
                 if !current.status.may_sign_in() {
                     return Err(DomainError::Unauthenticated.into());
                 }
+                if_version.holds_for(&current)?;
                 let profile = changes.apply(&current.profile).map_err(DomainError::from)?;
                 current
                     .keeps_second_factor(&profile, crate::profile::field::PHONE)
@@ -154,6 +167,40 @@ mod tests {
         let service = profiles(accounts, MockUnitOfWork::new());
         let err = service.edit(&caller(), nickname("Nick")).await.unwrap_err();
         assert!(matches!(err, DomainError::Unauthenticated), "{err:?}");
+    }
+
+    /// The caller read version 3; a concurrent writer moved it to 4 before this edit landed:
+    /// re-applied to 4 it would overwrite what the caller never saw, so it is refused.
+    #[tokio::test]
+    async fn an_edit_for_a_version_lost_in_a_race_is_refused_and_writes_nothing_more() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_update()
+            .times(1)
+            .returning(|_| Err(StoreError::VersionMismatch));
+        accounts.expect_find_by_uuid().times(1).returning(|_, _| {
+            let mut fresh = account();
+            fresh.version = 4;
+            Ok(Some(fresh))
+        });
+        let service = profiles(accounts, MockUnitOfWork::new());
+        let err = service
+            .edit_if(&caller(), nickname("Nick"), IfVersion::one_of(vec![3]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DomainError::PreconditionFailed), "{err:?}");
+
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_update().never();
+        let service = profiles(accounts, MockUnitOfWork::new());
+        let err = service
+            .edit_if(&caller(), nickname("Nick"), IfVersion::one_of(vec![2]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DomainError::PreconditionFailed),
+            "an older version: nothing stored"
+        );
     }
 
     #[tokio::test]

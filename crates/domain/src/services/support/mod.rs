@@ -20,5 +20,6 @@ pub use deps::Deps;
 pub use flow_deps::{FlowDeps, FlowPorts};
 pub use links::LinkSettings;
 pub use messages::Messages;
+pub use reapply::IfVersion;
 pub use secrets::{Issued, Secrets};
 pub use sending::Commits;

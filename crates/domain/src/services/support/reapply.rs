@@ -18,6 +18,30 @@ pub(crate) const ATTEMPTS: usize = 64;
 /// burst of concurrent edits can win in a row.
 pub(crate) const PERSISTENT_ATTEMPTS: usize = 100;
 
+/// The versions of the account a caller last read and means to change (an HTTP `If-Match`): the
+/// change applies only while the account is still at one of them. `any()` sets no condition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IfVersion(Option<Vec<i64>>);
+
+impl IfVersion {
+    pub fn any() -> Self {
+        IfVersion(None)
+    }
+
+    /// Only while the account is at one of `versions` (none: never).
+    pub fn one_of(versions: Vec<i64>) -> Self {
+        IfVersion(Some(versions))
+    }
+
+    /// Checked on the account the decision is made on, so a lost race re-checks it too.
+    pub(crate) fn holds_for(&self, account: &Account) -> Result<(), DomainError> {
+        match &self.0 {
+            Some(versions) if !versions.contains(&account.version) => Err(DomainError::PreconditionFailed),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Why one decision did not go through.
 #[derive(Debug)]
 pub(crate) enum Attempt {

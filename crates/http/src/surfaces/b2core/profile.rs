@@ -12,6 +12,7 @@ use crate::bearer::Customer;
 use crate::body::JsonObject;
 use crate::domain_errors::problem_for;
 use crate::fields::{reject_other_keys, text_patch};
+use crate::preconditions::{etag, IfMatch, IfMatchHeader};
 use crate::problem::Problem;
 use crate::render::{rfc3339, text};
 use crate::state::AppState;
@@ -136,6 +137,7 @@ fn parse_edit(body: &Map<String, Value>, mode: Mode) -> (ProfileEdit, FieldError
 async fn respond(
     state: &AppState,
     who: Customer,
+    if_match: IfMatch,
     body: JsonObject,
     mode: Mode,
 ) -> Result<HttpResponse, Problem> {
@@ -146,44 +148,57 @@ async fn respond(
     }
     let saved = state
         .profiles
-        .edit(&who.0, edit)
+        .edit_if(&who.0, edit, if_match.0)
         .await
         .map_err(|e| problem_for(e, surface_name))?;
-    Ok(HttpResponse::Ok().json(ClientProfile::from(&saved)))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(&saved))
+        .json(ClientProfile::from(&saved)))
 }
 
 /// Get client profile data.
 #[utoipa::path(get, path = "/api/v2/my/profile", tag = "B2Core", operation_id = "b2core_get_profile",
     security(("bearer" = [])),
-    responses((status = 200, description = "The signed-in customer's profile.", body = ClientProfile), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The signed-in customer's profile.", body = ClientProfile,
+        headers(("ETag" = String, description = "The profile's version: send it as `If-Match` to change only what was read."))), (status = 401, body = Problem)))]
 pub async fn get_profile(who: Customer) -> HttpResponse {
-    HttpResponse::Ok().json(ClientProfile::from(&who.0.account))
+    HttpResponse::Ok()
+        .insert_header(etag(&who.0.account))
+        .json(ClientProfile::from(&who.0.account))
 }
 
 /// Replace the updatable fields (`nickname`, `locale`, `info`); omitted ones are cleared.
 #[utoipa::path(put, path = "/api/v2/my/profile", tag = "B2Core", operation_id = "b2core_replace_profile",
     security(("bearer" = [])),
+    params(IfMatchHeader),
     request_body(content = super::bodies::B2CoreProfileBody),
-    responses((status = 200, description = "The profile, with the updatable fields replaced.", body = ClientProfile), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The profile, with the updatable fields replaced.", body = ClientProfile, headers(("ETag" = String, description = "The profile's new version."))),
+        (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 412, description = "`If-Match` names a version the profile is no longer at: nothing was changed.", body = Problem)))]
 pub async fn put_profile(
     state: web::Data<AppState>,
     who: Customer,
+    if_match: IfMatch,
     body: JsonObject,
 ) -> Result<HttpResponse, Problem> {
-    respond(&state, who, body, Mode::Replace).await
+    respond(&state, who, if_match, body, Mode::Replace).await
 }
 
 /// Change only the named fields (JSON merge patch: absent keeps, `null` clears).
 #[utoipa::path(patch, path = "/api/v2/my/profile", tag = "B2Core", operation_id = "b2core_update_profile",
     security(("bearer" = [])),
+    params(IfMatchHeader),
     request_body(content = super::bodies::B2CoreProfileBody),
-    responses((status = 200, description = "The profile, with the sent fields changed (JSON merge patch).", body = ClientProfile), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The profile, with the sent fields changed (JSON merge patch).", body = ClientProfile, headers(("ETag" = String, description = "The profile's new version."))),
+        (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 412, description = "`If-Match` names a version the profile is no longer at: nothing was changed.", body = Problem)))]
 pub async fn patch_profile(
     state: web::Data<AppState>,
     who: Customer,
+    if_match: IfMatch,
     body: JsonObject,
 ) -> Result<HttpResponse, Problem> {
-    respond(&state, who, body, Mode::Merge).await
+    respond(&state, who, if_match, body, Mode::Merge).await
 }
 
 #[cfg(test)]

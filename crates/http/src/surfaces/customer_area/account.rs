@@ -14,6 +14,7 @@ use crate::bearer::Customer;
 use crate::body::JsonObject;
 use crate::domain_errors::{problem_for, same_names};
 use crate::fields::{reject_other_keys, text_patch};
+use crate::preconditions::{etag, IfMatch, IfMatchHeader};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -119,20 +120,28 @@ fn parse(body: &Map<String, Value>, current: &Account) -> (CustomerEdit, Option<
 
 /// Fetch the signed-in customer.
 #[utoipa::path(get, path = "/customers/self", tag = "Customer area", operation_id = "customer_area_get_self", security(("bearer" = [])),
-    responses((status = 200, description = "The signed-in customer.", body = CustomerView), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The signed-in customer.", body = CustomerView,
+        headers(("ETag" = String, description = "The account's version: send it as `If-Match` to change only what was read."))), (status = 401, body = Problem)))]
 pub async fn get_self(who: Customer) -> HttpResponse {
-    HttpResponse::Ok().json(CustomerView::from(&who.0.account))
+    HttpResponse::Ok()
+        .insert_header(etag(&who.0.account))
+        .json(CustomerView::from(&who.0.account))
 }
 
 /// Update the customer. A new `email` starts an email change: it takes effect once confirmed
 /// with the key mailed to the new address (`POST /customers/newemail_confirm`).
 #[utoipa::path(patch, path = "/customers/self", tag = "Customer area", operation_id = "customer_area_update_self", security(("bearer" = [])),
+    params(IfMatchHeader),
     request_body(content = super::bodies::PatchSelfBody),
-    responses((status = 200, description = "The customer, as changed (a new address awaits its confirmation).", body = CustomerView), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
-        (status = 409, description = "The address or phone number is another customer's.", body = Problem), (status = 429, description = "The send limit for the new address is reached: nothing was sent.", body = Problem)))]
+    responses((status = 200, description = "The customer, as changed (a new address awaits its confirmation).", body = CustomerView, headers(("ETag" = String, description = "The account's new version."))),
+        (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
+        (status = 409, description = "The address or phone number is another customer's.", body = Problem),
+        (status = 412, description = "`If-Match` names a version the account is no longer at: nothing was changed or sent.", body = Problem),
+        (status = 429, description = "The send limit for the new address is reached: nothing was sent.", body = Problem)))]
 pub async fn patch_self(
     state: web::Data<AppState>,
     who: Customer,
+    if_match: IfMatch,
     body: JsonObject,
 ) -> Result<HttpResponse, Problem> {
     let (edit, email, mut errors) = parse(&body.0, &who.0.account);
@@ -147,10 +156,12 @@ pub async fn patch_self(
     }
     let saved = state
         .email_change
-        .edit_self(&who.0, edit, email.as_deref())
+        .edit_self_if(&who.0, edit, email.as_deref(), if_match.0)
         .await
         .map_err(|e| problem_for(e, same_names))?;
-    Ok(HttpResponse::Ok().json(CustomerView::from(&saved)))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(&saved))
+        .json(CustomerView::from(&saved)))
 }
 
 /// Delete (close) the customer's account: deactivated at once, every session revoked; its
