@@ -81,7 +81,11 @@ async fn an_edit_applies_only_to_the_version_it_names(server: Server, _smtp: Smt
 
         // The current tag, `*`, and a list naming it apply; a weak tag, or one we never
         // issued, does not; no If-Match at all sets no condition.
-        for form in ["the tag", "*", "a list"] {
+        for (form, value) in [
+            ("the tag", "Next One"),
+            ("*", "Next Two"),
+            ("a list", "Next Three"),
+        ] {
             let (_, current, _) = send(&server, Method::GET, path, &token, None, None).await;
             let current = current.unwrap();
             let tag = match form {
@@ -95,10 +99,11 @@ async fn an_edit_applies_only_to_the_version_it_names(server: Server, _smtp: Smt
                 path,
                 &token,
                 Some(&tag),
-                Some(change("Next")),
+                Some(change(value)),
             )
             .await;
             assert_eq!(status, 200, "{path} with {tag}: {body}");
+            assert!(body.to_string().contains(value), "{path}: {body}");
             let (_, now, _) = send(&server, Method::GET, path, &token, None, None).await;
             assert_eq!(next, now, "{path}: the answer's tag is the profile's");
         }

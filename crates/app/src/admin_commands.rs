@@ -1,6 +1,10 @@
 //! `clientele tenant …` and `clientele api-key …`: the back office's tenant and key operations
 //! on the configured database, through the same use cases as `/admin/v1/tenants`, so they work
-//! with the server stopped (or running: tenants and keys are read from the database).
+//! with the server stopped or running. (A running server holds tenants in memory, and on
+//! PostgreSQL API keys too, forgetting them when the database announces a change; on SQLite
+//! nothing announces this process's writes to the server, so it reads keys from the file every
+//! time, and a command here must never change a tenant the server may hold: creating one is
+//! fine, a command that edits one would have to go through the server.)
 
 use std::sync::Arc;
 

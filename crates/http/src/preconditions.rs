@@ -28,9 +28,11 @@ impl IfMatch {
             if tag == "*" {
                 return Some(IfVersion::any());
             }
+            // Exactly as issued: digits, no sign, no leading zero.
             let version = tag
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
+                .filter(|t| t.bytes().all(|b| b.is_ascii_digit()) && (*t == "0" || !t.starts_with('0')))
                 .and_then(|t| t.parse::<i64>().ok());
             versions.extend(version);
         }
@@ -81,7 +83,7 @@ mod tests {
             "weak tags never match"
         );
         assert_eq!(
-            IfMatch::parse(["3", "\"x\"", ""]),
+            IfMatch::parse(["3", "\"x\"", "", "\"03\"", "\"+3\""]),
             Some(IfVersion::one_of(vec![])),
             "what we did not issue matches nothing"
         );

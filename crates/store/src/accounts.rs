@@ -32,14 +32,12 @@ impl Database {
 impl AccountRepository for Database {
     async fn insert(&self, account: &Account) -> Result<(), StoreError> {
         let row = AccountRow::from(account);
-        with_connection(&self.pool, move |conn| {
-            diesel::insert_into(dsl::accounts)
-                .values(&row)
-                .execute(&mut **conn)
-                .map_err(from_diesel)?;
-            Ok(())
+        self.write_one((), move |conn| {
+            diesel::insert_into(dsl::accounts).values(&row).execute(conn)
         })
-        .await
+        .await?
+        .map_err(from_diesel)?;
+        Ok(())
     }
 
     async fn find_by_uuid(

@@ -85,14 +85,11 @@ pub(crate) fn announce(entries: &[AuditEntry]) {
 impl AuditLog for Database {
     async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let row = AuditRow::from(entry);
-        with_connection(&self.pool, move |conn| {
-            diesel::insert_into(audit_log::table)
-                .values(&row)
-                .execute(&mut **conn)
-                .map(drop)
-                .map_err(from_diesel)
+        self.write_one((), move |conn| {
+            diesel::insert_into(audit_log::table).values(&row).execute(conn)
         })
-        .await?;
+        .await?
+        .map_err(from_diesel)?;
         announce(std::slice::from_ref(entry));
         Ok(())
     }

@@ -110,7 +110,7 @@ impl Database {
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         // Answers nothing until it may: on PostgreSQL while the listener hears every
         // instance's writes, on SQLite once this process is the file's only server.
-        let memory = Arc::new(Memory::closed());
+        let memory = Arc::new(Memory::closed(backend == Backend::Postgres));
         let (sqlite_lock, group_commit) = match &url {
             DatabaseUrl::Postgres(postgres) => {
                 if serving {

@@ -51,13 +51,24 @@ pub struct GroupCommit {
 
 type Sql = <DbConnection as Connection>::TransactionManager;
 
-/// Whether the connection's transaction state is lost (diesel's `is_broken` also says so of any
-/// open transaction, which a group's connection has between works).
-fn in_error(connection: &mut DbConnection) -> bool {
-    matches!(
-        Sql::transaction_manager_status_mut(connection),
-        TransactionManagerStatus::InError
-    )
+/// Whether the connection is still in the group's transaction and nothing deeper: a work that
+/// left a savepoint open, or an error after which SQLite rolled the whole transaction back
+/// (a full disk, say), ends the group. (diesel's `is_broken` says so of any open transaction,
+/// which a group's connection has between works, so it cannot tell.)
+fn in_group_transaction(connection: &mut DbConnection) -> bool {
+    match Sql::transaction_manager_status_mut(connection) {
+        TransactionManagerStatus::Valid(valid) => valid.transaction_depth().map(|d| d.get()) == Some(1),
+        TransactionManagerStatus::InError => false,
+    }
+}
+
+/// What a caller is answered: its work's outcome once the group committed, else the commit's
+/// failure (whatever the work decided, it decided on state that is gone).
+fn answer<T, E: From<Error>>(outcome: Result<T, E>, committed: Committed) -> Result<T, E> {
+    match committed {
+        Ok(()) => outcome,
+        Err(message) => Err(unavailable(message).into()),
+    }
 }
 
 fn unavailable(message: String) -> Error {
@@ -106,30 +117,31 @@ impl GroupCommit {
                 resume_unwind(panic);
             }
         };
-        let broken = writer.connection.as_mut().is_none_or(in_error);
-        if broken || self.arriving.load(Ordering::SeqCst) == 0 || writer.members >= BATCH {
-            let committed = self.commit(&mut writer);
-            return match (outcome, committed) {
-                (Ok(value), Ok(())) => Ok(value),
-                (Ok(_), Err(message)) => Err(unavailable(message).into()),
-                (Err(error), _) => Err(error),
-            };
+        if !writer.connection.as_mut().is_some_and(in_group_transaction) {
+            // Dropping the connection rolls back whatever is left of the group.
+            writer.connection = None;
+            let lost: Committed = Err("the write transaction was lost".into());
+            self.close(&mut writer, lost.clone());
+            return answer(outcome, lost);
         }
-        let value = outcome?;
-        // Another caller is on its way in; the last one commits.
+        if self.arriving.load(Ordering::SeqCst) == 0 || writer.members >= BATCH {
+            let committed = self.commit(&mut writer);
+            return answer(outcome, committed);
+        }
+        // Another caller is on its way in; the last one commits. Even a failed work waits: it
+        // may have failed on what another work of the group wrote, which a read elsewhere sees
+        // only after the commit (a retry must not run ahead of it).
         if let Some((_, waiting)) = writer.open.as_mut() {
             *waiting += 1;
         }
         loop {
-            if let Some((outcome, readers)) = writer.outcomes.get_mut(&group) {
-                let outcome = outcome.clone();
+            if let Some((committed, readers)) = writer.outcomes.get_mut(&group) {
+                let committed = committed.clone();
                 *readers -= 1;
                 if *readers == 0 {
                     writer.outcomes.remove(&group);
                 }
-                return outcome
-                    .map(|()| value)
-                    .map_err(|message| unavailable(message).into());
+                return answer(outcome, committed);
             }
             writer = self.committed.wait(writer).unwrap_or_else(|p| p.into_inner());
         }
@@ -169,9 +181,8 @@ impl GroupCommit {
             Some(connection) => match Sql::commit_transaction(connection) {
                 Ok(()) => Ok(()),
                 Err(error) => {
-                    if Sql::rollback_transaction(connection).is_err() || in_error(connection) {
-                        writer.connection = None;
-                    }
+                    // Rolled back by closing: the next group starts on a fresh connection.
+                    writer.connection = None;
                     Err(format!("the write could not be committed: {error}"))
                 }
             },
@@ -310,6 +321,24 @@ mod tests {
                 &mut manager.connect().unwrap(),
                 "SELECT COUNT(*) AS n FROM t WHERE id = 2"
             ),
+            1
+        );
+    }
+
+    /// A work that leaves its transaction state other than it found it (here a savepoint left
+    /// open) ends the group: rolled back, the caller told, the next write on a fresh connection.
+    #[test]
+    fn a_work_that_leaves_a_savepoint_open_is_not_committed() {
+        let (_dir, group, manager) = setup();
+        let left_open = group.run(|conn| {
+            insert(conn, 1)?;
+            Sql::begin_transaction(conn)?;
+            insert(conn, 2)
+        });
+        assert!(left_open.is_err());
+        group.run(|conn| insert(conn, 3)).unwrap();
+        assert_eq!(
+            count(&mut manager.connect().unwrap(), "SELECT COUNT(*) AS n FROM t"),
             1
         );
     }

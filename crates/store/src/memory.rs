@@ -48,15 +48,23 @@ pub struct Memory {
 
 impl Memory {
     /// Memory that answers nothing until the gate opens (a listener is connected, or this
-    /// process is the SQLite file's only server).
-    pub fn closed() -> Self {
+    /// process is the SQLite file's only server). `hold_keys`: whether API keys are held too,
+    /// which needs every change of a key to be heard: on PostgreSQL the triggers announce them,
+    /// but on SQLite `clientele api-key revoke` writes from another process while the server
+    /// runs, unheard, so there keys are read from the file every time.
+    pub fn closed(hold_keys: bool) -> Self {
         let gate = Arc::new(Gate::new(false));
+        let keys_gate = if hold_keys {
+            gate.clone()
+        } else {
+            Arc::new(Gate::new(false))
+        };
         Memory {
             principals: PrincipalCache::new(gate.clone()),
             wallets: Remembered::new(gate.clone(), STANDINGS),
             orders: Remembered::new(gate.clone(), STANDINGS),
             tenants: Remembered::new(gate.clone(), TENANTS),
-            keys: Remembered::new(gate.clone(), KEYS),
+            keys: Remembered::new(keys_gate, KEYS),
             gate,
         }
     }
@@ -155,7 +163,7 @@ mod tests {
 
     #[test]
     fn each_payload_forgets_what_it_names() {
-        let memory = Memory::closed();
+        let memory = Memory::closed(true);
         memory.answer_always();
         let acme = TenantId::parse("acme").unwrap();
         let account = AccountUuid(uuid::Uuid::from_u128(1));
@@ -192,8 +200,46 @@ mod tests {
             memory.orders.get(&account).is_none(),
             "an account change takes its standing"
         );
+        let key = ApiKey {
+            prefix: "clk_AAAAAAAAAAAA".into(),
+            ..key()
+        };
+        memory
+            .keys
+            .put(memory.keys.generation(), key.prefix.clone(), key.clone());
+        memory.hear("key:clk_BBBBBBBBBBBB");
+        assert!(memory.keys.get(&key.prefix).is_some(), "another key's change");
+        memory.hear("key:clk_AAAAAAAAAAAA");
+        assert!(memory.keys.get(&key.prefix).is_none());
         fill();
         memory.hear("something else");
         assert!(memory.tenants.get(&acme).is_none(), "unreadable: everything goes");
+    }
+
+    #[test]
+    fn keys_are_held_only_where_every_change_of_them_is_heard() {
+        let sqlite = Memory::closed(false);
+        sqlite.answer_always();
+        sqlite.keys.put(sqlite.keys.generation(), "clk_A".into(), key());
+        assert!(sqlite.keys.get(&"clk_A".to_owned()).is_none());
+        let postgres = Memory::closed(true);
+        postgres.answer_always();
+        postgres
+            .keys
+            .put(postgres.keys.generation(), "clk_A".into(), key());
+        assert!(postgres.keys.get(&"clk_A".to_owned()).is_some());
+    }
+
+    fn key() -> ApiKey {
+        ApiKey {
+            id: clientele_domain::api_key::ApiKeyId(uuid::Uuid::nil()),
+            tenant: TenantId::parse("acme").unwrap(),
+            name: "app".into(),
+            prefix: "clk_A".into(),
+            digest: String::new(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            last_used_at: None,
+            revoked_at: None,
+        }
     }
 }

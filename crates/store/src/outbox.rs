@@ -60,11 +60,11 @@ impl Outbox for Database {
         claim: ClaimId,
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let (at, until, claim) = (to_db_time(now), to_db_time(now + lease), claim.0.to_string());
-        let claimed = with_connection(&self.pool, move |conn| {
-            // Row by row, each claim its own statement: a worker never holds one message while
-            // waiting for another, so it cannot deadlock with an erasure (or another worker)
-            // that locks the same messages in another order.
-            (|| {
+        // Row by row, each claim its own statement on PostgreSQL: a worker never holds one
+        // message while waiting for another, so it cannot deadlock with an erasure (or another
+        // worker) that locks the same messages in another order.
+        let claimed = self
+            .write_one((), move |conn| {
                 let due = dsl::outbox
                     .filter(dsl::status.eq("pending"))
                     .filter(dsl::next_attempt_at.le(at))
@@ -90,10 +90,9 @@ impl Outbox for Database {
                     }
                 }
                 Ok::<_, diesel::result::Error>(claimed)
-            })()
-            .map_err(from_diesel)
-        })
-        .await?;
+            })
+            .await?
+            .map_err(from_diesel)?;
         messages(claimed)
     }
 
@@ -104,7 +103,7 @@ impl Outbox for Database {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let (id, claim, now) = (id.0.to_string(), claim.0.to_string(), to_db_time(now));
-        with_connection(&self.pool, move |conn| {
+        self.write_one((), move |conn| {
             let changed = diesel::update(claimed(id.clone(), claim))
                 .set((
                     dsl::status.eq("sent"),
@@ -112,12 +111,12 @@ impl Outbox for Database {
                     dsl::sealed_body.eq(""),
                     dsl::attempts.eq(dsl::attempts + 1),
                 ))
-                .execute(&mut **conn)
-                .map_err(from_diesel)?;
-            forget_if_asked(conn, &id).map_err(from_diesel)?;
+                .execute(conn)?;
+            forget_if_asked(conn, &id)?;
             Ok(changed == 1)
         })
-        .await
+        .await?
+        .map_err(from_diesel)
     }
 
     async fn mark_failed(
@@ -129,7 +128,7 @@ impl Outbox for Database {
     ) -> Result<bool, StoreError> {
         let (id, claim) = (id.0.to_string(), claim.0.to_string());
         let error: String = error.chars().take(ERROR_MAX).collect();
-        with_connection(&self.pool, move |conn| {
+        self.write_one((), move |conn| {
             let this = claimed(id.clone(), claim);
             let changed = match next_attempt_at {
                 Some(next) => diesel::update(this)
@@ -138,7 +137,7 @@ impl Outbox for Database {
                         dsl::next_attempt_at.eq(to_db_time(next)),
                         dsl::last_error.eq(Some(error)),
                     ))
-                    .execute(&mut **conn),
+                    .execute(conn),
                 None => diesel::update(this)
                     .set((
                         dsl::attempts.eq(dsl::attempts + 1),
@@ -146,13 +145,13 @@ impl Outbox for Database {
                         dsl::sealed_body.eq(""),
                         dsl::last_error.eq(Some(error)),
                     ))
-                    .execute(&mut **conn),
-            }
-            .map_err(from_diesel)?;
-            forget_if_asked(conn, &id).map_err(from_diesel)?;
+                    .execute(conn),
+            }?;
+            forget_if_asked(conn, &id)?;
             Ok(changed == 1)
         })
-        .await
+        .await?
+        .map_err(from_diesel)
     }
 
     async fn pending_by_channel(&self) -> Result<Vec<PendingMessages>, StoreError> {

@@ -140,15 +140,12 @@ impl TenantRepository for Database {
     async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
         let row = TenantRow::from(tenant);
         let forget = self.memory.forget_tenant_after(tenant.id.clone());
-        with_connection(&self.pool, move |conn| {
-            let _forget = forget;
-            diesel::insert_into(tenants::table)
-                .values(&row)
-                .execute(&mut **conn)
-                .map(drop)
-                .map_err(from_diesel)
+        self.write_one(forget, move |conn| {
+            diesel::insert_into(tenants::table).values(&row).execute(conn)
         })
-        .await
+        .await?
+        .map(drop)
+        .map_err(from_diesel)
     }
 
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
@@ -190,23 +187,23 @@ impl TenantRepository for Database {
     async fn update_tenant(&self, current: &Tenant, next: &Tenant) -> Result<bool, StoreError> {
         let (current, row) = (current.clone(), TenantRow::from(next));
         let forget = self.memory.forget_tenant_after(next.id.clone());
-        with_connection(&self.pool, move |conn| {
-            let _forget = forget;
-            // The stored text may be an older serialisation of the same settings (absent keys
-            // are defaults): compare what it means, then write only if the text is still the
-            // one compared, so a concurrent change in between makes this one fail.
+        // The stored text may be an older serialisation of the same settings (absent keys are
+        // defaults): compare what it means, then write only if the text is still the one
+        // compared, so a concurrent change in between makes this one fail.
+        self.write_one(forget, move |conn| {
             let stored = tenants::table
                 .find(&row.id)
                 .select(TenantRow::as_select())
-                .first(&mut **conn)
-                .optional()
-                .map_err(from_diesel)?;
+                .first(conn)
+                .optional()?;
             let Some(stored) = stored else {
-                return Ok(false);
+                return Ok(Ok(false));
             };
             let (was_name, was_settings) = (stored.name.clone(), stored.settings.clone());
-            if Tenant::try_from(stored)? != current {
-                return Ok(false);
+            match Tenant::try_from(stored) {
+                Ok(stored) if stored == current => {}
+                Ok(_) => return Ok(Ok(false)),
+                Err(corrupt) => return Ok(Err(corrupt)),
             }
             diesel::update(
                 tenants::table
@@ -215,11 +212,11 @@ impl TenantRepository for Database {
                     .filter(tenants::settings.eq(&was_settings)),
             )
             .set((tenants::name.eq(&row.name), tenants::settings.eq(&row.settings)))
-            .execute(&mut **conn)
-            .map(|n| n > 0)
-            .map_err(from_diesel)
+            .execute(conn)
+            .map(|n| Ok(n > 0))
         })
-        .await
+        .await?
+        .map_err(from_diesel)?
     }
 }
 
@@ -227,14 +224,12 @@ impl TenantRepository for Database {
 impl ApiKeyRepository for Database {
     async fn insert_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let row = ApiKeyRow::from(key);
-        with_connection(&self.pool, move |conn| {
-            diesel::insert_into(api_keys::table)
-                .values(&row)
-                .execute(&mut **conn)
-                .map(drop)
-                .map_err(from_diesel)
+        self.write_one((), move |conn| {
+            diesel::insert_into(api_keys::table).values(&row).execute(conn)
         })
-        .await
+        .await?
+        .map(drop)
+        .map_err(from_diesel)
     }
 
     async fn list_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKey>, StoreError> {
@@ -284,28 +279,25 @@ impl ApiKeyRepository for Database {
     ) -> Result<bool, StoreError> {
         let (tenant, id, at) = (tenant.to_string(), id.to_string(), to_db_time(at));
         let forget = self.memory.forget_keys_after();
-        with_connection(&self.pool, move |conn| {
-            let _forget = forget;
+        self.write_one(forget, move |conn| {
             let the_key = api_keys::table
                 .filter(api_keys::id.eq(&id))
                 .filter(api_keys::tenant_id.eq(&tenant));
             let revoked = diesel::update(the_key.filter(api_keys::revoked_at.is_null()))
                 .set(api_keys::revoked_at.eq(at))
-                .execute(&mut **conn)
-                .map_err(from_diesel)?;
+                .execute(conn)?;
             if revoked > 0 {
                 return Ok(true);
             }
-            diesel::select(diesel::dsl::exists(the_key.select(api_keys::id)))
-                .get_result(&mut **conn)
-                .map_err(from_diesel)
+            diesel::select(diesel::dsl::exists(the_key.select(api_keys::id))).get_result(conn)
         })
-        .await
+        .await?
+        .map_err(from_diesel)
     }
 
     async fn touch_key(&self, id: ApiKeyId, at: OffsetDateTime) -> Result<(), StoreError> {
         let (key, db_at) = (id.to_string(), to_db_time(at));
-        with_connection(&self.pool, move |conn| {
+        self.write_one((), move |conn| {
             diesel::update(
                 api_keys::table.filter(api_keys::id.eq(key)).filter(
                     api_keys::last_used_at
@@ -314,11 +306,10 @@ impl ApiKeyRepository for Database {
                 ),
             )
             .set(api_keys::last_used_at.eq(db_at))
-            .execute(&mut **conn)
-            .map(drop)
-            .map_err(from_diesel)
+            .execute(conn)
         })
-        .await?;
+        .await?
+        .map_err(from_diesel)?;
         // The held key knows of this use, so the next ones within the minute write nothing.
         self.memory.keys.amend(
             |held| held.id == id,

@@ -269,11 +269,34 @@ async fn tenants_and_keys(backend: Backend) {
         listed.stdout
     );
     assert!(!listed.stdout.contains(&cli_key), "a listing shows the key");
+    // The key works (a user it does not know is a 404, not a 401), a few times so that any
+    // memory of it is warm; revoked from the command line while the server runs, it stops
+    // working at once.
+    let use_key = || {
+        let request = server
+            .http
+            .put(server.url("/v1/cl2c/user"))
+            .header("tenant", "cli-made")
+            .header("X-API-Key", &cli_key)
+            .json(&json!({"id": uuid::Uuid::new_v4().to_string(), "firstName": "Jo"}));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for _ in 0..3 {
+        assert_eq!(use_key().await, 404);
+    }
     let revoked = run_command(
         &storage,
         &["api-key", "revoke", "--tenant", "cli-made", &cli_key_id],
     );
     assert!(revoked.success, "{}", revoked.stderr);
+    let refused_within = std::time::Instant::now();
+    while use_key().await != 401 {
+        assert!(
+            refused_within.elapsed() < std::time::Duration::from_secs(1),
+            "a key revoked from the command line still works"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     let (_, listed_http) = admin(&server, Method::GET, "/admin/v1/tenants/cli-made/api-keys", None).await;
     assert!(listed_http["apiKeys"][0]["revokedAt"].is_string());
     let unknown = run_command(&storage, &["api-key", "list", "--tenant", "nobody"]);

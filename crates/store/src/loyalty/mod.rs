@@ -35,27 +35,26 @@ use rows::*;
 #[async_trait]
 impl LoyaltyRepository for Database {
     async fn post_wallet_entry(&self, entry: &WalletEntry, today: Date) -> Result<WalletPosted, StoreError> {
-        let row = EntryRow::of(entry);
-        let forget = self.memory.forget_standing_after(entry.account);
-        with_connection(&self.pool, move |conn| {
-            let _forget = forget;
-            for _ in 0..DEBIT_TRIES {
-                match conn.write_transaction(|conn| post_once(conn, &row, today)) {
-                    Ok(outcome) => return outcome,
-                    // A concurrent post of the same reference won: the next try answers it.
-                    Err(Try::Db(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )))
-                    | Err(Try::Raced) => continue,
-                    Err(Try::Db(error)) => return Err(from_diesel(error)),
-                }
+        let row = std::sync::Arc::new(EntryRow::of(entry));
+        for _ in 0..DEBIT_TRIES {
+            let (forget, row) = (self.memory.forget_standing_after(entry.account), row.clone());
+            match self
+                .write(forget, move |conn| post_once(conn, &row, today))
+                .await?
+            {
+                Ok(outcome) => return outcome,
+                // A concurrent post of the same reference won: the next try answers it.
+                Err(Try::Db(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )))
+                | Err(Try::Raced) => continue,
+                Err(Try::Db(error)) => return Err(from_diesel(error)),
             }
-            Err(StoreError::Unavailable(
-                "the wallet changed under every try; try again".into(),
-            ))
-        })
-        .await
+        }
+        Err(StoreError::Unavailable(
+            "the wallet changed under every try; try again".into(),
+        ))
     }
 
     async fn wallet_entries(
@@ -160,49 +159,54 @@ impl LoyaltyRepository for Database {
 
     async fn post_order(&self, order: &Order) -> Result<OrderPosted, StoreError> {
         use orders::dsl as o;
-        let row = OrderRow::of(order);
-        let order = order.clone();
-        let forget = self.memory.forget_standing_after(order.account);
-        with_connection(&self.pool, move |conn| {
-            let _forget = forget;
-            for _ in 0..DEBIT_TRIES {
-                let inserted = conn.write_transaction(|conn| {
-                    diesel::insert_into(orders::table).values(&row).execute(conn)?;
-                    let (successful, spent) = completed(&row.status, row.amount);
-                    add_to_totals(conn, (&row.tenant_id, &row.account_uuid), (1, successful, spent))
-                });
-                match inserted {
-                    Ok(()) => return Ok(OrderPosted::Created(order)),
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )) => {
-                        let earlier: Option<OrderRow> = o::orders
-                            .filter(o::tenant_id.eq(&row.tenant_id))
-                            .filter(o::account_uuid.eq(&row.account_uuid))
-                            .filter(o::reference.eq(&row.reference))
-                            .select(OrderRow::as_select())
-                            .first(conn)
-                            .optional()
-                            .map_err(from_diesel)?;
-                        // No such order: the account's first totals row was being written by a
-                        // concurrent first order; this one was rolled back whole, so try again.
-                        let Some(earlier) = earlier else { continue };
-                        let earlier = earlier.order()?;
-                        return Ok(if earlier.same_post_as(&order) {
-                            OrderPosted::Replayed(earlier)
-                        } else {
-                            OrderPosted::ReferenceTaken(earlier)
-                        });
+        let row = std::sync::Arc::new(OrderRow::of(order));
+        for _ in 0..DEBIT_TRIES {
+            let forget = self.memory.forget_standing_after(order.account);
+            let (row, order) = (row.clone(), order.clone());
+            let outcome = self
+                .write(forget, move |conn| {
+                    let inserted = conn.transaction(|conn| {
+                        diesel::insert_into(orders::table).values(&*row).execute(conn)?;
+                        let (successful, spent) = completed(&row.status, row.amount);
+                        add_to_totals(conn, (&row.tenant_id, &row.account_uuid), (1, successful, spent))
+                    });
+                    match inserted {
+                        Ok(()) => Ok(Some(Ok(OrderPosted::Created(order)))),
+                        Err(diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        )) => {
+                            let earlier: Option<OrderRow> = o::orders
+                                .filter(o::tenant_id.eq(&row.tenant_id))
+                                .filter(o::account_uuid.eq(&row.account_uuid))
+                                .filter(o::reference.eq(&row.reference))
+                                .select(OrderRow::as_select())
+                                .first(conn)
+                                .optional()?;
+                            // No such order: the account's first totals row was being written by
+                            // a concurrent first order; this one was rolled back whole, so try
+                            // again.
+                            let Some(earlier) = earlier else { return Ok(None) };
+                            Ok(Some(earlier.order().map(|earlier| {
+                                if earlier.same_post_as(&order) {
+                                    OrderPosted::Replayed(earlier)
+                                } else {
+                                    OrderPosted::ReferenceTaken(earlier)
+                                }
+                            })))
+                        }
+                        Err(other) => Err(other),
                     }
-                    Err(other) => return Err(from_diesel(other)),
-                }
+                })
+                .await?
+                .map_err(from_diesel)?;
+            if let Some(outcome) = outcome {
+                return outcome;
             }
-            Err(StoreError::Unavailable(
-                "the orders changed under every try; try again".into(),
-            ))
-        })
-        .await
+        }
+        Err(StoreError::Unavailable(
+            "the orders changed under every try; try again".into(),
+        ))
     }
 
     async fn set_order_status(
@@ -213,25 +217,23 @@ impl LoyaltyRepository for Database {
         status: OrderStatus,
     ) -> Result<Option<Order>, StoreError> {
         use orders::dsl as o;
-        let account_uuid = account;
-        let (tenant, account, reference) = (
+        let key = std::sync::Arc::new((
             tenant.as_str().to_owned(),
             account.0.to_string(),
             reference.to_owned(),
-        );
-        let forget = self.memory.forget_standing_after(account_uuid);
-        let row: Option<OrderRow> = with_connection(&self.pool, move |conn| {
-            let _forget = forget;
-            let this = || {
-                o::orders
-                    .filter(o::tenant_id.eq(tenant.clone()))
-                    .filter(o::account_uuid.eq(account.clone()))
-                    .filter(o::reference.eq(reference.clone()))
-            };
-            // The status moves from what was read, or the read was stale and is tried again:
-            // the totals change by exactly what this move changes.
-            for _ in 0..DEBIT_TRIES {
-                let moved = conn.write_transaction(|conn| {
+        ));
+        // The status moves from what was read, or the read was stale and is tried again: the
+        // totals change by exactly what this move changes.
+        for _ in 0..DEBIT_TRIES {
+            let (forget, key) = (self.memory.forget_standing_after(account), key.clone());
+            let moved = self
+                .write(forget, move |conn| {
+                    let this = || {
+                        o::orders
+                            .filter(o::tenant_id.eq(key.0.clone()))
+                            .filter(o::account_uuid.eq(key.1.clone()))
+                            .filter(o::reference.eq(key.2.clone()))
+                    };
                     // PostgreSQL: the row is locked as it is read, so the move below finds it as
                     // read; SQLite: the write transaction excludes every other writer.
                     let before: Option<OrderRow> = match conn {
@@ -264,18 +266,16 @@ impl LoyaltyRepository for Database {
                         status: status.as_str().to_owned(),
                         ..before
                     })))
-                });
-                match moved.map_err(from_diesel)? {
-                    Some(row) => return Ok(row),
-                    None => continue,
-                }
+                })
+                .await?
+                .map_err(from_diesel)?;
+            if let Some(row) = moved {
+                return row.map(OrderRow::order).transpose();
             }
-            Err(StoreError::Unavailable(
-                "the order changed under every try; try again".into(),
-            ))
-        })
-        .await?;
-        row.map(OrderRow::order).transpose()
+        }
+        Err(StoreError::Unavailable(
+            "the order changed under every try; try again".into(),
+        ))
     }
 
     async fn orders(

@@ -85,71 +85,70 @@ impl EmailChange {
         // A writer that lost a race re-applies its edit to the account as it is now, so
         // concurrent edits of different fields are all kept, and an account deleted meanwhile
         // gets nothing written back.
+        let start = if_version
+            .starting_account(self.kit.deps.accounts.as_ref(), &who.account)
+            .await?;
         let (edit, email, session, if_version) = (&edit, &email, who.session.id, &if_version);
-        on_current_account(
-            self.kit.deps.accounts.as_ref(),
-            who.account.clone(),
-            |account| async move {
-                if !account.status.may_sign_in() {
-                    return Err(DomainError::Unauthenticated.into());
+        on_current_account(self.kit.deps.accounts.as_ref(), start, |account| async move {
+            if !account.status.may_sign_in() {
+                return Err(DomainError::Unauthenticated.into());
+            }
+            if_version.holds_for(&account)?;
+            let profile = edit.clone().apply(&account.profile).map_err(DomainError::from)?;
+            account
+                .keeps_second_factor(&profile, "phone")
+                .map_err(DomainError::from)?;
+            let transition = account
+                .edit(
+                    Account {
+                        profile,
+                        ..account.clone()
+                    },
+                    now,
+                )
+                .map_err(DomainError::from)?;
+            let changed = *transition.after() != account;
+            let updated = transition.after().clone();
+            // Made from the caller's session: a key for a new address is not mailed once the
+            // session has ended (the owner's reset won a race with a stolen session).
+            let mut commit = Commit::at(now);
+            commit.caller_session = Some((account.tenant.clone(), session));
+            let mut made_by = MadeBy::customer().from_session(session);
+            if let Some(email) = email {
+                let key = self.add_email_change(&mut commit, &updated, email, now).await?;
+                made_by = made_by.keeping(key);
+                if !changed {
+                    // Mailing a key relies on the account as read: not if it closed meanwhile.
+                    commit = commit.relying_on(&account);
                 }
-                if_version.holds_for(&account)?;
-                let profile = edit.clone().apply(&account.profile).map_err(DomainError::from)?;
-                account
-                    .keeps_second_factor(&profile, "phone")
-                    .map_err(DomainError::from)?;
-                let transition = account
-                    .edit(
-                        Account {
-                            profile,
-                            ..account.clone()
-                        },
-                        now,
-                    )
-                    .map_err(DomainError::from)?;
-                let changed = *transition.after() != account;
-                let updated = transition.after().clone();
-                // Made from the caller's session: a key for a new address is not mailed once the
-                // session has ended (the owner's reset won a race with a stolen session).
-                let mut commit = Commit::at(now);
-                commit.caller_session = Some((account.tenant.clone(), session));
-                let mut made_by = MadeBy::customer().from_session(session);
-                if let Some(email) = email {
-                    let key = self.add_email_change(&mut commit, &updated, email, now).await?;
-                    made_by = made_by.keeping(key);
-                    if !changed {
-                        // Mailing a key relies on the account as read: not if it closed meanwhile.
-                        commit = commit.relying_on(&account);
-                    }
+            }
+            if changed {
+                commit = self.kit.flows.apply(&self.kit.deps, commit, &transition, made_by);
+            }
+            if commit.accounts.is_empty() {
+                return Ok(account);
+            }
+            if email.is_some() {
+                // The new address is mailed a key, the old one a notice: within the send
+                // limit. Held back, nothing of the edit applies and the customer is told
+                // to wait (no key is coming).
+                let sent = self
+                    .kit
+                    .flows
+                    .commits
+                    .commit_limited(&account, commit, SendClass::SignedInCode)
+                    .await?;
+                if sent == Sent::HeldBack {
+                    return Err(self.kit.flows.commits.send_limited().into());
                 }
-                if changed {
-                    commit = self.kit.flows.apply(&self.kit.deps, commit, &transition, made_by);
-                }
-                if commit.accounts.is_empty() {
-                    return Ok(account);
-                }
-                if email.is_some() {
-                    // The new address is mailed a key, the old one a notice: within the send
-                    // limit. Held back, nothing of the edit applies and the customer is told
-                    // to wait (no key is coming).
-                    let sent = self
-                        .kit
-                        .flows
-                        .commits
-                        .commit_limited(&account, commit, SendClass::SignedInCode)
-                        .await?;
-                    if sent == Sent::HeldBack {
-                        return Err(self.kit.flows.commits.send_limited().into());
-                    }
-                } else {
-                    self.kit.flows.commits.commit(commit).await?;
-                }
-                Ok::<_, Attempt>(Account {
-                    version: account.version + i64::from(changed),
-                    ..updated
-                })
-            },
-        )
+            } else {
+                self.kit.flows.commits.commit(commit).await?;
+            }
+            Ok::<_, Attempt>(Account {
+                version: account.version + i64::from(changed),
+                ..updated
+            })
+        })
         .await
     }
 

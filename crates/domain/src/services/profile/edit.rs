@@ -43,7 +43,10 @@ impl Profiles {
         let now = self.deps.clock.now();
         let changes = edit.validate(now.date())?;
         let session = who.session.id;
-        on_current_account(self.deps.accounts.as_ref(), who.account.clone(), |current| {
+        let start = if_version
+            .starting_account(self.deps.accounts.as_ref(), &who.account)
+            .await?;
+        on_current_account(self.deps.accounts.as_ref(), start, |current| {
             let changes = changes.clone();
             let if_version = &if_version;
             async move {
@@ -174,15 +177,27 @@ mod tests {
     #[tokio::test]
     async fn an_edit_for_a_version_lost_in_a_race_is_refused_and_writes_nothing_more() {
         let mut accounts = MockAccountRepository::new();
+        let mut seq = mockall::Sequence::new();
+        // A conditional edit starts from the account as stored (version 3, as read).
+        accounts
+            .expect_find_by_uuid()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(Some(account())));
         accounts
             .expect_update()
             .times(1)
+            .in_sequence(&mut seq)
             .returning(|_| Err(StoreError::VersionMismatch));
-        accounts.expect_find_by_uuid().times(1).returning(|_, _| {
-            let mut fresh = account();
-            fresh.version = 4;
-            Ok(Some(fresh))
-        });
+        accounts
+            .expect_find_by_uuid()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| {
+                let mut fresh = account();
+                fresh.version = 4;
+                Ok(Some(fresh))
+            });
         let service = profiles(accounts, MockUnitOfWork::new());
         let err = service
             .edit_if(&caller(), nickname("Nick"), IfVersion::one_of(vec![3]))
@@ -192,6 +207,10 @@ mod tests {
 
         let mut accounts = MockAccountRepository::new();
         accounts.expect_update().never();
+        accounts
+            .expect_find_by_uuid()
+            .times(1)
+            .returning(|_, _| Ok(Some(account())));
         let service = profiles(accounts, MockUnitOfWork::new());
         let err = service
             .edit_if(&caller(), nickname("Nick"), IfVersion::one_of(vec![2]))

@@ -33,6 +33,27 @@ impl IfVersion {
         IfVersion(Some(versions))
     }
 
+    /// Whether the change is conditional: then it starts from the account as stored, not as an
+    /// authentication cache may still hold it (and a change that writes nothing is checked too).
+    pub(crate) fn is_conditional(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// `who`'s account to decide on first: as stored when the change is conditional.
+    pub(crate) async fn starting_account(
+        &self,
+        accounts: &dyn AccountRepository,
+        held: &Account,
+    ) -> Result<Account, DomainError> {
+        if !self.is_conditional() {
+            return Ok(held.clone());
+        }
+        accounts
+            .find_by_uuid(&held.tenant, held.uuid)
+            .await?
+            .ok_or(DomainError::Unauthenticated)
+    }
+
     /// Checked on the account the decision is made on, so a lost race re-checks it too.
     pub(crate) fn holds_for(&self, account: &Account) -> Result<(), DomainError> {
         match &self.0 {
