@@ -56,6 +56,7 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
         random,
         audit: database.clone(),
         request: Arc::new(CurrentRequest),
+        turns: Default::default(),
     };
     let links = LinkSettings {
         public_url: settings.public_url.trim_end_matches('/').to_owned(),

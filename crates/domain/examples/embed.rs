@@ -30,6 +30,7 @@ async fn main() {
         random: random.clone(),
         audit: Arc::new(store.clone()),
         request: Arc::new(InClear),
+        turns: Default::default(),
     };
     let flows = FlowDeps::new(
         FlowPorts {

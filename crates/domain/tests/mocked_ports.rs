@@ -51,6 +51,7 @@ fn onboarding(accounts: MockAccountRepository, commits: MockUnitOfWork) -> Onboa
         random: Arc::new(Sequence::default()),
         audit: Arc::new(MockAuditLog::new()),
         request: Arc::new(InClear),
+        turns: Default::default(),
     };
     let flows = FlowDeps::new(
         FlowPorts {

@@ -70,6 +70,7 @@ async fn world() -> World {
         random: Arc::new(Sequence::default()),
         audit: Arc::new(store.clone()) as Arc<dyn AuditLog>,
         request: Arc::new(InClear),
+        turns: Default::default(),
     };
     let flows = FlowDeps::new(
         clientele_domain::services::FlowPorts {

@@ -71,6 +71,7 @@ fn state(
         random: Arc::new(MockRandomness::new()),
         audit: Arc::new(MockAuditLog::new()),
         request: Arc::new(clientele_http::CurrentRequest),
+        turns: Default::default(),
     };
     let links = LinkSettings {
         public_url: "http://127.0.0.1:8080".into(),

@@ -102,7 +102,11 @@ impl Database {
             Backend::Postgres => 16,
             Backend::Sqlite => 8,
         };
+        // No `SELECT 1` before every use of a pooled connection (r2d2's default): it doubled the
+        // round trips of a write. A connection the server dropped fails its next query (an
+        // answer of 503, retried by the client) and is discarded when it goes back.
         let pool = Pool::builder()
+            .test_on_check_out(false)
             .max_size(size)
             .min_idle(Some(u32::from(serving)))
             .connection_timeout(Duration::from_secs(5))

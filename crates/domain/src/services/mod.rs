@@ -27,4 +27,6 @@ pub use profile::{
     PersonalDetails, ProfileStanding, ProfileView, Profiles, TwoFactorEdit, ValidEdit, PUSH_TOKEN,
 };
 pub use sign_in::{Authenticated, SecondFactor, SignIn, SignInOutcome, SignInSettings, SignedIn};
-pub use support::{Commits, Deps, FlowDeps, FlowPorts, IfVersion, LinkSettings, Messages, Secrets};
+pub use support::{
+    Commits, Deps, EditTurns, FlowDeps, FlowPorts, IfVersion, LinkSettings, Messages, Secrets,
+};

@@ -94,6 +94,8 @@ impl AppUsers {
         }
         let changes = change.profile_edit().validate(now.date())?;
         let push_token = change.checked_push_token()?;
+        // Read in its turn: the edit before it on this instance has committed by then.
+        let _turn = self.deps.turns.take(user).await;
         let account = self
             .deps
             .accounts

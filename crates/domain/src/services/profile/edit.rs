@@ -43,8 +43,9 @@ impl Profiles {
         let now = self.deps.clock.now();
         let changes = edit.validate(now.date())?;
         let session = who.session.id;
+        let turn = self.deps.turns.take(who.account.uuid).await;
         let start = if_version
-            .starting_account(self.deps.accounts.as_ref(), &who.account)
+            .starting_account(self.deps.accounts.as_ref(), &who.account, turn.waited())
             .await?;
         on_current_account(self.deps.accounts.as_ref(), start, |current| {
             let changes = changes.clone();

@@ -3,7 +3,7 @@
 //! the tenant, and an email only while the account has none or a temporary one (otherwise the
 //! confirmed email change).
 
-use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::support::reapply::{on_current_account, Attempt, IfVersion};
 use std::sync::Arc;
 
 use crate::account::Account;
@@ -267,7 +267,11 @@ impl PersonalDetails {
         let accounts = self.deps().accounts.clone();
         let mut code_for: Option<ValidEdit> = None;
         let (deps, flows, session) = (self.deps(), self.flows(), who.session.id);
-        let account = on_current_account(accounts.as_ref(), who.account.clone(), |current| {
+        let turn = self.deps().turns.take(who.account.uuid).await;
+        let start = IfVersion::any()
+            .starting_account(accounts.as_ref(), &who.account, turn.waited())
+            .await?;
+        let account = on_current_account(accounts.as_ref(), start, |current| {
             let valid = valid.clone();
             let held = current.two_factor && current.profile.phone.as_ref() != Some(&valid.phone);
             let wanted = valid.clone();

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use super::EditTurns;
 use crate::audit::{Actor, AuditEntry, AuditKind};
 use crate::ports::{
     AccessTokens, AccountRepository, AuditLog, Clock, PasswordHasher, Randomness, RequestContext,
@@ -17,6 +18,8 @@ pub struct Deps {
     pub random: Arc<dyn Randomness>,
     pub audit: Arc<dyn AuditLog>,
     pub request: Arc<dyn RequestContext>,
+    /// Edits of one account on this instance take turns (see [`EditTurns`]).
+    pub turns: Arc<EditTurns>,
 }
 
 impl Deps {

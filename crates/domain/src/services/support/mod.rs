@@ -12,6 +12,7 @@ mod secrets;
 pub(crate) mod sending;
 mod texted_code;
 mod transitions;
+mod turns;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -23,3 +24,4 @@ pub use messages::Messages;
 pub use reapply::IfVersion;
 pub use secrets::{Issued, Secrets};
 pub use sending::Commits;
+pub use turns::EditTurns;

@@ -39,13 +39,15 @@ impl IfVersion {
         self.0.is_some()
     }
 
-    /// `who`'s account to decide on first: as stored when the change is conditional.
+    /// `who`'s account to decide on first: as stored when the change is conditional or
+    /// `waited` for another edit to go first (`held` is older than that edit then).
     pub(crate) async fn starting_account(
         &self,
         accounts: &dyn AccountRepository,
         held: &Account,
+        waited: bool,
     ) -> Result<Account, DomainError> {
-        if !self.is_conditional() {
+        if !self.is_conditional() && !waited {
             return Ok(held.clone());
         }
         accounts

@@ -73,6 +73,7 @@ pub fn deps_with(
         random: Arc::new(random),
         audit: Arc::new(audit),
         request: Arc::new(request),
+        turns: Default::default(),
     }
 }
 
