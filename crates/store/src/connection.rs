@@ -67,6 +67,18 @@ impl std::fmt::Debug for DatabaseUrl {
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
+/// The URL with libpq's timeouts for a connection that must notice a silent peer: a connect
+/// that hangs, and a TCP connection that stops answering, fail within seconds instead of the
+/// system's minutes. (The principal listener's lease has silenced memory long before; a pooled connection's
+/// request fails with a 503 instead of hanging, with an edit's turn of its account.)
+pub(crate) fn with_timeouts(url: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout=5&keepalives=1&keepalives_idle=5&keepalives_interval=2&\
+         keepalives_count=2&tcp_user_timeout=5000"
+    )
+}
+
 pub struct Manager {
     url: DatabaseUrl,
 }
@@ -83,9 +95,9 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         let connection = match &self.url {
-            DatabaseUrl::Postgres(url) => {
-                DbConnection::Pg(PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?)
-            }
+            DatabaseUrl::Postgres(url) => DbConnection::Pg(
+                PgConnection::establish(&with_timeouts(url)).map_err(diesel::r2d2::Error::ConnectionError)?,
+            ),
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_str().ok_or_else(|| {
                     diesel::r2d2::Error::ConnectionError(ConnectionError::InvalidConnectionUrl(

@@ -17,6 +17,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::Connection;
 
+use crate::connection::with_timeouts;
 use crate::memory::Memory;
 
 pub const CHANNEL: &str = "clientele_principals";
@@ -135,15 +136,4 @@ fn hear(conn: &mut PgConnection, cache: &Weak<Memory>) -> String {
         drop(current);
         std::thread::sleep(POLL);
     }
-}
-
-/// The URL with libpq's timeouts for a connection that must notice a silent peer: a connect
-/// that hangs, and a TCP connection that stops answering, fail within seconds instead of the
-/// system's minutes. (Until they fail, the lease has already silenced the cache.)
-fn with_timeouts(url: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!(
-        "{url}{separator}connect_timeout=5&keepalives=1&keepalives_idle=5&keepalives_interval=2&\
-         keepalives_count=2&tcp_user_timeout=5000"
-    )
 }

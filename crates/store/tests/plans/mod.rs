@@ -57,13 +57,20 @@ pub fn record_statements() {
     set_default_instrumentation(recorder).expect("instrumentation installed");
 }
 
+/// Whether a connection was opened to `url`: the store adds its timeouts to a PostgreSQL URL's
+/// query string.
+fn same_database(on: &str, url: &str) -> bool {
+    on.strip_prefix(url)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('?') || rest.starts_with('&'))
+}
+
 /// How many statements connections to `url` have run so far.
 pub fn statements_on(url: &str) -> usize {
     RECORDED
         .lock()
         .unwrap()
         .iter()
-        .filter(|(on, _)| on == url)
+        .filter(|(on, _)| same_database(on, url))
         .count()
 }
 
@@ -74,7 +81,7 @@ fn lookups_on(url: &str) -> BTreeSet<String> {
         .lock()
         .unwrap()
         .iter()
-        .filter(|(on, _)| on == url)
+        .filter(|(on, _)| same_database(on, url))
         .map(|(_, sql)| sql.clone())
         .filter(|sql| {
             let upper = sql.to_ascii_uppercase();

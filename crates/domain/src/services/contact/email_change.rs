@@ -85,7 +85,12 @@ impl EmailChange {
         // A writer that lost a race re-applies its edit to the account as it is now, so
         // concurrent edits of different fields are all kept, and an account deleted meanwhile
         // gets nothing written back.
-        let turn = self.kit.deps.turns.take(who.account.uuid).await;
+        let turn = self
+            .kit
+            .deps
+            .turns
+            .take(&who.account.tenant, who.account.uuid)
+            .await;
         let start = if_version
             .starting_account(self.kit.deps.accounts.as_ref(), &who.account, turn.waited())
             .await?;

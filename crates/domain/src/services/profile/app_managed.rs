@@ -95,7 +95,7 @@ impl AppUsers {
         let changes = change.profile_edit().validate(now.date())?;
         let push_token = change.checked_push_token()?;
         // Read in its turn: the edit before it on this instance has committed by then.
-        let _turn = self.deps.turns.take(user).await;
+        let turn = self.deps.turns.take(tenant, user).await;
         let account = self
             .deps
             .accounts
@@ -130,6 +130,7 @@ impl AppUsers {
             }
         })
         .await?;
+        drop(turn);
         let latest_session = self.deps.sessions.latest_active(tenant, user, now).await?;
         Ok(AppUserView {
             account,

@@ -43,7 +43,7 @@ impl Profiles {
         let now = self.deps.clock.now();
         let changes = edit.validate(now.date())?;
         let session = who.session.id;
-        let turn = self.deps.turns.take(who.account.uuid).await;
+        let turn = self.deps.turns.take(&who.account.tenant, who.account.uuid).await;
         let start = if_version
             .starting_account(self.deps.accounts.as_ref(), &who.account, turn.waited())
             .await?;

@@ -267,7 +267,11 @@ impl PersonalDetails {
         let accounts = self.deps().accounts.clone();
         let mut code_for: Option<ValidEdit> = None;
         let (deps, flows, session) = (self.deps(), self.flows(), who.session.id);
-        let turn = self.deps().turns.take(who.account.uuid).await;
+        let turn = self
+            .deps()
+            .turns
+            .take(&who.account.tenant, who.account.uuid)
+            .await;
         let start = IfVersion::any()
             .starting_account(accounts.as_ref(), &who.account, turn.waited())
             .await?;
@@ -302,6 +306,7 @@ impl PersonalDetails {
             }
             None => false,
         };
+        drop(turn);
         Ok((self.view.view_of(account).await?, code_sent))
     }
 }
