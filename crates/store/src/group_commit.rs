@@ -208,20 +208,14 @@ mod tests {
     use std::sync::{Arc, Barrier};
 
     use diesel::connection::SimpleConnection;
-    use diesel::sql_types::BigInt;
-    use diesel::{QueryableByName, RunQueryDsl};
+    use diesel::RunQueryDsl;
 
     use super::*;
     use crate::connection::DatabaseUrl;
-
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
+    use crate::test_queries::number;
 
     fn count(conn: &mut DbConnection, sql: &str) -> i64 {
-        diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+        number(conn, sql).unwrap()
     }
 
     fn setup() -> (tempfile::TempDir, Arc<GroupCommit>, Manager) {

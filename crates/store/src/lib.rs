@@ -25,6 +25,8 @@ mod schema;
 mod secrets;
 mod sessions;
 mod tenants;
+#[cfg(test)]
+mod test_queries;
 mod transaction;
 mod unit_of_work;
 

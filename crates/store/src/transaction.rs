@@ -67,22 +67,14 @@ mod tests {
 
     use diesel::connection::SimpleConnection;
     use diesel::r2d2::ManageConnection;
-    use diesel::sql_types::BigInt;
-    use diesel::{QueryableByName, RunQueryDsl};
+    use diesel::RunQueryDsl;
 
     use super::*;
     use crate::connection::{DatabaseUrl, Manager};
-
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
+    use crate::test_queries::number;
 
     fn read(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
-        Ok(diesel::sql_query("SELECT n FROM counter")
-            .get_result::<Count>(conn)?
-            .n)
+        number(conn, "SELECT n FROM counter")
     }
 
     fn write(conn: &mut DbConnection, n: i64) -> diesel::QueryResult<()> {
