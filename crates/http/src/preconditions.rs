@@ -48,7 +48,7 @@ impl FromRequest for IfMatch {
         let values = req
             .headers()
             .get_all(IF_MATCH)
-            .map(|v| v.to_str().unwrap_or("\u{0}"));
+            .map(|v| v.to_str().unwrap_or_default());
         ready(Ok(IfMatch(IfMatch::parse(values).unwrap_or_default())))
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clientele_domain::account::AccountUuid;
 use clientele_domain::api_key::ApiKey;
 use clientele_domain::loyalty::{OrderStats, WalletSummary};
+use clientele_domain::session::SessionId;
 use clientele_domain::tenant::{Tenant, TenantId};
 use time::Date;
 
@@ -92,10 +93,10 @@ impl Memory {
         self.keys.clear();
     }
 
-    /// The account changed: its principals and its standing go.
+    /// The account changed: its principals go. (Its loyalty standing stays: no account write
+    /// touches the wallet or the orders, whose own writes forget it and are announced apart.)
     pub fn forget_account(&self, account: AccountUuid) {
         self.principals.invalidate_account(account);
-        self.forget_standing(account);
     }
 
     pub fn forget_standing(&self, account: AccountUuid) {
@@ -110,7 +111,7 @@ impl Memory {
     }
 
     /// One session changed, once the write is over.
-    pub fn forget_session_after(self: &Arc<Self>, session: clientele_domain::session::SessionId) -> Forget {
+    pub fn forget_session_after(self: &Arc<Self>, session: SessionId) -> Forget {
         let memory = self.clone();
         Forget::new(move || memory.principals.invalidate_session(session))
     }
@@ -197,8 +198,8 @@ mod tests {
         fill();
         memory.hear(&account.0.to_string());
         assert!(
-            memory.orders.get(&account).is_none(),
-            "an account change takes its standing"
+            memory.orders.get(&account).is_some(),
+            "an account change leaves the standing: loyalty changes are announced apart"
         );
         let key = ApiKey {
             prefix: "clk_AAAAAAAAAAAA".into(),

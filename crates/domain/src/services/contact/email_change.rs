@@ -9,7 +9,7 @@ use crate::flow::{FlowId, Purpose, Refusal, SendClass};
 use crate::lifecycle::MadeBy;
 use crate::pending_change::PendingChange;
 use crate::ports::Commit;
-use crate::services::support::reapply::{on_current_account, Attempt, IfVersion};
+use crate::services::support::reapply::{account_to_decide_on, on_current_account, Attempt, IfVersion};
 use crate::services::support::secret_mail::{refused, SecretMail, SecretMails};
 use crate::services::support::sending::Sent;
 use crate::services::{Authenticated, Deps, FlowDeps};
@@ -91,9 +91,8 @@ impl EmailChange {
             .turns
             .take(&who.account.tenant, who.account.uuid)
             .await;
-        let start = if_version
-            .starting_account(self.kit.deps.accounts.as_ref(), &who.account, turn.waited())
-            .await?;
+        let reload = if_version.is_conditional() || turn.waited();
+        let start = account_to_decide_on(self.kit.deps.accounts.as_ref(), &who.account, reload).await?;
         let (edit, email, session, if_version) = (&edit, &email, who.session.id, &if_version);
         on_current_account(self.kit.deps.accounts.as_ref(), start, |account| async move {
             if !account.status.may_sign_in() {

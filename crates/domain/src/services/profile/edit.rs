@@ -2,7 +2,7 @@ use crate::account::Account;
 use crate::error::{DomainError, FieldErrors};
 use crate::lifecycle::MadeBy;
 use crate::profile::ProfileEdit;
-use crate::services::support::reapply::{on_current_account, Attempt, IfVersion};
+use crate::services::support::reapply::{account_to_decide_on, on_current_account, Attempt, IfVersion};
 use crate::services::{Authenticated, Deps, FlowDeps};
 
 /// Reading and editing one's own profile.
@@ -44,9 +44,8 @@ impl Profiles {
         let changes = edit.validate(now.date())?;
         let session = who.session.id;
         let turn = self.deps.turns.take(&who.account.tenant, who.account.uuid).await;
-        let start = if_version
-            .starting_account(self.deps.accounts.as_ref(), &who.account, turn.waited())
-            .await?;
+        let reload = if_version.is_conditional() || turn.waited();
+        let start = account_to_decide_on(self.deps.accounts.as_ref(), &who.account, reload).await?;
         on_current_account(self.deps.accounts.as_ref(), start, |current| {
             let changes = changes.clone();
             let if_version = &if_version;

@@ -3,7 +3,7 @@
 //! the tenant, and an email only while the account has none or a temporary one (otherwise the
 //! confirmed email change).
 
-use crate::services::support::reapply::{on_current_account, Attempt, IfVersion};
+use crate::services::support::reapply::{account_to_decide_on, on_current_account, Attempt};
 use std::sync::Arc;
 
 use crate::account::Account;
@@ -272,9 +272,7 @@ impl PersonalDetails {
             .turns
             .take(&who.account.tenant, who.account.uuid)
             .await;
-        let start = IfVersion::any()
-            .starting_account(accounts.as_ref(), &who.account, turn.waited())
-            .await?;
+        let start = account_to_decide_on(accounts.as_ref(), &who.account, turn.waited()).await?;
         let account = on_current_account(accounts.as_ref(), start, |current| {
             let valid = valid.clone();
             let held = current.two_factor && current.profile.phone.as_ref() != Some(&valid.phone);

@@ -39,23 +39,6 @@ impl IfVersion {
         self.0.is_some()
     }
 
-    /// `who`'s account to decide on first: as stored when the change is conditional or
-    /// `waited` for another edit to go first (`held` is older than that edit then).
-    pub(crate) async fn starting_account(
-        &self,
-        accounts: &dyn AccountRepository,
-        held: &Account,
-        waited: bool,
-    ) -> Result<Account, DomainError> {
-        if !self.is_conditional() && !waited {
-            return Ok(held.clone());
-        }
-        accounts
-            .find_by_uuid(&held.tenant, held.uuid)
-            .await?
-            .ok_or(DomainError::Unauthenticated)
-    }
-
     /// Checked on the account the decision is made on, so a lost race re-checks it too.
     pub(crate) fn holds_for(&self, account: &Account) -> Result<(), DomainError> {
         match &self.0 {
@@ -63,6 +46,23 @@ impl IfVersion {
             _ => Ok(()),
         }
     }
+}
+
+/// The caller's account to decide on first: `held` (as authentication found it), or as stored
+/// when `reload` — a conditional change, or one that waited for another edit to go first
+/// (`held` is older than that edit then).
+pub(crate) async fn account_to_decide_on(
+    accounts: &dyn AccountRepository,
+    held: &Account,
+    reload: bool,
+) -> Result<Account, DomainError> {
+    if !reload {
+        return Ok(held.clone());
+    }
+    accounts
+        .find_by_uuid(&held.tenant, held.uuid)
+        .await?
+        .ok_or(DomainError::Unauthenticated)
 }
 
 /// Why one decision did not go through.
