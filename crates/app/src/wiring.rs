@@ -7,15 +7,15 @@ use clientele_domain::flow::{FlowSettings, SendLimit};
 use clientele_domain::ports::{Clock, MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, Delivery,
-    DeliverySettings, Deps, EmailChange, FlowDeps, LinkSettings, Loyalty, Onboarding, OutboxView,
-    PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles, SecondFactor, Senders, SignIn,
-    SignInSettings, Tenants,
+    DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, LinkSettings, Loyalty, Onboarding,
+    OutboxView, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles, SecondFactor, Senders,
+    SignIn, SignInSettings, StrongFactors, Tenants,
 };
 use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
-    OsRandomness,
+    OsRandomness, Rfc6238,
 };
 use clientele_sms::{LogSms, TwilioSms, WebhookSms};
 use clientele_store::Database;
@@ -125,6 +125,10 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
     let password_change = Arc::new(PasswordChange::new(deps.clone(), flows.clone()));
     let tss_flows = flows.clone();
     let second_factor_flows = flows.clone();
+    let factor_ports = FactorPorts {
+        apps: Arc::new(Rfc6238),
+        sealer: Arc::new(ChaChaSealer::new(keys.master.factor_seal_key())),
+    };
     let profile_flows = flows.clone();
     let default_region = settings.parsed.default_phone_region;
     let loyalty = Arc::new(Loyalty::new(deps.clone(), database.clone()));
@@ -177,7 +181,9 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
             second_factor_flows,
             sign_in.clone(),
             default_region,
+            factor_ports.clone(),
         )),
+        factors: Arc::new(StrongFactors::new(deps.clone(), flows.clone(), factor_ports)),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), profile_flows)),
         email_change: Arc::new(EmailChange::new(deps.clone(), flows.clone())),

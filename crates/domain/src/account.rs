@@ -3,6 +3,7 @@ use std::fmt;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::factors::Factors;
 use crate::profile::Profile;
 use crate::sign_in_throttle::SignInThrottle;
 use crate::tenant::TenantId;
@@ -92,6 +93,8 @@ pub struct Account {
     pub email_temporary: bool,
     pub password_hash: Option<PasswordHash>,
     pub two_factor: bool,
+    /// Authenticator apps and recovery codes (see [`Factors`]).
+    pub factors: Factors,
     pub profile: Profile,
     pub sign_in: SignInThrottle,
     pub created_at: OffsetDateTime,
@@ -226,6 +229,7 @@ impl NewAccount {
             email_temporary: false,
             password_hash: self.password_hash,
             two_factor: false,
+            factors: Factors::default(),
             profile,
             sign_in: SignInThrottle::default(),
             created_at: now,

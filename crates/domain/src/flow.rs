@@ -31,19 +31,23 @@ pub enum Purpose {
     Deactivation,
     PhoneChange,
     SecondFactor,
+    /// An authenticator app waiting for its first code. Nothing is sent: the secret the
+    /// flow's digest names is never shown, the app's secret is sealed in the pending change.
+    FactorEnrolment,
 }
 
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const DIGITS: &[u8] = b"0123456789";
 
 impl Purpose {
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 7] = [
         Purpose::Activation,
         Purpose::EmailChange,
         Purpose::PasswordReset,
         Purpose::Deactivation,
         Purpose::PhoneChange,
         Purpose::SecondFactor,
+        Purpose::FactorEnrolment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl Purpose {
             Purpose::Deactivation => "deactivation",
             Purpose::PhoneChange => "phone_change",
             Purpose::SecondFactor => "second_factor",
+            Purpose::FactorEnrolment => "factor_enrolment",
         }
     }
 
@@ -67,7 +72,7 @@ impl Purpose {
     pub fn secret_shape(self) -> (&'static [u8], usize) {
         match self {
             Purpose::Activation | Purpose::PasswordReset => (UPPER_ALNUM, 10),
-            Purpose::EmailChange => (UPPER_ALNUM, 16),
+            Purpose::EmailChange | Purpose::FactorEnrolment => (UPPER_ALNUM, 16),
             Purpose::Deactivation | Purpose::PhoneChange | Purpose::SecondFactor => (DIGITS, 6),
         }
     }
@@ -269,7 +274,7 @@ impl FlowSettings {
             Purpose::EmailChange => self.email_change_ttl,
             Purpose::PasswordReset => self.reset_ttl,
             Purpose::Deactivation => self.deactivation_ttl,
-            Purpose::PhoneChange | Purpose::SecondFactor => self.code_ttl,
+            Purpose::PhoneChange | Purpose::SecondFactor | Purpose::FactorEnrolment => self.code_ttl,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod customer_edit;
 pub mod deletion_request;
 pub mod error;
+pub mod factors;
 pub mod flow;
 pub mod lifecycle;
 pub mod links;

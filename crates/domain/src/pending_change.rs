@@ -10,8 +10,18 @@ pub enum PendingChange {
     NewAddress(String),
     /// A TSS profile edit held until a code texted to its number confirms it.
     HeldEdit(HeldEdit),
-    /// A sign-in proven with the password, waiting for its texted second factor.
+    /// A sign-in proven with the password, waiting for its second factor.
     SignIn(HeldSignIn),
+    /// An authenticator app waiting for its first code.
+    Enrolment(PendingFactor),
+}
+
+/// An authenticator app as its enrolment keeps it until a first code confirms it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingFactor {
+    pub name: String,
+    /// The app's shared secret, sealed.
+    pub sealed: String,
 }
 
 /// A TSS profile edit as its flow keeps it (valid when held; read back as such).

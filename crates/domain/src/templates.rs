@@ -69,6 +69,9 @@ pub enum AccountChange {
     PhoneChanged,
     TwoFactorEnabled,
     TwoFactorDisabled,
+    FactorAdded,
+    FactorRemoved,
+    RecoveryCodesReplaced,
 }
 
 pub const MASK: &str = "••••••••";
@@ -303,6 +306,30 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
                 (AccountChange::TwoFactorDisabled, false) => (
                     "Two-step sign-in is off",
                     "signing in no longer asks for a code texted to your phone.",
+                ),
+                (AccountChange::FactorAdded, true) => (
+                    "Ein neuer zweiter Faktor wurde hinzugefügt",
+                    "Ihrem Konto wurde soeben eine Authentifizierungs-App oder ein Passkey für die Anmeldung hinzugefügt.",
+                ),
+                (AccountChange::FactorAdded, false) => (
+                    "A new sign-in factor was added",
+                    "an authenticator app or passkey was just added to your account for signing in.",
+                ),
+                (AccountChange::FactorRemoved, true) => (
+                    "Ein zweiter Faktor wurde entfernt",
+                    "eine Authentifizierungs-App oder ein Passkey wurde soeben von Ihrem Konto entfernt.",
+                ),
+                (AccountChange::FactorRemoved, false) => (
+                    "A sign-in factor was removed",
+                    "an authenticator app or passkey was just removed from your account.",
+                ),
+                (AccountChange::RecoveryCodesReplaced, true) => (
+                    "Neue Wiederherstellungscodes",
+                    "für Ihr Konto wurden soeben neue Wiederherstellungscodes erzeugt; die bisherigen gelten nicht mehr.",
+                ),
+                (AccountChange::RecoveryCodesReplaced, false) => (
+                    "New recovery codes",
+                    "new recovery codes were just made for your account; the previous ones no longer work.",
                 ),
             };
             Parts {

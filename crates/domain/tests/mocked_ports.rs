@@ -31,6 +31,7 @@ fn active_account(address: &str) -> Account {
         email_temporary: false,
         password_hash: Some(PasswordHash::from_stored("$2b$04$stored".into())),
         two_factor: false,
+        factors: Default::default(),
         profile: Profile::default(),
         sign_in: SignInThrottle::default(),
         created_at: now,

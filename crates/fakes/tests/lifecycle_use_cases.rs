@@ -9,15 +9,16 @@ use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use clientele_domain::flow::{Channel, Flow, FlowId, FlowSettings, FlowStatus, FlowWrite, Purpose};
 use clientele_domain::lifecycle::AccountEvent;
-use clientele_domain::pending_change::{HeldEdit, PendingChange};
+use clientele_domain::pending_change::{HeldEdit, PendingChange, PendingFactor};
 use clientele_domain::ports::{
-    AccountRepository, AuditLog, Commit, FlowRepository, SecretDigester, SessionRepository, TenantRepository,
-    UnitOfWork,
+    AccountRepository, AppEnrolment, AuditLog, AuthenticatorApps, Commit, FlowRepository, SecretDigester,
+    SessionRepository, TenantRepository, UnitOfWork,
 };
 use clientele_domain::profile::{Profile, ProfileEdit};
 use clientele_domain::services::{
-    AccountClosing, Authenticated, Deactivation, DeletionRequests, Deps, EmailChange, FlowDeps, LinkSettings,
-    Loyalty, Onboarding, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles, SignIn,
+    AccountClosing, Authenticated, Deactivation, DeletionRequests, Deps, EmailChange, FactorPorts, FlowDeps,
+    LinkSettings, Loyalty, Onboarding, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles,
+    SignIn, StrongFactors,
 };
 use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
@@ -43,6 +44,29 @@ struct World {
     details: PersonalDetails,
     deactivation: Deactivation,
     deletions: DeletionRequests,
+    factors: StrongFactors,
+}
+
+/// An authenticator app whose code is always `APP_CODE` (of step 7).
+struct FixedApp;
+
+const APP_CODE: &str = "123456";
+
+impl AuthenticatorApps for FixedApp {
+    fn new_secret(&self) -> String {
+        "APPSECRET".into()
+    }
+
+    fn enrolment(&self, secret: &str, issuer: &str, account: &str) -> AppEnrolment {
+        AppEnrolment {
+            uri: format!("otpauth://totp/{issuer}:{account}?secret={secret}"),
+            qr_svg: String::new(),
+        }
+    }
+
+    fn step_of(&self, _secret: &str, code: &str, _now: OffsetDateTime) -> Option<u64> {
+        (code == APP_CODE).then_some(7)
+    }
 }
 
 async fn world() -> World {
@@ -104,9 +128,26 @@ async fn world() -> World {
             sign_in,
         ),
         deactivation: Deactivation::new(deps.clone(), flows.clone(), closing),
+        factors: StrongFactors::new(
+            deps.clone(),
+            flows.clone(),
+            FactorPorts {
+                apps: Arc::new(FixedApp),
+                sealer: Arc::new(InClear),
+            },
+        ),
         deletions: DeletionRequests::new(deps, flows, Arc::new(store.clone())),
         store,
     }
+}
+
+/// A pending authenticator app, as its enrolment flow holds it.
+fn enrolment() -> (Purpose, Option<PendingChange>) {
+    let pending = PendingFactor {
+        name: "Phone".into(),
+        sealed: "APPSECRET".into(),
+    };
+    (Purpose::FactorEnrolment, Some(PendingChange::Enrolment(pending)))
 }
 
 fn phone(n: u128) -> Phone {
@@ -134,6 +175,7 @@ impl World {
             email_temporary: false,
             password_hash: Some(PasswordHash::from_stored(format!("hash:{PASSWORD}"))),
             two_factor,
+            factors: Default::default(),
             profile: Profile {
                 phone: Some(phone(uuid.as_u128())),
                 ..Profile::default()
@@ -340,6 +382,37 @@ async fn check(event: AccountEvent) {
             let account = open(AccountStatus::Deactivated).await;
             let (others, _) = w.open_flows(&account, None).await;
             w.deletions.reactivate(account).await.unwrap();
+            (others, None)
+        }
+        AccountEvent::FactorAdded => {
+            let account = open(AccountStatus::Active).await;
+            let who = w.signed_in(&account).await;
+            let (others, flow) = w.open_flows(&account, Some(enrolment())).await;
+            let id = flow.as_ref().unwrap().id.to_string();
+            let added = w.factors.confirm_app(&who, &id, APP_CODE).await.unwrap();
+            assert_eq!(
+                added.recovery_codes.map(|c| c.len()),
+                Some(10),
+                "the first factor's codes"
+            );
+            (others, flow)
+        }
+        AccountEvent::FactorRemoved | AccountEvent::RecoveryCodesReplaced => {
+            let account = open(AccountStatus::Active).await;
+            let who = w.signed_in(&account).await;
+            let (_, flow) = w.open_flows(&account, Some(enrolment())).await;
+            let id = flow.as_ref().unwrap().id.to_string();
+            let added = w.factors.confirm_app(&who, &id, APP_CODE).await.unwrap();
+            let (others, _) = w.open_flows(&account, None).await;
+            if event == AccountEvent::FactorRemoved {
+                w.factors
+                    .remove(&who, &added.factor.id.to_string())
+                    .await
+                    .unwrap();
+            } else {
+                let codes = w.factors.replace_recovery_codes(&who).await.unwrap();
+                assert_eq!(codes.len(), 10);
+            }
             (others, None)
         }
         // A new event is in `AccountEvent::ALL`: this test fails until its use case is here.

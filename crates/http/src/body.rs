@@ -20,11 +20,37 @@ fn too_large(limit: usize) -> Problem {
         .detail(format!("The request body must not exceed {limit} bytes."))
 }
 
+/// A JSON object body that may also be left out (empty), for requests whose fields are all
+/// optional: an empty body is an empty object.
+pub struct ObjectOrEmpty(pub Map<String, Value>);
+
+impl FromRequest for ObjectOrEmpty {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        read_object(req, payload, true, ObjectOrEmpty)
+    }
+}
+
 impl FromRequest for JsonObject {
     type Error = Problem;
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        read_object(req, payload, false, JsonObject)
+    }
+}
+
+/// Reads the body within the limit and parses it as a JSON object (`empty_is_object`: an
+/// empty body is `{}`).
+fn read_object<T: 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    empty_is_object: bool,
+    wrap: fn(Map<String, Value>) -> T,
+) -> LocalBoxFuture<'static, Result<T, Problem>> {
+    {
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map(|s| s.body_limit)
@@ -47,7 +73,10 @@ impl FromRequest for JsonObject {
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_object(&body)
+            if empty_is_object && body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(wrap(Map::new()));
+            }
+            parse_object(&body).map(|object| wrap(object.0))
         })
     }
 }

@@ -13,6 +13,8 @@ pub struct AppState {
     pub sign_in: Arc<SignIn>,
     /// Sign-in with the second factor when the account has it on.
     pub second_factor: Arc<SecondFactor>,
+    /// The customer's authenticator apps and recovery codes.
+    pub factors: Arc<clientele_domain::services::StrongFactors>,
     pub profiles: Arc<Profiles>,
     pub customers: Arc<Customers>,
     /// Sign-up and activation.

@@ -13,8 +13,8 @@ use clientele_domain::ports::{
 };
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, Deps,
-    EmailChange, FlowDeps, LinkSettings, Loyalty, Onboarding, OutboxView, PasswordChange, PasswordReset,
-    PersonalDetails, ProfileView, Profiles, SecondFactor, SignIn, Tenants,
+    EmailChange, FactorPorts, FlowDeps, LinkSettings, Loyalty, Onboarding, OutboxView, PasswordChange,
+    PasswordReset, PersonalDetails, ProfileView, Profiles, SecondFactor, SignIn, StrongFactors, Tenants,
 };
 use clientele_domain::{AccountUuid, SessionId, TenantId};
 use clientele_http::{app, AppState};
@@ -141,7 +141,9 @@ fn state(
             flows_for_deactivation.clone(),
             sign_in.clone(),
             None,
+            factor_ports(),
         )),
+        factors: Arc::new(StrongFactors::new(deps.clone(), flows.clone(), factor_ports())),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), flows.clone())),
         email_change: Arc::new(EmailChange::new(deps.clone(), flows.clone())),
@@ -260,4 +262,11 @@ async fn password_reset_with_the_database_down_is_a_503_not_a_false_email_sent()
         .set_payload(r#"{"email": "a@b.co", "reset_uri": "/customers/do_reset"}"#);
     let (status, _, _) = call(state, request).await;
     assert_eq!(status, 503, "never claim email_sent when nothing was recorded");
+}
+
+fn factor_ports() -> FactorPorts {
+    FactorPorts {
+        apps: Arc::new(clientele_domain::ports::MockAuthenticatorApps::new()),
+        sealer: Arc::new(MockSealer::new()),
+    }
 }

@@ -87,6 +87,12 @@ impl MasterKey {
         self.derive("outbox-seal")
     }
 
+    /// The ChaCha20-Poly1305 key that seals authenticator apps' shared secrets: its own label,
+    /// so that what opens a mail does not open a factor.
+    pub fn factor_seal_key(&self) -> [u8; 32] {
+        self.derive("factor-seal")
+    }
+
     /// The key's fingerprint, stored in the database (`instance_secrets.master_key_check`) so
     /// that an instance started with another key refuses to serve instead of silently voiding
     /// what the others made. It is a MAC of nothing under a key derived for this use alone:

@@ -10,6 +10,7 @@ mod passphrase_token;
 mod sealer;
 mod secret_digest;
 mod system;
+mod totp;
 
 pub use bcrypt_hasher::BcryptHasher;
 pub use digest::{constant_time_eq, sha256_hex};
@@ -20,3 +21,4 @@ pub use passphrase_token::CodeSignedPassphrase;
 pub use sealer::ChaChaSealer;
 pub use secret_digest::HmacDigester;
 pub use system::{OsRandomness, SystemClock};
+pub use totp::Rfc6238;

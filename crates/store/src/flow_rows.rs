@@ -43,6 +43,7 @@ fn stored_change(change: &PendingChange) -> String {
         PendingChange::NewAddress(address) => address.clone(),
         PendingChange::HeldEdit(edit) => json(serde_json::to_string(edit)),
         PendingChange::SignIn(sign_in) => json(serde_json::to_string(sign_in)),
+        PendingChange::Enrolment(factor) => json(serde_json::to_string(factor)),
     }
 }
 
@@ -53,6 +54,9 @@ fn read_change(purpose: Purpose, stored: String) -> Result<PendingChange, StoreE
         Purpose::EmailChange => PendingChange::NewAddress(stored),
         Purpose::PhoneChange => PendingChange::HeldEdit(serde_json::from_str(&stored).map_err(unreadable)?),
         Purpose::SecondFactor => PendingChange::SignIn(serde_json::from_str(&stored).map_err(unreadable)?),
+        Purpose::FactorEnrolment => {
+            PendingChange::Enrolment(serde_json::from_str(&stored).map_err(unreadable)?)
+        }
         Purpose::Activation | Purpose::PasswordReset | Purpose::Deactivation => {
             return Err(corrupt("pending change"))
         }

@@ -277,6 +277,7 @@ mod tests {
             email_temporary: false,
             password_hash: None,
             two_factor: false,
+            factors: Default::default(),
             profile: Default::default(),
             sign_in: Default::default(),
             created_at: NOW,

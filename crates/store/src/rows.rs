@@ -59,6 +59,8 @@ pub struct AccountRow {
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
     pub version: i64,
+    /// JSON (see `clientele_domain::factors::Factors`).
+    pub factors: String,
 }
 
 fn text<T: ToString>(value: &Option<T>) -> Option<String> {
@@ -100,6 +102,7 @@ impl From<&Account> for AccountRow {
             created_at: to_db_time(a.created_at),
             updated_at: to_db_time(a.updated_at),
             version: a.version,
+            factors: serde_json::to_string(&a.factors).expect("factors always serialise"),
         }
     }
 }
@@ -147,6 +150,7 @@ impl TryFrom<AccountRow> for Account {
             email_temporary: r.email_temporary,
             password_hash: r.password_hash.map(PasswordHash::from_stored),
             two_factor: r.two_factor,
+            factors: serde_json::from_str(&r.factors).map_err(|_| corrupt("factors"))?,
             profile,
             sign_in: SignInThrottle {
                 failures: r.failed_sign_ins,

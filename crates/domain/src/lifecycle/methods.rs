@@ -8,7 +8,7 @@ use crate::account::{erased_placeholder, Account, AccountStatus};
 use crate::profile::Profile;
 use crate::values::{Email, PasswordHash};
 
-fn open(account: &Account) -> Result<(), IllegalTransition> {
+pub(super) fn open(account: &Account) -> Result<(), IllegalTransition> {
     if account.status.may_sign_in() {
         Ok(())
     } else {
@@ -280,6 +280,7 @@ impl Account {
             email_temporary: false,
             password_hash: None,
             two_factor: false,
+            factors: Default::default(),
             profile: Profile::default(),
             sign_in: Default::default(),
             updated_at: now,

@@ -12,8 +12,8 @@ use crate::account::Account;
 use crate::audit::AuditKind;
 use crate::templates::AccountChange;
 
-/// What changed about an account. More events will come (factors added and removed):
-/// code outside this crate matches with a fallback.
+/// What changed about an account. More events may come: code outside this crate matches
+/// with a fallback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AccountEvent {
@@ -24,6 +24,12 @@ pub enum AccountEvent {
     PhoneChanged,
     TwoFactorEnabled,
     TwoFactorDisabled,
+    /// An authenticator app (or another strong factor) confirmed.
+    FactorAdded,
+    /// A strong factor removed (by the customer or the back office).
+    FactorRemoved,
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesReplaced,
     Deactivated,
     Erased,
     Reactivated,
@@ -60,7 +66,7 @@ pub struct Consequences {
 }
 
 impl AccountEvent {
-    pub const ALL: [AccountEvent; 10] = [
+    pub const ALL: [AccountEvent; 13] = [
         AccountEvent::Activated,
         AccountEvent::EmailChanged,
         AccountEvent::PasswordChanged,
@@ -68,6 +74,9 @@ impl AccountEvent {
         AccountEvent::PhoneChanged,
         AccountEvent::TwoFactorEnabled,
         AccountEvent::TwoFactorDisabled,
+        AccountEvent::FactorAdded,
+        AccountEvent::FactorRemoved,
+        AccountEvent::RecoveryCodesReplaced,
         AccountEvent::Deactivated,
         AccountEvent::Erased,
         AccountEvent::Reactivated,
@@ -107,6 +116,21 @@ impl AccountEvent {
                 Notice::Change(AccountChange::TwoFactorDisabled),
                 AuditKind::TwoFactorDisabled,
             ),
+            FactorAdded => (
+                SessionsEnded::None,
+                Notice::Change(AccountChange::FactorAdded),
+                AuditKind::FactorAdded,
+            ),
+            FactorRemoved => (
+                SessionsEnded::None,
+                Notice::Change(AccountChange::FactorRemoved),
+                AuditKind::FactorRemoved,
+            ),
+            RecoveryCodesReplaced => (
+                SessionsEnded::None,
+                Notice::Change(AccountChange::RecoveryCodesReplaced),
+                AuditKind::RecoveryCodesReplaced,
+            ),
             Deactivated => (SessionsEnded::All, Notice::None, AuditKind::Deactivated),
             Erased => (SessionsEnded::All, Notice::DataErased, AuditKind::Erased),
             Reactivated => (SessionsEnded::None, Notice::None, AuditKind::Reactivated),
@@ -144,6 +168,12 @@ pub enum IllegalTransition {
     /// Two-factor on needs a number to text the codes to.
     #[error("is the account's second factor while two-factor is on: it cannot be removed")]
     SecondFactorWithoutNumber,
+    /// Recovery codes stand in for a strong factor: an account without one has none.
+    #[error("the account has no authenticator app or passkey")]
+    NoStrongFactor,
+    /// The factor named is not the account's.
+    #[error("the account has no such factor")]
+    NoSuchFactor,
     /// An edit may not change what only its own transition changes (status, password, a
     /// confirmed address).
     #[error("{0} changes only through its own transition")]
@@ -248,7 +278,9 @@ impl From<IllegalTransition> for crate::error::DomainError {
             IllegalTransition::SecondFactorNeedsCode | IllegalTransition::SecondFactorWithoutNumber => {
                 FieldErrors::single(crate::profile::field::PHONE, refused.to_string()).into()
             }
+            IllegalTransition::NoSuchFactor => DomainError::NotFound,
             IllegalTransition::AlreadyClosed
+            | IllegalTransition::NoStrongFactor
             | IllegalTransition::NotDeactivated
             | IllegalTransition::NotAnEdit(_) => DomainError::Conflict(refused.to_string()),
         }
@@ -256,6 +288,7 @@ impl From<IllegalTransition> for crate::error::DomainError {
 }
 
 mod commit;
+mod factors;
 mod methods;
 
 pub use commit::MadeBy;

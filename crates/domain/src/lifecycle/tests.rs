@@ -37,6 +37,21 @@ pub(crate) fn every_transition() -> Vec<(AccountEvent, Transition)> {
         two_factor: false,
         ..two_factor.clone()
     };
+    let app = crate::factors::Factor {
+        id: crate::factors::FactorId(uuid::Uuid::from_u128(11)),
+        name: "app".into(),
+        created_at: T0,
+        last_used_at: None,
+        secret: crate::factors::FactorSecret::Totp {
+            sealed: "sealed".into(),
+            last_step: None,
+        },
+    };
+    let with_app = active
+        .add_factor(app.clone(), Some(vec!["d".into()]), T0)
+        .unwrap()
+        .after()
+        .clone();
     vec![
         (AccountEvent::Activated, pending.activate(hash(), T0).unwrap()),
         (
@@ -64,6 +79,18 @@ pub(crate) fn every_transition() -> Vec<(AccountEvent, Transition)> {
         (
             AccountEvent::TwoFactorDisabled,
             two_factor.edit_with_code(off, T0).unwrap(),
+        ),
+        (
+            AccountEvent::FactorAdded,
+            active.add_factor(app.clone(), None, T0).unwrap(),
+        ),
+        (
+            AccountEvent::FactorRemoved,
+            with_app.remove_factor(app.id, true, T0).unwrap(),
+        ),
+        (
+            AccountEvent::RecoveryCodesReplaced,
+            with_app.replace_recovery_codes(vec!["e".into()], T0).unwrap(),
         ),
         (AccountEvent::Deactivated, active.deactivate(T0).unwrap()),
         (AccountEvent::Erased, closed.erase(T0).unwrap()),
@@ -107,6 +134,9 @@ fn the_table_says_which_sessions_end_and_who_is_told() {
         (AccountEvent::PhoneChanged, None, true),
         (AccountEvent::TwoFactorEnabled, None, true),
         (AccountEvent::TwoFactorDisabled, None, true),
+        (AccountEvent::FactorAdded, None, true),
+        (AccountEvent::FactorRemoved, None, true),
+        (AccountEvent::RecoveryCodesReplaced, None, true),
         (AccountEvent::Deactivated, All, false),
         (AccountEvent::Erased, All, true),
         (AccountEvent::Reactivated, None, false),

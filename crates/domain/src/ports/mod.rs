@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod authenticator_apps;
 mod clock;
 mod deletion_requests;
 mod flows;
@@ -23,6 +24,7 @@ mod unit_of_work;
 
 pub use accounts::AccountRepository;
 pub use audit::{AuditLog, RequestContext};
+pub use authenticator_apps::{AppEnrolment, AuthenticatorApps};
 pub use clock::Clock;
 pub use deletion_requests::DeletionRequestRepository;
 pub use flows::FlowRepository;
@@ -45,6 +47,8 @@ pub use unit_of_work::{AccountWrite, Commit, Erasure, Revocation, SessionReplace
 pub use accounts::MockAccountRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use audit::{MockAuditLog, MockRequestContext};
+#[cfg(any(test, feature = "mock"))]
+pub use authenticator_apps::MockAuthenticatorApps;
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mock"))]

@@ -6,6 +6,7 @@ pub mod closing;
 pub mod contact;
 pub mod credentials;
 pub mod delivery;
+pub mod factors;
 pub mod loyalty;
 pub mod onboarding;
 pub mod profile;
@@ -20,6 +21,7 @@ pub use closing::{AccountClosing, Deactivation, DeactivationStarted, DeletionReq
 pub use contact::EmailChange;
 pub use credentials::{PasswordChange, PasswordReset};
 pub use delivery::{BatchReport, Delivery, DeliverySettings, Senders};
+pub use factors::{FactorPorts, StrongFactors};
 pub use loyalty::{Loyalty, OrderPost, Posting, WalletPost};
 pub use onboarding::{Invitation, Onboarding};
 pub use profile::{

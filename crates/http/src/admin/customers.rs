@@ -240,3 +240,49 @@ pub(super) async fn customer_named(
         .await
         .map_err(|e| problem_for(e, surface_name))
 }
+
+/// A customer's second factors (never their secrets) and how many recovery codes are left.
+#[utoipa::path(get, path = "/admin/v1/customers/{id}/factors", tag = "Back office", operation_id = "admin_list_customer_factors",
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID")),
+    responses((status = 200, description = "The factors.", body = crate::surfaces::customer_area::factors::FactorListBody), (status = 401, body = Problem), (status = 404, description = "The tenant has no customer with this id.", body = Problem)))]
+pub async fn list_customer_factors(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
+    let list = state
+        .factors
+        .list_for(&tenant, customer)
+        .await
+        .map_err(|e| problem_for(e, surface_name))?;
+    Ok(
+        HttpResponse::Ok().json(crate::surfaces::customer_area::factors::FactorListBody::from(
+            &list,
+        )),
+    )
+}
+
+/// Remove a customer's factor (`sms` turns texted codes off), for a customer who lost it:
+/// audited with the admin as actor, and the customer is told by mail.
+#[utoipa::path(delete, path = "/admin/v1/customers/{id}/factors/{factor}", tag = "Back office", operation_id = "admin_remove_customer_factor",
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID"), ("factor" = String, Path, description = "the factor's id, or `sms`")),
+    responses((status = 204, description = "Removed."), (status = 401, body = Problem), (status = 404, description = "No such customer, or the customer has no such factor.", body = Problem)))]
+pub async fn remove_customer_factor(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, factor) = path.into_inner();
+    let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
+    state
+        .factors
+        .remove_by_back_office(&tenant, customer, &factor)
+        .await
+        .map_err(|e| problem_for(e, surface_name))?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -26,6 +26,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(customers::edit_customer)),
     )
     .service(
+        resource("/admin/v1/customers/{id}/factors", "GET")
+            .route(web::get().to(customers::list_customer_factors)),
+    )
+    .service(
+        resource("/admin/v1/customers/{id}/factors/{factor}", "DELETE")
+            .route(web::delete().to(customers::remove_customer_factor)),
+    )
+    .service(
         resource("/admin/v1/customers/{id}/wallet", "GET, POST")
             .route(web::get().to(loyalty::get_wallet))
             .route(web::post().to(loyalty::post_wallet_entry)),

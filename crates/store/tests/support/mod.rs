@@ -162,6 +162,7 @@ pub fn full_account() -> Account {
         email_temporary: false,
         password_hash: Some(PasswordHash::from_stored("$2b$04$abcdefghijklmnopqrstuv".into())),
         two_factor: true,
+        factors: Default::default(),
         profile: Profile {
             username: Some(format!("ann_{tag}")),
             nickname: Some(Name::parse("Annie").unwrap()),

@@ -1,6 +1,8 @@
-//! Two-factor sign-in: with two-factor on, the right password does not sign in yet; it texts a
-//! code to the account's number and answers a challenge, which the code then redeems for a
-//! token. The challenge expires with the code; its five tries are the code's.
+//! Two-step sign-in: with a second factor, the right password does not sign in yet; it answers
+//! a challenge, which a second factor then redeems for a token. With texted codes only, a code
+//! goes to the account's number at once; with an authenticator app, recovery codes stand by and
+//! a texted code is sent only when asked for (see `strong_answer`). The challenge expires with
+//! its code; its five tries are shared by every kind of answer.
 
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use crate::account::Account;
 use crate::error::DomainError;
 use crate::flow::{FlowId, FlowStatus, Purpose, Refusal};
 use crate::ports::{Commit, StoreError};
+use crate::services::factors::FactorPorts;
 use crate::services::profile::view::phone_region;
 use crate::services::sign_in::password::{count_sign_in_failure, SignIn, SignedIn};
 use crate::services::support::reapply::on_current_account;
@@ -22,22 +25,45 @@ use crate::values::{Phone, PhoneRegion};
 #[derive(Debug, Clone)]
 pub enum SignInOutcome {
     SignedIn(SignedIn),
-    /// Two-factor is on: a code went to the number shown masked (`••••••3210`).
+    /// A second factor is needed: `factors` says which kinds answer `challenge`; when a code
+    /// was texted, `telephone` is the number it went to, masked (`••••••3210`).
     CodeRequired {
         challenge: FlowId,
-        telephone: String,
+        telephone: Option<String>,
+        factors: Vec<&'static str>,
     },
 }
 
+/// The kinds of answer a challenge of `account` takes, strongest first.
+pub(super) fn answers(account: &Account) -> Vec<&'static str> {
+    let mut kinds = Vec::new();
+    if account
+        .factors
+        .of(crate::factors::FactorKind::Totp)
+        .next()
+        .is_some()
+    {
+        kinds.push("totp");
+    }
+    if !account.factors.recovery_codes.is_empty() {
+        kinds.push("recovery_code");
+    }
+    if account.two_factor && account.profile.phone.is_some() {
+        kinds.push("sms");
+    }
+    kinds
+}
+
 pub struct SecondFactor {
-    deps: Deps,
-    flows: FlowDeps,
-    sign_in: Arc<SignIn>,
-    default_region: Option<PhoneRegion>,
+    pub(super) deps: Deps,
+    pub(super) flows: FlowDeps,
+    pub(super) sign_in: Arc<SignIn>,
+    pub(super) default_region: Option<PhoneRegion>,
+    pub(super) factors: FactorPorts,
 }
 
 /// `number` as the tenant's customers read it, all but the last four digits hidden.
-fn masked(number: &Phone, region: Option<PhoneRegion>) -> String {
+pub(super) fn masked(number: &Phone, region: Option<PhoneRegion>) -> String {
     let shown = number.shown_in(region);
     let digits: Vec<char> = shown.chars().filter(char::is_ascii_digit).collect();
     let kept: String = digits[digits.len().saturating_sub(4)..].iter().collect();
@@ -50,12 +76,14 @@ impl SecondFactor {
         flows: FlowDeps,
         sign_in: Arc<SignIn>,
         default_region: Option<PhoneRegion>,
+        factors: FactorPorts,
     ) -> Self {
         SecondFactor {
             deps,
             flows,
             sign_in,
             default_region,
+            factors,
         }
     }
 
@@ -70,6 +98,9 @@ impl SecondFactor {
     ) -> Result<SignInOutcome, DomainError> {
         let (account, hash) = self.sign_in.checked(tenant, email, password).await?;
         let now = self.deps.clock.now();
+        if account.factors.any() {
+            return self.challenge(account, &hash, country, now).await;
+        }
         if !account.two_factor {
             self.sign_in.forget_failures(&account).await?;
             let signed_in = self
@@ -131,7 +162,8 @@ impl SecondFactor {
         let region = phone_region(&self.flows, tenant, self.default_region).await?;
         Ok(SignInOutcome::CodeRequired {
             challenge: challenge.id,
-            telephone: masked(&number, region),
+            telephone: Some(masked(&number, region)),
+            factors: vec!["sms"],
         })
     }
 
@@ -147,25 +179,7 @@ impl SecondFactor {
     ) -> Result<SignedIn, DomainError> {
         let now = self.deps.clock.now();
         let refused = || DomainError::SecretRefused(Refusal::Invalid);
-        let id = uuid::Uuid::parse_str(challenge.trim()).map_err(|_| refused())?;
-        let flow = self
-            .flows
-            .secrets
-            .flows
-            .find(tenant, FlowId(id))
-            .await?
-            .filter(|f| f.purpose == Purpose::SecondFactor)
-            .ok_or_else(refused)?;
-        let account: Account = self
-            .deps
-            .accounts
-            .find_by_uuid(tenant, flow.account)
-            .await?
-            .filter(|a| a.status.may_sign_in())
-            .ok_or(DomainError::Unauthenticated)?;
-        if account.sign_in.is_locked(now) {
-            return Err(DomainError::Unauthenticated);
-        }
+        let (flow, account) = self.challenged(tenant, challenge, now).await?;
         let counted = match self
             .flows
             .secrets
@@ -179,23 +193,7 @@ impl SecondFactor {
             }
             Err(other) => return Err(other),
         };
-        let Some(PendingChange::SignIn(pending)) = counted.pending_change.clone() else {
-            return Err(DomainError::Unavailable(
-                "a sign-in challenge could not be read back".into(),
-            ));
-        };
-        let hash = account
-            .password_hash
-            .clone()
-            .ok_or(DomainError::Unauthenticated)?;
-        if !self
-            .flows
-            .secrets
-            .digester
-            .matches(hash.as_str(), &pending.password)
-        {
-            return Err(DomainError::Unauthenticated);
-        }
+        let (pending, hash) = self.held_sign_in(&counted, &account)?;
         let mut commit = Commit::at(now);
         commit.flows.push(counted.consume());
         match self.flows.commits.commit(commit).await {

@@ -137,3 +137,45 @@ pub struct PatchSelfBody {
 #[derive(ToSchema)]
 #[schema(pattern = "^[A-Za-z0-9_.:-]{1,64}$", example = "newsletter")]
 pub struct Subscription(String);
+
+/// `POST /customers/self/factors/totp` (the body may be left out).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartTotpBody {
+    /// What the customer calls it (1-64 characters); "Authenticator app" otherwise.
+    #[schema(example = "Phone", min_length = 1, max_length = 64)]
+    name: Option<String>,
+}
+
+/// `POST /customers/self/factors/totp/{id}/confirm`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmTotpBody {
+    /// The six digits the app shows now.
+    #[schema(example = "012345", pattern = "^[0-9]{6}$")]
+    code: String,
+}
+
+/// `POST /customers/login/verify`: the challenge and exactly one answer.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LoginVerifyBody {
+    /// What the sign-in answered with its 202.
+    #[schema(min_length = 1)]
+    challenge: String,
+    /// The six digits the authenticator app shows.
+    #[schema(example = "012345", pattern = "^[0-9]{6}$")]
+    totp: Option<String>,
+    /// One of the recovery codes (case, dashes and spaces do not count).
+    #[schema(example = "abcd-efgh-jkmn", min_length = 1, max_length = 64)]
+    recovery_code: Option<String>,
+}
+
+/// `POST /customers/login/sms`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSmsBody {
+    /// What the sign-in answered with its 202.
+    #[schema(min_length = 1)]
+    challenge: String,
+}

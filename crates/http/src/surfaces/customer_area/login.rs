@@ -1,4 +1,6 @@
 use actix_web::{web, HttpRequest, HttpResponse};
+use clientele_domain::flow::Refusal;
+use clientele_domain::services::sign_in::Answer;
 use clientele_domain::services::SignInOutcome;
 use clientele_domain::{DomainError, FieldErrors};
 use serde::Serialize;
@@ -30,7 +32,7 @@ impl LoginResponse {
 /// failures all get the same 401.
 #[utoipa::path(post, path = "/customers/login", tag = "Customer area", operation_id = "customer_area_sign_in",
     request_body(content = super::bodies::LoginBody),
-    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 202, description = "The password is right and two-factor is on: a code was texted; confirm it with the challenge.", body = CodeRequired), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem),
+    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 202, description = "The password is right and the account has a second factor: answer the challenge (with texted codes only, a code was texted).", body = CodeRequired), (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem),
         (status = 401, description = "The address, the password or the tenant is wrong, or the account cannot sign in (one answer for all).", body = Problem), (status = 429, description = "Too many requests from this client: retry after `Retry-After`.", body = Problem)))]
 pub async fn login(
     state: web::Data<AppState>,
@@ -82,22 +84,32 @@ pub async fn login(
         SignInOutcome::SignedIn(signed_in) => HttpResponse::Ok().json(LoginResponse {
             token: signed_in.token,
         }),
-        SignInOutcome::CodeRequired { challenge, telephone } => HttpResponse::Accepted().json(CodeRequired {
+        SignInOutcome::CodeRequired {
+            challenge,
+            telephone,
+            factors,
+        } => HttpResponse::Accepted().json(CodeRequired {
             otp_required: true,
             challenge: challenge.to_string(),
             telephone,
+            factors,
         }),
     })
 }
 
-/// With two-factor on, the right password answers this instead of a token: a code was texted.
+/// With a second factor, the right password answers this instead of a token.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CodeRequired {
     otp_required: bool,
-    /// What `/customers/login/verify-otp` redeems with the code; it expires with the code.
+    /// What `/customers/login/verify-otp` (texted code) or `/customers/login/verify` (app or
+    /// recovery code) redeems; it works once and expires in 10 minutes.
     challenge: String,
-    /// The number the code went to, all but its last four digits hidden.
-    telephone: String,
+    /// When a code was texted: the number it went to, all but its last four digits hidden.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    telephone: Option<String>,
+    /// Which answers the challenge takes: `totp`, `recovery_code`, `sms`.
+    #[schema(example = json!(["totp", "recovery_code"]))]
+    factors: Vec<&'static str>,
 }
 
 /// Finish a two-factor sign-in: `{"challenge": "…", "otp": "123456"}` → the token. Wrong code
@@ -134,5 +146,102 @@ pub async fn verify_login_otp(
     let signed_in = signed_in.map_err(|e| problem_about(e, same_names, Held::TextedCode))?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: signed_in.token,
+    }))
+}
+
+/// Finish a sign-in with an authenticator app's code or a recovery code:
+/// `{"challenge": "…", "totp": "123456"}` or `{"challenge": "…", "recoveryCode": "…"}` → the
+/// token. A wrong answer 400 (counted toward the account's lockout), expired 410, five tries 429.
+#[utoipa::path(post, path = "/customers/login/verify", tag = "Customer area", operation_id = "customer_area_verify_sign_in",
+    request_body(content = super::bodies::LoginVerifyBody),
+    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 400, description = "The body is invalid, or the answer is wrong (`errors` names it).", body = Problem), (status = 401, description = "The password was changed since the challenge, or the `tenant` header names no tenant.", body = Problem),
+        (status = 410, description = "The challenge expired: sign in again.", body = Problem), (status = 429, description = "Five wrong answers were tried, or too many requests from this client.", body = Problem)))]
+pub async fn verify_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(
+        &body.0,
+        &["challenge", "totp", "recoveryCode"],
+        &[],
+        "",
+        &mut errors,
+    );
+    let challenge = required_text(&body.0, "challenge", &mut errors);
+    let (field, answer) = match (body.0.get("totp"), body.0.get("recoveryCode")) {
+        (Some(_), None) => ("totp", super::factors::six_digits(&body.0, "totp", &mut errors)),
+        (None, Some(_)) => (
+            "recoveryCode",
+            required_text(&body.0, "recoveryCode", &mut errors),
+        ),
+        _ => {
+            errors.add("totp", "give either totp or recoveryCode");
+            ("totp", String::new())
+        }
+    };
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let answer = match field {
+        "totp" => Answer::Totp(&answer),
+        _ => Answer::RecoveryCode(&answer),
+    };
+    let tenant = tenant_named(&state, tenant_header(&req)).await.map_err(refusal)?;
+    let signed_in = state.second_factor.verify(&tenant, &challenge, answer).await;
+    let counted = if signed_in.is_ok() {
+        "succeeded"
+    } else {
+        "second_factor_refused"
+    };
+    metrics::counter!("clientele_sign_ins_total", "outcome" => counted).increment(1);
+    let signed_in = signed_in.map_err(|e| match e {
+        DomainError::SecretRefused(Refusal::Invalid) => Problem::invalid(FieldErrors::single(
+            field,
+            "is not valid: mistyped, used already, or not this account's",
+        )),
+        other => problem_about(other, same_names, Held::Secret),
+    })?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token: signed_in.token,
+    }))
+}
+
+/// The number a code for a challenge was texted to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeTexted {
+    challenge: String,
+    /// All but its last four digits hidden.
+    telephone: String,
+}
+
+/// Text a code for a sign-in challenge, when the account has texted codes besides an
+/// authenticator app (with texted codes only, signing in texts one at once). Redeem it with
+/// `/customers/login/verify-otp`.
+#[utoipa::path(post, path = "/customers/login/sms", tag = "Customer area", operation_id = "customer_area_text_sign_in_code",
+    request_body(content = super::bodies::LoginSmsBody),
+    responses((status = 200, description = "A code was texted (or was, less than a minute ago).", body = CodeTexted), (status = 400, description = "The body is invalid, or the challenge is unknown.", body = Problem), (status = 401, description = "The account can no longer sign in, or the `tenant` header names no tenant.", body = Problem),
+        (status = 409, description = "The account has no texted codes.", body = Problem), (status = 410, description = "The challenge expired: sign in again.", body = Problem), (status = 429, description = "The challenge is locked, or too many requests from this client.", body = Problem)))]
+pub async fn text_login_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["challenge"], &[], "", &mut errors);
+    let challenge = required_text(&body.0, "challenge", &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let tenant = tenant_named(&state, tenant_header(&req)).await.map_err(refusal)?;
+    let telephone = state
+        .second_factor
+        .text_code(&tenant, &challenge)
+        .await
+        .map_err(|e| problem_about(e, same_names, Held::Secret))?;
+    Ok(HttpResponse::Ok().json(CodeTexted {
+        challenge: challenge.trim().to_owned(),
+        telephone,
     }))
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod activation;
 pub mod bodies;
 pub mod email_change;
+pub mod factors;
 pub mod login;
 pub mod password_reset;
 
@@ -72,6 +73,14 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
         limits,
     ))
     .service(limited(
+        post("/customers/login/verify").route(web::post().to(login::verify_login)),
+        limits,
+    ))
+    .service(limited(
+        post("/customers/login/sms").route(web::post().to(login::text_login_code)),
+        limits,
+    ))
+    .service(limited(
         post("/customers/signup").route(web::post().to(activation::signup)),
         limits,
     ))
@@ -102,6 +111,13 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
         post("/customers/do_reset").route(web::post().to(password_reset::do_reset)),
         limits,
     ))
+    .service(resource("/customers/self/factors", "GET").route(web::get().to(factors::list_factors)))
+    .service(post("/customers/self/factors/totp").route(web::post().to(factors::start_totp)))
+    .service(post("/customers/self/factors/totp/{id}/confirm").route(web::post().to(factors::confirm_totp)))
+    .service(
+        resource("/customers/self/factors/{id}", "DELETE").route(web::delete().to(factors::remove_factor)),
+    )
+    .service(post("/customers/self/recovery-codes").route(web::post().to(factors::replace_recovery_codes)))
     .service(
         resource("/customers/self", "GET, PATCH, DELETE")
             .route(web::get().to(account::get_self))

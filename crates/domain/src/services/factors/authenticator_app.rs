@@ -1,0 +1,189 @@
+//! Enrolling an authenticator app: a secret shown once (with its `otpauth` URI and QR code),
+//! kept sealed in a pending enrolment that expires, and confirmed by a first code from the app.
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::recovery_codes::new_set;
+use super::StrongFactors;
+use crate::error::{DomainError, FieldErrors};
+use crate::factors::{Factor, FactorId, FactorSecret, NAME_MAX};
+use crate::flow::{self, FlowId, Purpose};
+use crate::lifecycle::MadeBy;
+use crate::pending_change::{PendingChange, PendingFactor};
+use crate::ports::Commit;
+use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::Authenticated;
+
+pub const NAME: &str = "name";
+pub const CODE: &str = "code";
+
+/// An enrolment waiting for the app's first code.
+#[derive(Debug, Clone)]
+pub struct AppEnrolmentStarted {
+    pub id: FlowId,
+    /// Base32, for typing into the app.
+    pub secret: String,
+    pub uri: String,
+    pub qr_svg: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// An app confirmed, with the recovery codes when it is the account's first strong factor.
+#[derive(Debug, Clone)]
+pub struct AppConfirmed {
+    pub factor: Factor,
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+/// A factor's name as given: trimmed, 1-64 characters without control characters.
+fn factor_name(given: Option<&str>, default: &str) -> Result<String, DomainError> {
+    let name = given.map(str::trim).unwrap_or(default);
+    if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        return Err(FieldErrors::single(NAME, format!("must be 1-{NAME_MAX} characters")).into());
+    }
+    Ok(name.to_owned())
+}
+
+impl StrongFactors {
+    /// Starts enrolling an authenticator app for the caller (recent sign-in needed). Asking
+    /// again replaces the pending enrolment's secret.
+    pub async fn start_app(
+        &self,
+        who: &Authenticated,
+        name: Option<&str>,
+    ) -> Result<AppEnrolmentStarted, DomainError> {
+        let now = self.deps.clock.now();
+        self.flows.require_recent_sign_in(who, now)?;
+        let name = factor_name(name, "Authenticator app")?;
+        let account = self.current(who).await?;
+        let secret = self.ports.apps.new_secret();
+        let sealed = self.ports.sealer.seal(&secret);
+        let issuer = match self.flows.tenants.get_tenant(&account.tenant).await? {
+            Some(tenant) => tenant.name,
+            None => account.tenant.as_str().to_owned(),
+        };
+        let label = account
+            .customer_email()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|| account.public_id.to_string());
+        let enrolment = self.ports.apps.enrolment(&secret, &issuer, &label);
+        let pending = PendingChange::Enrolment(PendingFactor { name, sealed });
+        let flow = on_current_account(self.deps.accounts.as_ref(), account, |current| {
+            let (pending, label) = (pending.clone(), label.clone());
+            async move {
+                let issued = self
+                    .flows
+                    .secrets
+                    .issue(
+                        &self.deps,
+                        &current,
+                        Purpose::FactorEnrolment,
+                        &label,
+                        Some(pending),
+                        now,
+                    )
+                    .await?
+                    .ok_or(DomainError::SecretRefused(flow::Refusal::Locked))?;
+                let mut commit = Commit::at(now).relying_on(&current).made_from(&who.session);
+                commit.flows = issued.writes;
+                self.flows.commits.commit(commit).await?;
+                Ok::<_, Attempt>(issued.flow)
+            }
+        })
+        .await?;
+        Ok(AppEnrolmentStarted {
+            id: flow.id,
+            secret,
+            uri: enrolment.uri,
+            qr_svg: enrolment.qr_svg,
+            expires_at: flow.expires_at,
+        })
+    }
+
+    /// Confirms the pending enrolment `id` with the app's current `code` (recent sign-in
+    /// needed). A wrong code is a field error on `code` and counts toward the enrolment's five
+    /// tries; an unknown enrolment is `NotFound`, an expired one `Expired`.
+    pub async fn confirm_app(
+        &self,
+        who: &Authenticated,
+        id: &str,
+        code: &str,
+    ) -> Result<AppConfirmed, DomainError> {
+        let now = self.deps.clock.now();
+        self.flows.require_recent_sign_in(who, now)?;
+        let wrong = || DomainError::from(FieldErrors::single(CODE, "is not the code the app shows"));
+        let tenant = &who.account.tenant;
+        let id = Uuid::parse_str(id.trim()).map_err(|_| DomainError::NotFound)?;
+        let repository = &self.flows.secrets.flows;
+        let flow = repository
+            .find(tenant, FlowId(id))
+            .await?
+            .filter(|f| f.purpose == Purpose::FactorEnrolment && f.account == who.account.uuid)
+            .ok_or(DomainError::NotFound)?;
+        let code = code.trim();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(FieldErrors::single(CODE, "must be the six digits the app shows").into());
+        }
+        let Some(counted) = repository.register_attempt(tenant, flow.id, now).await? else {
+            let current = repository.find(tenant, flow.id).await?;
+            return match flow::refusal_of(current.as_ref(), now) {
+                flow::Refusal::Invalid => Err(DomainError::NotFound),
+                refusal => Err(DomainError::SecretRefused(refusal)),
+            };
+        };
+        let Some(PendingChange::Enrolment(pending)) = counted.pending_change.clone() else {
+            return Err(DomainError::Unavailable(
+                "an enrolment could not be read back".into(),
+            ));
+        };
+        let secret = self
+            .ports
+            .sealer
+            .open(&pending.sealed)
+            .map_err(|_| DomainError::Unavailable("an enrolment could not be opened".into()))?;
+        let step = self.ports.apps.step_of(&secret, code, now).ok_or_else(wrong)?;
+        let factor = Factor {
+            id: FactorId(flow.id.0),
+            name: pending.name,
+            created_at: now,
+            last_used_at: None,
+            // The confirming code is spent: it cannot sign in as well.
+            secret: FactorSecret::Totp {
+                sealed: pending.sealed,
+                last_step: Some(step),
+            },
+        };
+        let account = self.current(who).await?;
+        let digester = self.flows.secrets.digester.clone();
+        let counted = &counted;
+        on_current_account(self.deps.accounts.as_ref(), account, |current| {
+            let (factor, digester) = (factor.clone(), digester.clone());
+            async move {
+                let (shown, digests) = if current.factors.any() {
+                    (None, None)
+                } else {
+                    let (shown, digests) = new_set(&self.deps, digester.as_ref());
+                    (Some(shown), Some(digests))
+                };
+                let transition = current
+                    .add_factor(factor.clone(), digests, now)
+                    .map_err(DomainError::from)?;
+                let by = MadeBy::customer()
+                    .completing(counted)
+                    .from_session(who.session.id);
+                let commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
+                match self.flows.commits.commit(commit).await {
+                    // Confirmed meanwhile by a concurrent request with the same code.
+                    Err(crate::ports::StoreError::FlowChanged) => Err(DomainError::NotFound.into()),
+                    other => other.map_err(Attempt::from),
+                }?;
+                Ok::<_, Attempt>(AppConfirmed {
+                    factor,
+                    recovery_codes: shown,
+                })
+            }
+        })
+        .await
+    }
+}
