@@ -21,6 +21,7 @@ mod protocol;
 mod races;
 mod reauthentication;
 mod sign_in;
+mod strong_sign_in;
 mod tenants;
 mod tss;
 

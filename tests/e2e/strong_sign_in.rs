@@ -1,0 +1,537 @@
+//! Strong sign-in through the real binary: an authenticator app enrolled with the secret the
+//! service answers (codes computed here as an app would), recovery codes, the challenge's rules
+//! (a spent step, five wrong answers), notices, the back office's removal, and a copy of the
+//! database that cannot generate codes.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clientele_e2e::{dump, status_and_json, Backend, Server, Storage};
+use clientele_testkit::{SmsSink, SmtpSink};
+use reqwest::Method;
+use serde_json::{json, Value};
+use totp_rs::{Builder, Secret};
+
+crate::on_both_backends_by_hand!(
+    an_authenticator_app_and_recovery_codes_sign_in_once_each,
+    texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for,
+);
+
+/// Sensitive changes need a sign-in at most this old.
+const REAUTH_SECS: u64 = 8;
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The code an app with `secret` shows `steps` steps from now (negative: earlier).
+fn code(secret: &str, steps: i64) -> String {
+    let totp = Builder::new()
+        .with_secret(Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap();
+    let at = unix_now() as i64 + steps * 30;
+    totp.generate(at as u64).to_string()
+}
+
+/// A code no step near now has.
+fn wrong_code(secret: &str) -> String {
+    let near: Vec<String> = (-2..=2).map(|s| code(secret, s)).collect();
+    (0..)
+        .map(|n: u32| format!("{:06}", (n * 7919) % 1_000_000))
+        .find(|c| !near.contains(c))
+        .unwrap()
+}
+
+/// Waits until the current 30-second step has at least `secs` seconds left, so that codes
+/// computed now are judged in the step they were computed for.
+async fn away_from_a_step_boundary(secs: u64) {
+    let left = 30 - unix_now() % 30;
+    if left < secs {
+        tokio::time::sleep(Duration::from_secs(left + 1)).await;
+    }
+}
+
+async fn call(
+    server: &Server,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = server.http.request(method, server.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    status_and_json(request.send().await.unwrap()).await
+}
+
+async fn login(server: &Server, email: &str, password: &str) -> (u16, Value) {
+    let body = json!({"email": email, "password": password});
+    call(server, Method::POST, "/customers/login", None, Some(body)).await
+}
+
+/// Enrols an app named `name` for `token`'s customer, confirmed with the previous step's code
+/// (a clock a little behind): the secret and what the confirmation answered.
+async fn enrol(server: &Server, token: &str, name: &str) -> (String, Value) {
+    let (status, started) = call(
+        server,
+        Method::POST,
+        "/customers/self/factors/totp",
+        Some(token),
+        Some(json!({"name": name})),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let secret = started["secret"].as_str().unwrap().to_owned();
+    let id = started["id"].as_str().unwrap();
+    let path = format!("/customers/self/factors/totp/{id}/confirm");
+    let (status, confirmed) = call(
+        server,
+        Method::POST,
+        &path,
+        Some(token),
+        Some(json!({"code": code(&secret, -1)})),
+    )
+    .await;
+    assert_eq!(status, 200, "{confirmed}");
+    (secret, confirmed)
+}
+
+fn start(storage: &Storage, smtp: &SmtpSink, sms: &SmsSink) -> Server {
+    let reauth = REAUTH_SECS.to_string();
+    Server::start(
+        storage,
+        &[
+            ("CLIENTELE_SMTP_URL", &smtp.url()),
+            ("CLIENTELE_SMS_URL", &sms.url()),
+            ("CLIENTELE_RATE_LIMIT_PER_MINUTE", "0"),
+            ("CLIENTELE_REAUTH_MAX_AGE_SECS", &reauth),
+        ],
+    )
+}
+
+async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Backend) {
+    let Some(storage) = Storage::new(backend) else {
+        return;
+    };
+    let (smtp, sms) = (SmtpSink::start(), SmsSink::start().await);
+    let server = start(&storage, &smtp, &sms);
+    away_from_a_step_boundary(12).await;
+    let (email, password, token) = server.signed_in_customer().await;
+    let signed_in_at = std::time::Instant::now();
+    let (status, none) = call(
+        &server,
+        Method::GET,
+        "/customers/self/factors",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, none),
+        (200, json!({"factors": [], "recoveryCodesLeft": 0}))
+    );
+
+    // Enrolment: the secret, its URI and QR code; a wrong code names `code`.
+    let (status, started) = call(
+        &server,
+        Method::POST,
+        "/customers/self/factors/totp",
+        Some(&token),
+        Some(json!({"name": "Phone"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let secret = started["secret"].as_str().unwrap().to_owned();
+    let uri = started["otpauthUri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    for part in [
+        format!("secret={secret}"),
+        "issuer=".into(),
+        "algorithm=SHA1&digits=6&period=30".into(),
+        email.replace('@', "%40"),
+    ] {
+        assert!(uri.contains(&part), "{uri} lacks {part}");
+    }
+    assert!(started["qrSvg"].as_str().unwrap().contains("<svg"), "{started}");
+    let confirm = format!(
+        "/customers/self/factors/totp/{}/confirm",
+        started["id"].as_str().unwrap()
+    );
+    let wrong = json!({"code": wrong_code(&secret)});
+    let (status, problem) = call(&server, Method::POST, &confirm, Some(&token), Some(wrong)).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        problem["errors"]["code"].is_array() || problem["errors"]["code"].is_string(),
+        "{problem}"
+    );
+    // The previous step's code is still taken (a phone's clock a little behind).
+    let (status, confirmed) = call(
+        &server,
+        Method::POST,
+        &confirm,
+        Some(&token),
+        Some(json!({"code": code(&secret, -1)})),
+    )
+    .await;
+    assert_eq!(status, 200, "{confirmed}");
+    assert_eq!(
+        (confirmed["type"].as_str(), confirmed["name"].as_str()),
+        (Some("totp"), Some("Phone"))
+    );
+    let codes: Vec<String> = confirmed["recoveryCodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10, "{confirmed}");
+    assert!(codes.iter().all(|c| c.replace('-', "").len() >= 12), "{codes:?}");
+    let (status, again) = call(
+        &server,
+        Method::POST,
+        &confirm,
+        Some(&token),
+        Some(json!({"code": code(&secret, 0)})),
+    )
+    .await;
+    assert!(
+        status == 400 || status == 404,
+        "an enrolment confirms once: {status} {again}"
+    );
+
+    let notice = smtp.wait_for(&email, "A new sign-in factor was added", Duration::from_secs(15));
+    assert!(
+        !notice.text.contains(&secret) && !notice.text.contains(&codes[0]),
+        "{}",
+        notice.text
+    );
+    let (_, listed) = call(
+        &server,
+        Method::GET,
+        "/customers/self/factors",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(listed["recoveryCodesLeft"], 10, "{listed}");
+    assert_eq!(listed["factors"][0]["id"], confirmed["id"], "{listed}");
+
+    // A copy of the database holds neither the app's secret nor a recovery code.
+    for (column, value) in dump::every_value(&storage) {
+        assert!(!value.contains(&secret), "the app's secret in clear in {column}");
+        for code in &codes {
+            assert!(
+                !value.contains(code.as_str()) && !value.contains(&code.replace('-', "")),
+                "a recovery code in {column}"
+            );
+        }
+    }
+
+    // The password alone answers a challenge: nothing is texted, the app or a recovery code
+    // redeems it.
+    let (status, challenge) = login(&server, &email, &password).await;
+    assert_eq!(status, 202, "{challenge}");
+    assert_eq!(challenge["otp_required"], true);
+    assert_eq!(challenge["factors"], json!(["totp", "recovery_code"]));
+    assert!(challenge.get("telephone").is_none(), "{challenge}");
+    let now_code = code(&secret, 0);
+    let verify = |challenge: &Value, answer: Value| {
+        let mut body = json!({"challenge": challenge["challenge"]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(answer.as_object().unwrap().clone());
+        body
+    };
+    let (status, signed_in) = call(
+        &server,
+        Method::POST,
+        "/customers/login/verify",
+        None,
+        Some(verify(&challenge, json!({"totp": now_code}))),
+    )
+    .await;
+    assert_eq!(status, 200, "{signed_in}");
+    let app_token = signed_in["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(&server, Method::GET, "/customers/self", Some(&app_token), None)
+            .await
+            .0,
+        200
+    );
+    let (status, reused) = call(
+        &server,
+        Method::POST,
+        "/customers/login/verify",
+        None,
+        Some(verify(&challenge, json!({"totp": code(&secret, 1)}))),
+    )
+    .await;
+    assert_eq!(status, 400, "a challenge works once: {reused}");
+
+    let (_, challenge) = login(&server, &email, &password).await;
+    let upper = codes[0].to_uppercase();
+    let (status, signed_in) = call(
+        &server,
+        Method::POST,
+        "/customers/login/verify",
+        None,
+        Some(verify(&challenge, json!({"recoveryCode": upper}))),
+    )
+    .await;
+    assert_eq!(status, 200, "{signed_in}");
+    let recovered_token = signed_in["token"].as_str().unwrap().to_owned();
+    let (_, listed) = call(
+        &server,
+        Method::GET,
+        "/customers/self/factors",
+        Some(&recovered_token),
+        None,
+    )
+    .await;
+    assert_eq!(listed["recoveryCodesLeft"], 9, "{listed}");
+    assert!(listed["factors"][0]["lastUsedAt"].is_string(), "{listed}");
+
+    // A used recovery code, a spent step, and wrong codes: five tries lock the challenge.
+    let (_, challenge) = login(&server, &email, &password).await;
+    let tries = [
+        json!({"recoveryCode": codes[0]}),
+        json!({"totp": now_code}),
+        json!({"totp": wrong_code(&secret)}),
+        json!({"recoveryCode": "aaaa-bbbb-cccc"}),
+        json!({"totp": wrong_code(&secret)}),
+    ];
+    for (n, answer) in tries.into_iter().enumerate() {
+        let (status, problem) = call(
+            &server,
+            Method::POST,
+            "/customers/login/verify",
+            None,
+            Some(verify(&challenge, answer)),
+        )
+        .await;
+        assert_eq!(status, 400, "try {n}: {problem}");
+    }
+    let (status, problem) = call(
+        &server,
+        Method::POST,
+        "/customers/login/verify",
+        None,
+        Some(verify(&challenge, json!({"totp": code(&secret, 1)}))),
+    )
+    .await;
+    assert_eq!(status, 429, "{problem}");
+    assert_eq!(
+        login(&server, &email, &password).await.0,
+        429,
+        "locked until it expires"
+    );
+
+    // New recovery codes replace the old, with a notice.
+    let (status, replaced) = call(
+        &server,
+        Method::POST,
+        "/customers/self/recovery-codes",
+        Some(&recovered_token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{replaced}");
+    assert_eq!(replaced["recoveryCodes"].as_array().unwrap().len(), 10);
+    smtp.wait_for(&email, "New recovery codes", Duration::from_secs(15));
+
+    // Removing needs a recent sign-in.
+    let waited = Duration::from_secs(REAUTH_SECS + 1).saturating_sub(signed_in_at.elapsed());
+    tokio::time::sleep(waited).await;
+    let factor = format!("/customers/self/factors/{}", confirmed["id"].as_str().unwrap());
+    let (status, problem) = call(&server, Method::DELETE, &factor, Some(&token), None).await;
+    assert_eq!(
+        (status, problem["type"].as_str()),
+        (401, Some("urn:clientele:problem:sign-in-again")),
+        "{problem}"
+    );
+
+    // The back office removes the factor of a customer who lost it: told, audited as the
+    // admin's, and the password alone signs in again (the locked challenge ended with it).
+    let me = call(
+        &server,
+        Method::GET,
+        "/customers/self",
+        Some(&recovered_token),
+        None,
+    )
+    .await
+    .1;
+    let admin_factors = format!("/admin/v1/customers/{}/factors", me["id"].as_str().unwrap());
+    let (status, seen) = server.admin(Method::GET, &admin_factors, None).await;
+    assert_eq!(
+        (status, &seen["factors"][0]["type"]),
+        (200, &json!("totp")),
+        "{seen}"
+    );
+    let one = format!("{admin_factors}/{}", confirmed["id"].as_str().unwrap());
+    assert_eq!(server.admin(Method::DELETE, &one, None).await.0, 204);
+    assert_eq!(server.admin(Method::DELETE, &one, None).await.0, 404);
+    smtp.wait_for(&email, "A sign-in factor was removed", Duration::from_secs(15));
+    let (status, plain) = login(&server, &email, &password).await;
+    assert_eq!(status, 200, "{plain}");
+    let fresh = plain["token"].as_str().unwrap().to_owned();
+    let (_, listed) = call(
+        &server,
+        Method::GET,
+        "/customers/self/factors",
+        Some(&fresh),
+        None,
+    )
+    .await;
+    assert_eq!(listed, json!({"factors": [], "recoveryCodesLeft": 0}));
+    let uuid = server
+        .admin(
+            Method::GET,
+            &format!("/admin/v1/customers/{}", me["id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .1["uuid"]
+        .clone();
+    let (_, audit) = server
+        .admin(
+            Method::GET,
+            &format!("/admin/v1/audit?account={}", uuid.as_str().unwrap()),
+            None,
+        )
+        .await;
+    let story: Vec<(String, String)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["actor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("factor_added", "customer"),
+        ("recovery_code_used", "customer"),
+        ("recovery_codes_replaced", "customer"),
+        ("factor_removed", "admin"),
+    ] {
+        assert!(
+            story.iter().any(|(k, a)| (k.as_str(), a.as_str()) == expected),
+            "{expected:?} in {story:?}"
+        );
+    }
+
+    // With a recent sign-in the customer removes a factor themself.
+    let (_, second) = enrol(&server, &fresh, "Tablet").await;
+    let path = format!("/customers/self/factors/{}", second["id"].as_str().unwrap());
+    assert_eq!(
+        call(&server, Method::DELETE, &path, Some(&fresh), None).await.0,
+        204
+    );
+    assert_eq!(
+        call(&server, Method::DELETE, &path, Some(&fresh), None).await.0,
+        404
+    );
+    let unknown = "/customers/self/factors/00000000-0000-0000-0000-000000000000";
+    assert_eq!(
+        call(&server, Method::DELETE, unknown, Some(&fresh), None).await.0,
+        404
+    );
+}
+
+async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backend: Backend) {
+    let Some(storage) = Storage::new(backend) else {
+        return;
+    };
+    let (smtp, sms) = (SmtpSink::start(), SmsSink::start().await);
+    let server = start(&storage, &smtp, &sms);
+    crate::tss::in_india(&server).await;
+    away_from_a_step_boundary(10).await;
+    let (email, password, token) = server.signed_in_customer().await;
+    // Texted codes on (TSS), then an app.
+    let on = json!({"firstname": "Ann", "lastname": "Lee", "gender": "female",
+                    "birthdate": "1990-05-15", "telephone": "9876543210", "is_two_fa": true});
+    let (status, answer) = server.post_as(&token, "/api/user/profile/2fa", &on).await;
+    assert_eq!(status, 200, "{answer}");
+    let code_on = sms.nth_code("+919876543210", 1, Duration::from_secs(15)).await;
+    let verify = json!({"telephone": "9876543210", "otp": code_on});
+    let (status, answer) = server
+        .post_as(&token, "/api/user/profile/verify-otp", &verify)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let token = answer["access_token"].as_str().unwrap().to_owned();
+    let (_secret, _) = enrol(&server, &token, "Phone").await;
+    let (_, listed) = call(
+        &server,
+        Method::GET,
+        "/customers/self/factors",
+        Some(&token),
+        None,
+    )
+    .await;
+    let kinds: Vec<&str> = listed["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["sms", "totp"], "{listed}");
+    let (status, refused) = call(
+        &server,
+        Method::DELETE,
+        "/customers/self/factors/sms",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+
+    let before = sms.texts_to("+919876543210").await.len();
+    let (status, challenge) = login(&server, &email, &password).await;
+    assert_eq!(status, 202, "{challenge}");
+    assert_eq!(challenge["factors"], json!(["totp", "recovery_code", "sms"]));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sms.texts_to("+919876543210").await.len(),
+        before,
+        "nothing texted at sign-in"
+    );
+    let ask = json!({"challenge": challenge["challenge"]});
+    let (status, texted) = call(
+        &server,
+        Method::POST,
+        "/customers/login/sms",
+        None,
+        Some(ask.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{texted}");
+    assert_eq!(texted["telephone"], "••••••3210");
+    let code = sms
+        .nth_code("+919876543210", before + 1, Duration::from_secs(15))
+        .await;
+    let (status, _) = call(&server, Method::POST, "/customers/login/sms", None, Some(ask)).await;
+    assert_eq!(status, 200, "asked again within the wait");
+    let body = json!({"challenge": challenge["challenge"], "otp": code});
+    let (status, signed_in) = call(
+        &server,
+        Method::POST,
+        "/customers/login/verify-otp",
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert_eq!(
+        sms.texts_to("+919876543210").await.len(),
+        before + 1,
+        "one code per wait"
+    );
+    drop(smtp);
+}
