@@ -20,8 +20,8 @@ fn too_large(limit: usize) -> Problem {
         .detail(format!("The request body must not exceed {limit} bytes."))
 }
 
-/// A JSON object body that may also be left out (empty), for requests whose fields are all
-/// optional: an empty body is an empty object.
+/// A JSON object body that may also be left out (empty, or `null`), for requests whose fields
+/// are all optional: that is an empty object.
 pub struct ObjectOrEmpty(pub Map<String, Value>);
 
 impl FromRequest for ObjectOrEmpty {
@@ -43,7 +43,7 @@ impl FromRequest for JsonObject {
 }
 
 /// Reads the body within the limit and parses it as a JSON object (`empty_is_object`: an
-/// empty body is `{}`).
+/// empty body, or `null`, is `{}`).
 fn read_object<T: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
@@ -73,7 +73,8 @@ fn read_object<T: 'static>(
                 }
                 body.extend_from_slice(&chunk);
             }
-            if empty_is_object && body.iter().all(u8::is_ascii_whitespace) {
+            let null = || serde_json::from_slice::<Value>(&body).is_ok_and(|v| v.is_null());
+            if empty_is_object && (body.iter().all(u8::is_ascii_whitespace) || null()) {
                 return Ok(wrap(Map::new()));
             }
             parse_object(&body).map(|object| wrap(object.0))

@@ -258,7 +258,10 @@ mod tests {
                     &["admin"]
                 } else if path.starts_with("/v1/cl2c/") {
                     &["apiKey"]
-                } else if path.starts_with("/api/") || path == "/customers/self" {
+                } else if path.starts_with("/api/")
+                    || path == "/customers/self"
+                    || path.starts_with("/customers/self/")
+                {
                     &["bearer"]
                 } else {
                     &[]

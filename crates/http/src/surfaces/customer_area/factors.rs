@@ -127,9 +127,9 @@ pub async fn list_factors(state: web::Data<AppState>, who: Customer) -> Result<H
 /// Start enrolling an authenticator app: its secret, `otpauth` URI and QR code, pending until
 /// confirmed with a first code (within 10 minutes). Needs a recent sign-in.
 #[utoipa::path(post, path = "/customers/self/factors/totp", tag = "Customer area", operation_id = "customer_area_start_totp", security(("bearer" = [])),
-    request_body(content = super::bodies::StartTotpBody),
+    request_body(content = Option<super::bodies::StartTotpBody>, description = "May be left out."),
     responses((status = 201, description = "Pending: scan or type the secret, then confirm with a code.", body = TotpEnrolmentBody),
-        (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, description = "Not signed in, or the sign-in is too old for this change (`sign-in-again`).", body = Problem),
+        (status = 400, description = "The body is invalid; `errors` names each field.", body = Problem), (status = 401, body = Problem),
         (status = 429, description = "Five wrong codes locked the pending enrolment: wait until it expires.", body = Problem)))]
 pub async fn start_totp(
     state: web::Data<AppState>,
@@ -163,7 +163,7 @@ pub async fn start_totp(
     params(("id" = String, Path, description = "the pending enrolment's id")),
     request_body(content = super::bodies::ConfirmTotpBody),
     responses((status = 200, description = "The factor, active.", body = ConfirmedFactorBody),
-        (status = 400, description = "The code is wrong (`errors` names `code`) or the body invalid.", body = Problem), (status = 401, description = "Not signed in, or the sign-in is too old for this change (`sign-in-again`).", body = Problem),
+        (status = 400, description = "The code is wrong (`errors` names `code`) or the body invalid.", body = Problem), (status = 401, body = Problem),
         (status = 404, description = "No pending enrolment of this customer has this id.", body = Problem), (status = 410, description = "The enrolment expired: start again.", body = Problem),
         (status = 429, description = "Five wrong codes: the enrolment is locked.", body = Problem)))]
 pub async fn confirm_totp(
@@ -196,7 +196,7 @@ pub async fn confirm_totp(
 /// and an authenticator app.
 #[utoipa::path(post, path = "/customers/self/recovery-codes", tag = "Customer area", operation_id = "customer_area_replace_recovery_codes", security(("bearer" = [])),
     responses((status = 200, description = "The new codes, shown this once.", body = RecoveryCodesBody),
-        (status = 401, description = "Not signed in, or the sign-in is too old for this change (`sign-in-again`).", body = Problem),
+        (status = 401, body = Problem),
         (status = 409, description = "The account has no authenticator app.", body = Problem)))]
 pub async fn replace_recovery_codes(
     state: web::Data<AppState>,
@@ -215,7 +215,7 @@ pub async fn replace_recovery_codes(
 #[utoipa::path(delete, path = "/customers/self/factors/{id}", tag = "Customer area", operation_id = "customer_area_remove_factor", security(("bearer" = [])),
     params(("id" = String, Path, description = "the factor's id")),
     responses((status = 204, description = "Removed."),
-        (status = 401, description = "Not signed in, or the sign-in is too old for this change (`sign-in-again`).", body = Problem),
+        (status = 401, body = Problem),
         (status = 404, description = "The customer has no factor with this id.", body = Problem),
         (status = 409, description = "Texted codes are turned off with a texted code.", body = Problem)))]
 pub async fn remove_factor(
