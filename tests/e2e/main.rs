@@ -17,6 +17,7 @@ mod keys;
 mod lifecycle;
 mod metrics;
 mod pages;
+mod passkeys;
 mod protocol;
 mod races;
 mod reauthentication;

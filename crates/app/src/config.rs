@@ -89,6 +89,12 @@ pub struct Settings {
     /// Sustained requests per minute one API key may make (bursts of a tenth of it, at least
     /// 10); 0 = no limit.
     pub api_key_rate_limit_per_minute: u32,
+    /// The WebAuthn relying-party id passkeys are registered for (a domain: `example.com`);
+    /// unset: the host of each tenant's web app, or of the public URL.
+    pub webauthn_rp_id: Option<String>,
+    /// Comma-separated origins the passkey ceremonies may run from (`https://app.example.com`);
+    /// empty: each tenant's web app and the public URL.
+    pub webauthn_origins: String,
     /// The settings above that have a syntax, parsed: filled by [`Settings::checked`], which
     /// loading calls. A `Settings` built by hand goes through `checked` before use.
     #[serde(skip)]
@@ -146,6 +152,8 @@ const KEYS: &[&str] = &[
     "forwarded_header",
     "api_key_rate_limit_per_minute",
     "metrics_listen",
+    "webauthn_rp_id",
+    "webauthn_origins",
 ];
 
 impl Default for Settings {
@@ -190,6 +198,8 @@ impl Default for Settings {
             forwarded_header: "X-Forwarded-For".into(),
             api_key_rate_limit_per_minute: 600,
             metrics_listen: None,
+            webauthn_rp_id: None,
+            webauthn_origins: String::new(),
             parsed: Parsed::default(),
         }
     }
@@ -377,6 +387,20 @@ impl Settings {
             .map(|name| HeaderName::from_bytes(name.as_bytes()))
             .transpose()
             .map_err(|_| "CLIENTELE_COUNTRY_HEADER must be a header name such as CF-IPCountry")?;
+        for origin in self.webauthn_origins() {
+            let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin
+                    .trim_end_matches('/')
+                    .split("://")
+                    .nth(1)
+                    .unwrap_or("")
+                    .contains('/');
+            if !ok {
+                return Err(format!(
+                    "CLIENTELE_WEBAUTHN_ORIGINS: {origin:?} is not an origin such as https://app.example.com"
+                ));
+            }
+        }
         self.parsed = Parsed {
             trusted_proxies,
             default_phone_region,
@@ -416,6 +440,15 @@ impl fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// `CLIENTELE_WEBAUTHN_ORIGINS` as a list.
+    pub fn webauthn_origins(&self) -> Vec<String> {
+        self.webauthn_origins
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect()
+    }
+
     /// `CLIENTELE_ALLOWED_REDIRECTS` as a list of origins.
     pub fn allowed_origins(&self) -> Vec<String> {
         self.allowed_redirects

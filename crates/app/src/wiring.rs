@@ -8,14 +8,14 @@ use clientele_domain::ports::{Clock, MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, Delivery,
     DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, LinkSettings, Loyalty, Onboarding,
-    OutboxView, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles, SecondFactor, Senders,
-    SignIn, SignInSettings, StrongFactors, Tenants,
+    OutboxView, PartySettings, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles,
+    SecondFactor, Senders, SignIn, SignInSettings, StrongFactors, Tenants,
 };
 use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
-    OsRandomness, Rfc6238,
+    OsRandomness, Rfc6238, WebauthnRs,
 };
 use clientele_sms::{LogSms, TwilioSms, WebhookSms};
 use clientele_store::Database;
@@ -127,7 +127,13 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
     let second_factor_flows = flows.clone();
     let factor_ports = FactorPorts {
         apps: Arc::new(Rfc6238),
+        passkeys: Arc::new(WebauthnRs),
         sealer: Arc::new(ChaChaSealer::new(keys.master.factor_seal_key())),
+        party: PartySettings {
+            id: settings.webauthn_rp_id.clone(),
+            origins: settings.webauthn_origins(),
+            public_url: settings.public_url.clone(),
+        },
     };
     let profile_flows = flows.clone();
     let default_region = settings.parsed.default_phone_region;

@@ -1,5 +1,5 @@
-//! Strong second factors an account holds besides its password: authenticator apps (TOTP) and,
-//! with them, single-use recovery codes. Texted codes stay the TSS two-factor switch
+//! Strong second factors an account holds besides its password: authenticator apps (TOTP),
+//! passkeys and security keys (WebAuthn) and, with them, single-use recovery codes. Texted codes stay the TSS two-factor switch
 //! (`Account::two_factor`); they are listed beside these but kept as they always were.
 //!
 //! Factors live with the account (one version, one row): adding, removing and using one is a
@@ -25,6 +25,7 @@ impl fmt::Display for FactorId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FactorKind {
     Totp,
+    Webauthn,
     /// The TSS texted code (`Account::two_factor`): listed, not stored here.
     Sms,
 }
@@ -33,6 +34,7 @@ impl FactorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FactorKind::Totp => "totp",
+            FactorKind::Webauthn => "webauthn",
             FactorKind::Sms => "sms",
         }
     }
@@ -46,12 +48,16 @@ pub enum FactorSecret {
     /// database cannot generate codes), and the last time step a code was accepted for: no
     /// code of that step or an earlier one works again.
     Totp { sealed: String, last_step: Option<u64> },
+    /// A passkey or security key: its credential id (base64url) and its public key and sign
+    /// counter as the WebAuthn adapter keeps them (nothing secret: a public key).
+    Webauthn { credential_id: String, passkey: String },
 }
 
 impl FactorSecret {
     pub fn kind(&self) -> FactorKind {
         match self {
             FactorSecret::Totp { .. } => FactorKind::Totp,
+            FactorSecret::Webauthn { .. } => FactorKind::Webauthn,
         }
     }
 }
@@ -90,6 +96,23 @@ impl Factors {
     /// The factors of `kind`.
     pub fn of(&self, kind: FactorKind) -> impl Iterator<Item = &Factor> {
         self.list.iter().filter(move |f| f.secret.kind() == kind)
+    }
+
+    /// The passkeys, as the WebAuthn adapter reads them.
+    pub fn passkeys(&self) -> Vec<crate::ports::StoredPasskey> {
+        self.list
+            .iter()
+            .filter_map(|f| match &f.secret {
+                FactorSecret::Webauthn {
+                    credential_id,
+                    passkey,
+                } => Some(crate::ports::StoredPasskey {
+                    credential_id: credential_id.clone(),
+                    passkey: passkey.clone(),
+                }),
+                FactorSecret::Totp { .. } => None,
+            })
+            .collect()
     }
 }
 

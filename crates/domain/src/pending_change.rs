@@ -16,12 +16,23 @@ pub enum PendingChange {
     Enrolment(PendingFactor),
 }
 
-/// An authenticator app as its enrolment keeps it until a first code confirms it.
+/// A factor as its enrolment keeps it until it is confirmed: an authenticator app until its
+/// first code, a passkey until the authenticator's response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingFactor {
     pub name: String,
-    /// The app's shared secret, sealed.
+    /// The app's shared secret, or the passkey ceremony's state, sealed.
     pub sealed: String,
+    #[serde(default)]
+    pub kind: PendingKind,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingKind {
+    #[default]
+    Totp,
+    Webauthn,
 }
 
 /// A TSS profile edit as its flow keeps it (valid when held; read back as such).
@@ -45,4 +56,7 @@ pub struct HeldSignIn {
     /// itself): a password changed meanwhile voids the challenge.
     pub password: String,
     pub country: Option<String>,
+    /// The passkey ceremony's state, when the account has a passkey.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<String>,
 }

@@ -133,7 +133,9 @@ async fn world() -> World {
             flows.clone(),
             FactorPorts {
                 apps: Arc::new(FixedApp),
+                passkeys: Arc::new(clientele_domain::ports::MockPasskeys::new()),
                 sealer: Arc::new(InClear),
+                party: Default::default(),
             },
         ),
         deletions: DeletionRequests::new(deps, flows, Arc::new(store.clone())),
@@ -146,6 +148,7 @@ fn enrolment() -> (Purpose, Option<PendingChange>) {
     let pending = PendingFactor {
         name: "Phone".into(),
         sealed: "APPSECRET".into(),
+        kind: Default::default(),
     };
     (Purpose::FactorEnrolment, Some(PendingChange::Enrolment(pending)))
 }

@@ -267,6 +267,8 @@ async fn password_reset_with_the_database_down_is_a_503_not_a_false_email_sent()
 fn factor_ports() -> FactorPorts {
     FactorPorts {
         apps: Arc::new(clientele_domain::ports::MockAuthenticatorApps::new()),
+        passkeys: Arc::new(clientele_domain::ports::MockPasskeys::new()),
         sealer: Arc::new(MockSealer::new()),
+        party: Default::default(),
     }
 }

@@ -77,11 +77,28 @@ impl Account {
     pub fn totp_used(&self, id: FactorId, step: u64, now: OffsetDateTime) -> Option<Account> {
         let mut after = self.clone();
         let factor = after.factors.list.iter_mut().find(|f| f.id == id)?;
-        let FactorSecret::Totp { last_step, .. } = &mut factor.secret;
+        let FactorSecret::Totp { last_step, .. } = &mut factor.secret else {
+            return None;
+        };
         if last_step.is_some_and(|spent| step <= spent) {
             return None;
         }
         *last_step = Some(step);
+        factor.last_used_at = Some(now);
+        Some(after)
+    }
+
+    /// The account once the passkey `credential_id` signed in, kept as `passkey` now (its sign
+    /// counter moved). `None` if the account has no such passkey.
+    pub fn passkey_used(&self, credential_id: &str, passkey: String, now: OffsetDateTime) -> Option<Account> {
+        let mut after = self.clone();
+        let factor = after.factors.list.iter_mut().find(
+            |f| matches!(&f.secret, FactorSecret::Webauthn { credential_id: id, .. } if id == credential_id),
+        )?;
+        factor.secret = FactorSecret::Webauthn {
+            credential_id: credential_id.to_owned(),
+            passkey,
+        };
         factor.last_used_at = Some(now);
         Some(after)
     }

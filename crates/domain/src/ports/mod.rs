@@ -11,6 +11,7 @@ mod instance_secrets;
 mod loyalty;
 mod mail;
 mod outbox;
+mod passkeys;
 mod passwords;
 mod random;
 mod readiness;
@@ -32,6 +33,7 @@ pub use instance_secrets::InstanceSecrets;
 pub use loyalty::LoyaltyRepository;
 pub use mail::{DeliveryError, Mail, MailSender};
 pub use outbox::{Outbox, PendingMessages};
+pub use passkeys::{Ceremony, PasskeyError, Passkeys, RelyingParty, StoredPasskey};
 pub use passwords::{HashError, PasswordHasher};
 pub use random::Randomness;
 pub use readiness::Readiness;
@@ -63,6 +65,8 @@ pub use loyalty::MockLoyaltyRepository;
 pub use mail::MockMailSender;
 #[cfg(any(test, feature = "mock"))]
 pub use outbox::MockOutbox;
+#[cfg(any(test, feature = "mock"))]
+pub use passkeys::MockPasskeys;
 #[cfg(any(test, feature = "mock"))]
 pub use passwords::MockPasswordHasher;
 #[cfg(any(test, feature = "mock"))]

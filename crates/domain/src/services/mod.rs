@@ -21,7 +21,7 @@ pub use closing::{AccountClosing, Deactivation, DeactivationStarted, DeletionReq
 pub use contact::EmailChange;
 pub use credentials::{PasswordChange, PasswordReset};
 pub use delivery::{BatchReport, Delivery, DeliverySettings, Senders};
-pub use factors::{FactorPorts, StrongFactors};
+pub use factors::{FactorPorts, PartySettings, StrongFactors};
 pub use loyalty::{Loyalty, OrderPost, Posting, WalletPost};
 pub use onboarding::{Invitation, Onboarding};
 pub use profile::{

@@ -18,6 +18,7 @@ pub(crate) async fn pending_changes_come_back_as_they_were(s: Stores) {
     let sign_in = HeldSignIn {
         password: "digest".into(),
         country: Some("FR".into()),
+        passkey: None,
     };
     for (purpose, change) in [
         (

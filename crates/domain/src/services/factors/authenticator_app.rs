@@ -4,13 +4,11 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::recovery_codes::new_set;
-use super::StrongFactors;
+use super::{FactorConfirmed, StrongFactors};
 use crate::error::{DomainError, FieldErrors};
 use crate::factors::{Factor, FactorId, FactorSecret, NAME_MAX};
 use crate::flow::{self, FlowId, Purpose};
-use crate::lifecycle::MadeBy;
-use crate::pending_change::{PendingChange, PendingFactor};
+use crate::pending_change::{PendingChange, PendingFactor, PendingKind};
 use crate::ports::Commit;
 use crate::services::support::reapply::{on_current_account, Attempt};
 use crate::services::Authenticated;
@@ -27,13 +25,6 @@ pub struct AppEnrolmentStarted {
     pub uri: String,
     pub qr_svg: String,
     pub expires_at: OffsetDateTime,
-}
-
-/// An app confirmed, with the recovery codes when it is the account's first strong factor.
-#[derive(Debug, Clone)]
-pub struct AppConfirmed {
-    pub factor: Factor,
-    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// A factor's name as given: trimmed, 1-64 characters without control characters.
@@ -68,7 +59,11 @@ impl StrongFactors {
             .map(|e| e.as_str().to_owned())
             .unwrap_or_else(|| account.public_id.to_string());
         let enrolment = self.ports.apps.enrolment(&secret, &issuer, &label);
-        let pending = PendingChange::Enrolment(PendingFactor { name, sealed });
+        let pending = PendingChange::Enrolment(PendingFactor {
+            name,
+            sealed,
+            kind: PendingKind::Totp,
+        });
         let flow = on_current_account(self.deps.accounts.as_ref(), account, |current| {
             let (pending, label) = (pending.clone(), label.clone());
             async move {
@@ -109,7 +104,7 @@ impl StrongFactors {
         who: &Authenticated,
         id: &str,
         code: &str,
-    ) -> Result<AppConfirmed, DomainError> {
+    ) -> Result<FactorConfirmed, DomainError> {
         let now = self.deps.clock.now();
         self.flows.require_recent_sign_in(who, now)?;
         let wrong = || DomainError::from(FieldErrors::single(CODE, "is not the code the app shows"));
@@ -154,36 +149,6 @@ impl StrongFactors {
                 last_step: Some(step),
             },
         };
-        let account = self.current(who).await?;
-        let digester = self.flows.secrets.digester.clone();
-        let counted = &counted;
-        on_current_account(self.deps.accounts.as_ref(), account, |current| {
-            let (factor, digester) = (factor.clone(), digester.clone());
-            async move {
-                let (shown, digests) = if current.factors.any() {
-                    (None, None)
-                } else {
-                    let (shown, digests) = new_set(&self.deps, digester.as_ref());
-                    (Some(shown), Some(digests))
-                };
-                let transition = current
-                    .add_factor(factor.clone(), digests, now)
-                    .map_err(DomainError::from)?;
-                let by = MadeBy::customer()
-                    .completing(counted)
-                    .from_session(who.session.id);
-                let commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
-                match self.flows.commits.commit(commit).await {
-                    // Confirmed meanwhile by a concurrent request with the same code.
-                    Err(crate::ports::StoreError::FlowChanged) => Err(DomainError::NotFound.into()),
-                    other => other.map_err(Attempt::from),
-                }?;
-                Ok::<_, Attempt>(AppConfirmed {
-                    factor,
-                    recovery_codes: shown,
-                })
-            }
-        })
-        .await
+        self.add_confirmed(who, factor, &counted).await
     }
 }

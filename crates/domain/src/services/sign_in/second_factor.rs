@@ -31,19 +31,21 @@ pub enum SignInOutcome {
         challenge: FlowId,
         telephone: Option<String>,
         factors: Vec<&'static str>,
+        /// With a passkey: the request options (WebAuthn Level 3 JSON) the challenge takes.
+        webauthn: Option<serde_json::Value>,
     },
 }
 
 /// The kinds of answer a challenge of `account` takes, strongest first.
 pub(super) fn answers(account: &Account) -> Vec<&'static str> {
+    use crate::factors::FactorKind;
+    let has = |kind| account.factors.of(kind).next().is_some();
     let mut kinds = Vec::new();
-    if account
-        .factors
-        .of(crate::factors::FactorKind::Totp)
-        .next()
-        .is_some()
-    {
+    if has(FactorKind::Totp) {
         kinds.push("totp");
+    }
+    if has(FactorKind::Webauthn) {
+        kinds.push("webauthn");
     }
     if !account.factors.recovery_codes.is_empty() {
         kinds.push("recovery_code");
@@ -119,6 +121,7 @@ impl SecondFactor {
         let pending = PendingChange::SignIn(HeldSignIn {
             password: self.flows.secrets.digester.digest(hash.as_str()),
             country,
+            passkey: None,
         });
         let flows = &self.flows;
         let uuid = account.uuid;
@@ -164,6 +167,7 @@ impl SecondFactor {
             challenge: challenge.id,
             telephone: Some(masked(&number, region)),
             factors: vec!["sms"],
+            webauthn: None,
         })
     }
 

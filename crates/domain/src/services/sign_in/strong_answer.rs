@@ -1,10 +1,12 @@
-//! Answering a sign-in challenge with a strong factor: an authenticator app's code or a
-//! recovery code, and asking for a texted code when the account has texted codes besides.
+//! Answering a sign-in challenge with a strong factor: an authenticator app's code, a passkey's
+//! assertion or a recovery code, and asking for a texted code when the account has texted codes
+//! besides.
 //!
-//! Using a factor is a version-checked write of the account (the app's step spent, the recovery
-//! code gone) committed with the challenge consumed: two requests with one code race like two
+//! Using a factor is a version-checked write of the account (the app's step spent, the
+//! passkey's counter moved, the recovery code gone) committed with the challenge consumed: two requests with one code race like two
 //! edits, and only one signs in.
 
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::password::{count_sign_in_failure, SignedIn};
@@ -15,7 +17,7 @@ use crate::error::DomainError;
 use crate::factors::FactorSecret;
 use crate::flow::{self, Flow, FlowId, Purpose, Refusal};
 use crate::pending_change::{HeldSignIn, PendingChange};
-use crate::ports::{Commit, StoreError};
+use crate::ports::{Commit, PasskeyError, RelyingParty, StoreError};
 use crate::services::factors::matching_recovery_code;
 use crate::services::profile::view::phone_region;
 use crate::services::support::reapply::{on_current_account, Attempt};
@@ -28,12 +30,19 @@ pub enum Answer<'a> {
     /// The six digits an authenticator app shows.
     Totp(&'a str),
     RecoveryCode(&'a str),
+    /// A passkey's assertion (AuthenticationResponseJSON) to the challenge's options.
+    Webauthn(&'a Value),
 }
 
 /// What the right answer changes, besides the challenge consumed.
 struct Used {
     account: Account,
     audit: Option<AuditKind>,
+}
+
+/// A wrong answer; a passkey whose counter went back is audited too (a cloned authenticator).
+struct Wrong {
+    cloned: bool,
 }
 
 impl SecondFactor {
@@ -48,9 +57,20 @@ impl SecondFactor {
         country: Option<String>,
         now: OffsetDateTime,
     ) -> Result<SignInOutcome, DomainError> {
+        let passkeys = account.factors.passkeys();
+        let ceremony = if passkeys.is_empty() {
+            None
+        } else {
+            let party = self
+                .factors
+                .party(self.flows.tenants.as_ref(), &account.tenant)
+                .await?;
+            Some(self.factors.passkeys.start_authentication(&party, &passkeys)?)
+        };
         let pending = PendingChange::SignIn(HeldSignIn {
             password: self.flows.secrets.digester.digest(hash.as_str()),
             country,
+            passkey: ceremony.as_ref().map(|c| c.state.clone()),
         });
         let factors = answers(&account);
         let flow = on_current_account(self.deps.accounts.as_ref(), account, |current| {
@@ -80,6 +100,7 @@ impl SecondFactor {
             challenge: flow.id,
             telephone: None,
             factors,
+            webauthn: ceremony.map(|c| c.options),
         })
     }
 
@@ -143,14 +164,30 @@ impl SecondFactor {
             )));
         };
         let (held, hash) = self.held_sign_in(&counted, &account)?;
-        let (counted, proven) = (&counted, &hash);
+        let party = match answer {
+            Answer::Webauthn(_) => Some(self.factors.party(self.flows.tenants.as_ref(), tenant).await?),
+            _ => None,
+        };
+        let (counted, proven, held_ref, party) = (&counted, &hash, &held, &party);
         let signed_in_as = on_current_account(self.deps.accounts.as_ref(), account, |current| async move {
             if !current.status.may_sign_in() || current.password_hash.as_ref() != Some(proven) {
                 return Err(DomainError::Unauthenticated.into());
             }
-            let Some(used) = self.used(&current, answer, now) else {
-                count_sign_in_failure(&self.deps, &current, now).await?;
-                return Err(DomainError::SecretRefused(Refusal::Invalid).into());
+            let used = match self.used(&current, answer, held_ref, party.as_ref(), now) {
+                Ok(used) => used,
+                Err(Wrong { cloned }) => {
+                    if cloned {
+                        let refused = self.deps.audit_entry(
+                            &current,
+                            AuditKind::SecondFactorRefused,
+                            Actor::Customer,
+                            Some("passkey sign counter went backwards"),
+                        );
+                        self.deps.audit.append(&refused).await?;
+                    }
+                    count_sign_in_failure(&self.deps, &current, now).await?;
+                    return Err(DomainError::SecretRefused(Refusal::Invalid).into());
+                }
             };
             let mut commit = Commit::at(now).updating(used.account.clone());
             commit.flows.push(counted.consume());
@@ -175,22 +212,54 @@ impl SecondFactor {
     }
 
     /// The account as `answer` leaves it, if `answer` is right.
-    fn used(&self, account: &Account, answer: Answer<'_>, now: OffsetDateTime) -> Option<Used> {
+    fn used(
+        &self,
+        account: &Account,
+        answer: Answer<'_>,
+        held: &HeldSignIn,
+        party: Option<&RelyingParty>,
+        now: OffsetDateTime,
+    ) -> Result<Used, Wrong> {
+        let wrong = Wrong { cloned: false };
         match answer {
-            Answer::Totp(code) => account.factors.list.iter().find_map(|factor| {
-                let FactorSecret::Totp { sealed, .. } = &factor.secret;
-                let secret = self.factors.sealer.open(sealed).ok()?;
-                let step = self.factors.apps.step_of(&secret, code, now)?;
-                // A spent step (a replayed code) is no answer.
-                let account = account.totp_used(factor.id, step, now)?;
-                Some(Used { account, audit: None })
-            }),
+            Answer::Totp(code) => account
+                .factors
+                .list
+                .iter()
+                .find_map(|factor| {
+                    let FactorSecret::Totp { sealed, .. } = &factor.secret else {
+                        return None;
+                    };
+                    let secret = self.factors.sealer.open(sealed).ok()?;
+                    let step = self.factors.apps.step_of(&secret, code, now)?;
+                    // A spent step (a replayed code) is no answer.
+                    let account = account.totp_used(factor.id, step, now)?;
+                    Some(Used { account, audit: None })
+                })
+                .ok_or(wrong),
             Answer::RecoveryCode(typed) => {
-                let index = matching_recovery_code(account, self.flows.secrets.digester.as_ref(), typed)?;
-                Some(Used {
-                    account: account.recovery_code_used(index)?,
+                let index = matching_recovery_code(account, self.flows.secrets.digester.as_ref(), typed)
+                    .ok_or(Wrong { cloned: false })?;
+                Ok(Used {
+                    account: account.recovery_code_used(index).ok_or(Wrong { cloned: false })?,
                     audit: Some(AuditKind::RecoveryCodeUsed),
                 })
+            }
+            Answer::Webauthn(response) => {
+                let (Some(state), Some(party)) = (&held.passkey, party) else {
+                    return Err(wrong);
+                };
+                let signed = self
+                    .factors
+                    .passkeys
+                    .finish_authentication(party, response, state, &account.factors.passkeys())
+                    .map_err(|e| Wrong {
+                        cloned: e == PasskeyError::CounterWentBack,
+                    })?;
+                let account = account
+                    .passkey_used(&signed.credential_id, signed.passkey, now)
+                    .ok_or(Wrong { cloned: false })?;
+                Ok(Used { account, audit: None })
             }
         }
     }

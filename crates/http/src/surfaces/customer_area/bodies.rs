@@ -169,6 +169,10 @@ pub struct LoginVerifyBody {
     /// One of the recovery codes (case, dashes and spaces do not count).
     #[schema(example = "abcd-efgh-jkmn", min_length = 1, max_length = 64)]
     recovery_code: Option<String>,
+    /// A passkey's assertion to the challenge's `webauthn` options, as
+    /// `PublicKeyCredential.toJSON()` gives it (AuthenticationResponseJSON).
+    #[schema(value_type = Option<Object>)]
+    webauthn: Option<serde_json::Value>,
 }
 
 /// `POST /customers/login/sms`.
@@ -178,4 +182,31 @@ pub struct LoginSmsBody {
     /// What the sign-in answered with its 202.
     #[schema(min_length = 1)]
     challenge: String,
+}
+
+/// `POST /customers/self/factors/webauthn`: the authenticator's answer to the options.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddPasskeyBody {
+    /// What the customer calls it (1-64 characters); "Passkey" otherwise.
+    #[schema(example = "Laptop", min_length = 1, max_length = 64)]
+    name: Option<String>,
+    /// The `PublicKeyCredential` the browser created, as its `toJSON()` gives it
+    /// (RegistrationResponseJSON: `id`, `rawId`, `response.clientDataJSON`,
+    /// `response.attestationObject`, `type`).
+    #[schema(value_type = Object)]
+    credential: serde_json::Value,
+}
+
+/// `POST /customers/login/passkey`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeySignInBody {
+    /// What `/customers/login/passkey/options` answered.
+    #[schema(min_length = 1)]
+    challenge: String,
+    /// The assertion, as `PublicKeyCredential.toJSON()` gives it (AuthenticationResponseJSON,
+    /// with `response.userHandle`).
+    #[schema(value_type = Object)]
+    credential: serde_json::Value,
 }

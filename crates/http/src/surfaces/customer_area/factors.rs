@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use clientele_domain::factors::Factor;
-use clientele_domain::services::factors::{AppConfirmed, FactorList, FactorView};
+use clientele_domain::services::factors::{FactorConfirmed, FactorList, FactorView};
 use clientele_domain::FieldErrors;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -23,7 +23,8 @@ use crate::state::AppState;
 pub struct FactorBody {
     /// A UUID, or `sms` for texted codes.
     id: String,
-    /// `totp` (authenticator app) or `sms` (texted codes).
+    /// `totp` (authenticator app), `webauthn` (passkey or security key) or `sms` (texted
+    /// codes).
     #[serde(rename = "type")]
     #[schema(example = "totp")]
     kind: &'static str,
@@ -178,7 +179,7 @@ pub async fn confirm_totp(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let AppConfirmed {
+    let FactorConfirmed {
         factor,
         recovery_codes,
     } = state
@@ -243,4 +244,72 @@ pub(super) fn six_digits(object: &Map<String, Value>, key: &str, errors: &mut Fi
         errors.add(key, hint);
     }
     code
+}
+
+/// Options to create a passkey or register a security key (WebAuthn Level 3 JSON: pass
+/// `publicKey` to `navigator.credentials.create`, after `PublicKeyCredential.parseCreationOptionsFromJSON`).
+/// The customer's passkeys are excluded; a resident key is preferred and user verification
+/// required. Pending for 10 minutes. Needs a recent sign-in.
+#[utoipa::path(post, path = "/customers/self/factors/webauthn/options", tag = "Customer area", operation_id = "customer_area_passkey_options", security(("bearer" = [])),
+    responses((status = 200, description = "The creation options.", body = Object),
+        (status = 401, body = Problem),
+        (status = 409, description = "Passkeys are not configured on this instance (no relying-party domain).", body = Problem),
+        (status = 429, description = "Five refused responses locked the pending registration: wait until it expires.", body = Problem)))]
+pub async fn passkey_options(state: web::Data<AppState>, who: Customer) -> Result<HttpResponse, Problem> {
+    let options = state.factors.passkey_options(&who.0).await.map_err(refused)?;
+    Ok(HttpResponse::Ok().json(options))
+}
+
+/// Register the passkey or security key the authenticator created from the options. The first
+/// strong factor also answers ten recovery codes, shown this once. Needs a recent sign-in.
+#[utoipa::path(post, path = "/customers/self/factors/webauthn", tag = "Customer area", operation_id = "customer_area_add_passkey", security(("bearer" = [])),
+    request_body(content = super::bodies::AddPasskeyBody),
+    responses((status = 201, description = "The factor, active.", body = ConfirmedFactorBody),
+        (status = 400, description = "The credential does not verify against the options (`errors` names `credential`), or the body is invalid.", body = Problem),
+        (status = 401, body = Problem),
+        (status = 409, description = "No options are pending (ask for them first), or passkeys are not configured.", body = Problem),
+        (status = 410, description = "The options expired: ask again.", body = Problem),
+        (status = 429, description = "Five refused responses: the pending registration is locked.", body = Problem)))]
+pub async fn add_passkey(
+    state: web::Data<AppState>,
+    who: Customer,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["name", "credential"], &[], "", &mut errors);
+    let name = optional_text(&body.0, "name", &mut errors);
+    let credential = json_object(&body.0, "credential", &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let FactorConfirmed {
+        factor,
+        recovery_codes,
+    } = state
+        .factors
+        .add_passkey(&who.0, name.as_deref(), &credential)
+        .await
+        .map_err(refused)?;
+    Ok(HttpResponse::Created().json(ConfirmedFactorBody {
+        factor: FactorBody::from(&factor),
+        recovery_codes,
+    }))
+}
+
+/// A required JSON object (a WebAuthn credential), named in `errors` otherwise.
+pub(super) fn json_object(object: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Value {
+    match object.get(key) {
+        Some(value @ Value::Object(_)) => value.clone(),
+        None | Some(Value::Null) => {
+            errors.add(key, "is required");
+            Value::Null
+        }
+        Some(_) => {
+            errors.add(
+                key,
+                "must be the credential as an object (PublicKeyCredential.toJSON())",
+            );
+            Value::Null
+        }
+    }
 }

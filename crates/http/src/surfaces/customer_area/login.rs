@@ -4,6 +4,7 @@ use clientele_domain::services::sign_in::Answer;
 use clientele_domain::services::SignInOutcome;
 use clientele_domain::{DomainError, FieldErrors};
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::body::JsonObject;
@@ -46,18 +47,7 @@ pub async fn login(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    // Where the sign-in came from, when a trusted proxy says so (CLIENTELE_COUNTRY_HEADER):
-    // from any other peer the header could be anyone's word.
-    let from_trusted_proxy = req
-        .peer_addr()
-        .is_some_and(|peer| state.trusted_proxies.trusts(peer.ip()));
-    let country = state
-        .country_header
-        .as_ref()
-        .filter(|_| from_trusted_proxy)
-        .and_then(|name| req.headers().get(name))
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_owned());
+    let country = country(&state, &req);
     let outcome = match tenant_named(&state, tenant_header(&req)).await {
         Ok(tenant) => {
             state
@@ -88,11 +78,13 @@ pub async fn login(
             challenge,
             telephone,
             factors,
+            webauthn,
         } => HttpResponse::Accepted().json(CodeRequired {
             otp_required: true,
             challenge: challenge.to_string(),
             telephone,
             factors,
+            webauthn,
         }),
     })
 }
@@ -107,9 +99,14 @@ pub struct CodeRequired {
     /// When a code was texted: the number it went to, all but its last four digits hidden.
     #[serde(skip_serializing_if = "Option::is_none")]
     telephone: Option<String>,
-    /// Which answers the challenge takes: `totp`, `recovery_code`, `sms`.
+    /// Which answers the challenge takes: `totp`, `webauthn`, `recovery_code`, `sms`.
     #[schema(example = json!(["totp", "recovery_code"]))]
     factors: Vec<&'static str>,
+    /// With a passkey: the request options (WebAuthn Level 3 JSON, `{"publicKey": …}`) to
+    /// pass to `navigator.credentials.get`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    webauthn: Option<serde_json::Value>,
 }
 
 /// Finish a two-factor sign-in: `{"challenge": "…", "otp": "123456"}` → the token. Wrong code
@@ -149,9 +146,9 @@ pub async fn verify_login_otp(
     }))
 }
 
-/// Finish a sign-in with an authenticator app's code or a recovery code:
-/// `{"challenge": "…", "totp": "123456"}` or `{"challenge": "…", "recoveryCode": "…"}` → the
-/// token. A wrong answer 400 (counted toward the account's lockout), expired 410, five tries 429.
+/// Finish a sign-in with an authenticator app's code, a passkey or a recovery code:
+/// `{"challenge": "…", "totp": "123456"}`, `{"challenge": "…", "webauthn": {…}}` or
+/// `{"challenge": "…", "recoveryCode": "…"}` → the token. A wrong answer 400 (counted toward the account's lockout), expired 410, five tries 429.
 #[utoipa::path(post, path = "/customers/login/verify", tag = "Customer area", operation_id = "customer_area_verify_sign_in",
     request_body(content = super::bodies::LoginVerifyBody),
     responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 400, description = "The body is invalid, or the answer is wrong (`errors` names it).", body = Problem), (status = 401, description = "The password was changed since the challenge, or the `tenant` header names no tenant.", body = Problem),
@@ -162,31 +159,39 @@ pub async fn verify_login(
     body: JsonObject,
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::new();
-    reject_other_keys(
-        &body.0,
-        &["challenge", "totp", "recoveryCode"],
-        &[],
-        "",
-        &mut errors,
-    );
+    let keys = ["challenge", "totp", "recoveryCode", "webauthn"];
+    reject_other_keys(&body.0, &keys, &[], "", &mut errors);
     let challenge = required_text(&body.0, "challenge", &mut errors);
-    let (field, answer) = match (body.0.get("totp"), body.0.get("recoveryCode")) {
-        (Some(_), None) => ("totp", super::factors::six_digits(&body.0, "totp", &mut errors)),
-        (None, Some(_)) => (
-            "recoveryCode",
-            required_text(&body.0, "recoveryCode", &mut errors),
-        ),
+    let given: Vec<&str> = keys[1..]
+        .iter()
+        .copied()
+        .filter(|key| body.0.get(*key).is_some_and(|v| !v.is_null()))
+        .collect();
+    let field = match given.as_slice() {
+        [one] => *one,
         _ => {
-            errors.add("totp", "give either totp or recoveryCode");
-            ("totp", String::new())
+            errors.add("totp", "give exactly one of totp, recoveryCode and webauthn");
+            "totp"
         }
+    };
+    let (text, assertion) = match field {
+        "totp" => (
+            super::factors::six_digits(&body.0, "totp", &mut errors),
+            Value::Null,
+        ),
+        "recoveryCode" => (required_text(&body.0, "recoveryCode", &mut errors), Value::Null),
+        _ => (
+            String::new(),
+            super::factors::json_object(&body.0, "webauthn", &mut errors),
+        ),
     };
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
     let answer = match field {
-        "totp" => Answer::Totp(&answer),
-        _ => Answer::RecoveryCode(&answer),
+        "totp" => Answer::Totp(&text),
+        "recoveryCode" => Answer::RecoveryCode(&text),
+        _ => Answer::Webauthn(&assertion),
     };
     let tenant = tenant_named(&state, tenant_header(&req)).await.map_err(refusal)?;
     let signed_in = state.second_factor.verify(&tenant, &challenge, answer).await;
@@ -243,5 +248,93 @@ pub async fn text_login_code(
     Ok(HttpResponse::Ok().json(CodeTexted {
         challenge: challenge.trim().to_owned(),
         telephone,
+    }))
+}
+
+/// Where a sign-in came from, when a trusted proxy says so (CLIENTELE_COUNTRY_HEADER): from any
+/// other peer the header could be anyone's word.
+fn country(state: &AppState, req: &HttpRequest) -> Option<String> {
+    let from_trusted_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| state.trusted_proxies.trusts(peer.ip()));
+    state
+        .country_header
+        .as_ref()
+        .filter(|_| from_trusted_proxy)
+        .and_then(|name| req.headers().get(name))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+}
+
+/// A passwordless sign-in's challenge and request options.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyOptionsBody {
+    /// What `/customers/login/passkey` takes back with the assertion; it works once and
+    /// expires in 10 minutes.
+    challenge: String,
+    /// The request options (WebAuthn Level 3 JSON) for `navigator.credentials.get`.
+    #[schema(value_type = Object)]
+    public_key: serde_json::Value,
+}
+
+/// Start a passwordless sign-in: options for whatever passkey the customer's authenticator
+/// holds for this tenant (discoverable credentials, user verification required).
+#[utoipa::path(post, path = "/customers/login/passkey/options", tag = "Customer area", operation_id = "customer_area_passkey_sign_in_options",
+    responses((status = 200, description = "The challenge and the request options.", body = PasskeyOptionsBody), (status = 401, description = "The `tenant` header names no tenant.", body = Problem),
+        (status = 409, description = "Passkeys are not configured on this instance.", body = Problem), (status = 429, description = "Too many requests from this client.", body = Problem)))]
+pub async fn passkey_sign_in_options(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let tenant = tenant_named(&state, tenant_header(&req)).await.map_err(refusal)?;
+    let started = state
+        .second_factor
+        .passkey_options(&tenant)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(HttpResponse::Ok().json(PasskeyOptionsBody {
+        challenge: started.challenge,
+        public_key: started.options["publicKey"].clone(),
+    }))
+}
+
+/// Sign in with a passkey alone: `{"challenge", "credential"}` → the token. An assertion that
+/// does not verify is a 401 (counted toward the account's lockout); an unknown challenge 400,
+/// an expired one 410; a challenge works once.
+#[utoipa::path(post, path = "/customers/login/passkey", tag = "Customer area", operation_id = "customer_area_passkey_sign_in",
+    request_body(content = super::bodies::PasskeySignInBody),
+    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 400, description = "The body is invalid, or the challenge unknown or used.", body = Problem),
+        (status = 401, description = "The assertion does not verify, names no passkey of an account that may sign in, or the `tenant` header names no tenant.", body = Problem),
+        (status = 410, description = "The challenge expired: ask for new options.", body = Problem), (status = 429, description = "Too many requests from this client.", body = Problem)))]
+pub async fn passkey_sign_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonObject,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    reject_other_keys(&body.0, &["challenge", "credential"], &[], "", &mut errors);
+    let challenge = required_text(&body.0, "challenge", &mut errors);
+    let credential = super::factors::json_object(&body.0, "credential", &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let tenant = tenant_named(&state, tenant_header(&req)).await.map_err(refusal)?;
+    let signed_in = state
+        .second_factor
+        .sign_in_with_passkey(&tenant, &challenge, &credential, country(&state, &req))
+        .await;
+    let counted = match &signed_in {
+        Ok(_) => "succeeded",
+        Err(DomainError::Unauthenticated) => "failed",
+        Err(_) => "not_decided",
+    };
+    metrics::counter!("clientele_sign_ins_total", "outcome" => counted).increment(1);
+    let signed_in = signed_in.map_err(|e| match e {
+        DomainError::Unauthenticated => Problem::unauthorized().detail("The passkey could not sign in."),
+        other => problem_about(other, same_names, Held::Secret),
+    })?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token: signed_in.token,
     }))
 }

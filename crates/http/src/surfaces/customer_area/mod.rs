@@ -81,6 +81,14 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
         limits,
     ))
     .service(limited(
+        post("/customers/login/passkey/options").route(web::post().to(login::passkey_sign_in_options)),
+        limits,
+    ))
+    .service(limited(
+        post("/customers/login/passkey").route(web::post().to(login::passkey_sign_in)),
+        limits,
+    ))
+    .service(limited(
         post("/customers/signup").route(web::post().to(activation::signup)),
         limits,
     ))
@@ -113,6 +121,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
     ))
     .service(resource("/customers/self/factors", "GET").route(web::get().to(factors::list_factors)))
     .service(post("/customers/self/factors/totp").route(web::post().to(factors::start_totp)))
+    .service(post("/customers/self/factors/webauthn/options").route(web::post().to(factors::passkey_options)))
+    .service(post("/customers/self/factors/webauthn").route(web::post().to(factors::add_passkey)))
     .service(post("/customers/self/factors/totp/{id}/confirm").route(web::post().to(factors::confirm_totp)))
     .service(
         resource("/customers/self/factors/{id}", "DELETE").route(web::delete().to(factors::remove_factor)),

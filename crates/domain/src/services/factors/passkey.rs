@@ -1,0 +1,148 @@
+//! Registering a passkey or security key: creation options for the browser or app (the
+//! ceremony's state kept sealed in a pending enrolment that expires), then the authenticator's
+//! response, checked, makes the factor.
+
+use serde_json::Value;
+
+use super::authenticator_app::NAME;
+use super::{FactorConfirmed, StrongFactors};
+use crate::error::{DomainError, FieldErrors};
+use crate::factors::{Factor, FactorId, FactorSecret, NAME_MAX};
+use crate::flow::{self, Purpose, Refusal};
+use crate::pending_change::{PendingChange, PendingFactor, PendingKind};
+use crate::ports::{Commit, PasskeyError};
+use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::services::Authenticated;
+
+pub const CREDENTIAL: &str = "credential";
+
+impl From<PasskeyError> for DomainError {
+    fn from(error: PasskeyError) -> Self {
+        match error {
+            PasskeyError::NotConfigured(why) => {
+                DomainError::Conflict(format!("passkeys are not configured: {why}"))
+            }
+            other => FieldErrors::single(CREDENTIAL, other.to_string()).into(),
+        }
+    }
+}
+
+impl StrongFactors {
+    /// Creation options for a new passkey of the caller (recent sign-in needed); the account's
+    /// passkeys are excluded. Asking again replaces the pending enrolment.
+    pub async fn passkey_options(&self, who: &Authenticated) -> Result<Value, DomainError> {
+        let now = self.deps.clock.now();
+        self.flows.require_recent_sign_in(who, now)?;
+        let account = self.current(who).await?;
+        let party = self
+            .ports
+            .party(self.flows.tenants.as_ref(), &account.tenant)
+            .await?;
+        let name = account
+            .customer_email()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|| account.public_id.to_string());
+        let display = crate::customer_edit::full_name(&account.profile).unwrap_or_else(|| name.clone());
+        let ceremony = self.ports.passkeys.start_registration(
+            &party,
+            account.uuid.0,
+            &name,
+            &display,
+            &account.factors.passkeys(),
+        )?;
+        let pending = PendingChange::Enrolment(PendingFactor {
+            name: String::new(),
+            sealed: self.ports.sealer.seal(&ceremony.state),
+            kind: PendingKind::Webauthn,
+        });
+        on_current_account(self.deps.accounts.as_ref(), account, |current| {
+            let (pending, name) = (pending.clone(), name.clone());
+            async move {
+                let issued = self
+                    .flows
+                    .secrets
+                    .issue(
+                        &self.deps,
+                        &current,
+                        Purpose::FactorEnrolment,
+                        &name,
+                        Some(pending),
+                        now,
+                    )
+                    .await?
+                    .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
+                let mut commit = Commit::at(now).relying_on(&current).made_from(&who.session);
+                commit.flows = issued.writes;
+                self.flows.commits.commit(commit).await?;
+                Ok::<_, Attempt>(())
+            }
+        })
+        .await?;
+        Ok(ceremony.options)
+    }
+
+    /// The passkey the authenticator's `credential` response (to the pending options) created,
+    /// named `name` (recent sign-in needed). A response that does not verify is a field error
+    /// on `credential` and counts toward the enrolment's five tries.
+    pub async fn add_passkey(
+        &self,
+        who: &Authenticated,
+        name: Option<&str>,
+        credential: &Value,
+    ) -> Result<FactorConfirmed, DomainError> {
+        let now = self.deps.clock.now();
+        self.flows.require_recent_sign_in(who, now)?;
+        let name = name.map(str::trim).unwrap_or("Passkey");
+        if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+            return Err(FieldErrors::single(NAME, format!("must be 1-{NAME_MAX} characters")).into());
+        }
+        let tenant = &who.account.tenant;
+        let repository = &self.flows.secrets.flows;
+        let no_options = || DomainError::Conflict("ask for the options first (…/webauthn/options)".into());
+        let flow = repository
+            .find_open(tenant, who.account.uuid, Purpose::FactorEnrolment)
+            .await?
+            .filter(|f| matches!(&f.pending_change, Some(PendingChange::Enrolment(p)) if p.kind == PendingKind::Webauthn))
+            .ok_or_else(no_options)?;
+        let Some(counted) = repository.register_attempt(tenant, flow.id, now).await? else {
+            let current = repository.find(tenant, flow.id).await?;
+            return match flow::refusal_of(current.as_ref(), now) {
+                Refusal::Invalid => Err(no_options()),
+                refusal => Err(DomainError::SecretRefused(refusal)),
+            };
+        };
+        let Some(PendingChange::Enrolment(pending)) = counted.pending_change.clone() else {
+            return Err(no_options());
+        };
+        let state = self
+            .ports
+            .sealer
+            .open(&pending.sealed)
+            .map_err(|_| DomainError::Unavailable("an enrolment could not be opened".into()))?;
+        let party = self.ports.party(self.flows.tenants.as_ref(), tenant).await?;
+        let created = self
+            .ports
+            .passkeys
+            .finish_registration(&party, credential, &state)?;
+        let account = self.current(who).await?;
+        if account
+            .factors
+            .passkeys()
+            .iter()
+            .any(|p| p.credential_id == created.credential_id)
+        {
+            return Err(FieldErrors::single(CREDENTIAL, "is one of the account's passkeys already").into());
+        }
+        let factor = Factor {
+            id: FactorId(flow.id.0),
+            name: name.to_owned(),
+            created_at: now,
+            last_used_at: None,
+            secret: FactorSecret::Webauthn {
+                credential_id: created.credential_id,
+                passkey: created.passkey,
+            },
+        };
+        self.add_confirmed(who, factor, &counted).await
+    }
+}
