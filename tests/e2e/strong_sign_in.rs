@@ -198,10 +198,7 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
         Some(json!({"code": code(&secret, 0)})),
     )
     .await;
-    assert!(
-        status == 400 || status == 404,
-        "an enrolment confirms once: {status} {again}"
-    );
+    assert_eq!(status, 404, "an enrolment confirms once: {again}");
 
     let notice = smtp.wait_for(&email, "A new sign-in factor was added", Duration::from_secs(15));
     assert!(
@@ -293,6 +290,8 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
     )
     .await;
     assert_eq!(listed["recoveryCodesLeft"], 9, "{listed}");
+    let told = smtp.wait_for(&email, "A recovery code was used", Duration::from_secs(15));
+    assert!(!told.text.contains(&codes[0]), "{}", told.text);
     assert!(listed["factors"][0]["lastUsedAt"].is_string(), "{listed}");
 
     // A used recovery code, a spent step, and wrong codes: five tries lock the challenge.
@@ -376,6 +375,15 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
     assert_eq!(server.admin(Method::DELETE, &one, None).await.0, 204);
     assert_eq!(server.admin(Method::DELETE, &one, None).await.0, 404);
     smtp.wait_for(&email, "A sign-in factor was removed", Duration::from_secs(15));
+    let (status, _) = call(
+        &server,
+        Method::GET,
+        "/customers/self",
+        Some(&recovered_token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401, "a removed factor's sessions end with it");
     let (status, plain) = login(&server, &email, &password).await;
     assert_eq!(status, 200, "{plain}");
     let fresh = plain["token"].as_str().unwrap().to_owned();
@@ -426,6 +434,9 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
             "{expected:?} in {story:?}"
         );
     }
+    // Every wrong answer counted toward the account's lockout, like a wrong password.
+    let failed = story.iter().filter(|(k, _)| k == "sign_in_failed").count();
+    assert_eq!(failed, 5, "{story:?}");
 
     // With a recent sign-in the customer removes a factor themself.
     let (_, second) = enrol(&server, &fresh, "Tablet").await;

@@ -72,6 +72,7 @@ pub enum AccountChange {
     FactorAdded,
     FactorRemoved,
     RecoveryCodesReplaced,
+    RecoveryCodeUsed,
 }
 
 pub const MASK: &str = "••••••••";
@@ -326,6 +327,14 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
                 (AccountChange::RecoveryCodesReplaced, true) => (
                     "Neue Wiederherstellungscodes",
                     "für Ihr Konto wurden soeben neue Wiederherstellungscodes erzeugt; die bisherigen gelten nicht mehr.",
+                ),
+                (AccountChange::RecoveryCodeUsed, true) => (
+                    "Ein Wiederherstellungscode wurde verwendet",
+                    "soeben wurde mit einem Ihrer Wiederherstellungscodes an Ihrem Konto angemeldet; er gilt nicht mehr.",
+                ),
+                (AccountChange::RecoveryCodeUsed, false) => (
+                    "A recovery code was used",
+                    "someone just signed in to your account with one of your recovery codes; it no longer works.",
                 ),
                 (AccountChange::RecoveryCodesReplaced, false) => (
                     "New recovery codes",

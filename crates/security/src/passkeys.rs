@@ -44,6 +44,19 @@ fn relying_party(party: &RelyingParty) -> Result<Webauthn, PasskeyError> {
     builder.build().map_err(|e| not_configured(e.to_string()))
 }
 
+/// `CounterWentBack` when an authenticator that counts (a counter above 0 on either side) signed
+/// with a counter not above the one stored.
+fn behind_stored(signed: u32, stored: &StoredPasskey) -> Result<(), PasskeyError> {
+    let kept = serde_json::from_str::<Value>(&stored.passkey)
+        .ok()
+        .and_then(|p| p["cred"]["counter"].as_u64())
+        .unwrap_or(0);
+    if (signed > 0 || kept > 0) && u64::from(signed) <= kept {
+        return Err(PasskeyError::CounterWentBack);
+    }
+    Ok(())
+}
+
 fn kept(passkey: &Passkey) -> StoredPasskey {
     StoredPasskey {
         credential_id: URL_SAFE_NO_PAD.encode(passkey.cred_id()),
@@ -144,14 +157,20 @@ impl Passkeys for WebauthnRs {
         let result = webauthn
             .finish_passkey_authentication(&response, &state)
             .map_err(checked)?;
-        passkeys
+        let stored = passkeys
             .iter()
-            .filter_map(|p| read::<Passkey>(&p.passkey).ok())
-            .find_map(|mut passkey| {
-                passkey.update_credential(&result)?;
-                Some(kept(&passkey))
+            .find(|p| {
+                URL_SAFE_NO_PAD
+                    .decode(&p.credential_id)
+                    .is_ok_and(|id| &id == result.cred_id())
             })
-            .ok_or_else(|| refused("the credential that signed is not the account's"))
+            .ok_or_else(|| refused("the credential that signed is not the account's"))?;
+        // The library compares with the counter as the challenge was made; the credential may
+        // have signed since (another sign-in): compare with the counter as stored now.
+        behind_stored(result.counter(), stored)?;
+        let mut passkey: Passkey = read(&stored.passkey)?;
+        passkey.update_credential(&result);
+        Ok(kept(&passkey))
     }
 
     fn start_discoverable(&self, party: &RelyingParty) -> Result<Ceremony, PasskeyError> {
@@ -192,10 +211,12 @@ impl Passkeys for WebauthnRs {
         let webauthn = relying_party(party)?;
         let response: PublicKeyCredential = credential(response)?;
         let state: DiscoverableAuthentication = read(state)?;
-        let mut passkey: Passkey = read(&passkey.passkey)?;
+        let stored = passkey;
+        let mut passkey: Passkey = read(&stored.passkey)?;
         let result = webauthn
             .finish_discoverable_authentication_v2(&response, state, &passkey)
             .map_err(checked)?;
+        behind_stored(result.counter(), stored)?;
         passkey.update_credential(&result);
         Ok(kept(&passkey))
     }

@@ -144,6 +144,15 @@ mod tests {
         assert_eq!(added.events(), [AccountEvent::FactorAdded]);
         assert!(added.ends_open_flows());
         assert_eq!(added.sessions(), SessionsEnded::None);
+        let with_app = added.after().clone();
+        let removing = with_app
+            .remove_factor(FactorId(Uuid::from_u128(1)), true, now)
+            .unwrap();
+        assert_eq!(
+            removing.sessions(),
+            SessionsEnded::AllButCurrent,
+            "a lost device's sessions end"
+        );
         assert_eq!(added.after().factors.recovery_codes.len(), 10);
         let with = added.after().clone();
         let removed = with

@@ -121,8 +121,10 @@ impl AccountEvent {
                 Notice::Change(AccountChange::FactorAdded),
                 AuditKind::FactorAdded,
             ),
+            // A factor is removed because its device is lost or stolen: the sessions that
+            // device holds end with it.
             FactorRemoved => (
-                SessionsEnded::None,
+                SessionsEnded::AllButCurrent,
                 Notice::Change(AccountChange::FactorRemoved),
                 AuditKind::FactorRemoved,
             ),

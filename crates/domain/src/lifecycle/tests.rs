@@ -135,7 +135,7 @@ fn the_table_says_which_sessions_end_and_who_is_told() {
         (AccountEvent::TwoFactorEnabled, None, true),
         (AccountEvent::TwoFactorDisabled, None, true),
         (AccountEvent::FactorAdded, None, true),
-        (AccountEvent::FactorRemoved, None, true),
+        (AccountEvent::FactorRemoved, AllButCurrent, true),
         (AccountEvent::RecoveryCodesReplaced, None, true),
         (AccountEvent::Deactivated, All, false),
         (AccountEvent::Erased, All, true),

@@ -115,6 +115,9 @@ impl StrongFactors {
             .find(tenant, FlowId(id))
             .await?
             .filter(|f| f.purpose == Purpose::FactorEnrolment && f.account == who.account.uuid)
+            .filter(|f| {
+                matches!(&f.pending_change, Some(PendingChange::Enrolment(p)) if p.kind == PendingKind::Totp)
+            })
             .ok_or(DomainError::NotFound)?;
         let code = code.trim();
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {

@@ -110,6 +110,17 @@ impl SecondFactor {
             if !current.status.may_sign_in() {
                 return Err(DomainError::Unauthenticated.into());
             }
+            // Decided again after losing a race: the other request may have spent the challenge.
+            if self
+                .flows
+                .secrets
+                .flows
+                .find(tenant, FlowId(held.id))
+                .await?
+                .is_some()
+            {
+                return Err(invalid().into());
+            }
             let stored = current
                 .factors
                 .passkeys()

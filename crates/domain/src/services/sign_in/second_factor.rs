@@ -184,6 +184,11 @@ impl SecondFactor {
         let now = self.deps.clock.now();
         let refused = || DomainError::SecretRefused(Refusal::Invalid);
         let (flow, account) = self.challenged(tenant, challenge, now).await?;
+        // Only a code that was texted: a challenge of an account with an app holds a code
+        // nobody was sent.
+        if !account.two_factor || flow.target.is_empty() {
+            return Err(refused());
+        }
         let counted = match self
             .flows
             .secrets

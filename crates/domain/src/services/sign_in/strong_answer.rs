@@ -21,6 +21,7 @@ use crate::ports::{Commit, PasskeyError, RelyingParty, StoreError};
 use crate::services::factors::matching_recovery_code;
 use crate::services::profile::view::phone_region;
 use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::templates::AccountChange;
 use crate::tenant::TenantId;
 use crate::values::PasswordHash;
 
@@ -61,18 +62,34 @@ impl SecondFactor {
         let ceremony = if passkeys.is_empty() {
             None
         } else {
+            // A passkey that cannot be asked for now (the relying party misconfigured, a
+            // credential unreadable) must not lock the customer out of the other answers.
             let party = self
                 .factors
                 .party(self.flows.tenants.as_ref(), &account.tenant)
                 .await?;
-            Some(self.factors.passkeys.start_authentication(&party, &passkeys)?)
+            match self.factors.passkeys.start_authentication(&party, &passkeys) {
+                Ok(ceremony) => Some(ceremony),
+                Err(error) => {
+                    tracing::error!(
+                        tenant = account.tenant.as_str(),
+                        account = %account.uuid.0,
+                        %error,
+                        "passkey sign-in options could not be made"
+                    );
+                    None
+                }
+            }
         };
         let pending = PendingChange::SignIn(HeldSignIn {
             password: self.flows.secrets.digester.digest(hash.as_str()),
             country,
             passkey: ceremony.as_ref().map(|c| c.state.clone()),
         });
-        let factors = answers(&account);
+        let mut factors = answers(&account);
+        if ceremony.is_none() {
+            factors.retain(|kind| *kind != "webauthn");
+        }
         let flow = on_current_account(self.deps.accounts.as_ref(), account, |current| {
             let pending = pending.clone();
             async move {
@@ -176,6 +193,18 @@ impl SecondFactor {
             let used = match self.used(&current, answer, held_ref, party.as_ref(), now) {
                 Ok(used) => used,
                 Err(Wrong { cloned }) => {
+                    // Lost a race to another request that answered this challenge (a double
+                    // submit): not the customer's mistake, nothing is counted. (The last
+                    // allowed try locks the challenge: locked is still unanswered.)
+                    let still_open = repository
+                        .find(&current.tenant, counted.id)
+                        .await?
+                        .is_some_and(|f| {
+                            matches!(f.status, flow::FlowStatus::Pending | flow::FlowStatus::Locked)
+                        });
+                    if !still_open {
+                        return Err(DomainError::SecretRefused(Refusal::Invalid).into());
+                    }
                     if cloned {
                         let refused = self.deps.audit_entry(
                             &current,
@@ -195,6 +224,15 @@ impl SecondFactor {
                 used.audit
                     .map(|kind| self.deps.audit_entry(&current, kind, Actor::Customer, None)),
             );
+            if used.audit == Some(AuditKind::RecoveryCodeUsed) {
+                // A recovery code stands in for a lost factor: the customer hears of each use.
+                commit.messages.extend(self.flows.messages.change_notice(
+                    &self.deps,
+                    &current,
+                    AccountChange::RecoveryCodeUsed,
+                    now,
+                ));
+            }
             match self.flows.commits.commit(commit).await {
                 Err(StoreError::FlowChanged) => Err(DomainError::SecretRefused(Refusal::Invalid).into()),
                 other => other.map_err(Attempt::from),

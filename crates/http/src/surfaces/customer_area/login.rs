@@ -151,7 +151,7 @@ pub async fn verify_login_otp(
 /// `{"challenge": "…", "recoveryCode": "…"}` → the token. A wrong answer 400 (counted toward the account's lockout), expired 410, five tries 429.
 #[utoipa::path(post, path = "/customers/login/verify", tag = "Customer area", operation_id = "customer_area_verify_sign_in",
     request_body(content = super::bodies::LoginVerifyBody),
-    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 400, description = "The body is invalid, or the answer is wrong (`errors` names it).", body = Problem), (status = 401, description = "The password was changed since the challenge, or the `tenant` header names no tenant.", body = Problem),
+    responses((status = 200, description = "Signed in: the access token.", body = LoginResponse), (status = 400, description = "The body is invalid, or the answer is wrong (`errors` names it).", body = Problem), (status = 401, description = "The account can no longer sign in (closed or locked since), or the `tenant` header names no tenant.", body = Problem),
         (status = 410, description = "The challenge expired: sign in again.", body = Problem), (status = 429, description = "Five wrong answers were tried, or too many requests from this client.", body = Problem)))]
 pub async fn verify_login(
     state: web::Data<AppState>,
