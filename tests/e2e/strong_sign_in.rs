@@ -477,7 +477,7 @@ async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backe
         .await;
     assert_eq!(status, 200, "{answer}");
     let token = answer["access_token"].as_str().unwrap().to_owned();
-    let (_secret, _) = enrol(&server, &token, "Phone").await;
+    let (secret, _) = enrol(&server, &token, "Phone").await;
     let (_, listed) = call(
         &server,
         Method::GET,
@@ -524,12 +524,12 @@ async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backe
     .await;
     assert_eq!(status, 200, "{texted}");
     assert_eq!(texted["telephone"], "••••••3210");
-    let code = sms
+    let texted = sms
         .nth_code("+919876543210", before + 1, Duration::from_secs(15))
         .await;
     let (status, _) = call(&server, Method::POST, "/customers/login/sms", None, Some(ask)).await;
     assert_eq!(status, 200, "asked again within the wait");
-    let body = json!({"challenge": challenge["challenge"], "otp": code});
+    let body = json!({"challenge": challenge["challenge"], "otp": texted});
     let (status, signed_in) = call(
         &server,
         Method::POST,
@@ -544,5 +544,35 @@ async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backe
         before + 1,
         "one code per wait"
     );
-    drop(smtp);
+    let fresh = signed_in["token"].as_str().unwrap().to_owned();
+
+    // The back office turns texted codes off for a customer who lost the number: told by mail.
+    let me = server.get_json("/customers/self", &fresh).await.1;
+    let sms_factor = format!("/admin/v1/customers/{}/factors/sms", me["id"].as_str().unwrap());
+    assert_eq!(server.admin(Method::DELETE, &sms_factor, None).await.0, 204);
+    assert_eq!(server.admin(Method::DELETE, &sms_factor, None).await.0, 404);
+    smtp.wait_for(&email, "Two-step sign-in is off", Duration::from_secs(15));
+
+    // A password changed while a challenge is open ends it: the app's right code no longer
+    // redeems it.
+    let login = json!({"email": email, "password": password});
+    let (status, challenge) = call(&server, Method::POST, "/customers/login", None, Some(login)).await;
+    assert_eq!(
+        (status, &challenge["factors"]),
+        (202, &json!(["totp", "recovery_code"])),
+        "{challenge}"
+    );
+    let change = json!({"old_password": password, "password": "a brand new passphrase"});
+    let (status, changed) = server.post_as(&fresh, "/api/user/change-password", &change).await;
+    assert_eq!(status, 200, "{changed}");
+    let verify = json!({"challenge": challenge["challenge"], "totp": code(&secret, 0)});
+    let (status, refused) = call(
+        &server,
+        Method::POST,
+        "/customers/login/verify",
+        None,
+        Some(verify),
+    )
+    .await;
+    assert_eq!(status, 400, "the challenge ended with the password: {refused}");
 }
