@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use clientele_e2e::{status_and_json, Backend, Server, Storage};
+use clientele_e2e::{Backend, Server, Storage};
 use clientele_testkit::SmtpSink;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -17,23 +17,6 @@ crate::on_both_backends_by_hand!(passkeys_register_and_sign_in_with_and_without_
 
 /// Where the ceremonies run from, as the browser would say: the relying party is `localhost`.
 const ORIGIN: &str = "http://localhost:4321";
-
-async fn call(
-    server: &Server,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = server.http.request(method, server.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    status_and_json(request.send().await.unwrap()).await
-}
 
 /// The authenticator's answer to creation options, as `PublicKeyCredential.toJSON()` gives it.
 fn create(key: &mut impl WebauthnAuthenticator, options: &Value) -> Value {
@@ -69,14 +52,14 @@ async fn passkeys_register_and_sign_in_with_and_without_a_password(backend: Back
     let token = Some(token.as_str());
 
     // Registration: the options, the authenticator's answer, the factor (with recovery codes).
-    let (status, options) = call(
-        &server,
-        Method::POST,
-        "/customers/self/factors/webauthn/options",
-        token,
-        None,
-    )
-    .await;
+    let (status, options) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/webauthn/options",
+            token,
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{options}");
     let public_key = &options["publicKey"];
     assert_eq!(public_key["rp"]["id"], "localhost", "{options}");
@@ -93,25 +76,25 @@ async fn passkeys_register_and_sign_in_with_and_without_a_password(backend: Back
     let mut key = SoftPasskey::new(true);
     let credential = create(&mut key, &options);
     let credential_id = credential["id"].clone();
-    let (status, problem) = call(
-        &server,
-        Method::POST,
-        "/customers/self/factors/webauthn",
-        token,
-        Some(json!({"name": "Laptop", "credential": {"id": credential_id, "type": "public-key"}})),
-    )
-    .await;
+    let (status, problem) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/webauthn",
+            token,
+            Some(json!({"name": "Laptop", "credential": {"id": credential_id, "type": "public-key"}})),
+        )
+        .await;
     assert_eq!(status, 400, "a credential that does not verify: {problem}");
     assert!(problem["errors"]["credential"].is_array(), "{problem}");
     let body = json!({"name": "Laptop", "credential": credential});
-    let (status, added) = call(
-        &server,
-        Method::POST,
-        "/customers/self/factors/webauthn",
-        token,
-        Some(body.clone()),
-    )
-    .await;
+    let (status, added) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/webauthn",
+            token,
+            Some(body.clone()),
+        )
+        .await;
     assert_eq!(status, 201, "{added}");
     assert_eq!(
         (added["type"].as_str(), added["name"].as_str()),
@@ -122,38 +105,38 @@ async fn passkeys_register_and_sign_in_with_and_without_a_password(backend: Back
         Some(10),
         "{added}"
     );
-    let (status, again) = call(
-        &server,
-        Method::POST,
-        "/customers/self/factors/webauthn",
-        token,
-        Some(body),
-    )
-    .await;
+    let (status, again) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/webauthn",
+            token,
+            Some(body),
+        )
+        .await;
     assert_eq!(status, 409, "the options were used: {again}");
     smtp.wait_for(&email, "A new sign-in factor was added", Duration::from_secs(15));
-    let (_, options) = call(
-        &server,
-        Method::POST,
-        "/customers/self/factors/webauthn/options",
-        token,
-        None,
-    )
-    .await;
+    let (_, options) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/webauthn/options",
+            token,
+            None,
+        )
+        .await;
     assert_eq!(
         options["publicKey"]["excludeCredentials"][0]["id"], credential_id,
         "the customer's passkeys are excluded: {options}"
     );
 
     // The password, then the passkey.
-    let (status, challenge) = call(
-        &server,
-        Method::POST,
-        "/customers/login",
-        None,
-        Some(json!({"email": email, "password": password})),
-    )
-    .await;
+    let (status, challenge) = server
+        .request(
+            Method::POST,
+            "/customers/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await;
     assert_eq!(status, 202, "{challenge}");
     assert_eq!(challenge["factors"], json!(["webauthn", "recovery_code"]));
     assert_eq!(
@@ -162,25 +145,22 @@ async fn passkeys_register_and_sign_in_with_and_without_a_password(backend: Back
     );
     let assertion = assert_with(&mut key, &challenge["webauthn"]);
     let verify = json!({"challenge": challenge["challenge"], "webauthn": assertion});
-    let (status, signed_in) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify",
-        None,
-        Some(verify.clone()),
-    )
-    .await;
+    let (status, signed_in) = server
+        .request(
+            Method::POST,
+            "/customers/login/verify",
+            None,
+            Some(verify.clone()),
+        )
+        .await;
     assert_eq!(status, 200, "{signed_in}");
-    let (status, _) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify",
-        None,
-        Some(verify),
-    )
-    .await;
+    let (status, _) = server
+        .request(Method::POST, "/customers/login/verify", None, Some(verify))
+        .await;
     assert_eq!(status, 400, "a challenge works once");
-    let (_, listed) = call(&server, Method::GET, "/customers/self/factors", token, None).await;
+    let (_, listed) = server
+        .request(Method::GET, "/customers/self/factors", token, None)
+        .await;
     assert!(listed["factors"][0]["lastUsedAt"].is_string(), "{listed}");
 
     // The passkey alone. The software authenticator keeps no resident key: the test names the
@@ -190,74 +170,60 @@ async fn passkeys_register_and_sign_in_with_and_without_a_password(backend: Back
         request["publicKey"]["allowCredentials"] = json!([{"type": "public-key", "id": credential_id}]);
         request
     };
-    let (status, options) = call(
-        &server,
-        Method::POST,
-        "/customers/login/passkey/options",
-        None,
-        None,
-    )
-    .await;
+    let (status, options) = server
+        .request(Method::POST, "/customers/login/passkey/options", None, None)
+        .await;
     assert_eq!(status, 200, "{options}");
     assert_eq!(options["publicKey"]["userVerification"], "required", "{options}");
     let mut assertion = assert_with(&mut key, &passwordless(&options));
     assertion["response"]["userHandle"] = user_handle.clone();
     let body = json!({"challenge": options["challenge"], "credential": assertion});
-    let (status, signed_in) = call(
-        &server,
-        Method::POST,
-        "/customers/login/passkey",
-        None,
-        Some(body.clone()),
-    )
-    .await;
+    let (status, signed_in) = server
+        .request(Method::POST, "/customers/login/passkey", None, Some(body.clone()))
+        .await;
     assert_eq!(status, 200, "{signed_in}");
     let own = signed_in["token"].as_str().unwrap();
     assert_eq!(
-        call(&server, Method::GET, "/customers/self", Some(own), None)
+        server
+            .request(Method::GET, "/customers/self", Some(own), None)
             .await
             .0,
         200
     );
-    let (status, replayed) = call(
-        &server,
-        Method::POST,
-        "/customers/login/passkey",
-        None,
-        Some(body),
-    )
-    .await;
+    let (status, replayed) = server
+        .request(Method::POST, "/customers/login/passkey", None, Some(body))
+        .await;
     assert_eq!(status, 400, "a challenge works once: {replayed}");
-    let (status, forged) = call(
-        &server,
-        Method::POST,
-        "/customers/login/passkey",
-        None,
-        Some(json!({"challenge": "not-a-challenge", "credential": {"id": credential_id}})),
-    )
-    .await;
+    let (status, forged) = server
+        .request(
+            Method::POST,
+            "/customers/login/passkey",
+            None,
+            Some(json!({"challenge": "not-a-challenge", "credential": {"id": credential_id}})),
+        )
+        .await;
     assert_eq!(status, 400, "{forged}");
 
     // A cloned authenticator: a copy of a security key, behind the original's sign counter.
     let (mut token_key, _) = SoftToken::new(true).unwrap();
-    let (_, options) = call(
-        &server,
-        Method::POST,
-        "/customers/self/factors/webauthn/options",
-        token,
-        None,
-    )
-    .await;
+    let (_, options) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/webauthn/options",
+            token,
+            None,
+        )
+        .await;
     let credential = create(&mut token_key, &options);
     let body = json!({"name": "Security key", "credential": credential});
-    let (status, added) = call(
-        &server,
-        Method::POST,
-        "/customers/self/factors/webauthn",
-        token,
-        Some(body),
-    )
-    .await;
+    let (status, added) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/webauthn",
+            token,
+            Some(body),
+        )
+        .await;
     assert_eq!(status, 201, "{added}");
     assert!(
         added.get("recoveryCodes").is_none(),
@@ -268,45 +234,35 @@ async fn passkeys_register_and_sign_in_with_and_without_a_password(backend: Back
     // with counter 1: ahead of the challenge's, not of the stored one.
     let snapshot = token_key.to_cbor().unwrap();
     let login = json!({"email": email, "password": password});
-    let (_, challenge) = call(&server, Method::POST, "/customers/login", None, Some(login)).await;
+    let (_, challenge) = server
+        .request(Method::POST, "/customers/login", None, Some(login))
+        .await;
     let named = |options: &Value| {
         let mut options = json!({"publicKey": options["publicKey"]});
         options["publicKey"]["allowCredentials"] = json!([{"type": "public-key", "id": credential["id"]}]);
         options
     };
-    let (_, options) = call(
-        &server,
-        Method::POST,
-        "/customers/login/passkey/options",
-        None,
-        None,
-    )
-    .await;
+    let (_, options) = server
+        .request(Method::POST, "/customers/login/passkey/options", None, None)
+        .await;
     let mut alone = assert_with(&mut token_key, &named(&options));
     alone["response"]["userHandle"] = user_handle.clone();
     let body = json!({"challenge": options["challenge"], "credential": alone});
-    let (status, answer) = call(
-        &server,
-        Method::POST,
-        "/customers/login/passkey",
-        None,
-        Some(body),
-    )
-    .await;
+    let (status, answer) = server
+        .request(Method::POST, "/customers/login/passkey", None, Some(body))
+        .await;
     assert_eq!(status, 200, "the original: {answer}");
     let mut clone = SoftToken::from_cbor(&snapshot).unwrap();
     let assertion = assert_with(&mut clone, &named(&challenge["webauthn"]));
     let verify = json!({"challenge": challenge["challenge"], "webauthn": assertion});
-    let (status, answer) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify",
-        None,
-        Some(verify),
-    )
-    .await;
+    let (status, answer) = server
+        .request(Method::POST, "/customers/login/verify", None, Some(verify))
+        .await;
     assert_eq!(status, 400, "the copy: {answer}");
-    let me = call(&server, Method::GET, "/customers/self", token, None).await.1;
+    let me = server
+        .request(Method::GET, "/customers/self", token, None)
+        .await
+        .1;
     let uuid = server
         .admin(
             Method::GET,

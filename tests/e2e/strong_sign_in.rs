@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clientele_e2e::{dump, status_and_json, Backend, Server, Storage};
+use clientele_e2e::{dump, Backend, Server, Storage};
 use clientele_testkit::{SmsSink, SmtpSink};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -51,51 +51,36 @@ async fn away_from_a_step_boundary(secs: u64) {
     }
 }
 
-async fn call(
-    server: &Server,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = server.http.request(method, server.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    status_and_json(request.send().await.unwrap()).await
-}
-
 async fn login(server: &Server, email: &str, password: &str) -> (u16, Value) {
     let body = json!({"email": email, "password": password});
-    call(server, Method::POST, "/customers/login", None, Some(body)).await
+    server
+        .request(Method::POST, "/customers/login", None, Some(body))
+        .await
 }
 
 /// Enrols an app named `name` for `token`'s customer, confirmed with the previous step's code
 /// (a clock a little behind): the secret and what the confirmation answered.
 async fn enrol(server: &Server, token: &str, name: &str) -> (String, Value) {
-    let (status, started) = call(
-        server,
-        Method::POST,
-        "/customers/self/factors/totp",
-        Some(token),
-        Some(json!({"name": name})),
-    )
-    .await;
+    let (status, started) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/totp",
+            Some(token),
+            Some(json!({"name": name})),
+        )
+        .await;
     assert_eq!(status, 201, "{started}");
     let secret = started["secret"].as_str().unwrap().to_owned();
     let id = started["id"].as_str().unwrap();
     let path = format!("/customers/self/factors/totp/{id}/confirm");
-    let (status, confirmed) = call(
-        server,
-        Method::POST,
-        &path,
-        Some(token),
-        Some(json!({"code": code(&secret, -1)})),
-    )
-    .await;
+    let (status, confirmed) = server
+        .request(
+            Method::POST,
+            &path,
+            Some(token),
+            Some(json!({"code": code(&secret, -1)})),
+        )
+        .await;
     assert_eq!(status, 200, "{confirmed}");
     (secret, confirmed)
 }
@@ -122,28 +107,23 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
     away_from_a_step_boundary(12).await;
     let (email, password, token) = server.signed_in_customer().await;
     let signed_in_at = std::time::Instant::now();
-    let (status, none) = call(
-        &server,
-        Method::GET,
-        "/customers/self/factors",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, none) = server
+        .request(Method::GET, "/customers/self/factors", Some(&token), None)
+        .await;
     assert_eq!(
         (status, none),
         (200, json!({"factors": [], "recoveryCodesLeft": 0}))
     );
 
     // Enrolment: the secret, its URI and QR code; a wrong code names `code`.
-    let (status, started) = call(
-        &server,
-        Method::POST,
-        "/customers/self/factors/totp",
-        Some(&token),
-        Some(json!({"name": "Phone"})),
-    )
-    .await;
+    let (status, started) = server
+        .request(
+            Method::POST,
+            "/customers/self/factors/totp",
+            Some(&token),
+            Some(json!({"name": "Phone"})),
+        )
+        .await;
     assert_eq!(status, 201, "{started}");
     let secret = started["secret"].as_str().unwrap().to_owned();
     let uri = started["otpauthUri"].as_str().unwrap();
@@ -162,21 +142,23 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
         started["id"].as_str().unwrap()
     );
     let wrong = json!({"code": wrong_code(&secret)});
-    let (status, problem) = call(&server, Method::POST, &confirm, Some(&token), Some(wrong)).await;
+    let (status, problem) = server
+        .request(Method::POST, &confirm, Some(&token), Some(wrong))
+        .await;
     assert_eq!(status, 400, "{problem}");
     assert!(
         problem["errors"]["code"].is_array() || problem["errors"]["code"].is_string(),
         "{problem}"
     );
     // The previous step's code is still taken (a phone's clock a little behind).
-    let (status, confirmed) = call(
-        &server,
-        Method::POST,
-        &confirm,
-        Some(&token),
-        Some(json!({"code": code(&secret, -1)})),
-    )
-    .await;
+    let (status, confirmed) = server
+        .request(
+            Method::POST,
+            &confirm,
+            Some(&token),
+            Some(json!({"code": code(&secret, -1)})),
+        )
+        .await;
     assert_eq!(status, 200, "{confirmed}");
     assert_eq!(
         (confirmed["type"].as_str(), confirmed["name"].as_str()),
@@ -190,14 +172,14 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
         .collect();
     assert_eq!(codes.len(), 10, "{confirmed}");
     assert!(codes.iter().all(|c| c.replace('-', "").len() >= 12), "{codes:?}");
-    let (status, again) = call(
-        &server,
-        Method::POST,
-        &confirm,
-        Some(&token),
-        Some(json!({"code": code(&secret, 0)})),
-    )
-    .await;
+    let (status, again) = server
+        .request(
+            Method::POST,
+            &confirm,
+            Some(&token),
+            Some(json!({"code": code(&secret, 0)})),
+        )
+        .await;
     assert_eq!(status, 404, "an enrolment confirms once: {again}");
 
     let notice = smtp.wait_for(&email, "A new sign-in factor was added", Duration::from_secs(15));
@@ -206,14 +188,9 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
         "{}",
         notice.text
     );
-    let (_, listed) = call(
-        &server,
-        Method::GET,
-        "/customers/self/factors",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (_, listed) = server
+        .request(Method::GET, "/customers/self/factors", Some(&token), None)
+        .await;
     assert_eq!(listed["recoveryCodesLeft"], 10, "{listed}");
     assert_eq!(listed["factors"][0]["id"], confirmed["id"], "{listed}");
 
@@ -243,52 +220,53 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
             .extend(answer.as_object().unwrap().clone());
         body
     };
-    let (status, signed_in) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify",
-        None,
-        Some(verify(&challenge, json!({"totp": now_code}))),
-    )
-    .await;
+    let (status, signed_in) = server
+        .request(
+            Method::POST,
+            "/customers/login/verify",
+            None,
+            Some(verify(&challenge, json!({"totp": now_code}))),
+        )
+        .await;
     assert_eq!(status, 200, "{signed_in}");
     let app_token = signed_in["token"].as_str().unwrap().to_owned();
     assert_eq!(
-        call(&server, Method::GET, "/customers/self", Some(&app_token), None)
+        server
+            .request(Method::GET, "/customers/self", Some(&app_token), None)
             .await
             .0,
         200
     );
-    let (status, reused) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify",
-        None,
-        Some(verify(&challenge, json!({"totp": code(&secret, 1)}))),
-    )
-    .await;
+    let (status, reused) = server
+        .request(
+            Method::POST,
+            "/customers/login/verify",
+            None,
+            Some(verify(&challenge, json!({"totp": code(&secret, 1)}))),
+        )
+        .await;
     assert_eq!(status, 400, "a challenge works once: {reused}");
 
     let (_, challenge) = login(&server, &email, &password).await;
     let upper = codes[0].to_uppercase();
-    let (status, signed_in) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify",
-        None,
-        Some(verify(&challenge, json!({"recoveryCode": upper}))),
-    )
-    .await;
+    let (status, signed_in) = server
+        .request(
+            Method::POST,
+            "/customers/login/verify",
+            None,
+            Some(verify(&challenge, json!({"recoveryCode": upper}))),
+        )
+        .await;
     assert_eq!(status, 200, "{signed_in}");
     let recovered_token = signed_in["token"].as_str().unwrap().to_owned();
-    let (_, listed) = call(
-        &server,
-        Method::GET,
-        "/customers/self/factors",
-        Some(&recovered_token),
-        None,
-    )
-    .await;
+    let (_, listed) = server
+        .request(
+            Method::GET,
+            "/customers/self/factors",
+            Some(&recovered_token),
+            None,
+        )
+        .await;
     assert_eq!(listed["recoveryCodesLeft"], 9, "{listed}");
     let told = smtp.wait_for(&email, "A recovery code was used", Duration::from_secs(15));
     assert!(!told.text.contains(&codes[0]), "{}", told.text);
@@ -304,24 +282,24 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
         json!({"totp": wrong_code(&secret)}),
     ];
     for (n, answer) in tries.into_iter().enumerate() {
-        let (status, problem) = call(
-            &server,
+        let (status, problem) = server
+            .request(
+                Method::POST,
+                "/customers/login/verify",
+                None,
+                Some(verify(&challenge, answer)),
+            )
+            .await;
+        assert_eq!(status, 400, "try {n}: {problem}");
+    }
+    let (status, problem) = server
+        .request(
             Method::POST,
             "/customers/login/verify",
             None,
-            Some(verify(&challenge, answer)),
+            Some(verify(&challenge, json!({"totp": code(&secret, 1)}))),
         )
         .await;
-        assert_eq!(status, 400, "try {n}: {problem}");
-    }
-    let (status, problem) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify",
-        None,
-        Some(verify(&challenge, json!({"totp": code(&secret, 1)}))),
-    )
-    .await;
     assert_eq!(status, 429, "{problem}");
     assert_eq!(
         login(&server, &email, &password).await.0,
@@ -330,14 +308,14 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
     );
 
     // New recovery codes replace the old, with a notice.
-    let (status, replaced) = call(
-        &server,
-        Method::POST,
-        "/customers/self/recovery-codes",
-        Some(&recovered_token),
-        None,
-    )
-    .await;
+    let (status, replaced) = server
+        .request(
+            Method::POST,
+            "/customers/self/recovery-codes",
+            Some(&recovered_token),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{replaced}");
     assert_eq!(replaced["recoveryCodes"].as_array().unwrap().len(), 10);
     smtp.wait_for(&email, "New recovery codes", Duration::from_secs(15));
@@ -346,7 +324,7 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
     let waited = Duration::from_secs(REAUTH_SECS + 1).saturating_sub(signed_in_at.elapsed());
     tokio::time::sleep(waited).await;
     let factor = format!("/customers/self/factors/{}", confirmed["id"].as_str().unwrap());
-    let (status, problem) = call(&server, Method::DELETE, &factor, Some(&token), None).await;
+    let (status, problem) = server.request(Method::DELETE, &factor, Some(&token), None).await;
     assert_eq!(
         (status, problem["type"].as_str()),
         (401, Some("urn:clientele:problem:sign-in-again")),
@@ -355,15 +333,10 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
 
     // The back office removes the factor of a customer who lost it: told, audited as the
     // admin's, and the password alone signs in again (the locked challenge ended with it).
-    let me = call(
-        &server,
-        Method::GET,
-        "/customers/self",
-        Some(&recovered_token),
-        None,
-    )
-    .await
-    .1;
+    let me = server
+        .request(Method::GET, "/customers/self", Some(&recovered_token), None)
+        .await
+        .1;
     let admin_factors = format!("/admin/v1/customers/{}/factors", me["id"].as_str().unwrap());
     let (status, seen) = server.admin(Method::GET, &admin_factors, None).await;
     assert_eq!(
@@ -375,26 +348,16 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
     assert_eq!(server.admin(Method::DELETE, &one, None).await.0, 204);
     assert_eq!(server.admin(Method::DELETE, &one, None).await.0, 404);
     smtp.wait_for(&email, "A sign-in factor was removed", Duration::from_secs(15));
-    let (status, _) = call(
-        &server,
-        Method::GET,
-        "/customers/self",
-        Some(&recovered_token),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .request(Method::GET, "/customers/self", Some(&recovered_token), None)
+        .await;
     assert_eq!(status, 401, "a removed factor's sessions end with it");
     let (status, plain) = login(&server, &email, &password).await;
     assert_eq!(status, 200, "{plain}");
     let fresh = plain["token"].as_str().unwrap().to_owned();
-    let (_, listed) = call(
-        &server,
-        Method::GET,
-        "/customers/self/factors",
-        Some(&fresh),
-        None,
-    )
-    .await;
+    let (_, listed) = server
+        .request(Method::GET, "/customers/self/factors", Some(&fresh), None)
+        .await;
     assert_eq!(listed, json!({"factors": [], "recoveryCodesLeft": 0}));
     let uuid = server
         .admin(
@@ -442,16 +405,19 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
     let (_, second) = enrol(&server, &fresh, "Tablet").await;
     let path = format!("/customers/self/factors/{}", second["id"].as_str().unwrap());
     assert_eq!(
-        call(&server, Method::DELETE, &path, Some(&fresh), None).await.0,
+        server.request(Method::DELETE, &path, Some(&fresh), None).await.0,
         204
     );
     assert_eq!(
-        call(&server, Method::DELETE, &path, Some(&fresh), None).await.0,
+        server.request(Method::DELETE, &path, Some(&fresh), None).await.0,
         404
     );
     let unknown = "/customers/self/factors/00000000-0000-0000-0000-000000000000";
     assert_eq!(
-        call(&server, Method::DELETE, unknown, Some(&fresh), None).await.0,
+        server
+            .request(Method::DELETE, unknown, Some(&fresh), None)
+            .await
+            .0,
         404
     );
 }
@@ -478,14 +444,9 @@ async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backe
     assert_eq!(status, 200, "{answer}");
     let token = answer["access_token"].as_str().unwrap().to_owned();
     let (secret, _) = enrol(&server, &token, "Phone").await;
-    let (_, listed) = call(
-        &server,
-        Method::GET,
-        "/customers/self/factors",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (_, listed) = server
+        .request(Method::GET, "/customers/self/factors", Some(&token), None)
+        .await;
     let kinds: Vec<&str> = listed["factors"]
         .as_array()
         .unwrap()
@@ -493,14 +454,9 @@ async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backe
         .map(|f| f["type"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["sms", "totp"], "{listed}");
-    let (status, refused) = call(
-        &server,
-        Method::DELETE,
-        "/customers/self/factors/sms",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, refused) = server
+        .request(Method::DELETE, "/customers/self/factors/sms", Some(&token), None)
+        .await;
     assert_eq!(status, 409, "{refused}");
 
     let before = sms.texts_to("+919876543210").await.len();
@@ -514,30 +470,22 @@ async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backe
         "nothing texted at sign-in"
     );
     let ask = json!({"challenge": challenge["challenge"]});
-    let (status, texted) = call(
-        &server,
-        Method::POST,
-        "/customers/login/sms",
-        None,
-        Some(ask.clone()),
-    )
-    .await;
+    let (status, texted) = server
+        .request(Method::POST, "/customers/login/sms", None, Some(ask.clone()))
+        .await;
     assert_eq!(status, 200, "{texted}");
     assert_eq!(texted["telephone"], "••••••3210");
     let texted = sms
         .nth_code("+919876543210", before + 1, Duration::from_secs(15))
         .await;
-    let (status, _) = call(&server, Method::POST, "/customers/login/sms", None, Some(ask)).await;
+    let (status, _) = server
+        .request(Method::POST, "/customers/login/sms", None, Some(ask))
+        .await;
     assert_eq!(status, 200, "asked again within the wait");
     let body = json!({"challenge": challenge["challenge"], "otp": texted});
-    let (status, signed_in) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify-otp",
-        None,
-        Some(body),
-    )
-    .await;
+    let (status, signed_in) = server
+        .request(Method::POST, "/customers/login/verify-otp", None, Some(body))
+        .await;
     assert_eq!(status, 200, "{signed_in}");
     assert_eq!(
         sms.texts_to("+919876543210").await.len(),
@@ -556,7 +504,9 @@ async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backe
     // A password changed while a challenge is open ends it: the app's right code no longer
     // redeems it.
     let login = json!({"email": email, "password": password});
-    let (status, challenge) = call(&server, Method::POST, "/customers/login", None, Some(login)).await;
+    let (status, challenge) = server
+        .request(Method::POST, "/customers/login", None, Some(login))
+        .await;
     assert_eq!(
         (status, &challenge["factors"]),
         (202, &json!(["totp", "recovery_code"])),
@@ -566,13 +516,8 @@ async fn texted_codes_stand_beside_an_app_and_are_sent_only_when_asked_for(backe
     let (status, changed) = server.post_as(&fresh, "/api/user/change-password", &change).await;
     assert_eq!(status, 200, "{changed}");
     let verify = json!({"challenge": challenge["challenge"], "totp": code(&secret, 0)});
-    let (status, refused) = call(
-        &server,
-        Method::POST,
-        "/customers/login/verify",
-        None,
-        Some(verify),
-    )
-    .await;
+    let (status, refused) = server
+        .request(Method::POST, "/customers/login/verify", None, Some(verify))
+        .await;
     assert_eq!(status, 400, "the challenge ended with the password: {refused}");
 }

@@ -49,6 +49,24 @@ impl Server {
         .await
     }
 
+    /// A request with a bearer `token` and a JSON `body` when given: status and JSON body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        status_and_json(request.send().await.unwrap()).await
+    }
+
     /// A back-office request (`body` as JSON when given): status and JSON body.
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let mut request = self.http.request(method, self.url(path)).bearer_auth(ADMIN_TOKEN);

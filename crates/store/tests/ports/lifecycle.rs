@@ -5,6 +5,21 @@
 use crate::support::*;
 use clientele_domain::lifecycle::{AccountEvent, MadeBy, Transition};
 
+/// An authenticator app, as the account keeps it.
+fn app_factor() -> clientele_domain::factors::Factor {
+    use clientele_domain::factors::{Factor, FactorId, FactorSecret};
+    Factor {
+        id: FactorId(Uuid::from_u128(17)),
+        name: "Phone".into(),
+        created_at: T0,
+        last_used_at: None,
+        secret: FactorSecret::Totp {
+            sealed: "sealed".into(),
+            last_step: Some(1),
+        },
+    }
+}
+
 /// The account a transition starts from, and the transition, for `event`.
 fn transition_for(event: AccountEvent) -> Transition {
     let mut start = full_account();
@@ -53,6 +68,15 @@ fn transition_for(event: AccountEvent) -> Transition {
         AccountEvent::Reactivated => {
             start.status = AccountStatus::Deactivated;
             start.reactivate(at)
+        }
+        AccountEvent::FactorAdded => start.add_factor(app_factor(), Some(vec!["digest".into()]), at),
+        AccountEvent::FactorRemoved => {
+            start = start.add_factor(app_factor(), None, at).unwrap().after().clone();
+            start.remove_factor(app_factor().id, true, at)
+        }
+        AccountEvent::RecoveryCodesReplaced => {
+            start = start.add_factor(app_factor(), None, at).unwrap().after().clone();
+            start.replace_recovery_codes(vec!["digest".into()], at)
         }
         // A new event is in `AccountEvent::ALL`: the matrix fails until it has a transition here.
         other => panic!("no transition for {other} in the matrix yet"),

@@ -9,8 +9,6 @@ use crate::error::{DomainError, FieldErrors};
 use crate::factors::{Factor, FactorId, FactorSecret, NAME_MAX};
 use crate::flow::{self, FlowId, Purpose};
 use crate::pending_change::{PendingChange, PendingFactor, PendingKind};
-use crate::ports::Commit;
-use crate::services::support::reapply::{on_current_account, Attempt};
 use crate::services::Authenticated;
 
 pub const NAME: &str = "name";
@@ -64,29 +62,17 @@ impl StrongFactors {
             sealed,
             kind: PendingKind::Totp,
         });
-        let flow = on_current_account(self.deps.accounts.as_ref(), account, |current| {
-            let (pending, label) = (pending.clone(), label.clone());
-            async move {
-                let issued = self
-                    .flows
-                    .secrets
-                    .issue(
-                        &self.deps,
-                        &current,
-                        Purpose::FactorEnrolment,
-                        &label,
-                        Some(pending),
-                        now,
-                    )
-                    .await?
-                    .ok_or(DomainError::SecretRefused(flow::Refusal::Locked))?;
-                let mut commit = Commit::at(now).relying_on(&current).made_from(&who.session);
-                commit.flows = issued.writes;
-                self.flows.commits.commit(commit).await?;
-                Ok::<_, Attempt>(issued.flow)
-            }
-        })
-        .await?;
+        let flow = self
+            .flows
+            .open_unsent(
+                &self.deps,
+                account,
+                Purpose::FactorEnrolment,
+                &label,
+                pending,
+                Some(&who.session),
+            )
+            .await?;
         Ok(AppEnrolmentStarted {
             id: flow.id,
             secret,

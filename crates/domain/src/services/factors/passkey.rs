@@ -10,8 +10,7 @@ use crate::error::{DomainError, FieldErrors};
 use crate::factors::{Factor, FactorId, FactorSecret, NAME_MAX};
 use crate::flow::{self, Purpose, Refusal};
 use crate::pending_change::{PendingChange, PendingFactor, PendingKind};
-use crate::ports::{Commit, PasskeyError};
-use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::ports::PasskeyError;
 use crate::services::Authenticated;
 
 pub const CREDENTIAL: &str = "credential";
@@ -55,29 +54,16 @@ impl StrongFactors {
             sealed: self.ports.sealer.seal(&ceremony.state),
             kind: PendingKind::Webauthn,
         });
-        on_current_account(self.deps.accounts.as_ref(), account, |current| {
-            let (pending, name) = (pending.clone(), name.clone());
-            async move {
-                let issued = self
-                    .flows
-                    .secrets
-                    .issue(
-                        &self.deps,
-                        &current,
-                        Purpose::FactorEnrolment,
-                        &name,
-                        Some(pending),
-                        now,
-                    )
-                    .await?
-                    .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
-                let mut commit = Commit::at(now).relying_on(&current).made_from(&who.session);
-                commit.flows = issued.writes;
-                self.flows.commits.commit(commit).await?;
-                Ok::<_, Attempt>(())
-            }
-        })
-        .await?;
+        self.flows
+            .open_unsent(
+                &self.deps,
+                account,
+                Purpose::FactorEnrolment,
+                &name,
+                pending,
+                Some(&who.session),
+            )
+            .await?;
         Ok(ceremony.options)
     }
 

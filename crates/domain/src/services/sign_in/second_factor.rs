@@ -101,7 +101,7 @@ impl SecondFactor {
         let (account, hash) = self.sign_in.checked(tenant, email, password).await?;
         let now = self.deps.clock.now();
         if account.factors.any() {
-            return self.challenge(account, &hash, country, now).await;
+            return self.challenge(account, &hash, country).await;
         }
         if !account.two_factor {
             self.sign_in.forget_failures(&account).await?;

@@ -56,7 +56,6 @@ impl SecondFactor {
         account: Account,
         hash: &PasswordHash,
         country: Option<String>,
-        now: OffsetDateTime,
     ) -> Result<SignInOutcome, DomainError> {
         let passkeys = account.factors.passkeys();
         let ceremony = if passkeys.is_empty() {
@@ -90,29 +89,10 @@ impl SecondFactor {
         if ceremony.is_none() {
             factors.retain(|kind| *kind != "webauthn");
         }
-        let flow = on_current_account(self.deps.accounts.as_ref(), account, |current| {
-            let pending = pending.clone();
-            async move {
-                let issued = self
-                    .flows
-                    .secrets
-                    .issue(
-                        &self.deps,
-                        &current,
-                        Purpose::SecondFactor,
-                        "",
-                        Some(pending),
-                        now,
-                    )
-                    .await?
-                    .ok_or(DomainError::SecretRefused(Refusal::Locked))?;
-                let mut commit = Commit::at(now).relying_on(&current);
-                commit.flows = issued.writes;
-                self.flows.commits.commit(commit).await?;
-                Ok::<_, Attempt>(issued.flow)
-            }
-        })
-        .await?;
+        let flow = self
+            .flows
+            .open_unsent(&self.deps, account, Purpose::SecondFactor, "", pending, None)
+            .await?;
         Ok(SignInOutcome::CodeRequired {
             challenge: flow.id,
             telephone: None,

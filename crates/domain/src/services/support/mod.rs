@@ -13,6 +13,7 @@ pub(crate) mod sending;
 mod texted_code;
 mod transitions;
 mod turns;
+mod unsent_flow;
 
 #[cfg(test)]
 pub(crate) mod test_support;
