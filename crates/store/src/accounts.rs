@@ -144,7 +144,10 @@ impl AccountRepository for Database {
                     this.clone()
                         .filter(dsl::status.ne(AccountStatus::Erased.as_str())),
                 )
-                .set(dsl::failed_sign_ins.eq(dsl::failed_sign_ins + 1))
+                .set((
+                    dsl::failed_sign_ins.eq(dsl::failed_sign_ins + 1),
+                    dsl::version.eq(dsl::version + 1),
+                ))
                 .execute(conn)?;
                 if counted == 1 {
                     diesel::insert_into(audit_log::table)
@@ -179,7 +182,10 @@ impl AccountRepository for Database {
                         .filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)))
                         .filter(dsl::status.ne(AccountStatus::Erased.as_str())),
                 )
-                .set(dsl::sign_in_locked_until.eq(Some(to_db_time(until))))
+                .set((
+                    dsl::sign_in_locked_until.eq(Some(to_db_time(until))),
+                    dsl::version.eq(dsl::version + 1),
+                ))
                 .execute(conn)?;
                 if locked == 1 {
                     diesel::insert_into(audit_log::table)
@@ -204,6 +210,7 @@ impl AccountRepository for Database {
                 .set((
                     dsl::failed_sign_ins.eq(0),
                     dsl::sign_in_locked_until.eq(None::<time::PrimitiveDateTime>),
+                    dsl::version.eq(dsl::version + 1),
                 ))
                 .execute(conn)
         })

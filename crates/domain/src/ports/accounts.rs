@@ -39,7 +39,9 @@ pub trait AccountRepository: Send + Sync {
     async fn update(&self, account: &Account) -> Result<Account, StoreError>;
 
     /// Counts one more consecutive sign-in failure, atomically, and returns the new count;
-    /// `audit` is appended in the same transaction.
+    /// `audit` is appended in the same transaction. Like the two below, it moves the account's
+    /// version on: a whole-account write decided on the account as read before cannot write
+    /// the old count (or an older lock) back.
     async fn record_sign_in_failure(
         &self,
         tenant: &TenantId,

@@ -75,6 +75,7 @@ impl AccountRepository for MemoryStore {
             return Ok(account.sign_in.failures);
         }
         account.sign_in.failures += 1;
+        account.version += 1;
         let failures = account.sign_in.failures;
         state.audit.push(audit.clone());
         Ok(failures)
@@ -93,6 +94,7 @@ impl AccountRepository for MemoryStore {
             .filter(|a| a.status != clientele_domain::account::AccountStatus::Erased)
         {
             account.sign_in.locked_until = Some(until);
+            account.version += 1;
             state.audit.push(audit.clone());
         }
         Ok(())
@@ -101,6 +103,7 @@ impl AccountRepository for MemoryStore {
     async fn reset_sign_in_failures(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<(), StoreError> {
         if let Some(account) = self.state().account_in_mut(tenant, uuid) {
             account.sign_in = Default::default();
+            account.version += 1;
         }
         Ok(())
     }

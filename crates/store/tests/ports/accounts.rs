@@ -173,6 +173,7 @@ pub(crate) async fn sign_in_failures_count_atomically(s: Stores) {
     let mut account = full_account();
     account.sign_in = SignInThrottle::default();
     s.accounts.insert(&account).await.unwrap();
+    let read_before = reloaded(&s, &account).await;
     let counts = join_all((0..20).map(|_| {
         let accounts = s.accounts.clone();
         let failed = audit_of(&account, AuditKind::SignInFailed);
@@ -207,6 +208,10 @@ pub(crate) async fn sign_in_failures_count_atomically(s: Stores) {
         (count(AuditKind::SignInFailed), count(AuditKind::SignInLocked)),
         (20, 1)
     );
+    // A whole-account write decided before the failures cannot write their count back.
+    let mut stale = read_before.clone();
+    stale.profile.nickname = Some(Name::from_stored("Stale".into()));
+    assert_eq!(s.accounts.update(&stale).await, Err(StoreError::VersionMismatch));
     let stored = reloaded(&s, &account).await;
     assert_eq!(
         stored.sign_in,
