@@ -12,6 +12,7 @@ mod conditional_edits;
 mod customer_area;
 mod deactivation;
 mod delivery;
+mod factor_expiry;
 mod instances;
 mod keys;
 mod lifecycle;

@@ -24,7 +24,7 @@ fn unix_now() -> u64 {
 }
 
 /// The code an app with `secret` shows `steps` steps from now (negative: earlier).
-fn code(secret: &str, steps: i64) -> String {
+pub(crate) fn code(secret: &str, steps: i64) -> String {
     let totp = Builder::new()
         .with_secret(Secret::try_from_base32(secret).unwrap())
         .build()
@@ -44,7 +44,7 @@ fn wrong_code(secret: &str) -> String {
 
 /// Waits until the current 30-second step has at least `secs` seconds left, so that codes
 /// computed now are judged in the step they were computed for.
-async fn away_from_a_step_boundary(secs: u64) {
+pub(crate) async fn away_from_a_step_boundary(secs: u64) {
     let left = 30 - unix_now() % 30;
     if left < secs {
         tokio::time::sleep(Duration::from_secs(left + 1)).await;
@@ -60,7 +60,7 @@ async fn login(server: &Server, email: &str, password: &str) -> (u16, Value) {
 
 /// Enrols an app named `name` for `token`'s customer, confirmed with the previous step's code
 /// (a clock a little behind): the secret and what the confirmation answered.
-async fn enrol(server: &Server, token: &str, name: &str) -> (String, Value) {
+pub(crate) async fn enrol(server: &Server, token: &str, name: &str) -> (String, Value) {
     let (status, started) = server
         .request(
             Method::POST,
@@ -359,33 +359,7 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
         .request(Method::GET, "/customers/self/factors", Some(&fresh), None)
         .await;
     assert_eq!(listed, json!({"factors": [], "recoveryCodesLeft": 0}));
-    let uuid = server
-        .admin(
-            Method::GET,
-            &format!("/admin/v1/customers/{}", me["id"].as_str().unwrap()),
-            None,
-        )
-        .await
-        .1["uuid"]
-        .clone();
-    let (_, audit) = server
-        .admin(
-            Method::GET,
-            &format!("/admin/v1/audit?account={}", uuid.as_str().unwrap()),
-            None,
-        )
-        .await;
-    let story: Vec<(String, String)> = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["kind"].as_str().unwrap().to_owned(),
-                e["actor"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let story = server.audit_trail(me["id"].as_str().unwrap()).await;
     for expected in [
         ("factor_added", "customer"),
         ("recovery_code_used", "customer"),

@@ -49,6 +49,33 @@ impl Server {
         .await
     }
 
+    /// The audit trail of the customer with the numeric id `customer`, newest first: (kind,
+    /// actor) of each entry, as the back office reads it.
+    pub async fn audit_trail(&self, customer: &str) -> Vec<(String, String)> {
+        let (status, found) = self
+            .admin(
+                reqwest::Method::GET,
+                &format!("/admin/v1/customers/{customer}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{found}");
+        let path = format!("/admin/v1/audit?account={}", found["uuid"].as_str().unwrap());
+        let (status, audit) = self.admin(reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{audit}");
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["kind"].as_str().unwrap().to_owned(),
+                    e["actor"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// A request with a bearer `token` and a JSON `body` when given: status and JSON body.
     pub async fn request(
         &self,

@@ -7,6 +7,8 @@
 
 pub mod memory_store;
 mod plain;
+mod strong_factors;
 
 pub use memory_store::MemoryStore;
 pub use plain::{FixedClock, InClear, Recorder, Sequence};
+pub use strong_factors::{FixedCodeApp, NoPasskeys};

@@ -11,8 +11,8 @@ use clientele_domain::flow::{Channel, Flow, FlowId, FlowSettings, FlowStatus, Fl
 use clientele_domain::lifecycle::AccountEvent;
 use clientele_domain::pending_change::{HeldEdit, PendingChange, PendingFactor};
 use clientele_domain::ports::{
-    AccountRepository, AppEnrolment, AuditLog, AuthenticatorApps, Commit, FlowRepository, SecretDigester,
-    SessionRepository, TenantRepository, UnitOfWork,
+    AccountRepository, AuditLog, Commit, FlowRepository, SecretDigester, SessionRepository, TenantRepository,
+    UnitOfWork,
 };
 use clientele_domain::profile::{Profile, ProfileEdit};
 use clientele_domain::services::{
@@ -24,7 +24,7 @@ use clientele_domain::session::{Session, SessionId};
 use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
 use clientele_domain::values::{Email, Password, PasswordHash, Phone};
 use clientele_domain::Patch;
-use clientele_fakes::{FixedClock, InClear, MemoryStore, Sequence};
+use clientele_fakes::{FixedClock, FixedCodeApp, InClear, MemoryStore, NoPasskeys, Sequence};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -45,28 +45,6 @@ struct World {
     deactivation: Deactivation,
     deletions: DeletionRequests,
     factors: StrongFactors,
-}
-
-/// An authenticator app whose code is always `APP_CODE` (of step 7).
-struct FixedApp;
-
-const APP_CODE: &str = "123456";
-
-impl AuthenticatorApps for FixedApp {
-    fn new_secret(&self) -> String {
-        "APPSECRET".into()
-    }
-
-    fn enrolment(&self, secret: &str, issuer: &str, account: &str) -> AppEnrolment {
-        AppEnrolment {
-            uri: format!("otpauth://totp/{issuer}:{account}?secret={secret}"),
-            qr_svg: String::new(),
-        }
-    }
-
-    fn step_of(&self, _secret: &str, code: &str, _now: OffsetDateTime) -> Option<u64> {
-        (code == APP_CODE).then_some(7)
-    }
 }
 
 async fn world() -> World {
@@ -132,8 +110,8 @@ async fn world() -> World {
             deps.clone(),
             flows.clone(),
             FactorPorts {
-                apps: Arc::new(FixedApp),
-                passkeys: Arc::new(clientele_domain::ports::MockPasskeys::new()),
+                apps: Arc::new(FixedCodeApp),
+                passkeys: Arc::new(NoPasskeys),
                 sealer: Arc::new(InClear),
                 party: Default::default(),
             },
@@ -392,7 +370,11 @@ async fn check(event: AccountEvent) {
             let who = w.signed_in(&account).await;
             let (others, flow) = w.open_flows(&account, Some(enrolment())).await;
             let id = flow.as_ref().unwrap().id.to_string();
-            let added = w.factors.confirm_app(&who, &id, APP_CODE).await.unwrap();
+            let added = w
+                .factors
+                .confirm_app(&who, &id, FixedCodeApp::CODE)
+                .await
+                .unwrap();
             assert_eq!(
                 added.recovery_codes.map(|c| c.len()),
                 Some(10),
@@ -405,7 +387,11 @@ async fn check(event: AccountEvent) {
             let who = w.signed_in(&account).await;
             let (_, flow) = w.open_flows(&account, Some(enrolment())).await;
             let id = flow.as_ref().unwrap().id.to_string();
-            let added = w.factors.confirm_app(&who, &id, APP_CODE).await.unwrap();
+            let added = w
+                .factors
+                .confirm_app(&who, &id, FixedCodeApp::CODE)
+                .await
+                .unwrap();
             let (others, _) = w.open_flows(&account, None).await;
             if event == AccountEvent::FactorRemoved {
                 w.factors

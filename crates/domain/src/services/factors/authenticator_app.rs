@@ -4,10 +4,10 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{FactorConfirmed, StrongFactors};
+use super::{account_label, FactorConfirmed, StrongFactors};
 use crate::error::{DomainError, FieldErrors};
 use crate::factors::{Factor, FactorId, FactorSecret, NAME_MAX};
-use crate::flow::{self, FlowId, Purpose};
+use crate::flow::{FlowId, Purpose};
 use crate::pending_change::{PendingChange, PendingFactor, PendingKind};
 use crate::services::Authenticated;
 
@@ -26,7 +26,7 @@ pub struct AppEnrolmentStarted {
 }
 
 /// A factor's name as given: trimmed, 1-64 characters without control characters.
-fn factor_name(given: Option<&str>, default: &str) -> Result<String, DomainError> {
+pub(super) fn factor_name(given: Option<&str>, default: &str) -> Result<String, DomainError> {
     let name = given.map(str::trim).unwrap_or(default);
     if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
         return Err(FieldErrors::single(NAME, format!("must be 1-{NAME_MAX} characters")).into());
@@ -52,10 +52,7 @@ impl StrongFactors {
             Some(tenant) => tenant.name,
             None => account.tenant.as_str().to_owned(),
         };
-        let label = account
-            .customer_email()
-            .map(|e| e.as_str().to_owned())
-            .unwrap_or_else(|| account.public_id.to_string());
+        let label = account_label(&account);
         let enrolment = self.ports.apps.enrolment(&secret, &issuer, &label);
         let pending = PendingChange::Enrolment(PendingFactor {
             name,
@@ -109,23 +106,9 @@ impl StrongFactors {
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(FieldErrors::single(CODE, "must be the six digits the app shows").into());
         }
-        let Some(counted) = repository.register_attempt(tenant, flow.id, now).await? else {
-            let current = repository.find(tenant, flow.id).await?;
-            return match flow::refusal_of(current.as_ref(), now) {
-                flow::Refusal::Invalid => Err(DomainError::NotFound),
-                refusal => Err(DomainError::SecretRefused(refusal)),
-            };
-        };
-        let Some(PendingChange::Enrolment(pending)) = counted.pending_change.clone() else {
-            return Err(DomainError::Unavailable(
-                "an enrolment could not be read back".into(),
-            ));
-        };
-        let secret = self
-            .ports
-            .sealer
-            .open(&pending.sealed)
-            .map_err(|_| DomainError::Unavailable("an enrolment could not be opened".into()))?;
+        let (counted, pending, secret) = self
+            .counted_enrolment(&flow, PendingKind::Totp, || DomainError::NotFound)
+            .await?;
         let step = self.ports.apps.step_of(&secret, code, now).ok_or_else(wrong)?;
         let factor = Factor {
             id: FactorId(flow.id.0),

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use super::{StrongFactors, SMS_FACTOR_ID};
 use crate::account::Account;
 use crate::error::DomainError;
-use crate::factors::FactorKind;
+use crate::factors::{Factor, FactorKind};
 use crate::services::back_office::CustomerRef;
 use crate::services::Authenticated;
 use crate::tenant::TenantId;
@@ -26,6 +26,18 @@ pub struct FactorList {
     pub recovery_codes_left: usize,
 }
 
+impl From<&Factor> for FactorView {
+    fn from(f: &Factor) -> Self {
+        FactorView {
+            id: f.id.to_string(),
+            kind: f.secret.kind(),
+            name: f.name.clone(),
+            created_at: Some(f.created_at),
+            last_used_at: f.last_used_at,
+        }
+    }
+}
+
 impl FactorList {
     pub fn of(account: &Account) -> Self {
         let mut factors = Vec::new();
@@ -38,13 +50,7 @@ impl FactorList {
                 last_used_at: None,
             });
         }
-        factors.extend(account.factors.list.iter().map(|f| FactorView {
-            id: f.id.to_string(),
-            kind: f.secret.kind(),
-            name: f.name.clone(),
-            created_at: Some(f.created_at),
-            last_used_at: f.last_used_at,
-        }));
+        factors.extend(account.factors.list.iter().map(FactorView::from));
         FactorList {
             factors,
             recovery_codes_left: account.factors.recovery_codes.len(),

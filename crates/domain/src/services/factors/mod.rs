@@ -18,8 +18,9 @@ pub use recovery_codes::matching_recovery_code;
 use crate::account::Account;
 use crate::error::DomainError;
 use crate::factors::Factor;
-use crate::flow::Flow;
+use crate::flow::{Flow, Refusal};
 use crate::lifecycle::MadeBy;
+use crate::pending_change::{PendingChange, PendingFactor, PendingKind};
 use crate::ports::{Commit, StoreError};
 use crate::services::support::reapply::{on_current_account, Attempt};
 use crate::services::support::FlowDeps;
@@ -37,6 +38,33 @@ pub struct StrongFactors {
 impl StrongFactors {
     pub fn new(deps: Deps, flows: FlowDeps, ports: FactorPorts) -> Self {
         StrongFactors { deps, flows, ports }
+    }
+
+    /// A try counted at the pending enrolment `flow` of `kind`: the flow as counted and what it
+    /// keeps, its sealed part opened. A flow that is no longer open is `gone`.
+    async fn counted_enrolment(
+        &self,
+        flow: &Flow,
+        kind: PendingKind,
+        gone: impl Fn() -> DomainError,
+    ) -> Result<(Flow, PendingFactor, String), DomainError> {
+        let now = self.deps.clock.now();
+        let counted = match self.flows.secrets.count_try(flow, now).await {
+            Err(DomainError::SecretRefused(Refusal::Invalid)) => return Err(gone()),
+            other => other?,
+        };
+        let Some(PendingChange::Enrolment(pending)) = counted.pending_change.clone() else {
+            return Err(gone());
+        };
+        if pending.kind != kind {
+            return Err(gone());
+        }
+        let opened = self
+            .ports
+            .sealer
+            .open(&pending.sealed)
+            .map_err(|_| DomainError::Unavailable("an enrolment could not be opened".into()))?;
+        Ok((counted, pending, opened))
     }
 
     /// The caller's account as stored now, if it may still sign in.
@@ -99,4 +127,12 @@ impl StrongFactors {
         })
         .await
     }
+}
+
+/// How an authenticator or app names the account: its address, or its numeric id.
+fn account_label(account: &Account) -> String {
+    account
+        .customer_email()
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_else(|| account.public_id.to_string())
 }

@@ -4,11 +4,11 @@
 
 use serde_json::Value;
 
-use super::authenticator_app::NAME;
-use super::{FactorConfirmed, StrongFactors};
+use super::authenticator_app::factor_name;
+use super::{account_label, FactorConfirmed, StrongFactors};
 use crate::error::{DomainError, FieldErrors};
-use crate::factors::{Factor, FactorId, FactorSecret, NAME_MAX};
-use crate::flow::{self, Purpose, Refusal};
+use crate::factors::{Factor, FactorId, FactorSecret};
+use crate::flow::Purpose;
 use crate::pending_change::{PendingChange, PendingFactor, PendingKind};
 use crate::ports::PasskeyError;
 use crate::services::Authenticated;
@@ -37,10 +37,7 @@ impl StrongFactors {
             .ports
             .party(self.flows.tenants.as_ref(), &account.tenant)
             .await?;
-        let name = account
-            .customer_email()
-            .map(|e| e.as_str().to_owned())
-            .unwrap_or_else(|| account.public_id.to_string());
+        let name = account_label(&account);
         let display = crate::customer_edit::full_name(&account.profile).unwrap_or_else(|| name.clone());
         let ceremony = self.ports.passkeys.start_registration(
             &party,
@@ -78,10 +75,7 @@ impl StrongFactors {
     ) -> Result<FactorConfirmed, DomainError> {
         let now = self.deps.clock.now();
         self.flows.require_recent_sign_in(who, now)?;
-        let name = name.map(str::trim).unwrap_or("Passkey");
-        if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
-            return Err(FieldErrors::single(NAME, format!("must be 1-{NAME_MAX} characters")).into());
-        }
+        let name = factor_name(name, "Passkey")?;
         let tenant = &who.account.tenant;
         let repository = &self.flows.secrets.flows;
         let no_options = || DomainError::Conflict("ask for the options first (…/webauthn/options)".into());
@@ -90,21 +84,9 @@ impl StrongFactors {
             .await?
             .filter(|f| matches!(&f.pending_change, Some(PendingChange::Enrolment(p)) if p.kind == PendingKind::Webauthn))
             .ok_or_else(no_options)?;
-        let Some(counted) = repository.register_attempt(tenant, flow.id, now).await? else {
-            let current = repository.find(tenant, flow.id).await?;
-            return match flow::refusal_of(current.as_ref(), now) {
-                Refusal::Invalid => Err(no_options()),
-                refusal => Err(DomainError::SecretRefused(refusal)),
-            };
-        };
-        let Some(PendingChange::Enrolment(pending)) = counted.pending_change.clone() else {
-            return Err(no_options());
-        };
-        let state = self
-            .ports
-            .sealer
-            .open(&pending.sealed)
-            .map_err(|_| DomainError::Unavailable("an enrolment could not be opened".into()))?;
+        let (counted, _, state) = self
+            .counted_enrolment(&flow, PendingKind::Webauthn, no_options)
+            .await?;
         let party = self.ports.party(self.flows.tenants.as_ref(), tenant).await?;
         let created = self
             .ports
@@ -121,7 +103,7 @@ impl StrongFactors {
         }
         let factor = Factor {
             id: FactorId(flow.id.0),
-            name: name.to_owned(),
+            name,
             created_at: now,
             last_used_at: None,
             secret: FactorSecret::Webauthn {

@@ -101,4 +101,62 @@ mod tests {
         );
         assert_eq!(origin("not a url"), None);
     }
+
+    fn ports(id: Option<&str>, origins: &[&str]) -> FactorPorts {
+        FactorPorts {
+            apps: Arc::new(crate::ports::MockAuthenticatorApps::new()),
+            passkeys: Arc::new(crate::ports::MockPasskeys::new()),
+            sealer: Arc::new(crate::ports::MockSealer::new()),
+            party: PartySettings {
+                id: id.map(str::to_owned),
+                origins: origins.iter().map(|o| o.to_string()).collect(),
+                public_url: "https://accounts.example.com:8443/base".into(),
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn the_relying_party_is_the_tenants_web_app_unless_configured() {
+        use crate::tenant::{Tenant, TenantSettings};
+        let mut tenants = crate::ports::MockTenantRepository::new();
+        tenants.expect_get_tenant().returning(|id| {
+            Ok((id.as_str() == "acme").then(|| Tenant {
+                id: id.clone(),
+                name: "Acme".into(),
+                settings: TenantSettings {
+                    web_app_url: Some("https://shop.acme.test/app".into()),
+                    ..TenantSettings::default()
+                },
+                created_at: time::OffsetDateTime::UNIX_EPOCH,
+            }))
+        });
+        let acme = TenantId::parse("acme").unwrap();
+        let derived = ports(None, &[]).party(&tenants, &acme).await.unwrap();
+        assert_eq!(
+            derived,
+            RelyingParty {
+                id: "shop.acme.test".into(),
+                name: "Acme".into(),
+                origins: vec![
+                    "https://shop.acme.test".into(),
+                    "https://accounts.example.com:8443".into()
+                ],
+            }
+        );
+        let configured = ports(Some("acme.test"), &["https://login.acme.test"])
+            .party(&tenants, &acme)
+            .await
+            .unwrap();
+        assert_eq!(
+            (configured.id.as_str(), configured.origins),
+            ("acme.test", vec!["https://login.acme.test".to_owned()])
+        );
+        // No web app: the public URL's host, and the tenant's id for a name.
+        let other = TenantId::parse("other").unwrap();
+        let fallback = ports(None, &[]).party(&tenants, &other).await.unwrap();
+        assert_eq!(
+            (fallback.id.as_str(), fallback.name.as_str()),
+            ("accounts.example.com", "other")
+        );
+    }
 }

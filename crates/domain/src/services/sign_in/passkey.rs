@@ -80,18 +80,6 @@ impl SecondFactor {
         if held.expires_at <= now {
             return Err(DomainError::SecretRefused(Refusal::Expired));
         }
-        // Used already: refused before the assertion is looked at (a replayed assertion would
-        // otherwise read as a cloned authenticator).
-        if self
-            .flows
-            .secrets
-            .flows
-            .find(tenant, FlowId(held.id))
-            .await?
-            .is_some()
-        {
-            return Err(invalid());
-        }
         let (user, credential_id) = self
             .factors
             .passkeys
@@ -110,7 +98,8 @@ impl SecondFactor {
             if !current.status.may_sign_in() {
                 return Err(DomainError::Unauthenticated.into());
             }
-            // Decided again after losing a race: the other request may have spent the challenge.
+            // Used already (a replay, or the request this one lost a race to): refused before
+            // the assertion is looked at, which would otherwise read as a cloned authenticator.
             if self
                 .flows
                 .secrets

@@ -153,13 +153,7 @@ impl SecondFactor {
         let now = self.deps.clock.now();
         let (flow, account) = self.challenged(tenant, challenge, now).await?;
         let repository = &self.flows.secrets.flows;
-        let Some(counted) = repository.register_attempt(tenant, flow.id, now).await? else {
-            let current = repository.find(tenant, flow.id).await?;
-            return Err(DomainError::SecretRefused(flow::refusal_of(
-                current.as_ref(),
-                now,
-            )));
-        };
+        let counted = self.flows.secrets.count_try(&flow, now).await?;
         let (held, hash) = self.held_sign_in(&counted, &account)?;
         let party = match answer {
             Answer::Webauthn(_) => Some(self.factors.party(self.flows.tenants.as_ref(), tenant).await?),

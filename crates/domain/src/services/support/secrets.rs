@@ -105,10 +105,22 @@ impl Secrets {
         Ok(Some(Issued { writes, flow, secret }))
     }
 
+    /// Counts a try at `flow` before the answer is judged: the flow as counted, or why no
+    /// try can be counted (locked, expired, no longer open), logged as a security event.
+    /// Counting the last allowed try locks the flow (see [`FlowRepository::register_attempt`]).
+    pub async fn count_try(&self, flow: &Flow, now: OffsetDateTime) -> Result<Flow, DomainError> {
+        match self.flows.register_attempt(&flow.tenant, flow.id, now).await? {
+            Some(counted) => Ok(counted),
+            None => {
+                let current = self.flows.find(&flow.tenant, flow.id).await?;
+                Err(refused(flow, flow::refusal_of(current.as_ref(), now)))
+            }
+        }
+    }
+
     /// Checks `presented` against `flow` (which must have `purpose`): the try is counted before
-    /// the comparison, and counting the last allowed try locks the flow (see
-    /// [`FlowRepository::register_attempt`]). A right secret returns the flow as counted: commit
-    /// [`Flow::consume`] with the change it allows.
+    /// the comparison (see [`Self::count_try`]). A right secret returns the flow as counted:
+    /// commit [`Flow::consume`] with the change it allows.
     pub async fn check(
         &self,
         flow: Option<Flow>,
@@ -119,25 +131,24 @@ impl Secrets {
         let Some(flow) = flow.filter(|f| f.purpose == purpose) else {
             return Err(DomainError::SecretRefused(Refusal::Invalid));
         };
-        let refused = |r: Refusal| {
-            // An operator follows one account through the log: tenant and account, no secret.
-            tracing::warn!(
-                event = "secret_refused",
-                reason = ?r,
-                purpose = flow.purpose.as_str(),
-                tenant = flow.tenant.as_str(),
-                account = %flow.account.0,
-                "security event"
-            );
-            Err(DomainError::SecretRefused(r))
-        };
-        let Some(counted) = self.flows.register_attempt(&flow.tenant, flow.id, now).await? else {
-            let current = self.flows.find(&flow.tenant, flow.id).await?;
-            return refused(flow::refusal_of(current.as_ref(), now));
-        };
+        let counted = self.count_try(&flow, now).await?;
         if self.digester.matches(presented.trim(), &counted.secret_digest) {
             return Ok(counted);
         }
-        refused(Refusal::Invalid)
+        Err(refused(&flow, Refusal::Invalid))
     }
+}
+
+/// A refused secret, logged: an operator follows one account through the log (tenant and
+/// account, no secret).
+fn refused(flow: &Flow, refusal: Refusal) -> DomainError {
+    tracing::warn!(
+        event = "secret_refused",
+        reason = ?refusal,
+        purpose = flow.purpose.as_str(),
+        tenant = flow.tenant.as_str(),
+        account = %flow.account.0,
+        "security event"
+    );
+    DomainError::SecretRefused(refusal)
 }

@@ -2,7 +2,6 @@
 //! second factors (authenticator apps, texted codes) and recovery codes.
 
 use actix_web::{web, HttpResponse};
-use clientele_domain::factors::Factor;
 use clientele_domain::services::factors::{FactorConfirmed, FactorList, FactorView};
 use clientele_domain::FieldErrors;
 use serde::Serialize;
@@ -49,18 +48,6 @@ impl From<&FactorView> for FactorBody {
     }
 }
 
-impl From<&Factor> for FactorBody {
-    fn from(f: &Factor) -> Self {
-        FactorBody {
-            id: f.id.to_string(),
-            kind: f.secret.kind().as_str(),
-            name: f.name.clone(),
-            created_at: Some(f.created_at),
-            last_used_at: f.last_used_at,
-        }
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FactorListBody {
@@ -93,6 +80,15 @@ pub struct TotpEnrolmentBody {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     expires_at: OffsetDateTime,
+}
+
+impl From<FactorConfirmed> for ConfirmedFactorBody {
+    fn from(confirmed: FactorConfirmed) -> Self {
+        ConfirmedFactorBody {
+            factor: FactorBody::from(&FactorView::from(&confirmed.factor)),
+            recovery_codes: confirmed.recovery_codes,
+        }
+    }
 }
 
 /// A confirmed factor, with the recovery codes when it is the account's first strong one.
@@ -179,18 +175,12 @@ pub async fn confirm_totp(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let FactorConfirmed {
-        factor,
-        recovery_codes,
-    } = state
+    let confirmed = state
         .factors
         .confirm_app(&who.0, &id, &code)
         .await
         .map_err(refused)?;
-    Ok(HttpResponse::Ok().json(ConfirmedFactorBody {
-        factor: FactorBody::from(&factor),
-        recovery_codes,
-    }))
+    Ok(HttpResponse::Ok().json(ConfirmedFactorBody::from(confirmed)))
 }
 
 /// Replace the recovery codes with ten new ones (the old stop working). Needs a recent sign-in
@@ -282,18 +272,12 @@ pub async fn add_passkey(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let FactorConfirmed {
-        factor,
-        recovery_codes,
-    } = state
+    let confirmed = state
         .factors
         .add_passkey(&who.0, name.as_deref(), &credential)
         .await
         .map_err(refused)?;
-    Ok(HttpResponse::Created().json(ConfirmedFactorBody {
-        factor: FactorBody::from(&factor),
-        recovery_codes,
-    }))
+    Ok(HttpResponse::Created().json(ConfirmedFactorBody::from(confirmed)))
 }
 
 /// A required JSON object (a WebAuthn credential), named in `errors` otherwise.
