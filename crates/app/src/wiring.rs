@@ -9,7 +9,7 @@ use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, Delivery,
     DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, LinkSettings, Loyalty, Onboarding,
     OutboxView, PartySettings, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles,
-    SecondFactor, Senders, SignIn, SignInSettings, StrongFactors, Tenants,
+    SecondFactor, Senders, Sessions, SignIn, SignInSettings, StrongFactors, Tenants,
 };
 use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -190,6 +190,7 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
             factor_ports.clone(),
         )),
         factors: Arc::new(StrongFactors::new(deps.clone(), flows.clone(), factor_ports)),
+        sessions: Arc::new(Sessions::new(deps.clone(), flows.clone())),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), profile_flows)),
         email_change: Arc::new(EmailChange::new(deps.clone(), flows.clone())),

@@ -63,6 +63,11 @@ names!(
         Erased => "erased",
         Reactivated => "reactivated",
         ProfileCorrected => "profile_corrected",
+        SignedOut => "signed_out",
+        SessionEnded => "session_ended",
+        SessionsEnded => "sessions_ended",
+        EmailChangeWithdrawn => "email_change_withdrawn",
+        DataExported => "data_exported",
     }
 );
 
@@ -86,6 +91,8 @@ pub struct AuditEntry {
     /// The address of the client that sent it (as the trusted proxies report it): personal
     /// data, so erasing the account clears it from its entries.
     pub client_address: Option<String>,
+    /// The browser and system it came from, as the client named them.
+    pub device: Option<String>,
     pub at: OffsetDateTime,
     /// A short, non-personal note: the closing policy applied (`erase_now`, `keep`,
     /// `request_deletion`), say.

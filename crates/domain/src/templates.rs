@@ -73,6 +73,8 @@ pub enum AccountChange {
     FactorRemoved,
     RecoveryCodesReplaced,
     RecoveryCodeUsed,
+    /// The back office signed every device out.
+    SessionsEnded,
 }
 
 pub const MASK: &str = "••••••••";
@@ -339,6 +341,14 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
                 (AccountChange::RecoveryCodesReplaced, false) => (
                     "New recovery codes",
                     "new recovery codes were just made for your account; the previous ones no longer work.",
+                ),
+                (AccountChange::SessionsEnded, true) => (
+                    "Alle Geräte wurden abgemeldet",
+                    "unser Support hat soeben alle Geräte von Ihrem Konto abgemeldet. Melden Sie sich erneut an, um fortzufahren.",
+                ),
+                (AccountChange::SessionsEnded, false) => (
+                    "Every device was signed out",
+                    "our support team just signed every device out of your account. Sign in again to go on.",
                 ),
             };
             Parts {

@@ -153,6 +153,10 @@ impl RequestContext for InClear {
     fn client_address(&self) -> Option<String> {
         None
     }
+
+    fn device(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A mail and text sender that keeps every message it is given.

@@ -180,6 +180,10 @@ impl World {
             expires_at: NOW + Duration::hours(1),
             revoked_at: None,
             country: None,
+            device: None,
+            ip: None,
+            sign_in_method: clientele_domain::session::SignInMethod::Password,
+            last_seen_at: NOW,
         };
         assert!(SessionRepository::create(&self.store, &session, None, &[])
             .await

@@ -1,7 +1,9 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::admin::{api_keys, audit, customers, deletion_requests, loyalty, outbox, settings, tenants};
+use crate::admin::{
+    api_keys, audit, customers, deletion_requests, loyalty, outbox, sessions, settings, tenants,
+};
 use crate::openapi_conventions::Conventions;
 use crate::openapi_links::Links;
 use crate::openapi_responses::ResponsesAsServed;
@@ -27,6 +29,13 @@ use crate::{health, metrics, pages};
         customer_area::factors::passkey_options,
         customer_area::factors::add_passkey,
         customer_area::factors::remove_factor,
+        customer_area::sessions::list_sessions,
+        customer_area::sessions::end_session,
+        customer_area::sessions::end_other_sessions,
+        customer_area::sessions::logout,
+        customer_area::sessions::activity,
+        customer_area::sessions::pending_email,
+        customer_area::sessions::withdraw_pending_email,
         customer_area::account::get_self,
         customer_area::account::patch_self,
         customer_area::account::delete_self,
@@ -52,6 +61,8 @@ use crate::{health, metrics, pages};
         customers::edit_customer,
         customers::list_customer_factors,
         customers::remove_customer_factor,
+        sessions::list_customer_sessions,
+        sessions::end_customer_sessions,
         loyalty::post_wallet_entry,
         loyalty::get_wallet,
         loyalty::post_order,

@@ -260,6 +260,7 @@ mod tests {
                     &["apiKey"]
                 } else if path.starts_with("/api/")
                     || path == "/customers/self"
+                    || path == "/customers/logout"
                     || path.starts_with("/customers/self/")
                 {
                     &["bearer"]

@@ -24,6 +24,7 @@ pub async fn problem_details(
     let scope = RequestScope {
         id: request_id.clone(),
         client_address: client_ip(req.request()).map(|ip| ip.to_string()),
+        user_agent: req.headers().get(actix_web::http::header::USER_AGENT).cloned(),
     };
     let mut res = within_request(scope, next.call(req)).await?.map_into_boxed_body();
     let status = res.status();

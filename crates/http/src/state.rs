@@ -15,6 +15,8 @@ pub struct AppState {
     pub second_factor: Arc<SecondFactor>,
     /// The customer's authenticator apps and recovery codes.
     pub factors: Arc<clientele_domain::services::StrongFactors>,
+    /// Where the customer is signed in, signing devices out, their activity.
+    pub sessions: Arc<clientele_domain::services::Sessions>,
     pub profiles: Arc<Profiles>,
     pub customers: Arc<Customers>,
     /// Sign-up and activation.

@@ -143,6 +143,10 @@ fn state(
             None,
             factor_ports(),
         )),
+        sessions: Arc::new(clientele_domain::services::Sessions::new(
+            deps.clone(),
+            flows.clone(),
+        )),
         factors: Arc::new(StrongFactors::new(deps.clone(), flows.clone(), factor_ports())),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), flows.clone())),

@@ -27,6 +27,7 @@ pub struct AuditRow {
     at: PrimitiveDateTime,
     detail: Option<String>,
     client_address: Option<String>,
+    device: Option<String>,
 }
 
 impl From<&AuditEntry> for AuditRow {
@@ -41,6 +42,7 @@ impl From<&AuditEntry> for AuditRow {
             at: to_db_time(e.at),
             detail: e.detail.clone(),
             client_address: e.client_address.clone(),
+            device: e.device.clone(),
         }
     }
 }
@@ -58,6 +60,7 @@ impl TryFrom<AuditRow> for AuditEntry {
             actor: Actor::parse(&row.actor).ok_or_else(|| corrupt("audit actor"))?,
             request_id: row.request_id,
             client_address: row.client_address,
+            device: row.device,
             at: from_db_time(row.at),
             detail: row.detail,
         })

@@ -168,6 +168,13 @@ impl PrincipalCache {
         drop(dropped);
     }
 
+    /// The held session `id` was used at `at` (and its use written).
+    pub fn seen(&self, id: SessionId, at: OffsetDateTime) {
+        if let Some((session, _)) = self.entries().by_session.get_mut(&id) {
+            session.last_seen_at = session.last_seen_at.max(at);
+        }
+    }
+
     /// The account (and so every session of it) changed.
     pub fn invalidate_account(&self, account: AccountUuid) {
         let mut entries = self.entries();
@@ -260,6 +267,10 @@ mod tests {
             expires_at: NOW + time::Duration::hours(1),
             revoked_at: None,
             country: None,
+            device: None,
+            ip: None,
+            sign_in_method: clientele_domain::session::SignInMethod::Password,
+            last_seen_at: NOW,
         };
         (s, a)
     }

@@ -3,7 +3,7 @@
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::ports::StoreError;
 use clientele_domain::profile::{Address, Profile};
-use clientele_domain::session::{Session, SessionId};
+use clientele_domain::session::{Session, SessionId, SignInMethod};
 use clientele_domain::sign_in_throttle::SignInThrottle;
 use clientele_domain::tenant::TenantId;
 use clientele_domain::values::{Birthday, Email, Locale, Name, PasswordHash, Phone};
@@ -173,6 +173,10 @@ pub struct SessionRow {
     pub expires_at: PrimitiveDateTime,
     pub revoked_at: Option<PrimitiveDateTime>,
     pub country: Option<String>,
+    pub device: Option<String>,
+    pub ip: Option<String>,
+    pub sign_in_method: String,
+    pub last_seen_at: Option<PrimitiveDateTime>,
 }
 
 impl From<&Session> for SessionRow {
@@ -185,6 +189,10 @@ impl From<&Session> for SessionRow {
             expires_at: to_db_time(s.expires_at),
             revoked_at: s.revoked_at.map(to_db_time),
             country: s.country.clone(),
+            device: s.device.clone(),
+            ip: s.ip.clone(),
+            sign_in_method: s.sign_in_method.as_str().to_owned(),
+            last_seen_at: Some(to_db_time(s.last_seen_at)),
         }
     }
 }
@@ -201,6 +209,11 @@ impl TryFrom<SessionRow> for Session {
             expires_at: from_db_time(r.expires_at),
             revoked_at: r.revoked_at.map(from_db_time),
             country: r.country,
+            device: r.device,
+            ip: r.ip,
+            sign_in_method: SignInMethod::parse(&r.sign_in_method)
+                .ok_or_else(|| corrupt("sign-in method"))?,
+            last_seen_at: from_db_time(r.last_seen_at.unwrap_or(r.created_at)),
         })
     }
 }

@@ -68,6 +68,10 @@ diesel::table! {
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         country -> Nullable<Text>,
+        device -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        sign_in_method -> Text,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 
@@ -146,6 +150,7 @@ diesel::table! {
         at -> Timestamp,
         detail -> Nullable<Text>,
         client_address -> Nullable<Text>,
+        device -> Nullable<Text>,
     }
 }
 

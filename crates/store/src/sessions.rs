@@ -180,6 +180,45 @@ impl SessionRepository for Database {
         row.map(Session::try_from).transpose()
     }
 
+    async fn list_active(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError> {
+        let (tenant, account, now) = (tenant.as_str().to_owned(), account.0.to_string(), to_db_time(now));
+        let rows = with_connection(&self.pool, move |conn| {
+            sessions::table
+                .filter(sessions::tenant_id.eq(tenant))
+                .filter(sessions::account_uuid.eq(account))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .order((sessions::created_at.desc(), sessions::uuid.desc()))
+                .select(SessionRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter().map(Session::try_from).collect()
+    }
+
+    async fn touch(&self, id: SessionId, now: OffsetDateTime) -> Result<(), StoreError> {
+        let (uuid, at) = (id.0.to_string(), to_db_time(now));
+        self.write_one((), move |conn| {
+            diesel::update(
+                sessions::table
+                    .filter(sessions::uuid.eq(uuid))
+                    .filter(sessions::last_seen_at.is_null().or(sessions::last_seen_at.lt(at))),
+            )
+            .set(sessions::last_seen_at.eq(Some(at)))
+            .execute(conn)
+        })
+        .await?
+        .map_err(from_diesel)?;
+        self.memory.principals.seen(id, now);
+        Ok(())
+    }
+
     async fn count_active(
         &self,
         tenant: &TenantId,

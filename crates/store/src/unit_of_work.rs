@@ -312,15 +312,19 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
     }
     for revocation in &commit.revoke_sessions {
         let kept = revocation.keep.map(|s| s.0.to_string()).unwrap_or_default();
-        diesel::update(
-            sessions::table
-                .filter(sessions::tenant_id.eq(revocation.tenant.as_str()))
-                .filter(sessions::account_uuid.eq(revocation.account.0.to_string()))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::uuid.ne(kept)),
-        )
-        .set(sessions::revoked_at.eq(Some(now)))
-        .execute(conn)?;
+        let theirs = sessions::table
+            .filter(sessions::tenant_id.eq(revocation.tenant.as_str()))
+            .filter(sessions::account_uuid.eq(revocation.account.0.to_string()))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::uuid.ne(kept));
+        match revocation.only {
+            Some(only) => diesel::update(theirs.filter(sessions::uuid.eq(only.0.to_string())))
+                .set(sessions::revoked_at.eq(Some(now)))
+                .execute(conn)?,
+            None => diesel::update(theirs)
+                .set(sessions::revoked_at.eq(Some(now)))
+                .execute(conn)?,
+        };
     }
     // After the revocations, which keep the session in hand (and so never its replacement).
     if let Some(replacement) = &commit.replace_session {

@@ -27,9 +27,11 @@ pub trait AuditLog: Send + Sync {
 
 /// What the HTTP adapter knows of the request being served, for audit entries: its id (the log
 /// carries it, so entries can be matched with log lines) and the client's address (as the
-/// trusted proxies report it). Both are `None` outside a request.
+/// trusted proxies report it), and the device it came from. All are `None` outside a request.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait RequestContext: Send + Sync {
     fn request_id(&self) -> Option<String>;
     fn client_address(&self) -> Option<String>;
+    /// The browser and system the client says it is (`Firefox on Windows 10`), if it says.
+    fn device(&self) -> Option<String>;
 }

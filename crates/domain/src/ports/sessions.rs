@@ -55,6 +55,18 @@ pub trait SessionRepository: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Option<Session>, StoreError>;
 
+    /// Every session of the account live at `now`, newest first.
+    async fn list_active(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError>;
+
+    /// Records that `id` was used at `now` (if it was last seen before). Changes nothing a
+    /// principal depends on: no instance has to forget the session for it.
+    async fn touch(&self, id: SessionId, now: OffsetDateTime) -> Result<(), StoreError>;
+
     async fn count_active(
         &self,
         tenant: &TenantId,

@@ -21,12 +21,24 @@ pub enum AccountWrite {
     Unchanged(Account),
 }
 
-/// Signing out an account's sessions: every one, or every one but the session in hand.
+/// Signing out an account's sessions: every one, every one but the session in hand (`keep`),
+/// or only the one named (`only`, if it is the account's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revocation {
     pub tenant: TenantId,
     pub account: AccountUuid,
     pub keep: Option<SessionId>,
+    pub only: Option<SessionId>,
+}
+
+impl Revocation {
+    /// Whether this revocation ends `session` (if it is still live).
+    pub fn ends(&self, session: &Session) -> bool {
+        session.tenant == self.tenant
+            && session.account == self.account
+            && Some(session.id) != self.keep
+            && self.only.is_none_or(|only| only == session.id)
+    }
 }
 
 /// The session in hand swapped for `by` (same sign-in time and end, a new id): written only if
@@ -129,6 +141,18 @@ impl Commit {
             tenant: account.tenant.clone(),
             account: account.uuid,
             keep,
+            only: None,
+        });
+        self
+    }
+
+    /// This commit signing out the session `id` of `account` (nothing if it is not the account's).
+    pub fn revoking_one(mut self, account: &Account, id: SessionId) -> Self {
+        self.revoke_sessions.push(Revocation {
+            tenant: account.tenant.clone(),
+            account: account.uuid,
+            keep: None,
+            only: Some(id),
         });
         self
     }

@@ -10,6 +10,7 @@ pub mod factors;
 pub mod loyalty;
 pub mod onboarding;
 pub mod profile;
+pub mod sessions;
 pub mod sign_in;
 pub mod support;
 
@@ -18,7 +19,7 @@ pub use back_office::{
     ApiKeys, AuditView, CustomerRef, Customers, IssuedKey, NewCustomer, OutboxView, Tenants,
 };
 pub use closing::{AccountClosing, Deactivation, DeactivationStarted, DeletionRequests};
-pub use contact::EmailChange;
+pub use contact::{EmailChange, PendingEmail};
 pub use credentials::{PasswordChange, PasswordReset};
 pub use delivery::{BatchReport, Delivery, DeliverySettings, Senders};
 pub use factors::{FactorPorts, PartySettings, StrongFactors};
@@ -28,6 +29,7 @@ pub use profile::{
     referral_code, sanitize_name, AppUserChange, AppUserView, AppUsers, CodeConfirmed, DetailsEdit,
     PersonalDetails, ProfileStanding, ProfileView, Profiles, TwoFactorEdit, ValidEdit, PUSH_TOKEN,
 };
+pub use sessions::{ActivityEntry, SessionView, Sessions};
 pub use sign_in::{Authenticated, SecondFactor, SignIn, SignInOutcome, SignInSettings, SignedIn};
 pub use support::{
     Commits, Deps, EditTurns, FlowDeps, FlowPorts, IfVersion, LinkSettings, Messages, Secrets,

@@ -225,8 +225,7 @@ impl State {
         }
         for revocation in &commit.revoke_sessions {
             for session in self.sessions.values_mut() {
-                let theirs = session.tenant == revocation.tenant && session.account == revocation.account;
-                if theirs && Some(session.id) != revocation.keep && session.revoked_at.is_none() {
+                if revocation.ends(session) && session.revoked_at.is_none() {
                     session.revoked_at = Some(commit.now);
                 }
             }

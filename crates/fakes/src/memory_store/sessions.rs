@@ -90,6 +90,30 @@ impl SessionRepository for MemoryStore {
             .cloned())
     }
 
+    async fn list_active(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError> {
+        let mut live: Vec<Session> = self
+            .state()
+            .sessions
+            .values()
+            .filter(|s| &s.tenant == tenant && s.account == account && s.is_active(now))
+            .cloned()
+            .collect();
+        live.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.id.0)));
+        Ok(live)
+    }
+
+    async fn touch(&self, id: SessionId, now: OffsetDateTime) -> Result<(), StoreError> {
+        if let Some(session) = self.state().sessions.get_mut(&id) {
+            session.last_seen_at = session.last_seen_at.max(now);
+        }
+        Ok(())
+    }
+
     async fn count_active(
         &self,
         tenant: &TenantId,

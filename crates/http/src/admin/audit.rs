@@ -33,6 +33,8 @@ pub struct AdminAuditEntry {
     /// The client's address, as the trusted proxies report it (cleared when the account is
     /// erased).
     client_address: Option<String>,
+    /// Browser and system, as the client's `User-Agent` named them.
+    device: Option<String>,
     #[schema(format = DateTime)]
     at: String,
     /// The closing policy applied, for closings.
@@ -49,6 +51,7 @@ impl From<&AuditEntry> for AdminAuditEntry {
             actor: e.actor.as_str(),
             request_id: e.request_id.clone(),
             client_address: e.client_address.clone(),
+            device: e.device.clone(),
             at: rfc3339(e.at),
             detail: e.detail.clone(),
         }
@@ -137,6 +140,11 @@ enum AuditKindFilter {
     Erased,
     Reactivated,
     ProfileCorrected,
+    SignedOut,
+    SessionEnded,
+    SessionsEnded,
+    EmailChangeWithdrawn,
+    DataExported,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod customers;
 pub mod deletion_requests;
 pub mod loyalty;
 pub mod outbox;
+pub mod sessions;
 pub mod settings;
 pub mod tenants;
 
@@ -28,6 +29,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/admin/v1/customers/{id}/factors", "GET")
             .route(web::get().to(customers::list_customer_factors)),
+    )
+    .service(
+        resource("/admin/v1/customers/{id}/sessions", "GET, DELETE")
+            .route(web::get().to(sessions::list_customer_sessions))
+            .route(web::delete().to(sessions::end_customer_sessions)),
     )
     .service(
         resource("/admin/v1/customers/{id}/factors/{factor}", "DELETE")

@@ -84,6 +84,7 @@ pub(crate) async fn the_audit_trail_is_kept_per_tenant_newest_first(s: Stores) {
         actor: Actor::Customer,
         request_id: Some("request-7".into()),
         client_address: Some("2001:db8::7".into()),
+        device: Some("Firefox on Linux".into()),
         at,
         detail: Some("erase_now".into()),
     };

@@ -214,6 +214,7 @@ pub fn audit_of(account: &Account, kind: AuditKind) -> AuditEntry {
         actor: Actor::Customer,
         request_id: None,
         client_address: Some("192.0.2.1".into()),
+        device: Some("Firefox on Linux".into()),
         at: T0,
         detail: None,
     }
@@ -228,6 +229,10 @@ pub fn session_of(account: &Account, expires_at: OffsetDateTime) -> Session {
         expires_at,
         revoked_at: None,
         country: None,
+        device: None,
+        ip: None,
+        sign_in_method: clientele_domain::session::SignInMethod::Password,
+        last_seen_at: T0,
     }
 }
 

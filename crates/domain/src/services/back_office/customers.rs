@@ -184,11 +184,7 @@ impl Customers {
     }
 
     pub async fn get(&self, tenant: &TenantId, customer: CustomerRef) -> Result<Account, DomainError> {
-        let found = match customer {
-            CustomerRef::Public(id) => self.deps.accounts.find_by_public_id(tenant, id).await?,
-            CustomerRef::Uuid(uuid) => self.deps.accounts.find_by_uuid(tenant, uuid).await?,
-        };
-        found.ok_or(DomainError::NotFound)
+        self.deps.customer(tenant, customer).await
     }
 }
 

@@ -186,6 +186,10 @@ mod tests {
                 expires_at: OffsetDateTime::UNIX_EPOCH,
                 revoked_at: None,
                 country: None,
+                device: None,
+                ip: None,
+                sign_in_method: crate::session::SignInMethod::Password,
+                last_seen_at: OffsetDateTime::UNIX_EPOCH,
             },
             account,
         }

@@ -19,7 +19,7 @@ use crate::values::Email;
 
 /// Editing oneself in the Customer area, where a new address is confirmed by a key mailed to it.
 pub struct EmailChange {
-    kit: SecretMails,
+    pub(super) kit: SecretMails,
 }
 
 impl EmailChange {

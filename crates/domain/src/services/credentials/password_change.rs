@@ -133,6 +133,10 @@ mod tests {
                 expires_at: T0 + time::Duration::hours(1),
                 revoked_at: None,
                 country: None,
+                device: None,
+                ip: None,
+                sign_in_method: crate::session::SignInMethod::Password,
+                last_seen_at: T0,
             },
             account: account.clone(),
         }
@@ -193,7 +197,8 @@ mod tests {
             [Revocation {
                 tenant: account().tenant,
                 account: account().uuid,
-                keep: Some(KEPT)
+                keep: Some(KEPT),
+                only: None,
             }]
         );
         match &commit.accounts[..] {

@@ -69,18 +69,6 @@ impl StrongFactors {
         tenant: &TenantId,
         customer: CustomerRef,
     ) -> Result<FactorList, DomainError> {
-        Ok(FactorList::of(&self.customer(tenant, customer).await?))
-    }
-
-    pub(super) async fn customer(
-        &self,
-        tenant: &TenantId,
-        customer: CustomerRef,
-    ) -> Result<Account, DomainError> {
-        let found = match customer {
-            CustomerRef::Public(id) => self.deps.accounts.find_by_public_id(tenant, id).await?,
-            CustomerRef::Uuid(uuid) => self.deps.accounts.find_by_uuid(tenant, uuid).await?,
-        };
-        found.ok_or(DomainError::NotFound)
+        Ok(FactorList::of(&self.deps.customer(tenant, customer).await?))
     }
 }

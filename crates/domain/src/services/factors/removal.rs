@@ -40,7 +40,7 @@ impl StrongFactors {
         id: &str,
     ) -> Result<(), DomainError> {
         let now = self.deps.clock.now();
-        let account = self.customer(tenant, customer).await?;
+        let account = self.deps.customer(tenant, customer).await?;
         if id == SMS_FACTOR_ID {
             return self
                 .removing(account, MadeBy::back_office(), |current| {

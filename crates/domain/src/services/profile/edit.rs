@@ -99,6 +99,10 @@ mod tests {
                 expires_at: T0,
                 revoked_at: None,
                 country: None,
+                device: None,
+                ip: None,
+                sign_in_method: crate::session::SignInMethod::Password,
+                last_seen_at: T0,
             },
             account,
         }

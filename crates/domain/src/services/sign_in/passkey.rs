@@ -16,6 +16,7 @@ use crate::error::DomainError;
 use crate::flow::{Channel, Flow, FlowId, FlowStatus, FlowWrite, Purpose, Refusal};
 use crate::ports::{Commit, PasskeyError, StoreError, UniqueKey};
 use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::session::SignInMethod;
 use crate::tenant::TenantId;
 
 /// What a passwordless challenge holds, sealed.
@@ -155,7 +156,13 @@ impl SecondFactor {
         self.sign_in.forget_failures(&signed_in_as).await?;
         let password = signed_in_as.password_hash.clone();
         self.sign_in
-            .open_session(&signed_in_as, password.as_ref(), now, country)
+            .open_session(
+                &signed_in_as,
+                password.as_ref(),
+                now,
+                country,
+                SignInMethod::Passkey,
+            )
             .await
     }
 }

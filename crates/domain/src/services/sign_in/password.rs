@@ -7,7 +7,7 @@ use crate::audit::{Actor, AuditKind};
 use crate::error::DomainError;
 use crate::ports::{AccessClaims, HashError};
 use crate::services::Deps;
-use crate::session::{Session, SessionId};
+use crate::session::{masked_address, Session, SessionId, SignInMethod};
 use crate::sign_in_throttle::lock_after;
 use crate::tenant::TenantId;
 use crate::values::{Password, PasswordHash};
@@ -80,7 +80,8 @@ impl SignIn {
         let (account, hash) = self.checked(tenant, email, password).await?;
         let now = self.deps.clock.now();
         self.forget_failures(&account).await?;
-        self.open_session(&account, Some(&hash), now, country).await
+        self.open_session(&account, Some(&hash), now, country, SignInMethod::Password)
+            .await
     }
 
     /// After a complete sign-in: past failures and any lock are forgotten.
@@ -170,17 +171,22 @@ impl SignIn {
         if !consistent || !account.status.may_sign_in() {
             return Err(DomainError::Unauthenticated);
         }
+        if session.seen_long_ago(now) {
+            // Bookkeeping for the customer's session list: a failed write fails no request.
+            let _ = self.deps.sessions.touch(session.id, now).await;
+        }
         Ok(Authenticated { session, account })
     }
 
-    /// Opens a session for `account`, signed into with the password whose hash is `checked`
-    /// (if one was): refused if the account closed or its password changed since it was read.
+    /// Opens a session for `account`, signed into by `method` with the password whose hash is
+    /// `checked` (if one was): refused if the account closed or its password changed since it was read.
     pub(crate) async fn open_session(
         &self,
         account: &Account,
         checked: Option<&PasswordHash>,
         now: OffsetDateTime,
         country: Option<String>,
+        method: SignInMethod,
     ) -> Result<SignedIn, DomainError> {
         let session = Session {
             id: SessionId(self.deps.random.uuid()),
@@ -190,6 +196,14 @@ impl SignIn {
             expires_at: now + self.settings.session_ttl,
             revoked_at: None,
             country: country.filter(|c| is_country(c)).map(|c| c.to_ascii_uppercase()),
+            device: self.deps.request.device(),
+            ip: self
+                .deps
+                .request
+                .client_address()
+                .and_then(|a| masked_address(&a)),
+            sign_in_method: method,
+            last_seen_at: now,
         };
         let succeeded = self
             .deps

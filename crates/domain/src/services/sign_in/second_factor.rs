@@ -18,6 +18,7 @@ use crate::services::sign_in::password::{count_sign_in_failure, SignIn, SignedIn
 use crate::services::support::reapply::on_current_account;
 use crate::services::support::FlowDeps;
 use crate::services::Deps;
+use crate::session::SignInMethod;
 use crate::tenant::TenantId;
 use crate::values::{Phone, PhoneRegion};
 
@@ -107,7 +108,7 @@ impl SecondFactor {
             self.sign_in.forget_failures(&account).await?;
             let signed_in = self
                 .sign_in
-                .open_session(&account, Some(&hash), now, country)
+                .open_session(&account, Some(&hash), now, country, SignInMethod::Password)
                 .await?;
             return Ok(SignInOutcome::SignedIn(signed_in));
         }
@@ -212,7 +213,13 @@ impl SecondFactor {
         }
         self.sign_in.forget_failures(&account).await?;
         self.sign_in
-            .open_session(&account, Some(&hash), now, pending.country)
+            .open_session(
+                &account,
+                Some(&hash),
+                now,
+                pending.country,
+                SignInMethod::PasswordAndSms,
+            )
             .await
     }
 }

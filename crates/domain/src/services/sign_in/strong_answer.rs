@@ -21,6 +21,7 @@ use crate::ports::{Commit, PasskeyError, RelyingParty, StoreError};
 use crate::services::factors::matching_recovery_code;
 use crate::services::profile::view::phone_region;
 use crate::services::support::reapply::{on_current_account, Attempt};
+use crate::session::SignInMethod;
 use crate::templates::AccountChange;
 use crate::tenant::TenantId;
 use crate::values::PasswordHash;
@@ -33,6 +34,17 @@ pub enum Answer<'a> {
     RecoveryCode(&'a str),
     /// A passkey's assertion (AuthenticationResponseJSON) to the challenge's options.
     Webauthn(&'a Value),
+}
+
+impl Answer<'_> {
+    /// The password and this answer, as the session records how it was opened.
+    fn method(&self) -> SignInMethod {
+        match self {
+            Answer::Totp(_) => SignInMethod::PasswordAndTotp,
+            Answer::RecoveryCode(_) => SignInMethod::PasswordAndRecoveryCode,
+            Answer::Webauthn(_) => SignInMethod::PasswordAndPasskey,
+        }
+    }
 }
 
 /// What the right answer changes, besides the challenge consumed.
@@ -219,7 +231,7 @@ impl SecondFactor {
         .await?;
         self.sign_in.forget_failures(&signed_in_as).await?;
         self.sign_in
-            .open_session(&signed_in_as, Some(&hash), now, held.country)
+            .open_session(&signed_in_as, Some(&hash), now, held.country, answer.method())
             .await
     }
 

@@ -36,6 +36,10 @@ fn a_replacement_keeps_the_sign_in_time_and_the_end() {
         expires_at: T0 + Duration::hours(1),
         revoked_at: None,
         country: Some("IN".into()),
+        device: None,
+        ip: None,
+        sign_in_method: crate::session::SignInMethod::Password,
+        last_seen_at: T0 - Duration::minutes(3),
     };
     let by = service.replacement_for(&old);
     assert_ne!(by.id, old.id);

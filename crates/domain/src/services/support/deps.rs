@@ -39,9 +39,24 @@ impl Deps {
             actor,
             request_id: self.request.request_id(),
             client_address: self.request.client_address(),
+            device: self.request.device(),
             at: self.clock.now(),
             detail: detail.map(str::to_owned),
         }
+    }
+
+    /// The tenant's customer `customer` names, for the back office; `NotFound` if none.
+    pub async fn customer(
+        &self,
+        tenant: &crate::TenantId,
+        customer: crate::services::CustomerRef,
+    ) -> Result<crate::Account, crate::DomainError> {
+        use crate::services::CustomerRef;
+        let found = match customer {
+            CustomerRef::Public(id) => self.accounts.find_by_public_id(tenant, id).await?,
+            CustomerRef::Uuid(uuid) => self.accounts.find_by_uuid(tenant, uuid).await?,
+        };
+        found.ok_or(crate::DomainError::NotFound)
     }
 
     /// The account with the address a customer typed, if the text is an address and has one.

@@ -194,6 +194,10 @@ async fn mailing_an_email_change_key_relies_on_the_account_not_having_closed() {
             expires_at: T0,
             revoked_at: None,
             country: None,
+            device: None,
+            ip: None,
+            sign_in_method: crate::session::SignInMethod::Password,
+            last_seen_at: T0,
         },
         account: account(),
     };

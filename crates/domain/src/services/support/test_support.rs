@@ -65,6 +65,9 @@ pub fn deps_with(
     request
         .expect_client_address()
         .returning(|| Some("192.0.2.7".into()));
+    request
+        .expect_device()
+        .returning(|| Some("Firefox on Windows 10".into()));
     Deps {
         accounts: Arc::new(accounts),
         sessions: Arc::new(sessions),

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use clientele_domain::profile::{field, ProfileEdit};
+use clientele_domain::services::PendingEmail;
 use clientele_domain::{Account, FieldErrors, Patch};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -46,12 +47,26 @@ pub struct ClientProfile {
     created_at: String,
     #[schema(format = DateTime)]
     updated_at: String,
+    /// The new address of an email change waiting for the key mailed to it (started in the
+    /// Customer area); `null` when none waits.
+    #[schema(format = Email)]
+    pending_email: Option<String>,
+    /// When that key stops working.
+    #[schema(format = DateTime)]
+    pending_email_expires_at: Option<String>,
 }
 
-impl From<&Account> for ClientProfile {
-    fn from(a: &Account) -> Self {
+impl ClientProfile {
+    /// The profile of `a`, with the email change `pending` (if one waits).
+    fn of(a: &Account, pending: Option<PendingEmail>) -> Self {
         let p = &a.profile;
+        let (pending_email, pending_email_expires_at) = match pending {
+            Some(pending) => (Some(pending.email), Some(rfc3339(pending.expires_at))),
+            None => (None, None),
+        };
         ClientProfile {
+            pending_email,
+            pending_email_expires_at,
             id: a.public_id.0,
             uuid: a.uuid.to_string(),
             email: a.customer_email().map(|e| e.as_str().to_owned()),
@@ -72,7 +87,16 @@ impl From<&Account> for ClientProfile {
 
 const UPDATABLE: &[&str] = &["nickname", "locale", "info"];
 const INFO_FIELDS: &[&str] = &["firstName", "lastName", "middleName", "birthday"];
-const READ_ONLY: &[&str] = &["id", "uuid", "email", "status", "createdAt", "updatedAt"];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "uuid",
+    "email",
+    "status",
+    "createdAt",
+    "updatedAt",
+    "pendingEmail",
+    "pendingEmailExpiresAt",
+];
 
 /// The domain's field names as this surface spells them.
 fn surface_name(domain: &str) -> Option<&'static str> {
@@ -151,9 +175,10 @@ async fn respond(
         .edit_if(&who.0, edit, if_match.0)
         .await
         .map_err(|e| problem_for(e, surface_name))?;
+    let pending = pending_email(state, &who).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(&saved))
-        .json(ClientProfile::from(&saved)))
+        .json(ClientProfile::of(&saved, pending)))
 }
 
 /// Get client profile data.
@@ -161,10 +186,19 @@ async fn respond(
     security(("bearer" = [])),
     responses((status = 200, description = "The signed-in customer's profile.", body = ClientProfile,
         headers(("ETag" = String, description = "The profile's version: send it as `If-Match` to change only what was read."))), (status = 401, body = Problem)))]
-pub async fn get_profile(who: Customer) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn get_profile(state: web::Data<AppState>, who: Customer) -> Result<HttpResponse, Problem> {
+    let pending = pending_email(&state, &who).await?;
+    Ok(HttpResponse::Ok()
         .insert_header(etag(&who.0.account))
-        .json(ClientProfile::from(&who.0.account))
+        .json(ClientProfile::of(&who.0.account, pending)))
+}
+
+async fn pending_email(state: &AppState, who: &Customer) -> Result<Option<PendingEmail>, Problem> {
+    state
+        .email_change
+        .pending(&who.0)
+        .await
+        .map_err(|e| problem_for(e, surface_name))
 }
 
 /// Replace the updatable fields (`nickname`, `locale`, `info`); omitted ones are cleared.

@@ -7,6 +7,7 @@ pub mod email_change;
 pub mod factors;
 pub mod login;
 pub mod password_reset;
+pub mod sessions;
 
 use actix_web::web;
 use serde::Serialize;
@@ -128,6 +129,20 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
         resource("/customers/self/factors/{id}", "DELETE").route(web::delete().to(factors::remove_factor)),
     )
     .service(post("/customers/self/recovery-codes").route(web::post().to(factors::replace_recovery_codes)))
+    .service(resource("/customers/self/sessions", "GET").route(web::get().to(sessions::list_sessions)))
+    .service(
+        post("/customers/self/sessions/revoke-others").route(web::post().to(sessions::end_other_sessions)),
+    )
+    .service(
+        resource("/customers/self/sessions/{id}", "DELETE").route(web::delete().to(sessions::end_session)),
+    )
+    .service(post("/customers/logout").route(web::post().to(sessions::logout)))
+    .service(resource("/customers/self/activity", "GET").route(web::get().to(sessions::activity)))
+    .service(
+        resource("/customers/self/pending-email", "GET, DELETE")
+            .route(web::get().to(sessions::pending_email))
+            .route(web::delete().to(sessions::withdraw_pending_email)),
+    )
     .service(
         resource("/customers/self", "GET, PATCH, DELETE")
             .route(web::get().to(account::get_self))

@@ -1,0 +1,69 @@
+//! An email change waiting for its key: shown to the customer (and when it expires), and
+//! withdrawn at their word, its key dead at once.
+
+use time::OffsetDateTime;
+
+use super::EmailChange;
+use crate::audit::{Actor, AuditKind};
+use crate::error::DomainError;
+use crate::flow::{Flow, FlowStatus, FlowWrite, Purpose};
+use crate::pending_change::PendingChange;
+use crate::ports::Commit;
+use crate::services::Authenticated;
+
+/// The address an email change waits to confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEmail {
+    pub email: String,
+    pub expires_at: OffsetDateTime,
+}
+
+impl EmailChange {
+    /// The caller's email change waiting for its key, if one does and its key still works.
+    pub async fn pending(&self, who: &Authenticated) -> Result<Option<PendingEmail>, DomainError> {
+        let now = self.kit.deps.clock.now();
+        Ok(self.waiting(who, now).await?.map(|(_, pending)| pending))
+    }
+
+    /// Withdraws the caller's waiting email change: its key stops working at once. `NotFound`
+    /// if none waits.
+    pub async fn withdraw(&self, who: &Authenticated) -> Result<(), DomainError> {
+        let now = self.kit.deps.clock.now();
+        let (flow, _) = self.waiting(who, now).await?.ok_or(DomainError::NotFound)?;
+        let mut commit = Commit::at(now).made_from(&who.session);
+        commit.flows.push(FlowWrite::Cancel {
+            tenant: flow.tenant.clone(),
+            id: flow.id,
+        });
+        commit.audit.push(self.kit.deps.audit_entry(
+            &who.account,
+            AuditKind::EmailChangeWithdrawn,
+            Actor::Customer,
+            None,
+        ));
+        Ok(self.kit.flows.commits.commit(commit).await?)
+    }
+
+    async fn waiting(
+        &self,
+        who: &Authenticated,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Flow, PendingEmail)>, DomainError> {
+        let flow = self
+            .kit
+            .flows
+            .secrets
+            .flows
+            .find_open(&who.account.tenant, who.account.uuid, Purpose::EmailChange)
+            .await?;
+        Ok(flow.and_then(|flow| {
+            let usable = flow.status == FlowStatus::Pending && flow.expires_at > now;
+            let email = match &flow.pending_change {
+                Some(PendingChange::NewAddress(address)) if usable => address.clone(),
+                _ => return None,
+            };
+            let expires_at = flow.expires_at;
+            Some((flow, PendingEmail { email, expires_at }))
+        }))
+    }
+}
