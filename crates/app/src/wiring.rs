@@ -6,10 +6,10 @@ use anyhow::Context;
 use clientele_domain::flow::{FlowSettings, SendLimit};
 use clientele_domain::ports::{Clock, MailSender, TextSender};
 use clientele_domain::services::{
-    AccountClosing, ApiKeys, AppUsers, AuditView, Customers, Deactivation, DeletionRequests, Delivery,
-    DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, LinkSettings, Loyalty, Onboarding,
-    OutboxView, PartySettings, PasswordChange, PasswordReset, PersonalDetails, ProfileView, Profiles,
-    SecondFactor, Senders, Sessions, SignIn, SignInSettings, StrongFactors, Tenants,
+    AccountClosing, ApiKeys, AppUsers, AuditView, CustomerSearch, Customers, DataExport, Deactivation,
+    DeletionRequests, Delivery, DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, LinkSettings,
+    Loyalty, Onboarding, OutboxView, PartySettings, PasswordChange, PasswordReset, PersonalDetails,
+    ProfileView, Profiles, SecondFactor, Senders, Sessions, SignIn, SignInSettings, StrongFactors, Tenants,
 };
 use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -163,6 +163,7 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
         loyalty.clone(),
         default_region,
     ));
+    let email_change = Arc::new(EmailChange::new(deps.clone(), flows.clone()));
     let state = AppState {
         tenants,
         api_keys,
@@ -193,12 +194,21 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
         sessions: Arc::new(Sessions::new(deps.clone(), flows.clone())),
         sign_in,
         profiles: Arc::new(Profiles::new(deps.clone(), profile_flows)),
-        email_change: Arc::new(EmailChange::new(deps.clone(), flows.clone())),
+        export: Arc::new(DataExport::new(
+            deps.clone(),
+            flows.clone(),
+            database.clone(),
+            database.clone(),
+            database.clone(),
+            email_change.clone(),
+        )),
+        email_change,
         password_reset: Arc::new(PasswordReset::new(
             deps.clone(),
             flows.clone(),
             Arc::new(CodeSignedPassphrase),
         )),
+        customer_search: Arc::new(CustomerSearch::new(deps.clone(), flows.clone(), default_region)),
         customers: Arc::new(Customers::new(deps, flows, Some(onboarding.clone()))),
         onboarding,
         outbox: Arc::new(OutboxView::new(database.clone())),

@@ -95,6 +95,9 @@ pub struct Account {
     pub two_factor: bool,
     /// Authenticator apps and recovery codes (see [`Factors`]).
     pub factors: Factors,
+    /// The id an earlier system gave the customer (kept on import, searchable in the back
+    /// office); unique within the tenant.
+    pub external_id: Option<String>,
     pub profile: Profile,
     pub sign_in: SignInThrottle,
     pub created_at: OffsetDateTime,
@@ -177,6 +180,22 @@ pub struct NewAccount {
     pub email_confirmed: bool,
     pub password_hash: Option<PasswordHash>,
     pub profile: Profile,
+    pub external_id: Option<String>,
+}
+
+/// Longest id an earlier system may have given a customer.
+pub const EXTERNAL_ID_MAX: usize = 128;
+
+/// An earlier system's id for a customer, as kept: trimmed, 1 to [`EXTERNAL_ID_MAX`]
+/// characters, no control characters.
+pub fn external_id(raw: &str) -> Result<String, String> {
+    let id = raw.trim();
+    if id.is_empty() || id.chars().count() > EXTERNAL_ID_MAX || id.chars().any(char::is_control) {
+        return Err(format!(
+            "must be 1-{EXTERNAL_ID_MAX} characters without control characters"
+        ));
+    }
+    Ok(id.to_owned())
 }
 
 /// Longest derived username.
@@ -230,6 +249,7 @@ impl NewAccount {
             password_hash: self.password_hash,
             two_factor: false,
             factors: Factors::default(),
+            external_id: self.external_id,
             profile,
             sign_in: SignInThrottle::default(),
             created_at: now,

@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_key;
 pub mod audit;
 pub mod customer_edit;
+pub mod customer_search;
 pub mod deletion_request;
 pub mod error;
 pub mod factors;

@@ -32,6 +32,7 @@ fn active_account(address: &str) -> Account {
         password_hash: Some(PasswordHash::from_stored("$2b$04$stored".into())),
         two_factor: false,
         factors: Default::default(),
+        external_id: None,
         profile: Profile::default(),
         sign_in: SignInThrottle::default(),
         created_at: now,

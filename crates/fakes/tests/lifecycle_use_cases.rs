@@ -157,6 +157,7 @@ impl World {
             password_hash: Some(PasswordHash::from_stored(format!("hash:{PASSWORD}"))),
             two_factor,
             factors: Default::default(),
+            external_id: None,
             profile: Profile {
                 phone: Some(phone(uuid.as_u128())),
                 ..Profile::default()

@@ -8,6 +8,7 @@ mod bearer;
 mod body;
 mod client_address;
 mod domain_errors;
+mod export_document;
 mod fields;
 mod health;
 mod metrics;

@@ -17,8 +17,12 @@ pub struct AppState {
     pub factors: Arc<clientele_domain::services::StrongFactors>,
     /// Where the customer is signed in, signing devices out, their activity.
     pub sessions: Arc<clientele_domain::services::Sessions>,
+    /// Everything held about an account, for the customer or the back office.
+    pub export: Arc<clientele_domain::services::DataExport>,
     pub profiles: Arc<Profiles>,
     pub customers: Arc<Customers>,
+    /// Finding customers in the back office.
+    pub customer_search: Arc<clientele_domain::services::CustomerSearch>,
     /// Sign-up and activation.
     pub onboarding: Arc<Onboarding>,
     /// Editing oneself with a new address confirmed by a mailed key (Customer area).

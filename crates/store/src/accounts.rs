@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
 use clientele_domain::audit::AuditEntry;
+use clientele_domain::customer_search::{CustomerQuery, SearchKey};
 use clientele_domain::ports::{AccountRepository, StoreError};
 use clientele_domain::tenant::TenantId;
 use diesel::prelude::*;
@@ -94,6 +95,57 @@ impl AccountRepository for Database {
                 .load(conn)
         })
         .await
+    }
+
+    async fn search(&self, query: &CustomerQuery) -> Result<Vec<Account>, StoreError> {
+        let query = query.clone();
+        let rows = with_connection(&self.pool, move |conn| {
+            let mut found = dsl::accounts
+                .filter(dsl::tenant_id.eq(query.tenant.as_str().to_owned()))
+                .into_boxed();
+            found = match &query.key {
+                SearchKey::All => found,
+                SearchKey::EmailPrefix(p) => found
+                    .filter(dsl::email_key.ge(p.clone()))
+                    .filter(dsl::email_key.lt(CustomerQuery::prefix_end(p))),
+                SearchKey::FirstNamePrefix(p) => found
+                    .filter(dsl::first_name_key.ge(p.clone()))
+                    .filter(dsl::first_name_key.lt(CustomerQuery::prefix_end(p))),
+                SearchKey::LastNamePrefix(p) => found
+                    .filter(dsl::last_name_key.ge(p.clone()))
+                    .filter(dsl::last_name_key.lt(CustomerQuery::prefix_end(p))),
+                SearchKey::Phone(phone) => found.filter(dsl::phone.eq(phone.clone())),
+                SearchKey::PublicId(id) => found.filter(dsl::public_id.eq(id.0)),
+                SearchKey::Uuid(uuid) => found.filter(dsl::uuid.eq(uuid.0.to_string())),
+                SearchKey::ExternalId(id) => found.filter(dsl::external_id.eq(id.clone())),
+            };
+            if let Some(status) = query.status {
+                found = found.filter(dsl::status.eq(status.as_str()));
+            }
+            if let Some(from) = query.created_from {
+                found = found.filter(dsl::created_at.ge(to_db_time(from)));
+            }
+            if let Some(before) = query.created_before {
+                found = found.filter(dsl::created_at.lt(to_db_time(before)));
+            }
+            if let Some(after) = query.after {
+                let at = to_db_time(after.created_at);
+                // The first bound is a range the index serves; the second is exact.
+                found = found.filter(dsl::created_at.le(at)).filter(
+                    dsl::created_at
+                        .lt(at)
+                        .or(dsl::created_at.eq(at).and(dsl::public_id.lt(after.public_id.0))),
+                );
+            }
+            found
+                .order((dsl::created_at.desc(), dsl::public_id.desc()))
+                .limit(query.limit)
+                .select(AccountRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter().map(Account::try_from).collect()
     }
 
     async fn update(&self, account: &Account) -> Result<Account, StoreError> {

@@ -70,6 +70,7 @@ impl DeletionRequestRepository for Database {
         &self,
         tenant: &TenantId,
         status: Option<DeletionStatus>,
+        account: Option<clientele_domain::account::AccountUuid>,
         limit: i64,
     ) -> Result<Vec<DeletionRequest>, StoreError> {
         let tenant = tenant.to_string();
@@ -79,6 +80,9 @@ impl DeletionRequestRepository for Database {
                 .into_boxed();
             if let Some(status) = status {
                 query = query.filter(deletion_requests::status.eq(status.as_str()));
+            }
+            if let Some(account) = account {
+                query = query.filter(deletion_requests::account_uuid.eq(account.0.to_string()));
             }
             query
                 .order((deletion_requests::created_at, deletion_requests::id))

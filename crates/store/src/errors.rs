@@ -25,6 +25,8 @@ pub fn from_diesel(error: Error) -> StoreError {
                 UniqueKey::ReferralCode
             } else if names.contains("phone") {
                 UniqueKey::Phone
+            } else if names.contains("external_id") {
+                UniqueKey::ExternalId
             } else {
                 UniqueKey::Id
             };

@@ -183,6 +183,7 @@ impl Outbox for Database {
         &self,
         tenant: &TenantId,
         status: Option<DeliveryStatus>,
+        account: Option<clientele_domain::account::AccountUuid>,
         limit: i64,
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let tenant = tenant.as_str().to_owned();
@@ -190,6 +191,9 @@ impl Outbox for Database {
             let mut query = dsl::outbox.filter(dsl::tenant_id.eq(tenant)).into_boxed();
             if let Some(status) = status {
                 query = query.filter(dsl::status.eq(status.as_str()));
+            }
+            if let Some(account) = account {
+                query = query.filter(dsl::account_uuid.eq(account.0.to_string()));
             }
             query
                 .order(dsl::created_at.desc())

@@ -289,6 +289,7 @@ mod tests {
             password_hash: None,
             two_factor: false,
             factors: Default::default(),
+            external_id: None,
             profile: Default::default(),
             sign_in: Default::default(),
             created_at: NOW,

@@ -61,6 +61,7 @@ pub struct AccountRow {
     pub version: i64,
     /// JSON (see `clientele_domain::factors::Factors`).
     pub factors: String,
+    pub external_id: Option<String>,
 }
 
 fn text<T: ToString>(value: &Option<T>) -> Option<String> {
@@ -103,6 +104,7 @@ impl From<&Account> for AccountRow {
             updated_at: to_db_time(a.updated_at),
             version: a.version,
             factors: serde_json::to_string(&a.factors).expect("factors always serialise"),
+            external_id: a.external_id.clone(),
         }
     }
 }
@@ -151,6 +153,7 @@ impl TryFrom<AccountRow> for Account {
             password_hash: r.password_hash.map(PasswordHash::from_stored),
             two_factor: r.two_factor,
             factors: serde_json::from_str(&r.factors).map_err(|_| corrupt("factors"))?,
+            external_id: r.external_id,
             profile,
             sign_in: SignInThrottle {
                 failures: r.failed_sign_ins,

@@ -56,6 +56,11 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> BigInt,
         factors -> Text,
+        external_id -> Nullable<Text>,
+        /// Generated: the columns prefix searches range over (see the migration).
+        email_key -> Nullable<Text>,
+        first_name_key -> Nullable<Text>,
+        last_name_key -> Nullable<Text>,
     }
 }
 

@@ -281,6 +281,7 @@ impl Account {
             password_hash: None,
             two_factor: false,
             factors: Default::default(),
+            external_id: None,
             profile: Profile::default(),
             sign_in: Default::default(),
             updated_at: now,

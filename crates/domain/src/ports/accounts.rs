@@ -4,6 +4,7 @@ use time::OffsetDateTime;
 use super::StoreError;
 use crate::account::{Account, AccountUuid, PublicId};
 use crate::audit::AuditEntry;
+use crate::customer_search::CustomerQuery;
 use crate::tenant::TenantId;
 
 /// Accounts, always looked up within one tenant.
@@ -33,6 +34,11 @@ pub trait AccountRepository: Send + Sync {
 
     /// Finds the tenant's account with this phone number (E.164).
     async fn find_by_phone(&self, tenant: &TenantId, phone: &str) -> Result<Option<Account>, StoreError>;
+
+    /// The accounts `query` selects (see [`CustomerQuery::admits`]), newest first (creation
+    /// time, then numeric id, descending), at most `query.limit`. Every key is served by an
+    /// index: a prefix is a range from the prefix to [`CustomerQuery::prefix_end`].
+    async fn search(&self, query: &CustomerQuery) -> Result<Vec<Account>, StoreError>;
 
     /// Writes every mutable field of `account` if the stored version is still
     /// `account.version`, and returns the account as stored (version incremented).

@@ -10,11 +10,12 @@ use crate::tenant::TenantId;
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait DeletionRequestRepository: Send + Sync {
-    /// The tenant's requests, optionally of one status, oldest first.
+    /// The tenant's requests, optionally of one status and of one account, oldest first.
     async fn list_requests(
         &self,
         tenant: &TenantId,
         status: Option<DeletionStatus>,
+        account: Option<crate::account::AccountUuid>,
         limit: i64,
     ) -> Result<Vec<DeletionRequest>, StoreError>;
 

@@ -44,11 +44,12 @@ pub trait Outbox: Send + Sync {
     /// written (for the service's metrics).
     async fn pending_by_channel(&self) -> Result<Vec<PendingMessages>, StoreError>;
 
-    /// Newest first.
+    /// Newest first, optionally of one status and of one account.
     async fn list(
         &self,
         tenant: &TenantId,
         status: Option<DeliveryStatus>,
+        account: Option<crate::account::AccountUuid>,
         limit: i64,
     ) -> Result<Vec<StoredMessage>, StoreError>;
 }

@@ -13,6 +13,8 @@ pub enum UniqueKey {
     ReferralCode,
     /// The phone number is another account's of the tenant.
     Phone,
+    /// The id an earlier system gave the customer is another account's of the tenant.
+    ExternalId,
     /// The row's primary key exists already.
     Id,
     /// The account already has an open flow for this purpose (a concurrent request opened
@@ -28,6 +30,7 @@ impl fmt::Display for UniqueKey {
             UniqueKey::Username => "username",
             UniqueKey::ReferralCode => "referral code",
             UniqueKey::Phone => "phone number",
+            UniqueKey::ExternalId => "external id",
             UniqueKey::Id => "id",
             UniqueKey::OpenFlow => "open flow",
         })

@@ -6,6 +6,7 @@ pub mod closing;
 pub mod contact;
 pub mod credentials;
 pub mod delivery;
+pub mod export;
 pub mod factors;
 pub mod loyalty;
 pub mod onboarding;
@@ -16,12 +17,14 @@ pub mod support;
 
 pub use crate::lifecycle::MadeBy;
 pub use back_office::{
-    ApiKeys, AuditView, CustomerRef, Customers, IssuedKey, NewCustomer, OutboxView, Tenants,
+    ApiKeys, AuditView, CustomerRef, CustomerSearch, Customers, IssuedKey, NewCustomer, OutboxView,
+    SearchPage, SearchRequest, Tenants,
 };
 pub use closing::{AccountClosing, Deactivation, DeactivationStarted, DeletionRequests};
 pub use contact::{EmailChange, PendingEmail};
 pub use credentials::{PasswordChange, PasswordReset};
 pub use delivery::{BatchReport, Delivery, DeliverySettings, Senders};
+pub use export::{AccountData, DataExport};
 pub use factors::{FactorPorts, PartySettings, StrongFactors};
 pub use loyalty::{Loyalty, OrderPost, Posting, WalletPost};
 pub use onboarding::{Invitation, Onboarding};

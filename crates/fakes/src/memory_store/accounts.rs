@@ -38,6 +38,22 @@ impl AccountRepository for MemoryStore {
             .cloned())
     }
 
+    async fn search(
+        &self,
+        query: &clientele_domain::customer_search::CustomerQuery,
+    ) -> Result<Vec<Account>, StoreError> {
+        let mut found: Vec<Account> = self
+            .state()
+            .accounts
+            .values()
+            .filter(|a| query.admits(a))
+            .cloned()
+            .collect();
+        found.sort_by_key(|a| std::cmp::Reverse((a.created_at, a.public_id.0)));
+        found.truncate(usize::try_from(query.limit).unwrap_or_default());
+        Ok(found)
+    }
+
     async fn find_by_email(
         &self,
         tenant: &TenantId,

@@ -8,6 +8,7 @@ impl clientele_domain::ports::DeletionRequestRepository for MemoryStore {
         &self,
         tenant: &TenantId,
         status: Option<clientele_domain::deletion_request::DeletionStatus>,
+        account: Option<clientele_domain::account::AccountUuid>,
         limit: i64,
     ) -> Result<Vec<clientele_domain::deletion_request::DeletionRequest>, StoreError> {
         let mut found: Vec<_> = self
@@ -15,6 +16,7 @@ impl clientele_domain::ports::DeletionRequestRepository for MemoryStore {
             .deletion_requests
             .iter()
             .filter(|r| &r.tenant == tenant && status.is_none_or(|s| r.status == s))
+            .filter(|r| account.is_none_or(|a| r.account == a))
             .cloned()
             .collect();
         found.sort_by_key(|r| (r.created_at, r.id.0));

@@ -104,6 +104,7 @@ impl Outbox for MemoryStore {
         &self,
         tenant: &TenantId,
         status: Option<DeliveryStatus>,
+        account: Option<clientele_domain::account::AccountUuid>,
         limit: i64,
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let state = self.state();
@@ -111,6 +112,7 @@ impl Outbox for MemoryStore {
             .outbox
             .iter()
             .filter(|m| &m.message.tenant == tenant && status.is_none_or(|s| m.status == s))
+            .filter(|m| account.is_none_or(|a| m.message.account == Some(a)))
             .cloned()
             .collect();
         listed.sort_by_key(|m| std::cmp::Reverse(m.message.created_at));

@@ -26,6 +26,9 @@ pub struct CreateCustomerBody {
     birthday: Option<String>,
     /// E.164.
     phone: Option<PhoneNumber>,
+    /// The id an earlier system gave the customer: kept, searchable, unique within the tenant.
+    #[schema(min_length = 1, max_length = 128, example = "crm-00042")]
+    external_id: Option<String>,
 }
 
 /// `PATCH /admin/v1/customers/{id}`: the fields named change, `null` clears one, the others

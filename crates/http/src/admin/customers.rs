@@ -1,15 +1,19 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use clientele_domain::profile::{field, ProfileEdit};
-use clientele_domain::services::{CustomerRef, NewCustomer};
+use clientele_domain::services::{CustomerRef, NewCustomer, SearchRequest};
+use clientele_domain::AccountStatus;
 use clientele_domain::{Account, FieldErrors, Patch, TenantId};
 use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
 use crate::admin_auth::Admin;
 use crate::body::JsonObject;
 use crate::domain_errors::problem_for;
-use crate::fields::{optional_text, reject_other_keys, required_text, text_patch};
+use crate::fields::{optional_text, query_choice, reject_other_keys, required_text, text_patch};
 use crate::problem::Problem;
 use crate::render::{rfc3339, text};
 use crate::state::AppState;
@@ -34,6 +38,8 @@ pub struct AdminCustomer {
     #[schema(format = Date)]
     birthday: Option<String>,
     phone: Option<String>,
+    /// The id an earlier system gave the customer, if any.
+    external_id: Option<String>,
     has_password: bool,
     #[schema(format = DateTime)]
     created_at: String,
@@ -58,6 +64,7 @@ impl From<&Account> for AdminCustomer {
             last_name: text(&p.last_name),
             birthday: p.birthday.map(|b| b.to_iso_date()),
             phone: text(&p.phone),
+            external_id: a.external_id.clone(),
             has_password: a.password_hash.is_some(),
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
@@ -82,6 +89,8 @@ fn surface_name(domain: &str) -> Option<&'static str> {
         field::FIRST_NAME => "firstName",
         field::MIDDLE_NAME => "middleName",
         field::LAST_NAME => "lastName",
+        "external_id" => "externalId",
+        "created_to" => "createdTo",
         _ => return None,
     })
 }
@@ -118,14 +127,17 @@ pub async fn create_customer(
 ) -> Result<HttpResponse, Problem> {
     let body = body.0;
     let mut errors = FieldErrors::new();
-    reject_other_keys(&body, FIELDS, &[], "", &mut errors);
+    let allowed: Vec<&str> = FIELDS.iter().copied().chain(["externalId"]).collect();
+    reject_other_keys(&body, &allowed, &[], "", &mut errors);
     let email = required_text(&body, "email", &mut errors);
     let password = optional_text(&body, "password", &mut errors);
+    let external_id = optional_text(&body, "externalId", &mut errors);
     let profile = profile_fields(&body, &mut errors);
     let input = NewCustomer {
         email,
         password,
         profile,
+        external_id,
     };
     if !errors.is_empty() {
         // Only the domain's names are renamed: a key the request sent is named as sent.
@@ -146,38 +158,123 @@ pub async fn create_customer(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CustomerListing {
     customers: Vec<AdminCustomer>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    next_cursor: Option<String>,
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
+    /// An exact address (case does not matter): the one customer with it, or none. The other
+    /// parameters are then not read.
+    #[param(min_length = 1)]
     email: Option<String>,
+    /// Search text: the start of an email address or of a first or last name (case does not
+    /// matter), a phone number in any form the tenant's region reads, a numeric id, a UUID, or
+    /// the id an earlier system gave the customer.
+    q: Option<String>,
+    /// `pending_activation`, `active`, `deactivation_requested`, `deactivated` or `erased`.
+    status: Option<String>,
+    /// Created on or after: a date (`2026-12-01`) or an RFC 3339 instant.
+    created_from: Option<String>,
+    /// Created on or before this date (the whole day), or before this RFC 3339 instant.
+    created_to: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+    /// 1-100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
 }
 
-/// Find a customer by email address: a list of none or one (an erased customer is found by no
-/// address, not even the one it had).
+/// Find customers, newest first, one page at a time: by `q` (email or name prefix, phone,
+/// numeric id, UUID, external id), `status` and creation date; or by exact `email`.
 #[utoipa::path(get, path = "/admin/v1/customers", tag = "Back office", operation_id = "admin_find_customers",
     security(("admin" = [])),
-    params(("email" = String, Query, min_length = 1, pattern = "\\S", description = "the address; case does not matter")),
-    responses((status = 200, description = "The tenant's customers with this address (none or one).", body = CustomerListing), (status = 400, description = "The `email` parameter is missing or empty.", body = Problem), (status = 401, body = Problem)))]
+    params(CustomerQuery),
+    responses((status = 200, description = "One page of the tenant's customers, newest first.", body = CustomerListing), (status = 400, description = "A parameter is invalid; `errors` names it.", body = Problem), (status = 401, body = Problem)))]
 pub async fn find_customers(
     state: web::Data<AppState>,
     _admin: Admin,
     RequestTenant(tenant): RequestTenant,
     query: web::Query<CustomerQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let Some(email) = query.email.as_deref().filter(|e| !e.trim().is_empty()) else {
-        return Err(Problem::invalid(FieldErrors::single("email", "is required")));
-    };
-    let found = state
-        .customers
-        .find_by_email(&tenant, email)
+    let query = query.into_inner();
+    if let Some(email) = query.email.as_deref() {
+        if email.trim().is_empty() {
+            return Err(Problem::invalid(FieldErrors::single(
+                "email",
+                "must not be empty",
+            )));
+        }
+        let found = state
+            .customers
+            .find_by_email(&tenant, email)
+            .await
+            .map_err(|e| problem_for(e, surface_name))?;
+        return Ok(HttpResponse::Ok().json(CustomerListing {
+            customers: found.iter().map(AdminCustomer::from).collect(),
+            next_cursor: None,
+        }));
+    }
+    let mut errors = FieldErrors::new();
+    let status = query_choice(
+        query.status.as_deref(),
+        AccountStatus::parse,
+        "status",
+        "is not a status: pending_activation, active, deactivation_requested, deactivated or erased",
+        &mut errors,
+    );
+    let created_from = query_choice(
+        query.created_from.as_deref(),
+        |raw| instant_or_day(raw, false),
+        "createdFrom",
+        "must be a date (2026-12-01) or an RFC 3339 instant",
+        &mut errors,
+    );
+    let created_before = query_choice(
+        query.created_to.as_deref(),
+        |raw| instant_or_day(raw, true),
+        "createdTo",
+        "must be a date (2026-12-01) or an RFC 3339 instant",
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let page = state
+        .customer_search
+        .search(
+            &tenant,
+            SearchRequest {
+                text: query.q,
+                status,
+                created_from,
+                created_before,
+                cursor: query.cursor,
+                limit: query.limit.unwrap_or(20),
+            },
+        )
         .await
         .map_err(|e| problem_for(e, surface_name))?;
     Ok(HttpResponse::Ok().json(CustomerListing {
-        customers: found.iter().map(AdminCustomer::from).collect(),
+        customers: page.customers.iter().map(AdminCustomer::from).collect(),
+        next_cursor: page.next,
     }))
+}
+
+/// An RFC 3339 instant, or a date: its start, or with `day_end` the start of the next day.
+fn instant_or_day(raw: &str, day_end: bool) -> Option<OffsetDateTime> {
+    let raw = raw.trim();
+    if let Ok(at) = OffsetDateTime::parse(raw, &Rfc3339) {
+        return Some(at);
+    }
+    let day = Date::parse(raw, format_description!("[year]-[month]-[day]")).ok()?;
+    let day = if day_end { day.next_day()? } else { day };
+    Some(day.midnight().assume_utc())
 }
 
 /// Read a customer by numeric id or UUID.

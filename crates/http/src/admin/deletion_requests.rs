@@ -35,7 +35,7 @@ pub struct AdminDeletionRequest {
 }
 
 impl AdminDeletionRequest {
-    fn of(r: &DeletionRequest, now: time::OffsetDateTime) -> Self {
+    pub(crate) fn of(r: &DeletionRequest, now: time::OffsetDateTime) -> Self {
         AdminDeletionRequest {
             id: r.id.to_string(),
             customer: r.account.0.to_string(),

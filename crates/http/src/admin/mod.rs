@@ -31,6 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(customers::list_customer_factors)),
     )
     .service(
+        resource("/admin/v1/customers/{id}/export", "GET").route(web::get().to(sessions::export_customer)),
+    )
+    .service(
         resource("/admin/v1/customers/{id}/sessions", "GET, DELETE")
             .route(web::get().to(sessions::list_customer_sessions))
             .route(web::delete().to(sessions::end_customer_sessions)),

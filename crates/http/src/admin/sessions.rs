@@ -54,3 +54,27 @@ pub async fn end_customer_sessions(
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Everything Clientele holds about a customer (`clientele.export.v1`, described in
+/// docs/export.md), for a request that came by letter: audited with the admin as actor.
+#[utoipa::path(get, path = "/admin/v1/customers/{id}/export", tag = "Back office", operation_id = "admin_export_customer",
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "numeric id or UUID")),
+    responses((status = 200, description = "The export, as an attachment.", body = crate::export_document::ExportDocument,
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"clientele-export-<id>.json\"`"))),
+        (status = 401, body = Problem),
+        (status = 404, description = "The tenant has no customer with this id.", body = Problem)))]
+pub async fn export_customer(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    RequestTenant(tenant): RequestTenant,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let customer = CustomerRef::parse(&id).ok_or_else(Problem::not_found)?;
+    let data = state
+        .export
+        .for_back_office(&tenant, customer)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(crate::export_document::attachment(&data))
+}

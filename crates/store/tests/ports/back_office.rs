@@ -20,7 +20,7 @@ pub(crate) async fn deletion_requests_are_decided_once(s: Stores) {
     s.commits.commit(commit).await.unwrap();
     let pending = s
         .deletions
-        .list_requests(&tenant(), Some(DeletionStatus::Pending), 1000)
+        .list_requests(&tenant(), Some(DeletionStatus::Pending), None, 1000)
         .await
         .unwrap();
     let mine: Vec<_> = pending

@@ -149,7 +149,7 @@ pub(crate) async fn outbox_claims_once_and_records_outcomes(s: Stores) {
     assert_eq!(settled.last_error.as_deref(), Some("server down"));
     let only_sent = s
         .outbox
-        .list(&tenant(), Some(DeliveryStatus::Sent), 1000)
+        .list(&tenant(), Some(DeliveryStatus::Sent), None, 1000)
         .await
         .unwrap();
     assert!(only_sent.iter().all(|m| m.status == DeliveryStatus::Sent));

@@ -163,6 +163,7 @@ pub fn full_account() -> Account {
         password_hash: Some(PasswordHash::from_stored("$2b$04$abcdefghijklmnopqrstuv".into())),
         two_factor: true,
         factors: Default::default(),
+        external_id: None,
         profile: Profile {
             username: Some(format!("ann_{tag}")),
             nickname: Some(Name::parse("Annie").unwrap()),
@@ -283,7 +284,7 @@ pub fn message_for(account: &Account, recipient: &str, at: OffsetDateTime) -> Ou
 }
 
 pub async fn outbox_of(s: &Stores, recipient: &str) -> Vec<clientele_domain::message::StoredMessage> {
-    let all = s.outbox.list(&tenant(), None, 1000).await.unwrap();
+    let all = s.outbox.list(&tenant(), None, None, 1000).await.unwrap();
     all.into_iter()
         .filter(|m| m.message.recipient == recipient)
         .collect()

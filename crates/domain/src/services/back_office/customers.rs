@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use crate::account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
+use crate::account::{external_id, Account, AccountStatus, AccountUuid, NewAccount, PublicId};
 use crate::audit::{Actor, AuditKind};
 use crate::error::{DomainError, FieldErrors};
 use crate::lifecycle::{IllegalTransition, MadeBy};
@@ -19,6 +19,8 @@ pub struct NewCustomer {
     pub email: String,
     pub password: Option<String>,
     pub profile: ProfileEdit,
+    /// An earlier system's id for the customer, unique within the tenant.
+    pub external_id: Option<String>,
 }
 
 /// How the back office names a customer: by numeric id or UUID.
@@ -128,6 +130,9 @@ impl Customers {
                 None
             }
         };
+        if let Some(Err(message)) = input.external_id.as_deref().map(external_id) {
+            errors.add("external_id", message);
+        }
         let profile = match input.profile.clone().validate(self.deps.clock.now().date()) {
             Ok(changes) => changes
                 .apply(&Profile::default())
@@ -154,7 +159,17 @@ impl Customers {
                 .invitations
                 .as_ref()
                 .ok_or_else(|| FieldErrors::single("password", "is required"))?;
-            return area.invite(tenant, Invitation { email, profile }).await;
+            let external_id = input.external_id.as_deref().and_then(|id| external_id(id).ok());
+            return area
+                .invite(
+                    tenant,
+                    Invitation {
+                        email,
+                        profile,
+                        external_id,
+                    },
+                )
+                .await;
         };
         let password_hash = self.deps.passwords.hash(&password).await?;
         let new = NewAccount {
@@ -164,6 +179,7 @@ impl Customers {
             email_confirmed: true,
             password_hash: Some(password_hash),
             profile,
+            external_id: input.external_id.as_deref().and_then(|id| external_id(id).ok()),
         };
         with_fresh_ids(self.deps.random.as_ref(), |uuid, public_id, attempt| {
             let account = new.clone().into_account(uuid, public_id, now, attempt);
@@ -217,6 +233,7 @@ mod tests {
             email: "Ann@Example.com".into(),
             password: Some("correct horse".into()),
             profile: ProfileEdit::default(),
+            external_id: None,
         }
     }
 
@@ -313,12 +330,13 @@ mod tests {
                 locale: crate::Patch::Set(Some("xx_XXX".into())),
                 ..Default::default()
             },
+            external_id: Some("  ".into()),
         };
         let Err(DomainError::Invalid(errors)) = service.create(&TenantId::default_tenant(), bad).await else {
             panic!("expected invalid");
         };
         let fields: Vec<_> = errors.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(fields, ["email", "locale", "password"]);
+        assert_eq!(fields, ["email", "external_id", "locale", "password"]);
     }
 
     #[test]

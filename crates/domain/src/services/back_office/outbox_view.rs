@@ -24,6 +24,6 @@ impl OutboxView {
         status: Option<DeliveryStatus>,
         limit: i64,
     ) -> Result<Vec<StoredMessage>, DomainError> {
-        Ok(self.outbox.list(tenant, status, limit).await?)
+        Ok(self.outbox.list(tenant, status, None, limit).await?)
     }
 }

@@ -42,7 +42,7 @@ impl DeletionRequests {
         status: Option<DeletionStatus>,
         limit: i64,
     ) -> Result<Vec<DeletionRequest>, DomainError> {
-        Ok(self.requests.list_requests(tenant, status, limit).await?)
+        Ok(self.requests.list_requests(tenant, status, None, limit).await?)
     }
 
     async fn pending(&self, tenant: &TenantId, id: &str) -> Result<(DeletionRequest, Account), DomainError> {

@@ -4,6 +4,7 @@
 use time::OffsetDateTime;
 
 use super::EmailChange;
+use crate::account::Account;
 use crate::audit::{Actor, AuditKind};
 use crate::error::DomainError;
 use crate::flow::{Flow, FlowStatus, FlowWrite, Purpose};
@@ -22,14 +23,26 @@ impl EmailChange {
     /// The caller's email change waiting for its key, if one does and its key still works.
     pub async fn pending(&self, who: &Authenticated) -> Result<Option<PendingEmail>, DomainError> {
         let now = self.kit.deps.clock.now();
-        Ok(self.waiting(who, now).await?.map(|(_, pending)| pending))
+        self.pending_of(&who.account, now).await
+    }
+
+    /// [`Self::pending`] of `account`, at `now`.
+    pub async fn pending_of(
+        &self,
+        account: &Account,
+        now: OffsetDateTime,
+    ) -> Result<Option<PendingEmail>, DomainError> {
+        Ok(self.waiting(account, now).await?.map(|(_, pending)| pending))
     }
 
     /// Withdraws the caller's waiting email change: its key stops working at once. `NotFound`
     /// if none waits.
     pub async fn withdraw(&self, who: &Authenticated) -> Result<(), DomainError> {
         let now = self.kit.deps.clock.now();
-        let (flow, _) = self.waiting(who, now).await?.ok_or(DomainError::NotFound)?;
+        let (flow, _) = self
+            .waiting(&who.account, now)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let mut commit = Commit::at(now).made_from(&who.session);
         commit.flows.push(FlowWrite::Cancel {
             tenant: flow.tenant.clone(),
@@ -46,7 +59,7 @@ impl EmailChange {
 
     async fn waiting(
         &self,
-        who: &Authenticated,
+        account: &Account,
         now: OffsetDateTime,
     ) -> Result<Option<(Flow, PendingEmail)>, DomainError> {
         let flow = self
@@ -54,7 +67,7 @@ impl EmailChange {
             .flows
             .secrets
             .flows
-            .find_open(&who.account.tenant, who.account.uuid, Purpose::EmailChange)
+            .find_open(&account.tenant, account.uuid, Purpose::EmailChange)
             .await?;
         Ok(flow.and_then(|flow| {
             let usable = flow.status == FlowStatus::Pending && flow.expires_at > now;

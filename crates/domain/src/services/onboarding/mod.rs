@@ -14,6 +14,8 @@ use crate::values::Email;
 pub struct Invitation {
     pub email: Email,
     pub profile: Profile,
+    /// An earlier system's id for the customer (see `Account::external_id`).
+    pub external_id: Option<String>,
 }
 
 /// Sign-up, invitation and activation.

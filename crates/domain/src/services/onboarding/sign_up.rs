@@ -41,7 +41,11 @@ impl Onboarding {
             }
         }
         match email {
-            Some(email) if errors.is_empty() => Ok(Invitation { email, profile }),
+            Some(email) if errors.is_empty() => Ok(Invitation {
+                email,
+                profile,
+                external_id: None,
+            }),
             _ => Err(errors),
         }
     }
@@ -117,6 +121,7 @@ impl Onboarding {
             email_confirmed: false,
             password_hash: None,
             profile: invitation.profile,
+            external_id: invitation.external_id,
         };
         with_fresh_ids(self.kit.deps.random.as_ref(), |uuid, public_id, attempt| {
             let account = new.clone().into_account(uuid, public_id, now, attempt);

@@ -138,6 +138,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: Option<RateLimits>) {
     )
     .service(post("/customers/logout").route(web::post().to(sessions::logout)))
     .service(resource("/customers/self/activity", "GET").route(web::get().to(sessions::activity)))
+    .service(resource("/customers/self/export", "GET").route(web::get().to(sessions::export)))
     .service(
         resource("/customers/self/pending-email", "GET, DELETE")
             .route(web::get().to(sessions::pending_email))

@@ -238,3 +238,19 @@ pub async fn withdraw_pending_email(
         .map_err(|e| problem_for(e, same_names))?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Everything Clientele holds about the customer (`clientele.export.v1`, described in
+/// docs/export.md), as a JSON attachment. Needs a recent sign-in; three a day.
+#[utoipa::path(get, path = "/customers/self/export", tag = "Customer area", operation_id = "customer_area_export", security(("bearer" = [])),
+    responses((status = 200, description = "The export, as an attachment.", body = crate::export_document::ExportDocument,
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"clientele-export-<id>.json\"`"))),
+        (status = 401, body = Problem),
+        (status = 429, description = "Three exports were made in the last 24 hours.", body = Problem)))]
+pub async fn export(state: web::Data<AppState>, who: Customer) -> Result<HttpResponse, Problem> {
+    let data = state
+        .export
+        .own(&who.0)
+        .await
+        .map_err(|e| problem_for(e, same_names))?;
+    Ok(crate::export_document::attachment(&data))
+}
