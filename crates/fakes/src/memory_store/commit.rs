@@ -277,11 +277,13 @@ impl State {
         let username = |a: &Account| a.profile.username.clone();
         let referral_code = |a: &Account| a.profile.referral_code.clone();
         let phone = |a: &Account| a.profile.phone.as_ref().map(|p| p.as_str().to_owned());
+        let external_id = |a: &Account| a.external_id.clone();
         [
             (UniqueKey::Email, email as fn(&Account) -> Option<String>),
             (UniqueKey::Username, username),
             (UniqueKey::ReferralCode, referral_code),
             (UniqueKey::Phone, phone),
+            (UniqueKey::ExternalId, external_id),
         ]
         .into_iter()
         .find(|(_, of)| taken(of(account), *of))

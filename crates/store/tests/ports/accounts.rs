@@ -260,7 +260,138 @@ pub(crate) async fn usernames_are_unique_per_tenant(s: Stores) {
     }
 }
 
+/// Every key finds through its own lookup, newest first, within the tenant and the filters; a
+/// page ends at a position the next one starts after.
+pub(crate) async fn customers_are_found_by_every_key(s: Stores) {
+    use clientele_domain::customer_search::{CustomerQuery, SearchKey, SearchPosition};
+    let tenant = new_tenant().id;
+    s.tenants
+        .insert_tenant(&Tenant {
+            id: tenant.clone(),
+            ..new_tenant()
+        })
+        .await
+        .unwrap();
+    let tag = Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let mut made = Vec::new();
+    for (i, first) in ["Zoe", "Zora", "Anna"].iter().enumerate() {
+        let mut account = full_account();
+        account.tenant = tenant.clone();
+        account.email = Some(Email::parse(&format!("{}.{tag}@example.com", first.to_lowercase())).unwrap());
+        account.profile.first_name = Some(Name::parse(first).unwrap());
+        account.profile.last_name = Some(Name::parse(&format!("Smith{tag}")).unwrap());
+        account.created_at = T0 + Duration::minutes(i as i64);
+        s.accounts.insert(&account).await.unwrap();
+        made.push(account);
+    }
+    // Same creation time as the newest: the numeric id orders them.
+    let mut twin = full_account();
+    twin.tenant = tenant.clone();
+    twin.created_at = made[2].created_at;
+    twin.status = AccountStatus::Deactivated;
+    s.accounts.insert(&twin).await.unwrap();
+    let query = |key: SearchKey| CustomerQuery {
+        tenant: tenant.clone(),
+        key,
+        status: None,
+        created_from: None,
+        created_before: None,
+        after: None,
+        limit: 10,
+    };
+    let ids = |found: Vec<Account>| found.into_iter().map(|a| a.uuid).collect::<Vec<_>>();
+    let search = |q: CustomerQuery| {
+        let accounts = s.accounts.clone();
+        async move { accounts.search(&q).await.unwrap() }
+    };
+    let mut newest_first = vec![made[2].clone(), twin.clone()];
+    newest_first.sort_by_key(|a| std::cmp::Reverse(a.public_id.0));
+    let everyone: Vec<AccountUuid> = newest_first
+        .iter()
+        .chain([&made[1], &made[0]])
+        .map(|a| a.uuid)
+        .collect();
+    assert_eq!(ids(search(query(SearchKey::All)).await), everyone);
+    assert_eq!(
+        ids(search(query(SearchKey::EmailPrefix(format!("zo")))).await),
+        [made[1].uuid, made[0].uuid]
+    );
+    assert_eq!(
+        ids(search(query(SearchKey::FirstNamePrefix("zor".into()))).await),
+        [made[1].uuid]
+    );
+    assert_eq!(
+        search(query(SearchKey::LastNamePrefix(format!("smith{tag}"))))
+            .await
+            .len(),
+        3
+    );
+    let phone = made[0].profile.phone.as_ref().unwrap().as_str().to_owned();
+    assert_eq!(ids(search(query(SearchKey::Phone(phone))).await), [made[0].uuid]);
+    assert_eq!(
+        ids(search(query(SearchKey::PublicId(made[1].public_id))).await),
+        [made[1].uuid]
+    );
+    assert_eq!(
+        ids(search(query(SearchKey::Uuid(made[2].uuid))).await),
+        [made[2].uuid]
+    );
+    let external = made[0].external_id.clone().unwrap();
+    assert_eq!(
+        ids(search(query(SearchKey::ExternalId(external))).await),
+        [made[0].uuid]
+    );
+    assert_eq!(
+        ids(search(CustomerQuery {
+            status: Some(AccountStatus::Deactivated),
+            ..query(SearchKey::All)
+        })
+        .await),
+        [twin.uuid]
+    );
+    assert_eq!(
+        ids(search(CustomerQuery {
+            created_from: Some(T0 + Duration::minutes(1)),
+            created_before: Some(T0 + Duration::minutes(2)),
+            ..query(SearchKey::All)
+        })
+        .await),
+        [made[1].uuid]
+    );
+    // Pages of one, each after the last: everyone once, in order.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = search(CustomerQuery {
+            after,
+            limit: 1,
+            ..query(SearchKey::All)
+        })
+        .await;
+        let Some(last) = page.last() else { break };
+        after = Some(SearchPosition::of(last));
+        paged.extend(ids(page));
+    }
+    assert_eq!(paged, everyone);
+    let other = TenantId::parse("other").unwrap();
+    assert!(search(CustomerQuery {
+        tenant: other,
+        ..query(SearchKey::Uuid(made[2].uuid))
+    })
+    .await
+    .is_empty());
+    // An earlier system's id is the tenant's one customer's.
+    let mut copy = full_account();
+    copy.tenant = tenant.clone();
+    copy.external_id = made[0].external_id.clone();
+    assert_eq!(
+        s.accounts.insert(&copy).await,
+        Err(StoreError::Duplicate(UniqueKey::ExternalId))
+    );
+}
+
 crate::contract_cases!(
+    customers_are_found_by_every_key,
     round_trip_keeps_every_field,
     lookups_stay_inside_the_tenant,
     uniqueness_is_enforced_per_rule,

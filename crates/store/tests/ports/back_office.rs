@@ -29,6 +29,14 @@ pub(crate) async fn deletion_requests_are_decided_once(s: Stores) {
         .collect();
     assert_eq!(mine, vec![older.clone(), newer.clone()], "oldest first");
     assert!(s.deletions.has_pending(&tenant(), account.uuid).await.unwrap());
+    assert_eq!(
+        s.deletions
+            .list_requests(&tenant(), None, Some(account.uuid), 1000)
+            .await
+            .unwrap(),
+        vec![older.clone(), newer.clone()],
+        "one account's"
+    );
     let other = TenantId::parse("other").unwrap();
     assert_eq!(s.deletions.find_request(&other, older.id).await.unwrap(), None);
 

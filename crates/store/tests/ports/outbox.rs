@@ -196,7 +196,36 @@ pub(crate) async fn a_last_notice_forgets_its_recipient_once_delivered(s: Stores
     assert_eq!(blanked[0].message.masked_text, "");
 }
 
+/// One account's messages, newest first (what its data export shows).
+pub(crate) async fn an_accounts_messages_are_listed(s: Stores) {
+    let (account, stranger) = (full_account(), full_account());
+    s.accounts.insert(&account).await.unwrap();
+    s.accounts.insert(&stranger).await.unwrap();
+    // Due after everything the other cases claim.
+    let at = T0 + Duration::days(20_000);
+    let address = account.email.as_ref().unwrap().as_str().to_owned();
+    let (first, second) = (
+        message_for(&account, &address, at),
+        message_for(&account, &address, at + Duration::seconds(1)),
+    );
+    let mut commit = Commit::at(at);
+    commit.messages.extend([
+        first.clone(),
+        second.clone(),
+        message_for(&stranger, &address, at),
+    ]);
+    s.commits.commit(commit).await.unwrap();
+    let listed = s
+        .outbox
+        .list(&tenant(), None, Some(account.uuid), 100)
+        .await
+        .unwrap();
+    let ids: Vec<MessageId> = listed.iter().map(|m| m.message.id).collect();
+    assert_eq!(ids, [second.id, first.id]);
+}
+
 crate::contract_cases!(
     outbox_claims_once_and_records_outcomes,
     a_last_notice_forgets_its_recipient_once_delivered,
+    an_accounts_messages_are_listed,
 );

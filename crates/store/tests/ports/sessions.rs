@@ -231,7 +231,66 @@ pub(crate) async fn a_session_is_replaced_only_while_it_lives(s: Stores) {
     assert_eq!(s.commits.commit(later).await, Err(StoreError::SessionEnded));
 }
 
+/// The account's live sessions with where and how they were signed into, newest first; a use
+/// moves `last_seen_at` forward only.
+pub(crate) async fn live_sessions_are_listed_and_their_use_recorded(s: Stores) {
+    use clientele_domain::session::SignInMethod;
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let older = Session {
+        created_at: T0 - Duration::minutes(10),
+        last_seen_at: T0 - Duration::minutes(10),
+        device: Some("Firefox on Windows 10".into()),
+        ip: Some("203.0.113.0/24".into()),
+        sign_in_method: SignInMethod::PasswordAndTotp,
+        ..session_of(&account, T0 + Duration::hours(1))
+    };
+    let newer = Session {
+        created_at: T0 - Duration::minutes(1),
+        last_seen_at: T0 - Duration::minutes(1),
+        sign_in_method: SignInMethod::Passkey,
+        ..session_of(&account, T0 + Duration::hours(2))
+    };
+    let ended = session_of(&account, T0 + Duration::hours(1));
+    for session in [&older, &newer, &ended] {
+        assert_eq!(s.sessions.create(session, None, &[]).await, Ok(true));
+    }
+    s.sessions.revoke(ended.id, T0).await.unwrap();
+    let listed = s.sessions.list_active(&tenant(), account.uuid, T0).await.unwrap();
+    assert_eq!(listed, vec![newer.clone(), older.clone()]);
+    let other = TenantId::parse("other").unwrap();
+    assert!(s
+        .sessions
+        .list_active(&other, account.uuid, T0)
+        .await
+        .unwrap()
+        .is_empty());
+
+    s.sessions.touch(older.id, T0).await.unwrap();
+    s.sessions
+        .touch(older.id, T0 - Duration::minutes(5))
+        .await
+        .unwrap();
+    let (seen, _) = s.sessions.find_active(older.id, T0).await.unwrap().unwrap();
+    assert_eq!(seen.last_seen_at, T0, "only forward");
+    let listed = s.sessions.list_active(&tenant(), account.uuid, T0).await.unwrap();
+    assert_eq!(listed[1].last_seen_at, T0);
+
+    // One session of the account ended by a commit; another account's is not reached.
+    let stranger = full_account();
+    s.accounts.insert(&stranger).await.unwrap();
+    let theirs = session_of(&stranger, T0 + Duration::hours(1));
+    s.sessions.create(&theirs, None, &[]).await.unwrap();
+    let mut commit = Commit::at(T0).revoking_one(&account, theirs.id);
+    commit = commit.revoking_one(&account, older.id);
+    s.commits.commit(commit).await.unwrap();
+    assert!(s.sessions.find_active(theirs.id, T0).await.unwrap().is_some());
+    let listed = s.sessions.list_active(&tenant(), account.uuid, T0).await.unwrap();
+    assert_eq!(listed, vec![newer]);
+}
+
 crate::contract_cases!(
+    live_sessions_are_listed_and_their_use_recorded,
     the_latest_live_session_tells_when_and_where,
     sessions_live_until_revoked_or_expired,
     a_session_is_replaced_only_while_it_lives,

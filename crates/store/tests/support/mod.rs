@@ -163,7 +163,7 @@ pub fn full_account() -> Account {
         password_hash: Some(PasswordHash::from_stored("$2b$04$abcdefghijklmnopqrstuv".into())),
         two_factor: true,
         factors: Default::default(),
-        external_id: None,
+        external_id: Some(format!("crm-{tag}")),
         profile: Profile {
             username: Some(format!("ann_{tag}")),
             nickname: Some(Name::parse("Annie").unwrap()),
