@@ -22,6 +22,7 @@ mod passkeys;
 mod protocol;
 mod races;
 mod reauthentication;
+mod sessions;
 mod sign_in;
 mod strong_sign_in;
 mod tenants;
