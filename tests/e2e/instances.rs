@@ -178,6 +178,48 @@ async fn what_one_instance_changes_the_other_stops_serving_at_once() {
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
+/// A session signed out on one instance (by its owner from another device, or by the customer
+/// signing out) is refused by the other at once; a session's last use, written on one, makes
+/// neither forget a principal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ended_on_one_instance_is_refused_by_the_other_at_once() {
+    let Some((_storage, a, b, _elsewhere)) = two_instances() else {
+        return;
+    };
+    let (email, password, laptop) = a.signed_in_customer().await;
+    let phone = a.login(&email, &password).await;
+    for _ in 0..3 {
+        assert_eq!(get_self(&b, &phone).await.0, 200);
+    }
+    let (_, listed) = a.get_json("/customers/self/sessions", &laptop).await;
+    let phone_id = listed["sessions"][0]["id"].as_str().unwrap().to_owned();
+    let ended = a
+        .http
+        .delete(a.url(&format!("/customers/self/sessions/{phone_id}")))
+        .bearer_auth(&laptop)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 204);
+    let took = seen_within(&b, &phone, |(s, _)| *s == 401).await;
+    eprintln!("a session ended on one instance was refused by the other after {took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+
+    for _ in 0..3 {
+        assert_eq!(get_self(&b, &laptop).await.0, 200);
+    }
+    let out = a
+        .http
+        .post(a.url("/customers/logout"))
+        .bearer_auth(&laptop)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let took = seen_within(&b, &laptop, |(s, _)| *s == 401).await;
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
 /// Besides principals, each instance holds tenants, API keys and loyalty standings in memory:
 /// what one instance changes of them, the other stops serving at once too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,6 +10,8 @@ mod cl2c;
 mod closing;
 mod conditional_edits;
 mod customer_area;
+mod customer_search;
+mod data_export;
 mod deactivation;
 mod delivery;
 mod factor_expiry;

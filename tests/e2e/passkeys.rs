@@ -183,6 +183,8 @@ async fn passkeys_register_and_sign_in_with_and_without_a_password(backend: Back
         .await;
     assert_eq!(status, 200, "{signed_in}");
     let own = signed_in["token"].as_str().unwrap();
+    let (_, sessions) = server.get_json("/customers/self/sessions", own).await;
+    assert_eq!(sessions["sessions"][0]["signInMethod"], "passkey", "{sessions}");
     assert_eq!(
         server
             .request(Method::GET, "/customers/self", Some(own), None)

@@ -230,6 +230,11 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
         .await;
     assert_eq!(status, 200, "{signed_in}");
     let app_token = signed_in["token"].as_str().unwrap().to_owned();
+    let (_, sessions) = server.get_json("/customers/self/sessions", &app_token).await;
+    assert_eq!(
+        sessions["sessions"][0]["signInMethod"], "password+totp",
+        "{sessions}"
+    );
     assert_eq!(
         server
             .request(Method::GET, "/customers/self", Some(&app_token), None)
@@ -268,6 +273,13 @@ async fn an_authenticator_app_and_recovery_codes_sign_in_once_each(backend: Back
         )
         .await;
     assert_eq!(listed["recoveryCodesLeft"], 9, "{listed}");
+    let (_, sessions) = server
+        .get_json("/customers/self/sessions", &recovered_token)
+        .await;
+    assert_eq!(
+        sessions["sessions"][0]["signInMethod"], "password+recovery_code",
+        "{sessions}"
+    );
     let told = smtp.wait_for(&email, "A recovery code was used", Duration::from_secs(15));
     assert!(!told.text.contains(&codes[0]), "{}", told.text);
     assert!(listed["factors"][0]["lastUsedAt"].is_string(), "{listed}");

@@ -8,6 +8,7 @@ crate::on_both_backends_with_mail!(
     deleting_the_account_erases_it_and_frees_the_address,
     concurrent_self_edits_of_different_fields_are_both_kept,
     a_new_phone_number_is_told_to_the_address,
+    a_waiting_email_change_is_shown_and_withdrawn,
 );
 
 async fn email_change_takes_effect_only_when_confirmed(server: Server, smtp: SmtpSink) {
@@ -270,4 +271,64 @@ async fn a_new_phone_number_is_told_to_the_address(server: Server, smtp: SmtpSin
         "the number itself is not mailed"
     );
     audited_once(&server, "phone_changed", &[]).await;
+}
+
+async fn a_waiting_email_change_is_shown_and_withdrawn(server: Server, smtp: SmtpSink) {
+    let (email, _, token) = server.signed_in_customer().await;
+    let (status, _) = server.get_json("/customers/self/pending-email", &token).await;
+    assert_eq!(status, 404, "nothing waits");
+    let (_, profile) = server.get_json("/api/v2/my/profile", &token).await;
+    assert_eq!(profile["pendingEmail"], Value::Null, "{profile}");
+
+    let new_email = unique_email();
+    let (status, body) = patch_self(&server, &token, json!({"email": new_email})).await;
+    assert_eq!(status, 200, "{body}");
+    let key_mail = smtp.wait_for(&new_email, "Confirm your new email address", WAIT);
+    let (status, pending) = server.get_json("/customers/self/pending-email", &token).await;
+    assert_eq!(status, 200, "{pending}");
+    assert_eq!(pending["pendingEmail"], new_email.as_str());
+    let expires = pending["expiresAt"].as_str().unwrap().to_owned();
+    let (_, profile) = server.get_json("/api/v2/my/profile", &token).await;
+    assert_eq!(profile["pendingEmail"], new_email.as_str(), "{profile}");
+    assert_eq!(profile["pendingEmailExpiresAt"], expires.as_str());
+    assert_eq!(profile["email"], email.as_str());
+    let (_, me) = get_self(&server, &token).await;
+    assert!(
+        me.get("pendingEmail").is_none(),
+        "the seed's shape stays as it is: {me}"
+    );
+
+    let (status, body) = server
+        .request(
+            reqwest::Method::DELETE,
+            "/customers/self/pending-email",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(
+        server.get_json("/customers/self/pending-email", &token).await.0,
+        404
+    );
+    let (_, profile) = server.get_json("/api/v2/my/profile", &token).await;
+    assert_eq!(profile["pendingEmail"], Value::Null, "{profile}");
+    let confirm =
+        json!({"identifier": key_mail.line("Identifier").unwrap(), "key": key_mail.line("Key").unwrap()});
+    let (status, refused) = post(&server, "/customers/newemail_confirm", confirm).await;
+    assert!(
+        (400..500).contains(&status),
+        "the withdrawn key works no more: {status} {refused}"
+    );
+    assert_eq!(get_self(&server, &token).await.1["email"], email.as_str());
+    let (status, _) = server
+        .request(
+            reqwest::Method::DELETE,
+            "/customers/self/pending-email",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "nothing left to withdraw");
+    audited_once(&server, "email_change_withdrawn", &[&new_email]).await;
 }
