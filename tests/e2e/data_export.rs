@@ -3,13 +3,16 @@
 //! never cached and limited to three a day; the back office exports a closed customer's for a
 //! request that came by letter, audited as the admin's.
 
+use std::time::Duration;
+
 use clientele_e2e::Server;
+use clientele_testkit::SmtpSink;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::strong_sign_in::enrol;
 
-crate::on_both_backends!(an_export_holds_everything_of_the_account_and_nothing_else);
+crate::on_both_backends_with_mail!(an_export_holds_everything_of_the_account_and_nothing_else);
 
 /// A customer with every kind of data: (email, password, token, numeric id).
 async fn seeded(server: &Server, tag: &str) -> (String, String, String, i64) {
@@ -60,7 +63,7 @@ async fn export_of(server: &Server, token: &str) -> (u16, reqwest::header::Heade
     (status, headers, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn an_export_holds_everything_of_the_account_and_nothing_else(server: Server) {
+async fn an_export_holds_everything_of_the_account_and_nothing_else(server: Server, smtp: SmtpSink) {
     let (email, password, token, id) = seeded(&server, "ann").await;
     let (other_email, _, other_token, other_id) = seeded(&server, "bob").await;
     let (totp_secret, confirmed) = enrol(&server, &token, "Work phone").await;
@@ -75,6 +78,13 @@ async fn an_export_holds_everything_of_the_account_and_nothing_else(server: Serv
         .patch_as(&token, "/customers/self", &json!({"email": new_email}))
         .await;
     assert_eq!(status, 200);
+    // The key went to the new address: as the outbox holds it, before any masking.
+    let key_mail = smtp.wait_for(
+        &new_email,
+        "Confirm your new email address",
+        Duration::from_secs(15),
+    );
+    let key = key_mail.line("Key").unwrap();
 
     let (status, headers, export) = export_of(&server, &token).await;
     assert_eq!(status, 200, "{export}");
@@ -105,7 +115,7 @@ async fn an_export_holds_everything_of_the_account_and_nothing_else(server: Serv
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["kind"].as_str().unwrap())
+        .map(|e| e["type"].as_str().unwrap())
         .collect();
     for kind in ["data_exported", "factor_added", "sign_in_succeeded"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
@@ -139,7 +149,13 @@ async fn an_export_holds_everything_of_the_account_and_nothing_else(server: Serv
     ] {
         assert!(!text.contains(foreign), "{foreign} is the other account's");
     }
-    for secret in [totp_secret.as_str(), password.as_str(), recovery[0].as_str()] {
+    for secret in [
+        totp_secret.as_str(),
+        password.as_str(),
+        recovery[0].as_str(),
+        key.as_str(),
+        "$2b$",
+    ] {
         assert!(!text.contains(secret), "a secret in the export");
     }
     let key_message = export["messages"]

@@ -7,6 +7,32 @@ use time::OffsetDateTime;
 use crate::account::{Account, AccountStatus, AccountUuid, PublicId};
 use crate::tenant::TenantId;
 
+/// What an account is found by, as a store keeps it beside the account: its address while it
+/// has one (an erased account's placeholder is no one's), its names lower-cased. The store
+/// ranges over these for the prefix keys; the search compares with the same values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchKeys {
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+impl SearchKeys {
+    pub fn of(account: &Account) -> Self {
+        let lower = |name: &Option<crate::values::Name>| name.as_ref().map(|n| n.as_str().to_lowercase());
+        SearchKeys {
+            email: account.customer_email().map(|e| e.normalized().to_owned()),
+            first_name: lower(&account.profile.first_name),
+            last_name: lower(&account.profile.last_name),
+        }
+    }
+
+    /// The text a search for `text` ranges over: lower-cased as the keys are.
+    pub fn of_text(text: &str) -> String {
+        text.to_lowercase()
+    }
+}
+
 /// The one key a store lookup matches on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SearchKey {
@@ -45,7 +71,7 @@ impl SearchPosition {
         plain.bytes().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// `None` for anything [`Self::encode`] did not write.
+    /// `None` for anything [`Self::encode`] did not write (nor a time no store keeps).
     pub fn decode(cursor: &str) -> Option<Self> {
         let cursor = cursor.trim();
         if cursor.len() % 2 != 0 || cursor.len() > 80 {
@@ -57,8 +83,10 @@ impl SearchPosition {
             .collect::<Option<Vec<u8>>>()?;
         let plain = String::from_utf8(bytes).ok()?;
         let (nanos, id) = plain.split_once(':')?;
+        let created_at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
+        (1900..=9999).contains(&created_at.year()).then_some(())?;
         Some(SearchPosition {
-            created_at: OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?,
+            created_at,
             public_id: PublicId(id.parse().ok()?),
         })
     }
@@ -93,15 +121,12 @@ impl CustomerQuery {
     /// search checks of every row a range returned).
     pub fn admits(&self, account: &Account) -> bool {
         let starts = |value: Option<String>, prefix: &str| value.is_some_and(|v| v.starts_with(prefix));
-        let lower =
-            |value: &Option<crate::values::Name>| value.as_ref().map(|n| n.to_string().to_lowercase());
+        let keys = SearchKeys::of(account);
         let key = match &self.key {
             SearchKey::All => true,
-            SearchKey::EmailPrefix(p) => {
-                starts(account.customer_email().map(|e| e.normalized().to_owned()), p)
-            }
-            SearchKey::FirstNamePrefix(p) => starts(lower(&account.profile.first_name), p),
-            SearchKey::LastNamePrefix(p) => starts(lower(&account.profile.last_name), p),
+            SearchKey::EmailPrefix(p) => starts(keys.email, p),
+            SearchKey::FirstNamePrefix(p) => starts(keys.first_name, p),
+            SearchKey::LastNamePrefix(p) => starts(keys.last_name, p),
             SearchKey::Phone(phone) => account
                 .profile
                 .phone

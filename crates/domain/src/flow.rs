@@ -297,6 +297,14 @@ pub enum FlowWrite {
     },
     /// Open → cancelled (a newer flow takes its place).
     Cancel { tenant: TenantId, id: FlowId },
+    /// Open → cancelled at the customer's word, if the flow is still at `version`: fails with
+    /// `FlowChanged` if its secret was used (or the flow replaced or ended) meanwhile, so a
+    /// withdrawal is never told for a change that went through.
+    Withdraw {
+        tenant: TenantId,
+        id: FlowId,
+        version: i64,
+    },
     /// Every open flow of the account but those in `except` → cancelled, whatever opened them
     /// up to the commit: what a lifecycle transition ends (see `crate::lifecycle`), so that no
     /// secret outlives the state it was issued for. `except` holds the flow the transition

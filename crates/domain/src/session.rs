@@ -61,16 +61,19 @@ pub enum SignInMethod {
     PasswordAndRecoveryCode,
     /// A passkey alone (user verification on the authenticator).
     Passkey,
+    /// Opened before sessions recorded how.
+    Unknown,
 }
 
 impl SignInMethod {
-    pub const ALL: [SignInMethod; 6] = [
+    pub const ALL: [SignInMethod; 7] = [
         SignInMethod::Password,
         SignInMethod::PasswordAndSms,
         SignInMethod::PasswordAndTotp,
         SignInMethod::PasswordAndPasskey,
         SignInMethod::PasswordAndRecoveryCode,
         SignInMethod::Passkey,
+        SignInMethod::Unknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +84,7 @@ impl SignInMethod {
             SignInMethod::PasswordAndPasskey => "password+webauthn",
             SignInMethod::PasswordAndRecoveryCode => "password+recovery_code",
             SignInMethod::Passkey => "passkey",
+            SignInMethod::Unknown => "unknown",
         }
     }
 

@@ -12,14 +12,13 @@ use clientele_domain::Account;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::admin::audit::AdminAuditEntry;
 use crate::admin::customers::AdminCustomer;
 use crate::admin::deletion_requests::AdminDeletionRequest;
 use crate::admin::loyalty::{AdminOrder, AdminWalletEntry};
 use crate::admin::outbox::OutboxMessage;
 use crate::render::{rfc3339, text};
 use crate::surfaces::customer_area::factors::FactorListBody;
-use crate::surfaces::customer_area::sessions::SessionBody;
+use crate::surfaces::customer_area::sessions::{ActivityBody, SessionBody};
 
 pub const SCHEMA: &str = "clientele.export.v1";
 
@@ -43,8 +42,9 @@ pub struct ExportDocument {
     sessions: Vec<SessionBody>,
     /// Second factors by kind and name (never a secret).
     factors: FactorListBody,
-    /// The account's audit trail, newest first.
-    events: Vec<AdminAuditEntry>,
+    /// The account's security events, newest first, as `GET /customers/self/activity` shows
+    /// them.
+    events: Vec<ActivityBody>,
     wallet_entries: Vec<AdminWalletEntry>,
     orders: Vec<AdminOrder>,
     /// Messages sent or queued to the account, newest first, secrets masked.
@@ -127,7 +127,7 @@ impl From<&AccountData> for ExportDocument {
             pending_email: data.pending_email.as_ref().map(|p| p.email.clone()),
             sessions: data.sessions.iter().map(|s| SessionBody::of(s, None)).collect(),
             factors: FactorListBody::from(&data.factors),
-            events: data.audit.iter().map(AdminAuditEntry::from).collect(),
+            events: data.audit.iter().map(ActivityBody::from).collect(),
             wallet_entries: data.wallet.iter().map(AdminWalletEntry::from).collect(),
             orders: data.orders.iter().map(AdminOrder::from).collect(),
             messages: data.messages.iter().map(OutboxMessage::from).collect(),

@@ -1,6 +1,7 @@
 //! Rows as stored, and their conversion to and from the domain's types.
 
 use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
+use clientele_domain::customer_search::SearchKeys;
 use clientele_domain::ports::StoreError;
 use clientele_domain::profile::{Address, Profile};
 use clientele_domain::session::{Session, SessionId, SignInMethod};
@@ -62,6 +63,9 @@ pub struct AccountRow {
     /// JSON (see `clientele_domain::factors::Factors`).
     pub factors: String,
     pub external_id: Option<String>,
+    pub email_key: Option<String>,
+    pub first_name_key: Option<String>,
+    pub last_name_key: Option<String>,
 }
 
 fn text<T: ToString>(value: &Option<T>) -> Option<String> {
@@ -71,6 +75,7 @@ fn text<T: ToString>(value: &Option<T>) -> Option<String> {
 impl From<&Account> for AccountRow {
     fn from(a: &Account) -> Self {
         let p = &a.profile;
+        let keys = SearchKeys::of(a);
         AccountRow {
             uuid: a.uuid.0.to_string(),
             tenant_id: a.tenant.as_str().to_owned(),
@@ -105,6 +110,9 @@ impl From<&Account> for AccountRow {
             version: a.version,
             factors: serde_json::to_string(&a.factors).expect("factors always serialise"),
             external_id: a.external_id.clone(),
+            email_key: keys.email,
+            first_name_key: keys.first_name,
+            last_name_key: keys.last_name,
         }
     }
 }

@@ -57,7 +57,7 @@ diesel::table! {
         version -> BigInt,
         factors -> Text,
         external_id -> Nullable<Text>,
-        /// Generated: the columns prefix searches range over (see the migration).
+        /// The columns prefix searches range over (see `customer_search::SearchKeys`).
         email_key -> Nullable<Text>,
         first_name_key -> Nullable<Text>,
         last_name_key -> Nullable<Text>,

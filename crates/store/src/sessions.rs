@@ -202,20 +202,33 @@ impl SessionRepository for Database {
         rows.into_iter().map(Session::try_from).collect()
     }
 
-    async fn touch(&self, id: SessionId, now: OffsetDateTime) -> Result<(), StoreError> {
-        let (uuid, at) = (id.0.to_string(), to_db_time(now));
+    async fn touch(
+        &self,
+        tenant: &TenantId,
+        id: SessionId,
+        now: OffsetDateTime,
+        seen_before: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        // Held as seen first: a write that fails is not tried again by every request after it.
+        self.memory.principals.seen(id, now);
+        let (tenant, uuid) = (tenant.as_str().to_owned(), id.0.to_string());
+        let (at, before) = (to_db_time(now), to_db_time(seen_before));
         self.write_one((), move |conn| {
             diesel::update(
                 sessions::table
+                    .filter(sessions::tenant_id.eq(tenant))
                     .filter(sessions::uuid.eq(uuid))
-                    .filter(sessions::last_seen_at.is_null().or(sessions::last_seen_at.lt(at))),
+                    .filter(
+                        sessions::last_seen_at
+                            .is_null()
+                            .or(sessions::last_seen_at.lt(before)),
+                    ),
             )
             .set(sessions::last_seen_at.eq(Some(at)))
             .execute(conn)
         })
         .await?
         .map_err(from_diesel)?;
-        self.memory.principals.seen(id, now);
         Ok(())
     }
 

@@ -194,6 +194,22 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 ))
                 .execute(conn)?;
             }
+            FlowWrite::Withdraw { tenant, id, version } => {
+                let changed = diesel::update(
+                    flows::table
+                        .filter(flows::tenant_id.eq(tenant.as_str()))
+                        .filter(flows::uuid.eq(id.0.to_string()))
+                        .filter(flows::version.eq(version))
+                        .filter(flows::status.eq_any(["pending", "locked"])),
+                )
+                .set((
+                    flows::status.eq("cancelled"),
+                    flows::updated_at.eq(now),
+                    flows::version.eq(flows::version + 1),
+                ))
+                .execute(conn)?;
+                exactly_one(changed, Rollback::FlowChanged)?;
+            }
             FlowWrite::Cancel { tenant, id } => {
                 diesel::update(
                     flows::table
@@ -277,7 +293,8 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
             .values(AuditRow::from(entry))
             .execute(conn)?;
     }
-    // After this commit's own entries: where the customer connected from is personal data.
+    // After this commit's own entries: where the customer connected from, and with what, is
+    // personal data.
     // The entries themselves (what happened, when) outlive the account.
     for erasure in &commit.erase_traces {
         diesel::update(
@@ -286,7 +303,10 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 .filter(audit_log::account_uuid.eq(erasure.account.0.to_string()))
                 .filter(audit_log::actor.eq(Actor::Customer.as_str())),
         )
-        .set(audit_log::client_address.eq(None::<String>))
+        .set((
+            audit_log::client_address.eq(None::<String>),
+            audit_log::device.eq(None::<String>),
+        ))
         .execute(conn)?;
     }
     for request in &commit.deletion_requests {

@@ -63,9 +63,16 @@ pub trait SessionRepository: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError>;
 
-    /// Records that `id` was used at `now` (if it was last seen before). Changes nothing a
-    /// principal depends on: no instance has to forget the session for it.
-    async fn touch(&self, id: SessionId, now: OffsetDateTime) -> Result<(), StoreError>;
+    /// Records that the tenant's session `id` was used at `now`, if it was last seen before
+    /// `seen_before` (so that instances touching one session write it about once). Changes
+    /// nothing a principal depends on: no instance has to forget the session for it.
+    async fn touch(
+        &self,
+        tenant: &TenantId,
+        id: SessionId,
+        now: OffsetDateTime,
+        seen_before: OffsetDateTime,
+    ) -> Result<(), StoreError>;
 
     async fn count_active(
         &self,

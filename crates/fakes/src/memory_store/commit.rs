@@ -100,6 +100,16 @@ impl State {
                     }
                 }
             }
+            FlowWrite::Withdraw { tenant, id, version } => {
+                let current = self
+                    .flows
+                    .get_mut(id)
+                    .filter(|f| &f.tenant == tenant && is_open(f) && f.version == *version);
+                let current = current.ok_or(StoreError::FlowChanged)?;
+                current.status = FlowStatus::Cancelled;
+                current.updated_at = now;
+                current.version += 1;
+            }
             FlowWrite::Cancel { tenant, id } => {
                 if let Some(current) = self
                     .flows
@@ -204,6 +214,7 @@ impl State {
                     && e.actor == clientele_domain::audit::Actor::Customer
             }) {
                 entry.client_address = None;
+                entry.device = None;
             }
         }
         for request in &commit.deletion_requests {

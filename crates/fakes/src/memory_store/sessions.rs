@@ -107,9 +107,17 @@ impl SessionRepository for MemoryStore {
         Ok(live)
     }
 
-    async fn touch(&self, id: SessionId, now: OffsetDateTime) -> Result<(), StoreError> {
+    async fn touch(
+        &self,
+        tenant: &TenantId,
+        id: SessionId,
+        now: OffsetDateTime,
+        seen_before: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         if let Some(session) = self.state().sessions.get_mut(&id) {
-            session.last_seen_at = session.last_seen_at.max(now);
+            if &session.tenant == tenant && session.last_seen_at < seen_before {
+                session.last_seen_at = now;
+            }
         }
         Ok(())
     }

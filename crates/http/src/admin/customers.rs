@@ -91,6 +91,7 @@ fn surface_name(domain: &str) -> Option<&'static str> {
         field::LAST_NAME => "lastName",
         "external_id" => "externalId",
         "created_to" => "createdTo",
+        "created_from" => "createdFrom",
         _ => return None,
     })
 }
@@ -177,7 +178,7 @@ pub struct CustomerQuery {
     /// matter), a phone number in any form the tenant's region reads, a numeric id, a UUID, or
     /// the id an earlier system gave the customer.
     q: Option<String>,
-    /// `pending_activation`, `active`, `deactivation_requested`, `deactivated` or `erased`.
+    #[param(value_type = Option<StatusFilter>)]
     status: Option<String>,
     /// Created on or after: a date (`2026-12-01`) or an RFC 3339 instant.
     created_from: Option<String>,
@@ -202,7 +203,19 @@ pub async fn find_customers(
     RequestTenant(tenant): RequestTenant,
     query: web::Query<CustomerQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let query = query.into_inner();
+    let mut query = query.into_inner();
+    // An empty parameter (`?createdFrom=`) is one not given, as forms send them.
+    for value in [
+        &mut query.q,
+        &mut query.status,
+        &mut query.created_from,
+        &mut query.created_to,
+        &mut query.cursor,
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            *value = None;
+        }
+    }
     if let Some(email) = query.email.as_deref() {
         if email.trim().is_empty() {
             return Err(Problem::invalid(FieldErrors::single(
@@ -266,15 +279,31 @@ pub async fn find_customers(
     }))
 }
 
+/// The statuses `GET /admin/v1/customers` filters by (documentation of the query parameter).
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum StatusFilter {
+    PendingActivation,
+    Active,
+    DeactivationRequested,
+    Deactivated,
+    Erased,
+}
+
 /// An RFC 3339 instant, or a date: its start, or with `day_end` the start of the next day.
 fn instant_or_day(raw: &str, day_end: bool) -> Option<OffsetDateTime> {
     let raw = raw.trim();
-    if let Ok(at) = OffsetDateTime::parse(raw, &Rfc3339) {
-        return Some(at);
-    }
-    let day = Date::parse(raw, format_description!("[year]-[month]-[day]")).ok()?;
-    let day = if day_end { day.next_day()? } else { day };
-    Some(day.midnight().assume_utc())
+    let at = match OffsetDateTime::parse(raw, &Rfc3339) {
+        Ok(at) => at,
+        Err(_) => {
+            let day = Date::parse(raw, format_description!("[year]-[month]-[day]")).ok()?;
+            let day = if day_end { day.next_day()? } else { day };
+            day.midnight().assume_utc()
+        }
+    };
+    // What no store keeps (PostgreSQL's timestamps end in year 294276, SQLite's text sorts).
+    (1900..=9999).contains(&at.year()).then_some(at)
 }
 
 /// Read a customer by numeric id or UUID.

@@ -405,7 +405,52 @@ pub(crate) async fn closing_cancels_every_open_flow(s: Stores) {
         .is_some());
 }
 
+/// A withdrawal ends the flow only at the version it was decided on: once the secret was used,
+/// it changes nothing and says so.
+pub(crate) async fn a_withdrawal_ends_only_the_flow_as_read(s: Stores) {
+    let account = full_account();
+    s.accounts.insert(&account).await.unwrap();
+    let flow = flow_of(&account, Purpose::EmailChange);
+    let mut insert = Commit::at(T0);
+    insert.flows.push(FlowWrite::Insert(flow.clone()));
+    s.commits.commit(insert).await.unwrap();
+    let write = |write: FlowWrite| {
+        let mut commit = Commit::at(T0);
+        commit.flows.push(write);
+        commit
+    };
+    let withdraw = |version| FlowWrite::Withdraw {
+        tenant: tenant(),
+        id: flow.id,
+        version,
+    };
+    s.commits.commit(write(flow.consume())).await.unwrap();
+    assert_eq!(
+        s.commits.commit(write(withdraw(flow.version))).await,
+        Err(StoreError::FlowChanged),
+        "confirmed first: nothing to withdraw"
+    );
+    let again = flow_of(&account, Purpose::EmailChange);
+    s.commits
+        .commit(write(FlowWrite::Insert(again.clone())))
+        .await
+        .unwrap();
+    s.commits
+        .commit(write(FlowWrite::Withdraw {
+            tenant: tenant(),
+            id: again.id,
+            version: again.version,
+        }))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.flows.find(&tenant(), again.id).await.unwrap().unwrap().status,
+        FlowStatus::Cancelled
+    );
+}
+
 crate::contract_cases!(
+    a_withdrawal_ends_only_the_flow_as_read,
     pending_changes_come_back_as_they_were,
     flows_count_tries_and_lock,
     a_secret_works_once_under_a_twenty_way_race,

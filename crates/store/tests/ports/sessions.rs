@@ -266,15 +266,27 @@ pub(crate) async fn live_sessions_are_listed_and_their_use_recorded(s: Stores) {
         .unwrap()
         .is_empty());
 
-    s.sessions.touch(older.id, T0).await.unwrap();
+    let minute = Duration::minutes(1);
     s.sessions
-        .touch(older.id, T0 - Duration::minutes(5))
+        .touch(&tenant(), older.id, T0, T0 - minute)
         .await
         .unwrap();
-    let (seen, _) = s.sessions.find_active(older.id, T0).await.unwrap().unwrap();
-    assert_eq!(seen.last_seen_at, T0, "only forward");
     let listed = s.sessions.list_active(&tenant(), account.uuid, T0).await.unwrap();
     assert_eq!(listed[1].last_seen_at, T0);
+    // Seen within the minute (by another instance, say): not written again.
+    let soon = T0 + Duration::seconds(30);
+    s.sessions
+        .touch(&tenant(), older.id, soon, soon - minute)
+        .await
+        .unwrap();
+    let other = TenantId::parse("other").unwrap();
+    let later = T0 + Duration::minutes(5);
+    s.sessions
+        .touch(&other, older.id, later, later - minute)
+        .await
+        .unwrap();
+    let listed = s.sessions.list_active(&tenant(), account.uuid, T0).await.unwrap();
+    assert_eq!(listed[1].last_seen_at, T0, "once a minute, within its tenant");
 
     // One session of the account ended by a commit; another account's is not reached.
     let stranger = full_account();

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use time::OffsetDateTime;
 
 use crate::account::{Account, AccountStatus, AccountUuid, PublicId};
-use crate::customer_search::{CustomerQuery, SearchKey, SearchPosition};
+use crate::customer_search::{CustomerQuery, SearchKey, SearchKeys, SearchPosition};
 use crate::error::{DomainError, FieldErrors};
 use crate::services::profile::view::phone_region;
 use crate::services::{Deps, FlowDeps};
@@ -67,7 +67,7 @@ impl CustomerSearch {
         };
         if let (Some(from), Some(before)) = (request.created_from, request.created_before) {
             if from >= before {
-                errors.add("createdTo", "must be later than createdFrom");
+                errors.add("created_to", "must be later than created_from");
             }
         }
         if !errors.is_empty() {
@@ -83,6 +83,9 @@ impl CustomerSearch {
         };
         let mut found = Vec::new();
         let mut seen = HashSet::new();
+        // Whether a lookup had more than a page: decided on what it returned, not on what the
+        // check below kept, so that a page cut short never ends the paging.
+        let mut beyond = false;
         for key in keys {
             let query = CustomerQuery {
                 tenant: tenant.clone(),
@@ -94,7 +97,9 @@ impl CustomerSearch {
                 // One more than a page: whether another page follows.
                 limit: request.limit + 1,
             };
-            for account in self.deps.accounts.search(&query).await? {
+            let rows = self.deps.accounts.search(&query).await?;
+            beyond |= rows.len() as i64 > request.limit;
+            for account in rows {
                 // A prefix range may hold more than the prefix (an erased customer's
                 // placeholder address, say): only what the query admits counts.
                 if query.admits(&account) && seen.insert(account.uuid) {
@@ -103,7 +108,7 @@ impl CustomerSearch {
             }
         }
         found.sort_by_key(|a| std::cmp::Reverse((a.created_at, a.public_id.0)));
-        let more = found.len() as i64 > request.limit;
+        let more = beyond || found.len() as i64 > request.limit;
         found.truncate(request.limit as usize);
         let next = more
             .then(|| found.last().map(|last| SearchPosition::of(last).encode()))
@@ -131,7 +136,7 @@ fn keys_for(text: &str, region: Option<PhoneRegion>) -> Vec<SearchKey> {
             keys.push(SearchKey::Phone(phone.as_str().to_owned()));
         }
     }
-    let lower = text.to_lowercase();
+    let lower = SearchKeys::of_text(text);
     if !phone_like {
         keys.push(SearchKey::EmailPrefix(lower.clone()));
         if !text.contains('@') {

@@ -9,7 +9,7 @@ use crate::audit::{Actor, AuditKind};
 use crate::error::DomainError;
 use crate::flow::{Flow, FlowStatus, FlowWrite, Purpose};
 use crate::pending_change::PendingChange;
-use crate::ports::Commit;
+use crate::ports::{Commit, StoreError};
 use crate::services::Authenticated;
 
 /// The address an email change waits to confirm.
@@ -44,9 +44,10 @@ impl EmailChange {
             .await?
             .ok_or(DomainError::NotFound)?;
         let mut commit = Commit::at(now).made_from(&who.session);
-        commit.flows.push(FlowWrite::Cancel {
+        commit.flows.push(FlowWrite::Withdraw {
             tenant: flow.tenant.clone(),
             id: flow.id,
+            version: flow.version,
         });
         commit.audit.push(self.kit.deps.audit_entry(
             &who.account,
@@ -54,7 +55,11 @@ impl EmailChange {
             Actor::Customer,
             None,
         ));
-        Ok(self.kit.flows.commits.commit(commit).await?)
+        match self.kit.flows.commits.commit(commit).await {
+            // Confirmed (or replaced) meanwhile: nothing waits any more.
+            Err(StoreError::FlowChanged) => Err(DomainError::NotFound),
+            other => Ok(other?),
+        }
     }
 
     async fn waiting(

@@ -35,8 +35,8 @@ pub struct AccountData {
     pub pending_email: Option<super::PendingEmail>,
     pub sessions: Vec<Session>,
     pub factors: FactorList,
-    /// Newest first.
-    pub audit: Vec<AuditEntry>,
+    /// The account's audit trail as the customer sees it (see `ActivityEntry`), newest first.
+    pub audit: Vec<crate::services::ActivityEntry>,
     pub wallet: Vec<WalletEntry>,
     pub orders: Vec<Order>,
     /// Newest first, secrets masked.
@@ -85,7 +85,8 @@ impl DataExport {
                 &account.tenant,
                 Some(account.uuid),
                 Some(AuditKind::DataExported),
-                EXPORTS_PER_WINDOW as i64,
+                // The back office's exports are counted out below: room for many of them.
+                50,
             )
             .await?;
         let within: Vec<&AuditEntry> = earlier
@@ -134,7 +135,14 @@ impl DataExport {
             pending_email,
             sessions: self.deps.sessions.list_active(tenant, uuid, now).await?,
             factors: FactorList::of(&account),
-            audit: self.deps.audit.list_audit(tenant, Some(uuid), None, ROWS).await?,
+            audit: self
+                .deps
+                .audit
+                .list_audit(tenant, Some(uuid), None, ROWS)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             wallet: self.loyalty.wallet_entries(tenant, uuid, ROWS).await?,
             orders: self.loyalty.orders(tenant, uuid, ROWS).await?,
             messages: self.outbox.list(tenant, None, Some(uuid), ROWS).await?,

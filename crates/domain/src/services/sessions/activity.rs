@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use super::Sessions;
-use crate::audit::{Actor, AuditKind};
+use crate::audit::{Actor, AuditEntry, AuditKind};
 use crate::error::{DomainError, FieldErrors};
 use crate::services::Authenticated;
 use crate::session::masked_address;
@@ -21,6 +21,25 @@ pub struct ActivityEntry {
     pub device: Option<String>,
     /// Masked (see [`masked_address`]).
     pub ip: Option<String>,
+}
+
+impl From<AuditEntry> for ActivityEntry {
+    /// The customer's view of an entry: the network masked; for the back office's entries, no
+    /// network nor device at all (the staff's, not the customer's).
+    fn from(e: AuditEntry) -> Self {
+        let customer = e.actor == Actor::Customer;
+        ActivityEntry {
+            kind: e.kind,
+            actor: e.actor,
+            at: e.at,
+            device: e.device.filter(|_| customer),
+            ip: e
+                .client_address
+                .as_deref()
+                .filter(|_| customer)
+                .and_then(masked_address),
+        }
+    }
 }
 
 impl Sessions {
@@ -40,15 +59,6 @@ impl Sessions {
             .audit
             .list_audit(&who.account.tenant, Some(who.account.uuid), None, limit)
             .await?;
-        Ok(entries
-            .into_iter()
-            .map(|e| ActivityEntry {
-                kind: e.kind,
-                actor: e.actor,
-                at: e.at,
-                device: e.device,
-                ip: e.client_address.as_deref().and_then(masked_address),
-            })
-            .collect())
+        Ok(entries.into_iter().map(ActivityEntry::from).collect())
     }
 }

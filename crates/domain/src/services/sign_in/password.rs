@@ -173,7 +173,12 @@ impl SignIn {
         }
         if session.seen_long_ago(now) {
             // Bookkeeping for the customer's session list: a failed write fails no request.
-            let _ = self.deps.sessions.touch(session.id, now).await;
+            let seen_before = now - crate::session::LAST_SEEN_GRANULARITY;
+            let _ = self
+                .deps
+                .sessions
+                .touch(&session.tenant, session.id, now, seen_before)
+                .await;
         }
         Ok(Authenticated { session, account })
     }

@@ -40,7 +40,7 @@ pub struct SessionBody {
     /// The country a trusted proxy reported, when `CLIENTELE_COUNTRY_HEADER` is set.
     country: Option<String>,
     /// `password`, `password+sms`, `password+totp`, `password+webauthn`,
-    /// `password+recovery_code` or `passkey`.
+    /// `password+recovery_code` or `passkey` (`unknown` for a session older than this field).
     #[schema(example = "password+totp")]
     sign_in_method: &'static str,
 }
