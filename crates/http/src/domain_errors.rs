@@ -21,7 +21,7 @@ pub fn problem_for(error: DomainError, rename: fn(&str) -> Option<&'static str>)
         DomainError::PreconditionFailed => Problem::new(StatusCode::PRECONDITION_FAILED, "precondition-failed", "Precondition Failed")
             .detail("The account changed since the version If-Match names: nothing was changed. Read it again (its ETag) and decide again."),
         DomainError::TooSoon(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-soon", "Too Soon")
-            .detail("A code was sent moments ago; wait as Retry-After says before asking for another.")
+            .detail("Asked again sooner than allowed (a code sent moments ago, or the day's data exports made); wait as Retry-After says.")
             .keep_header(actix_web::http::header::RETRY_AFTER, seconds.into()),
         DomainError::SendLimited(seconds) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "send-limited", "Too Many Messages")
             .detail("This address or number was sent as many messages as allowed for now; nothing was changed or sent. Try again later.")

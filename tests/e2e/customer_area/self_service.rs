@@ -278,7 +278,7 @@ async fn a_waiting_email_change_is_shown_and_withdrawn(server: Server, smtp: Smt
     let (status, _) = server.get_json("/customers/self/pending-email", &token).await;
     assert_eq!(status, 404, "nothing waits");
     let (_, profile) = server.get_json("/api/v2/my/profile", &token).await;
-    assert_eq!(profile["pendingEmail"], Value::Null, "{profile}");
+    assert!(profile.get("pendingEmail").is_none(), "{profile}");
 
     let new_email = unique_email();
     let (status, body) = patch_self(&server, &token, json!({"email": new_email})).await;
@@ -312,7 +312,7 @@ async fn a_waiting_email_change_is_shown_and_withdrawn(server: Server, smtp: Smt
         404
     );
     let (_, profile) = server.get_json("/api/v2/my/profile", &token).await;
-    assert_eq!(profile["pendingEmail"], Value::Null, "{profile}");
+    assert!(profile.get("pendingEmail").is_none(), "{profile}");
     let confirm =
         json!({"identifier": key_mail.line("Identifier").unwrap(), "key": key_mail.line("Key").unwrap()});
     let (status, refused) = post(&server, "/customers/newemail_confirm", confirm).await;

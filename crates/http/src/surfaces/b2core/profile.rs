@@ -48,10 +48,12 @@ pub struct ClientProfile {
     #[schema(format = DateTime)]
     updated_at: String,
     /// The new address of an email change waiting for the key mailed to it (started in the
-    /// Customer area); `null` when none waits.
+    /// Customer area); absent when none waits.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = Email)]
     pending_email: Option<String>,
-    /// When that key stops working.
+    /// When that key stops working; absent when no change waits.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = DateTime)]
     pending_email_expires_at: Option<String>,
 }
