@@ -170,7 +170,63 @@ async fn customers_are_found_by_every_key_and_paged_without_gaps(server: Server)
         assert_eq!(status, 400, "{bad}: {problem}");
         assert!(problem["errors"].is_object(), "{bad}: {problem}");
     }
-    // Within the tenant the header names.
+    // Within the tenant the header names: another tenant's customers are not found, and its
+    // search finds only its own.
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/admin/v1/tenants",
+            Some(json!({"id": "acme", "name": "Acme"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let in_acme = |path: String| {
+        server
+            .http
+            .request(Method::GET, server.url(&path))
+            .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+            .header("tenant", "acme")
+    };
+    let theirs = server
+        .http
+        .post(server.url("/admin/v1/customers"))
+        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+        .header("tenant", "acme")
+        .json(
+            &json!({"email": format!("p010.{tag}@example.com"), "password": "a long enough password",
+                      "externalId": format!("legacy-{tag}")}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.status(),
+        201,
+        "the same address and external id in another tenant"
+    );
+    let theirs: Value = theirs.json().await.unwrap();
+    let (_, found) = search(&server, &format!("q=p010.{tag}")).await;
+    assert_eq!(
+        ids(&found),
+        [made[10]["id"].as_i64().unwrap()],
+        "only the default tenant's"
+    );
+    let found: Value = in_acme(format!("/admin/v1/customers?q=p0{}", ""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&found), [theirs["id"].as_i64().unwrap()], "only acme's");
+    let found: Value = in_acme(format!("/admin/v1/customers?q={special_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&found), Vec::<i64>::new(), "another tenant's numeric id");
     let response = server
         .http
         .get(server.url(&format!("/admin/v1/customers?q={special_id}")))
