@@ -220,6 +220,41 @@ async fn a_session_ended_on_one_instance_is_refused_by_the_other_at_once() {
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
+/// Each instance holds an account's waiting email change in memory for the profile reads: one
+/// started or withdrawn on one instance shows on the other at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_email_change_shows_on_the_other_instance_at_once() {
+    let Some((_storage, a, b, _elsewhere)) = two_instances() else {
+        return;
+    };
+    let (_, _, token) = a.signed_in_customer().await;
+    let pending = || async { b.get_json("/api/v2/my/profile", &token).await.1["pendingEmail"].clone() };
+    for _ in 0..3 {
+        assert_eq!(pending().await, Value::Null, "nothing waits, as B holds it");
+    }
+    let new_email = format!("n{}@example.com", uuid::Uuid::new_v4().simple());
+    let (status, _) = a
+        .patch_as(&token, "/customers/self", &json!({"email": new_email}))
+        .await;
+    assert_eq!(status, 200);
+    let took = holds_within("the waiting change", || async {
+        pending().await == new_email.as_str()
+    })
+    .await;
+    eprintln!("an email change started on one instance showed on the other after {took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    let withdrawn = a
+        .http
+        .delete(a.url("/customers/self/pending-email"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), 204);
+    let took = holds_within("the withdrawal", || async { pending().await == Value::Null }).await;
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
 /// Besides principals, each instance holds tenants, API keys and loyalty standings in memory:
 /// what one instance changes of them, the other stops serving at once too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -54,6 +54,23 @@ impl FlowRepository for Database {
         first(rows)
     }
 
+    async fn waiting_email_change(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+    ) -> Result<Option<Flow>, StoreError> {
+        let held = &self.memory.email_changes;
+        if let Some((of, flow)) = held.get(&account) {
+            if &of == tenant {
+                return Ok(flow);
+            }
+        }
+        let began = held.generation();
+        let flow = self.find_open(tenant, account, Purpose::EmailChange).await?;
+        held.put(began, account, (tenant.clone(), flow.clone()));
+        Ok(flow)
+    }
+
     async fn register_attempt(
         &self,
         tenant: &TenantId,
@@ -90,6 +107,11 @@ impl FlowRepository for Database {
             })
             .await?
             .map_err(from_diesel)?;
-        first(rows)
+        let counted = first(rows)?;
+        if let Some(flow) = counted.as_ref().filter(|f| f.purpose == Purpose::EmailChange) {
+            // The try may have locked it: the waiting change as held is no longer so.
+            self.memory.email_changes.invalidate(&flow.account);
+        }
+        Ok(counted)
     }
 }

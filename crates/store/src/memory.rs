@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clientele_domain::account::AccountUuid;
 use clientele_domain::api_key::ApiKey;
+use clientele_domain::flow::Flow;
 use clientele_domain::loyalty::{OrderStats, WalletSummary};
 use clientele_domain::session::SessionId;
 use clientele_domain::tenant::{Tenant, TenantId};
@@ -22,6 +23,7 @@ use crate::remembered::Remembered;
 pub const LOYALTY_MARK: &str = "loyalty:";
 pub const TENANT_MARK: &str = "tenant:";
 pub const KEY_MARK: &str = "key:";
+pub const EMAIL_CHANGE_MARK: &str = "email:";
 
 /// Most accounts whose standing is held.
 const STANDINGS: usize = 20_000;
@@ -45,6 +47,9 @@ pub struct Memory {
     pub tenants: Remembered<TenantId, Tenant>,
     /// By the key's public prefix.
     pub keys: Remembered<String, ApiKey>,
+    /// Each account's email change waiting for its key (or none), with the account's tenant:
+    /// what the profile reads show, never what a decision is made on.
+    pub email_changes: Remembered<AccountUuid, (TenantId, Option<Flow>)>,
 }
 
 impl Memory {
@@ -66,6 +71,7 @@ impl Memory {
             orders: Remembered::new(gate.clone(), STANDINGS),
             tenants: Remembered::new(gate.clone(), TENANTS),
             keys: Remembered::new(keys_gate, KEYS),
+            email_changes: Remembered::new(gate.clone(), STANDINGS),
             gate,
         }
     }
@@ -91,6 +97,7 @@ impl Memory {
         self.orders.clear();
         self.tenants.clear();
         self.keys.clear();
+        self.email_changes.clear();
     }
 
     /// The account changed: its principals go. (Its loyalty standing stays: no account write
@@ -148,6 +155,11 @@ impl Memory {
             }
         } else if let Some(prefix) = payload.strip_prefix(KEY_MARK) {
             self.keys.invalidate(&prefix.to_owned());
+        } else if let Some(uuid) = payload.strip_prefix(EMAIL_CHANGE_MARK) {
+            match account(uuid) {
+                Some(account) => self.email_changes.invalidate(&account),
+                None => self.clear(),
+            }
         } else {
             match account(payload) {
                 Some(account) => self.forget_account(account),
@@ -212,6 +224,14 @@ mod tests {
         assert!(memory.keys.get(&key.prefix).is_some(), "another key's change");
         memory.hear("key:clk_AAAAAAAAAAAA");
         assert!(memory.keys.get(&key.prefix).is_none());
+        let waiting = |memory: &Memory| {
+            memory
+                .email_changes
+                .put(memory.email_changes.generation(), account, (acme.clone(), None));
+        };
+        waiting(&memory);
+        memory.hear(&format!("{EMAIL_CHANGE_MARK}{}", account.0));
+        assert!(memory.email_changes.get(&account).is_none());
         fill();
         memory.hear("something else");
         assert!(memory.tenants.get(&acme).is_none(), "unreadable: everything goes");

@@ -1,7 +1,8 @@
 use async_trait::async_trait;
+use clientele_domain::account::AccountUuid;
 use clientele_domain::audit::Actor;
 
-use clientele_domain::flow::{recipient_key, FlowWrite, SendClass, SendLimit};
+use clientele_domain::flow::{recipient_key, FlowWrite, Purpose, SendClass, SendLimit};
 use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
@@ -73,8 +74,12 @@ fn keep_within(
     Ok(())
 }
 
-fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
+/// Applies `commit`; the accounts whose email change it wrote (their waiting change as memory
+/// holds it is forgotten once the commit is over).
+fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<Vec<AccountUuid>, Rollback> {
     let now = to_db_time(commit.now);
+    let mut email_changes = Vec::new();
+    let email_change = Purpose::EmailChange.as_str();
     for write in &commit.accounts {
         match write {
             AccountWrite::Insert(account) => {
@@ -133,6 +138,9 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 diesel::insert_into(flows::table)
                     .values(FlowRow::from(flow))
                     .execute(conn)?;
+                if flow.purpose == Purpose::EmailChange {
+                    email_changes.push(flow.account);
+                }
             }
             FlowWrite::Replace(flow) => {
                 let row = FlowRow::from(flow);
@@ -155,6 +163,9 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                 ))
                 .execute(conn)?;
                 exactly_one(changed, Rollback::FlowChanged)?;
+                if flow.purpose == Purpose::EmailChange {
+                    email_changes.push(flow.account);
+                }
             }
             FlowWrite::Consume { tenant, id, version } => {
                 // A counted last try locks the flow without moving its version: that try, when
@@ -171,14 +182,17 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                     flows::updated_at.eq(now),
                     flows::version.eq(flows::version + 1),
                 ))
-                .execute(conn)?;
-                exactly_one(changed, Rollback::FlowChanged)?;
+                .returning((flows::account_uuid, flows::purpose))
+                .get_results::<(String, String)>(conn)?;
+                exactly_one(changed.len(), Rollback::FlowChanged)?;
+                email_changes.extend(emails_of(&changed, email_change));
             }
             FlowWrite::CancelAllOpen {
                 tenant,
                 account,
                 except,
             } => {
+                email_changes.push(*account);
                 let kept: Vec<String> = except.iter().map(|id| id.0.to_string()).collect();
                 diesel::update(
                     flows::table
@@ -207,11 +221,13 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                     flows::updated_at.eq(now),
                     flows::version.eq(flows::version + 1),
                 ))
-                .execute(conn)?;
-                exactly_one(changed, Rollback::FlowChanged)?;
+                .returning((flows::account_uuid, flows::purpose))
+                .get_results::<(String, String)>(conn)?;
+                exactly_one(changed.len(), Rollback::FlowChanged)?;
+                email_changes.extend(emails_of(&changed, email_change));
             }
             FlowWrite::Cancel { tenant, id } => {
-                diesel::update(
+                let cancelled = diesel::update(
                     flows::table
                         .filter(flows::tenant_id.eq(tenant.as_str()))
                         .filter(flows::uuid.eq(id.0.to_string()))
@@ -222,7 +238,9 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
                     flows::updated_at.eq(now),
                     flows::version.eq(flows::version + 1),
                 ))
-                .execute(conn)?;
+                .returning((flows::account_uuid, flows::purpose))
+                .get_results::<(String, String)>(conn)?;
+                email_changes.extend(emails_of(&cancelled, email_change));
             }
         }
     }
@@ -362,7 +380,18 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<(), Rollback> {
             .values(SessionRow::from(&replacement.by))
             .execute(conn)?;
     }
-    Ok(())
+    email_changes.extend(commit.erase_traces.iter().map(|erasure| erasure.account));
+    Ok(email_changes)
+}
+
+/// The accounts of the rows `(account_uuid, purpose)` that are email changes.
+fn emails_of<'a>(
+    rows: &'a [(String, String)],
+    email_change: &'a str,
+) -> impl Iterator<Item = AccountUuid> + 'a {
+    rows.iter()
+        .filter(move |(_, purpose)| purpose == email_change)
+        .filter_map(|(account, _)| uuid::Uuid::parse_str(account).ok().map(AccountUuid))
 }
 
 #[async_trait]
@@ -388,7 +417,8 @@ impl UnitOfWork for Database {
             .chain(revoked)
             .map(|account| self.memory.forget_account_after(account))
             .collect();
-        self.write(forget, move |conn| apply(conn, &commit))
+        let email_changes = self
+            .write(forget, move |conn| apply(conn, &commit))
             .await?
             .map_err(|rollback| match rollback {
                 Rollback::Db(e) => from_diesel(e),
@@ -398,6 +428,9 @@ impl UnitOfWork for Database {
                 Rollback::SendLimited => StoreError::SendLimited,
                 Rollback::SessionEnded => StoreError::SessionEnded,
             })?;
+        for account in email_changes {
+            self.memory.email_changes.invalidate(&account);
+        }
         announce(&recorded);
         Ok(())
     }

@@ -23,6 +23,16 @@ pub trait FlowRepository: Send + Sync {
         purpose: Purpose,
     ) -> Result<Option<Flow>, StoreError>;
 
+    /// The account's email change waiting for its key, for showing it: [`Self::find_open`]
+    /// for `Purpose::EmailChange`, possibly as memory holds it (every write of an account's
+    /// email change forgets it, on every instance). Its count of tries may be behind: never
+    /// decide on it.
+    async fn waiting_email_change(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+    ) -> Result<Option<Flow>, StoreError>;
+
     /// Counts one try, atomically, if the flow is pending, unexpired at `now` and has tries
     /// left; the try that uses up the last one also locks the flow in the same write (so a
     /// right last try whose commit then fails leaves the flow locked, not open). Returns the

@@ -39,6 +39,14 @@ impl FlowRepository for MemoryStore {
             .cloned())
     }
 
+    async fn waiting_email_change(
+        &self,
+        tenant: &TenantId,
+        account: AccountUuid,
+    ) -> Result<Option<Flow>, StoreError> {
+        self.find_open(tenant, account, Purpose::EmailChange).await
+    }
+
     async fn register_attempt(
         &self,
         tenant: &TenantId,

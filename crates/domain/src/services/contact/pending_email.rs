@@ -26,22 +26,34 @@ impl EmailChange {
         self.pending_of(&who.account, now).await
     }
 
-    /// [`Self::pending`] of `account`, at `now`.
+    /// [`Self::pending`] of `account` at `now`, as memory may hold it: for showing, as the
+    /// profile reads do on every request.
     pub async fn pending_of(
         &self,
         account: &Account,
         now: OffsetDateTime,
     ) -> Result<Option<PendingEmail>, DomainError> {
-        Ok(self.waiting(account, now).await?.map(|(_, pending)| pending))
+        let flows = &self.kit.flows.secrets.flows;
+        let flow = flows.waiting_email_change(&account.tenant, account.uuid).await?;
+        Ok(flow
+            .and_then(|flow| waiting(flow, now))
+            .map(|(_, pending)| pending))
     }
 
     /// Withdraws the caller's waiting email change: its key stops working at once. `NotFound`
-    /// if none waits.
+    /// if none waits (or its key was used meanwhile).
     pub async fn withdraw(&self, who: &Authenticated) -> Result<(), DomainError> {
         let now = self.kit.deps.clock.now();
-        let (flow, _) = self
-            .waiting(&who.account, now)
-            .await?
+        // As stored: the withdrawal is decided on it.
+        let flow = self
+            .kit
+            .flows
+            .secrets
+            .flows
+            .find_open(&who.account.tenant, who.account.uuid, Purpose::EmailChange)
+            .await?;
+        let (flow, _) = flow
+            .and_then(|flow| waiting(flow, now))
             .ok_or(DomainError::NotFound)?;
         let mut commit = Commit::at(now).made_from(&who.session);
         commit.flows.push(FlowWrite::Withdraw {
@@ -61,27 +73,15 @@ impl EmailChange {
             other => Ok(other?),
         }
     }
+}
 
-    async fn waiting(
-        &self,
-        account: &Account,
-        now: OffsetDateTime,
-    ) -> Result<Option<(Flow, PendingEmail)>, DomainError> {
-        let flow = self
-            .kit
-            .flows
-            .secrets
-            .flows
-            .find_open(&account.tenant, account.uuid, Purpose::EmailChange)
-            .await?;
-        Ok(flow.and_then(|flow| {
-            let usable = flow.status == FlowStatus::Pending && flow.expires_at > now;
-            let email = match &flow.pending_change {
-                Some(PendingChange::NewAddress(address)) if usable => address.clone(),
-                _ => return None,
-            };
-            let expires_at = flow.expires_at;
-            Some((flow, PendingEmail { email, expires_at }))
-        }))
-    }
+/// `flow` as an email change still waiting at `now`, with what it shows.
+fn waiting(flow: Flow, now: OffsetDateTime) -> Option<(Flow, PendingEmail)> {
+    let usable = flow.status == FlowStatus::Pending && flow.expires_at > now;
+    let email = match &flow.pending_change {
+        Some(PendingChange::NewAddress(address)) if usable => address.clone(),
+        _ => return None,
+    };
+    let expires_at = flow.expires_at;
+    Some((flow, PendingEmail { email, expires_at }))
 }
