@@ -179,8 +179,7 @@ async fn what_one_instance_changes_the_other_stops_serving_at_once() {
 }
 
 /// A session signed out on one instance (by its owner from another device, or by the customer
-/// signing out) is refused by the other at once; a session's last use, written on one, makes
-/// neither forget a principal.
+/// signing out) is refused by the other at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_ended_on_one_instance_is_refused_by_the_other_at_once() {
     let Some((_storage, a, b, _elsewhere)) = two_instances() else {
