@@ -27,6 +27,19 @@ impl From<diesel::result::Error> for Rollback {
     }
 }
 
+/// The account's sessions live at `now`, newest first (a macro: the query's type is diesel's).
+macro_rules! live_of {
+    ($tenant:expr, $account:expr, $now:expr) => {
+        sessions::table
+            .filter(sessions::tenant_id.eq($tenant))
+            .filter(sessions::account_uuid.eq($account))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt($now))
+            .order((sessions::created_at.desc(), sessions::uuid.desc()))
+            .select(SessionRow::as_select())
+    };
+}
+
 #[async_trait]
 impl SessionRepository for Database {
     async fn create(
@@ -165,13 +178,7 @@ impl SessionRepository for Database {
     ) -> Result<Option<Session>, StoreError> {
         let (tenant, account, now) = (tenant.as_str().to_owned(), account.0.to_string(), to_db_time(now));
         let row = with_connection(&self.pool, move |conn| {
-            sessions::table
-                .filter(sessions::tenant_id.eq(tenant))
-                .filter(sessions::account_uuid.eq(account))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(now))
-                .order((sessions::created_at.desc(), sessions::uuid.desc()))
-                .select(SessionRow::as_select())
+            live_of!(tenant, account, now)
                 .first(&mut **conn)
                 .optional()
                 .map_err(from_diesel)
@@ -188,13 +195,7 @@ impl SessionRepository for Database {
     ) -> Result<Vec<Session>, StoreError> {
         let (tenant, account, now) = (tenant.as_str().to_owned(), account.0.to_string(), to_db_time(now));
         let rows = with_connection(&self.pool, move |conn| {
-            sessions::table
-                .filter(sessions::tenant_id.eq(tenant))
-                .filter(sessions::account_uuid.eq(account))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(now))
-                .order((sessions::created_at.desc(), sessions::uuid.desc()))
-                .select(SessionRow::as_select())
+            live_of!(tenant, account, now)
                 .load(&mut **conn)
                 .map_err(from_diesel)
         })

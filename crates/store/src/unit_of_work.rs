@@ -170,22 +170,8 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<Vec<AccountUuid>, R
             FlowWrite::Consume { tenant, id, version } => {
                 // A counted last try locks the flow without moving its version: that try, when
                 // right, still confirms.
-                let changed = diesel::update(
-                    flows::table
-                        .filter(flows::tenant_id.eq(tenant.as_str()))
-                        .filter(flows::uuid.eq(id.0.to_string()))
-                        .filter(flows::version.eq(version))
-                        .filter(flows::status.eq_any(["pending", "locked"])),
-                )
-                .set((
-                    flows::status.eq("confirmed"),
-                    flows::updated_at.eq(now),
-                    flows::version.eq(flows::version + 1),
-                ))
-                .returning((flows::account_uuid, flows::purpose))
-                .get_results::<(String, String)>(conn)?;
-                exactly_one(changed.len(), Rollback::FlowChanged)?;
-                email_changes.extend(emails_of(&changed, email_change));
+                let closed = close_at_version(conn, tenant, *id, *version, "confirmed", now)?;
+                email_changes.extend(emails_of(&closed, email_change));
             }
             FlowWrite::CancelAllOpen {
                 tenant,
@@ -209,22 +195,8 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<Vec<AccountUuid>, R
                 .execute(conn)?;
             }
             FlowWrite::Withdraw { tenant, id, version } => {
-                let changed = diesel::update(
-                    flows::table
-                        .filter(flows::tenant_id.eq(tenant.as_str()))
-                        .filter(flows::uuid.eq(id.0.to_string()))
-                        .filter(flows::version.eq(version))
-                        .filter(flows::status.eq_any(["pending", "locked"])),
-                )
-                .set((
-                    flows::status.eq("cancelled"),
-                    flows::updated_at.eq(now),
-                    flows::version.eq(flows::version + 1),
-                ))
-                .returning((flows::account_uuid, flows::purpose))
-                .get_results::<(String, String)>(conn)?;
-                exactly_one(changed.len(), Rollback::FlowChanged)?;
-                email_changes.extend(emails_of(&changed, email_change));
+                let closed = close_at_version(conn, tenant, *id, *version, "cancelled", now)?;
+                email_changes.extend(emails_of(&closed, email_change));
             }
             FlowWrite::Cancel { tenant, id } => {
                 let cancelled = diesel::update(
@@ -382,6 +354,34 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<Vec<AccountUuid>, R
     }
     email_changes.extend(commit.erase_traces.iter().map(|erasure| erasure.account));
     Ok(email_changes)
+}
+
+/// An open flow still at `version` closed as `status` (confirmed, or cancelled at the
+/// customer's word): its `(account_uuid, purpose)`, or `FlowChanged` if it moved meanwhile.
+fn close_at_version(
+    conn: &mut DbConnection,
+    tenant: &clientele_domain::tenant::TenantId,
+    id: clientele_domain::flow::FlowId,
+    version: i64,
+    status: &str,
+    now: time::PrimitiveDateTime,
+) -> Result<Vec<(String, String)>, Rollback> {
+    let closed = diesel::update(
+        flows::table
+            .filter(flows::tenant_id.eq(tenant.as_str()))
+            .filter(flows::uuid.eq(id.0.to_string()))
+            .filter(flows::version.eq(version))
+            .filter(flows::status.eq_any(["pending", "locked"])),
+    )
+    .set((
+        flows::status.eq(status),
+        flows::updated_at.eq(now),
+        flows::version.eq(flows::version + 1),
+    ))
+    .returning((flows::account_uuid, flows::purpose))
+    .get_results::<(String, String)>(conn)?;
+    exactly_one(closed.len(), Rollback::FlowChanged)?;
+    Ok(closed)
 }
 
 /// The accounts of the rows `(account_uuid, purpose)` that are email changes.
