@@ -74,7 +74,7 @@ impl SearchPosition {
     /// `None` for anything [`Self::encode`] did not write (nor a time no store keeps).
     pub fn decode(cursor: &str) -> Option<Self> {
         let cursor = cursor.trim();
-        if cursor.len() % 2 != 0 || cursor.len() > 80 {
+        if !cursor.len().is_multiple_of(2) || cursor.len() > 80 {
             return None;
         }
         let bytes = (0..cursor.len())

@@ -78,8 +78,10 @@ impl FlowRepository for Database {
         now: OffsetDateTime,
     ) -> Result<Option<Flow>, StoreError> {
         let (tenant, id, now) = (tenant.as_str().to_owned(), id.0.to_string(), to_db_time(now));
+        // A counted try may lock an email change: the waiting change as held is no longer so.
+        let (touched, forget) = self.memory.forget_email_changes_after();
         let rows = self
-            .write((), move |conn| {
+            .write(forget, move |conn| {
                 let this = dsl::flows.filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(id)));
                 // Counted in the database, before the secret is compared: concurrent tries
                 // cannot overrun the limit. The last allowed try locks the flow in the same
@@ -103,15 +105,19 @@ impl FlowRepository for Database {
                 if counted == 0 {
                     return Ok(Vec::new());
                 }
-                this.select(FlowRow::as_select()).load(conn)
+                let rows: Vec<FlowRow> = this.select(FlowRow::as_select()).load(conn)?;
+                let email_changes = rows
+                    .iter()
+                    .filter(|r| r.purpose == Purpose::EmailChange.as_str())
+                    .filter_map(|r| uuid::Uuid::parse_str(&r.account_uuid).ok().map(AccountUuid));
+                touched
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(email_changes);
+                Ok(rows)
             })
             .await?
             .map_err(from_diesel)?;
-        let counted = first(rows)?;
-        if let Some(flow) = counted.as_ref().filter(|f| f.purpose == Purpose::EmailChange) {
-            // The try may have locked it: the waiting change as held is no longer so.
-            self.memory.email_changes.invalidate(&flow.account);
-        }
-        Ok(counted)
+        first(rows)
     }
 }

@@ -134,6 +134,20 @@ impl Memory {
         Forget::new(move || memory.tenants.invalidate(&tenant))
     }
 
+    /// The accounts a write will name (once it has written them) forget their waiting email
+    /// change once the write is over, whatever its outcome.
+    pub fn forget_email_changes_after(self: &Arc<Self>) -> (Arc<std::sync::Mutex<Vec<AccountUuid>>>, Forget) {
+        let named = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (memory, forgotten) = (self.clone(), named.clone());
+        let forget = Forget::new(move || {
+            let accounts = std::mem::take(&mut *forgotten.lock().unwrap_or_else(|p| p.into_inner()));
+            for account in accounts {
+                memory.email_changes.invalidate(&account);
+            }
+        });
+        (named, forget)
+    }
+
     /// A key changed (revoked): keys are few and change rarely, so all of them go.
     pub fn forget_keys_after(self: &Arc<Self>) -> Forget {
         let memory = self.clone();

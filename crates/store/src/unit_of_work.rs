@@ -413,24 +413,28 @@ impl UnitOfWork for Database {
             )
             .chain(commit.erase_traces.iter().map(|erasure| erasure.account));
         let recorded = commit.audit.clone();
-        let forget: Vec<_> = changed
+        let mut forget: Vec<_> = changed
             .chain(revoked)
             .map(|account| self.memory.forget_account_after(account))
             .collect();
-        let email_changes = self
-            .write(forget, move |conn| apply(conn, &commit))
-            .await?
-            .map_err(|rollback| match rollback {
-                Rollback::Db(e) => from_diesel(e),
-                Rollback::AccountChanged => StoreError::VersionMismatch,
-                Rollback::FlowChanged => StoreError::FlowChanged,
-                Rollback::AlreadyDecided => StoreError::AlreadyDecided,
-                Rollback::SendLimited => StoreError::SendLimited,
-                Rollback::SessionEnded => StoreError::SessionEnded,
-            })?;
-        for account in email_changes {
-            self.memory.email_changes.invalidate(&account);
-        }
+        // The email changes the commit writes are known once it has written them; forgotten by
+        // a guard like the rest, after the write whatever its outcome.
+        let (touched, forget_touched) = self.memory.forget_email_changes_after();
+        forget.push(forget_touched);
+        self.write(forget, move |conn| {
+            let accounts = apply(conn, &commit)?;
+            touched.lock().unwrap_or_else(|p| p.into_inner()).extend(accounts);
+            Ok(())
+        })
+        .await?
+        .map_err(|rollback| match rollback {
+            Rollback::Db(e) => from_diesel(e),
+            Rollback::AccountChanged => StoreError::VersionMismatch,
+            Rollback::FlowChanged => StoreError::FlowChanged,
+            Rollback::AlreadyDecided => StoreError::AlreadyDecided,
+            Rollback::SendLimited => StoreError::SendLimited,
+            Rollback::SessionEnded => StoreError::SessionEnded,
+        })?;
         announce(&recorded);
         Ok(())
     }

@@ -331,4 +331,37 @@ async fn a_waiting_email_change_is_shown_and_withdrawn(server: Server, smtp: Smt
         .await;
     assert_eq!(status, 404, "nothing left to withdraw");
     audited_once(&server, "email_change_withdrawn", &[&new_email]).await;
+
+    // The profile reads hold the waiting change in memory: a change locked by wrong keys, or
+    // confirmed, is no longer shown.
+    let shown = || async { server.get_json("/api/v2/my/profile", &token).await.1["pendingEmail"].clone() };
+    let confirmed_email = unique_email();
+    assert_eq!(
+        patch_self(&server, &token, json!({"email": confirmed_email}))
+            .await
+            .0,
+        200
+    );
+    let mail = smtp.wait_for(&confirmed_email, "Confirm your new email address", WAIT);
+    assert_eq!(shown().await, confirmed_email.as_str());
+    let confirm = json!({"identifier": mail.line("Identifier").unwrap(), "key": mail.line("Key").unwrap()});
+    assert_eq!(post(&server, "/customers/newemail_confirm", confirm).await.0, 200);
+    let (_, profile) = server.get_json("/api/v2/my/profile", &token).await;
+    assert_eq!(profile["email"], confirmed_email.as_str());
+    assert!(profile.get("pendingEmail").is_none(), "confirmed: {profile}");
+    let locked_email = unique_email();
+    assert_eq!(
+        patch_self(&server, &token, json!({"email": locked_email}))
+            .await
+            .0,
+        200
+    );
+    let mail = smtp.wait_for(&locked_email, "Confirm your new email address", WAIT);
+    assert_eq!(shown().await, locked_email.as_str());
+    let identifier = mail.line("Identifier").unwrap();
+    for _ in 0..5 {
+        let wrong = json!({"identifier": identifier, "key": "WRONGWRONGWRONG1"});
+        post(&server, "/customers/newemail_confirm", wrong).await;
+    }
+    assert_eq!(shown().await, Value::Null, "locked: no longer waiting");
 }

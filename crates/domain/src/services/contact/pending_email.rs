@@ -40,20 +40,36 @@ impl EmailChange {
             .map(|(_, pending)| pending))
     }
 
+    /// [`Self::pending_of`] as stored now: for what is handed over (the data export).
+    pub async fn stored_pending_of(
+        &self,
+        account: &Account,
+        now: OffsetDateTime,
+    ) -> Result<Option<PendingEmail>, DomainError> {
+        Ok(self.stored(account, now).await?.map(|(_, pending)| pending))
+    }
+
+    /// The account's waiting email change as stored now, with its flow.
+    async fn stored(
+        &self,
+        account: &Account,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Flow, PendingEmail)>, DomainError> {
+        let flows = &self.kit.flows.secrets.flows;
+        let flow = flows
+            .find_open(&account.tenant, account.uuid, Purpose::EmailChange)
+            .await?;
+        Ok(flow.and_then(|flow| waiting(flow, now)))
+    }
+
     /// Withdraws the caller's waiting email change: its key stops working at once. `NotFound`
     /// if none waits (or its key was used meanwhile).
     pub async fn withdraw(&self, who: &Authenticated) -> Result<(), DomainError> {
         let now = self.kit.deps.clock.now();
         // As stored: the withdrawal is decided on it.
-        let flow = self
-            .kit
-            .flows
-            .secrets
-            .flows
-            .find_open(&who.account.tenant, who.account.uuid, Purpose::EmailChange)
-            .await?;
-        let (flow, _) = flow
-            .and_then(|flow| waiting(flow, now))
+        let (flow, _) = self
+            .stored(&who.account, now)
+            .await?
             .ok_or(DomainError::NotFound)?;
         let mut commit = Commit::at(now).made_from(&who.session);
         commit.flows.push(FlowWrite::Withdraw {

@@ -129,7 +129,7 @@ impl DataExport {
             .await?
             .ok_or(DomainError::NotFound)?;
         let (tenant, uuid) = (&account.tenant, account.uuid);
-        let pending_email = self.email_change.pending_of(&account, now).await?;
+        let pending_email = self.email_change.stored_pending_of(&account, now).await?;
         Ok(AccountData {
             exported_at: now,
             pending_email,
