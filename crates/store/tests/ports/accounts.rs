@@ -304,7 +304,7 @@ pub(crate) async fn customers_are_found_by_every_key(s: Stores) {
         let accounts = s.accounts.clone();
         async move { accounts.search(&q).await.unwrap() }
     };
-    let mut newest_first = vec![made[2].clone(), twin.clone()];
+    let mut newest_first = [made[2].clone(), twin.clone()];
     newest_first.sort_by_key(|a| std::cmp::Reverse(a.public_id.0));
     let everyone: Vec<AccountUuid> = newest_first
         .iter()
@@ -313,7 +313,7 @@ pub(crate) async fn customers_are_found_by_every_key(s: Stores) {
         .collect();
     assert_eq!(ids(search(query(SearchKey::All)).await), everyone);
     assert_eq!(
-        ids(search(query(SearchKey::EmailPrefix(format!("zo")))).await),
+        ids(search(query(SearchKey::EmailPrefix("zo".into()))).await),
         [made[1].uuid, made[0].uuid]
     );
     assert_eq!(
