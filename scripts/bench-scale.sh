@@ -31,6 +31,9 @@ COPIED="tenant_id, status, email_confirmed, email_temporary, password_hash, two_
 username, nickname, first_name, middle_name, last_name, birthday, birthday_locked, gender, \
 phone, mobile, address, locale, push_token, wallet_address, subscriptions, referral_code, \
 failed_sign_ins, sign_in_locked_until, created_at, updated_at, version"
+# What the copies take from the customer: everything but what is unique per tenant (username,
+# phone, referral code), which they leave empty.
+COPIED_VALUES="$(sed -E 's/\b(username|phone|referral_code)\b/NULL/g' <<<"${COPIED#tenant_id, status, }")"
 # Fillers are found by the search row's prefix one in every thousand.
 SEARCH_PREFIX="filler123"
 # Filler public ids and uuids live far from the generated ones.
@@ -46,7 +49,7 @@ WITH RECURSIVE n(i) AS (SELECT $from + 1 UNION ALL SELECT i + 1 FROM n WHERE i <
 INSERT INTO accounts ($COLUMNS)
 SELECT printf('f0000000-0000-4000-8000-%012d', i), tenant_id, $FILLER_ID_BASE + i, status,
        'filler' || i || '@bench.invalid', 'filler' || i || '@bench.invalid',
-       ${COPIED#tenant_id, status, }, 'filler' || i || '@bench.invalid', 'name' || i, 'family' || i
+       $COPIED_VALUES, 'filler' || i || '@bench.invalid', 'name' || i, 'family' || i
 FROM n, (SELECT * FROM accounts WHERE email_normalized = '$email') AS customer;
 COMMIT;
 ANALYZE;
@@ -61,7 +64,7 @@ fill_postgres() {
 INSERT INTO accounts ($COLUMNS)
 SELECT 'f0000000-0000-4000-8000-' || lpad(i::text, 12, '0'), tenant_id, $FILLER_ID_BASE + i, status,
        'filler' || i || '@bench.invalid', 'filler' || i || '@bench.invalid',
-       ${COPIED#tenant_id, status, }, 'filler' || i || '@bench.invalid', 'name' || i, 'family' || i
+       $COPIED_VALUES, 'filler' || i || '@bench.invalid', 'name' || i, 'family' || i
 FROM generate_series($from + 1, $to) AS i,
      (SELECT * FROM accounts WHERE email_normalized = '$email') AS customer;
 VACUUM ANALYZE accounts;
