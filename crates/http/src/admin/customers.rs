@@ -178,7 +178,7 @@ pub struct CustomerQuery {
     /// matter), a phone number in any form the tenant's region reads, a numeric id, a UUID, or
     /// the id an earlier system gave the customer.
     q: Option<String>,
-    #[param(value_type = Option<StatusFilter>)]
+    #[param(inline, value_type = Option<StatusFilter>)]
     status: Option<String>,
     /// Created on or after: a date (`2026-12-01`) or an RFC 3339 instant.
     created_from: Option<String>,
