@@ -109,6 +109,10 @@ async fn sensitive_changes_need_a_recent_sign_in(backend: Backend) {
         "closing (Customer area)",
     );
     assert_sign_in_again(
+        call(&server, Method::GET, "/customers/self/export", &token, None).await,
+        "the data export",
+    );
+    assert_sign_in_again(
         call(
             &server,
             Method::POST,

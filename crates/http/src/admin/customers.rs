@@ -91,7 +91,6 @@ fn surface_name(domain: &str) -> Option<&'static str> {
         field::LAST_NAME => "lastName",
         "external_id" => "externalId",
         "created_to" => "createdTo",
-        "created_from" => "createdFrom",
         _ => return None,
     })
 }

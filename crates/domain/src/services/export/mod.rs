@@ -98,7 +98,14 @@ impl DataExport {
             let wait = (oldest + EXPORT_WINDOW - now).whole_seconds().max(1);
             return Err(DomainError::TooSoon(wait as u64));
         }
-        self.gather(account.clone(), Actor::Customer).await
+        // As stored now, not as an authentication cache may still hold it.
+        let account = self
+            .deps
+            .accounts
+            .find_by_uuid(&account.tenant, account.uuid)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        self.gather(account, Actor::Customer).await
     }
 
     /// A customer's data, for the back office (audited with the admin as actor).
@@ -111,6 +118,7 @@ impl DataExport {
         self.gather(account, Actor::Admin).await
     }
 
+    /// What is held about `account` (as read from the store), audited as exported by `actor`.
     async fn gather(&self, account: Account, actor: Actor) -> Result<AccountData, DomainError> {
         let now = self.deps.clock.now();
         self.deps
@@ -121,13 +129,6 @@ impl DataExport {
                     .audit_entry(&account, AuditKind::DataExported, actor, None),
             )
             .await?;
-        // As stored now, not as an authentication cache may still hold it.
-        let account = self
-            .deps
-            .accounts
-            .find_by_uuid(&account.tenant, account.uuid)
-            .await?
-            .ok_or(DomainError::NotFound)?;
         let (tenant, uuid) = (&account.tenant, account.uuid);
         let pending_email = self.email_change.stored_pending_of(&account, now).await?;
         Ok(AccountData {
