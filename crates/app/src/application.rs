@@ -15,7 +15,7 @@ use clientele_store::Database;
 use tokio::sync::watch;
 
 use crate::config::Settings;
-use crate::{delivery_worker, malformed_requests, metrics_exporter, wiring};
+use crate::{delivery_worker, malformed_requests, metrics_exporter, webhook_worker, wiring};
 
 /// What a caller may supply instead of what the settings would pick.
 #[derive(Clone, Default)]
@@ -32,9 +32,11 @@ pub struct Application {
     addrs: Vec<SocketAddr>,
     stop: StopHandle,
     delivery: JoinHandle<()>,
+    webhooks: JoinHandle<()>,
     /// The periodic jobs, ended with the server.
     chores: Vec<JoinHandle<()>>,
     smtp_timeout_secs: u32,
+    webhook_timeout_secs: u32,
 }
 
 /// Stops an [`Application`]: requests in flight finish, the outbox batch under way too.
@@ -117,10 +119,12 @@ impl Application {
             tracing::info!(%address, "listening");
         }
         let (stop_delivery, stop) = watch::channel(false);
+        let webhooks = actix_web::rt::spawn(webhook_worker::run(wired.webhook_sending, stop.clone()));
         let delivery = actix_web::rt::spawn(delivery_worker::run(wired.delivery, stop));
         let mut chores = vec![actix_web::rt::spawn(metrics_exporter::keep_current(
             recorder.clone(),
             wired.outbox,
+            wired.webhooks,
         ))];
         let metrics = metrics_server.map(|server| {
             let handle = server.handle();
@@ -159,8 +163,10 @@ impl Application {
             addrs,
             stop,
             delivery,
+            webhooks,
             chores,
             smtp_timeout_secs: settings.smtp_timeout_secs,
+            webhook_timeout_secs: settings.webhook_timeout_secs,
         })
     }
 
@@ -194,6 +200,10 @@ impl Application {
             tracing::warn!(
                 "the outbox batch under way did not finish; its messages are sent after the next start"
             );
+        }
+        let posts_at_most = Duration::from_secs(u64::from(self.webhook_timeout_secs) + 10);
+        if tokio::time::timeout(posts_at_most, self.webhooks).await.is_err() {
+            tracing::warn!("webhook deliveries under way did not finish; they are tried again after the next start");
         }
         for chore in self.chores {
             chore.abort();

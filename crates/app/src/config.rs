@@ -69,6 +69,19 @@ pub struct Settings {
     pub delivery_retry_secs: u32,
     /// Delivery tries before a message is abandoned.
     pub delivery_max_attempts: u32,
+    /// The longest one webhook POST may take, in seconds.
+    pub webhook_timeout_secs: u32,
+    /// Wait after a failed webhook delivery, in seconds; doubles per further failure (with
+    /// jitter, at most an hour).
+    pub webhook_retry_secs: u32,
+    /// How long a webhook delivery is retried before it is abandoned, in seconds (a day).
+    pub webhook_retry_window_secs: u32,
+    /// An endpoint whose every delivery failed for this many seconds is disabled (three days).
+    pub webhook_disable_after_secs: u32,
+    /// Webhook URLs may be `http` to a loopback address (tests, development).
+    pub webhook_allow_http_loopback: bool,
+    /// Webhook URLs may reach private and link-local addresses (an internal receiver).
+    pub webhook_allow_private_networks: bool,
     /// Sustained requests per minute one client address may make to the unauthenticated
     /// sign-in, sign-up, activation, confirmation and reset routes (bursts of 10); 0 = no limit.
     pub rate_limit_per_minute: u32,
@@ -145,6 +158,12 @@ const KEYS: &[&str] = &[
     "reauth_max_age_secs",
     "delivery_retry_secs",
     "delivery_max_attempts",
+    "webhook_timeout_secs",
+    "webhook_retry_secs",
+    "webhook_retry_window_secs",
+    "webhook_disable_after_secs",
+    "webhook_allow_http_loopback",
+    "webhook_allow_private_networks",
     "rate_limit_per_minute",
     "workers",
     "country_header",
@@ -191,6 +210,12 @@ impl Default for Settings {
             reauth_max_age_secs: 15 * 60,
             delivery_retry_secs: 5,
             delivery_max_attempts: 10,
+            webhook_timeout_secs: 15,
+            webhook_retry_secs: 5,
+            webhook_retry_window_secs: 24 * 3600,
+            webhook_disable_after_secs: 3 * 24 * 3600,
+            webhook_allow_http_loopback: false,
+            webhook_allow_private_networks: false,
             rate_limit_per_minute: 30,
             workers: 0,
             country_header: None,
@@ -347,6 +372,10 @@ impl Settings {
             ("DELIVERY_RETRY_SECS", self.delivery_retry_secs),
             ("DELIVERY_MAX_ATTEMPTS", self.delivery_max_attempts),
             ("SMTP_TIMEOUT_SECS", self.smtp_timeout_secs),
+            ("WEBHOOK_TIMEOUT_SECS", self.webhook_timeout_secs),
+            ("WEBHOOK_RETRY_SECS", self.webhook_retry_secs),
+            ("WEBHOOK_RETRY_WINDOW_SECS", self.webhook_retry_window_secs),
+            ("WEBHOOK_DISABLE_AFTER_SECS", self.webhook_disable_after_secs),
         ] {
             if value == 0 {
                 return Err(format!("CLIENTELE_{name} must be positive"));

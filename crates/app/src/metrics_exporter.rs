@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use clientele_domain::ports::Outbox;
+use clientele_domain::ports::{Outbox, WebhookRepository};
 use clientele_http::MetricsText;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use time::OffsetDateTime;
@@ -39,9 +39,9 @@ pub fn text_of(handle: &PrometheusHandle) -> MetricsText {
     Arc::new(move || handle.render())
 }
 
-/// Every few seconds: the recorder's upkeep, and the outbox's backlog by channel (the same
-/// for every instance on one database: aggregate with `max`, not `sum`).
-pub async fn keep_current(handle: PrometheusHandle, outbox: Arc<dyn Outbox>) {
+/// Every few seconds: the recorder's upkeep, the outbox's backlog by channel and the webhook
+/// deliveries' (the same for every instance on one database: aggregate with `max`, not `sum`).
+pub async fn keep_current(handle: PrometheusHandle, outbox: Arc<dyn Outbox>, webhooks: Arc<dyn WebhookRepository>) {
     let mut every_ten_seconds = tokio::time::interval(Duration::from_secs(10));
     loop {
         every_ten_seconds.tick().await;
@@ -62,6 +62,14 @@ pub async fn keep_current(handle: PrometheusHandle, outbox: Arc<dyn Outbox>) {
                 }
             }
             Err(error) => tracing::warn!(%error, "the outbox's backlog could not be read for the metrics"),
+        }
+        match webhooks.backlog().await {
+            Ok((count, oldest)) => {
+                let age = oldest.map_or(0.0, |oldest| (OffsetDateTime::now_utc() - oldest).as_seconds_f64().max(0.0));
+                metrics::gauge!("clientele_webhook_pending_deliveries").set(count as f64);
+                metrics::gauge!("clientele_webhook_oldest_pending_age_seconds").set(age);
+            }
+            Err(error) => tracing::warn!(%error, "the webhook backlog could not be read for the metrics"),
         }
     }
 }

@@ -10,6 +10,7 @@ use clientele_domain::services::{
     DeletionRequests, Delivery, DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, LinkSettings,
     Loyalty, Onboarding, OutboxView, PartySettings, PasswordChange, PasswordReset, PersonalDetails,
     ProfileView, Profiles, SecondFactor, Senders, Sessions, SignIn, SignInSettings, StrongFactors, Tenants,
+    WebhookSending, WebhookSettings, Webhooks,
 };
 use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
@@ -18,6 +19,8 @@ use clientele_security::{
     OsRandomness, Rfc6238, WebauthnRs,
 };
 use clientele_sms::{LogSms, TwilioSms, WebhookSms};
+use clientele_webhooks::HttpWebhooks;
+use clientele_domain::webhooks::UrlPolicy;
 use clientele_store::Database;
 use time::Duration;
 
@@ -27,6 +30,9 @@ use crate::instance;
 pub struct Wired {
     pub state: AppState,
     pub delivery: Delivery,
+    pub webhook_sending: Arc<WebhookSending>,
+    /// The webhook deliveries' backlog, for the metrics.
+    pub webhooks: Arc<dyn clientele_domain::ports::WebhookRepository>,
     /// The outbox's backlog, for the metrics.
     pub outbox: Arc<dyn clientele_domain::ports::Outbox>,
 }
@@ -110,7 +116,7 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
     let delivery = Delivery::new(
         database.clone(),
         Senders { mail, sms },
-        sealer,
+        sealer.clone(),
         clock.clone(),
         deps.random.clone(),
         DeliverySettings {
@@ -120,6 +126,42 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
             ..DeliverySettings::default()
         },
     );
+    let webhook_settings = WebhookSettings {
+        policy: UrlPolicy {
+            allow_loopback: settings.webhook_allow_http_loopback,
+            allow_private: settings.webhook_allow_private_networks,
+        },
+        timeout: seconds(settings.webhook_timeout_secs),
+        retry_base: seconds(settings.webhook_retry_secs),
+        retry_for: seconds(settings.webhook_retry_window_secs),
+        disable_after: seconds(settings.webhook_disable_after_secs),
+        ..WebhookSettings::default()
+    };
+    let webhook_transport = Arc::new(
+        HttpWebhooks::new(
+            webhook_settings.policy,
+            std::time::Duration::from_secs(settings.webhook_timeout_secs.into()),
+        )
+        .map_err(anyhow::Error::msg)?,
+    );
+    let webhooks = Arc::new(Webhooks::new(
+        database.clone(),
+        database.clone(),
+        webhook_transport.clone(),
+        sealer.clone(),
+        deps.random.clone(),
+        clock.clone(),
+        webhook_settings.clone(),
+    ));
+    let webhook_sending = Arc::new(WebhookSending::new(
+        database.clone(),
+        webhook_transport,
+        database.clone(),
+        sealer.clone(),
+        clock.clone(),
+        deps.random.clone(),
+        webhook_settings,
+    ));
     let closing = Arc::new(AccountClosing::new(deps.clone(), flows.clone()));
     let deactivation = Arc::new(Deactivation::new(deps.clone(), flows.clone(), closing.clone()));
     let password_change = Arc::new(PasswordChange::new(deps.clone(), flows.clone()));
@@ -167,6 +209,7 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
     let state = AppState {
         tenants,
         api_keys,
+        webhooks,
         app_users: Arc::new(AppUsers::new(deps.clone(), profile_flows.clone())),
         password_change,
         loyalty: loyalty.clone(),
@@ -223,6 +266,8 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
     Ok(Wired {
         state,
         delivery,
+        webhook_sending,
+        webhooks: database.clone(),
         outbox: database,
     })
 }

@@ -26,6 +26,7 @@ pub mod sign_in_throttle;
 pub mod templates;
 pub mod tenant;
 pub mod values;
+pub mod webhooks;
 
 pub use account::{Account, AccountStatus, AccountUuid, NewAccount, PublicId};
 pub use error::{DomainError, FieldErrors};

@@ -58,6 +58,12 @@ pub enum Template<'a> {
         name: &'a str,
         change: AccountChange,
     },
+    /// To a tenant's operator: a webhook endpoint failed every try for days and is disabled.
+    WebhookDisabled {
+        url: &'a str,
+        endpoint: &'a str,
+        failing_since: &'a str,
+    },
 }
 
 /// What an [`Template::AccountChanged`] notice tells; more kinds of change will come.
@@ -267,6 +273,21 @@ pub fn compose(template: &Template<'_>, locale: Option<&Locale>) -> Composed {
             } else {
                 "If this was not you, please change your password: your account stays open."
             },
+        },
+        Template::WebhookDisabled {
+            url,
+            endpoint,
+            failing_since,
+        } => Parts {
+            subject: "A webhook endpoint was disabled",
+            greeting: hello(""),
+            paragraphs: vec![
+                format!("every delivery to the webhook endpoint {url} has failed since {failing_since}, so it is disabled: its events are no longer sent."),
+                "Once it answers again, re-enable it with PATCH /admin/v1/tenants/{tenant}/webhooks/{id} and {\"disabled\": false}, then retry the deliveries it missed.".into(),
+            ],
+            lines: vec![("Endpoint", endpoint)],
+            link: None,
+            closing: "This message was sent automatically.",
         },
         Template::AccountChanged { name, change } => {
             let (subject, what) = match (change, de) {

@@ -55,6 +55,8 @@ pub struct TenantSettings {
     pub phone_region: Option<String>,
     /// What closing an account does with its personal data.
     pub closing: ClosingPolicy,
+    /// Where notices for the tenant's operators go (a webhook endpoint disabled, say).
+    pub operator_email: Option<String>,
 }
 
 /// What happens to a closed account's personal data (the back office's "Delete data" and
@@ -108,6 +110,7 @@ pub struct TenantChange {
     pub phone_region: crate::Patch<Option<String>>,
     pub delete_personal_data: Option<bool>,
     pub deletion_requires_approval: Option<bool>,
+    pub operator_email: crate::Patch<Option<String>>,
 }
 
 pub mod field {
@@ -116,6 +119,7 @@ pub mod field {
     pub const WEB_APP_URL: &str = "webAppUrl";
     pub const ALLOWED_REDIRECT_ORIGINS: &str = "allowedRedirectOrigins";
     pub const PHONE_REGION: &str = "phoneRegion";
+    pub const OPERATOR_EMAIL: &str = "operatorEmail";
 }
 
 const ID_RULE: &str = "must be 1-64 characters of a-z, 0-9, - and _";
@@ -193,6 +197,15 @@ impl Tenant {
                     next.settings.phone_region = Some(r.to_ascii_uppercase())
                 }
                 Some(_) => errors.add(field::PHONE_REGION, "must be a two-letter region code such as IN"),
+            }
+        }
+        if let crate::Patch::Set(address) = change.operator_email {
+            match address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                None => next.settings.operator_email = None,
+                Some(a) => match crate::values::Email::parse(a) {
+                    Ok(email) => next.settings.operator_email = Some(email.as_str().to_owned()),
+                    Err(message) => errors.add(field::OPERATOR_EMAIL, message),
+                },
             }
         }
         if let Some(delete) = change.delete_personal_data {

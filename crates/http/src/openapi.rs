@@ -2,7 +2,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::admin::{
-    api_keys, audit, customers, deletion_requests, loyalty, outbox, sessions, settings, tenants,
+    api_keys, audit, customers, deletion_requests, loyalty, outbox, sessions, settings, tenants, webhooks,
 };
 use crate::openapi_conventions::Conventions;
 use crate::openapi_links::Links;
@@ -85,6 +85,15 @@ use crate::{health, metrics, pages};
         api_keys::create_api_key,
         api_keys::list_api_keys,
         api_keys::revoke_api_key,
+        webhooks::create_webhook,
+        webhooks::list_webhooks,
+        webhooks::get_webhook,
+        webhooks::update_webhook,
+        webhooks::delete_webhook,
+        webhooks::rotate_webhook_secret,
+        webhooks::test_webhook,
+        webhooks::list_webhook_deliveries,
+        webhooks::retry_webhook_delivery,
         health::live,
         health::ready,
         metrics::metrics_behind_the_admin_token,

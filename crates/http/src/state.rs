@@ -32,6 +32,8 @@ pub struct AppState {
     /// The tenants this instance serves, and their apps' keys.
     pub tenants: Arc<Tenants>,
     pub api_keys: Arc<ApiKeys>,
+    /// Each tenant's webhook endpoints and their deliveries.
+    pub webhooks: Arc<clientele_domain::services::Webhooks>,
     /// Closing accounts, as each tenant's policy says.
     pub closing: Arc<AccountClosing>,
     /// The audit trail as the back office reads it.

@@ -111,6 +111,15 @@ fn state(
             deps.random.clone(),
             deps.clock.clone(),
         )),
+        webhooks: Arc::new(clientele_domain::services::Webhooks::new(
+            Arc::new(clientele_domain::ports::MockWebhookRepository::new()),
+            Arc::new(tenants_down()),
+            Arc::new(clientele_domain::ports::MockWebhookTransport::new()),
+            Arc::new(MockSealer::new()),
+            deps.random.clone(),
+            deps.clock.clone(),
+            Default::default(),
+        )),
         app_users: Arc::new(AppUsers::new(deps.clone(), flows.clone())),
         loyalty: loyalty.clone(),
         personal_details: Arc::new(PersonalDetails::new(

@@ -203,6 +203,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (tenant_id, uuid) {
+        tenant_id -> Text,
+        uuid -> Text,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        sealed_secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_events (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        account_uuid -> Nullable<Text>,
+        event_type -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (tenant_id, uuid) {
+        tenant_id -> Text,
+        uuid -> Text,
+        seq -> BigInt,
+        endpoint_uuid -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        account_uuid -> Nullable<Text>,
+        status -> Text,
+        next_attempt_at -> Timestamp,
+        window_from -> Timestamp,
+        claim -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (tenant_id, delivery_uuid, number) {
+        tenant_id -> Text,
+        delivery_uuid -> Text,
+        number -> Integer,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        duration_ms -> BigInt,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (account_uuid));
 diesel::joinable!(flows -> accounts (account_uuid));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -218,5 +276,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     wallet_entries,
     orders,
     order_totals,
-    wallet_days
+    wallet_days,
+    webhook_endpoints,
+    webhook_events,
+    webhook_deliveries,
+    webhook_attempts
 );

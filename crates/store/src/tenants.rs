@@ -29,7 +29,8 @@ struct StoredSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     delete_personal_data: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    deletion_requires_approval: Option<bool>,
+    deletion_requires_approval: Option<bool>,    #[serde(skip_serializing_if = "Option::is_none")]
+    operator_email: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -50,6 +51,7 @@ impl From<&Tenant> for TenantRow {
             phone_region: s.phone_region.clone(),
             delete_personal_data: Some(s.closing.delete_personal_data),
             deletion_requires_approval: Some(s.closing.deletion_requires_approval),
+            operator_email: s.operator_email.clone(),
         };
         TenantRow {
             id: t.id.to_string(),
@@ -73,6 +75,7 @@ impl TryFrom<TenantRow> for Tenant {
                 web_app_url: stored.web_app_url,
                 allowed_redirect_origins: stored.allowed_redirect_origins,
                 phone_region: stored.phone_region,
+                operator_email: stored.operator_email,
                 closing: {
                     let default = ClosingPolicy::default();
                     ClosingPolicy {

@@ -13,7 +13,7 @@ use crate::deletion_requests::DeletionRequestRow;
 use crate::errors::from_diesel;
 use crate::flow_rows::{FlowRow, OutboxRow, ERASED};
 use crate::rows::{to_db_time, AccountRow, SessionRow};
-use crate::schema::{accounts, audit_log, deletion_requests, flows, outbox, sessions};
+use crate::schema::{accounts, audit_log, deletion_requests, flows, outbox, sessions, webhook_events};
 
 /// Why a transaction was rolled back.
 enum Rollback {
@@ -278,6 +278,7 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<Vec<AccountUuid>, R
             ))
             .execute(conn)?;
     }
+    crate::webhooks::announce(conn, &commit.events)?;
     for entry in &commit.audit {
         diesel::insert_into(audit_log::table)
             .values(AuditRow::from(entry))
@@ -287,6 +288,15 @@ fn apply(conn: &mut DbConnection, commit: &Commit) -> Result<Vec<AccountUuid>, R
     // personal data.
     // The entries themselves (what happened, when) outlive the account.
     for erasure in &commit.erase_traces {
+        // Events still on their way name the account and nothing else.
+        diesel::update(
+            webhook_events::table
+                .filter(webhook_events::tenant_id.eq(erasure.tenant.as_str()))
+                .filter(webhook_events::account_uuid.eq(erasure.account.0.to_string()))
+                .filter(webhook_events::data.ne("{}")),
+        )
+        .set(webhook_events::data.eq("{}"))
+        .execute(conn)?;
         diesel::update(
             audit_log::table
                 .filter(audit_log::tenant_id.eq(erasure.tenant.as_str()))

@@ -290,8 +290,8 @@ async fn the_standing_costs_the_same_statements_whatever_the_ledger_holds() {
         let entry = wallet_entry(&account, kind, &format!("e-{i}"), amount, expires_in);
         let (stored, computed) = (s.loyalty.clone(), fake.loyalty.clone());
         async move {
-            let posted = stored.post_wallet_entry(&entry, today).await.unwrap();
-            assert_eq!(computed.post_wallet_entry(&entry, today).await.unwrap(), posted);
+            let posted = stored.post_wallet_entry(&entry, today, &unheard()).await.unwrap();
+            assert_eq!(computed.post_wallet_entry(&entry, today, &unheard()).await.unwrap(), posted);
         }
     };
     let standing = || async {
@@ -336,8 +336,8 @@ async fn the_standing_costs_the_same_statements_whatever_the_ledger_holds() {
             },
             placed_at: T0,
         };
-        s.loyalty.post_order(&order).await.unwrap();
-        fake.loyalty.post_order(&order).await.unwrap();
+        s.loyalty.post_order(&order, &unheard()).await.unwrap();
+        fake.loyalty.post_order(&order, &unheard()).await.unwrap();
         if i % 5 == 0 {
             let status = if i % 10 == 0 {
                 OrderStatus::Returned
@@ -347,7 +347,7 @@ async fn the_standing_costs_the_same_statements_whatever_the_ledger_holds() {
             for store in [&s, &fake] {
                 store
                     .loyalty
-                    .set_order_status(&tenant(), account.uuid, &order.reference, status)
+                    .set_order_status(&tenant(), account.uuid, &order.reference, status, &unheard())
                     .await
                     .unwrap();
             }

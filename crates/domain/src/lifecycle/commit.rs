@@ -78,7 +78,7 @@ impl<'a> MadeBy<'a> {
 impl Transition {
     /// `commit` with this transition's writes: the account as it now is (erased with its
     /// traces, when erased), the completing flow consumed, every other open flow ended, and
-    /// the sessions the table ends. Audit entries and notices are the use case's to add.
+    /// the sessions the table ends, the events it announces. Audit entries and notices are the use case's to add.
     pub fn write_into(&self, mut commit: Commit, by: &MadeBy<'_>) -> Commit {
         let before = &self.before;
         if let Some(session) = by.session {
@@ -105,6 +105,7 @@ impl Transition {
             SessionsEnded::AllButCurrent => commit.revoking(before, by.session),
             SessionsEnded::All => commit.revoking(before, None),
         };
+        commit.events.extend(self.announcements());
         if self.events.contains(&AccountEvent::Erased) {
             let former = before.customer_email().map(|e| e.as_str().to_owned());
             commit.erasing(self.after.clone(), former)

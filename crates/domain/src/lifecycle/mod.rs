@@ -289,10 +289,12 @@ impl From<IllegalTransition> for crate::error::DomainError {
     }
 }
 
+mod announcements;
 mod commit;
 mod factors;
 mod methods;
 
+pub use announcements::changed_fields;
 pub use commit::MadeBy;
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::StoreError;
 use crate::account::AccountUuid;
 use crate::loyalty::{Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletPosted, WalletSummary};
 use crate::tenant::TenantId;
+use crate::webhooks::Event;
 
 /// The loyalty ledger and the orders. Aggregates are computed by the store in a fixed number of
 /// queries, whatever the number of entries.
@@ -17,7 +18,13 @@ pub trait LoyaltyRepository: Send + Sync {
     /// unexpired credits of its kind that expire first (those that never expire last), and is
     /// refused whole (`Insufficient`) when they do not cover it; concurrent debits never spend
     /// the same value twice.
-    async fn post_wallet_entry(&self, entry: &WalletEntry, today: Date) -> Result<WalletPosted, StoreError>;
+    /// `announcing` is written with a new entry, in its transaction (nothing for a replay).
+    async fn post_wallet_entry(
+        &self,
+        entry: &WalletEntry,
+        today: Date,
+        announcing: &Event,
+    ) -> Result<WalletPosted, StoreError>;
 
     /// The account's entries, newest first.
     async fn wallet_entries(
@@ -35,16 +42,18 @@ pub trait LoyaltyRepository: Send + Sync {
         today: Date,
     ) -> Result<WalletSummary, StoreError>;
 
-    /// Records `order` once per reference and account.
-    async fn post_order(&self, order: &Order) -> Result<OrderPosted, StoreError>;
+    /// Records `order` once per reference and account, with `announcing` (as above).
+    async fn post_order(&self, order: &Order, announcing: &Event) -> Result<OrderPosted, StoreError>;
 
-    /// Sets an order's status; `None` if the account has no such order.
+    /// Sets an order's status, with `announcing` in the same transaction; `None` (and nothing
+    /// written) if the account has no such order.
     async fn set_order_status(
         &self,
         tenant: &TenantId,
         account: AccountUuid,
         reference: &str,
         status: OrderStatus,
+        announcing: &Event,
     ) -> Result<Option<Order>, StoreError>;
 
     /// The account's orders, newest first.

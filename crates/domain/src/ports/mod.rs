@@ -22,6 +22,7 @@ mod store_error;
 mod tenants;
 mod tokens;
 mod unit_of_work;
+mod webhooks;
 
 pub use accounts::AccountRepository;
 pub use audit::{AuditLog, RequestContext};
@@ -44,6 +45,7 @@ pub use store_error::{StoreError, UniqueKey};
 pub use tenants::{ApiKeyRepository, TenantRepository};
 pub use tokens::{AccessClaims, AccessTokens, PassphraseTokens, TokenError};
 pub use unit_of_work::{AccountWrite, Commit, Erasure, Revocation, SessionReplacement, UnitOfWork};
+pub use webhooks::{PostError, WebhookRepository, WebhookRequest, WebhookTransport};
 
 #[cfg(any(test, feature = "mock"))]
 pub use accounts::MockAccountRepository;
@@ -85,3 +87,5 @@ pub use tenants::{MockApiKeyRepository, MockTenantRepository};
 pub use tokens::{MockAccessTokens, MockPassphraseTokens};
 #[cfg(any(test, feature = "mock"))]
 pub use unit_of_work::MockUnitOfWork;
+#[cfg(any(test, feature = "mock"))]
+pub use webhooks::{MockWebhookRepository, MockWebhookTransport};

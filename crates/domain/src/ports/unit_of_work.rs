@@ -71,6 +71,9 @@ pub struct Commit {
     /// Messages for the outbox: sent after the commit, never lost, never sent for a change that
     /// did not happen.
     pub messages: Vec<OutboundMessage>,
+    /// Events for the tenant's webhook endpoints: each delivered to every endpoint that
+    /// receives it when the commit is written, never for a change that did not happen.
+    pub events: Vec<crate::webhooks::Event>,
     /// Sessions to sign out.
     pub revoke_sessions: Vec<Revocation>,
     /// Deletion requests to record.
@@ -103,6 +106,7 @@ impl Commit {
             accounts: Vec::new(),
             flows: Vec::new(),
             messages: Vec::new(),
+            events: Vec::new(),
             revoke_sessions: Vec::new(),
             deletion_requests: Vec::new(),
             deletion_decisions: Vec::new(),
@@ -166,6 +170,24 @@ impl Commit {
     /// This commit replacing the session `replaced` by `by` (see [`SessionReplacement`]).
     pub fn replacing_session(mut self, replaced: SessionId, by: Session) -> Self {
         self.replace_session = Some(SessionReplacement { replaced, by });
+        self
+    }
+
+    /// This commit creating `account`, announced as `customer.created`.
+    pub fn inserting(mut self, account: &Account) -> Self {
+        self.accounts.push(AccountWrite::Insert(account.clone()));
+        let created = crate::webhooks::Event::about(
+            account,
+            crate::webhooks::EventType::CustomerCreated,
+            serde_json::json!({"status": account.status.as_str()}),
+            self.now,
+        );
+        self.announcing(created)
+    }
+
+    /// This commit announcing `event` to the tenant's webhook endpoints.
+    pub fn announcing(mut self, event: crate::webhooks::Event) -> Self {
+        self.events.push(event);
         self
     }
 

@@ -14,6 +14,7 @@ pub mod profile;
 pub mod sessions;
 pub mod sign_in;
 pub mod support;
+pub mod webhooks;
 
 pub use crate::lifecycle::MadeBy;
 pub use back_office::{
@@ -34,6 +35,7 @@ pub use profile::{
 };
 pub use sessions::{ActivityEntry, SessionView, Sessions};
 pub use sign_in::{Authenticated, SecondFactor, SignIn, SignInOutcome, SignInSettings, SignedIn};
+pub use webhooks::{CreatedEndpoint, EndpointInput, WebhookOutcome, WebhookSending, WebhookSettings, Webhooks};
 pub use support::{
     Commits, Deps, EditTurns, FlowDeps, FlowPorts, IfVersion, LinkSettings, Messages, Secrets,
 };

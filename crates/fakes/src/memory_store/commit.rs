@@ -206,8 +206,10 @@ impl State {
                 sent_at: None,
             });
         }
+        self.webhooks.announce(&commit.events);
         self.audit.extend(commit.audit.iter().cloned());
         for erasure in &commit.erase_traces {
+            self.webhooks.erase(&erasure.tenant, erasure.account);
             for entry in self.audit.iter_mut().filter(|e| {
                 e.tenant == erasure.tenant
                     && e.account == erasure.account

@@ -4,7 +4,12 @@ use super::*;
 
 #[async_trait]
 impl LoyaltyRepository for MemoryStore {
-    async fn post_wallet_entry(&self, entry: &WalletEntry, today: Date) -> Result<WalletPosted, StoreError> {
+    async fn post_wallet_entry(
+        &self,
+        entry: &WalletEntry,
+        today: Date,
+        announcing: &clientele_domain::webhooks::Event,
+    ) -> Result<WalletPosted, StoreError> {
         let mut state = self.state();
         let same_account = |e: &WalletEntry| e.tenant == entry.tenant && e.account == entry.account;
         if let Some((earlier, _)) = state
@@ -47,6 +52,7 @@ impl LoyaltyRepository for MemoryStore {
             }
         }
         state.wallet.push((entry.clone(), entry.amount.0.max(0)));
+        state.webhooks.announce(std::slice::from_ref(announcing));
         Ok(WalletPosted::Created(entry.clone()))
     }
 
@@ -94,7 +100,11 @@ impl LoyaltyRepository for MemoryStore {
         Ok(summary)
     }
 
-    async fn post_order(&self, order: &Order) -> Result<OrderPosted, StoreError> {
+    async fn post_order(
+        &self,
+        order: &Order,
+        announcing: &clientele_domain::webhooks::Event,
+    ) -> Result<OrderPosted, StoreError> {
         let mut state = self.state();
         let earlier = state.orders.iter().find(|o| {
             o.tenant == order.tenant && o.account == order.account && o.reference == order.reference
@@ -107,6 +117,7 @@ impl LoyaltyRepository for MemoryStore {
             });
         }
         state.orders.push(order.clone());
+        state.webhooks.announce(std::slice::from_ref(announcing));
         Ok(OrderPosted::Created(order.clone()))
     }
 
@@ -116,16 +127,21 @@ impl LoyaltyRepository for MemoryStore {
         account: AccountUuid,
         reference: &str,
         status: OrderStatus,
+        announcing: &clientele_domain::webhooks::Event,
     ) -> Result<Option<Order>, StoreError> {
         let mut state = self.state();
         let found = state
             .orders
             .iter_mut()
             .find(|o| &o.tenant == tenant && o.account == account && o.reference == reference);
-        Ok(found.map(|o| {
+        let changed = found.map(|o| {
             o.status = status;
             o.clone()
-        }))
+        });
+        if changed.is_some() {
+            state.webhooks.announce(std::slice::from_ref(announcing));
+        }
+        Ok(changed)
     }
 
     async fn orders(

@@ -39,6 +39,7 @@ struct State {
     /// Wallet entries with what is left of each credit.
     wallet: Vec<(WalletEntry, i64)>,
     orders: Vec<Order>,
+    webhooks: webhooks::Webhooks,
 }
 
 impl Default for State {
@@ -56,6 +57,7 @@ impl Default for State {
             audit: Vec::new(),
             wallet: Vec::new(),
             orders: Vec::new(),
+            webhooks: Default::default(),
             accounts: HashMap::new(),
             sessions: HashMap::new(),
             secrets: HashMap::new(),
@@ -108,3 +110,4 @@ mod loyalty;
 mod outbox;
 mod sessions;
 mod tenants;
+mod webhooks;

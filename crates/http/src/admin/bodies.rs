@@ -139,6 +139,10 @@ pub struct TenantSettingsBody {
     /// The region national phone numbers are read in.
     /// `null` or empty: none.
     phone_region: Option<PhoneRegionCode>,
+    /// Where notices for the tenant's operators go (a webhook endpoint disabled).
+    /// `null` or empty: none.
+    #[schema(example = "ops@acme.example")]
+    operator_email: Option<String>,
 }
 
 /// `POST /admin/v1/tenants/{id}/api-keys`.
@@ -161,4 +165,34 @@ pub struct RejectDeletionBody {
         pattern = "\\S"
     )]
     reason: String,
+}
+
+/// `POST /admin/v1/tenants/{id}/webhooks`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookBody {
+    /// `https` to a public address.
+    #[schema(example = "https://hooks.acme.example/clientele", max_length = 2000)]
+    url: String,
+    /// Event type names (see docs/webhooks.md), or `["*"]` for every type.
+    #[schema(example = json!(["customer.created", "customer.updated"]), min_items = 1)]
+    events: Vec<String>,
+    #[schema(example = "CRM sync", max_length = 500)]
+    description: Option<String>,
+}
+
+/// `PATCH /admin/v1/tenants/{id}/webhooks/{webhook_id}`: absent fields stay.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchWebhookBody {
+    #[schema(nullable = false, max_length = 2000)]
+    url: Option<String>,
+    #[schema(nullable = false, min_items = 1)]
+    events: Option<Vec<String>>,
+    /// `null` clears it.
+    #[schema(max_length = 500)]
+    description: Option<String>,
+    /// `false` delivers to a disabled endpoint again (its failure streak forgotten); `true` stops.
+    #[schema(nullable = false)]
+    disabled: Option<bool>,
 }

@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod sessions;
 pub mod settings;
 pub mod tenants;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -97,5 +98,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/admin/v1/tenants/{id}/api-keys/{key_id}", "DELETE")
             .route(web::delete().to(api_keys::revoke_api_key)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/webhooks", "GET, POST")
+            .route(web::get().to(webhooks::list_webhooks))
+            .route(web::post().to(webhooks::create_webhook)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/webhooks/{webhook_id}", "GET, PATCH, DELETE")
+            .route(web::get().to(webhooks::get_webhook))
+            .route(web::patch().to(webhooks::update_webhook))
+            .route(web::delete().to(webhooks::delete_webhook)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/webhooks/{webhook_id}/rotate-secret", "POST")
+            .route(web::post().to(webhooks::rotate_webhook_secret)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/webhooks/{webhook_id}/test", "POST")
+            .route(web::post().to(webhooks::test_webhook)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/webhooks/{webhook_id}/deliveries", "GET")
+            .route(web::get().to(webhooks::list_webhook_deliveries)),
+    )
+    .service(
+        resource(
+            "/admin/v1/tenants/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+            "POST",
+        )
+        .route(web::post().to(webhooks::retry_webhook_delivery)),
     );
 }

@@ -37,6 +37,8 @@ pub struct AdminTenantSettings {
     allowed_redirect_origins: Vec<String>,
     /// How national phone numbers are read (ISO 3166-1 alpha-2).
     phone_region: Option<String>,
+    /// Where notices for the tenant's operators go (a webhook endpoint disabled).
+    operator_email: Option<String>,
 }
 
 impl From<&Tenant> for AdminTenant {
@@ -49,6 +51,7 @@ impl From<&Tenant> for AdminTenant {
                 web_app_url: t.settings.web_app_url.clone(),
                 allowed_redirect_origins: t.settings.allowed_redirect_origins.clone(),
                 phone_region: t.settings.phone_region.clone(),
+                operator_email: t.settings.operator_email.clone(),
             },
         }
     }
@@ -131,10 +134,12 @@ const SETTINGS: &[&str] = &[
     field::WEB_APP_URL,
     field::ALLOWED_REDIRECT_ORIGINS,
     field::PHONE_REGION,
+    field::OPERATOR_EMAIL,
 ];
 
 /// Rename a tenant or change its settings: `{"name": …, "settings": {"webAppUrl": …,
-/// "allowedRedirectOrigins": […], "phoneRegion": …}}`; absent fields stay, `null` unsets.
+/// "allowedRedirectOrigins": […], "phoneRegion": …, "operatorEmail": …}}`; absent fields stay,
+/// `null` unsets.
 #[utoipa::path(patch, path = "/admin/v1/tenants/{id}", tag = "Back office", operation_id = "admin_update_tenant", security(("admin" = [])),
     params(("id" = String, Path, description = "the tenant's id")),
     request_body(content = super::bodies::PatchTenantBody),
@@ -184,6 +189,13 @@ pub async fn patch_tenant(
             "settings.phoneRegion",
             &mut errors,
         ),
+        operator_email: text_patch(
+            settings,
+            field::OPERATOR_EMAIL,
+            Patch::Keep,
+            "settings.operatorEmail",
+            &mut errors,
+        ),
         ..TenantChange::default()
     };
     if !errors.is_empty() {
@@ -225,6 +237,7 @@ fn settings_name(domain: &str) -> Option<&'static str> {
         field::WEB_APP_URL => "settings.webAppUrl",
         field::ALLOWED_REDIRECT_ORIGINS => "settings.allowedRedirectOrigins",
         field::PHONE_REGION => "settings.phoneRegion",
+        field::OPERATOR_EMAIL => "settings.operatorEmail",
         _ => return None,
     })
 }

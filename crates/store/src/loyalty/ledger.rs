@@ -1,6 +1,7 @@
 //! Posting to the ledger: a credit files its lot under its day; a debit spends the lots the
 //! domain picks (first to expire first), under their locks.
 
+use clientele_domain::webhooks::Event;
 use super::*;
 
 /// `SUM` as a 64-bit integer on both backends (PostgreSQL sums `bigint` into `numeric`).
@@ -100,6 +101,7 @@ pub(super) fn post_once(
     conn: &mut DbConnection,
     row: &EntryRow,
     today: Date,
+    announcing: &Event,
 ) -> Result<Result<WalletPosted, StoreError>, Try> {
     use wallet_entries::dsl as w;
     let mine = w::wallet_entries
@@ -195,5 +197,6 @@ pub(super) fn post_once(
             row.amount,
         )?;
     }
+    crate::webhooks::announce(conn, std::slice::from_ref(announcing))?;
     Ok(posted.entry().map(WalletPosted::Created))
 }

@@ -2,6 +2,7 @@
 //! expire first; balances are sums in SQL, so reading them costs the same whatever the ledger
 //! holds.
 
+use clientele_domain::webhooks::Event;
 use async_trait::async_trait;
 use clientele_domain::account::AccountUuid;
 use clientele_domain::loyalty::{
@@ -34,12 +35,19 @@ use rows::*;
 
 #[async_trait]
 impl LoyaltyRepository for Database {
-    async fn post_wallet_entry(&self, entry: &WalletEntry, today: Date) -> Result<WalletPosted, StoreError> {
+    async fn post_wallet_entry(
+        &self,
+        entry: &WalletEntry,
+        today: Date,
+        announcing: &Event,
+    ) -> Result<WalletPosted, StoreError> {
         let row = std::sync::Arc::new(EntryRow::of(entry));
+        let announcing = std::sync::Arc::new(announcing.clone());
         for _ in 0..DEBIT_TRIES {
             let (forget, row) = (self.memory.forget_standing_after(entry.account), row.clone());
+            let announcing = announcing.clone();
             match self
-                .write(forget, move |conn| post_once(conn, &row, today))
+                .write(forget, move |conn| post_once(conn, &row, today, &announcing))
                 .await?
             {
                 Ok(outcome) => return outcome,
@@ -157,18 +165,20 @@ impl LoyaltyRepository for Database {
         Ok(summary)
     }
 
-    async fn post_order(&self, order: &Order) -> Result<OrderPosted, StoreError> {
+    async fn post_order(&self, order: &Order, announcing: &Event) -> Result<OrderPosted, StoreError> {
         use orders::dsl as o;
         let row = std::sync::Arc::new(OrderRow::of(order));
+        let announcing = std::sync::Arc::new(announcing.clone());
         for _ in 0..DEBIT_TRIES {
             let forget = self.memory.forget_standing_after(order.account);
-            let (row, order) = (row.clone(), order.clone());
+            let (row, order, announcing) = (row.clone(), order.clone(), announcing.clone());
             let outcome = self
                 .write(forget, move |conn| {
                     let inserted = conn.transaction(|conn| {
                         diesel::insert_into(orders::table).values(&*row).execute(conn)?;
                         let (successful, spent) = completed(&row.status, row.amount);
-                        add_to_totals(conn, (&row.tenant_id, &row.account_uuid), (1, successful, spent))
+                        add_to_totals(conn, (&row.tenant_id, &row.account_uuid), (1, successful, spent))?;
+                        crate::webhooks::announce(conn, std::slice::from_ref(&*announcing))
                     });
                     match inserted {
                         Ok(()) => Ok(Some(Ok(OrderPosted::Created(order)))),
@@ -215,8 +225,10 @@ impl LoyaltyRepository for Database {
         account: AccountUuid,
         reference: &str,
         status: OrderStatus,
+        announcing: &Event,
     ) -> Result<Option<Order>, StoreError> {
         use orders::dsl as o;
+        let announcing = std::sync::Arc::new(announcing.clone());
         let key = std::sync::Arc::new((
             tenant.as_str().to_owned(),
             account.0.to_string(),
@@ -226,6 +238,7 @@ impl LoyaltyRepository for Database {
         // totals change by exactly what this move changes.
         for _ in 0..DEBIT_TRIES {
             let (forget, key) = (self.memory.forget_standing_after(account), key.clone());
+            let announcing = announcing.clone();
             let moved = self
                 .write(forget, move |conn| {
                     let this = || {
@@ -262,6 +275,7 @@ impl LoyaltyRepository for Database {
                         (&before.tenant_id, &before.account_uuid),
                         (0, successful - was_successful, spent - was_spent),
                     )?;
+                    crate::webhooks::announce(conn, std::slice::from_ref(&*announcing))?;
                     Ok::<_, diesel::result::Error>(Some(Some(OrderRow {
                         status: status.as_str().to_owned(),
                         ..before

@@ -10,7 +10,7 @@ pub(crate) async fn the_wallet_spends_first_to_expire_first_and_orders_add_up(s:
     let today = T0.date();
     let post = |e: WalletEntry| {
         let loyalty = s.loyalty.clone();
-        async move { loyalty.post_wallet_entry(&e, today).await.unwrap() }
+        async move { loyalty.post_wallet_entry(&e, today, &unheard()).await.unwrap() }
     };
     let cashback = |reference: &str, amount: i64, expires_in: Option<i64>| {
         wallet_entry(&account, WalletKind::Cashback, reference, amount, expires_in)
@@ -113,19 +113,18 @@ pub(crate) async fn the_wallet_spends_first_to_expire_first_and_orders_add_up(s:
         order("A-3", 5_00, OrderStatus::Placed),
     ] {
         assert_eq!(
-            s.loyalty.post_order(&o).await.unwrap(),
+            s.loyalty.post_order(&o, &unheard()).await.unwrap(),
             OrderPosted::Created(o.clone())
         );
     }
     let again = order("A-1", 100_50, OrderStatus::Completed);
     assert_eq!(
-        s.loyalty.post_order(&again).await.unwrap(),
+        s.loyalty.post_order(&again, &unheard()).await.unwrap(),
         OrderPosted::Replayed(again)
     );
     assert!(matches!(
         s.loyalty
-            .post_order(&order("A-1", 1_00, OrderStatus::Placed))
-            .await
+            .post_order(&order("A-1", 1_00, OrderStatus::Placed), &unheard()).await
             .unwrap(),
         OrderPosted::ReferenceTaken(_)
     ));
@@ -140,7 +139,7 @@ pub(crate) async fn the_wallet_spends_first_to_expire_first_and_orders_add_up(s:
     );
     let returned = s
         .loyalty
-        .set_order_status(&tenant(), account.uuid, "A-1", OrderStatus::Returned)
+        .set_order_status(&tenant(), account.uuid, "A-1", OrderStatus::Returned, &unheard())
         .await
         .unwrap()
         .unwrap();
@@ -155,7 +154,7 @@ pub(crate) async fn the_wallet_spends_first_to_expire_first_and_orders_add_up(s:
     );
     assert_eq!(
         s.loyalty
-            .set_order_status(&tenant(), other.uuid, "A-1", OrderStatus::Completed)
+            .set_order_status(&tenant(), other.uuid, "A-1", OrderStatus::Completed, &unheard())
             .await
             .unwrap(),
         None,
@@ -175,7 +174,7 @@ pub(crate) async fn the_wallet_spends_first_to_expire_first_and_orders_add_up(s:
         };
         async move {
             loyalty
-                .set_order_status(&tenant(), account.uuid, "A-3", status)
+                .set_order_status(&tenant(), account.uuid, "A-3", status, &unheard())
                 .await
                 .unwrap()
         }

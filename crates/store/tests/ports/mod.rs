@@ -11,6 +11,7 @@ pub mod send_limit;
 pub mod sessions;
 pub mod tenants;
 pub mod unit_of_work;
+pub mod webhooks;
 
 /// Every case, in an order that lets them share one database (the statement-plan tests run them
 /// all on one): the send limit's pending messages would compete with the outbox's claims, so it
@@ -26,6 +27,7 @@ pub fn all_cases() -> Vec<(&'static str, crate::support::Case)> {
         outbox::CASES,
         back_office::CASES,
         loyalty::CASES,
+        webhooks::CASES,
         send_limit::CASES,
     ]
     .into_iter()

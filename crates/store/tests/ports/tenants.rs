@@ -55,6 +55,7 @@ pub(crate) async fn tenants_keep_their_settings_and_their_own_customers(s: Store
             delete_personal_data: true,
             deletion_requires_approval: true,
         },
+        operator_email: Some("ops@acme.example".into()),
     };
     assert!(s.tenants.update_tenant(&before, &acme).await.unwrap());
     assert_eq!(s.tenants.get_tenant(&acme.id).await.unwrap(), Some(acme.clone()));

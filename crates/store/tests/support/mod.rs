@@ -17,7 +17,11 @@ pub use clientele_domain::pending_change::{HeldEdit, HeldSignIn, PendingChange};
 pub use clientele_domain::ports::{
     AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, DeletionRequestRepository,
     FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, Readiness, SessionRepository, StoreError,
-    TenantRepository, UniqueKey, UnitOfWork,
+    TenantRepository, UniqueKey, UnitOfWork, WebhookRepository,
+};
+pub use clientele_domain::webhooks::{
+    Attempt, DeliveryStatus as WebhookStatus, Endpoint, Event, EventFilter, EventType, FailedDelivery, Retrying,
+    WebhookId,
 };
 pub use clientele_domain::profile::{Address, Profile};
 pub use clientele_domain::session::{Session, SessionId};
@@ -46,6 +50,7 @@ pub struct Stores {
     pub deletions: Arc<dyn DeletionRequestRepository>,
     pub audit: Arc<dyn AuditLog>,
     pub loyalty: Arc<dyn LoyaltyRepository>,
+    pub webhooks: Arc<dyn WebhookRepository>,
 }
 
 pub trait AllPorts:
@@ -61,6 +66,7 @@ pub trait AllPorts:
     + DeletionRequestRepository
     + AuditLog
     + LoyaltyRepository
+    + WebhookRepository
     + Clone
     + 'static
 {
@@ -78,6 +84,7 @@ impl<S> AllPorts for S where
         + DeletionRequestRepository
         + AuditLog
         + LoyaltyRepository
+        + WebhookRepository
         + Clone
         + 'static
 {
@@ -97,6 +104,7 @@ impl Stores {
             deletions: Arc::new(store.clone()),
             audit: Arc::new(store.clone()),
             loyalty: Arc::new(store.clone()),
+            webhooks: Arc::new(store.clone()),
             outbox: Arc::new(store),
         }
     }
@@ -328,4 +336,16 @@ pub fn wallet_entry(
         expires_on: expires_in.map(|days| T0.date() + Duration::days(days)),
         created_at: T0,
     }
+}
+
+/// An event no endpoint hears (the tenant has none): what posting to the ledger announces in
+/// the cases that are not about webhooks.
+pub fn unheard() -> Event {
+    Event::of(
+        &TenantId::parse("nobody-listens").unwrap(),
+        AccountUuid(Uuid::nil()),
+        EventType::LoyaltyPosted,
+        serde_json::json!({}),
+        T0,
+    )
 }

@@ -183,7 +183,8 @@ impl Customers {
         };
         with_fresh_ids(self.deps.random.as_ref(), |uuid, public_id, attempt| {
             let account = new.clone().into_account(uuid, public_id, now, attempt);
-            async move { Ok(self.deps.accounts.insert(&account).await.map(|()| account)) }
+            let commit = Commit::at(now).inserting(&account);
+            async move { Ok(self.flows.commits.commit(commit).await.map(|()| account)) }
         })
         .await
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::webhooks::{Event, EventType};
 use crate::account::{Account, AccountStatus};
 use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
@@ -136,6 +137,12 @@ impl DeletionRequests {
         let rejected = Self::decided(request, DeletionStatus::Rejected, now, Some(reason.to_owned()));
         let mut commit = Commit::at(now).relying_on(&account);
         commit.deletion_decisions.push(rejected.clone());
+        commit.events.push(Event::about(
+            &account,
+            EventType::CustomerDeletionRejected,
+            serde_json::json!({"deletionRequestId": rejected.id.0.to_string()}),
+            now,
+        ));
         commit.audit.push(
             self.deps
                 .audit_entry(&account, AuditKind::DeletionRejected, Actor::Admin, None),

@@ -4,6 +4,7 @@
 //! the same commit, or kept until the back office decides on a deletion request, as the
 //! tenant's closing policy says.
 
+use crate::webhooks::{Event, EventType};
 use crate::account::Account;
 use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
@@ -92,8 +93,15 @@ impl AccountClosing {
                     let mut commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
                     if decision == ClosingDecision::RequestDeletion {
                         let closed = &transition.after();
+                        let request = DeletionRequestId(self.deps.random.uuid());
+                        commit.events.push(Event::about(
+                            closed,
+                            EventType::CustomerDeletionRequested,
+                            serde_json::json!({"deletionRequestId": request.0.to_string()}),
+                            now,
+                        ));
                         commit.deletion_requests.push(DeletionRequest {
-                            id: DeletionRequestId(self.deps.random.uuid()),
+                            id: request,
                             tenant: closed.tenant.clone(),
                             account: closed.uuid,
                             status: DeletionStatus::Pending,

@@ -10,6 +10,8 @@ use crate::loyalty::{
     Amount, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletKind, WalletPosted, WalletSummary,
 };
 use crate::ports::LoyaltyRepository;
+use crate::webhooks::{Event, EventType};
+use serde_json::json;
 use crate::services::Deps;
 
 /// Longest reference a poster may give.
@@ -105,7 +107,18 @@ impl Loyalty {
             expires_on: post.expires_on,
             created_at: self.deps.clock.now(),
         };
-        match self.store.post_wallet_entry(&entry, self.today()).await? {
+        let announced = Event::about(
+            account,
+            EventType::LoyaltyPosted,
+            json!({
+                "kind": entry.kind.as_str(),
+                "amount": entry.amount.0,
+                "reference": entry.reference,
+                "expiresOn": entry.expires_on.map(|d| d.to_string()),
+            }),
+            entry.created_at,
+        );
+        match self.store.post_wallet_entry(&entry, self.today(), &announced).await? {
             WalletPosted::Created(entry) => Ok((entry, Posting::Created)),
             WalletPosted::Replayed(entry) => Ok((entry, Posting::Replayed)),
             WalletPosted::ReferenceTaken(_) => Err(DomainError::Conflict(
@@ -155,7 +168,17 @@ impl Loyalty {
             status: post.status,
             placed_at: post.placed_at,
         };
-        match self.store.post_order(&order).await? {
+        let announced = Event::about(
+            account,
+            EventType::OrderCreated,
+            json!({
+                "reference": order.reference,
+                "amount": order.amount.0,
+                "status": order.status.as_str(),
+            }),
+            self.deps.clock.now(),
+        );
+        match self.store.post_order(&order, &announced).await? {
             OrderPosted::Created(order) => Ok((order, Posting::Created)),
             OrderPosted::Replayed(order) => Ok((order, Posting::Replayed)),
             OrderPosted::ReferenceTaken(_) => Err(DomainError::Conflict(
@@ -170,8 +193,14 @@ impl Loyalty {
         reference: &str,
         status: OrderStatus,
     ) -> Result<Order, DomainError> {
+        let announced = Event::about(
+            account,
+            EventType::OrderUpdated,
+            json!({"reference": reference, "status": status.as_str()}),
+            self.deps.clock.now(),
+        );
         self.store
-            .set_order_status(&account.tenant, account.uuid, reference, status)
+            .set_order_status(&account.tenant, account.uuid, reference, status, &announced)
             .await?
             .ok_or(DomainError::NotFound)
     }

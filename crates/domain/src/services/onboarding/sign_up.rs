@@ -5,7 +5,7 @@ use crate::account::{Account, AccountStatus, NewAccount};
 use crate::customer_edit::split_name;
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{Purpose, SendClass};
-use crate::ports::{AccountWrite, Commit, StoreError};
+use crate::ports::{Commit, StoreError};
 use crate::profile::Profile;
 use crate::services::support::ids::with_fresh_ids;
 use crate::services::support::reapply::on_current_account;
@@ -126,8 +126,7 @@ impl Onboarding {
         with_fresh_ids(self.kit.deps.random.as_ref(), |uuid, public_id, attempt| {
             let account = new.clone().into_account(uuid, public_id, now, attempt);
             async move {
-                let mut commit = Commit::at(now);
-                commit.accounts.push(AccountWrite::Insert(account.clone()));
+                let mut commit = Commit::at(now).inserting(&account);
                 self.add_activation(&mut commit, &account).await?;
                 Ok(match limited {
                     Some(class) => self

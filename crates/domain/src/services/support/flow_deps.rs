@@ -74,8 +74,8 @@ impl FlowDeps {
         }
     }
 
-    /// Stores an edit (version-checked): a plain one as an update of the account, one that is
-    /// an event (a new phone number, a first address) through the unit of work with its
+    /// Stores an edit (version-checked): a plain one as an update of the account (with the
+    /// `customer.updated` it announces, if a field changed), one that is an event (a new phone number, a first address) through the unit of work with its
     /// consequences (see [`Self::apply`]). Answers the account as stored.
     pub async fn store_edit(
         &self,
@@ -84,10 +84,18 @@ impl FlowDeps {
         by: MadeBy<'_>,
     ) -> Result<Account, StoreError> {
         let next = transition.after();
-        if !transition.is_credential_event() {
-            return deps.accounts.update(next).await;
-        }
-        let commit = self.apply(deps, Commit::at(next.updated_at), transition, by);
+        let commit = if transition.is_credential_event() {
+            self.apply(deps, Commit::at(next.updated_at), transition, by)
+        } else {
+            let announced = transition.announcements();
+            if announced.is_empty() {
+                return deps.accounts.update(next).await;
+            }
+            // The edit and its `customer.updated` in one transaction.
+            let mut commit = Commit::at(next.updated_at).updating(next.clone());
+            commit.events = announced;
+            commit
+        };
         self.commits.commit(commit).await?;
         Ok(Account {
             version: next.version + 1,

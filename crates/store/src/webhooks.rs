@@ -1,0 +1,751 @@
+//! Webhook endpoints, the events commits announce to them, and their deliveries.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use clientele_domain::account::AccountUuid;
+use clientele_domain::message::ClaimId;
+use clientele_domain::ports::{StoreError, WebhookRepository};
+use clientele_domain::tenant::TenantId;
+use clientele_domain::webhooks::{
+    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, EventFilter, EventType, FailedDelivery,
+    Retrying, StoredEvent, WebhookDelivery, WebhookId,
+};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+use uuid::Uuid;
+
+use crate::blocking::with_connection;
+use crate::connection::DbConnection;
+use crate::database::Database;
+use crate::errors::{corrupt, from_diesel};
+use crate::flow_rows::OutboxRow;
+use crate::rows::{from_db_time, to_db_time};
+use crate::schema::{accounts, outbox, webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events};
+
+/// Longest error kept with an attempt.
+const ERROR_MAX: usize = 500;
+
+#[derive(Queryable, Selectable, Insertable, Clone)]
+#[diesel(table_name = webhook_endpoints)]
+struct EndpointRow {
+    tenant_id: String,
+    uuid: String,
+    url: String,
+    events: String,
+    description: Option<String>,
+    sealed_secret: String,
+    previous_secret: Option<String>,
+    previous_secret_until: Option<PrimitiveDateTime>,
+    created_at: PrimitiveDateTime,
+    updated_at: PrimitiveDateTime,
+    disabled_at: Option<PrimitiveDateTime>,
+    failing_since: Option<PrimitiveDateTime>,
+}
+
+impl From<&Endpoint> for EndpointRow {
+    fn from(e: &Endpoint) -> Self {
+        EndpointRow {
+            tenant_id: e.tenant.as_str().to_owned(),
+            uuid: e.id.0.to_string(),
+            url: e.url.clone(),
+            events: e.events.stored(),
+            description: e.description.clone(),
+            sealed_secret: e.sealed_secret.clone(),
+            previous_secret: e.previous_secret.as_ref().map(|(s, _)| s.clone()),
+            previous_secret_until: e.previous_secret.as_ref().map(|(_, until)| to_db_time(*until)),
+            created_at: to_db_time(e.created_at),
+            updated_at: to_db_time(e.updated_at),
+            disabled_at: e.disabled_at.map(to_db_time),
+            failing_since: e.failing_since.map(to_db_time),
+        }
+    }
+}
+
+impl TryFrom<EndpointRow> for Endpoint {
+    type Error = StoreError;
+
+    fn try_from(row: EndpointRow) -> Result<Self, StoreError> {
+        Ok(Endpoint {
+            id: WebhookId(Uuid::parse_str(&row.uuid).map_err(|_| corrupt("webhook endpoint id"))?),
+            tenant: TenantId::parse(&row.tenant_id).ok_or_else(|| corrupt("webhook tenant"))?,
+            url: row.url,
+            events: EventFilter::from_stored(&row.events).ok_or_else(|| corrupt("webhook events"))?,
+            description: row.description,
+            sealed_secret: row.sealed_secret,
+            previous_secret: row
+                .previous_secret
+                .zip(row.previous_secret_until)
+                .map(|(secret, until)| (secret, from_db_time(until))),
+            created_at: from_db_time(row.created_at),
+            updated_at: from_db_time(row.updated_at),
+            disabled_at: row.disabled_at.map(from_db_time),
+            failing_since: row.failing_since.map(from_db_time),
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone)]
+#[diesel(table_name = webhook_events)]
+struct EventRow {
+    tenant_id: String,
+    id: String,
+    account_uuid: Option<String>,
+    event_type: String,
+    data: String,
+    created_at: PrimitiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+struct NewDeliveryRow {
+    tenant_id: String,
+    uuid: String,
+    endpoint_uuid: String,
+    event_id: String,
+    event_type: String,
+    account_uuid: Option<String>,
+    status: &'static str,
+    next_attempt_at: PrimitiveDateTime,
+    window_from: PrimitiveDateTime,
+    created_at: PrimitiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Clone)]
+#[diesel(table_name = webhook_deliveries)]
+struct DeliveryRow {
+    tenant_id: String,
+    uuid: String,
+    endpoint_uuid: String,
+    event_id: String,
+    event_type: String,
+    account_uuid: Option<String>,
+    status: String,
+    next_attempt_at: PrimitiveDateTime,
+    window_from: PrimitiveDateTime,
+    claim: Option<String>,
+    created_at: PrimitiveDateTime,
+    delivered_at: Option<PrimitiveDateTime>,
+}
+
+fn row_claim(row: &DeliveryRow) -> String {
+    row.claim.clone().unwrap_or_default()
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_attempts)]
+struct AttemptRow {
+    tenant_id: String,
+    delivery_uuid: String,
+    number: i32,
+    attempted_at: PrimitiveDateTime,
+    status_code: Option<i32>,
+    duration_ms: i64,
+    error: Option<String>,
+}
+
+fn uuid_of(raw: &str, what: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(raw).map_err(|_| corrupt(what))
+}
+
+fn delivery(row: DeliveryRow, attempts: Vec<AttemptRow>) -> Result<WebhookDelivery, StoreError> {
+    let status = DeliveryStatus::parse(&row.status).ok_or_else(|| corrupt("webhook delivery status"))?;
+    Ok(WebhookDelivery {
+        id: DeliveryId(uuid_of(&row.uuid, "webhook delivery id")?),
+        tenant: TenantId::parse(&row.tenant_id).ok_or_else(|| corrupt("webhook tenant"))?,
+        endpoint: WebhookId(uuid_of(&row.endpoint_uuid, "webhook endpoint id")?),
+        event_id: row.event_id,
+        event_type: EventType::parse(&row.event_type).ok_or_else(|| corrupt("webhook event type"))?,
+        account: row
+            .account_uuid
+            .as_deref()
+            .map(|a| uuid_of(a, "webhook account").map(AccountUuid))
+            .transpose()?,
+        status,
+        attempts: attempts
+            .into_iter()
+            .map(|a| Attempt {
+                at: from_db_time(a.attempted_at),
+                status_code: a.status_code.and_then(|c| u16::try_from(c).ok()),
+                duration_ms: a.duration_ms,
+                error: a.error,
+            })
+            .collect(),
+        next_attempt_at: (status == DeliveryStatus::Pending).then(|| from_db_time(row.next_attempt_at)),
+        window_from: from_db_time(row.window_from),
+        created_at: from_db_time(row.created_at),
+        delivered_at: row.delivered_at.map(from_db_time),
+    })
+}
+
+fn stored_event(row: EventRow, customer_id: Option<i64>) -> Result<StoredEvent, StoreError> {
+    let data = match serde_json::from_str(&row.data) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => return Err(corrupt("webhook event data")),
+    };
+    Ok(StoredEvent {
+        id: row.id,
+        event: Event {
+            tenant: TenantId::parse(&row.tenant_id).ok_or_else(|| corrupt("webhook tenant"))?,
+            account: row
+                .account_uuid
+                .as_deref()
+                .map(|a| uuid_of(a, "webhook account").map(AccountUuid))
+                .transpose()?,
+            kind: EventType::parse(&row.event_type).ok_or_else(|| corrupt("webhook event type"))?,
+            data,
+            at: from_db_time(row.created_at),
+        },
+        customer_id,
+    })
+}
+
+fn event_row(event: &Event) -> EventRow {
+    EventRow {
+        tenant_id: event.tenant.as_str().to_owned(),
+        id: format!("evt_{}", Uuid::new_v4().simple()),
+        account_uuid: event.account.map(|a| a.0.to_string()),
+        event_type: event.kind.as_str().to_owned(),
+        data: serde_json::Value::Object(event.data.clone()).to_string(),
+        created_at: to_db_time(event.at),
+    }
+}
+
+fn delivery_row(event: &EventRow, endpoint: &str) -> NewDeliveryRow {
+    NewDeliveryRow {
+        tenant_id: event.tenant_id.clone(),
+        uuid: Uuid::new_v4().to_string(),
+        endpoint_uuid: endpoint.to_owned(),
+        event_id: event.id.clone(),
+        event_type: event.event_type.clone(),
+        account_uuid: event.account_uuid.clone(),
+        status: "pending",
+        next_attempt_at: event.created_at,
+        window_from: event.created_at,
+        created_at: event.created_at,
+    }
+}
+
+/// Writes `events` for delivery, inside the caller's transaction: each to every enabled endpoint
+/// of its tenant that receives it (the domain's [`Endpoint::receives`]), in order. An event no
+/// endpoint receives is not kept.
+pub(crate) fn announce(conn: &mut DbConnection, events: &[Event]) -> Result<(), diesel::result::Error> {
+    let mut endpoints: BTreeMap<TenantId, Vec<Endpoint>> = BTreeMap::new();
+    for event in events {
+        if !endpoints.contains_key(&event.tenant) {
+            let rows: Vec<EndpointRow> = webhook_endpoints::table
+                .filter(webhook_endpoints::tenant_id.eq(event.tenant.as_str()))
+                .filter(webhook_endpoints::disabled_at.is_null())
+                .select(EndpointRow::as_select())
+                .load(conn)?;
+            let known = rows.into_iter().filter_map(|r| Endpoint::try_from(r).ok()).collect();
+            endpoints.insert(event.tenant.clone(), known);
+        }
+        let receiving: Vec<&Endpoint> = endpoints[&event.tenant]
+            .iter()
+            .filter(|e| e.receives(event.kind))
+            .collect();
+        if receiving.is_empty() {
+            continue;
+        }
+        let row = event_row(event);
+        let deliveries: Vec<NewDeliveryRow> = receiving
+            .iter()
+            .map(|e| delivery_row(&row, &e.id.0.to_string()))
+            .collect();
+        diesel::insert_into(webhook_events::table).values(&row).execute(conn)?;
+        for delivery in deliveries {
+            diesel::insert_into(webhook_deliveries::table)
+                .values(&delivery)
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+type Pending = diesel::dsl::Filter<
+    diesel::dsl::Filter<webhook_deliveries::table, diesel::dsl::Eq<webhook_deliveries::uuid, String>>,
+    diesel::dsl::Eq<webhook_deliveries::status, &'static str>,
+>;
+
+/// The delivery, while it is still pending under `claim`.
+fn claimed(id: String, claim: String) -> diesel::dsl::Filter<Pending, diesel::dsl::Eq<webhook_deliveries::claim, String>> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::uuid.eq(id))
+        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::claim.eq(claim))
+}
+
+fn record_attempt(
+    conn: &mut DbConnection,
+    row: &DeliveryRow,
+    attempt: &Attempt,
+) -> Result<(), diesel::result::Error> {
+    let tried: i64 = webhook_attempts::table
+        .filter(webhook_attempts::tenant_id.eq(&row.tenant_id))
+        .filter(webhook_attempts::delivery_uuid.eq(&row.uuid))
+        .count()
+        .get_result(conn)?;
+    diesel::insert_into(webhook_attempts::table)
+        .values(AttemptRow {
+            tenant_id: row.tenant_id.clone(),
+            delivery_uuid: row.uuid.clone(),
+            number: tried as i32 + 1,
+            attempted_at: to_db_time(attempt.at),
+            status_code: attempt.status_code.map(i32::from),
+            duration_ms: attempt.duration_ms,
+            error: attempt.error.as_ref().map(|e| e.chars().take(ERROR_MAX).collect()),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records an outcome: `apply` runs only if the delivery is still pending under `claim`.
+async fn record<F>(db: &Database, id: DeliveryId, claim: ClaimId, attempt: Attempt, apply: F) -> Result<bool, StoreError>
+where
+    F: FnOnce(&mut DbConnection, &DeliveryRow) -> Result<usize, diesel::result::Error> + Send + 'static,
+{
+    let (id, claim) = (id.0.to_string(), claim.0.to_string());
+    db.write((), move |conn| {
+        let held: Option<DeliveryRow> = claimed(id, claim)
+            .select(DeliveryRow::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(row) = held else {
+            return Ok(false);
+        };
+        if apply(conn, &row)? != 1 {
+            return Ok(false);
+        }
+        record_attempt(conn, &row, &attempt)?;
+        Ok::<_, diesel::result::Error>(true)
+    })
+    .await?
+    .map_err(from_diesel)
+}
+
+#[async_trait]
+impl WebhookRepository for Database {
+    async fn create_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let row = EndpointRow::from(endpoint);
+        self.write_one((), move |conn| {
+            diesel::insert_into(webhook_endpoints::table)
+                .values(&row)
+                .execute(conn)
+                .map(|_| ())
+        })
+        .await?
+        .map_err(from_diesel)
+    }
+
+    async fn endpoints(&self, tenant: &TenantId) -> Result<Vec<Endpoint>, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        let rows: Vec<EndpointRow> = with_connection(&self.pool, move |conn| {
+            webhook_endpoints::table
+                .filter(webhook_endpoints::tenant_id.eq(tenant))
+                .order((webhook_endpoints::created_at.asc(), webhook_endpoints::uuid.asc()))
+                .select(EndpointRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter().map(Endpoint::try_from).collect()
+    }
+
+    async fn endpoint(&self, tenant: &TenantId, id: WebhookId) -> Result<Option<Endpoint>, StoreError> {
+        let (tenant, id) = (tenant.as_str().to_owned(), id.0.to_string());
+        let row: Option<EndpointRow> = with_connection(&self.pool, move |conn| {
+            webhook_endpoints::table
+                .filter(webhook_endpoints::tenant_id.eq(tenant))
+                .filter(webhook_endpoints::uuid.eq(id))
+                .select(EndpointRow::as_select())
+                .first(&mut **conn)
+                .optional()
+                .map_err(from_diesel)
+        })
+        .await?;
+        row.map(Endpoint::try_from).transpose()
+    }
+
+    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<bool, StoreError> {
+        let row = EndpointRow::from(endpoint);
+        self.write_one((), move |conn| {
+            // The failure streak is the delivery's to keep: a back-office edit does not reset
+            // it (re-enabling does, through `disabled_at`).
+            diesel::update(
+                webhook_endpoints::table
+                    .filter(webhook_endpoints::tenant_id.eq(row.tenant_id.clone()))
+                    .filter(webhook_endpoints::uuid.eq(row.uuid.clone())),
+            )
+            .set((
+                webhook_endpoints::url.eq(&row.url),
+                webhook_endpoints::events.eq(&row.events),
+                webhook_endpoints::description.eq(&row.description),
+                webhook_endpoints::sealed_secret.eq(&row.sealed_secret),
+                webhook_endpoints::previous_secret.eq(&row.previous_secret),
+                webhook_endpoints::previous_secret_until.eq(row.previous_secret_until),
+                webhook_endpoints::updated_at.eq(row.updated_at),
+                webhook_endpoints::disabled_at.eq(row.disabled_at),
+                webhook_endpoints::failing_since.eq(row.failing_since),
+            ))
+            .execute(conn)
+            .map(|changed| changed == 1)
+        })
+        .await?
+        .map_err(from_diesel)
+    }
+
+    async fn delete_endpoint(&self, tenant: &TenantId, id: WebhookId) -> Result<bool, StoreError> {
+        let (tenant, id) = (tenant.as_str().to_owned(), id.0.to_string());
+        self.write((), move |conn| {
+            let deliveries = webhook_deliveries::table
+                .filter(webhook_deliveries::tenant_id.eq(tenant.clone()))
+                .filter(webhook_deliveries::endpoint_uuid.eq(id.clone()))
+                .select(webhook_deliveries::uuid);
+            diesel::delete(
+                webhook_attempts::table
+                    .filter(webhook_attempts::tenant_id.eq(tenant.clone()))
+                    .filter(webhook_attempts::delivery_uuid.eq_any(deliveries)),
+            )
+            .execute(conn)?;
+            diesel::delete(
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::tenant_id.eq(tenant.clone()))
+                    .filter(webhook_deliveries::endpoint_uuid.eq(id.clone())),
+            )
+            .execute(conn)?;
+            diesel::delete(
+                webhook_endpoints::table
+                    .filter(webhook_endpoints::tenant_id.eq(tenant))
+                    .filter(webhook_endpoints::uuid.eq(id)),
+            )
+            .execute(conn)
+            .map(|deleted| deleted == 1)
+        })
+        .await?
+        .map_err(from_diesel)
+    }
+
+    async fn enqueue(&self, endpoint: &Endpoint, event: &Event) -> Result<DeliveryId, StoreError> {
+        let row = event_row(event);
+        let delivery = delivery_row(&row, &endpoint.id.0.to_string());
+        let id = DeliveryId(uuid_of(&delivery.uuid, "webhook delivery id")?);
+        self.write((), move |conn| {
+            diesel::insert_into(webhook_events::table).values(&row).execute(conn)?;
+            diesel::insert_into(webhook_deliveries::table)
+                .values(&delivery)
+                .execute(conn)
+                .map(|_| ())
+        })
+        .await?
+        .map_err(from_diesel)?;
+        Ok(id)
+    }
+
+    async fn deliveries(
+        &self,
+        tenant: &TenantId,
+        endpoint: WebhookId,
+        status: Option<DeliveryStatus>,
+        limit: i64,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        let (tenant, endpoint) = (tenant.as_str().to_owned(), endpoint.0.to_string());
+        let (rows, attempts) = with_connection(&self.pool, move |conn| {
+            let mut query = webhook_deliveries::table
+                .filter(webhook_deliveries::tenant_id.eq(tenant.clone()))
+                .filter(webhook_deliveries::endpoint_uuid.eq(endpoint))
+                .into_boxed();
+            if let Some(status) = status {
+                query = query.filter(webhook_deliveries::status.eq(status.as_str()));
+            }
+            let rows: Vec<DeliveryRow> = query
+                .order((webhook_deliveries::created_at.desc(), webhook_deliveries::seq.desc()))
+                .limit(limit)
+                .select(DeliveryRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)?;
+            let attempts: Vec<AttemptRow> = webhook_attempts::table
+                .filter(webhook_attempts::tenant_id.eq(tenant))
+                .filter(webhook_attempts::delivery_uuid.eq_any(rows.iter().map(|r| r.uuid.clone()).collect::<Vec<_>>()))
+                .order(webhook_attempts::number.asc())
+                .select(AttemptRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)?;
+            Ok((rows, attempts))
+        })
+        .await?;
+        let mut by_delivery: HashMap<String, Vec<AttemptRow>> = HashMap::new();
+        for attempt in attempts {
+            by_delivery.entry(attempt.delivery_uuid.clone()).or_default().push(attempt);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let attempts = by_delivery.remove(&row.uuid).unwrap_or_default();
+                delivery(row, attempts)
+            })
+            .collect()
+    }
+
+    async fn retry(
+        &self,
+        tenant: &TenantId,
+        endpoint: WebhookId,
+        id: DeliveryId,
+        now: OffsetDateTime,
+    ) -> Result<Option<bool>, StoreError> {
+        let (tenant, endpoint, id, now) = (
+            tenant.as_str().to_owned(),
+            endpoint.0.to_string(),
+            id.0.to_string(),
+            to_db_time(now),
+        );
+        self.write((), move |conn| {
+            let this = || {
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::tenant_id.eq(tenant.clone()))
+                    .filter(webhook_deliveries::endpoint_uuid.eq(endpoint.clone()))
+                    .filter(webhook_deliveries::uuid.eq(id.clone()))
+            };
+            let status: Option<String> = this()
+                .select(webhook_deliveries::status)
+                .first(conn)
+                .optional()?;
+            match status.as_deref() {
+                None => Ok(None),
+                Some("pending") => Ok(Some(false)),
+                Some(_) => {
+                    let changed = diesel::update(this().filter(webhook_deliveries::status.ne("pending")))
+                        .set((
+                            webhook_deliveries::status.eq("pending"),
+                            webhook_deliveries::next_attempt_at.eq(now),
+                            webhook_deliveries::window_from.eq(now),
+                            webhook_deliveries::claim.eq(None::<String>),
+                        ))
+                        .execute(conn)?;
+                    Ok(Some(changed == 1))
+                }
+            }
+        })
+        .await?
+        .map_err(from_diesel)
+    }
+
+    async fn claim_due(
+        &self,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: i64,
+        claim: ClaimId,
+        skip: &[WebhookId],
+        per_endpoint: usize,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        let (at, until, claim) = (to_db_time(now), to_db_time(now + lease), claim.0.to_string());
+        let skip: Vec<String> = skip.iter().map(|s| s.0.to_string()).collect();
+        let claimed = self
+            .write_one((), move |conn| {
+                // Each customer's deliveries to an endpoint go one after the other, in commit
+                // order: only the oldest pending one is due. Only to enabled endpoints.
+                let due: Vec<DeliveryRow> = webhook_deliveries::table
+                    .filter(webhook_deliveries::status.eq("pending"))
+                    .filter(webhook_deliveries::next_attempt_at.le(at))
+                    .filter(webhook_deliveries::endpoint_uuid.ne_all(skip))
+                    .filter(sql::<Bool>(
+                        "NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier \
+                         WHERE earlier.tenant_id = webhook_deliveries.tenant_id \
+                         AND earlier.endpoint_uuid = webhook_deliveries.endpoint_uuid \
+                         AND earlier.account_uuid = webhook_deliveries.account_uuid \
+                         AND earlier.status = 'pending' AND earlier.seq < webhook_deliveries.seq) \
+                         AND EXISTS (SELECT 1 FROM webhook_endpoints e \
+                         WHERE e.tenant_id = webhook_deliveries.tenant_id \
+                         AND e.uuid = webhook_deliveries.endpoint_uuid AND e.disabled_at IS NULL)",
+                    ))
+                    .order(webhook_deliveries::next_attempt_at.asc())
+                    .limit(limit.saturating_mul(4))
+                    .select(DeliveryRow::as_select())
+                    .load(conn)?;
+                // One endpoint's backlog never takes every slot.
+                let mut taken: HashMap<String, usize> = HashMap::new();
+                let due = due.into_iter().filter(|row| {
+                    let count = taken.entry(row.endpoint_uuid.clone()).or_default();
+                    *count += 1;
+                    *count <= per_endpoint.max(1)
+                });
+                let mut won = Vec::with_capacity(limit.max(0) as usize);
+                for row in due.take(limit.max(0) as usize) {
+                    // Claimed only if nobody moved it since it was read.
+                    let changed = diesel::update(
+                        webhook_deliveries::table
+                            .filter(webhook_deliveries::tenant_id.eq(row.tenant_id.clone()))
+                            .filter(webhook_deliveries::uuid.eq(row.uuid.clone()))
+                            .filter(webhook_deliveries::status.eq("pending"))
+                            .filter(webhook_deliveries::next_attempt_at.eq(row.next_attempt_at)),
+                    )
+                    .set((
+                        webhook_deliveries::next_attempt_at.eq(until),
+                        webhook_deliveries::claim.eq(Some(&claim)),
+                    ))
+                    .execute(conn)?;
+                    if changed == 1 {
+                        won.push(row);
+                    }
+                }
+                Ok::<_, diesel::result::Error>(won)
+            })
+            .await?
+            .map_err(from_diesel)?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = claimed.clone();
+        let (endpoints, events, attempts, ids) = with_connection(&self.pool, move |conn| {
+            let endpoint_ids: Vec<String> = rows.iter().map(|r| r.endpoint_uuid.clone()).collect();
+            let event_ids: Vec<String> = rows.iter().map(|r| r.event_id.clone()).collect();
+            let delivery_ids: Vec<String> = rows.iter().map(|r| r.uuid.clone()).collect();
+            let accounts: Vec<String> = rows.iter().filter_map(|r| r.account_uuid.clone()).collect();
+            let endpoints: Vec<EndpointRow> = webhook_endpoints::table
+                .filter(webhook_endpoints::uuid.eq_any(endpoint_ids))
+                .select(EndpointRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)?;
+            let events: Vec<EventRow> = webhook_events::table
+                .filter(webhook_events::id.eq_any(event_ids))
+                .select(EventRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)?;
+            let attempts: Vec<AttemptRow> = webhook_attempts::table
+                .filter(webhook_attempts::delivery_uuid.eq_any(delivery_ids))
+                .order(webhook_attempts::number.asc())
+                .select(AttemptRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)?;
+            let ids: Vec<(String, String, i64)> = if accounts.is_empty() {
+                Vec::new()
+            } else {
+                accounts::table
+                    .filter(accounts::uuid.eq_any(accounts))
+                    .select((accounts::tenant_id, accounts::uuid, accounts::public_id))
+                    .load(&mut **conn)
+                    .map_err(from_diesel)?
+            };
+            Ok((endpoints, events, attempts, ids))
+        })
+        .await?;
+        let endpoints: HashMap<(String, String), EndpointRow> = endpoints
+            .into_iter()
+            .map(|e| ((e.tenant_id.clone(), e.uuid.clone()), e))
+            .collect();
+        let events: HashMap<(String, String), EventRow> = events
+            .into_iter()
+            .map(|e| ((e.tenant_id.clone(), e.id.clone()), e))
+            .collect();
+        let ids: HashMap<(String, String), i64> = ids.into_iter().map(|(t, u, id)| ((t, u), id)).collect();
+        let mut by_delivery: HashMap<String, Vec<AttemptRow>> = HashMap::new();
+        for attempt in attempts {
+            by_delivery.entry(attempt.delivery_uuid.clone()).or_default().push(attempt);
+        }
+        let mut due = Vec::with_capacity(claimed.len());
+        for row in claimed {
+            let endpoint = endpoints
+                .get(&(row.tenant_id.clone(), row.endpoint_uuid.clone()))
+                .ok_or_else(|| corrupt("webhook delivery without endpoint"))?;
+            let event = events
+                .get(&(row.tenant_id.clone(), row.event_id.clone()))
+                .cloned()
+                .ok_or_else(|| corrupt("webhook delivery without event"))?;
+            let customer_id = row
+                .account_uuid
+                .as_ref()
+                .and_then(|a| ids.get(&(row.tenant_id.clone(), a.clone())).copied());
+            let attempts = by_delivery.remove(&row.uuid).unwrap_or_default();
+            due.push(DueDelivery {
+                endpoint: Endpoint::try_from(endpoint.clone())?,
+                event: stored_event(event, customer_id)?,
+                delivery: delivery(row, attempts)?,
+            });
+        }
+        Ok(due)
+    }
+
+    async fn record_success(&self, id: DeliveryId, claim: ClaimId, attempt: &Attempt) -> Result<bool, StoreError> {
+        let at = to_db_time(attempt.at);
+        record(self, id, claim, attempt.clone(), move |conn, row| {
+            let changed = diesel::update(claimed(row.uuid.clone(), row_claim(row)))
+                .set((
+                    webhook_deliveries::status.eq("delivered"),
+                    webhook_deliveries::delivered_at.eq(Some(at)),
+                    webhook_deliveries::claim.eq(None::<String>),
+                ))
+                .execute(conn)?;
+            diesel::update(
+                webhook_endpoints::table
+                    .filter(webhook_endpoints::tenant_id.eq(row.tenant_id.clone()))
+                    .filter(webhook_endpoints::uuid.eq(row.endpoint_uuid.clone())),
+            )
+            .set(webhook_endpoints::failing_since.eq(None::<PrimitiveDateTime>))
+            .execute(conn)?;
+            Ok(changed)
+        })
+        .await
+    }
+
+    async fn record_failure(&self, id: DeliveryId, claim: ClaimId, failure: &FailedDelivery) -> Result<bool, StoreError> {
+        let at = to_db_time(failure.attempt.at);
+        let next = failure.next;
+        let disabling = failure.disable_endpoint.clone();
+        record(self, id, claim, failure.attempt.clone(), move |conn, row| {
+            let this = claimed(row.uuid.clone(), row_claim(row));
+            let changed = match next {
+                Retrying::At(next) => diesel::update(this)
+                    .set(webhook_deliveries::next_attempt_at.eq(to_db_time(next)))
+                    .execute(conn)?,
+                Retrying::GiveUp => diesel::update(this)
+                    .set((
+                        webhook_deliveries::status.eq("abandoned"),
+                        webhook_deliveries::claim.eq(None::<String>),
+                    ))
+                    .execute(conn)?,
+            };
+            let endpoint = || {
+                webhook_endpoints::table
+                    .filter(webhook_endpoints::tenant_id.eq(row.tenant_id.clone()))
+                    .filter(webhook_endpoints::uuid.eq(row.endpoint_uuid.clone()))
+            };
+            diesel::update(endpoint().filter(webhook_endpoints::failing_since.is_null()))
+                .set(webhook_endpoints::failing_since.eq(Some(at)))
+                .execute(conn)?;
+            if let Some(notice) = disabling {
+                // Only if no success ended the streak meanwhile, and only once.
+                let disabled = diesel::update(
+                    endpoint()
+                        .filter(webhook_endpoints::failing_since.is_not_null())
+                        .filter(webhook_endpoints::disabled_at.is_null()),
+                )
+                .set(webhook_endpoints::disabled_at.eq(Some(at)))
+                .execute(conn)?;
+                if disabled == 1 {
+                    if let Some(message) = notice {
+                        diesel::insert_into(outbox::table)
+                            .values(OutboxRow::from(&message))
+                            .execute(conn)?;
+                    }
+                }
+            }
+            Ok(changed)
+        })
+        .await
+    }
+
+    async fn backlog(&self) -> Result<(u64, Option<OffsetDateTime>), StoreError> {
+        let (count, oldest): (i64, Option<PrimitiveDateTime>) = with_connection(&self.pool, |conn| {
+            webhook_deliveries::table
+                .filter(webhook_deliveries::status.eq("pending"))
+                .select((diesel::dsl::count_star(), diesel::dsl::min(webhook_deliveries::created_at)))
+                .first(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        Ok((count.max(0) as u64, oldest.map(from_db_time)))
+    }
+}

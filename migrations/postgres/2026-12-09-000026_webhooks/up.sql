@@ -1,0 +1,62 @@
+-- Webhooks: each tenant's endpoints, the events its commits announced (written in the same
+-- transaction, one row per event), one delivery per event and endpoint, and each try of it.
+-- A delivery's `seq` orders one customer's events to one endpoint as they were committed.
+CREATE TABLE webhook_endpoints (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    uuid TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    description TEXT,
+    sealed_secret TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_until TIMESTAMP,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    disabled_at TIMESTAMP,
+    failing_since TIMESTAMP,
+    PRIMARY KEY (tenant_id, uuid)
+);
+
+CREATE TABLE webhook_events (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    account_uuid TEXT,
+    event_type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE webhook_deliveries (
+    tenant_id TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    seq BIGSERIAL NOT NULL,
+    endpoint_uuid TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    account_uuid TEXT,
+    status TEXT NOT NULL,
+    next_attempt_at TIMESTAMP NOT NULL,
+    window_from TIMESTAMP NOT NULL,
+    claim TEXT,
+    created_at TIMESTAMP NOT NULL,
+    delivered_at TIMESTAMP,
+    PRIMARY KEY (tenant_id, uuid),
+    FOREIGN KEY (tenant_id, endpoint_uuid) REFERENCES webhook_endpoints (tenant_id, uuid) ON DELETE CASCADE
+);
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_order_idx
+    ON webhook_deliveries (tenant_id, endpoint_uuid, account_uuid, status, seq);
+CREATE INDEX webhook_deliveries_listing_idx ON webhook_deliveries (tenant_id, endpoint_uuid, created_at);
+
+CREATE TABLE webhook_attempts (
+    tenant_id TEXT NOT NULL,
+    delivery_uuid TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    attempted_at TIMESTAMP NOT NULL,
+    status_code INTEGER,
+    duration_ms BIGINT NOT NULL,
+    error TEXT,
+    PRIMARY KEY (tenant_id, delivery_uuid, number),
+    FOREIGN KEY (tenant_id, delivery_uuid) REFERENCES webhook_deliveries (tenant_id, uuid) ON DELETE CASCADE
+);
