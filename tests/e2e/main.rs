@@ -29,6 +29,7 @@ mod sign_in;
 mod strong_sign_in;
 mod tenants;
 mod tss;
+mod webhooks;
 
 use std::future::Future;
 

@@ -203,7 +203,9 @@ impl Application {
         }
         let posts_at_most = Duration::from_secs(u64::from(self.webhook_timeout_secs) + 10);
         if tokio::time::timeout(posts_at_most, self.webhooks).await.is_err() {
-            tracing::warn!("webhook deliveries under way did not finish; they are tried again after the next start");
+            tracing::warn!(
+                "webhook deliveries under way did not finish; they are tried again after the next start"
+            );
         }
         for chore in self.chores {
             chore.abort();

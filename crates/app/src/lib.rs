@@ -16,13 +16,13 @@ mod application;
 pub mod cli;
 pub mod config;
 mod delivery_worker;
-mod webhook_worker;
 mod instance;
 mod malformed_requests;
 mod master_key;
 mod metrics_exporter;
 mod private_file;
 pub mod telemetry;
+mod webhook_worker;
 mod wiring;
 
 pub use application::{migrate, Application, Overrides, StopHandle};

@@ -41,7 +41,11 @@ pub fn text_of(handle: &PrometheusHandle) -> MetricsText {
 
 /// Every few seconds: the recorder's upkeep, the outbox's backlog by channel and the webhook
 /// deliveries' (the same for every instance on one database: aggregate with `max`, not `sum`).
-pub async fn keep_current(handle: PrometheusHandle, outbox: Arc<dyn Outbox>, webhooks: Arc<dyn WebhookRepository>) {
+pub async fn keep_current(
+    handle: PrometheusHandle,
+    outbox: Arc<dyn Outbox>,
+    webhooks: Arc<dyn WebhookRepository>,
+) {
     let mut every_ten_seconds = tokio::time::interval(Duration::from_secs(10));
     loop {
         every_ten_seconds.tick().await;
@@ -65,7 +69,9 @@ pub async fn keep_current(handle: PrometheusHandle, outbox: Arc<dyn Outbox>, web
         }
         match webhooks.backlog().await {
             Ok((count, oldest)) => {
-                let age = oldest.map_or(0.0, |oldest| (OffsetDateTime::now_utc() - oldest).as_seconds_f64().max(0.0));
+                let age = oldest.map_or(0.0, |oldest| {
+                    (OffsetDateTime::now_utc() - oldest).as_seconds_f64().max(0.0)
+                });
                 metrics::gauge!("clientele_webhook_pending_deliveries").set(count as f64);
                 metrics::gauge!("clientele_webhook_oldest_pending_age_seconds").set(age);
             }

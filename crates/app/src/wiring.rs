@@ -12,6 +12,7 @@ use clientele_domain::services::{
     ProfileView, Profiles, SecondFactor, Senders, Sessions, SignIn, SignInSettings, StrongFactors, Tenants,
     WebhookSending, WebhookSettings, Webhooks,
 };
+use clientele_domain::webhooks::UrlPolicy;
 use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
 use clientele_security::{
@@ -19,9 +20,8 @@ use clientele_security::{
     OsRandomness, Rfc6238, WebauthnRs,
 };
 use clientele_sms::{LogSms, TwilioSms, WebhookSms};
-use clientele_webhooks::HttpWebhooks;
-use clientele_domain::webhooks::UrlPolicy;
 use clientele_store::Database;
+use clientele_webhooks::HttpWebhooks;
 use time::Duration;
 
 use crate::config::Settings;

@@ -29,7 +29,8 @@ struct StoredSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     delete_personal_data: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    deletion_requires_approval: Option<bool>,    #[serde(skip_serializing_if = "Option::is_none")]
+    deletion_requires_approval: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     operator_email: Option<String>,
 }
 

@@ -8,8 +8,8 @@ use clientele_domain::message::ClaimId;
 use clientele_domain::ports::{StoreError, WebhookRepository};
 use clientele_domain::tenant::TenantId;
 use clientele_domain::webhooks::{
-    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, EventFilter, EventType, FailedDelivery,
-    Retrying, StoredEvent, WebhookDelivery, WebhookId,
+    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, EventFilter, EventType,
+    FailedDelivery, Retrying, StoredEvent, WebhookDelivery, WebhookId,
 };
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -23,7 +23,9 @@ use crate::database::Database;
 use crate::errors::{corrupt, from_diesel};
 use crate::flow_rows::OutboxRow;
 use crate::rows::{from_db_time, to_db_time};
-use crate::schema::{accounts, outbox, webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events};
+use crate::schema::{
+    accounts, outbox, webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events,
+};
 
 /// Longest error kept with an attempt.
 const ERROR_MAX: usize = 500;
@@ -240,7 +242,10 @@ pub(crate) fn announce(conn: &mut DbConnection, events: &[Event]) -> Result<(), 
                 .filter(webhook_endpoints::disabled_at.is_null())
                 .select(EndpointRow::as_select())
                 .load(conn)?;
-            let known = rows.into_iter().filter_map(|r| Endpoint::try_from(r).ok()).collect();
+            let known = rows
+                .into_iter()
+                .filter_map(|r| Endpoint::try_from(r).ok())
+                .collect();
             endpoints.insert(event.tenant.clone(), known);
         }
         let receiving: Vec<&Endpoint> = endpoints[&event.tenant]
@@ -255,7 +260,9 @@ pub(crate) fn announce(conn: &mut DbConnection, events: &[Event]) -> Result<(), 
             .iter()
             .map(|e| delivery_row(&row, &e.id.0.to_string()))
             .collect();
-        diesel::insert_into(webhook_events::table).values(&row).execute(conn)?;
+        diesel::insert_into(webhook_events::table)
+            .values(&row)
+            .execute(conn)?;
         for delivery in deliveries {
             diesel::insert_into(webhook_deliveries::table)
                 .values(&delivery)
@@ -271,7 +278,10 @@ type Pending = diesel::dsl::Filter<
 >;
 
 /// The delivery, while it is still pending under `claim`.
-fn claimed(id: String, claim: String) -> diesel::dsl::Filter<Pending, diesel::dsl::Eq<webhook_deliveries::claim, String>> {
+fn claimed(
+    id: String,
+    claim: String,
+) -> diesel::dsl::Filter<Pending, diesel::dsl::Eq<webhook_deliveries::claim, String>> {
     webhook_deliveries::table
         .filter(webhook_deliveries::uuid.eq(id))
         .filter(webhook_deliveries::status.eq("pending"))
@@ -296,14 +306,23 @@ fn record_attempt(
             attempted_at: to_db_time(attempt.at),
             status_code: attempt.status_code.map(i32::from),
             duration_ms: attempt.duration_ms,
-            error: attempt.error.as_ref().map(|e| e.chars().take(ERROR_MAX).collect()),
+            error: attempt
+                .error
+                .as_ref()
+                .map(|e| e.chars().take(ERROR_MAX).collect()),
         })
         .execute(conn)?;
     Ok(())
 }
 
 /// Records an outcome: `apply` runs only if the delivery is still pending under `claim`.
-async fn record<F>(db: &Database, id: DeliveryId, claim: ClaimId, attempt: Attempt, apply: F) -> Result<bool, StoreError>
+async fn record<F>(
+    db: &Database,
+    id: DeliveryId,
+    claim: ClaimId,
+    attempt: Attempt,
+    apply: F,
+) -> Result<bool, StoreError>
 where
     F: FnOnce(&mut DbConnection, &DeliveryRow) -> Result<usize, diesel::result::Error> + Send + 'static,
 {
@@ -433,7 +452,9 @@ impl WebhookRepository for Database {
         let delivery = delivery_row(&row, &endpoint.id.0.to_string());
         let id = DeliveryId(uuid_of(&delivery.uuid, "webhook delivery id")?);
         self.write((), move |conn| {
-            diesel::insert_into(webhook_events::table).values(&row).execute(conn)?;
+            diesel::insert_into(webhook_events::table)
+                .values(&row)
+                .execute(conn)?;
             diesel::insert_into(webhook_deliveries::table)
                 .values(&delivery)
                 .execute(conn)
@@ -461,14 +482,20 @@ impl WebhookRepository for Database {
                 query = query.filter(webhook_deliveries::status.eq(status.as_str()));
             }
             let rows: Vec<DeliveryRow> = query
-                .order((webhook_deliveries::created_at.desc(), webhook_deliveries::seq.desc()))
+                .order((
+                    webhook_deliveries::created_at.desc(),
+                    webhook_deliveries::seq.desc(),
+                ))
                 .limit(limit)
                 .select(DeliveryRow::as_select())
                 .load(&mut **conn)
                 .map_err(from_diesel)?;
             let attempts: Vec<AttemptRow> = webhook_attempts::table
                 .filter(webhook_attempts::tenant_id.eq(tenant))
-                .filter(webhook_attempts::delivery_uuid.eq_any(rows.iter().map(|r| r.uuid.clone()).collect::<Vec<_>>()))
+                .filter(
+                    webhook_attempts::delivery_uuid
+                        .eq_any(rows.iter().map(|r| r.uuid.clone()).collect::<Vec<_>>()),
+                )
                 .order(webhook_attempts::number.asc())
                 .select(AttemptRow::as_select())
                 .load(&mut **conn)
@@ -478,7 +505,10 @@ impl WebhookRepository for Database {
         .await?;
         let mut by_delivery: HashMap<String, Vec<AttemptRow>> = HashMap::new();
         for attempt in attempts {
-            by_delivery.entry(attempt.delivery_uuid.clone()).or_default().push(attempt);
+            by_delivery
+                .entry(attempt.delivery_uuid.clone())
+                .or_default()
+                .push(attempt);
         }
         rows.into_iter()
             .map(|row| {
@@ -508,10 +538,7 @@ impl WebhookRepository for Database {
                     .filter(webhook_deliveries::endpoint_uuid.eq(endpoint.clone()))
                     .filter(webhook_deliveries::uuid.eq(id.clone()))
             };
-            let status: Option<String> = this()
-                .select(webhook_deliveries::status)
-                .first(conn)
-                .optional()?;
+            let status: Option<String> = this().select(webhook_deliveries::status).first(conn).optional()?;
             match status.as_deref() {
                 None => Ok(None),
                 Some("pending") => Ok(Some(false)),
@@ -643,7 +670,10 @@ impl WebhookRepository for Database {
         let ids: HashMap<(String, String), i64> = ids.into_iter().map(|(t, u, id)| ((t, u), id)).collect();
         let mut by_delivery: HashMap<String, Vec<AttemptRow>> = HashMap::new();
         for attempt in attempts {
-            by_delivery.entry(attempt.delivery_uuid.clone()).or_default().push(attempt);
+            by_delivery
+                .entry(attempt.delivery_uuid.clone())
+                .or_default()
+                .push(attempt);
         }
         let mut due = Vec::with_capacity(claimed.len());
         for row in claimed {
@@ -668,7 +698,12 @@ impl WebhookRepository for Database {
         Ok(due)
     }
 
-    async fn record_success(&self, id: DeliveryId, claim: ClaimId, attempt: &Attempt) -> Result<bool, StoreError> {
+    async fn record_success(
+        &self,
+        id: DeliveryId,
+        claim: ClaimId,
+        attempt: &Attempt,
+    ) -> Result<bool, StoreError> {
         let at = to_db_time(attempt.at);
         record(self, id, claim, attempt.clone(), move |conn, row| {
             let changed = diesel::update(claimed(row.uuid.clone(), row_claim(row)))
@@ -690,7 +725,12 @@ impl WebhookRepository for Database {
         .await
     }
 
-    async fn record_failure(&self, id: DeliveryId, claim: ClaimId, failure: &FailedDelivery) -> Result<bool, StoreError> {
+    async fn record_failure(
+        &self,
+        id: DeliveryId,
+        claim: ClaimId,
+        failure: &FailedDelivery,
+    ) -> Result<bool, StoreError> {
         let at = to_db_time(failure.attempt.at);
         let next = failure.next;
         let disabling = failure.disable_endpoint.clone();
@@ -741,7 +781,10 @@ impl WebhookRepository for Database {
         let (count, oldest): (i64, Option<PrimitiveDateTime>) = with_connection(&self.pool, |conn| {
             webhook_deliveries::table
                 .filter(webhook_deliveries::status.eq("pending"))
-                .select((diesel::dsl::count_star(), diesel::dsl::min(webhook_deliveries::created_at)))
+                .select((
+                    diesel::dsl::count_star(),
+                    diesel::dsl::min(webhook_deliveries::created_at),
+                ))
                 .first(&mut **conn)
                 .map_err(from_diesel)
         })

@@ -291,7 +291,13 @@ async fn the_standing_costs_the_same_statements_whatever_the_ledger_holds() {
         let (stored, computed) = (s.loyalty.clone(), fake.loyalty.clone());
         async move {
             let posted = stored.post_wallet_entry(&entry, today, &unheard()).await.unwrap();
-            assert_eq!(computed.post_wallet_entry(&entry, today, &unheard()).await.unwrap(), posted);
+            assert_eq!(
+                computed
+                    .post_wallet_entry(&entry, today, &unheard())
+                    .await
+                    .unwrap(),
+                posted
+            );
         }
     };
     let standing = || async {

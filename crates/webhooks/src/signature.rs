@@ -12,7 +12,8 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
     let key = STANDARD
         .decode(secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret))
         .map_err(|_| "the endpoint's secret is not base64".to_owned())?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| "the endpoint's secret is unusable".to_owned())?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(&key).map_err(|_| "the endpoint's secret is unusable".to_owned())?;
     mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
     Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
 }

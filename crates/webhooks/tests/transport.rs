@@ -30,7 +30,8 @@ fn request(url: String, secrets: &[&str]) -> WebhookRequest {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64,
-        body: r#"{"type":"customer.created","timestamp":"2026-12-07T12:00:00Z","data":{"customerId":1}}"#.into(),
+        body: r#"{"type":"customer.created","timestamp":"2026-12-07T12:00:00Z","data":{"customerId":1}}"#
+            .into(),
         secrets: secrets.iter().map(|s| s.to_string()).collect(),
     }
 }
@@ -75,7 +76,9 @@ async fn every_signature_verifies_with_the_reference_library_and_the_headers_are
 async fn a_redirect_is_an_answer_not_a_way_elsewhere() {
     let server = MockServer::start().await;
     Mock::given(path("/hook"))
-        .respond_with(ResponseTemplate::new(307).insert_header("location", format!("{}/elsewhere", server.uri())))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("location", format!("{}/elsewhere", server.uri())),
+        )
         .mount(&server)
         .await;
     let transport = HttpWebhooks::new(loopback(), Duration::from_secs(5)).unwrap();
@@ -99,7 +102,10 @@ async fn an_endpoint_that_does_not_answer_in_time_is_a_failure() {
     let answer = transport
         .post(&request(format!("{}/hook", server.uri()), &[SECRET]))
         .await;
-    assert!(matches!(answer, Err(PostError::Failed(ref e)) if e.contains("timeout")), "{answer:?}");
+    assert!(
+        matches!(answer, Err(PostError::Failed(ref e)) if e.contains("timeout")),
+        "{answer:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
@@ -129,13 +135,18 @@ async fn addresses_the_policy_does_not_admit_are_never_connected_to() {
     // A name is checked on what it resolves to, as the client connects.
     let resolver = GuardedResolver::new(strict);
     let resolved = resolver.resolve(Name::from_str("localhost").unwrap()).await;
-    let error = resolved.err().expect("localhost resolved under a policy that refuses loopback");
+    let error = resolved
+        .err()
+        .expect("localhost resolved under a policy that refuses loopback");
     assert!(error.downcast_ref::<UrlRefusal>().is_some(), "{error}");
     assert!(matches!(
         resolver.admitted("localhost").await,
         Err(UrlRefusal::PrivateAddress(_))
     ));
-    assert!(GuardedResolver::new(loopback()).admitted("localhost").await.is_ok());
+    assert!(GuardedResolver::new(loopback())
+        .admitted("localhost")
+        .await
+        .is_ok());
     assert!(matches!(
         resolver.admitted("no-such-host.invalid").await,
         Err(UrlRefusal::Unresolvable(_))

@@ -50,8 +50,20 @@ impl Transition {
     pub fn announcements(&self) -> Vec<Event> {
         let (before, after) = (&self.before, &self.after);
         let at = after.updated_at;
-        let added = || after.factors.list.iter().find(|f| !before.factors.list.contains(f));
-        let removed = || before.factors.list.iter().find(|f| after.factors.find(f.id).is_none());
+        let added = || {
+            after
+                .factors
+                .list
+                .iter()
+                .find(|f| !before.factors.list.contains(f))
+        };
+        let removed = || {
+            before
+                .factors
+                .list
+                .iter()
+                .find(|f| after.factors.find(f.id).is_none())
+        };
         let mut events: Vec<Event> = self
             .events
             .iter()
@@ -59,15 +71,26 @@ impl Transition {
                 let (kind, data) = match event {
                     AccountEvent::Activated => (EventType::CustomerActivated, json!({})),
                     AccountEvent::EmailChanged => (EventType::CustomerEmailChanged, json!({})),
-                    AccountEvent::PasswordChanged => (EventType::CustomerPasswordChanged, json!({"reset": false})),
-                    AccountEvent::PasswordReset => (EventType::CustomerPasswordChanged, json!({"reset": true})),
-                    AccountEvent::PhoneChanged => (EventType::CustomerPhoneChanged, json!({})),
-                    AccountEvent::TwoFactorEnabled => (EventType::CustomerFactorAdded, json!({"factor": "sms"})),
-                    AccountEvent::TwoFactorDisabled => (EventType::CustomerFactorRemoved, json!({"factor": "sms"})),
-                    AccountEvent::FactorAdded => (EventType::CustomerFactorAdded, factor_data(added(), "unknown")),
-                    AccountEvent::FactorRemoved => {
-                        (EventType::CustomerFactorRemoved, factor_data(removed(), "unknown"))
+                    AccountEvent::PasswordChanged => {
+                        (EventType::CustomerPasswordChanged, json!({"reset": false}))
                     }
+                    AccountEvent::PasswordReset => {
+                        (EventType::CustomerPasswordChanged, json!({"reset": true}))
+                    }
+                    AccountEvent::PhoneChanged => (EventType::CustomerPhoneChanged, json!({})),
+                    AccountEvent::TwoFactorEnabled => {
+                        (EventType::CustomerFactorAdded, json!({"factor": "sms"}))
+                    }
+                    AccountEvent::TwoFactorDisabled => {
+                        (EventType::CustomerFactorRemoved, json!({"factor": "sms"}))
+                    }
+                    AccountEvent::FactorAdded => {
+                        (EventType::CustomerFactorAdded, factor_data(added(), "unknown"))
+                    }
+                    AccountEvent::FactorRemoved => (
+                        EventType::CustomerFactorRemoved,
+                        factor_data(removed(), "unknown"),
+                    ),
                     AccountEvent::RecoveryCodesReplaced => return None,
                     AccountEvent::Deactivated => (EventType::CustomerDeactivated, json!({})),
                     AccountEvent::Erased => (EventType::CustomerErased, json!({})),
@@ -82,7 +105,12 @@ impl Transition {
                 fields.retain(|f| *f != "phone");
             }
             if !fields.is_empty() {
-                events.push(Event::about(after, EventType::CustomerUpdated, json!({"fields": fields}), at));
+                events.push(Event::about(
+                    after,
+                    EventType::CustomerUpdated,
+                    json!({"fields": fields}),
+                    at,
+                ));
             }
         }
         events

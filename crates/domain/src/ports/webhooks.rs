@@ -72,8 +72,12 @@ pub trait WebhookRepository: Send + Sync {
 
     /// Delivered: the attempt recorded, the endpoint's failure streak ended. Only while the
     /// delivery is pending under `claim`; returns whether it was.
-    async fn record_success(&self, id: DeliveryId, claim: ClaimId, attempt: &Attempt)
-        -> Result<bool, StoreError>;
+    async fn record_success(
+        &self,
+        id: DeliveryId,
+        claim: ClaimId,
+        attempt: &Attempt,
+    ) -> Result<bool, StoreError>;
 
     /// Not delivered: the attempt recorded, the next try set (or the delivery abandoned), the
     /// endpoint's failure streak started if it was not; the endpoint disabled (and its notice

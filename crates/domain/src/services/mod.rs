@@ -35,7 +35,9 @@ pub use profile::{
 };
 pub use sessions::{ActivityEntry, SessionView, Sessions};
 pub use sign_in::{Authenticated, SecondFactor, SignIn, SignInOutcome, SignInSettings, SignedIn};
-pub use webhooks::{CreatedEndpoint, EndpointInput, WebhookOutcome, WebhookSending, WebhookSettings, Webhooks};
 pub use support::{
     Commits, Deps, EditTurns, FlowDeps, FlowPorts, IfVersion, LinkSettings, Messages, Secrets,
+};
+pub use webhooks::{
+    CreatedEndpoint, EndpointInput, WebhookOutcome, WebhookSending, WebhookSettings, Webhooks,
 };

@@ -21,7 +21,9 @@ pub enum UrlRefusal {
     Malformed,
     #[error("must use https (http only to a loopback address, when the instance allows it)")]
     NotHttps,
-    #[error("reaches a private, loopback or link-local address ({0}), which this instance does not deliver to")]
+    #[error(
+        "reaches a private, loopback or link-local address ({0}), which this instance does not deliver to"
+    )]
     PrivateAddress(IpAddr),
     #[error("its host `{0}` does not resolve")]
     Unresolvable(String),
@@ -102,7 +104,7 @@ impl UrlPolicy {
             return Err(UrlRefusal::Malformed);
         }
         let loopback = ip.is_some_and(|ip| loopback(&ip)) || is_loopback_name(host);
-        if !https && !(loopback && self.allow_loopback) {
+        if !(https || loopback && self.allow_loopback) {
             return Err(UrlRefusal::NotHttps);
         }
         if let Some(ip) = ip {

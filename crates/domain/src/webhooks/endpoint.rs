@@ -57,7 +57,10 @@ impl EventFilter {
             }
         }
         if types.is_empty() {
-            return Err(FieldErrors::single(field::EVENTS, "must name at least one event type, or be [\"*\"]"));
+            return Err(FieldErrors::single(
+                field::EVENTS,
+                "must name at least one event type, or be [\"*\"]",
+            ));
         }
         types.sort();
         Ok(EventFilter::Only(types))

@@ -75,7 +75,13 @@ impl Event {
     }
 
     /// An event about the account `account` of `tenant`.
-    pub fn of(tenant: &TenantId, account: AccountUuid, kind: EventType, data: Value, at: OffsetDateTime) -> Self {
+    pub fn of(
+        tenant: &TenantId,
+        account: AccountUuid,
+        kind: EventType,
+        data: Value,
+        at: OffsetDateTime,
+    ) -> Self {
         Event {
             tenant: tenant.clone(),
             account: Some(account),

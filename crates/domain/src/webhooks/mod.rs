@@ -10,7 +10,9 @@ pub use address::{UrlPolicy, UrlRefusal, WebhookUrl};
 pub use delivery::{
     Attempt, DeliveryId, DeliveryStatus, DueDelivery, FailedDelivery, Retrying, WebhookDelivery,
 };
-pub use endpoint::{checked_description, field, Endpoint, EndpointChange, EventFilter, NewEndpoint, WebhookId, SECRET_PREFIX};
+pub use endpoint::{
+    checked_description, field, Endpoint, EndpointChange, EventFilter, NewEndpoint, WebhookId, SECRET_PREFIX,
+};
 pub use event::{Event, EventType, StoredEvent};
 
 #[cfg(test)]

@@ -17,8 +17,14 @@ fn strict() -> UrlPolicy {
 fn only_https_to_public_addresses_unless_the_operator_allows_more() {
     let ok = strict().parse("https://hooks.example.com/in?x=1").unwrap();
     assert_eq!(ok.host(), "hooks.example.com");
-    assert_eq!(strict().parse("http://hooks.example.com/").unwrap_err(), UrlRefusal::NotHttps);
-    assert_eq!(strict().parse("ftp://hooks.example.com/").unwrap_err(), UrlRefusal::NotHttps);
+    assert_eq!(
+        strict().parse("http://hooks.example.com/").unwrap_err(),
+        UrlRefusal::NotHttps
+    );
+    assert_eq!(
+        strict().parse("ftp://hooks.example.com/").unwrap_err(),
+        UrlRefusal::NotHttps
+    );
     for malformed in [
         "hooks.example.com",
         "https://user:pw@hooks.example.com/",
@@ -28,7 +34,11 @@ fn only_https_to_public_addresses_unless_the_operator_allows_more() {
         "https://example.com:99999/",
         "https://[::1/",
     ] {
-        assert_eq!(strict().parse(malformed).unwrap_err(), UrlRefusal::Malformed, "{malformed}");
+        assert_eq!(
+            strict().parse(malformed).unwrap_err(),
+            UrlRefusal::Malformed,
+            "{malformed}"
+        );
     }
     for private in [
         "https://127.0.0.1/",
@@ -60,8 +70,14 @@ fn only_https_to_public_addresses_unless_the_operator_allows_more() {
     };
     assert!(development.parse("http://127.0.0.1:8080/hook").is_ok());
     assert!(development.parse("http://localhost:8080/hook").is_ok());
-    assert_eq!(development.parse("http://10.0.0.8/").unwrap_err(), UrlRefusal::NotHttps);
-    assert!(matches!(development.parse("https://10.0.0.8/"), Err(UrlRefusal::PrivateAddress(_))));
+    assert_eq!(
+        development.parse("http://10.0.0.8/").unwrap_err(),
+        UrlRefusal::NotHttps
+    );
+    assert!(matches!(
+        development.parse("https://10.0.0.8/"),
+        Err(UrlRefusal::PrivateAddress(_))
+    ));
     let internal = UrlPolicy {
         allow_loopback: false,
         allow_private: true,
@@ -74,12 +90,22 @@ fn only_https_to_public_addresses_unless_the_operator_allows_more() {
 fn an_endpoint_receives_the_types_it_names_or_every_type() {
     let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(EventFilter::parse(&names(&["*"])).unwrap(), EventFilter::All);
-    let some = EventFilter::parse(&names(&["customer.updated", "customer.created", "customer.created"])).unwrap();
+    let some = EventFilter::parse(&names(&[
+        "customer.updated",
+        "customer.created",
+        "customer.created",
+    ]))
+    .unwrap();
     assert!(some.admits(EventType::CustomerCreated));
     assert!(!some.admits(EventType::OrderCreated));
     assert_eq!(some.stored(), "customer.created,customer.updated");
     assert_eq!(EventFilter::from_stored(&some.stored()), Some(some));
-    for wrong in [&[][..], &["customer.nope"][..], &["*", "customer.created"][..], &["webhook.test"][..]] {
+    for wrong in [
+        &[][..],
+        &["customer.nope"][..],
+        &["*", "customer.created"][..],
+        &["webhook.test"][..],
+    ] {
         assert!(EventFilter::parse(&names(wrong)).is_err(), "{wrong:?}");
     }
 }
@@ -106,7 +132,10 @@ fn a_rotated_out_secret_signs_beside_the_new_one_for_a_day() {
     let now = datetime!(2026-12-07 13:00 UTC);
     let rotated = endpoint().rotated("new".into(), now);
     assert_eq!(rotated.signing_secrets(now), vec!["new", "current"]);
-    assert_eq!(rotated.signing_secrets(now + Duration::hours(23)), vec!["new", "current"]);
+    assert_eq!(
+        rotated.signing_secrets(now + Duration::hours(23)),
+        vec!["new", "current"]
+    );
     assert_eq!(rotated.signing_secrets(now + Duration::hours(24)), vec!["new"]);
 }
 
@@ -182,16 +211,26 @@ fn an_edit_announces_the_names_of_the_fields_it_changed_and_never_their_values()
     let events = transition.announcements();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, EventType::CustomerUpdated);
-    assert_eq!(Value::Object(events[0].data.clone()), json!({"fields": ["firstName", "locale"]}));
+    assert_eq!(
+        Value::Object(events[0].data.clone()),
+        json!({"fields": ["firstName", "locale"]})
+    );
     assert!(!serde_json::to_string(&events[0].data).unwrap().contains("Zo"));
 }
 
 #[test]
 fn erasing_announces_the_erasure_alone_with_nothing_but_ids() {
     let before = account();
-    let closed = before.deactivate(datetime!(2026-12-07 12:05 UTC)).unwrap().after().clone();
+    let closed = before
+        .deactivate(datetime!(2026-12-07 12:05 UTC))
+        .unwrap()
+        .after()
+        .clone();
     let erased = closed.erase(datetime!(2026-12-07 12:06 UTC)).unwrap();
     let events = erased.announcements();
-    assert_eq!(events.iter().map(|e| e.kind).collect::<Vec<_>>(), vec![EventType::CustomerErased]);
+    assert_eq!(
+        events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![EventType::CustomerErased]
+    );
     assert!(events[0].data.is_empty());
 }

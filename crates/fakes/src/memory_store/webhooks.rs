@@ -86,14 +86,20 @@ impl Webhooks {
         }
     }
 
-    fn held(&mut self, id: DeliveryId, claim: ClaimId) -> Option<&mut (u64, WebhookDelivery, Option<ClaimId>)> {
+    fn held(
+        &mut self,
+        id: DeliveryId,
+        claim: ClaimId,
+    ) -> Option<&mut (u64, WebhookDelivery, Option<ClaimId>)> {
         self.deliveries
             .iter_mut()
             .find(|(_, d, held)| d.id == id && d.status == DeliveryStatus::Pending && *held == Some(claim))
     }
 
     fn endpoint_mut(&mut self, tenant: &TenantId, id: WebhookId) -> Option<&mut Endpoint> {
-        self.endpoints.iter_mut().find(|e| e.tenant == *tenant && e.id == id)
+        self.endpoints
+            .iter_mut()
+            .find(|e| e.tenant == *tenant && e.id == id)
     }
 }
 
@@ -276,7 +282,12 @@ impl WebhookRepository for MemoryStore {
         Ok(claimed)
     }
 
-    async fn record_success(&self, id: DeliveryId, claim: ClaimId, attempt: &Attempt) -> Result<bool, StoreError> {
+    async fn record_success(
+        &self,
+        id: DeliveryId,
+        claim: ClaimId,
+        attempt: &Attempt,
+    ) -> Result<bool, StoreError> {
         let mut state = self.state();
         let hooks = &mut state.webhooks;
         let Some((_, delivery, held)) = hooks.held(id, claim) else {
@@ -294,7 +305,12 @@ impl WebhookRepository for MemoryStore {
         Ok(true)
     }
 
-    async fn record_failure(&self, id: DeliveryId, claim: ClaimId, failure: &FailedDelivery) -> Result<bool, StoreError> {
+    async fn record_failure(
+        &self,
+        id: DeliveryId,
+        claim: ClaimId,
+        failure: &FailedDelivery,
+    ) -> Result<bool, StoreError> {
         let mut state = self.state();
         let state: &mut State = &mut state;
         let hooks = &mut state.webhooks;

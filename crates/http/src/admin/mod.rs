@@ -105,14 +105,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(webhooks::create_webhook)),
     )
     .service(
-        resource("/admin/v1/tenants/{id}/webhooks/{webhook_id}", "GET, PATCH, DELETE")
-            .route(web::get().to(webhooks::get_webhook))
-            .route(web::patch().to(webhooks::update_webhook))
-            .route(web::delete().to(webhooks::delete_webhook)),
+        resource(
+            "/admin/v1/tenants/{id}/webhooks/{webhook_id}",
+            "GET, PATCH, DELETE",
+        )
+        .route(web::get().to(webhooks::get_webhook))
+        .route(web::patch().to(webhooks::update_webhook))
+        .route(web::delete().to(webhooks::delete_webhook)),
     )
     .service(
-        resource("/admin/v1/tenants/{id}/webhooks/{webhook_id}/rotate-secret", "POST")
-            .route(web::post().to(webhooks::rotate_webhook_secret)),
+        resource(
+            "/admin/v1/tenants/{id}/webhooks/{webhook_id}/rotate-secret",
+            "POST",
+        )
+        .route(web::post().to(webhooks::rotate_webhook_secret)),
     )
     .service(
         resource("/admin/v1/tenants/{id}/webhooks/{webhook_id}/test", "POST")

@@ -1,8 +1,8 @@
 //! Posting to the ledger: a credit files its lot under its day; a debit spends the lots the
 //! domain picks (first to expire first), under their locks.
 
-use clientele_domain::webhooks::Event;
 use super::*;
+use clientele_domain::webhooks::Event;
 
 /// `SUM` as a 64-bit integer on both backends (PostgreSQL sums `bigint` into `numeric`).
 pub(super) fn summed() -> diesel::expression::SqlLiteral<Nullable<BigInt>> {

@@ -2,7 +2,6 @@
 //! expire first; balances are sums in SQL, so reading them costs the same whatever the ledger
 //! holds.
 
-use clientele_domain::webhooks::Event;
 use async_trait::async_trait;
 use clientele_domain::account::AccountUuid;
 use clientele_domain::loyalty::{
@@ -11,6 +10,7 @@ use clientele_domain::loyalty::{
 };
 use clientele_domain::ports::{LoyaltyRepository, StoreError};
 use clientele_domain::tenant::TenantId;
+use clientele_domain::webhooks::Event;
 use diesel::dsl::{min, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};

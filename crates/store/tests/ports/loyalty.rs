@@ -124,7 +124,8 @@ pub(crate) async fn the_wallet_spends_first_to_expire_first_and_orders_add_up(s:
     );
     assert!(matches!(
         s.loyalty
-            .post_order(&order("A-1", 1_00, OrderStatus::Placed), &unheard()).await
+            .post_order(&order("A-1", 1_00, OrderStatus::Placed), &unheard())
+            .await
             .unwrap(),
         OrderPosted::ReferenceTaken(_)
     ));

@@ -78,7 +78,12 @@ pub(crate) async fn commits_announce_to_the_endpoints_that_receive_in_commit_ord
         .commit(Commit::at(T0).inserting(&account))
         .await
         .unwrap();
-    let updated = Event::about(&account, EventType::CustomerUpdated, json!({"fields": ["nickname"]}), T0);
+    let updated = Event::about(
+        &account,
+        EventType::CustomerUpdated,
+        json!({"fields": ["nickname"]}),
+        T0,
+    );
     s.commits
         .commit(
             Commit::at(T0 + Duration::seconds(1))
@@ -96,7 +101,8 @@ pub(crate) async fn commits_announce_to_the_endpoints_that_receive_in_commit_ord
 
     // Each endpoint gets the customer's first event first; the second waits for it.
     let (first_claim, due) = claim(&s, T0 + Duration::seconds(2)).await;
-    let mut kinds: Vec<(WebhookId, EventType)> = due.iter().map(|d| (d.endpoint.id, d.event.event.kind)).collect();
+    let mut kinds: Vec<(WebhookId, EventType)> =
+        due.iter().map(|d| (d.endpoint.id, d.event.event.kind)).collect();
     kinds.sort();
     let mut want = vec![
         (all.id, EventType::CustomerCreated),
@@ -113,7 +119,10 @@ pub(crate) async fn commits_announce_to_the_endpoints_that_receive_in_commit_ord
         due[0].event.id, due[1].event.id,
         "one event, the same webhook-id at every endpoint"
     );
-    assert!(claim(&s, T0 + Duration::seconds(3)).await.1.is_empty(), "claimed, and in order");
+    assert!(
+        claim(&s, T0 + Duration::seconds(3)).await.1.is_empty(),
+        "claimed, and in order"
+    );
 
     let to_all = due.iter().find(|d| d.endpoint.id == all.id).unwrap();
     let to_created = due.iter().find(|d| d.endpoint.id == created_only.id).unwrap();
@@ -124,11 +133,23 @@ pub(crate) async fn commits_announce_to_the_endpoints_that_receive_in_commit_ord
         disable_endpoint: None,
     };
     let elsewhere = ClaimId(Uuid::new_v4());
-    assert!(!s.webhooks.record_failure(to_all.delivery.id, elsewhere, &failed).await.unwrap());
-    assert!(s.webhooks.record_failure(to_all.delivery.id, first_claim, &failed).await.unwrap());
+    assert!(!s
+        .webhooks
+        .record_failure(to_all.delivery.id, elsewhere, &failed)
+        .await
+        .unwrap());
     assert!(s
         .webhooks
-        .record_success(to_created.delivery.id, first_claim, &tried(T0 + Duration::seconds(2), 204))
+        .record_failure(to_all.delivery.id, first_claim, &failed)
+        .await
+        .unwrap());
+    assert!(s
+        .webhooks
+        .record_success(
+            to_created.delivery.id,
+            first_claim,
+            &tried(T0 + Duration::seconds(2), 204)
+        )
         .await
         .unwrap());
     let failing = s.webhooks.endpoint(&tenant, all.id).await.unwrap().unwrap();
@@ -146,7 +167,15 @@ pub(crate) async fn commits_announce_to_the_endpoints_that_receive_in_commit_ord
         .record_success(due[0].delivery.id, again, &tried(retry_at, 200))
         .await
         .unwrap());
-    assert_eq!(s.webhooks.endpoint(&tenant, all.id).await.unwrap().unwrap().failing_since, None);
+    assert_eq!(
+        s.webhooks
+            .endpoint(&tenant, all.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failing_since,
+        None
+    );
     let (last, due) = claim(&s, retry_at).await;
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].event.event.kind, EventType::CustomerUpdated);
@@ -156,18 +185,29 @@ pub(crate) async fn commits_announce_to_the_endpoints_that_receive_in_commit_ord
         next: Retrying::GiveUp,
         disable_endpoint: None,
     };
-    assert!(s.webhooks.record_failure(due[0].delivery.id, last, &abandon).await.unwrap());
+    assert!(s
+        .webhooks
+        .record_failure(due[0].delivery.id, last, &abandon)
+        .await
+        .unwrap());
 
     let listed = s.webhooks.deliveries(&tenant, all.id, None, 10).await.unwrap();
     assert_eq!(
-        listed.iter().map(|d| (d.event_type, d.status)).collect::<Vec<_>>(),
+        listed
+            .iter()
+            .map(|d| (d.event_type, d.status))
+            .collect::<Vec<_>>(),
         vec![
             (EventType::CustomerUpdated, WebhookStatus::Abandoned),
             (EventType::CustomerCreated, WebhookStatus::Delivered),
         ]
     );
     assert_eq!(
-        listed[1].attempts.iter().map(|a| a.status_code).collect::<Vec<_>>(),
+        listed[1]
+            .attempts
+            .iter()
+            .map(|a| a.status_code)
+            .collect::<Vec<_>>(),
         vec![Some(500), Some(200)]
     );
     assert_eq!(listed[1].delivered_at, Some(retry_at));
@@ -180,9 +220,27 @@ pub(crate) async fn commits_announce_to_the_endpoints_that_receive_in_commit_ord
 
     // A manual retry: pending again, due now; not while pending; not another's.
     let now = T0 + Duration::minutes(5);
-    assert_eq!(s.webhooks.retry(&tenant, all.id, abandoned[0].id, now).await.unwrap(), Some(true));
-    assert_eq!(s.webhooks.retry(&tenant, all.id, abandoned[0].id, now).await.unwrap(), Some(false));
-    assert_eq!(s.webhooks.retry(&tenant, created_only.id, abandoned[0].id, now).await.unwrap(), None);
+    assert_eq!(
+        s.webhooks
+            .retry(&tenant, all.id, abandoned[0].id, now)
+            .await
+            .unwrap(),
+        Some(true)
+    );
+    assert_eq!(
+        s.webhooks
+            .retry(&tenant, all.id, abandoned[0].id, now)
+            .await
+            .unwrap(),
+        Some(false)
+    );
+    assert_eq!(
+        s.webhooks
+            .retry(&tenant, created_only.id, abandoned[0].id, now)
+            .await
+            .unwrap(),
+        None
+    );
     let (count, oldest) = s.webhooks.backlog().await.unwrap();
     assert!(count >= 1 && oldest.is_some());
 
@@ -196,14 +254,23 @@ pub(crate) async fn commits_announce_to_the_endpoints_that_receive_in_commit_ord
         .unwrap();
     let (_, due) = claim(&s, now).await;
     let retried = due.iter().find(|d| d.delivery.id == abandoned[0].id).unwrap();
-    assert!(retried.event.event.data.is_empty(), "{:?}", retried.event.event.data);
+    assert!(
+        retried.event.event.data.is_empty(),
+        "{:?}",
+        retried.event.event.data
+    );
     assert_eq!(retried.event.customer_id, Some(account.public_id.0), "ids stay");
 
     for e in [&all, &created_only, &disabled] {
         assert!(s.webhooks.delete_endpoint(&tenant, e.id).await.unwrap());
     }
     assert!(!s.webhooks.delete_endpoint(&tenant, all.id).await.unwrap());
-    assert!(s.webhooks.deliveries(&tenant, all.id, None, 10).await.unwrap().is_empty());
+    assert!(s
+        .webhooks
+        .deliveries(&tenant, all.id, None, 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub(crate) async fn an_endpoint_failing_for_long_is_disabled_once_with_its_notice(s: Stores) {
@@ -221,7 +288,11 @@ pub(crate) async fn an_endpoint_failing_for_long_is_disabled_once_with_its_notic
     let second = s.webhooks.enqueue(&hook, &test).await.unwrap();
     let (held, due) = claim(&s, T0).await;
     let mine: Vec<_> = due.iter().filter(|d| d.endpoint.id == hook.id).collect();
-    assert_eq!(mine.len(), 2, "events without a customer are not ordered behind each other");
+    assert_eq!(
+        mine.len(),
+        2,
+        "events without a customer are not ordered behind each other"
+    );
     assert_ne!(mine[0].event.id, mine[1].event.id);
     let notice = OutboundMessage {
         tenant: tenant.clone(),
@@ -240,7 +311,11 @@ pub(crate) async fn an_endpoint_failing_for_long_is_disabled_once_with_its_notic
     let notices = s.outbox.list(&tenant, None, None, 10).await.unwrap();
     assert_eq!(notices.len(), 1, "told once");
     assert!(
-        claim(&s, T0 + Duration::hours(1)).await.1.iter().all(|d| d.endpoint.id != hook.id),
+        claim(&s, T0 + Duration::hours(1))
+            .await
+            .1
+            .iter()
+            .all(|d| d.endpoint.id != hook.id),
         "nothing goes to a disabled endpoint"
     );
     let enabled = stored.changed(
@@ -251,7 +326,24 @@ pub(crate) async fn an_endpoint_failing_for_long_is_disabled_once_with_its_notic
         T0,
     );
     assert!(s.webhooks.update_endpoint(&enabled).await.unwrap());
-    assert_eq!(s.webhooks.claim_due(T0 + Duration::hours(1), Duration::seconds(45), 50, ClaimId(Uuid::new_v4()), &[hook.id], 4).await.unwrap().iter().filter(|d| d.endpoint.id == hook.id).count(), 0, "skipped");
+    assert_eq!(
+        s.webhooks
+            .claim_due(
+                T0 + Duration::hours(1),
+                Duration::seconds(45),
+                50,
+                ClaimId(Uuid::new_v4()),
+                &[hook.id],
+                4
+            )
+            .await
+            .unwrap()
+            .iter()
+            .filter(|d| d.endpoint.id == hook.id)
+            .count(),
+        0,
+        "skipped"
+    );
     let (_, due) = claim(&s, T0 + Duration::hours(1)).await;
     assert_eq!(due.iter().filter(|d| d.endpoint.id == hook.id).count(), 2);
     assert!(s.webhooks.delete_endpoint(&tenant, hook.id).await.unwrap());

@@ -19,15 +19,15 @@ pub use clientele_domain::ports::{
     FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, Readiness, SessionRepository, StoreError,
     TenantRepository, UniqueKey, UnitOfWork, WebhookRepository,
 };
-pub use clientele_domain::webhooks::{
-    Attempt, DeliveryStatus as WebhookStatus, Endpoint, Event, EventFilter, EventType, FailedDelivery, Retrying,
-    WebhookId,
-};
 pub use clientele_domain::profile::{Address, Profile};
 pub use clientele_domain::session::{Session, SessionId};
 pub use clientele_domain::sign_in_throttle::SignInThrottle;
 pub use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
 pub use clientele_domain::values::{Birthday, Email, Locale, Name, PasswordHash, Phone};
+pub use clientele_domain::webhooks::{
+    Attempt, DeliveryStatus as WebhookStatus, Endpoint, Event, EventFilter, EventType, FailedDelivery,
+    Retrying, WebhookId,
+};
 pub use clientele_store::Database;
 pub use clientele_testkit::MemoryStore;
 pub use futures_util::future::{join_all, BoxFuture};

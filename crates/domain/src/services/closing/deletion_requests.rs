@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::webhooks::{Event, EventType};
 use crate::account::{Account, AccountStatus};
 use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
@@ -17,6 +16,7 @@ use crate::services::support::FlowDeps;
 use crate::services::Deps;
 use crate::templates::Template;
 use crate::tenant::{ClosingDecision, TenantId};
+use crate::webhooks::{Event, EventType};
 
 /// Longest rejection reason kept and mailed.
 const REASON_LEN: usize = 2000;

@@ -4,7 +4,6 @@
 //! the same commit, or kept until the back office decides on a deletion request, as the
 //! tenant's closing policy says.
 
-use crate::webhooks::{Event, EventType};
 use crate::account::Account;
 use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
@@ -16,6 +15,7 @@ use crate::services::support::reapply::{deciding_again, Attempt, PERSISTENT_ATTE
 use crate::services::support::FlowDeps;
 use crate::services::{Authenticated, Deps};
 use crate::tenant::{ClosingDecision, ClosingPolicy};
+use crate::webhooks::{Event, EventType};
 
 pub struct AccountClosing {
     deps: Deps,

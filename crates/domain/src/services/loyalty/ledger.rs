@@ -10,9 +10,9 @@ use crate::loyalty::{
     Amount, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletKind, WalletPosted, WalletSummary,
 };
 use crate::ports::LoyaltyRepository;
+use crate::services::Deps;
 use crate::webhooks::{Event, EventType};
 use serde_json::json;
-use crate::services::Deps;
 
 /// Longest reference a poster may give.
 const REFERENCE_LEN: usize = 100;
@@ -118,7 +118,11 @@ impl Loyalty {
             }),
             entry.created_at,
         );
-        match self.store.post_wallet_entry(&entry, self.today(), &announced).await? {
+        match self
+            .store
+            .post_wallet_entry(&entry, self.today(), &announced)
+            .await?
+        {
             WalletPosted::Created(entry) => Ok((entry, Posting::Created)),
             WalletPosted::Replayed(entry) => Ok((entry, Posting::Replayed)),
             WalletPosted::ReferenceTaken(_) => Err(DomainError::Conflict(

@@ -10,9 +10,8 @@ use crate::error::{DomainError, FieldErrors};
 use crate::ports::{Clock, Randomness, Sealer, TenantRepository, WebhookRepository, WebhookTransport};
 use crate::tenant::TenantId;
 use crate::webhooks::{
-    checked_description, field,
-    DeliveryId, DeliveryStatus, Endpoint, EndpointChange, Event, EventFilter, EventType, WebhookDelivery,
-    WebhookId, SECRET_PREFIX,
+    checked_description, field, DeliveryId, DeliveryStatus, Endpoint, EndpointChange, Event, EventFilter,
+    EventType, WebhookDelivery, WebhookId, SECRET_PREFIX,
 };
 
 /// Endpoints a tenant may have.
@@ -159,10 +158,18 @@ impl Webhooks {
 
     pub async fn get(&self, tenant: &str, id: WebhookId) -> Result<Endpoint, DomainError> {
         let tenant = self.tenant(tenant).await?;
-        self.store.endpoint(&tenant, id).await?.ok_or(DomainError::NotFound)
+        self.store
+            .endpoint(&tenant, id)
+            .await?
+            .ok_or(DomainError::NotFound)
     }
 
-    pub async fn update(&self, tenant: &str, id: WebhookId, input: EndpointInput) -> Result<Endpoint, DomainError> {
+    pub async fn update(
+        &self,
+        tenant: &str,
+        id: WebhookId,
+        input: EndpointInput,
+    ) -> Result<Endpoint, DomainError> {
         let current = self.get(tenant, id).await?;
         let mut errors = FieldErrors::new();
         let events = match input.events.as_deref() {

@@ -123,7 +123,11 @@ impl WebhookSending {
     }
 
     /// Claims up to `limit` due deliveries to endpoints not in `skip`.
-    pub async fn claim(&self, limit: i64, skip: &[WebhookId]) -> Result<(ClaimId, Vec<DueDelivery>), DomainError> {
+    pub async fn claim(
+        &self,
+        limit: i64,
+        skip: &[WebhookId],
+    ) -> Result<(ClaimId, Vec<DueDelivery>), DomainError> {
         let claim = ClaimId(self.random.uuid());
         let due = self
             .store
@@ -195,7 +199,10 @@ impl WebhookSending {
                 Retrying::At(_) => WebhookOutcome::Failed,
                 Retrying::GiveUp => WebhookOutcome::Abandoned,
             };
-            (self.store.record_failure(due.delivery.id, claim, &failure).await, outcome)
+            (
+                self.store.record_failure(due.delivery.id, claim, &failure).await,
+                outcome,
+            )
         };
         match recorded {
             Ok(true) => outcome,
@@ -279,9 +286,14 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::ports::{MockClock, MockRandomness, MockSealer, MockTenantRepository, MockWebhookRepository, MockWebhookTransport};
+    use crate::ports::{
+        MockClock, MockRandomness, MockSealer, MockTenantRepository, MockWebhookRepository,
+        MockWebhookTransport,
+    };
     use crate::tenant::{Tenant, TenantId, TenantSettings};
-    use crate::webhooks::{DeliveryId, DeliveryStatus, Event, EventFilter, EventType, StoredEvent, WebhookDelivery};
+    use crate::webhooks::{
+        DeliveryId, DeliveryStatus, Event, EventFilter, EventType, StoredEvent, WebhookDelivery,
+    };
 
     const NOW: OffsetDateTime = datetime!(2026-12-07 12:00 UTC);
     const CLAIM: ClaimId = ClaimId(Uuid::from_u128(9));
@@ -339,7 +351,11 @@ mod tests {
     }
 
     /// Sending with the endpoint answering `status`; what was recorded.
-    async fn failing_once(due: DueDelivery, status: u16, operator: Option<&str>) -> (WebhookOutcome, FailedDelivery) {
+    async fn failing_once(
+        due: DueDelivery,
+        status: u16,
+        operator: Option<&str>,
+    ) -> (WebhookOutcome, FailedDelivery) {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(NOW);
         let mut random = MockRandomness::new();
@@ -347,7 +363,9 @@ mod tests {
         random.expect_uuid().returning(|| Uuid::from_u128(3));
         let mut sealer = MockSealer::new();
         sealer.expect_open().returning(|_| Ok("whsec_AAAA".into()));
-        sealer.expect_seal().returning(|clear| format!("sealed:{}", clear.len()));
+        sealer
+            .expect_seal()
+            .returning(|clear| format!("sealed:{}", clear.len()));
         let mut transport = MockWebhookTransport::new();
         transport.expect_post().returning(move |_| Ok(status));
         let mut tenants = MockTenantRepository::new();
@@ -393,21 +411,43 @@ mod tests {
         assert!(failure.disable_endpoint.is_none());
         let (_, later) = failing_once(due(4, NOW - Duration::hours(1), None), 503, None).await;
         assert_eq!(later.next, Retrying::At(NOW + Duration::seconds(80)));
-        let (outcome, last) = failing_once(due(30, NOW - Duration::hours(23) - Duration::minutes(30), None), 500, None).await;
+        let (outcome, last) = failing_once(
+            due(30, NOW - Duration::hours(23) - Duration::minutes(30), None),
+            500,
+            None,
+        )
+        .await;
         assert!(matches!(outcome, WebhookOutcome::Abandoned));
         assert_eq!(last.next, Retrying::GiveUp);
     }
 
     #[tokio::test]
     async fn an_endpoint_failing_every_try_for_three_days_is_disabled_and_its_operator_told() {
-        let (_, recent) = failing_once(due(3, NOW, Some(NOW - Duration::days(2))), 500, Some("ops@acme.example")).await;
+        let (_, recent) = failing_once(
+            due(3, NOW, Some(NOW - Duration::days(2))),
+            500,
+            Some("ops@acme.example"),
+        )
+        .await;
         assert!(recent.disable_endpoint.is_none());
-        let (_, long) = failing_once(due(3, NOW, Some(NOW - Duration::days(3))), 500, Some("ops@acme.example")).await;
-        let notice = long.disable_endpoint.expect("disabled").expect("the operator is told");
+        let (_, long) = failing_once(
+            due(3, NOW, Some(NOW - Duration::days(3))),
+            500,
+            Some("ops@acme.example"),
+        )
+        .await;
+        let notice = long
+            .disable_endpoint
+            .expect("disabled")
+            .expect("the operator is told");
         assert_eq!(notice.recipient, "ops@acme.example");
         assert!(notice.masked_text.contains("https://hooks.example.com/"));
         let (_, unnamed) = failing_once(due(3, NOW, Some(NOW - Duration::days(4))), 500, None).await;
-        assert_eq!(unnamed.disable_endpoint, Some(None), "disabled, with no one to tell");
+        assert_eq!(
+            unnamed.disable_endpoint,
+            Some(None),
+            "disabled, with no one to tell"
+        );
     }
 
     #[test]
