@@ -237,11 +237,20 @@ pub(crate) fn announce(conn: &mut DbConnection, events: &[Event]) -> Result<(), 
     let mut endpoints: BTreeMap<TenantId, Vec<Endpoint>> = BTreeMap::new();
     for event in events {
         if !endpoints.contains_key(&event.tenant) {
-            let rows: Vec<EndpointRow> = webhook_endpoints::table
-                .filter(webhook_endpoints::tenant_id.eq(event.tenant.as_str()))
-                .filter(webhook_endpoints::disabled_at.is_null())
-                .select(EndpointRow::as_select())
-                .load(conn)?;
+            let enabled = || {
+                webhook_endpoints::table
+                    .filter(webhook_endpoints::tenant_id.eq(event.tenant.as_str()))
+                    .filter(webhook_endpoints::disabled_at.is_null())
+            };
+            // PostgreSQL: held (`FOR KEY SHARE`) until the commit ends, so an endpoint deleted
+            // meanwhile waits for it rather than failing the change this event announces.
+            let rows: Vec<EndpointRow> = match conn {
+                DbConnection::Pg(pg) => enabled()
+                    .select(EndpointRow::as_select())
+                    .for_key_share()
+                    .load(pg)?,
+                DbConnection::Sqlite(sqlite) => enabled().select(EndpointRow::as_select()).load(sqlite)?,
+            };
             let known = rows
                 .into_iter()
                 .filter_map(|r| Endpoint::try_from(r).ok())
@@ -255,6 +264,14 @@ pub(crate) fn announce(conn: &mut DbConnection, events: &[Event]) -> Result<(), 
         if receiving.is_empty() {
             continue;
         }
+        if let (DbConnection::Pg(pg), Some(account)) = (&mut *conn, event.account) {
+            // One customer's events take their order (`seq`) one transaction after the other,
+            // whichever rows those transactions lock (a ledger post locks no account row): the
+            // order a worker sees is the order of the commits. SQLite has one writer at a time.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 26))")
+                .bind::<diesel::sql_types::Text, _>(format!("webhook-order\n{}\n{}", event.tenant, account.0))
+                .execute(pg)?;
+        }
         let row = event_row(event);
         let deliveries: Vec<NewDeliveryRow> = receiving
             .iter()
@@ -263,10 +280,20 @@ pub(crate) fn announce(conn: &mut DbConnection, events: &[Event]) -> Result<(), 
         diesel::insert_into(webhook_events::table)
             .values(&row)
             .execute(conn)?;
-        for delivery in deliveries {
-            diesel::insert_into(webhook_deliveries::table)
-                .values(&delivery)
-                .execute(conn)?;
+        match conn {
+            // One statement for every endpoint.
+            DbConnection::Pg(pg) => {
+                diesel::insert_into(webhook_deliveries::table)
+                    .values(&deliveries)
+                    .execute(pg)?;
+            }
+            DbConnection::Sqlite(sqlite) => {
+                for delivery in &deliveries {
+                    diesel::insert_into(webhook_deliveries::table)
+                        .values(delivery)
+                        .execute(sqlite)?;
+                }
+            }
         }
     }
     Ok(())
@@ -388,29 +415,58 @@ impl WebhookRepository for Database {
         row.map(Endpoint::try_from).transpose()
     }
 
-    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<bool, StoreError> {
-        let row = EndpointRow::from(endpoint);
-        self.write_one((), move |conn| {
-            // The failure streak is the delivery's to keep: a back-office edit does not reset
-            // it (re-enabling does, through `disabled_at`).
-            diesel::update(
+    async fn update_endpoint(&self, current: &Endpoint, next: &Endpoint) -> Result<bool, StoreError> {
+        let (was, row) = (EndpointRow::from(current), EndpointRow::from(next));
+        let enabled_again = current.disabled_at.is_some() && next.disabled_at.is_none();
+        self.write((), move |conn| {
+            let this = || {
                 webhook_endpoints::table
                     .filter(webhook_endpoints::tenant_id.eq(row.tenant_id.clone()))
-                    .filter(webhook_endpoints::uuid.eq(row.uuid.clone())),
-            )
-            .set((
-                webhook_endpoints::url.eq(&row.url),
-                webhook_endpoints::events.eq(&row.events),
-                webhook_endpoints::description.eq(&row.description),
-                webhook_endpoints::sealed_secret.eq(&row.sealed_secret),
-                webhook_endpoints::previous_secret.eq(&row.previous_secret),
-                webhook_endpoints::previous_secret_until.eq(row.previous_secret_until),
-                webhook_endpoints::updated_at.eq(row.updated_at),
-                webhook_endpoints::disabled_at.eq(row.disabled_at),
-                webhook_endpoints::failing_since.eq(row.failing_since),
-            ))
-            .execute(conn)
-            .map(|changed| changed == 1)
+                    .filter(webhook_endpoints::uuid.eq(row.uuid.clone()))
+            };
+            // Only over the endpoint as it was read: the back office's last change, and the
+            // delivery's disabling (the failure streak is the delivery's to keep).
+            let as_read = this().filter(webhook_endpoints::updated_at.eq(was.updated_at));
+            let changed = match was.disabled_at {
+                Some(at) => diesel::update(as_read.filter(webhook_endpoints::disabled_at.eq(at)))
+                    .set((
+                        webhook_endpoints::url.eq(&row.url),
+                        webhook_endpoints::events.eq(&row.events),
+                        webhook_endpoints::description.eq(&row.description),
+                        webhook_endpoints::sealed_secret.eq(&row.sealed_secret),
+                        webhook_endpoints::previous_secret.eq(&row.previous_secret),
+                        webhook_endpoints::previous_secret_until.eq(row.previous_secret_until),
+                        webhook_endpoints::updated_at.eq(row.updated_at),
+                        webhook_endpoints::disabled_at.eq(row.disabled_at),
+                    ))
+                    .execute(conn)?,
+                None => diesel::update(as_read.filter(webhook_endpoints::disabled_at.is_null()))
+                    .set((
+                        webhook_endpoints::url.eq(&row.url),
+                        webhook_endpoints::events.eq(&row.events),
+                        webhook_endpoints::description.eq(&row.description),
+                        webhook_endpoints::sealed_secret.eq(&row.sealed_secret),
+                        webhook_endpoints::previous_secret.eq(&row.previous_secret),
+                        webhook_endpoints::previous_secret_until.eq(row.previous_secret_until),
+                        webhook_endpoints::updated_at.eq(row.updated_at),
+                        webhook_endpoints::disabled_at.eq(row.disabled_at),
+                    ))
+                    .execute(conn)?,
+            };
+            if changed == 1 && enabled_again {
+                diesel::update(this())
+                    .set(webhook_endpoints::failing_since.eq(None::<PrimitiveDateTime>))
+                    .execute(conn)?;
+                diesel::update(
+                    webhook_deliveries::table
+                        .filter(webhook_deliveries::tenant_id.eq(row.tenant_id.clone()))
+                        .filter(webhook_deliveries::endpoint_uuid.eq(row.uuid.clone()))
+                        .filter(webhook_deliveries::status.eq("pending")),
+                )
+                .set(webhook_deliveries::window_from.eq(row.updated_at))
+                .execute(conn)?;
+            }
+            Ok::<_, diesel::result::Error>(changed == 1)
         })
         .await?
         .map_err(from_diesel)
@@ -588,7 +644,10 @@ impl WebhookRepository for Database {
                          WHERE e.tenant_id = webhook_deliveries.tenant_id \
                          AND e.uuid = webhook_deliveries.endpoint_uuid AND e.disabled_at IS NULL)",
                     ))
-                    .order(webhook_deliveries::next_attempt_at.asc())
+                    .order((
+                        webhook_deliveries::next_attempt_at.asc(),
+                        webhook_deliveries::seq.asc(),
+                    ))
                     .limit(limit.saturating_mul(4))
                     .select(DeliveryRow::as_select())
                     .load(conn)?;
@@ -677,23 +736,35 @@ impl WebhookRepository for Database {
         }
         let mut due = Vec::with_capacity(claimed.len());
         for row in claimed {
-            let endpoint = endpoints
-                .get(&(row.tenant_id.clone(), row.endpoint_uuid.clone()))
-                .ok_or_else(|| corrupt("webhook delivery without endpoint"))?;
-            let event = events
-                .get(&(row.tenant_id.clone(), row.event_id.clone()))
-                .cloned()
-                .ok_or_else(|| corrupt("webhook delivery without event"))?;
-            let customer_id = row
-                .account_uuid
-                .as_ref()
-                .and_then(|a| ids.get(&(row.tenant_id.clone(), a.clone())).copied());
-            let attempts = by_delivery.remove(&row.uuid).unwrap_or_default();
-            due.push(DueDelivery {
-                endpoint: Endpoint::try_from(endpoint.clone())?,
-                event: stored_event(event, customer_id)?,
-                delivery: delivery(row, attempts)?,
-            });
+            // One row that cannot be read (an event type a newer version wrote, say) is left
+            // to its lease and named in the log; it never holds up the others.
+            let (delivery_id, endpoint_id) = (row.uuid.clone(), row.endpoint_uuid.clone());
+            let assembled = (|| {
+                let endpoint = endpoints
+                    .get(&(row.tenant_id.clone(), row.endpoint_uuid.clone()))
+                    .ok_or_else(|| corrupt("webhook delivery without endpoint"))?;
+                let event = events
+                    .get(&(row.tenant_id.clone(), row.event_id.clone()))
+                    .cloned()
+                    .ok_or_else(|| corrupt("webhook delivery without event"))?;
+                let customer_id = row
+                    .account_uuid
+                    .as_ref()
+                    .and_then(|a| ids.get(&(row.tenant_id.clone(), a.clone())).copied());
+                let attempts = by_delivery.remove(&row.uuid).unwrap_or_default();
+                Ok::<_, StoreError>(DueDelivery {
+                    endpoint: Endpoint::try_from(endpoint.clone())?,
+                    event: stored_event(event, customer_id)?,
+                    delivery: delivery(row, attempts)?,
+                })
+            })();
+            match assembled {
+                Ok(one) => due.push(one),
+                Err(error) => tracing::warn!(
+                    delivery = %delivery_id, endpoint = %endpoint_id, %error,
+                    "a claimed webhook delivery cannot be read; it is left until its lease lapses"
+                ),
+            }
         }
         Ok(due)
     }
@@ -755,17 +826,17 @@ impl WebhookRepository for Database {
             diesel::update(endpoint().filter(webhook_endpoints::failing_since.is_null()))
                 .set(webhook_endpoints::failing_since.eq(Some(at)))
                 .execute(conn)?;
-            if let Some(notice) = disabling {
-                // Only if no success ended the streak meanwhile, and only once.
+            if let Some(disabling) = disabling {
+                // Only if the streak began early enough (a success meanwhile ends it), and once.
                 let disabled = diesel::update(
                     endpoint()
-                        .filter(webhook_endpoints::failing_since.is_not_null())
+                        .filter(webhook_endpoints::failing_since.le(to_db_time(disabling.failing_since_by)))
                         .filter(webhook_endpoints::disabled_at.is_null()),
                 )
                 .set(webhook_endpoints::disabled_at.eq(Some(at)))
                 .execute(conn)?;
                 if disabled == 1 {
-                    if let Some(message) = notice {
+                    if let Some(message) = disabling.notice {
                         diesel::insert_into(outbox::table)
                             .values(OutboxRow::from(&message))
                             .execute(conn)?;

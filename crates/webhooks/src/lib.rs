@@ -60,7 +60,15 @@ impl WebhookTransport for HttpWebhooks {
         // The form is checked again (an address in the URL is never resolved, so its check is
         // here), and the name's addresses by the resolver as the client connects.
         let url = self.policy.parse(&request.url)?;
-        if let Some(ip) = url.ip() {
+        // The host as the client itself reads it: an address there is never resolved, so it is
+        // checked here; a name goes through the guarded resolver as the client connects.
+        let parsed = reqwest::Url::parse(url.as_str()).map_err(|_| UrlRefusal::Malformed)?;
+        let host = parsed.host_str().ok_or(UrlRefusal::Malformed)?;
+        if let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+        {
             self.policy.check(ip)?;
         }
         let signatures = request

@@ -26,6 +26,9 @@ CREATE TABLE webhook_events (
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );
+-- Found by id when a claimed delivery is sent, by account when the account is erased.
+CREATE INDEX webhook_events_id_idx ON webhook_events (id);
+CREATE INDEX webhook_events_account_idx ON webhook_events (tenant_id, account_uuid);
 
 CREATE TABLE webhook_deliveries (
     tenant_id TEXT NOT NULL,
@@ -48,6 +51,7 @@ CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (status, next_atte
 CREATE INDEX webhook_deliveries_order_idx
     ON webhook_deliveries (tenant_id, endpoint_uuid, account_uuid, status, seq);
 CREATE INDEX webhook_deliveries_listing_idx ON webhook_deliveries (tenant_id, endpoint_uuid, created_at);
+CREATE INDEX webhook_deliveries_uuid_idx ON webhook_deliveries (uuid);
 
 CREATE TABLE webhook_attempts (
     tenant_id TEXT NOT NULL,
@@ -60,3 +64,4 @@ CREATE TABLE webhook_attempts (
     PRIMARY KEY (tenant_id, delivery_uuid, number),
     FOREIGN KEY (tenant_id, delivery_uuid) REFERENCES webhook_deliveries (tenant_id, uuid) ON DELETE CASCADE
 );
+CREATE INDEX webhook_attempts_delivery_idx ON webhook_attempts (delivery_uuid);

@@ -26,9 +26,12 @@ pub trait WebhookRepository: Send + Sync {
 
     async fn endpoint(&self, tenant: &TenantId, id: WebhookId) -> Result<Option<Endpoint>, StoreError>;
 
-    /// Writes the endpoint's url, events, description, secrets and disabling as given;
-    /// `false` if it is gone.
-    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<bool, StoreError>;
+    /// Writes `next`'s url, events, description, secrets and disabling, if the endpoint is
+    /// still as `current` was read (its last change and its disabling: a rotation or a disabling
+    /// by the delivery meanwhile is not overwritten); `false` otherwise (read it again), or if
+    /// it is gone. Enabling it again ends its failure streak and gives its pending deliveries a
+    /// fresh retry window from `next.updated_at`.
+    async fn update_endpoint(&self, current: &Endpoint, next: &Endpoint) -> Result<bool, StoreError>;
 
     /// Removes the endpoint with its deliveries; `false` if there was none.
     async fn delete_endpoint(&self, tenant: &TenantId, id: WebhookId) -> Result<bool, StoreError>;
@@ -81,7 +84,8 @@ pub trait WebhookRepository: Send + Sync {
 
     /// Not delivered: the attempt recorded, the next try set (or the delivery abandoned), the
     /// endpoint's failure streak started if it was not; the endpoint disabled (and its notice
-    /// written to the outbox) if asked and it is still failing and enabled. Only while the
+    /// written to the outbox) if asked, it is enabled, and its streak began early enough
+    /// ([`crate::webhooks::Disabling`]). Only while the
     /// delivery is pending under `claim`; returns whether it was.
     async fn record_failure(
         &self,

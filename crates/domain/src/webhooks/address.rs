@@ -95,6 +95,22 @@ impl UrlPolicy {
             }
         }
         let ip = host.parse::<IpAddr>().ok();
+        // URL parsers (and the HTTP client) read a host whose last label is a number as an
+        // IPv4 address in any of its old forms (`2130706433`, `0x7f.1`, `127.1`): only the
+        // dotted-decimal one is taken, so the address checked is the one connected to.
+        let last_label = host.trim_end_matches('.').rsplit('.').next().unwrap_or_default();
+        let numeric = !last_label.is_empty()
+            && (last_label.bytes().all(|b| b.is_ascii_digit())
+                || last_label.starts_with("0x")
+                || last_label.starts_with("0X"));
+        if ip.is_none() && numeric {
+            return Err(UrlRefusal::Malformed);
+        }
+        let host = if ip.is_none() {
+            host.strip_suffix('.').unwrap_or(host)
+        } else {
+            host
+        };
         let name_ok = !host.is_empty()
             && host.len() <= 253
             && host
@@ -175,13 +191,13 @@ fn public_v4(ip: &Ipv4Addr) -> bool {
         || a >= 240)
 }
 
+/// Global unicast (`2000::/3`) only, without the ranges that are documentation or that carry
+/// an IPv4 address a relay would reach (6to4, Teredo): everything else (unique-local,
+/// link-local, site-local, IPv4-compatible, NAT64) is not public.
 fn public_v6(ip: &Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8
-        || first == 0x0064 && ip.segments()[1] == 0xff9b)
+    let [first, second, ..] = ip.segments();
+    (first & 0xe000) == 0x2000
+        && !(first == 0x2001 && second == 0x0db8)
+        && first != 0x2002
+        && !(first == 0x2001 && second == 0x0000)
 }

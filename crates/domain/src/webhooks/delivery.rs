@@ -95,10 +95,19 @@ pub enum Retrying {
 }
 
 /// A failed try as recorded: the attempt, what follows, and, when the endpoint has failed
-/// every try for long enough, its disabling with the notice to the tenant's operator.
+/// every try for long enough, its disabling.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailedDelivery {
     pub attempt: Attempt,
     pub next: Retrying,
-    pub disable_endpoint: Option<Option<OutboundMessage>>,
+    pub disable_endpoint: Option<Disabling>,
+}
+
+/// An endpoint disabled for failing: only if its failure streak (as stored when the failure is
+/// recorded) began at `failing_since_by` or before, so that a success recorded meanwhile (which
+/// ends the streak) wins; with the notice to the tenant's operator, written once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disabling {
+    pub failing_since_by: OffsetDateTime,
+    pub notice: Option<OutboundMessage>,
 }

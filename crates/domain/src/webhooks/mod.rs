@@ -8,7 +8,7 @@ mod event;
 
 pub use address::{UrlPolicy, UrlRefusal, WebhookUrl};
 pub use delivery::{
-    Attempt, DeliveryId, DeliveryStatus, DueDelivery, FailedDelivery, Retrying, WebhookDelivery,
+    Attempt, DeliveryId, DeliveryStatus, Disabling, DueDelivery, FailedDelivery, Retrying, WebhookDelivery,
 };
 pub use endpoint::{
     checked_description, field, Endpoint, EndpointChange, EventFilter, NewEndpoint, WebhookId, SECRET_PREFIX,

@@ -55,12 +55,38 @@ fn only_https_to_public_addresses_unless_the_operator_allows_more() {
         "https://[fd12::1]/",
         "https://[::ffff:10.0.0.1]/",
         "https://[64:ff9b::a00:1]/",
+        "https://[::127.0.0.1]/",
+        "https://[fec0::1]/",
+        "https://[2002:7f00:1::]/",
+        "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
     ] {
         assert!(
             matches!(strict().parse(private), Err(UrlRefusal::PrivateAddress(_))),
             "{private}"
         );
     }
+    // The old IPv4 forms an HTTP client would read as an address are refused, not resolved.
+    for numeric in [
+        "https://2130706433/",
+        "https://0x7f.1/",
+        "https://127.1/",
+        "https://017700000001/",
+        "https://10.0.0.1./",
+    ] {
+        assert_eq!(
+            strict().parse(numeric).unwrap_err(),
+            UrlRefusal::Malformed,
+            "{numeric}"
+        );
+    }
+    assert_eq!(
+        strict().parse("https://hooks.example.com./in").unwrap().host(),
+        "hooks.example.com"
+    );
+    assert!(matches!(
+        strict().parse("https://localhost./"),
+        Err(UrlRefusal::PrivateAddress(_))
+    ));
     assert!(strict().parse("https://93.184.215.14/").is_ok());
     assert!(strict().parse("https://[2606:4700::6810:84e5]/").is_ok());
 

@@ -127,12 +127,28 @@ impl WebhookRepository for MemoryStore {
         Ok(self.state().webhooks.endpoint_mut(tenant, id).map(|e| e.clone()))
     }
 
-    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<bool, StoreError> {
+    async fn update_endpoint(&self, current: &Endpoint, next: &Endpoint) -> Result<bool, StoreError> {
         let mut state = self.state();
-        let Some(stored) = state.webhooks.endpoint_mut(&endpoint.tenant, endpoint.id) else {
+        let hooks = &mut state.webhooks;
+        let Some(stored) = hooks.endpoint_mut(&current.tenant, current.id) else {
             return Ok(false);
         };
-        *stored = endpoint.clone();
+        if stored.updated_at != current.updated_at || stored.disabled_at != current.disabled_at {
+            return Ok(false);
+        }
+        let failing_since = stored.failing_since;
+        *stored = Endpoint {
+            failing_since,
+            ..next.clone()
+        };
+        if current.disabled_at.is_some() && next.disabled_at.is_none() {
+            stored.failing_since = None;
+            for (_, delivery, _) in hooks.deliveries.iter_mut().filter(|(_, d, _)| {
+                d.tenant == next.tenant && d.endpoint == next.id && d.status == DeliveryStatus::Pending
+            }) {
+                delivery.window_from = next.updated_at;
+            }
+        }
         Ok(true)
     }
 
@@ -331,11 +347,11 @@ impl WebhookRepository for MemoryStore {
             return Ok(true);
         };
         let at = failure.attempt.at;
-        endpoint.failing_since.get_or_insert(at);
-        if let Some(notice) = &failure.disable_endpoint {
-            if endpoint.disabled_at.is_none() {
+        let since = *endpoint.failing_since.get_or_insert(at);
+        if let Some(disabling) = &failure.disable_endpoint {
+            if endpoint.disabled_at.is_none() && since <= disabling.failing_since_by {
                 endpoint.disabled_at = Some(at);
-                if let Some(message) = notice {
+                if let Some(message) = &disabling.notice {
                     state.outbox.push(StoredMessage {
                         message: message.clone(),
                         status: MessageStatus::Pending,

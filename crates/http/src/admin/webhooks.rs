@@ -59,8 +59,9 @@ impl From<&Endpoint> for AdminWebhook {
     }
 }
 
-/// An endpoint with its signing secret: shown at creation and rotation only.
-#[derive(Debug, Serialize, ToSchema)]
+/// An endpoint with its signing secret: shown at creation and rotation only (no `Debug`: it
+/// is never logged).
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedWebhook {
     #[serde(flatten)]

@@ -298,20 +298,47 @@ pub(crate) async fn an_endpoint_failing_for_long_is_disabled_once_with_its_notic
         tenant: tenant.clone(),
         ..message_to("ops@hooks.example", T0)
     };
-    let disabling = FailedDelivery {
-        attempt: tried(T0, 502),
-        next: Retrying::At(T0 + Duration::minutes(1)),
-        disable_endpoint: Some(Some(notice)),
+    let failing = |at: OffsetDateTime, by: OffsetDateTime| FailedDelivery {
+        attempt: tried(at, 502),
+        next: Retrying::At(at + Duration::minutes(1)),
+        disable_endpoint: Some(Disabling {
+            failing_since_by: by,
+            notice: Some(notice.clone()),
+        }),
     };
-    for id in [first, second] {
-        assert!(s.webhooks.record_failure(id, held, &disabling).await.unwrap());
-    }
+    // The streak begins with this failure: too late to be disabled for it.
+    assert!(s
+        .webhooks
+        .record_failure(first, held, &failing(T0, T0 - Duration::days(3)))
+        .await
+        .unwrap());
     let stored = s.webhooks.endpoint(&tenant, hook.id).await.unwrap().unwrap();
-    assert_eq!(stored.disabled_at, Some(T0));
+    assert_eq!((stored.failing_since, stored.disabled_at), (Some(T0), None));
+    let later = T0 + Duration::days(3);
+    assert!(s
+        .webhooks
+        .record_failure(second, held, &failing(later, later - Duration::days(3)))
+        .await
+        .unwrap());
+    let stored = s.webhooks.endpoint(&tenant, hook.id).await.unwrap().unwrap();
+    assert_eq!(stored.disabled_at, Some(later));
     let notices = s.outbox.list(&tenant, None, None, 10).await.unwrap();
     assert_eq!(notices.len(), 1, "told once");
+    // A change made on the endpoint as read before the disabling does not undo it.
+    let stale = hook.changed(
+        clientele_domain::webhooks::EndpointChange {
+            description: Some(Some("renamed".into())),
+            ..Default::default()
+        },
+        later,
+    );
+    assert!(!s.webhooks.update_endpoint(&hook, &stale).await.unwrap());
+    assert_eq!(
+        s.webhooks.endpoint(&tenant, hook.id).await.unwrap().unwrap(),
+        stored
+    );
     assert!(
-        claim(&s, T0 + Duration::hours(1))
+        claim(&s, later + Duration::hours(2))
             .await
             .1
             .iter()
@@ -323,13 +350,30 @@ pub(crate) async fn an_endpoint_failing_for_long_is_disabled_once_with_its_notic
             disabled: Some(false),
             ..Default::default()
         },
-        T0,
+        later + Duration::hours(1),
     );
-    assert!(s.webhooks.update_endpoint(&enabled).await.unwrap());
+    assert!(s.webhooks.update_endpoint(&stored, &enabled).await.unwrap());
+    let again = s.webhooks.endpoint(&tenant, hook.id).await.unwrap().unwrap();
+    assert_eq!(
+        (again.disabled_at, again.failing_since),
+        (None, None),
+        "the streak is over"
+    );
+    let pending = s
+        .webhooks
+        .deliveries(&tenant, hook.id, Some(WebhookStatus::Pending), 10)
+        .await
+        .unwrap();
+    assert!(
+        pending
+            .iter()
+            .all(|d| d.window_from == later + Duration::hours(1)),
+        "a fresh window"
+    );
     assert_eq!(
         s.webhooks
             .claim_due(
-                T0 + Duration::hours(1),
+                later + Duration::hours(2),
                 Duration::seconds(45),
                 50,
                 ClaimId(Uuid::new_v4()),
@@ -344,7 +388,7 @@ pub(crate) async fn an_endpoint_failing_for_long_is_disabled_once_with_its_notic
         0,
         "skipped"
     );
-    let (_, due) = claim(&s, T0 + Duration::hours(1)).await;
+    let (_, due) = claim(&s, later + Duration::hours(2)).await;
     assert_eq!(due.iter().filter(|d| d.endpoint.id == hook.id).count(), 2);
     assert!(s.webhooks.delete_endpoint(&tenant, hook.id).await.unwrap());
 }

@@ -25,8 +25,8 @@ pub use clientele_domain::sign_in_throttle::SignInThrottle;
 pub use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
 pub use clientele_domain::values::{Birthday, Email, Locale, Name, PasswordHash, Phone};
 pub use clientele_domain::webhooks::{
-    Attempt, DeliveryStatus as WebhookStatus, Endpoint, Event, EventFilter, EventType, FailedDelivery,
-    Retrying, WebhookId,
+    Attempt, DeliveryStatus as WebhookStatus, Disabling, Endpoint, Event, EventFilter, EventType,
+    FailedDelivery, Retrying, WebhookId,
 };
 pub use clientele_store::Database;
 pub use clientele_testkit::MemoryStore;

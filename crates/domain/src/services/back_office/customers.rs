@@ -214,10 +214,22 @@ mod tests {
     use crate::services::support::test_support::deps_with;
 
     fn flows() -> FlowDeps {
-        crate::services::support::test_support::flow_deps(
-            crate::ports::MockUnitOfWork::new(),
-            crate::ports::MockTenantRepository::new(),
-        )
+        flows_with(crate::ports::MockUnitOfWork::new())
+    }
+
+    fn flows_with(commits: crate::ports::MockUnitOfWork) -> FlowDeps {
+        crate::services::support::test_support::flow_deps(commits, crate::ports::MockTenantRepository::new())
+    }
+
+    /// The account a commit creates, announced as `customer.created`.
+    fn inserted(commit: &crate::ports::Commit) -> Account {
+        let [crate::ports::AccountWrite::Insert(account)] = commit.accounts.as_slice() else {
+            panic!("not one insert: {commit:?}");
+        };
+        assert_eq!(commit.events.len(), 1);
+        assert_eq!(commit.events[0].kind, crate::webhooks::EventType::CustomerCreated);
+        assert_eq!(commit.events[0].account, Some(account.uuid));
+        account.clone()
     }
     use crate::values::PasswordHash;
 
@@ -240,21 +252,28 @@ mod tests {
 
     #[tokio::test]
     async fn id_collision_draws_another_id() {
-        let mut accounts = MockAccountRepository::new();
+        let mut commits = crate::ports::MockUnitOfWork::new();
         let mut seq = mockall::Sequence::new();
-        accounts
-            .expect_insert()
+        commits
+            .expect_commit()
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Err(StoreError::Duplicate(UniqueKey::PublicId)));
-        accounts
-            .expect_insert()
+        commits
+            .expect_commit()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_| Ok(()));
+            .returning(|commit| {
+                inserted(&commit);
+                Ok(())
+            });
         let service = Customers::new(
-            deps_with(accounts, MockSessionRepository::new(), hasher()),
-            flows(),
+            deps_with(
+                MockAccountRepository::new(),
+                MockSessionRepository::new(),
+                hasher(),
+            ),
+            flows_with(commits),
             None,
         );
         let account = service
@@ -267,9 +286,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_taken_username_is_drawn_again_with_digits() {
-        let mut accounts = MockAccountRepository::new();
+        let mut commits = crate::ports::MockUnitOfWork::new();
         let mut calls = 0;
-        accounts.expect_insert().times(2).returning(move |account| {
+        commits.expect_commit().times(2).returning(move |commit| {
+            let account = inserted(&commit);
             calls += 1;
             let name = account.profile.username.clone().unwrap();
             if calls == 1 {
@@ -282,8 +302,12 @@ mod tests {
             }
         });
         let service = Customers::new(
-            deps_with(accounts, MockSessionRepository::new(), hasher()),
-            flows(),
+            deps_with(
+                MockAccountRepository::new(),
+                MockSessionRepository::new(),
+                hasher(),
+            ),
+            flows_with(commits),
             None,
         );
         let account = service
@@ -295,13 +319,17 @@ mod tests {
 
     #[tokio::test]
     async fn taken_email_is_a_conflict() {
-        let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_insert()
+        let mut commits = crate::ports::MockUnitOfWork::new();
+        commits
+            .expect_commit()
             .returning(|_| Err(StoreError::Duplicate(UniqueKey::Email)));
         let service = Customers::new(
-            deps_with(accounts, MockSessionRepository::new(), hasher()),
-            flows(),
+            deps_with(
+                MockAccountRepository::new(),
+                MockSessionRepository::new(),
+                hasher(),
+            ),
+            flows_with(commits),
             None,
         );
         let err = service

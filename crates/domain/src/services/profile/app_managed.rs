@@ -208,10 +208,19 @@ mod tests {
         accounts
             .expect_find_by_uuid()
             .returning(move |_, _| Ok(Some(stored.clone())));
-        accounts.expect_update().times(1).returning(|a| Ok(a.clone()));
+        // The names and the push token change: one commit, announced as `customer.updated`.
+        let mut commits = MockUnitOfWork::new();
+        commits
+            .expect_commit()
+            .withf(|c| {
+                c.events.len() == 1
+                    && c.events[0].data.get("fields") == Some(&serde_json::json!(["firstName", "pushToken"]))
+            })
+            .times(1)
+            .returning(|_| Ok(()));
         let mut sessions = MockSessionRepository::new();
         sessions.expect_latest_active().returning(|_, _, _| Ok(None));
-        let users = users(accounts, sessions, MockUnitOfWork::new());
+        let users = users(accounts, sessions, commits);
         let omitted = AppUserChange {
             phone: None,
             ..change()

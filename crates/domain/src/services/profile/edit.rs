@@ -125,9 +125,10 @@ mod tests {
     #[tokio::test]
     async fn lost_race_reapplies_the_edit_to_the_fresh_account() {
         let mut accounts = MockAccountRepository::new();
+        let mut commits = MockUnitOfWork::new();
         let mut seq = mockall::Sequence::new();
-        accounts
-            .expect_update()
+        commits
+            .expect_commit()
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Err(StoreError::VersionMismatch));
@@ -141,18 +142,23 @@ mod tests {
                 fresh.profile.last_name = Some(Name::parse("Concurrent").unwrap());
                 Ok(Some(fresh))
             });
-        accounts
-            .expect_update()
+        commits
+            .expect_commit()
             .times(1)
             .in_sequence(&mut seq)
-            .withf(|a| a.version == 4 && a.profile.last_name.as_ref().unwrap().as_str() == "Concurrent")
-            .returning(|a| {
-                Ok(Account {
-                    version: a.version + 1,
-                    ..a.clone()
-                })
-            });
-        let service = profiles(accounts, MockUnitOfWork::new());
+            .withf(|commit| {
+                let reapplied = matches!(
+                    commit.accounts.as_slice(),
+                    [AccountWrite::Update(a)] if a.version == 4
+                        && a.profile.last_name.as_ref().unwrap().as_str() == "Concurrent"
+                );
+                // Announced in the same commit: the names of the fields, not their values.
+                let announced = commit.events.len() == 1
+                    && commit.events[0].data.get("fields") == Some(&serde_json::json!(["nickname"]));
+                reapplied && announced
+            })
+            .returning(|_| Ok(()));
+        let service = profiles(accounts, commits);
         let saved = service.edit(&caller(), nickname("Nick")).await.unwrap();
         assert_eq!(saved.version, 5);
         assert_eq!(saved.profile.nickname.unwrap().as_str(), "Nick");
@@ -161,8 +167,9 @@ mod tests {
     #[tokio::test]
     async fn an_edit_that_lost_to_a_deletion_writes_nothing() {
         let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_update()
+        let mut commits = MockUnitOfWork::new();
+        commits
+            .expect_commit()
             .times(1)
             .returning(|_| Err(StoreError::VersionMismatch));
         accounts.expect_find_by_uuid().times(1).returning(|_, _| {
@@ -171,7 +178,7 @@ mod tests {
             erased.version = 4;
             Ok(Some(erased))
         });
-        let service = profiles(accounts, MockUnitOfWork::new());
+        let service = profiles(accounts, commits);
         let err = service.edit(&caller(), nickname("Nick")).await.unwrap_err();
         assert!(matches!(err, DomainError::Unauthenticated), "{err:?}");
     }
@@ -188,8 +195,9 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_, _| Ok(Some(account())));
-        accounts
-            .expect_update()
+        let mut commits = MockUnitOfWork::new();
+        commits
+            .expect_commit()
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Err(StoreError::VersionMismatch));
@@ -202,7 +210,7 @@ mod tests {
                 fresh.version = 4;
                 Ok(Some(fresh))
             });
-        let service = profiles(accounts, MockUnitOfWork::new());
+        let service = profiles(accounts, commits);
         let err = service
             .edit_if(&caller(), nickname("Nick"), IfVersion::one_of(vec![3]))
             .await
@@ -215,7 +223,9 @@ mod tests {
             .expect_find_by_uuid()
             .times(1)
             .returning(|_, _| Ok(Some(account())));
-        let service = profiles(accounts, MockUnitOfWork::new());
+        let mut commits = MockUnitOfWork::new();
+        commits.expect_commit().never();
+        let service = profiles(accounts, commits);
         let err = service
             .edit_if(&caller(), nickname("Nick"), IfVersion::one_of(vec![2]))
             .await
@@ -238,14 +248,15 @@ mod tests {
     #[tokio::test]
     async fn endless_races_end_in_a_conflict() {
         let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_update()
+        let mut commits = MockUnitOfWork::new();
+        commits
+            .expect_commit()
             .times(crate::services::support::reapply::ATTEMPTS)
             .returning(|_| Err(StoreError::VersionMismatch));
         accounts
             .expect_find_by_uuid()
             .returning(|_, _| Ok(Some(account())));
-        let service = profiles(accounts, MockUnitOfWork::new());
+        let service = profiles(accounts, commits);
         let err = service.edit(&caller(), nickname("Nick")).await.unwrap_err();
         assert!(matches!(err, DomainError::Conflict(_)));
     }

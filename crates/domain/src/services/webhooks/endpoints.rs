@@ -18,6 +18,8 @@ use crate::webhooks::{
 const MOST_ENDPOINTS: usize = 50;
 /// Random bytes in a signing secret.
 const SECRET_BYTES: usize = 32;
+/// Reads of an endpoint a change makes before it gives up on one that keeps changing.
+const ATTEMPTS: usize = 5;
 
 /// An endpoint as asked for: raw, checked here.
 #[derive(Debug, Clone, Default)]
@@ -170,7 +172,6 @@ impl Webhooks {
         id: WebhookId,
         input: EndpointInput,
     ) -> Result<Endpoint, DomainError> {
-        let current = self.get(tenant, id).await?;
         let mut errors = FieldErrors::new();
         let events = match input.events.as_deref() {
             Some(names) => EventFilter::parse(names).map_err(|e| errors.extend(e)).ok(),
@@ -189,19 +190,34 @@ impl Webhooks {
             Some(raw) => Some(self.checked_url(raw).await?),
             None => None,
         };
-        let next = current.changed(
-            EndpointChange {
-                url,
-                events,
-                description,
-                disabled: input.disabled,
-            },
-            self.clock.now(),
-        );
-        if !self.store.update_endpoint(&next).await? {
-            return Err(DomainError::NotFound);
+        let change = EndpointChange {
+            url,
+            events,
+            description,
+            disabled: input.disabled,
+        };
+        self.changing(tenant, id, |current, now| current.changed(change.clone(), now))
+            .await
+    }
+
+    /// Writes `change` of the endpoint as it is now: read again when it changed meanwhile (a
+    /// rotation, or the delivery disabling it), so that neither is undone.
+    async fn changing(
+        &self,
+        tenant: &str,
+        id: WebhookId,
+        change: impl Fn(&Endpoint, time::OffsetDateTime) -> Endpoint,
+    ) -> Result<Endpoint, DomainError> {
+        for _ in 0..ATTEMPTS {
+            let current = self.get(tenant, id).await?;
+            let next = change(&current, self.clock.now());
+            if self.store.update_endpoint(&current, &next).await? {
+                return Ok(next);
+            }
         }
-        Ok(next)
+        Err(DomainError::Conflict(
+            "the endpoint kept changing concurrently; try again".into(),
+        ))
     }
 
     pub async fn delete(&self, tenant: &str, id: WebhookId) -> Result<(), DomainError> {
@@ -213,18 +229,18 @@ impl Webhooks {
         }
     }
 
-    /// A new secret; the one it replaces still signs (beside it) for a day.
+    /// A new secret; the one it replaces still signs (beside it) for a day. Rotating again
+    /// within that day ends the oldest at once: two secrets sign at most.
     pub async fn rotate_secret(&self, tenant: &str, id: WebhookId) -> Result<CreatedEndpoint, DomainError> {
-        let current = self.get(tenant, id).await?;
         let (secret, sealed) = self.new_secret();
-        let endpoint = current.rotated(sealed, self.clock.now());
-        if !self.store.update_endpoint(&endpoint).await? {
-            return Err(DomainError::NotFound);
-        }
+        let endpoint = self
+            .changing(tenant, id, |current, now| current.rotated(sealed.clone(), now))
+            .await?;
         Ok(CreatedEndpoint { endpoint, secret })
     }
 
-    /// A `webhook.test` event for this endpoint alone (disabled or not subscribed to it, too).
+    /// A `webhook.test` event for this endpoint alone, whatever it subscribes to (to a disabled
+    /// one once it is enabled again).
     pub async fn test(&self, tenant: &str, id: WebhookId) -> Result<DeliveryId, DomainError> {
         let endpoint = self.get(tenant, id).await?;
         let event = Event {

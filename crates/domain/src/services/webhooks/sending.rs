@@ -16,7 +16,9 @@ use crate::ports::{
     WebhookTransport,
 };
 use crate::templates::{compose, Template};
-use crate::webhooks::{Attempt, DueDelivery, Endpoint, FailedDelivery, Retrying, UrlPolicy, WebhookId};
+use crate::webhooks::{
+    Attempt, Disabling, DueDelivery, Endpoint, FailedDelivery, Retrying, UrlPolicy, WebhookId,
+};
 
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
@@ -226,7 +228,10 @@ impl WebhookSending {
             .failing_since
             .is_some_and(|since| now - since >= self.settings.disable_after);
         let disable_endpoint = if failing_long && due.endpoint.disabled_at.is_none() {
-            Some(self.operator_notice(&due.endpoint, now).await)
+            Some(Disabling {
+                failing_since_by: now - self.settings.disable_after,
+                notice: self.operator_notice(&due.endpoint, now).await,
+            })
         } else {
             None
         };
@@ -251,9 +256,11 @@ impl WebhookSending {
             .failing_since
             .and_then(|since| since.format(&Rfc3339).ok())
             .unwrap_or_default();
+        // Without its query or fragment: a URL may carry a token, and the mail is kept readable.
+        let url = endpoint.url.split(['?', '#']).next().unwrap_or_default();
         let composed = compose(
             &Template::WebhookDisabled {
-                url: &endpoint.url,
+                url,
                 endpoint: &endpoint.id.to_string(),
                 failing_since: &since,
             },
@@ -303,7 +310,7 @@ mod tests {
         let endpoint = Endpoint {
             id: WebhookId(Uuid::from_u128(1)),
             tenant: tenant.clone(),
-            url: "https://hooks.example.com/".into(),
+            url: "https://hooks.example.com/?token=abc".into(),
             events: EventFilter::All,
             description: None,
             sealed_secret: "sealed".into(),
@@ -436,16 +443,16 @@ mod tests {
             Some("ops@acme.example"),
         )
         .await;
-        let notice = long
-            .disable_endpoint
-            .expect("disabled")
-            .expect("the operator is told");
+        let disabling = long.disable_endpoint.expect("disabled");
+        assert_eq!(disabling.failing_since_by, NOW - Duration::days(3));
+        let notice = disabling.notice.expect("the operator is told");
         assert_eq!(notice.recipient, "ops@acme.example");
         assert!(notice.masked_text.contains("https://hooks.example.com/"));
+        assert!(!notice.masked_text.contains("token="), "the query is left out");
         let (_, unnamed) = failing_once(due(3, NOW, Some(NOW - Duration::days(4))), 500, None).await;
         assert_eq!(
-            unnamed.disable_endpoint,
-            Some(None),
+            unnamed.disable_endpoint.expect("disabled").notice,
+            None,
             "disabled, with no one to tell"
         );
     }
