@@ -200,7 +200,7 @@ impl Tenant {
             }
         }
         if let crate::Patch::Set(address) = change.operator_email {
-            match address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            match address.as_deref() {
                 None => next.settings.operator_email = None,
                 Some(a) => match crate::values::Email::parse(a) {
                     Ok(email) => next.settings.operator_email = Some(email.as_str().to_owned()),

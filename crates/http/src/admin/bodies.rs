@@ -140,9 +140,8 @@ pub struct TenantSettingsBody {
     /// `null` or empty: none.
     phone_region: Option<PhoneRegionCode>,
     /// Where notices for the tenant's operators go (a webhook endpoint disabled).
-    /// `null` or empty: none.
-    #[schema(example = "ops@acme.example")]
-    operator_email: Option<String>,
+    /// `null`: none.
+    operator_email: Option<EmailAddress>,
 }
 
 /// `POST /admin/v1/tenants/{id}/api-keys`.

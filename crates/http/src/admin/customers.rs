@@ -215,23 +215,6 @@ pub async fn find_customers(
             *value = None;
         }
     }
-    if let Some(email) = query.email.as_deref() {
-        if email.trim().is_empty() {
-            return Err(Problem::invalid(FieldErrors::single(
-                "email",
-                "must not be empty",
-            )));
-        }
-        let found = state
-            .customers
-            .find_by_email(&tenant, email)
-            .await
-            .map_err(|e| problem_for(e, surface_name))?;
-        return Ok(HttpResponse::Ok().json(CustomerListing {
-            customers: found.iter().map(AdminCustomer::from).collect(),
-            next_cursor: None,
-        }));
-    }
     let mut errors = FieldErrors::new();
     let status = query_choice(
         query.status.as_deref(),
@@ -256,6 +239,24 @@ pub async fn find_customers(
     );
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
+    }
+    // Every parameter is checked first, whichever lookup answers.
+    if let Some(email) = query.email.as_deref() {
+        if email.trim().is_empty() {
+            return Err(Problem::invalid(FieldErrors::single(
+                "email",
+                "must not be empty",
+            )));
+        }
+        let found = state
+            .customers
+            .find_by_email(&tenant, email)
+            .await
+            .map_err(|e| problem_for(e, surface_name))?;
+        return Ok(HttpResponse::Ok().json(CustomerListing {
+            customers: found.iter().map(AdminCustomer::from).collect(),
+            next_cursor: None,
+        }));
     }
     let page = state
         .customer_search
