@@ -72,6 +72,8 @@ async fn metrics_count_requests_sign_ins_and_the_outbox(server: Server) {
         r#"clientele_password_hash_wait_seconds_count"#,
         r#"clientele_outbox_pending_messages{channel="email"}"#,
         r#"clientele_outbox_oldest_pending_age_seconds{channel="sms"}"#,
+        "clientele_webhook_pending_deliveries ",
+        "clientele_webhook_oldest_pending_age_seconds ",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }

@@ -491,6 +491,22 @@ async fn a_failed_delivery_is_retried_with_its_id_and_a_hanging_endpoint_holds_u
     let got = until_received(&flaky, |got| got.len() >= 5).await;
     assert_eq!(header(&got[4], "webhook-id"), first_id);
 
+    // Counted by endpoint and outcome.
+    let metrics = server
+        .http
+        .get(server.url("/metrics"))
+        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for outcome in ["failed", "delivered"] {
+        let counted = format!(r#"clientele_webhook_deliveries_total{{endpoint="{id}",outcome="{outcome}"}}"#);
+        assert!(metrics.contains(&counted), "{counted} missing from:\n{metrics}");
+    }
+
     // The hanging endpoint's tries time out and are recorded as such.
     let id = hanging_hook["id"].as_str().unwrap();
     let path = format!("/admin/v1/tenants/default/webhooks/{id}/deliveries?status=pending");

@@ -427,30 +427,24 @@ impl WebhookRepository for Database {
             // Only over the endpoint as it was read: the back office's last change, and the
             // delivery's disabling (the failure streak is the delivery's to keep).
             let as_read = this().filter(webhook_endpoints::updated_at.eq(was.updated_at));
+            let changes = || {
+                (
+                    webhook_endpoints::url.eq(&row.url),
+                    webhook_endpoints::events.eq(&row.events),
+                    webhook_endpoints::description.eq(&row.description),
+                    webhook_endpoints::sealed_secret.eq(&row.sealed_secret),
+                    webhook_endpoints::previous_secret.eq(&row.previous_secret),
+                    webhook_endpoints::previous_secret_until.eq(row.previous_secret_until),
+                    webhook_endpoints::updated_at.eq(row.updated_at),
+                    webhook_endpoints::disabled_at.eq(row.disabled_at),
+                )
+            };
             let changed = match was.disabled_at {
                 Some(at) => diesel::update(as_read.filter(webhook_endpoints::disabled_at.eq(at)))
-                    .set((
-                        webhook_endpoints::url.eq(&row.url),
-                        webhook_endpoints::events.eq(&row.events),
-                        webhook_endpoints::description.eq(&row.description),
-                        webhook_endpoints::sealed_secret.eq(&row.sealed_secret),
-                        webhook_endpoints::previous_secret.eq(&row.previous_secret),
-                        webhook_endpoints::previous_secret_until.eq(row.previous_secret_until),
-                        webhook_endpoints::updated_at.eq(row.updated_at),
-                        webhook_endpoints::disabled_at.eq(row.disabled_at),
-                    ))
+                    .set(changes())
                     .execute(conn)?,
                 None => diesel::update(as_read.filter(webhook_endpoints::disabled_at.is_null()))
-                    .set((
-                        webhook_endpoints::url.eq(&row.url),
-                        webhook_endpoints::events.eq(&row.events),
-                        webhook_endpoints::description.eq(&row.description),
-                        webhook_endpoints::sealed_secret.eq(&row.sealed_secret),
-                        webhook_endpoints::previous_secret.eq(&row.previous_secret),
-                        webhook_endpoints::previous_secret_until.eq(row.previous_secret_until),
-                        webhook_endpoints::updated_at.eq(row.updated_at),
-                        webhook_endpoints::disabled_at.eq(row.disabled_at),
-                    ))
+                    .set(changes())
                     .execute(conn)?,
             };
             if changed == 1 && enabled_again {
