@@ -78,6 +78,8 @@ pub struct Settings {
     pub webhook_retry_window_secs: u32,
     /// An endpoint whose every delivery failed for this many seconds is disabled (three days).
     pub webhook_disable_after_secs: u32,
+    /// How many days a webhook delivery that ended (delivered or abandoned) stays listed.
+    pub webhook_retention_days: u32,
     /// Webhook URLs may be `http` to a loopback address (tests, development).
     pub webhook_allow_http_loopback: bool,
     /// Webhook URLs may reach private and link-local addresses (an internal receiver).
@@ -162,6 +164,7 @@ const KEYS: &[&str] = &[
     "webhook_retry_secs",
     "webhook_retry_window_secs",
     "webhook_disable_after_secs",
+    "webhook_retention_days",
     "webhook_allow_http_loopback",
     "webhook_allow_private_networks",
     "rate_limit_per_minute",
@@ -214,6 +217,7 @@ impl Default for Settings {
             webhook_retry_secs: 5,
             webhook_retry_window_secs: 24 * 3600,
             webhook_disable_after_secs: 3 * 24 * 3600,
+            webhook_retention_days: 30,
             webhook_allow_http_loopback: false,
             webhook_allow_private_networks: false,
             rate_limit_per_minute: 30,
@@ -376,6 +380,7 @@ impl Settings {
             ("WEBHOOK_RETRY_SECS", self.webhook_retry_secs),
             ("WEBHOOK_RETRY_WINDOW_SECS", self.webhook_retry_window_secs),
             ("WEBHOOK_DISABLE_AFTER_SECS", self.webhook_disable_after_secs),
+            ("WEBHOOK_RETENTION_DAYS", self.webhook_retention_days),
         ] {
             if value == 0 {
                 return Err(format!("CLIENTELE_{name} must be positive"));

@@ -9,6 +9,8 @@ use tokio::task::JoinSet;
 
 /// How long the worker rests when nothing is due.
 const IDLE: Duration = Duration::from_millis(250);
+/// How often ended deliveries past their keeping are forgotten.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Delivers webhook events until `stop` turns true: as many POSTs in flight as the settings
 /// allow, each started as soon as a slot frees (never a batch waiting for its slowest), and a
@@ -20,7 +22,21 @@ pub async fn run(sending: Arc<WebhookSending>, mut stop: watch::Receiver<bool>) 
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let in_flight: Arc<Mutex<HashMap<WebhookId, usize>>> = Default::default();
     let mut tasks = JoinSet::new();
+    let mut next_pruning = tokio::time::Instant::now();
     while !*stop.borrow() {
+        if tokio::time::Instant::now() >= next_pruning {
+            next_pruning += PRUNE_EVERY;
+            match sending.prune().await {
+                Ok(0) => {}
+                Ok(gone) => tracing::info!(
+                    deliveries = gone,
+                    "ended webhook deliveries past their keeping forgotten"
+                ),
+                Err(error) => {
+                    tracing::warn!(%error, "ended webhook deliveries could not be forgotten; tried again later")
+                }
+            }
+        }
         while tasks.try_join_next().is_some() {}
         let free = slots.available_permits();
         let rest = if free == 0 {

@@ -135,6 +135,7 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
         retry_base: seconds(settings.webhook_retry_secs),
         retry_for: seconds(settings.webhook_retry_window_secs),
         disable_after: seconds(settings.webhook_disable_after_secs),
+        keep_for: Duration::days(i64::from(settings.webhook_retention_days)),
         ..WebhookSettings::default()
     };
     let webhook_transport = Arc::new(

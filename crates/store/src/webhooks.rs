@@ -842,6 +842,36 @@ impl WebhookRepository for Database {
         .await
     }
 
+    async fn prune(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let before = to_db_time(before);
+        self.write((), move |conn| {
+            let ended = || {
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::status.ne("pending"))
+                    .filter(webhook_deliveries::created_at.lt(before))
+            };
+            diesel::delete(
+                webhook_attempts::table
+                    .filter(webhook_attempts::delivery_uuid.eq_any(ended().select(webhook_deliveries::uuid))),
+            )
+            .execute(conn)?;
+            let gone = diesel::delete(ended()).execute(conn)?;
+            diesel::delete(
+                webhook_events::table
+                    .filter(webhook_events::created_at.lt(before))
+                    .filter(diesel::dsl::not(diesel::dsl::exists(
+                        webhook_deliveries::table
+                            .filter(webhook_deliveries::tenant_id.eq(webhook_events::tenant_id))
+                            .filter(webhook_deliveries::event_id.eq(webhook_events::id)),
+                    ))),
+            )
+            .execute(conn)?;
+            Ok::<_, diesel::result::Error>(gone as u64)
+        })
+        .await?
+        .map_err(from_diesel)
+    }
+
     async fn backlog(&self) -> Result<(u64, Option<OffsetDateTime>), StoreError> {
         let (count, oldest): (i64, Option<PrimitiveDateTime>) = with_connection(&self.pool, |conn| {
             webhook_deliveries::table

@@ -366,6 +366,25 @@ impl WebhookRepository for MemoryStore {
         Ok(true)
     }
 
+    async fn prune(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        let hooks = &mut state.webhooks;
+        let count = hooks.deliveries.len();
+        hooks
+            .deliveries
+            .retain(|(_, d, _)| d.status == DeliveryStatus::Pending || d.created_at >= before);
+        let gone = (count - hooks.deliveries.len()) as u64;
+        let named: std::collections::HashSet<String> = hooks
+            .deliveries
+            .iter()
+            .map(|(_, d, _)| d.event_id.clone())
+            .collect();
+        hooks
+            .events
+            .retain(|e| e.event.at >= before || named.contains(&e.id));
+        Ok(gone)
+    }
+
     async fn backlog(&self) -> Result<(u64, Option<OffsetDateTime>), StoreError> {
         let state = self.state();
         let pending = state

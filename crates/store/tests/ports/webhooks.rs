@@ -393,7 +393,48 @@ pub(crate) async fn an_endpoint_failing_for_long_is_disabled_once_with_its_notic
     assert!(s.webhooks.delete_endpoint(&tenant, hook.id).await.unwrap());
 }
 
+pub(crate) async fn ended_deliveries_are_forgotten_after_their_keeping(s: Stores) {
+    let tenant = own_tenant(&s).await;
+    let hook = endpoint(&tenant, EventFilter::All);
+    s.webhooks.create_endpoint(&hook).await.unwrap();
+    let test_at = |at: OffsetDateTime| Event {
+        tenant: tenant.clone(),
+        account: None,
+        kind: EventType::WebhookTest,
+        data: Default::default(),
+        at,
+    };
+    let old_delivered = s.webhooks.enqueue(&hook, &test_at(T0)).await.unwrap();
+    let old_pending = s.webhooks.enqueue(&hook, &test_at(T0)).await.unwrap();
+    let later = T0 + Duration::days(40);
+    let recent = s.webhooks.enqueue(&hook, &test_at(later)).await.unwrap();
+    let (held, due) = claim(&s, later).await;
+    for id in [old_delivered, recent] {
+        assert!(due.iter().any(|d| d.delivery.id == id));
+        assert!(s
+            .webhooks
+            .record_success(id, held, &tried(later, 200))
+            .await
+            .unwrap());
+    }
+    assert_eq!(s.webhooks.prune(later - Duration::days(30)).await.unwrap(), 1);
+    let mut left: Vec<_> = s
+        .webhooks
+        .deliveries(&tenant, hook.id, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    left.sort_by_key(|id| id.0);
+    let mut kept = vec![old_pending, recent];
+    kept.sort_by_key(|id| id.0);
+    assert_eq!(left, kept, "a pending delivery is kept, however old");
+    assert!(s.webhooks.delete_endpoint(&tenant, hook.id).await.unwrap());
+}
+
 crate::contract_cases!(
     commits_announce_to_the_endpoints_that_receive_in_commit_order,
     an_endpoint_failing_for_long_is_disabled_once_with_its_notice,
+    ended_deliveries_are_forgotten_after_their_keeping,
 );

@@ -36,6 +36,8 @@ pub struct WebhookSettings {
     pub concurrency: usize,
     /// POSTs in flight at once to one endpoint: a slow one never takes every slot.
     pub per_endpoint: usize,
+    /// How long a delivery that ended (delivered or abandoned) stays listed.
+    pub keep_for: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -48,6 +50,7 @@ impl Default for WebhookSettings {
             disable_after: Duration::days(3),
             concurrency: 32,
             per_endpoint: 4,
+            keep_for: Duration::days(30),
         }
     }
 }
@@ -143,6 +146,12 @@ impl WebhookSending {
             )
             .await?;
         Ok((claim, due))
+    }
+
+    /// Forgets the deliveries that ended longer ago than the settings keep them.
+    pub async fn prune(&self) -> Result<u64, DomainError> {
+        let before = self.clock.now() - self.settings.keep_for;
+        Ok(self.store.prune(before).await?)
     }
 
     /// The wait before try number `attempts + 1`, jittered by ±20 %.
