@@ -29,6 +29,8 @@ use crate::schema::{
 
 /// Longest error kept with an attempt.
 const ERROR_MAX: usize = 500;
+/// Rows one pruning write removes.
+const PRUNE_BATCH: i64 = 500;
 
 #[derive(Queryable, Selectable, Insertable, Clone)]
 #[diesel(table_name = webhook_endpoints)]
@@ -598,6 +600,7 @@ impl WebhookRepository for Database {
                             webhook_deliveries::status.eq("pending"),
                             webhook_deliveries::next_attempt_at.eq(now),
                             webhook_deliveries::window_from.eq(now),
+                            webhook_deliveries::ended_at.eq(None::<PrimitiveDateTime>),
                             webhook_deliveries::claim.eq(None::<String>),
                         ))
                         .execute(conn)?;
@@ -775,6 +778,7 @@ impl WebhookRepository for Database {
                 .set((
                     webhook_deliveries::status.eq("delivered"),
                     webhook_deliveries::delivered_at.eq(Some(at)),
+                    webhook_deliveries::ended_at.eq(Some(at)),
                     webhook_deliveries::claim.eq(None::<String>),
                 ))
                 .execute(conn)?;
@@ -808,6 +812,7 @@ impl WebhookRepository for Database {
                 Retrying::GiveUp => diesel::update(this)
                     .set((
                         webhook_deliveries::status.eq("abandoned"),
+                        webhook_deliveries::ended_at.eq(Some(at)),
                         webhook_deliveries::claim.eq(None::<String>),
                     ))
                     .execute(conn)?,
@@ -844,32 +849,66 @@ impl WebhookRepository for Database {
 
     async fn prune(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
         let before = to_db_time(before);
-        self.write((), move |conn| {
-            let ended = || {
-                webhook_deliveries::table
-                    .filter(webhook_deliveries::status.ne("pending"))
-                    .filter(webhook_deliveries::created_at.lt(before))
-            };
-            diesel::delete(
-                webhook_attempts::table
-                    .filter(webhook_attempts::delivery_uuid.eq_any(ended().select(webhook_deliveries::uuid))),
-            )
-            .execute(conn)?;
-            let gone = diesel::delete(ended()).execute(conn)?;
-            diesel::delete(
-                webhook_events::table
-                    .filter(webhook_events::created_at.lt(before))
-                    .filter(diesel::dsl::not(diesel::dsl::exists(
-                        webhook_deliveries::table
-                            .filter(webhook_deliveries::tenant_id.eq(webhook_events::tenant_id))
-                            .filter(webhook_deliveries::event_id.eq(webhook_events::id)),
-                    ))),
-            )
-            .execute(conn)?;
-            Ok::<_, diesel::result::Error>(gone as u64)
-        })
-        .await?
-        .map_err(from_diesel)
+        // In batches, each a write of its own: other writers (SQLite's one writer above all)
+        // wait for one batch at most. Attempts go with their delivery (ON DELETE CASCADE).
+        let mut gone = 0u64;
+        loop {
+            let deleted = self
+                .write((), move |conn| {
+                    let batch: Vec<(String, String)> = webhook_deliveries::table
+                        .filter(webhook_deliveries::ended_at.lt(before))
+                        .filter(webhook_deliveries::status.eq_any(["delivered", "abandoned"]))
+                        .select((webhook_deliveries::tenant_id, webhook_deliveries::uuid))
+                        .limit(PRUNE_BATCH)
+                        .load(conn)?;
+                    for (tenant, uuid) in &batch {
+                        diesel::delete(
+                            webhook_deliveries::table
+                                .filter(webhook_deliveries::tenant_id.eq(tenant))
+                                .filter(webhook_deliveries::uuid.eq(uuid))
+                                .filter(webhook_deliveries::status.ne("pending")),
+                        )
+                        .execute(conn)?;
+                    }
+                    Ok::<_, diesel::result::Error>(batch.len())
+                })
+                .await?
+                .map_err(from_diesel)?;
+            gone += deleted as u64;
+            if (deleted as i64) < PRUNE_BATCH {
+                break;
+            }
+        }
+        loop {
+            let deleted = self
+                .write((), move |conn| {
+                    let orphans: Vec<(String, String)> = webhook_events::table
+                        .filter(webhook_events::created_at.lt(before))
+                        .filter(diesel::dsl::not(diesel::dsl::exists(
+                            webhook_deliveries::table
+                                .filter(webhook_deliveries::tenant_id.eq(webhook_events::tenant_id))
+                                .filter(webhook_deliveries::event_id.eq(webhook_events::id)),
+                        )))
+                        .select((webhook_events::tenant_id, webhook_events::id))
+                        .limit(PRUNE_BATCH)
+                        .load(conn)?;
+                    for (tenant, id) in &orphans {
+                        diesel::delete(
+                            webhook_events::table
+                                .filter(webhook_events::tenant_id.eq(tenant))
+                                .filter(webhook_events::id.eq(id)),
+                        )
+                        .execute(conn)?;
+                    }
+                    Ok::<_, diesel::result::Error>(orphans.len())
+                })
+                .await?
+                .map_err(from_diesel)?;
+            if (deleted as i64) < PRUNE_BATCH {
+                break;
+            }
+        }
+        Ok(gone)
     }
 
     async fn backlog(&self) -> Result<(u64, Option<OffsetDateTime>), StoreError> {

@@ -44,6 +44,8 @@ CREATE TABLE webhook_deliveries (
     claim TEXT,
     created_at TIMESTAMP NOT NULL,
     delivered_at TIMESTAMP,
+    -- When it was delivered or abandoned (what the keeping counts from); NULL while pending.
+    ended_at TIMESTAMP,
     PRIMARY KEY (tenant_id, uuid),
     FOREIGN KEY (tenant_id, endpoint_uuid) REFERENCES webhook_endpoints (tenant_id, uuid) ON DELETE CASCADE
 );
@@ -52,6 +54,8 @@ CREATE INDEX webhook_deliveries_order_idx
     ON webhook_deliveries (tenant_id, endpoint_uuid, account_uuid, status, seq);
 CREATE INDEX webhook_deliveries_listing_idx ON webhook_deliveries (tenant_id, endpoint_uuid, created_at);
 CREATE INDEX webhook_deliveries_uuid_idx ON webhook_deliveries (uuid);
+CREATE INDEX webhook_deliveries_event_idx ON webhook_deliveries (tenant_id, event_id);
+CREATE INDEX webhook_deliveries_ended_idx ON webhook_deliveries (ended_at);
 
 CREATE TABLE webhook_attempts (
     tenant_id TEXT NOT NULL,

@@ -97,8 +97,9 @@ pub trait WebhookRepository: Send + Sync {
     /// How many deliveries are pending, and when the oldest was created (for the metrics).
     async fn backlog(&self) -> Result<(u64, Option<OffsetDateTime>), StoreError>;
 
-    /// Forgets deliveries that ended (delivered or abandoned) before `before`, with their
-    /// attempts, and events no delivery names any more; how many deliveries went.
+    /// Forgets deliveries that ended (were delivered or abandoned) before `before`, with their
+    /// attempts, and events older than `before` that no delivery names any more; how many
+    /// deliveries went. A delivery retried by hand ends anew.
     async fn prune(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
 }
 

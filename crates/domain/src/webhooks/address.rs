@@ -82,7 +82,10 @@ impl UrlPolicy {
         let (host, port) = match authority.strip_prefix('[') {
             Some(bracketed) => {
                 let (host, after) = bracketed.split_once(']').ok_or(UrlRefusal::Malformed)?;
-                (host, after.strip_prefix(':'))
+                match after {
+                    "" => (host, None),
+                    _ => (host, Some(after.strip_prefix(':').ok_or(UrlRefusal::Malformed)?)),
+                }
             }
             None => match authority.split_once(':') {
                 Some((host, port)) => (host, Some(port)),
@@ -90,7 +93,8 @@ impl UrlPolicy {
             },
         };
         if let Some(port) = port {
-            if port.parse::<u16>().map_or(true, |p| p == 0) {
+            let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+            if !digits || port.parse::<u16>().map_or(true, |p| p == 0) {
                 return Err(UrlRefusal::Malformed);
             }
         }

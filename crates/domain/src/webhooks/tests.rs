@@ -33,6 +33,8 @@ fn only_https_to_public_addresses_unless_the_operator_allows_more() {
         "https://example.com:0/",
         "https://example.com:99999/",
         "https://[::1/",
+        "https://[2606:4700::1]x/",
+        "https://example.com:+443/",
     ] {
         assert_eq!(
             strict().parse(malformed).unwrap_err(),

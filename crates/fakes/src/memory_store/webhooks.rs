@@ -370,9 +370,11 @@ impl WebhookRepository for MemoryStore {
         let mut state = self.state();
         let hooks = &mut state.webhooks;
         let count = hooks.deliveries.len();
-        hooks
-            .deliveries
-            .retain(|(_, d, _)| d.status == DeliveryStatus::Pending || d.created_at >= before);
+        // Ended when delivered, or at the last try when abandoned.
+        let ended = |d: &WebhookDelivery| d.delivered_at.or_else(|| d.attempts.last().map(|a| a.at));
+        hooks.deliveries.retain(|(_, d, _)| {
+            d.status == DeliveryStatus::Pending || ended(d).is_none_or(|at| at >= before)
+        });
         let gone = (count - hooks.deliveries.len()) as u64;
         let named: std::collections::HashSet<String> = hooks
             .deliveries

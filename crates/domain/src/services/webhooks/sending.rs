@@ -150,8 +150,11 @@ impl WebhookSending {
 
     /// Forgets the deliveries that ended longer ago than the settings keep them.
     pub async fn prune(&self) -> Result<u64, DomainError> {
-        let before = self.clock.now() - self.settings.keep_for;
-        Ok(self.store.prune(before).await?)
+        match self.clock.now().checked_sub(self.settings.keep_for) {
+            Some(before) => Ok(self.store.prune(before).await?),
+            // Kept longer than the calendar reaches: nothing is old enough.
+            None => Ok(0),
+        }
     }
 
     /// The wait before try number `attempts + 1`, jittered by ±20 %.
