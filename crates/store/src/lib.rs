@@ -29,6 +29,7 @@ mod tenants;
 mod test_queries;
 mod transaction;
 mod unit_of_work;
+mod webhook_rows;
 mod webhooks;
 
 pub use connection::{Backend, DatabaseUrl};

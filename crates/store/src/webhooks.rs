@@ -3,19 +3,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use clientele_domain::account::AccountUuid;
 use clientele_domain::message::ClaimId;
 use clientele_domain::ports::{StoreError, WebhookRepository};
 use clientele_domain::tenant::TenantId;
 use clientele_domain::webhooks::{
-    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, EventFilter, EventType,
-    FailedDelivery, Retrying, StoredEvent, WebhookDelivery, WebhookId,
+    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, FailedDelivery, Retrying,
+    WebhookDelivery, WebhookId,
 };
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
-use uuid::Uuid;
 
 use crate::blocking::with_connection;
 use crate::connection::DbConnection;
@@ -26,211 +24,12 @@ use crate::rows::{from_db_time, to_db_time};
 use crate::schema::{
     accounts, outbox, webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events,
 };
+use crate::webhook_rows::*;
 
 /// Longest error kept with an attempt.
 const ERROR_MAX: usize = 500;
 /// Rows one pruning write removes.
 const PRUNE_BATCH: i64 = 500;
-
-#[derive(Queryable, Selectable, Insertable, Clone)]
-#[diesel(table_name = webhook_endpoints)]
-struct EndpointRow {
-    tenant_id: String,
-    uuid: String,
-    url: String,
-    events: String,
-    description: Option<String>,
-    sealed_secret: String,
-    previous_secret: Option<String>,
-    previous_secret_until: Option<PrimitiveDateTime>,
-    created_at: PrimitiveDateTime,
-    updated_at: PrimitiveDateTime,
-    disabled_at: Option<PrimitiveDateTime>,
-    failing_since: Option<PrimitiveDateTime>,
-}
-
-impl From<&Endpoint> for EndpointRow {
-    fn from(e: &Endpoint) -> Self {
-        EndpointRow {
-            tenant_id: e.tenant.as_str().to_owned(),
-            uuid: e.id.0.to_string(),
-            url: e.url.clone(),
-            events: e.events.stored(),
-            description: e.description.clone(),
-            sealed_secret: e.sealed_secret.clone(),
-            previous_secret: e.previous_secret.as_ref().map(|(s, _)| s.clone()),
-            previous_secret_until: e.previous_secret.as_ref().map(|(_, until)| to_db_time(*until)),
-            created_at: to_db_time(e.created_at),
-            updated_at: to_db_time(e.updated_at),
-            disabled_at: e.disabled_at.map(to_db_time),
-            failing_since: e.failing_since.map(to_db_time),
-        }
-    }
-}
-
-impl TryFrom<EndpointRow> for Endpoint {
-    type Error = StoreError;
-
-    fn try_from(row: EndpointRow) -> Result<Self, StoreError> {
-        Ok(Endpoint {
-            id: WebhookId(Uuid::parse_str(&row.uuid).map_err(|_| corrupt("webhook endpoint id"))?),
-            tenant: TenantId::parse(&row.tenant_id).ok_or_else(|| corrupt("webhook tenant"))?,
-            url: row.url,
-            events: EventFilter::from_stored(&row.events).ok_or_else(|| corrupt("webhook events"))?,
-            description: row.description,
-            sealed_secret: row.sealed_secret,
-            previous_secret: row
-                .previous_secret
-                .zip(row.previous_secret_until)
-                .map(|(secret, until)| (secret, from_db_time(until))),
-            created_at: from_db_time(row.created_at),
-            updated_at: from_db_time(row.updated_at),
-            disabled_at: row.disabled_at.map(from_db_time),
-            failing_since: row.failing_since.map(from_db_time),
-        })
-    }
-}
-
-#[derive(Queryable, Selectable, Insertable, Clone)]
-#[diesel(table_name = webhook_events)]
-struct EventRow {
-    tenant_id: String,
-    id: String,
-    account_uuid: Option<String>,
-    event_type: String,
-    data: String,
-    created_at: PrimitiveDateTime,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = webhook_deliveries)]
-struct NewDeliveryRow {
-    tenant_id: String,
-    uuid: String,
-    endpoint_uuid: String,
-    event_id: String,
-    event_type: String,
-    account_uuid: Option<String>,
-    status: &'static str,
-    next_attempt_at: PrimitiveDateTime,
-    window_from: PrimitiveDateTime,
-    created_at: PrimitiveDateTime,
-}
-
-#[derive(Queryable, Selectable, Clone)]
-#[diesel(table_name = webhook_deliveries)]
-struct DeliveryRow {
-    tenant_id: String,
-    uuid: String,
-    endpoint_uuid: String,
-    event_id: String,
-    event_type: String,
-    account_uuid: Option<String>,
-    status: String,
-    next_attempt_at: PrimitiveDateTime,
-    window_from: PrimitiveDateTime,
-    claim: Option<String>,
-    created_at: PrimitiveDateTime,
-    delivered_at: Option<PrimitiveDateTime>,
-}
-
-fn row_claim(row: &DeliveryRow) -> String {
-    row.claim.clone().unwrap_or_default()
-}
-
-#[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = webhook_attempts)]
-struct AttemptRow {
-    tenant_id: String,
-    delivery_uuid: String,
-    number: i32,
-    attempted_at: PrimitiveDateTime,
-    status_code: Option<i32>,
-    duration_ms: i64,
-    error: Option<String>,
-}
-
-fn uuid_of(raw: &str, what: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(raw).map_err(|_| corrupt(what))
-}
-
-fn delivery(row: DeliveryRow, attempts: Vec<AttemptRow>) -> Result<WebhookDelivery, StoreError> {
-    let status = DeliveryStatus::parse(&row.status).ok_or_else(|| corrupt("webhook delivery status"))?;
-    Ok(WebhookDelivery {
-        id: DeliveryId(uuid_of(&row.uuid, "webhook delivery id")?),
-        tenant: TenantId::parse(&row.tenant_id).ok_or_else(|| corrupt("webhook tenant"))?,
-        endpoint: WebhookId(uuid_of(&row.endpoint_uuid, "webhook endpoint id")?),
-        event_id: row.event_id,
-        event_type: EventType::parse(&row.event_type).ok_or_else(|| corrupt("webhook event type"))?,
-        account: row
-            .account_uuid
-            .as_deref()
-            .map(|a| uuid_of(a, "webhook account").map(AccountUuid))
-            .transpose()?,
-        status,
-        attempts: attempts
-            .into_iter()
-            .map(|a| Attempt {
-                at: from_db_time(a.attempted_at),
-                status_code: a.status_code.and_then(|c| u16::try_from(c).ok()),
-                duration_ms: a.duration_ms,
-                error: a.error,
-            })
-            .collect(),
-        next_attempt_at: (status == DeliveryStatus::Pending).then(|| from_db_time(row.next_attempt_at)),
-        window_from: from_db_time(row.window_from),
-        created_at: from_db_time(row.created_at),
-        delivered_at: row.delivered_at.map(from_db_time),
-    })
-}
-
-fn stored_event(row: EventRow, customer_id: Option<i64>) -> Result<StoredEvent, StoreError> {
-    let data = match serde_json::from_str(&row.data) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => return Err(corrupt("webhook event data")),
-    };
-    Ok(StoredEvent {
-        id: row.id,
-        event: Event {
-            tenant: TenantId::parse(&row.tenant_id).ok_or_else(|| corrupt("webhook tenant"))?,
-            account: row
-                .account_uuid
-                .as_deref()
-                .map(|a| uuid_of(a, "webhook account").map(AccountUuid))
-                .transpose()?,
-            kind: EventType::parse(&row.event_type).ok_or_else(|| corrupt("webhook event type"))?,
-            data,
-            at: from_db_time(row.created_at),
-        },
-        customer_id,
-    })
-}
-
-fn event_row(event: &Event) -> EventRow {
-    EventRow {
-        tenant_id: event.tenant.as_str().to_owned(),
-        id: format!("evt_{}", Uuid::new_v4().simple()),
-        account_uuid: event.account.map(|a| a.0.to_string()),
-        event_type: event.kind.as_str().to_owned(),
-        data: serde_json::Value::Object(event.data.clone()).to_string(),
-        created_at: to_db_time(event.at),
-    }
-}
-
-fn delivery_row(event: &EventRow, endpoint: &str) -> NewDeliveryRow {
-    NewDeliveryRow {
-        tenant_id: event.tenant_id.clone(),
-        uuid: Uuid::new_v4().to_string(),
-        endpoint_uuid: endpoint.to_owned(),
-        event_id: event.id.clone(),
-        event_type: event.event_type.clone(),
-        account_uuid: event.account_uuid.clone(),
-        status: "pending",
-        next_attempt_at: event.created_at,
-        window_from: event.created_at,
-        created_at: event.created_at,
-    }
-}
 
 /// Writes `events` for delivery, inside the caller's transaction: each to every enabled endpoint
 /// of its tenant that receives it (the domain's [`Endpoint::receives`]), in order. An event no
@@ -555,13 +354,7 @@ impl WebhookRepository for Database {
             Ok((rows, attempts))
         })
         .await?;
-        let mut by_delivery: HashMap<String, Vec<AttemptRow>> = HashMap::new();
-        for attempt in attempts {
-            by_delivery
-                .entry(attempt.delivery_uuid.clone())
-                .or_default()
-                .push(attempt);
-        }
+        let mut by_delivery = attempts_by_delivery(attempts);
         rows.into_iter()
             .map(|row| {
                 let attempts = by_delivery.remove(&row.uuid).unwrap_or_default();
@@ -724,13 +517,7 @@ impl WebhookRepository for Database {
             .map(|e| ((e.tenant_id.clone(), e.id.clone()), e))
             .collect();
         let ids: HashMap<(String, String), i64> = ids.into_iter().map(|(t, u, id)| ((t, u), id)).collect();
-        let mut by_delivery: HashMap<String, Vec<AttemptRow>> = HashMap::new();
-        for attempt in attempts {
-            by_delivery
-                .entry(attempt.delivery_uuid.clone())
-                .or_default()
-                .push(attempt);
-        }
+        let mut by_delivery = attempts_by_delivery(attempts);
         let mut due = Vec::with_capacity(claimed.len());
         for row in claimed {
             // One row that cannot be read (an event type a newer version wrote, say) is left

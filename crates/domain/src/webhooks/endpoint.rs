@@ -183,14 +183,6 @@ impl Endpoint {
     }
 }
 
-/// What creating an endpoint takes, checked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewEndpoint {
-    pub url: String,
-    pub events: EventFilter,
-    pub description: Option<String>,
-}
-
 /// A change to an endpoint; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndpointChange {

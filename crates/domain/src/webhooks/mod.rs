@@ -11,8 +11,8 @@ pub use delivery::{
     Attempt, DeliveryId, DeliveryStatus, Disabling, DueDelivery, FailedDelivery, Retrying, WebhookDelivery,
 };
 pub use endpoint::{
-    checked_description, field, Endpoint, EndpointChange, EventFilter, NewEndpoint, WebhookId,
-    ROTATION_OVERLAP, SECRET_PREFIX,
+    checked_description, field, Endpoint, EndpointChange, EventFilter, WebhookId, ROTATION_OVERLAP,
+    SECRET_PREFIX,
 };
 pub use event::{Event, EventType, StoredEvent};
 
