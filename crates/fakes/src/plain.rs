@@ -99,7 +99,23 @@ impl PasswordHasher for InClear {
     }
 
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, HashError> {
-        Ok(hash.as_str() == format!("hash:{}", password.expose()))
+        match hash.imported_form() {
+            Some(form) => Ok(form == format!("hash:{}", password.expose())),
+            None => Ok(hash.as_str() == format!("hash:{}", password.expose())),
+        }
+    }
+
+    /// Takes this hasher's own `hash:` form only (so a test can import a known password).
+    fn adopt(
+        &self,
+        hash: &str,
+        _salt: Option<&str>,
+        _firebase: Option<&clientele_domain::ports::FirebaseScrypt>,
+    ) -> Result<PasswordHash, String> {
+        if !hash.starts_with("hash:") {
+            return Err("unknown password hash format".into());
+        }
+        Ok(PasswordHash::imported(hash))
     }
 }
 

@@ -62,6 +62,15 @@ impl PasswordHasher for BcryptHasher {
             .await?
             .map_err(|_| HashError::Malformed)
     }
+
+    fn adopt(
+        &self,
+        _hash: &str,
+        _salt: Option<&str>,
+        _firebase: Option<&clientele_domain::ports::FirebaseScrypt>,
+    ) -> Result<PasswordHash, String> {
+        Err("unknown password hash format".into())
+    }
 }
 
 #[cfg(test)]

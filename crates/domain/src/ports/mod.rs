@@ -35,7 +35,7 @@ pub use loyalty::LoyaltyRepository;
 pub use mail::{DeliveryError, Mail, MailSender};
 pub use outbox::{Outbox, PendingMessages};
 pub use passkeys::{Ceremony, PasskeyError, Passkeys, RelyingParty, StoredPasskey};
-pub use passwords::{HashError, PasswordHasher};
+pub use passwords::{FirebaseScrypt, HashError, PasswordHasher};
 pub use random::Randomness;
 pub use readiness::Readiness;
 pub use secrets::{SealError, Sealer, SecretDigester};

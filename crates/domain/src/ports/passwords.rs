@@ -15,6 +15,26 @@ pub enum HashError {
     Busy,
 }
 
+/// The parameters of Firebase's modified scrypt, from the project's console (Authentication →
+/// Users → Password hash parameters): the same for every customer of a project, so given once
+/// per import. Keys are base64 as Firebase shows them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FirebaseScrypt {
+    pub signer_key: String,
+    pub salt_separator: String,
+    pub rounds: u32,
+    pub mem_cost: u32,
+}
+
+impl std::fmt::Debug for FirebaseScrypt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FirebaseScrypt")
+            .field("rounds", &self.rounds)
+            .field("mem_cost", &self.mem_cost)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Slow, salted password hashing. Implementations do the work off the async workers.
 ///
 /// Errors: see [`HashError`]; a wrong password is `Ok(false)`, not an error.
@@ -22,5 +42,19 @@ pub enum HashError {
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError>;
+    /// Verifies against a hash of this hasher's own or an imported one (whatever its scheme,
+    /// answering no sooner than any scheme's checks do: the time taken tells nothing of where
+    /// an account came from).
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, HashError>;
+
+    /// An earlier system's `hash` (with its `salt`, for schemes that keep it apart) as this
+    /// hasher stores it, marked imported ([`PasswordHash::imported`]); refused with the reason
+    /// when its format is not one this hasher verifies or its cost is beyond what it will spend.
+    /// Cheap: nothing is hashed.
+    fn adopt(
+        &self,
+        hash: &str,
+        salt: Option<&str>,
+        firebase: Option<&FirebaseScrypt>,
+    ) -> Result<PasswordHash, String>;
 }

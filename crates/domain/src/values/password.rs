@@ -59,9 +59,30 @@ impl fmt::Debug for Password {
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
+/// What marks a stored hash as an earlier system's, kept in its own scheme until its customer
+/// next signs in (see [`PasswordHash::is_imported`]).
+pub const IMPORTED_HASH_PREFIX: &str = "import:";
+
 impl PasswordHash {
     pub fn from_stored(hash: String) -> Self {
         PasswordHash(hash)
+    }
+
+    /// An earlier system's hash, in the form (`scheme_form`) the hasher that adopted it reads.
+    pub fn imported(scheme_form: &str) -> Self {
+        PasswordHash(format!("{IMPORTED_HASH_PREFIX}{scheme_form}"))
+    }
+
+    /// Whether this hash came from an import and was never replaced: the first sign-in with it
+    /// replaces it with a hash of Clientele's own scheme, and an import run with `--update` may
+    /// still replace it (a hash of the customer's own choosing it never touches).
+    pub fn is_imported(&self) -> bool {
+        self.0.starts_with(IMPORTED_HASH_PREFIX)
+    }
+
+    /// The earlier system's form of an imported hash.
+    pub fn imported_form(&self) -> Option<&str> {
+        self.0.strip_prefix(IMPORTED_HASH_PREFIX)
     }
 
     pub fn as_str(&self) -> &str {
