@@ -68,6 +68,7 @@ names!(
         SessionsEnded => "sessions_ended",
         EmailChangeWithdrawn => "email_change_withdrawn",
         DataExported => "data_exported",
+        CustomersImported => "customers_imported",
     }
 );
 

@@ -11,6 +11,7 @@ pub mod deletion_request;
 pub mod error;
 pub mod factors;
 pub mod flow;
+pub mod imports;
 pub mod lifecycle;
 pub mod links;
 pub mod loyalty;

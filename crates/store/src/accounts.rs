@@ -4,6 +4,7 @@ use clientele_domain::audit::AuditEntry;
 use clientele_domain::customer_search::{CustomerQuery, SearchKey};
 use clientele_domain::ports::{AccountRepository, StoreError};
 use clientele_domain::tenant::TenantId;
+use clientele_domain::values::PasswordHash;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
@@ -269,5 +270,30 @@ impl AccountRepository for Database {
         .await?
         .map_err(from_diesel)?;
         Ok(())
+    }
+
+    async fn replace_password_hash(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+        from: &PasswordHash,
+        to: &PasswordHash,
+    ) -> Result<bool, StoreError> {
+        let forget = self.memory.forget_account_after(uuid);
+        let (tenant, uuid) = (tenant.as_str().to_owned(), uuid.0.to_string());
+        let (from, to) = (from.as_str().to_owned(), to.as_str().to_owned());
+        let replaced = self
+            .write_one(forget, move |conn| {
+                diesel::update(
+                    dsl::accounts
+                        .filter(dsl::tenant_id.eq(tenant).and(dsl::uuid.eq(uuid)))
+                        .filter(dsl::password_hash.eq(from)),
+                )
+                .set((dsl::password_hash.eq(to), dsl::version.eq(dsl::version + 1)))
+                .execute(conn)
+            })
+            .await?
+            .map_err(from_diesel)?;
+        Ok(replaced == 1)
     }
 }

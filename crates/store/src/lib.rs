@@ -12,6 +12,7 @@ mod errors;
 mod flow_rows;
 mod flows;
 mod gate;
+mod imports;
 mod group_commit;
 mod loyalty;
 mod memory;

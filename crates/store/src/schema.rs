@@ -262,6 +262,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_imports (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        status -> Text,
+        started_at -> Timestamp,
+        progressed_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        lines -> BigInt,
+        imported -> BigInt,
+        updated -> BigInt,
+        skipped -> BigInt,
+        refused -> BigInt,
+        refusals -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (account_uuid));
 diesel::joinable!(flows -> accounts (account_uuid));
 diesel::allow_tables_to_appear_in_same_query!(

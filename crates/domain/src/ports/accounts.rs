@@ -6,6 +6,7 @@ use crate::account::{Account, AccountUuid, PublicId};
 use crate::audit::AuditEntry;
 use crate::customer_search::CustomerQuery;
 use crate::tenant::TenantId;
+use crate::values::PasswordHash;
 
 /// Accounts, always looked up within one tenant.
 ///
@@ -66,4 +67,14 @@ pub trait AccountRepository: Send + Sync {
 
     /// Forgets past failures and any lock after a successful sign-in.
     async fn reset_sign_in_failures(&self, tenant: &TenantId, uuid: AccountUuid) -> Result<(), StoreError>;
+
+    /// Replaces the password hash `from` with `to` (moving the version on), only while the
+    /// account still holds `from`; `false`, nothing written, if it no longer does.
+    async fn replace_password_hash(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+        from: &PasswordHash,
+        to: &PasswordHash,
+    ) -> Result<bool, StoreError>;
 }

@@ -7,6 +7,7 @@ mod authenticator_apps;
 mod clock;
 mod deletion_requests;
 mod flows;
+mod imports;
 mod instance_secrets;
 mod loyalty;
 mod mail;
@@ -30,6 +31,7 @@ pub use authenticator_apps::{AppEnrolment, AuthenticatorApps};
 pub use clock::Clock;
 pub use deletion_requests::DeletionRequestRepository;
 pub use flows::FlowRepository;
+pub use imports::{CustomerImports, Placed};
 pub use instance_secrets::InstanceSecrets;
 pub use loyalty::LoyaltyRepository;
 pub use mail::{DeliveryError, Mail, MailSender};
@@ -59,6 +61,8 @@ pub use clock::MockClock;
 pub use deletion_requests::MockDeletionRequestRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use flows::MockFlowRepository;
+#[cfg(any(test, feature = "mock"))]
+pub use imports::MockCustomerImports;
 #[cfg(any(test, feature = "mock"))]
 pub use instance_secrets::MockInstanceSecrets;
 #[cfg(any(test, feature = "mock"))]

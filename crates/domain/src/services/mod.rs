@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod delivery;
 pub mod export;
 pub mod factors;
+pub mod imports;
 pub mod loyalty;
 pub mod onboarding;
 pub mod profile;
@@ -27,6 +28,7 @@ pub use credentials::{PasswordChange, PasswordReset};
 pub use delivery::{BatchReport, Delivery, DeliverySettings, Senders};
 pub use export::{AccountData, DataExport};
 pub use factors::{FactorPorts, PartySettings, StrongFactors};
+pub use imports::{ImportOptions, ImportRun, Imports};
 pub use loyalty::{Loyalty, OrderPost, Posting, WalletPost};
 pub use onboarding::{Invitation, Onboarding};
 pub use profile::{

@@ -48,6 +48,7 @@ event_types! {
     LoyaltyPosted => "loyalty.posted",
     OrderCreated => "order.created",
     OrderUpdated => "order.updated",
+    ImportCompleted => "import.completed",
     WebhookTest => "webhook.test",
 }
 

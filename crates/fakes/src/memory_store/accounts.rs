@@ -1,6 +1,7 @@
 //! The account repository.
 
 use super::*;
+use clientele_domain::values::PasswordHash;
 
 #[async_trait]
 impl AccountRepository for MemoryStore {
@@ -122,5 +123,22 @@ impl AccountRepository for MemoryStore {
             account.version += 1;
         }
         Ok(())
+    }
+
+    async fn replace_password_hash(
+        &self,
+        tenant: &TenantId,
+        uuid: AccountUuid,
+        from: &PasswordHash,
+        to: &PasswordHash,
+    ) -> Result<bool, StoreError> {
+        match self.state().account_in_mut(tenant, uuid) {
+            Some(account) if account.password_hash.as_ref() == Some(from) => {
+                account.password_hash = Some(to.clone());
+                account.version += 1;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }

@@ -40,6 +40,7 @@ struct State {
     wallet: Vec<(WalletEntry, i64)>,
     orders: Vec<Order>,
     webhooks: webhooks::Webhooks,
+    imports: Vec<clientele_domain::imports::ImportRecord>,
 }
 
 impl Default for State {
@@ -58,6 +59,7 @@ impl Default for State {
             wallet: Vec::new(),
             orders: Vec::new(),
             webhooks: Default::default(),
+            imports: Vec::new(),
             accounts: HashMap::new(),
             sessions: HashMap::new(),
             secrets: HashMap::new(),
@@ -105,6 +107,7 @@ mod accounts;
 mod back_office;
 mod commit;
 mod flows;
+mod imports;
 mod instance;
 mod loyalty;
 mod outbox;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod back_office;
 pub mod flows;
+pub mod imports;
 pub mod lifecycle;
 pub mod loyalty;
 pub mod outbox;
@@ -28,6 +29,7 @@ pub fn all_cases() -> Vec<(&'static str, crate::support::Case)> {
         back_office::CASES,
         loyalty::CASES,
         webhooks::CASES,
+        imports::CASES,
         send_limit::CASES,
     ]
     .into_iter()

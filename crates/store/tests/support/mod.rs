@@ -15,7 +15,7 @@ pub use clientele_domain::loyalty::{
 pub use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
 pub use clientele_domain::pending_change::{HeldEdit, HeldSignIn, PendingChange};
 pub use clientele_domain::ports::{
-    AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, DeletionRequestRepository,
+    AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, CustomerImports, DeletionRequestRepository,
     FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, Readiness, SessionRepository, StoreError,
     TenantRepository, UniqueKey, UnitOfWork, WebhookRepository,
 };
@@ -51,6 +51,7 @@ pub struct Stores {
     pub audit: Arc<dyn AuditLog>,
     pub loyalty: Arc<dyn LoyaltyRepository>,
     pub webhooks: Arc<dyn WebhookRepository>,
+    pub imports: Arc<dyn CustomerImports>,
 }
 
 pub trait AllPorts:
@@ -67,6 +68,7 @@ pub trait AllPorts:
     + AuditLog
     + LoyaltyRepository
     + WebhookRepository
+    + CustomerImports
     + Clone
     + 'static
 {
@@ -85,6 +87,7 @@ impl<S> AllPorts for S where
         + AuditLog
         + LoyaltyRepository
         + WebhookRepository
+        + CustomerImports
         + Clone
         + 'static
 {
@@ -105,6 +108,7 @@ impl Stores {
             audit: Arc::new(store.clone()),
             loyalty: Arc::new(store.clone()),
             webhooks: Arc::new(store.clone()),
+            imports: Arc::new(store.clone()),
             outbox: Arc::new(store),
         }
     }

@@ -61,7 +61,7 @@ impl Onboarding {
                 other => other.map(|_| ()),
             },
             Some(existing) if existing.status == AccountStatus::PendingActivation => {
-                self.resend_activation(&existing).await
+                self.send_activation(&existing).await
             }
             // A closed account (its data kept, or waiting for a deletion decision) cannot sign
             // in: telling it to would be wrong, and nothing personal is written for it.
@@ -143,7 +143,9 @@ impl Onboarding {
         .await
     }
 
-    async fn resend_activation(&self, account: &Account) -> Result<(), DomainError> {
+    /// Mails a new activation secret to `account` if it is still pending activation (nothing
+    /// while its secret is locked).
+    pub async fn send_activation(&self, account: &Account) -> Result<(), DomainError> {
         let now = self.kit.deps.clock.now();
         on_current_account(
             self.kit.deps.accounts.as_ref(),

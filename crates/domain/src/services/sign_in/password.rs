@@ -132,8 +132,35 @@ impl SignIn {
         if !account.status.may_sign_in() {
             return Err(DomainError::Unauthenticated);
         }
+        if hash.is_imported() {
+            return self.adopted(account, &password).await;
+        }
         let hash = hash.clone();
         Ok((account, hash))
+    }
+
+    /// `account`, whose imported hash `password` was just proven against, with that hash
+    /// replaced by one of Clientele's own: the earlier system's scheme is used once, and its
+    /// hash is gone. A sign-in that raced this one to the replacement is refused like one whose
+    /// password changed meanwhile.
+    async fn adopted(
+        &self,
+        mut account: Account,
+        password: &Password,
+    ) -> Result<(Account, PasswordHash), DomainError> {
+        let imported = account.password_hash.clone().ok_or(DomainError::Unauthenticated)?;
+        let own = self.deps.passwords.hash(password).await?;
+        let replaced = self
+            .deps
+            .accounts
+            .replace_password_hash(&account.tenant, account.uuid, &imported, &own)
+            .await?;
+        if !replaced {
+            return Err(DomainError::Unauthenticated);
+        }
+        account.password_hash = Some(own.clone());
+        account.version += 1;
+        Ok((account, own))
     }
 
     /// Refuses a sign-in that names no tenant of this instance, after the same work as a wrong

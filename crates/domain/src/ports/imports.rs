@@ -1,0 +1,44 @@
+use async_trait::async_trait;
+
+use super::{StoreError, UniqueKey};
+use crate::account::{Account, AccountUuid};
+use crate::audit::AuditEntry;
+use crate::imports::{ImportId, ImportRecord};
+use crate::tenant::TenantId;
+use crate::webhooks::Event;
+
+/// Where one account of an import batch went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    Imported,
+    /// The tenant already has the customer: this account (same email, or same external id).
+    Existing(AccountUuid),
+    /// Nothing written: another account of the tenant holds this key.
+    Taken(UniqueKey),
+}
+
+/// Customers moved in by the batch, and the records of import runs.
+///
+/// Errors: `Unavailable`.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait CustomerImports: Send + Sync {
+    /// Stores, in one transaction, each of `accounts` (all of `tenant`) whose email and external
+    /// id the tenant does not have yet, and says per account (in order) where it went. With
+    /// `keep` false the transaction is rolled back (a dry run: what would happen, nothing
+    /// written). No event, message or audit entry is written.
+    async fn insert_new(
+        &self,
+        tenant: &TenantId,
+        accounts: &[Account],
+        keep: bool,
+    ) -> Result<Vec<Placed>, StoreError>;
+
+    /// Saves `record` as it stands (created the first time).
+    async fn save(&self, record: &ImportRecord) -> Result<(), StoreError>;
+
+    /// Saves the finished `record` with its `audit` entry and `events`, in one transaction.
+    async fn finish(&self, record: &ImportRecord, audit: &AuditEntry, events: &[Event]) -> Result<(), StoreError>;
+
+    async fn find(&self, tenant: &TenantId, id: ImportId) -> Result<Option<ImportRecord>, StoreError>;
+}

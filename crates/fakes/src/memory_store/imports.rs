@@ -1,0 +1,74 @@
+//! Customer imports, held in memory: the same placing as the database's, account by account.
+
+use clientele_domain::imports::{ImportId, ImportRecord};
+use clientele_domain::ports::{CustomerImports, Placed};
+use clientele_domain::webhooks::Event;
+
+use super::*;
+
+impl State {
+    fn existing(&self, account: &Account) -> Option<AccountUuid> {
+        let email = account.email.as_ref().map(|e| e.normalized());
+        let same = |a: &&Account| {
+            a.tenant == account.tenant
+                && (a.email.as_ref().map(|e| e.normalized()) == email
+                    || (account.external_id.is_some() && a.external_id == account.external_id))
+        };
+        self.accounts.values().find(same).map(|a| a.uuid)
+    }
+}
+
+#[async_trait]
+impl CustomerImports for MemoryStore {
+    async fn insert_new(&self, tenant: &TenantId, accounts: &[Account], keep: bool) -> Result<Vec<Placed>, StoreError> {
+        let mut state = self.state();
+        let before = (!keep).then(|| state.accounts.clone());
+        let placed = accounts
+            .iter()
+            .map(|account| {
+                debug_assert_eq!(&account.tenant, tenant);
+                if let Some(uuid) = state.existing(account) {
+                    return Placed::Existing(uuid);
+                }
+                match state.insert_account(account) {
+                    Ok(()) => Placed::Imported,
+                    Err(StoreError::Duplicate(key)) => Placed::Taken(key),
+                    Err(_) => Placed::Taken(clientele_domain::ports::UniqueKey::Id),
+                }
+            })
+            .collect();
+        if let Some(before) = before {
+            state.accounts = before;
+        }
+        Ok(placed)
+    }
+
+    async fn save(&self, record: &ImportRecord) -> Result<(), StoreError> {
+        let mut state = self.state();
+        state.imports.retain(|r| !(r.tenant == record.tenant && r.id == record.id));
+        state.imports.push(record.clone());
+        Ok(())
+    }
+
+    async fn finish(
+        &self,
+        record: &ImportRecord,
+        audit: &clientele_domain::audit::AuditEntry,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        self.save(record).await?;
+        let mut state = self.state();
+        state.audit.push(audit.clone());
+        state.webhooks.announce(events);
+        Ok(())
+    }
+
+    async fn find(&self, tenant: &TenantId, id: ImportId) -> Result<Option<ImportRecord>, StoreError> {
+        Ok(self
+            .state()
+            .imports
+            .iter()
+            .find(|r| &r.tenant == tenant && r.id == id)
+            .cloned())
+    }
+}
