@@ -16,6 +16,7 @@ test: build-deps
 ## Load test: authenticated reads against /health/live, sign-in against bcrypt, memory.
 bench: build-deps
 	scripts/bench.sh
+	scripts/bench-import.sh
 
 ## Profile GET and sign-in at 1,000 and at 1,000,000 customers on SQLite and PostgreSQL.
 bench-scale: build-deps

@@ -15,6 +15,7 @@ mod data_export;
 mod deactivation;
 mod delivery;
 mod factor_expiry;
+mod import;
 mod instances;
 mod keys;
 mod lifecycle;

@@ -94,3 +94,19 @@ pub fn execute(storage: &Storage, sql: &str) {
         }
     }
 }
+
+/// The first column (as text, `AS v`) of every row `sql` selects.
+pub fn strings(storage: &Storage, sql: &str) -> Vec<String> {
+    let rows: Vec<One> = match storage.backend {
+        Backend::Sqlite => {
+            let path = storage.url.strip_prefix("sqlite://").unwrap();
+            diesel::sql_query(sql)
+                .load(&mut SqliteConnection::establish(path).unwrap())
+                .unwrap()
+        }
+        Backend::Postgres => diesel::sql_query(sql)
+            .load(&mut PgConnection::establish(&storage.url).unwrap())
+            .unwrap(),
+    };
+    rows.into_iter().map(|r| r.v).collect()
+}

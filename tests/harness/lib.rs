@@ -146,8 +146,18 @@ fn command(storage: &Storage, dir: &Path, env: &[(&str, &str)]) -> Command {
 /// What a command of the binary (`clientele tenant list`, …) did on `storage`.
 pub struct CommandOutput {
     pub success: bool,
+    /// The exit status (`None` if a signal ended it).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+}
+
+/// `clientele ARGS…` on `storage` with the servers' test settings, in its directory, not yet
+/// started (to stop it midway).
+pub fn command_for(storage: &Storage, args: &[&str]) -> Command {
+    let mut command = command(storage, storage.dir(), &[("RUST_LOG", "")]);
+    command.args(args).stdin(Stdio::null());
+    command
 }
 
 /// Runs `clientele ARGS…` on `storage` with the servers' test settings, in its directory.
@@ -159,6 +169,7 @@ pub fn run_command(storage: &Storage, args: &[&str]) -> CommandOutput {
         .expect("running clientele");
     CommandOutput {
         success: output.status.success(),
+        code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }

@@ -46,6 +46,50 @@ pub enum Command {
         after_help = "Example:\n  clientele api-key create --tenant acme --name mobile-app\n  clientele api-key list --tenant acme"
     )]
     ApiKey(ApiKeyCommand),
+    /// Import customers from an earlier system, with their password hashes (JSON Lines, or
+    /// CSV with a header row; works with the server stopped or running). Exit status 0 when
+    /// every line was imported or skipped, 2 when some were refused, 1 when it could not run.
+    #[command(
+        after_help = "Example:\n  clientele import --tenant acme --report refused.jsonl customers.jsonl\n  clientele import --tenant acme --dry-run customers.csv\n\nThe file format and every hash scheme: docs/import.md."
+    )]
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The tenant to import into.
+    #[arg(long)]
+    pub tenant: String,
+    /// The file: `.csv` is read as CSV, anything else as JSON Lines; `-` reads standard input.
+    pub file: String,
+    /// Read the file as this format whatever its name: `jsonl` or `csv`.
+    #[arg(long, value_parser = ["jsonl", "csv"])]
+    pub format: Option<String>,
+    /// Write every refused line here (JSON Lines: line, email, reason).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Check everything and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Update the profile of customers the tenant already has (and their password hash while
+    /// it is still an imported one); without it they are skipped.
+    #[arg(long)]
+    pub update: bool,
+    /// Mail customers imported pending activation (`emailVerified` false) their invitation.
+    #[arg(long)]
+    pub invite: bool,
+    /// Firebase scrypt: the project's base64 signer key (all four Firebase options together).
+    #[arg(long, requires_all = ["firebase_salt_separator", "firebase_rounds", "firebase_mem_cost"])]
+    pub firebase_signer_key: Option<String>,
+    /// Firebase scrypt: the base64 salt separator.
+    #[arg(long, requires = "firebase_signer_key")]
+    pub firebase_salt_separator: Option<String>,
+    /// Firebase scrypt: rounds.
+    #[arg(long, requires = "firebase_signer_key")]
+    pub firebase_rounds: Option<u32>,
+    /// Firebase scrypt: memory cost.
+    #[arg(long, requires = "firebase_signer_key")]
+    pub firebase_mem_cost: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,7 @@ mod application;
 pub mod cli;
 pub mod config;
 mod delivery_worker;
+pub mod import_command;
 mod instance;
 mod malformed_requests;
 mod master_key;

@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use clientele::cli::{Cli, Command};
-use clientele::{admin_commands, config, telemetry, Application};
+use clientele::{admin_commands, config, import_command, telemetry, Application};
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
@@ -28,14 +28,23 @@ async fn main() -> std::process::ExitCode {
     for warning in warnings {
         tracing::warn!("{warning}");
     }
+    let done = std::process::ExitCode::SUCCESS;
     let outcome = match command {
-        Command::Serve => serve(settings).await,
-        Command::Migrate => clientele::migrate(settings).await,
-        Command::Tenant(command) => admin_commands::tenant(settings, command).await,
-        Command::ApiKey(command) => admin_commands::api_key(settings, command).await,
+        Command::Serve => serve(settings).await.map(|()| done),
+        Command::Migrate => clientele::migrate(settings).await.map(|()| done),
+        Command::Tenant(command) => admin_commands::tenant(settings, command).await.map(|()| done),
+        Command::ApiKey(command) => admin_commands::api_key(settings, command).await.map(|()| done),
+        // Some lines refused: the report (or the summary) says which.
+        Command::Import(args) => import_command::import(settings, args).await.map(|refused| {
+            if refused {
+                std::process::ExitCode::from(2)
+            } else {
+                done
+            }
+        }),
     };
     match outcome {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             // Said once: a log line and a stderr line would say it twice on a terminal.
             if failure_as_event {

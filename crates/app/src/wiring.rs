@@ -7,10 +7,10 @@ use clientele_domain::flow::{FlowSettings, SendLimit};
 use clientele_domain::ports::{Clock, MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerSearch, Customers, DataExport, Deactivation,
-    DeletionRequests, Delivery, DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, LinkSettings,
-    Loyalty, Onboarding, OutboxView, PartySettings, PasswordChange, PasswordReset, PersonalDetails,
-    ProfileView, Profiles, SecondFactor, Senders, Sessions, SignIn, SignInSettings, StrongFactors, Tenants,
-    WebhookSending, WebhookSettings, Webhooks,
+    DeletionRequests, Delivery, DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, Imports,
+    LinkSettings, Loyalty, Onboarding, OutboxView, PartySettings, PasswordChange, PasswordReset,
+    PersonalDetails, ProfileView, Profiles, SecondFactor, Senders, Sessions, SignIn, SignInSettings,
+    StrongFactors, Tenants, WebhookSending, WebhookSettings, Webhooks,
 };
 use clientele_domain::webhooks::UrlPolicy;
 use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
@@ -253,6 +253,13 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
             Arc::new(CodeSignedPassphrase),
         )),
         customer_search: Arc::new(CustomerSearch::new(deps.clone(), flows.clone(), default_region)),
+        imports: Arc::new(Imports::new(
+            deps.clone(),
+            database.clone(),
+            database.clone(),
+            onboarding.clone(),
+            default_region,
+        )),
         customers: Arc::new(Customers::new(deps, flows, Some(onboarding.clone()))),
         onboarding,
         outbox: Arc::new(OutboxView::new(database.clone())),

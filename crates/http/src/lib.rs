@@ -11,6 +11,7 @@ mod domain_errors;
 mod export_document;
 mod fields;
 mod health;
+pub mod import_file;
 mod metrics;
 mod openapi;
 mod openapi_conventions;

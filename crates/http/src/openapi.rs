@@ -2,7 +2,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::admin::{
-    api_keys, audit, customers, deletion_requests, loyalty, outbox, sessions, settings, tenants, webhooks,
+    api_keys, audit, customers, deletion_requests, imports, loyalty, outbox, sessions, settings, tenants,
+    webhooks,
 };
 use crate::openapi_conventions::Conventions;
 use crate::openapi_links::Links;
@@ -94,6 +95,9 @@ use crate::{health, metrics, pages};
         webhooks::test_webhook,
         webhooks::list_webhook_deliveries,
         webhooks::retry_webhook_delivery,
+        imports::import_customers,
+        imports::list_imports,
+        imports::get_import,
         health::live,
         health::ready,
         metrics::metrics_behind_the_admin_token,

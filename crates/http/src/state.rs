@@ -21,6 +21,8 @@ pub struct AppState {
     pub export: Arc<clientele_domain::services::DataExport>,
     pub profiles: Arc<Profiles>,
     pub customers: Arc<Customers>,
+    /// Customers moved in from an earlier system, and the records of those runs.
+    pub imports: Arc<clientele_domain::services::Imports>,
     /// Finding customers in the back office.
     pub customer_search: Arc<clientele_domain::services::CustomerSearch>,
     /// Sign-up and activation.

@@ -168,6 +168,16 @@ fn state(
             Arc::new(EmailChange::new(deps.clone(), flows.clone())),
         )),
         email_change: Arc::new(EmailChange::new(deps.clone(), flows.clone())),
+        imports: Arc::new(clientele_domain::services::Imports::new(
+            deps.clone(),
+            Arc::new(clientele_domain::ports::MockCustomerImports::new()),
+            Arc::new(tenants_down()),
+            Arc::new(clientele_domain::services::Onboarding::new(
+                deps.clone(),
+                flows.clone(),
+            )),
+            None,
+        )),
         password_reset: Arc::new(PasswordReset::new(
             deps.clone(),
             flows.clone(),

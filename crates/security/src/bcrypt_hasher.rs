@@ -1,15 +1,20 @@
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use base64::Engine;
-use clientele_domain::ports::{HashError, PasswordHasher};
+use clientele_domain::ports::{FirebaseScrypt, HashError, PasswordHasher};
 use clientele_domain::values::{Password, PasswordHash};
 use sha2::{Digest, Sha256};
 
-use crate::HashingPool;
+use crate::verify_timing::SchemeTimes;
+use crate::{imported_hashes, HashingPool};
 
 /// bcrypt reads at most 72 bytes of a password.
 const BCRYPT_MAX_BYTES: usize = 72;
+
+/// The name of Clientele's own scheme among the imported ones (for [`SchemeTimes`]).
+const OWN_SCHEME: &str = "bcrypt";
 
 /// bcrypt with a configurable cost, run on the [`HashingPool`] (never on tokio's blocking pool,
 /// which database calls use).
@@ -17,10 +22,14 @@ const BCRYPT_MAX_BYTES: usize = 72;
 /// Passwords of up to 72 bytes are hashed as they are, so hashes stay interchangeable with any
 /// bcrypt implementation. Longer ones are first reduced to the base64 of their SHA-256 (44
 /// bytes): every byte counts and nothing is silently cut off.
+///
+/// Also verifies earlier systems' hashes imported with their customers (imported_hashes.rs),
+/// answering no sooner than the slowest scheme it has seen takes on average (verify_timing.rs).
 #[derive(Clone)]
 pub struct BcryptHasher {
     cost: u32,
     pool: Arc<HashingPool>,
+    times: Arc<SchemeTimes>,
 }
 
 impl BcryptHasher {
@@ -29,7 +38,8 @@ impl BcryptHasher {
         if !(4..=31).contains(&cost) {
             return Err(format!("bcrypt cost must be between 4 and 31, not {cost}"));
         }
-        Ok(BcryptHasher { cost, pool })
+        let times = Arc::default();
+        Ok(BcryptHasher { cost, pool, times })
     }
 }
 
@@ -41,6 +51,43 @@ fn bcrypt_input(password: &Password) -> Vec<u8> {
         base64::engine::general_purpose::STANDARD
             .encode(Sha256::digest(bytes))
             .into_bytes()
+    }
+}
+
+/// A verification as the hashing pool runs it (owning its inputs).
+enum Check {
+    Own { input: Vec<u8>, hash: String },
+    Imported { password: Vec<u8>, form: String },
+}
+
+impl Check {
+    fn of(password: &Password, hash: &PasswordHash) -> Self {
+        match hash.imported_form() {
+            Some(form) => Check::Imported {
+                password: password.expose().as_bytes().to_vec(),
+                form: form.to_owned(),
+            },
+            None => Check::Own {
+                input: bcrypt_input(password),
+                hash: hash.as_str().to_owned(),
+            },
+        }
+    }
+
+    /// The scheme, whether the password matched, and how long the hashing took.
+    fn run(self) -> Result<(&'static str, bool, Duration), HashError> {
+        let started = Instant::now();
+        let (scheme, matched) = match self {
+            Check::Own { input, hash } => {
+                let matched = bcrypt::verify(input, &hash).map_err(|_| HashError::Malformed)?;
+                (OWN_SCHEME, matched)
+            }
+            Check::Imported { password, form } => {
+                let imported = imported_hashes::read(&form)?;
+                (imported.scheme(), imported.verify(&password)?)
+            }
+        };
+        Ok((scheme, matched, started.elapsed()))
     }
 }
 
@@ -56,26 +103,29 @@ impl PasswordHasher for BcryptHasher {
     }
 
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, HashError> {
-        let (input, hash) = (bcrypt_input(password), hash.as_str().to_owned());
-        self.pool
-            .run(move || bcrypt::verify(input, &hash))
-            .await?
-            .map_err(|_| HashError::Malformed)
+        let check = Check::of(password, hash);
+        let (scheme, matched, took) = self.pool.run(move || check.run()).await??;
+        let wait = self.times.record(scheme, took);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        Ok(matched)
     }
 
     fn adopt(
         &self,
-        _hash: &str,
-        _salt: Option<&str>,
-        _firebase: Option<&clientele_domain::ports::FirebaseScrypt>,
+        hash: &str,
+        salt: Option<&str>,
+        firebase: Option<&FirebaseScrypt>,
     ) -> Result<PasswordHash, String> {
-        Err("unknown password hash format".into())
+        imported_hashes::adopt(hash, salt, firebase).map(|form| PasswordHash::imported(&form))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::imported_hashes::vectors::*;
 
     fn pool() -> Arc<HashingPool> {
         Arc::new(HashingPool::new(2, 8))
@@ -120,6 +170,125 @@ mod tests {
             hasher.verify(&password("whatever"), &garbage).await,
             Err(HashError::Malformed)
         );
+    }
+
+    #[tokio::test]
+    async fn adopted_hashes_verify_in_their_own_scheme() {
+        let hasher = BcryptHasher::new(4, pool()).unwrap();
+        let firebase = FirebaseScrypt {
+            signer_key: FIREBASE_SIGNER_KEY.into(),
+            salt_separator: FIREBASE_SALT_SEPARATOR.into(),
+            rounds: FIREBASE_ROUNDS,
+            mem_cost: FIREBASE_MEM_COST,
+        };
+        let imports = [
+            (BCRYPT_2Y, None, PASSWORD),
+            (ARGON2ID, None, PASSWORD),
+            (SCRYPT_PASSLIB, None, PASSWORD),
+            (PBKDF2_SHA512_PASSLIB, None, PASSWORD),
+            (PBKDF2_SHA256_DJANGO, None, PASSWORD),
+            (DJANGO_BCRYPT_SHA256, None, PASSWORD),
+            (FIREBASE_HASH, Some(FIREBASE_SALT), FIREBASE_PASSWORD),
+        ];
+        for (hash, salt, right) in imports {
+            let adopted = hasher.adopt(hash, salt, Some(&firebase)).unwrap();
+            assert!(adopted.is_imported());
+            assert!(hasher.verify(&password(right), &adopted).await.unwrap(), "{hash}");
+            assert!(!hasher
+                .verify(&password("wrong password"), &adopted)
+                .await
+                .unwrap());
+        }
+        // A long password is cut at 72 bytes as the earlier system's bcrypt cut it, not reduced
+        // to its SHA-256 as Clientele's own hashes are.
+        let long = hasher.adopt(BCRYPT_LONG, None, None).unwrap();
+        assert!(hasher.verify(&password(LONG), &long).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn adopting_refuses_with_a_reason() {
+        let hasher = BcryptHasher::new(4, pool()).unwrap();
+        assert_eq!(
+            hasher.adopt("hunter2", None, None),
+            Err("unknown password hash format".into())
+        );
+        assert_eq!(hasher.adopt("", None, None), Err("empty password hash".into()));
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_imported_hash_is_malformed() {
+        let hasher = BcryptHasher::new(4, pool()).unwrap();
+        for form in [
+            "not-a-hash",
+            "$scrypt$ln=30,r=8,p=1$c2FsdA$aGFzaA",
+            BCRYPT_2B.get(..20).unwrap(),
+        ] {
+            assert_eq!(
+                hasher
+                    .verify(&password("whatever"), &PasswordHash::imported(form))
+                    .await,
+                Err(HashError::Malformed),
+                "{form}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn imported_hashes_are_verified_on_the_hashing_pool() {
+        // One thread and a queue of one, both taken: the pool refuses at once.
+        let pool = Arc::new(HashingPool::new(1, 1));
+        let hasher = BcryptHasher::new(4, pool.clone()).unwrap();
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (started, running) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                let job = move || {
+                    started.send(()).unwrap();
+                    hold.recv().ok()
+                };
+                pool.run(job).await
+            }
+        });
+        tokio::task::spawn_blocking(move || running.recv().unwrap())
+            .await
+            .unwrap();
+        let queued = tokio::spawn(async move { pool.run(|| ()).await });
+        // On this single-threaded runtime the spawned task is queued before this one goes on.
+        tokio::task::yield_now().await;
+        let adopted = hasher.adopt(ARGON2ID, None, None).unwrap();
+        let busy = hasher.verify(&password(PASSWORD), &adopted).await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        queued.await.unwrap().unwrap();
+        assert_eq!(busy, Err(HashError::Busy));
+    }
+
+    /// The clock is paused: it moves only by the wait, which so is measured exactly.
+    #[tokio::test(start_paused = true)]
+    async fn answers_wait_for_the_slowest_other_schemes_average() {
+        let hasher = BcryptHasher::new(4, pool()).unwrap();
+        let own = hasher.hash(&password("correct horse")).await.unwrap();
+        let waited = |hasher: BcryptHasher, hash: PasswordHash| async move {
+            let started = tokio::time::Instant::now();
+            hasher.verify(&password("correct horse"), &hash).await.unwrap();
+            started.elapsed()
+        };
+        assert_eq!(
+            waited(hasher.clone(), own.clone()).await,
+            Duration::ZERO,
+            "no other scheme"
+        );
+        hasher.times.record("import:argon2", Duration::from_secs(10));
+        let padded = waited(hasher.clone(), own).await;
+        // Ten seconds less bcrypt's own (real, unpaused) time, rounded up to tokio's milliseconds.
+        assert!(
+            padded > Duration::from_secs(9) && padded <= Duration::from_secs(10),
+            "{padded:?}"
+        );
+        // Clones share the averages (the app hands one hasher to many services).
+        let imported = hasher.adopt(BCRYPT_2B, None, None).unwrap();
+        assert!(waited(hasher.clone(), imported).await > Duration::from_secs(9));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod bcrypt_hasher;
 mod digest;
 mod hashing_pool;
+mod imported_hashes;
 mod jwt;
 mod key_file;
 mod keys;
@@ -12,6 +13,7 @@ mod sealer;
 mod secret_digest;
 mod system;
 mod totp;
+mod verify_timing;
 
 pub use bcrypt_hasher::BcryptHasher;
 pub use digest::{constant_time_eq, sha256_hex};

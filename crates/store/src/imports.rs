@@ -139,7 +139,11 @@ macro_rules! existing_by {
 
 /// Writes the batch: new accounts inserted many to a statement, skipping conflicts; the rows a
 /// conflict kept out are then tried one by one, each in a savepoint, to learn which key.
-fn insert_batch(conn: &mut DbConnection, tenant: &str, rows: Vec<AccountRow>) -> Result<Vec<Placed>, diesel::result::Error> {
+fn insert_batch(
+    conn: &mut DbConnection,
+    tenant: &str,
+    rows: Vec<AccountRow>,
+) -> Result<Vec<Placed>, diesel::result::Error> {
     let emails = existing_by!(
         conn,
         tenant,
@@ -153,7 +157,9 @@ fn insert_batch(conn: &mut DbConnection, tenant: &str, rows: Vec<AccountRow>) ->
         rows.iter().filter_map(|r| r.external_id.clone()).collect()
     );
     let existing = |row: &AccountRow| {
-        let by = |map: &HashMap<String, String>, key: &Option<String>| key.as_ref().and_then(|k| map.get(k)).cloned();
+        let by = |map: &HashMap<String, String>, key: &Option<String>| {
+            key.as_ref().and_then(|k| map.get(k)).cloned()
+        };
         by(&emails, &row.email_normalized).or_else(|| by(&external, &row.external_id))
     };
     let mut placed: Vec<Option<Placed>> = rows
@@ -215,7 +221,10 @@ fn insert_batch(conn: &mut DbConnection, tenant: &str, rows: Vec<AccountRow>) ->
             Err(other) => return Err(other),
         });
     }
-    Ok(placed.into_iter().map(|p| p.unwrap_or(Placed::Taken(UniqueKey::Id))).collect())
+    Ok(placed
+        .into_iter()
+        .map(|p| p.unwrap_or(Placed::Taken(UniqueKey::Id)))
+        .collect())
 }
 
 fn parse_uuid(raw: &str) -> AccountUuid {
@@ -224,7 +233,12 @@ fn parse_uuid(raw: &str) -> AccountUuid {
 
 #[async_trait]
 impl CustomerImports for Database {
-    async fn insert_new(&self, tenant: &TenantId, batch: &[Account], keep: bool) -> Result<Vec<Placed>, StoreError> {
+    async fn insert_new(
+        &self,
+        tenant: &TenantId,
+        batch: &[Account],
+        keep: bool,
+    ) -> Result<Vec<Placed>, StoreError> {
         let tenant = tenant.to_string();
         let rows: Vec<AccountRow> = batch.iter().map(AccountRow::from).collect();
         let done = self
@@ -245,17 +259,26 @@ impl CustomerImports for Database {
 
     async fn save(&self, record: &ImportRecord) -> Result<(), StoreError> {
         let row = ImportRow::from(record);
-        self.write_one((), move |conn| upsert(conn, &row)).await?.map_err(from_diesel)?;
+        self.write_one((), move |conn| upsert(conn, &row))
+            .await?
+            .map_err(from_diesel)?;
         Ok(())
     }
 
-    async fn finish(&self, record: &ImportRecord, audit: &AuditEntry, events: &[Event]) -> Result<(), StoreError> {
+    async fn finish(
+        &self,
+        record: &ImportRecord,
+        audit: &AuditEntry,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
         let row = ImportRow::from(record);
         let entry = AuditRow::from(audit);
         let events = events.to_vec();
         self.write((), move |conn| {
             upsert(conn, &row)?;
-            diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
+            diesel::insert_into(audit_log::table)
+                .values(&entry)
+                .execute(conn)?;
             announce(conn, &events)
         })
         .await?
@@ -278,6 +301,21 @@ impl CustomerImports for Database {
         .await?;
         row.map(ImportRecord::try_from).transpose()
     }
+
+    async fn recent(&self, tenant: &TenantId, limit: i64) -> Result<Vec<ImportRecord>, StoreError> {
+        let tenant = tenant.to_string();
+        let rows = with_connection(&self.pool, move |conn| {
+            customer_imports::table
+                .filter(customer_imports::tenant_id.eq(tenant))
+                .order((customer_imports::started_at.desc(), customer_imports::id.desc()))
+                .limit(limit)
+                .select(ImportRow::as_select())
+                .load(&mut **conn)
+                .map_err(from_diesel)
+        })
+        .await?;
+        rows.into_iter().map(ImportRecord::try_from).collect()
+    }
 }
 
 fn upsert(conn: &mut DbConnection, row: &ImportRow) -> Result<usize, diesel::result::Error> {
@@ -291,5 +329,7 @@ fn upsert(conn: &mut DbConnection, row: &ImportRow) -> Result<usize, diesel::res
     if changed > 0 {
         return Ok(changed);
     }
-    diesel::insert_into(customer_imports::table).values(row).execute(conn)
+    diesel::insert_into(customer_imports::table)
+        .values(row)
+        .execute(conn)
 }

@@ -124,7 +124,10 @@ mod tests {
         let at = OffsetDateTime::UNIX_EPOCH;
         let run = record(at);
         assert_eq!(run.status_at(at + Duration::seconds(30)), ImportStatus::Running);
-        assert_eq!(run.status_at(at + STALLED_AFTER + Duration::seconds(1)), ImportStatus::Interrupted);
+        assert_eq!(
+            run.status_at(at + STALLED_AFTER + Duration::seconds(1)),
+            ImportStatus::Interrupted
+        );
         let done = ImportRecord {
             status: ImportStatus::Completed,
             ..run
@@ -144,6 +147,9 @@ mod tests {
         }
         assert_eq!(run.counts.refused, REPORTED_REFUSALS as u64 + 5);
         assert_eq!(run.refusals.len(), REPORTED_REFUSALS);
-        assert_eq!(ImportStatus::parse("interrupted"), Some(ImportStatus::Interrupted));
+        assert_eq!(
+            ImportStatus::parse("interrupted"),
+            Some(ImportStatus::Interrupted)
+        );
     }
 }

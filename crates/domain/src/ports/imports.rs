@@ -38,7 +38,15 @@ pub trait CustomerImports: Send + Sync {
     async fn save(&self, record: &ImportRecord) -> Result<(), StoreError>;
 
     /// Saves the finished `record` with its `audit` entry and `events`, in one transaction.
-    async fn finish(&self, record: &ImportRecord, audit: &AuditEntry, events: &[Event]) -> Result<(), StoreError>;
+    async fn finish(
+        &self,
+        record: &ImportRecord,
+        audit: &AuditEntry,
+        events: &[Event],
+    ) -> Result<(), StoreError>;
 
     async fn find(&self, tenant: &TenantId, id: ImportId) -> Result<Option<ImportRecord>, StoreError>;
+
+    /// The tenant's latest runs, newest first, at most `limit`.
+    async fn recent(&self, tenant: &TenantId, limit: i64) -> Result<Vec<ImportRecord>, StoreError>;
 }

@@ -51,10 +51,10 @@ pub trait PasswordHasher: Send + Sync {
     /// hasher stores it, marked imported ([`PasswordHash::imported`]); refused with the reason
     /// when its format is not one this hasher verifies or its cost is beyond what it will spend.
     /// Cheap: nothing is hashed.
-    fn adopt(
+    fn adopt<'a>(
         &self,
         hash: &str,
-        salt: Option<&str>,
-        firebase: Option<&FirebaseScrypt>,
+        salt: Option<&'a str>,
+        firebase: Option<&'a FirebaseScrypt>,
     ) -> Result<PasswordHash, String>;
 }

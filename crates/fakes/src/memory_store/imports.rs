@@ -20,7 +20,12 @@ impl State {
 
 #[async_trait]
 impl CustomerImports for MemoryStore {
-    async fn insert_new(&self, tenant: &TenantId, accounts: &[Account], keep: bool) -> Result<Vec<Placed>, StoreError> {
+    async fn insert_new(
+        &self,
+        tenant: &TenantId,
+        accounts: &[Account],
+        keep: bool,
+    ) -> Result<Vec<Placed>, StoreError> {
         let mut state = self.state();
         let before = (!keep).then(|| state.accounts.clone());
         let placed = accounts
@@ -45,7 +50,9 @@ impl CustomerImports for MemoryStore {
 
     async fn save(&self, record: &ImportRecord) -> Result<(), StoreError> {
         let mut state = self.state();
-        state.imports.retain(|r| !(r.tenant == record.tenant && r.id == record.id));
+        state
+            .imports
+            .retain(|r| !(r.tenant == record.tenant && r.id == record.id));
         state.imports.push(record.clone());
         Ok(())
     }
@@ -70,5 +77,18 @@ impl CustomerImports for MemoryStore {
             .iter()
             .find(|r| &r.tenant == tenant && r.id == id)
             .cloned())
+    }
+
+    async fn recent(&self, tenant: &TenantId, limit: i64) -> Result<Vec<ImportRecord>, StoreError> {
+        let mut records: Vec<ImportRecord> = self
+            .state()
+            .imports
+            .iter()
+            .filter(|r| &r.tenant == tenant)
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.0.cmp(&a.id.0)));
+        records.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(records)
     }
 }

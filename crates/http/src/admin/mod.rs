@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bodies;
 pub mod customers;
 pub mod deletion_requests;
+pub mod imports;
 pub mod loyalty;
 pub mod outbox;
 pub mod sessions;
@@ -98,6 +99,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/admin/v1/tenants/{id}/api-keys/{key_id}", "DELETE")
             .route(web::delete().to(api_keys::revoke_api_key)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/imports", "GET, POST")
+            .route(web::get().to(imports::list_imports))
+            .route(web::post().to(imports::import_customers)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/imports/{import_id}", "GET")
+            .route(web::get().to(imports::get_import)),
     )
     .service(
         resource("/admin/v1/tenants/{id}/webhooks", "GET, POST")

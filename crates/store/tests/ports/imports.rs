@@ -28,7 +28,10 @@ fn imported(tenant: &TenantId, email: &str) -> Account {
 pub(crate) async fn a_batch_inserts_the_new_and_tells_the_rest_apart(s: Stores) {
     let tenant = own_tenant(&s).await;
     let existing = imported(&tenant, "old@import.test");
-    s.imports.insert_new(&tenant, std::slice::from_ref(&existing), true).await.unwrap();
+    s.imports
+        .insert_new(&tenant, std::slice::from_ref(&existing), true)
+        .await
+        .unwrap();
 
     let same_email = imported(&tenant, "OLD@import.test");
     let same_external = Account {
@@ -62,7 +65,12 @@ pub(crate) async fn a_batch_inserts_the_new_and_tells_the_rest_apart(s: Stores) 
     let stored = reloaded(&s, &fresh).await;
     assert_eq!(stored, fresh, "every column as given, the imported hash too");
     assert!(stored.password_hash.unwrap().is_imported());
-    assert!(s.accounts.find_by_email(&tenant, "phone@import.test").await.unwrap().is_none());
+    assert!(s
+        .accounts
+        .find_by_email(&tenant, "phone@import.test")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 pub(crate) async fn a_dry_run_writes_nothing_but_says_what_would_happen(s: Stores) {
@@ -70,13 +78,30 @@ pub(crate) async fn a_dry_run_writes_nothing_but_says_what_would_happen(s: Store
     let first = imported(&tenant, "first@import.test");
     let placed = s
         .imports
-        .insert_new(&tenant, &[first.clone(), imported(&tenant, "second@import.test")], false)
+        .insert_new(
+            &tenant,
+            &[first.clone(), imported(&tenant, "second@import.test")],
+            false,
+        )
         .await
         .unwrap();
     assert_eq!(placed, vec![Placed::Imported, Placed::Imported]);
-    assert!(s.accounts.find_by_uuid(&tenant, first.uuid).await.unwrap().is_none());
-    let again = s.imports.insert_new(&tenant, &[first.clone()], true).await.unwrap();
-    assert_eq!(again, vec![Placed::Imported], "nothing of the dry run was left behind");
+    assert!(s
+        .accounts
+        .find_by_uuid(&tenant, first.uuid)
+        .await
+        .unwrap()
+        .is_none());
+    let again = s
+        .imports
+        .insert_new(&tenant, std::slice::from_ref(&first), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        vec![Placed::Imported],
+        "nothing of the dry run was left behind"
+    );
 }
 
 pub(crate) async fn run_records_round_trip_and_finishing_audits(s: Stores) {
@@ -93,7 +118,10 @@ pub(crate) async fn run_records_round_trip_and_finishing_audits(s: Stores) {
         refusals: vec![],
     };
     s.imports.save(&record).await.unwrap();
-    assert_eq!(s.imports.find(&tenant, record.id).await.unwrap(), Some(record.clone()));
+    assert_eq!(
+        s.imports.find(&tenant, record.id).await.unwrap(),
+        Some(record.clone())
+    );
     record.counts = ImportCounts {
         lines: 5,
         imported: 2,
@@ -129,9 +157,17 @@ pub(crate) async fn run_records_round_trip_and_finishing_audits(s: Stores) {
         at: T0,
     };
     s.imports.finish(&record, &audit, &[event]).await.unwrap();
-    assert_eq!(s.imports.find(&tenant, record.id).await.unwrap(), Some(record.clone()));
+    assert_eq!(
+        s.imports.find(&tenant, record.id).await.unwrap(),
+        Some(record.clone())
+    );
+    assert_eq!(s.imports.recent(&tenant, 5).await.unwrap(), vec![record.clone()]);
     let other = new_tenant().id;
-    assert_eq!(s.imports.find(&other, record.id).await.unwrap(), None, "runs are the tenant's");
+    assert_eq!(
+        s.imports.find(&other, record.id).await.unwrap(),
+        None,
+        "runs are the tenant's"
+    );
     let entries = s
         .audit
         .list_audit(&tenant, None, Some(AuditKind::CustomersImported), 10)

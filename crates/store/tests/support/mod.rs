@@ -15,9 +15,9 @@ pub use clientele_domain::loyalty::{
 pub use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
 pub use clientele_domain::pending_change::{HeldEdit, HeldSignIn, PendingChange};
 pub use clientele_domain::ports::{
-    AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, CustomerImports, DeletionRequestRepository,
-    FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, Readiness, SessionRepository, StoreError,
-    TenantRepository, UniqueKey, UnitOfWork, WebhookRepository,
+    AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, CustomerImports,
+    DeletionRequestRepository, FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, Readiness,
+    SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork, WebhookRepository,
 };
 pub use clientele_domain::profile::{Address, Profile};
 pub use clientele_domain::session::{Session, SessionId};

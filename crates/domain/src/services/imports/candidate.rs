@@ -23,7 +23,13 @@ pub(crate) struct Candidate {
 impl Candidate {
     /// The account, with the given uuid or `uuid`, and `public_id`; `attempt` as for
     /// [`NewAccount::into_account`].
-    pub fn account(&self, uuid: AccountUuid, public_id: PublicId, now: OffsetDateTime, attempt: usize) -> Account {
+    pub fn account(
+        &self,
+        uuid: AccountUuid,
+        public_id: PublicId,
+        now: OffsetDateTime,
+        attempt: usize,
+    ) -> Account {
         let mut account = self
             .new
             .clone()
@@ -61,7 +67,12 @@ impl LineRules<'_> {
                     .map_err(|m| format!("passwordHash: {m}"))
             })
             .transpose()?;
-        let verified = match line.email_verified.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let verified = match line
+            .email_verified
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("false" | "0" | "no") => false,
             Some("true" | "1" | "yes") => true,
             Some(_) => return Err("emailVerified must be true or false".into()),

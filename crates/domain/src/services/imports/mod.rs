@@ -60,8 +60,16 @@ impl Imports {
 
     /// Starts a run for `tenant` (`NotFound` if there is no such tenant); its record is saved
     /// at once unless it is a dry run.
-    pub async fn start(&self, tenant: &TenantId, options: ImportOptions) -> Result<ImportRun<'_>, DomainError> {
-        let found = self.tenants.get_tenant(tenant).await?.ok_or(DomainError::NotFound)?;
+    pub async fn start(
+        &self,
+        tenant: &TenantId,
+        options: ImportOptions,
+    ) -> Result<ImportRun<'_>, DomainError> {
+        let found = self
+            .tenants
+            .get_tenant(tenant)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let region = found
             .settings
             .phone_region
@@ -91,6 +99,20 @@ impl Imports {
         let mut record = self.store.find(tenant, id).await?.ok_or(DomainError::NotFound)?;
         record.status = record.status_at(self.deps.clock.now());
         Ok(record)
+    }
+
+    /// The tenant's latest runs (their ids, to follow one), newest first.
+    pub async fn recent(&self, tenant: &TenantId, limit: i64) -> Result<Vec<ImportRecord>, DomainError> {
+        self.tenants
+            .get_tenant(tenant)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let now = self.deps.clock.now();
+        let mut records = self.store.recent(tenant, limit).await?;
+        for record in &mut records {
+            record.status = record.status_at(now);
+        }
+        Ok(records)
     }
 }
 

@@ -29,7 +29,8 @@ pub struct ImportRun<'a> {
 
 /// What a line did.
 enum Outcome {
-    Imported(Option<Account>),
+    /// With the account to invite, when asked.
+    Imported(Option<Box<Account>>),
     Updated,
     Skipped,
     Refused(String),
@@ -114,7 +115,11 @@ impl<'a> ImportRun<'a> {
 
     /// Writes the candidates that are new to the tenant, drawing ids again where a drawn one
     /// collided, and updates the existing ones when asked.
-    async fn place(&self, candidates: Vec<Candidate>, now: OffsetDateTime) -> Result<Vec<(u64, Outcome)>, DomainError> {
+    async fn place(
+        &self,
+        candidates: Vec<Candidate>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(u64, Outcome)>, DomainError> {
         let random = self.imports.deps.random.as_ref();
         let draw = |candidate: &Candidate, attempt: usize| {
             let (uuid, public_id) = (
@@ -148,10 +153,12 @@ impl<'a> ImportRun<'a> {
                         let invite = self.options.invite
                             && !self.options.dry_run
                             && account.status == AccountStatus::PendingActivation;
-                        Outcome::Imported(invite.then_some(account))
+                        Outcome::Imported(invite.then(|| Box::new(account)))
                     }
                     Placed::Existing(uuid) if self.options.update => self.update(uuid, &candidate).await?,
-                    Placed::Existing(_) | Placed::Taken(UniqueKey::Email | UniqueKey::ExternalId) => Outcome::Skipped,
+                    Placed::Existing(_) | Placed::Taken(UniqueKey::Email | UniqueKey::ExternalId) => {
+                        Outcome::Skipped
+                    }
                     Placed::Taken(UniqueKey::Id) if candidate.uuid.is_some() => {
                         Outcome::Refused("uuid already names another customer".into())
                     }
@@ -162,7 +169,9 @@ impl<'a> ImportRun<'a> {
                         again.push((candidate, account));
                         continue;
                     }
-                    Placed::Taken(key) => Outcome::Refused(format!("{key} already belongs to another customer")),
+                    Placed::Taken(key) => {
+                        Outcome::Refused(format!("{key} already belongs to another customer"))
+                    }
                 };
                 outcomes.push((candidate.line, outcome));
             }
@@ -192,12 +201,16 @@ impl<'a> ImportRun<'a> {
                 Ok(_) => return Ok(Outcome::Updated),
                 Err(StoreError::VersionMismatch) => continue,
                 Err(StoreError::Duplicate(key)) => {
-                    return Ok(Outcome::Refused(format!("{key} already belongs to another customer")))
+                    return Ok(Outcome::Refused(format!(
+                        "{key} already belongs to another customer"
+                    )))
                 }
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(DomainError::Conflict("the customer kept changing; run the import again".into()))
+        Err(DomainError::Conflict(
+            "the customer kept changing; run the import again".into(),
+        ))
     }
 
     /// Ends the run: its record completed, with one audit entry and one `import.completed`
@@ -225,7 +238,12 @@ impl<'a> ImportRun<'a> {
             at: now,
             detail: Some(format!(
                 "import {}: {} lines, {} imported, {} updated, {} skipped, {} refused",
-                self.record.id.0, counts.lines, counts.imported, counts.updated, counts.skipped, counts.refused
+                self.record.id.0,
+                counts.lines,
+                counts.imported,
+                counts.updated,
+                counts.skipped,
+                counts.refused
             )),
         };
         let event = Event {
@@ -266,7 +284,7 @@ impl Candidate {
     /// `current` with what this line gives: the profile fields it names, its external id if
     /// the account has none, and its password hash while the account's is still an imported
     /// one (or it has none). A second-factor number is not changed by an import.
-    fn updating(&self, current: &Account) -> Result<Account, String> {
+    pub(super) fn updating(&self, current: &Account) -> Result<Account, String> {
         if current.status.is_closed() {
             return Ok(current.clone());
         }
@@ -298,10 +316,10 @@ impl Candidate {
 /// What earlier lines of the file claimed (as 64-bit digests: a million lines in a few
 /// megabytes): a later line claiming the same is a duplicate within the file.
 #[derive(Default)]
-struct Seen(HashSet<u64>);
+pub(super) struct Seen(HashSet<u64>);
 
 impl Seen {
-    fn admit(&mut self, candidate: &Candidate) -> Result<(), String> {
+    pub(super) fn admit(&mut self, candidate: &Candidate) -> Result<(), String> {
         let new = &candidate.new;
         let uuid = candidate.uuid.map(|u| u.0.to_string());
         let claims = [
@@ -314,7 +332,10 @@ impl Seen {
             .iter()
             .map(|(field, value)| (*field, value.map(|v| digest(field, v))))
             .collect();
-        if let Some((field, _)) = digests.iter().find(|(_, d)| d.is_some_and(|d| self.0.contains(&d))) {
+        if let Some((field, _)) = digests
+            .iter()
+            .find(|(_, d)| d.is_some_and(|d| self.0.contains(&d)))
+        {
             return Err(format!("{field} repeats an earlier line of the file"));
         }
         self.0.extend(digests.into_iter().filter_map(|(_, d)| d));

@@ -148,7 +148,10 @@ impl SignIn {
         mut account: Account,
         password: &Password,
     ) -> Result<(Account, PasswordHash), DomainError> {
-        let imported = account.password_hash.clone().ok_or(DomainError::Unauthenticated)?;
+        let imported = account
+            .password_hash
+            .clone()
+            .ok_or(DomainError::Unauthenticated)?;
         let own = self.deps.passwords.hash(password).await?;
         let replaced = self
             .deps

@@ -236,3 +236,49 @@ async fn token_of_a_revoked_session_is_refused() {
         Err(DomainError::Unauthenticated)
     ));
 }
+
+/// An imported hash is proven with its scheme once, then replaced by a hash of our own only
+/// while the account still holds it: a sign-in that lost the race to replace it is refused.
+#[tokio::test]
+async fn an_imported_hash_is_replaced_at_the_first_sign_in() {
+    let signed_in = |replaced: bool| {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_find_by_email().returning(|_, _| {
+            let mut stored = account();
+            stored.password_hash = Some(PasswordHash::imported("pbkdf2_sha256$1$s$h"));
+            Ok(Some(stored))
+        });
+        accounts
+            .expect_replace_password_hash()
+            .withf(|_, _, from, to| from.is_imported() && to.as_str() == "$2b$04$own")
+            .times(1)
+            .returning(move |_, _, _, _| Ok(replaced));
+        accounts.expect_reset_sign_in_failures().returning(|_, _| Ok(()));
+        let mut passwords = MockPasswordHasher::new();
+        passwords
+            .expect_verify()
+            .returning(|p, h| Ok(h.is_imported() && p.expose() == "old system's"));
+        passwords
+            .expect_hash()
+            .times(1)
+            .returning(|_| Ok(PasswordHash::from_stored("$2b$04$own".into())));
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_create()
+            .withf(|_, checked, _| checked.as_ref().map(|h| h.as_str()) == Some("$2b$04$own"))
+            .returning(|_, _, _| Ok(true));
+        let mut tokens = MockAccessTokens::new();
+        tokens.expect_issue().returning(|_| Ok("token".into()));
+        let mut deps = deps_with(accounts, sessions, passwords);
+        deps.tokens = std::sync::Arc::new(tokens);
+        SignIn::new(deps, Default::default())
+    };
+    let won = signed_in(true)
+        .sign_in(&tenant(), "ann@example.com", "old system's")
+        .await;
+    assert!(won.is_ok(), "{won:?}");
+    let lost = signed_in(false)
+        .sign_in(&tenant(), "ann@example.com", "old system's")
+        .await;
+    assert!(matches!(lost, Err(DomainError::Unauthenticated)), "{lost:?}");
+}
