@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use clientele_e2e::dump::strings;
 use clientele_e2e::{command_for, post, run_command, Backend, Server, Storage};
+use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -31,7 +32,7 @@ fn fixture_json(name: &str) -> Value {
 /// The hash the database holds for `email` (of the default tenant).
 fn stored_hash(storage: &Storage, email: &str) -> String {
     let sql = format!(
-        "SELECT password_hash AS v FROM accounts WHERE tenant_id = 'default' AND email_normalized = '{}'",
+        "SELECT COALESCE(password_hash, '') AS v FROM accounts WHERE tenant_id = 'default' AND email_normalized = '{}'",
         email.to_lowercase()
     );
     strings(storage, &sql).pop().unwrap_or_default()
@@ -187,7 +188,7 @@ async fn refused_lines_are_reported_and_a_second_run_doubles_nothing(backend: Ba
             file.to_str().unwrap(),
         ],
     );
-    assert_eq!(dry.code, Some(2), "{}{}", dry.stdout, dry.stderr);
+    assert_eq!(dry.code, Some(3), "{}{}", dry.stdout, dry.stderr);
     assert!(
         dry.stdout.contains("2 imported, 0 updated, 1 skipped, 6 refused"),
         "{}",
@@ -198,7 +199,7 @@ async fn refused_lines_are_reported_and_a_second_run_doubles_nothing(backend: Ba
     let first = run_command(&storage, &args);
     assert_eq!(
         first.code,
-        Some(2),
+        Some(3),
         "some lines were refused: {}{}",
         first.stdout,
         first.stderr
@@ -261,7 +262,7 @@ async fn refused_lines_are_reported_and_a_second_run_doubles_nothing(backend: Ba
 
     // Again: every line done before is skipped, nothing doubled.
     let second = run_command(&storage, &args);
-    assert_eq!(second.code, Some(2));
+    assert_eq!(second.code, Some(3));
     assert!(
         second
             .stdout
@@ -271,24 +272,65 @@ async fn refused_lines_are_reported_and_a_second_run_doubles_nothing(backend: Ba
     );
     assert_eq!(customers_of_default(&storage), 3);
 
-    // With --update: profile fields change; a password the customer chose is never replaced.
-    let update = run_command(
-        &storage,
-        &[
-            "import",
-            "--tenant",
-            "default",
-            "--update",
-            file.to_str().unwrap(),
-        ],
-    );
+    // With update: profile fields change; a password the customer chose is never replaced,
+    // nor a first one given; a line whose email is a customer with another external id is
+    // refused. Through the server: on SQLite a command may not change customers a running
+    // server holds in memory (it says so and changes nothing).
+    let changes_file = storage.dir().join("changes.jsonl");
+    std::fs::write(&changes_file, &text).unwrap();
+    if backend == Backend::Sqlite {
+        let refused = run_command(
+            &storage,
+            &[
+                "import",
+                "--tenant",
+                "default",
+                "--update",
+                changes_file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(refused.code, Some(1), "{}{}", refused.stdout, refused.stderr);
+        assert!(
+            refused.stderr.contains("a server is running"),
+            "{}",
+            refused.stderr
+        );
+    }
+    let update_over_http = |body: String| {
+        let server = &server;
+        async move {
+            let response = server
+                .http
+                .post(server.url("/admin/v1/tenants/default/imports?update=true"))
+                .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let counts =
+        |run: &Value| ["imported", "updated", "skipped", "refused"].map(|k| run[k].as_u64().unwrap());
     // Ann and the pending customer are as the file has them already: skipped.
+    let update = update_over_http(text.clone()).await;
+    assert_eq!(counts(&update), [0, 1, 2, 6], "{update}");
+    let later = [
+        json!({"email": "ann@import.test", "externalId": "e-2"}),
+        json!({"email": "pending@import.test", "passwordHash": bcrypt}),
+    ];
+    let later = update_over_http(later.iter().map(|l| format!("{l}\n")).collect()).await;
+    assert_eq!(counts(&later), [0, 0, 1, 1], "{later}");
+    let mismatch = &later["refusals"][0];
+    assert_eq!(mismatch["line"], 1);
     assert!(
-        update
-            .stdout
-            .contains("0 imported, 1 updated, 2 skipped, 6 refused"),
-        "{}",
-        update.stdout
+        mismatch["reason"]
+            .as_str()
+            .unwrap()
+            .contains("another externalId"),
+        "{mismatch}"
     );
     let (_, kept) = server
         .admin(
@@ -303,6 +345,11 @@ async fn refused_lines_are_reported_and_a_second_run_doubles_nothing(backend: Ba
         200
     );
     assert!(stored_hash(&storage, "kept@import.test").starts_with("$2b$"));
+    assert_eq!(
+        stored_hash(&storage, "pending@import.test"),
+        "",
+        "no first password by an import"
+    );
     // A file with a plaintext password column is refused whole: nothing written.
     let csv = storage.dir().join("clear.csv");
     std::fs::write(&csv, "email,password\nnew@import.test,hunter2hunter2\n").unwrap();
@@ -454,6 +501,44 @@ async fn imports_stream_over_http(backend: Backend) {
         )
         .await;
     assert_eq!(status, 404);
+    assert_eq!(customers_of_default(&storage), 2);
+
+    // A body that breaks off: the run fails, and its cut-short last line is not imported.
+    let broken = futures_util::stream::iter([Ok::<_, std::io::Error>(
+        b"email,firstName\nfull@http.test,Full\npartial@http.test,Pa".to_vec(),
+    )])
+    .chain(futures_util::stream::once(async {
+        // Once the server has the first piece.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Err(std::io::Error::other("the sender went away"))
+    }));
+    let sent = server
+        .http
+        .post(&url)
+        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+        .header("content-type", "text/csv")
+        .body(reqwest::Body::wrap_stream(broken))
+        .send()
+        .await;
+    assert!(sent.is_err() || sent.unwrap().status() == 400);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, listed) = server
+            .admin(Method::GET, "/admin/v1/tenants/default/imports", None)
+            .await;
+        if listed["imports"][0]["status"] == "failed" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the broken run is marked failed: {listed}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, partial) = server
+        .admin(Method::GET, "/admin/v1/customers?q=partial@http.test", None)
+        .await;
+    assert_eq!(partial["customers"], json!([]), "{partial}");
     assert_eq!(customers_of_default(&storage), 2);
 
     // Refusals of the whole request, in problem details.

@@ -48,7 +48,7 @@ pub enum Command {
     ApiKey(ApiKeyCommand),
     /// Import customers from an earlier system, with their password hashes (JSON Lines, or
     /// CSV with a header row; works with the server stopped or running). Exit status 0 when
-    /// every line was imported or skipped, 2 when some were refused, 1 when it could not run.
+    /// every line was imported or skipped, 3 when some were refused, 1 when it could not run.
     #[command(
         after_help = "Example:\n  clientele import --tenant acme --report refused.jsonl customers.jsonl\n  clientele import --tenant acme --dry-run customers.csv\n\nThe file format and every hash scheme: docs/import.md."
     )]
@@ -79,7 +79,13 @@ pub struct ImportArgs {
     #[arg(long)]
     pub invite: bool,
     /// Firebase scrypt: the project's base64 signer key (all four Firebase options together).
-    #[arg(long, requires_all = ["firebase_salt_separator", "firebase_rounds", "firebase_mem_cost"])]
+    /// A secret: better given in the environment than on the command line.
+    #[arg(
+        long,
+        env = "CLIENTELE_FIREBASE_SIGNER_KEY",
+        hide_env_values = true,
+        requires_all = ["firebase_salt_separator", "firebase_rounds", "firebase_mem_cost"]
+    )]
     pub firebase_signer_key: Option<String>,
     /// Firebase scrypt: the base64 salt separator.
     #[arg(long, requires = "firebase_signer_key")]
@@ -167,6 +173,6 @@ mod tests {
                 .sum::<usize>()
         }
         let checked = check(&Cli::command(), "clientele");
-        assert_eq!(checked, 10, "the commands checked");
+        assert_eq!(checked, 11, "the commands checked");
     }
 }

@@ -13,7 +13,7 @@ use clientele_domain::imports::{ImportRecord, RefusedLine};
 use clientele_domain::ports::FirebaseScrypt;
 use clientele_domain::services::ImportOptions;
 use clientele_domain::tenant::TenantId;
-use clientele_http::import_file::{feed_run, read_batches, FileFormat};
+use clientele_http::import_file::{feed_run, read_batches, FileError, FileFormat};
 use clientele_security::SystemClock;
 use clientele_store::Database;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -27,7 +27,7 @@ use crate::wiring;
 /// How often a run without a terminal says how far it got.
 const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
-/// Runs the import; `Ok(true)` when some line was refused (the exit status says so).
+/// Runs the import; `Ok(true)` when some line was refused (the exit status says so: 3).
 pub async fn import(settings: Settings, args: ImportArgs) -> anyhow::Result<bool> {
     let tenant =
         TenantId::parse(&args.tenant).with_context(|| format!("no tenant has the id {}", args.tenant))?;
@@ -52,6 +52,15 @@ pub async fn import(settings: Settings, args: ImportArgs) -> anyhow::Result<bool
     let database =
         Database::connect_for_command(&settings.database_url).context("connecting to the database")?;
     database.migrate().await.context("applying migrations")?;
+    // A server on the same SQLite file keeps signed-in customers' accounts in memory and hears
+    // no other process's writes: changing existing customers must go through it (or wait).
+    if args.update && !database.claim_sole_use(Duration::from_millis(200)).await {
+        anyhow::bail!(
+            "a server is running on this SQLite database: send the file to it instead \
+             (POST /admin/v1/tenants/{tenant}/imports?update=true) or stop it first; new \
+             customers alone (without --update) can be imported from here while it runs"
+        );
+    }
     let wired = wiring::wire(&settings, database, Arc::new(SystemClock)).await?;
     let options = ImportOptions {
         dry_run: args.dry_run,
@@ -82,7 +91,9 @@ pub async fn import(settings: Settings, args: ImportArgs) -> anyhow::Result<bool
         progress.show(record);
     })
     .await;
-    let read = reader.await.context("reading the file")?;
+    let read = reader
+        .await
+        .unwrap_or_else(|stopped| Err(FileError::Unreadable(stopped.to_string())));
     progress.finish();
     let ended = match (fed, read) {
         (Err(error), _) => Err(anyhow::anyhow!("the import stopped: {error}")),

@@ -34,10 +34,11 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate => clientele::migrate(settings).await.map(|()| done),
         Command::Tenant(command) => admin_commands::tenant(settings, command).await.map(|()| done),
         Command::ApiKey(command) => admin_commands::api_key(settings, command).await.map(|()| done),
-        // Some lines refused: the report (or the summary) says which.
+        // Some lines refused: the report (or the summary) says which. Not 2, which says the
+        // command line or the configuration was refused (clap's and ours).
         Command::Import(args) => import_command::import(settings, args).await.map(|refused| {
             if refused {
-                std::process::ExitCode::from(2)
+                std::process::ExitCode::from(3)
             } else {
                 done
             }

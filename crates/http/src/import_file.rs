@@ -107,10 +107,29 @@ impl Batcher {
     }
 }
 
+/// The longest line a JSON Lines file may have: a customer is a few hundred bytes, and a line
+/// is held whole while it is read.
+pub const LONGEST_LINE: usize = 64 * 1024;
+
 fn read_json_lines(source: impl Read, sender: &mut Batcher) -> Result<Vec<String>, FileError> {
     let mut unknown = std::collections::BTreeSet::new();
-    for (index, raw) in BufReader::new(source).split(b'\n').enumerate() {
-        let raw = raw.map_err(|e| FileError::Unreadable(e.to_string()))?;
+    let mut reader = BufReader::new(source);
+    let mut raw = Vec::new();
+    for index in 0.. {
+        raw.clear();
+        let read = (&mut reader)
+            .take(LONGEST_LINE as u64 + 1)
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| FileError::Unreadable(e.to_string()))?;
+        if read == 0 {
+            break;
+        }
+        if raw.len() > LONGEST_LINE && raw.last() != Some(&b'\n') {
+            return Err(FileError::Unreadable(format!(
+                "line {} is longer than {LONGEST_LINE} bytes",
+                index + 1
+            )));
+        }
         let number = index as u64 + 1;
         let Ok(text) = std::str::from_utf8(&raw) else {
             sender.push(ImportLine::unreadable(number, "the line is not UTF-8"))?;
@@ -262,6 +281,17 @@ mod tests {
         let (result, lines) = read("email,password\nann@x.test,hunter22\n", FileFormat::Csv);
         assert_eq!(result, Err(FileError::Plaintext));
         assert!(lines.is_empty());
+    }
+
+    #[test]
+    fn a_line_beyond_the_longest_stops_the_file() {
+        let text = format!(
+            "{{\"email\":\"a@x.test\"}}\n{{\"nickname\":\"{}\"}}\n",
+            "n".repeat(LONGEST_LINE)
+        );
+        let (result, lines) = read(&text, FileFormat::JsonLines);
+        assert!(matches!(result, Err(FileError::Unreadable(m)) if m.contains("line 2")));
+        assert!(lines.is_empty(), "the batch is not sent");
     }
 
     #[test]

@@ -24,7 +24,8 @@ const OWN_SCHEME: &str = "bcrypt";
 /// bytes): every byte counts and nothing is silently cut off.
 ///
 /// Also verifies earlier systems' hashes imported with their customers (imported_hashes.rs),
-/// answering no sooner than the slowest scheme it has seen takes on average (verify_timing.rs).
+/// answering no sooner than the slowest scheme it has seen takes on average (the highest that
+/// average has been: verify_timing.rs), unreadable hashes (`Malformed`) included.
 #[derive(Clone)]
 pub struct BcryptHasher {
     cost: u32,
@@ -74,20 +75,18 @@ impl Check {
         }
     }
 
-    /// The scheme, whether the password matched, and how long the hashing took.
-    fn run(self) -> Result<(&'static str, bool, Duration), HashError> {
+    /// The scheme and whether the password matched (or why it could not be checked), and how
+    /// long that took: an error's time too, for its answer is padded as well.
+    fn run(self) -> (Result<(&'static str, bool), HashError>, Duration) {
         let started = Instant::now();
-        let (scheme, matched) = match self {
-            Check::Own { input, hash } => {
-                let matched = bcrypt::verify(input, &hash).map_err(|_| HashError::Malformed)?;
-                (OWN_SCHEME, matched)
-            }
-            Check::Imported { password, form } => {
-                let imported = imported_hashes::read(&form)?;
-                (imported.scheme(), imported.verify(&password)?)
-            }
+        let outcome = match self {
+            Check::Own { input, hash } => bcrypt::verify(input, &hash)
+                .map(|matched| (OWN_SCHEME, matched))
+                .map_err(|_| HashError::Malformed),
+            Check::Imported { password, form } => imported_hashes::read(&form)
+                .and_then(|imported| Ok((imported.scheme(), imported.verify(&password)?))),
         };
-        Ok((scheme, matched, started.elapsed()))
+        (outcome, started.elapsed())
     }
 }
 
@@ -104,12 +103,19 @@ impl PasswordHasher for BcryptHasher {
 
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, HashError> {
         let check = Check::of(password, hash);
-        let (scheme, matched, took) = self.pool.run(move || check.run()).await??;
-        let wait = self.times.record(scheme, took);
+        // `Busy` or `Unavailable` (nothing ran) answer at once; anything the check answered,
+        // `Malformed` too, is padded.
+        let (outcome, took) = self.pool.run(move || check.run()).await?;
+        let wait = match outcome {
+            Ok((scheme, _)) => self.times.record(scheme, took),
+            // Not a scheme's time (an unreadable hash is refused early): recorded nowhere, and
+            // padded to the slowest scheme's, as long as any answer takes.
+            Err(_) => self.times.unrecorded(took),
+        };
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
-        Ok(matched)
+        outcome.map(|(_, matched)| matched)
     }
 
     fn adopt(
@@ -289,6 +295,58 @@ mod tests {
         // Clones share the averages (the app hands one hasher to many services).
         let imported = hasher.adopt(BCRYPT_2B, None, None).unwrap();
         assert!(waited(hasher.clone(), imported).await > Duration::from_secs(9));
+        // Cheap argon2 checks lower its average, not the wait it sets for the others.
+        for _ in 0..100 {
+            hasher.times.record("import:argon2", Duration::from_millis(1));
+        }
+        let own = hasher.hash(&password("correct horse")).await.unwrap();
+        assert!(waited(hasher.clone(), own).await > Duration::from_secs(9));
+    }
+
+    /// An unreadable hash answers `Malformed` no sooner than a verification would.
+    #[tokio::test(start_paused = true)]
+    async fn malformed_answers_are_padded_too() {
+        let hasher = BcryptHasher::new(4, pool()).unwrap();
+        let malformed = |hasher: BcryptHasher, hash: PasswordHash| async move {
+            let started = tokio::time::Instant::now();
+            let answer = hasher.verify(&password("correct horse"), &hash).await;
+            assert_eq!(answer, Err(HashError::Malformed), "{}", hash.as_str());
+            started.elapsed()
+        };
+        let unreadable = [
+            PasswordHash::from_stored("not-a-hash".into()),
+            PasswordHash::imported("not-a-hash"),
+            PasswordHash::imported(BCRYPT_2B.get(..20).unwrap()),
+            // Beyond the caps: not one adopt makes.
+            PasswordHash::imported(&BCRYPT_2B.replace("$04$", "$15$")),
+        ];
+        assert_eq!(
+            malformed(hasher.clone(), unreadable[0].clone()).await,
+            Duration::ZERO,
+            "no scheme seen"
+        );
+        hasher.times.record("import:argon2", Duration::from_secs(10));
+        for hash in &unreadable {
+            let waited = malformed(hasher.clone(), hash.clone()).await;
+            assert!(
+                waited > Duration::from_secs(9) && waited <= Duration::from_secs(10),
+                "{}: {waited:?}",
+                hash.as_str()
+            );
+        }
+        // The slowest scheme's own answers take as long as it does: so do errors, whatever
+        // scheme the hash claims.
+        let hasher = BcryptHasher::new(4, pool()).unwrap();
+        hasher.times.record(OWN_SCHEME, Duration::from_secs(10));
+        for hash in &unreadable {
+            assert!(malformed(hasher.clone(), hash.clone()).await > Duration::from_secs(9));
+        }
+        // Errors record nothing: bcrypt is still the only scheme seen, so its answers wait for
+        // nothing.
+        let own = hasher.hash(&password("correct horse")).await.unwrap();
+        let started = tokio::time::Instant::now();
+        assert!(hasher.verify(&password("correct horse"), &own).await.unwrap());
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 
     #[test]

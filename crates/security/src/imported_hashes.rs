@@ -18,8 +18,26 @@
 //! keeps the rest, so its form gathers all of it (each part base64, as Firebase shows it):
 //! `firebase-scrypt$r=<rounds>,m=<mem_cost>$<signer key>$<salt separator>$<salt>$<hash>`.
 //!
-//! Costs are capped (the constants below): a hash beyond them is refused at import rather than
-//! letting one row's sign-in tie up a hashing thread for seconds or take gigabytes.
+//! Costs are capped (the constants below): a hash beyond them is refused at import (and, should
+//! the store hold one, read as malformed) rather than letting one row's sign-in tie up a hashing
+//! thread for seconds or take gigabytes. Anyone can make a check run (a sign-in with a wrong
+//! password), and every answer is padded to the slowest scheme's time (verify_timing.rs), so at
+//! the caps one check takes about a second of a hashing thread in a release build (0.2 to 1.3 s
+//! measured, by scheme, on the development machine):
+//! - bcrypt: cost 14 (bcrypt's default is 10 to 12);
+//! - PBKDF2: 2,000,000 iterations (Django 5.2 writes 1,000,000), and a hash no longer than one
+//!   block of its digest (SHA-1 20, SHA-256 32, SHA-512 64 bytes): each further block repeats
+//!   every iteration, and the systems that write these store one block;
+//! - Argon2: `m` 262,144 KiB (256 MiB), `t` 10, `p` 8 and `m`·`t` 1,048,576 KiB (the time is
+//!   memory times passes; the lanes run one after another here). argon2-cffi's default
+//!   (m=65536, t=3, p=4) is a fifth of that;
+//! - scrypt (and Firebase's): 128·r·N bytes of memory 256 MiB, and 128·r·N·p 512 MiB (its p lanes
+//!   run one after another in that memory, so the time follows the product). passlib's default
+//!   (ln=16, r=8, p=1) is 64 MiB.
+//!
+//! What is read is exactly what verifying can work with: each check the hashing crates make when
+//! verifying (argon2's salt of at least 8 bytes, scrypt's hash of 10 to 64 bytes, bcrypt's
+//! canonical base64…) is made here too, so an adopted hash never turns out malformed at sign-in.
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 use argon2::password_hash::PasswordHash as Phc;
@@ -31,14 +49,20 @@ use scrypt::Params as ScryptParams;
 use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
-const BCRYPT_MAX_COST: u32 = 17;
+/// About a second (2^14 rounds of bcrypt's key setup).
+const BCRYPT_MAX_COST: u32 = 14;
 const ARGON2_MAX_MEMORY_KIB: u32 = 262_144;
-const ARGON2_MAX_TIME: u32 = 16;
-const ARGON2_MAX_PARALLELISM: u32 = 16;
-/// scrypt's memory, 128·r·N bytes (its p lanes run one after the other in the same memory).
+const ARGON2_MAX_TIME: u32 = 10;
+const ARGON2_MAX_PARALLELISM: u32 = 8;
+/// Argon2's work, `m`·`t` (KiB·passes): about a second at 256 MiB and 4 passes.
+const ARGON2_MAX_WORK: u64 = 1_048_576;
+/// scrypt's memory, 128·r·N bytes.
 const SCRYPT_MAX_MEMORY_MIB: u32 = 256;
-const SCRYPT_MAX_PARALLELISM: u32 = 16;
-const PBKDF2_MAX_ITERATIONS: u32 = 10_000_000;
+/// scrypt's work, 128·r·N·p bytes (its p lanes run one after the other in the same memory):
+/// about 1.3 s.
+const SCRYPT_MAX_WORK_MIB: u32 = 512;
+/// About 0.2 s with SHA-1 or SHA-256, a second with SHA-512.
+const PBKDF2_MAX_ITERATIONS: u32 = 2_000_000;
 /// Shorter hashes would let a wrong password match by chance too often to trust them.
 const MIN_HASH_BYTES: usize = 16;
 
@@ -122,6 +146,25 @@ pub(crate) enum Prf {
     Sha1,
     Sha256,
     Sha512,
+}
+
+impl Prf {
+    /// The digest's output length, in bytes: one block of PBKDF2's output.
+    fn output_len(self) -> usize {
+        match self {
+            Prf::Sha1 => sha1::Sha1::output_size(),
+            Prf::Sha256 => Sha256::output_size(),
+            Prf::Sha512 => Sha512::output_size(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Prf::Sha1 => "SHA-1",
+            Prf::Sha256 => "SHA-256",
+            Prf::Sha512 => "SHA-512",
+        }
+    }
 }
 
 impl Imported<'_> {
@@ -259,6 +302,11 @@ fn parse_bcrypt(hash: &str, sha256_first: bool) -> Result<Imported<'_>, String> 
     if salt_and_hash.len() != 53 || !salt_and_hash.bytes().all(bcrypt_base64) {
         return Err(MALFORMED.into());
     }
+    // The bcrypt crate's own reading: it also wants the base64 canonical (a last character of
+    // the salt or hash with bits beyond the bytes set is refused when verifying).
+    if hash.parse::<bcrypt::HashParts>().is_err() {
+        return Err(MALFORMED.into());
+    }
     if cost > BCRYPT_MAX_COST {
         return Err(format!("bcrypt cost above {BCRYPT_MAX_COST} is not verified"));
     }
@@ -273,6 +321,14 @@ fn parse_argon2(phc: &str) -> Result<Imported<'static>, String> {
     let (argon2, salt, hash) = argon2_parts(&parsed).ok_or("malformed argon2 hash")?;
     check_argon2_costs(argon2.params())?;
     check_hash_length(&hash, "argon2")?;
+    // What the argon2 crate checks when hashing, besides the parameters (checked by
+    // `Params::try_from`: output of 4 bytes or more, m ≥ 8·p, t and p ≥ 1) and the password.
+    if salt.len() < argon2::MIN_SALT_LEN {
+        return Err(format!(
+            "argon2 salts shorter than {} bytes are not verified",
+            argon2::MIN_SALT_LEN
+        ));
+    }
     Ok(Imported::Argon2 { argon2, salt, hash })
 }
 
@@ -302,6 +358,11 @@ fn check_argon2_costs(params: &Argon2Params) -> Result<(), String> {
             "argon2 parallelism above {ARGON2_MAX_PARALLELISM} is not verified"
         ));
     }
+    if u64::from(params.m_cost()) * u64::from(params.t_cost()) > ARGON2_MAX_WORK {
+        return Err(format!(
+            "argon2 memory × time cost above {ARGON2_MAX_WORK} KiB is not verified"
+        ));
+    }
     Ok(())
 }
 
@@ -324,17 +385,24 @@ fn read_scrypt(rest: &str) -> Option<([u32; 3], Vec<u8>, Vec<u8>)> {
 
 /// scrypt's parameters within the caps; `len` is the hash's length.
 fn scrypt_params(log_n: u32, r: u32, p: u32, len: usize) -> Result<ScryptParams, String> {
-    // 2^32 blocks are far beyond the cap whatever r is; below that the product fits a u128.
-    if log_n >= 32 || (u128::from(r) * 128) << log_n > u128::from(SCRYPT_MAX_MEMORY_MIB) << 20 {
+    // N = 2^ln must be above 1 (RFC 7914); with N ≥ 2 the p lanes' 128·r·p bytes are at most
+    // half the work cap.
+    if log_n == 0 {
+        return Err("malformed scrypt parameters".into());
+    }
+    // 2^32 blocks are far beyond the cap whatever r is; below that the products fit a u128.
+    let memory = (u128::from(r) * 128) << log_n.min(32);
+    if log_n >= 32 || memory > u128::from(SCRYPT_MAX_MEMORY_MIB) << 20 {
         return Err(format!(
             "scrypt memory above {SCRYPT_MAX_MEMORY_MIB} MiB is not verified"
         ));
     }
-    if p > SCRYPT_MAX_PARALLELISM {
+    if memory * u128::from(p) > u128::from(SCRYPT_MAX_WORK_MIB) << 20 {
         return Err(format!(
-            "scrypt parallelism above {SCRYPT_MAX_PARALLELISM} is not verified"
+            "scrypt work (memory × parallelism) above {SCRYPT_MAX_WORK_MIB} MiB is not verified"
         ));
     }
+    // Also refuses what scrypt would: r or p of 0, N ≥ 2^(16·r), a hash outside 10 to 64 bytes.
     ScryptParams::new(log_n as u8, r, p, len).map_err(|_| "malformed scrypt parameters".into())
 }
 
@@ -375,6 +443,15 @@ enum Salt {
 fn parse_pbkdf2(prf: Prf, rest: &str, salt_format: Salt) -> Result<Imported<'static>, String> {
     let (iterations, salt, hash) = read_pbkdf2(rest, salt_format).ok_or("malformed PBKDF2 hash")?;
     check_hash_length(&hash, "PBKDF2")?;
+    // Each further block of the digest's length costs all the iterations again: one block is
+    // what these systems store, and all a check needs.
+    if hash.len() > prf.output_len() {
+        return Err(format!(
+            "PBKDF2 hashes longer than {} bytes (one {} block) are not verified",
+            prf.output_len(),
+            prf.name()
+        ));
+    }
     if iterations > PBKDF2_MAX_ITERATIONS {
         return Err(format!(
             "PBKDF2 iterations above {PBKDF2_MAX_ITERATIONS} are not verified"

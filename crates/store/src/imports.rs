@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use clientele_domain::account::{Account, AccountUuid};
 use clientele_domain::audit::AuditEntry;
 use clientele_domain::imports::{ImportCounts, ImportId, ImportRecord, ImportStatus, RefusedLine};
-use clientele_domain::ports::{CustomerImports, Placed, StoreError, UniqueKey};
+use clientele_domain::ports::{CustomerImports, Existing, Placed, StoreError, UniqueKey};
 use clientele_domain::tenant::TenantId;
 use clientele_domain::webhooks::Event;
 use diesel::prelude::*;
@@ -120,64 +120,45 @@ impl TryFrom<ImportRow> for ImportRecord {
     }
 }
 
-/// The accounts of `tenant` among `keys` of `column` (emails or external ids), by key.
+/// The accounts of `tenant` among `keys` of `column` (emails or external ids), by key: each
+/// one's uuid and external id.
 macro_rules! existing_by {
     ($conn:expr, $tenant:expr, $column:expr, $keys:expr) => {{
         let keys: Vec<String> = $keys;
-        let mut found = HashMap::new();
+        let mut found: HashMap<String, (String, Option<String>)> = HashMap::new();
         for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<(Option<String>, String)> = accounts::table
+            let rows: Vec<(Option<String>, String, Option<String>)> = accounts::table
                 .filter(accounts::tenant_id.eq($tenant))
                 .filter($column.eq_any(chunk))
-                .select(($column, accounts::uuid))
+                .select(($column, accounts::uuid, accounts::external_id))
                 .load($conn)?;
-            found.extend(rows.into_iter().filter_map(|(key, uuid)| Some((key?, uuid))));
+            found.extend(
+                rows.into_iter()
+                    .filter_map(|(key, uuid, external_id)| Some((key?, (uuid, external_id)))),
+            );
         }
         found
     }};
 }
 
-/// Writes the batch: new accounts inserted many to a statement, skipping conflicts; the rows a
-/// conflict kept out are then tried one by one, each in a savepoint, to learn which key.
+/// Writes the batch: the accounts inserted many to a statement, skipping every conflict; the
+/// rows a conflict kept out are then matched by email and external id (the customer is there
+/// already) or, failing that, tried one by one in a savepoint to learn which key is taken.
 fn insert_batch(
     conn: &mut DbConnection,
     tenant: &str,
     rows: Vec<AccountRow>,
 ) -> Result<Vec<Placed>, diesel::result::Error> {
-    let emails = existing_by!(
-        conn,
-        tenant,
-        accounts::email_normalized,
-        rows.iter().filter_map(|r| r.email_normalized.clone()).collect()
-    );
-    let external = existing_by!(
-        conn,
-        tenant,
-        accounts::external_id,
-        rows.iter().filter_map(|r| r.external_id.clone()).collect()
-    );
-    let existing = |row: &AccountRow| {
-        let by = |map: &HashMap<String, String>, key: &Option<String>| {
-            key.as_ref().and_then(|k| map.get(k)).cloned()
-        };
-        by(&emails, &row.email_normalized).or_else(|| by(&external, &row.external_id))
-    };
-    let mut placed: Vec<Option<Placed>> = rows
-        .iter()
-        .map(|row| existing(row).map(|uuid| Placed::Existing(parse_uuid(&uuid))))
-        .collect();
-    let fresh: Vec<&AccountRow> = rows
-        .iter()
-        .zip(&placed)
-        .filter(|(_, p)| p.is_none())
-        .map(|(r, _)| r)
-        .collect();
+    if let DbConnection::Pg(pg) = conn {
+        // A statement prepared while the table was small keeps a generic plan that scans it:
+        // each batch plans its lookups for the table as it is.
+        diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?;
+    }
     let mut inserted = HashSet::new();
-    for chunk in fresh.chunks(ROWS_PER_STATEMENT) {
-        let values: Vec<&AccountRow> = chunk.to_vec();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let uuids: Vec<String> = match conn {
             DbConnection::Pg(pg) => diesel::insert_into(accounts::table)
-                .values(values)
+                .values(chunk)
                 .on_conflict_do_nothing()
                 .returning(accounts::uuid)
                 .get_results(pg)?,
@@ -185,8 +166,8 @@ fn insert_batch(
             // same way, failing on a row the conflict kept out): one statement per row, inside
             // the one transaction.
             DbConnection::Sqlite(sqlite) => {
-                let mut written = Vec::with_capacity(values.len());
-                for row in values {
+                let mut written = Vec::with_capacity(chunk.len());
+                for row in chunk {
                     let count = diesel::insert_into(accounts::table)
                         .values(row)
                         .on_conflict_do_nothing()
@@ -200,17 +181,50 @@ fn insert_batch(
         };
         inserted.extend(uuids);
     }
-    for (row, placed) in rows.iter().zip(placed.iter_mut()) {
-        if placed.is_some() {
-            continue;
-        }
+    let left: Vec<&AccountRow> = rows.iter().filter(|r| !inserted.contains(&r.uuid)).collect();
+    let emails = existing_by!(
+        conn,
+        tenant,
+        accounts::email_normalized,
+        left.iter().filter_map(|r| r.email_normalized.clone()).collect()
+    );
+    let external = existing_by!(
+        conn,
+        tenant,
+        accounts::external_id,
+        left.iter().filter_map(|r| r.external_id.clone()).collect()
+    );
+    let existing = |row: &AccountRow| {
+        let by_email = row.email_normalized.as_ref().and_then(|k| emails.get(k));
+        let by_external = row.external_id.as_ref().and_then(|k| external.get(k));
+        let ((uuid, external_id), by_email_found) = match (by_email, by_external) {
+            (Some(found), _) => (found, true),
+            (None, Some(found)) => (found, false),
+            (None, None) => return None,
+        };
+        let other = by_external
+            .filter(|(other, _)| other != uuid)
+            .map(|(other, _)| parse_uuid(other));
+        Some(Placed::Existing(Existing {
+            uuid: parse_uuid(uuid),
+            external_id: external_id.clone(),
+            by_email: by_email_found,
+            other,
+        }))
+    };
+    let mut placed = Vec::with_capacity(rows.len());
+    for row in &rows {
         if inserted.contains(&row.uuid) {
-            *placed = Some(Placed::Imported);
+            placed.push(Placed::Imported);
             continue;
         }
-        // Kept out by a conflict: which one (or written meanwhile by someone else)?
+        if let Some(found) = existing(row) {
+            placed.push(found);
+            continue;
+        }
+        // Kept out by another key (or written meanwhile by someone else): which one?
         let alone = conn.transaction(|c| diesel::insert_into(accounts::table).values(row).execute(c));
-        *placed = Some(match alone {
+        placed.push(match alone {
             Ok(_) => Placed::Imported,
             Err(e @ diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 match from_diesel(e) {
@@ -221,10 +235,7 @@ fn insert_batch(
             Err(other) => return Err(other),
         });
     }
-    Ok(placed
-        .into_iter()
-        .map(|p| p.unwrap_or(Placed::Taken(UniqueKey::Id)))
-        .collect())
+    Ok(placed)
 }
 
 fn parse_uuid(raw: &str) -> AccountUuid {

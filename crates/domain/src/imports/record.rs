@@ -8,7 +8,7 @@ pub const REPORTED_REFUSALS: usize = 1000;
 
 /// A run that saved no progress for this long has stopped (its process was killed, say): it
 /// shows as interrupted, and running the same file again finishes the job.
-pub const STALLED_AFTER: Duration = Duration::minutes(2);
+pub const STALLED_AFTER: Duration = Duration::minutes(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ImportId(pub Uuid);

@@ -8,13 +8,25 @@ use crate::tenant::TenantId;
 use crate::webhooks::Event;
 
 /// Where one account of an import batch went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Placed {
     Imported,
-    /// The tenant already has the customer: this account (same email, or same external id).
-    Existing(AccountUuid),
+    /// Nothing written: the tenant has an account with this email or external id.
+    Existing(Existing),
     /// Nothing written: another account of the tenant holds this key.
     Taken(UniqueKey),
+}
+
+/// The account an import line's email (or, failing that, its external id) names, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    pub uuid: AccountUuid,
+    /// That account's external id.
+    pub external_id: Option<String>,
+    /// Whether the email named it (else the external id did).
+    pub by_email: bool,
+    /// The other account the line's external id names, when it is not this one.
+    pub other: Option<AccountUuid>,
 }
 
 /// Customers moved in by the batch, and the records of import runs.

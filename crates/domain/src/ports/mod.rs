@@ -31,7 +31,7 @@ pub use authenticator_apps::{AppEnrolment, AuthenticatorApps};
 pub use clock::Clock;
 pub use deletion_requests::DeletionRequestRepository;
 pub use flows::FlowRepository;
-pub use imports::{CustomerImports, Placed};
+pub use imports::{CustomerImports, Existing, Placed};
 pub use instance_secrets::InstanceSecrets;
 pub use loyalty::LoyaltyRepository;
 pub use mail::{DeliveryError, Mail, MailSender};

@@ -1,20 +1,27 @@
 //! Customer imports, held in memory: the same placing as the database's, account by account.
 
 use clientele_domain::imports::{ImportId, ImportRecord};
-use clientele_domain::ports::{CustomerImports, Placed};
+use clientele_domain::ports::{CustomerImports, Existing, Placed};
 use clientele_domain::webhooks::Event;
 
 use super::*;
 
 impl State {
-    fn existing(&self, account: &Account) -> Option<AccountUuid> {
+    /// The account `account`'s email (or, failing that, its external id) names, as the
+    /// database tells it.
+    fn existing(&self, account: &Account) -> Option<Existing> {
+        let of_tenant = || self.accounts.values().filter(|a| a.tenant == account.tenant);
         let email = account.email.as_ref().map(|e| e.normalized());
-        let same = |a: &&Account| {
-            a.tenant == account.tenant
-                && (a.email.as_ref().map(|e| e.normalized()) == email
-                    || (account.external_id.is_some() && a.external_id == account.external_id))
-        };
-        self.accounts.values().find(same).map(|a| a.uuid)
+        let by_email = of_tenant().find(|a| a.email.as_ref().map(|e| e.normalized()) == email);
+        let by_external =
+            of_tenant().find(|a| account.external_id.is_some() && a.external_id == account.external_id);
+        let found = by_email.or(by_external)?;
+        Some(Existing {
+            uuid: found.uuid,
+            external_id: found.external_id.clone(),
+            by_email: by_email.is_some(),
+            other: by_external.map(|a| a.uuid).filter(|other| *other != found.uuid),
+        })
     }
 }
 
@@ -32,8 +39,8 @@ impl CustomerImports for MemoryStore {
             .iter()
             .map(|account| {
                 debug_assert_eq!(&account.tenant, tenant);
-                if let Some(uuid) = state.existing(account) {
-                    return Placed::Existing(uuid);
+                if let Some(found) = state.existing(account) {
+                    return Placed::Existing(found);
                 }
                 match state.insert_account(account) {
                     Ok(()) => Placed::Imported,

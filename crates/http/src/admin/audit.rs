@@ -145,6 +145,7 @@ enum AuditKindFilter {
     SessionsEnded,
     EmailChangeWithdrawn,
     DataExported,
+    CustomersImported,
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::admin_auth::Admin;
 use crate::domain_errors::{problem_for, same_names};
 use crate::fields::query_choice;
-use crate::import_file::{feed_run, read_batches, FileFormat};
+use crate::import_file::{feed_run, read_batches, FileError, FileFormat};
 use crate::problem::Problem;
 use crate::render::rfc3339;
 use crate::state::AppState;
@@ -162,9 +162,10 @@ fn firebase(request: &HttpRequest, errors: &mut FieldErrors) -> Option<FirebaseS
     })
 }
 
-/// The request body's chunks as a blocking reader, for the file reader's thread.
+/// The request body's chunks as a blocking reader, for the file reader's thread. A body that
+/// broke off is an error, not an end: its last line may be cut short.
 struct Chunks {
-    receiver: mpsc::Receiver<Bytes>,
+    receiver: mpsc::Receiver<Result<Bytes, String>>,
     current: Bytes,
 }
 
@@ -172,7 +173,8 @@ impl Read for Chunks {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
             match self.receiver.blocking_recv() {
-                Some(chunk) => self.current = chunk,
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(broken)) => return Err(std::io::Error::other(broken)),
                 None => return Ok(0),
             }
         }
@@ -239,7 +241,7 @@ pub async fn import_customers(
         .start(&tenant, options)
         .await
         .map_err(|e| problem_for(e, same_names))?;
-    let (chunk_sender, chunks) = mpsc::channel::<Bytes>(16);
+    let (chunk_sender, chunks) = mpsc::channel::<Result<Bytes, String>>(16);
     let (batch_sender, batches) = mpsc::channel(2);
     let reader = tokio::task::spawn_blocking(move || {
         let source = Chunks {
@@ -250,25 +252,26 @@ pub async fn import_customers(
     });
     let pump = async move {
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| e.to_string())?;
+            let chunk = chunk.map_err(|e| format!("the body ended early: {e}"));
+            let broken = chunk.as_ref().err().cloned();
             if chunk_sender.send(chunk).await.is_err() {
                 break; // the reader stopped: the answer says why
+            }
+            if let Some(broken) = broken {
+                return Err(broken);
             }
         }
         Ok::<(), String>(())
     };
     let (pumped, fed) = futures_util::join!(pump, feed_run(&mut run, batches, |_, _| {}));
-    let read = reader.await.map_err(|e| {
-        problem_for(
-            clientele_domain::DomainError::Unavailable(e.to_string()),
-            same_names,
-        )
-    })?;
-    let failed = match (fed, read, pumped) {
+    let read = reader
+        .await
+        .unwrap_or_else(|stopped| Err(FileError::Unreadable(stopped.to_string())));
+    let failed = match (fed, pumped, read) {
         (Err(error), _, _) => Err(problem_for(error, same_names)),
-        (Ok(()), Err(refused), _) => Err(Problem::malformed(refused.to_string())),
-        (Ok(()), Ok(_), Err(ended)) => Err(Problem::malformed(format!("the body ended early: {ended}"))),
-        (Ok(()), Ok(ignored), Ok(())) => Ok(ignored),
+        (Ok(()), Err(ended), _) => Err(Problem::malformed(ended)),
+        (Ok(()), Ok(()), Err(refused)) => Err(Problem::malformed(refused.to_string())),
+        (Ok(()), Ok(()), Ok(ignored)) => Ok(ignored),
     };
     let ignored = match failed {
         Ok(ignored) => ignored,

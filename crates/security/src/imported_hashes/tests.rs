@@ -28,6 +28,18 @@ fn refusal(hash: &str) -> String {
     adopt(hash, None, None).expect_err(hash)
 }
 
+/// Why `hash` is refused at adoption, having checked that as a stored form it reads as
+/// malformed too.
+fn refused_everywhere(hash: &str) -> String {
+    assert!(matches!(read(hash), Err(HashError::Malformed)), "{hash} read");
+    refusal(hash)
+}
+
+/// Unpadded standard base64, as PHC strings write it.
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+}
+
 #[test]
 fn bcrypt_vectors_verify() {
     assert_verifies(BCRYPT_2B, PASSWORD);
@@ -195,45 +207,208 @@ fn unknown_plain_and_empty_hashes_are_refused() {
 #[test]
 fn costs_beyond_the_caps_are_refused() {
     let bcrypt_salt_and_hash = &BCRYPT_2B[7..];
-    assert!(adopt(&format!("$2b$17${bcrypt_salt_and_hash}"), None, None).is_ok());
+    assert!(adopt(&format!("$2b$14${bcrypt_salt_and_hash}"), None, None).is_ok());
     assert_eq!(
-        refusal(&format!("$2b$18${bcrypt_salt_and_hash}")),
-        "bcrypt cost above 17 is not verified"
+        refused_everywhere(&format!("$2b$15${bcrypt_salt_and_hash}")),
+        "bcrypt cost above 14 is not verified"
     );
+
     let argon2 = |params: &str| ARGON2ID.replace("m=8192,t=2,p=1", params);
-    assert!(adopt(&argon2("m=262144,t=16,p=16"), None, None).is_ok());
-    assert_eq!(
-        refusal(&argon2("m=262145,t=2,p=1")),
-        "argon2 memory cost above 262144 KiB is not verified"
-    );
-    assert_eq!(
-        refusal(&argon2("m=8192,t=17,p=1")),
-        "argon2 time cost above 16 is not verified"
-    );
-    assert_eq!(
-        refusal(&argon2("m=8192,t=2,p=17")),
-        "argon2 parallelism above 16 is not verified"
-    );
+    for within in [
+        "m=262144,t=4,p=8",
+        "m=104857,t=10,p=8",
+        // argon2-cffi's default.
+        "m=65536,t=3,p=4",
+    ] {
+        assert!(adopt(&argon2(within), None, None).is_ok(), "{within}");
+    }
+    for (beyond, reason) in [
+        (
+            "m=262145,t=1,p=1",
+            "argon2 memory cost above 262144 KiB is not verified",
+        ),
+        ("m=8192,t=11,p=1", "argon2 time cost above 10 is not verified"),
+        ("m=8192,t=2,p=9", "argon2 parallelism above 8 is not verified"),
+        (
+            "m=262144,t=5,p=1",
+            "argon2 memory × time cost above 1048576 KiB is not verified",
+        ),
+        (
+            "m=131072,t=9,p=1",
+            "argon2 memory × time cost above 1048576 KiB is not verified",
+        ),
+    ] {
+        assert_eq!(refused_everywhere(&argon2(beyond)), reason, "{beyond}");
+    }
+
     let scrypt = |params: &str| SCRYPT_PASSLIB.replace("ln=10,r=8,p=1", params);
-    assert!(adopt(&scrypt("ln=18,r=8,p=16"), None, None).is_ok(), "256 MiB");
-    assert!(adopt(&scrypt("ln=17,r=16,p=1"), None, None).is_ok(), "256 MiB");
+    for within in [
+        "ln=18,r=8,p=2",
+        "ln=17,r=16,p=1",
+        "ln=17,r=8,p=4",
+        "ln=10,r=8,p=512",
+        // passlib's default.
+        "ln=16,r=8,p=1",
+    ] {
+        assert!(adopt(&scrypt(within), None, None).is_ok(), "{within}");
+    }
     for too_much in ["ln=19,r=8,p=1", "ln=18,r=9,p=1", "ln=40,r=1,p=1", "ln=99,r=8,p=1"] {
         assert_eq!(
-            refusal(&scrypt(too_much)),
+            refused_everywhere(&scrypt(too_much)),
             "scrypt memory above 256 MiB is not verified",
             "{too_much}"
         );
     }
-    assert_eq!(
-        refusal(&scrypt("ln=10,r=8,p=17")),
-        "scrypt parallelism above 16 is not verified"
-    );
+    for too_long in ["ln=18,r=8,p=3", "ln=17,r=8,p=5", "ln=10,r=8,p=513"] {
+        assert_eq!(
+            refused_everywhere(&scrypt(too_long)),
+            "scrypt work (memory × parallelism) above 512 MiB is not verified",
+            "{too_long}"
+        );
+    }
+
     let pbkdf2 = |iterations: &str| PBKDF2_SHA256_DJANGO.replace("$20000$", iterations);
-    assert!(adopt(&pbkdf2("$10000000$"), None, None).is_ok());
-    assert_eq!(
-        refusal(&pbkdf2("$10000001$")),
-        "PBKDF2 iterations above 10000000 are not verified"
+    assert!(adopt(&pbkdf2("$2000000$"), None, None).is_ok());
+    assert!(
+        adopt(PBKDF2_SHA256_DJANGO_DEFAULT, None, None).is_ok(),
+        "Django's default"
     );
+    assert_eq!(
+        refused_everywhere(&pbkdf2("$2000001$")),
+        "PBKDF2 iterations above 2000000 are not verified"
+    );
+}
+
+#[test]
+fn pbkdf2_hashes_beyond_one_block_are_refused() {
+    let sha512_hash = PBKDF2_SHA512_PASSLIB.rsplit_once('$').unwrap().1;
+    let sha256_hash = PBKDF2_SHA256_DJANGO.rsplit_once('$').unwrap().1;
+    for (hash, reason) in [
+        (
+            format!("$pbkdf2-sha256$20000$c2FsdA${sha512_hash}"),
+            "PBKDF2 hashes longer than 32 bytes (one SHA-256 block) are not verified",
+        ),
+        (
+            format!("pbkdf2_sha256$20000$salt${}", b64(&[7; 33])),
+            "PBKDF2 hashes longer than 32 bytes (one SHA-256 block) are not verified",
+        ),
+        (
+            format!("pbkdf2_sha1$20000$salt${sha256_hash}"),
+            "PBKDF2 hashes longer than 20 bytes (one SHA-1 block) are not verified",
+        ),
+        (
+            format!("$pbkdf2$20000$c2FsdA${}", b64(&[7; 21])),
+            "PBKDF2 hashes longer than 20 bytes (one SHA-1 block) are not verified",
+        ),
+        (
+            format!("$pbkdf2-sha512$20000$c2FsdA${}", b64(&[7; 65])),
+            "PBKDF2 hashes longer than 64 bytes (one SHA-512 block) are not verified",
+        ),
+    ] {
+        assert_eq!(refused_everywhere(&hash), reason, "{hash}");
+    }
+    // One block exactly (the vectors), or less, is read.
+    for hash in [
+        format!("$pbkdf2-sha512$20000$c2FsdA${}", b64(&[7; 64])),
+        format!("$pbkdf2-sha512$20000$c2FsdA${}", b64(&[7; 32])),
+        format!("pbkdf2_sha1$20000$salt${}", b64(&[7; 20])),
+    ] {
+        assert!(adopt(&hash, None, None).is_ok(), "{hash}");
+    }
+}
+
+/// What the hashing crates would refuse when verifying is refused at adoption.
+#[test]
+fn what_verifying_would_refuse_is_refused() {
+    // argon2 wants 8 bytes of salt at least ("saltsal": 7).
+    let zeros = b64(&[0; 16]);
+    assert_eq!(
+        refused_everywhere(&format!("$argon2id$v=19$m=8192,t=2,p=1$c2FsdHNhbA${zeros}")),
+        "argon2 salts shorter than 8 bytes are not verified"
+    );
+    // Less memory than 8 KiB a lane.
+    assert_eq!(
+        refused_everywhere(&format!("$argon2id$v=19$m=8,t=1,p=2$c2FsdHNhbHQ${zeros}")),
+        "malformed argon2 hash"
+    );
+    // bcrypt's base64 must be canonical: the salt's last character carries 2 bits, the
+    // hash's 4, the rest must be 0 (`b` is 28, `A` 2 in bcrypt's alphabet).
+    let dots = |n| ".".repeat(n);
+    for hash in [
+        format!("$2b$04${}b{}", dots(21), dots(31)),
+        format!("$2b$04${}A", dots(52)),
+    ] {
+        assert_eq!(refused_everywhere(&hash), "malformed bcrypt hash", "{hash}");
+    }
+    // scrypt's N = 2^ln must be above 1, its hash 10 to 64 bytes long.
+    assert_eq!(
+        refused_everywhere(&format!("$scrypt$ln=0,r=8,p=1$c2FsdA${zeros}")),
+        "malformed scrypt parameters"
+    );
+    assert_eq!(
+        refused_everywhere(&format!("$scrypt$ln=4,r=8,p=1$c2FsdA${}", b64(&[0; 65]))),
+        "malformed scrypt parameters"
+    );
+}
+
+/// Every form adopt takes is one verifying can work with: the vectors, and forms at the edges
+/// of what is read. (The vectors at the libraries' default costs are verified by
+/// `library_default_costs_verify` and `django_default_iterations_verify`.)
+#[test]
+fn every_adopted_form_verifies() {
+    let zeros = |n| b64(&vec![0; n]);
+    let edges = [
+        // argon2's least memory (8 KiB a lane), time and salt; no `v=` (version 1.0).
+        format!("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ${}", zeros(16)),
+        format!("$argon2i$m=64,t=1,p=8$c2FsdHNhbHQ${}", zeros(64)),
+        format!("argon2$argon2d$v=16$m=16,t=1,p=2$c2FsdHNhbHQ${}", zeros(16)),
+        // scrypt's least N, an empty salt, the longest hash.
+        format!("$scrypt$ln=1,r=1,p=1$${}", zeros(16)),
+        format!("$scrypt$ln=2,r=1,p=3$c2FsdA${}", zeros(64)),
+        // PBKDF2's shortest hash and one whole SHA-512 block, empty salts.
+        format!("pbkdf2_sha1$1$${}", zeros(16)),
+        format!("$pbkdf2-sha512$1$${}", zeros(64)),
+        format!("$pbkdf2-sha256$1$${}", zeros(32)),
+        // bcrypt's canonical base64 (all zero bits).
+        format!("$2a$04${}", ".".repeat(53)),
+        format!("bcrypt_sha256$$2y$04${}", ".".repeat(53)),
+    ];
+    let vectors = [
+        BCRYPT_2B,
+        BCRYPT_2A_NON_ASCII,
+        BCRYPT_2Y,
+        BCRYPT_LONG,
+        ARGON2ID,
+        ARGON2ID_NON_ASCII,
+        ARGON2I,
+        ARGON2D,
+        ARGON2I_V16,
+        ARGON2ID_PASSLIB,
+        SCRYPT_PASSLIB,
+        SCRYPT_PASSLIB_P2,
+        SCRYPT_RUSTCRYPTO,
+        PBKDF2_SHA256_PASSLIB,
+        PBKDF2_SHA512_PASSLIB,
+        PBKDF2_SHA1_PASSLIB,
+        PBKDF2_SHA256_DJANGO,
+        PBKDF2_SHA1_DJANGO,
+        PBKDF2_SHA256_DJANGO_NON_ASCII,
+        DJANGO_BCRYPT_SHA256,
+        DJANGO_BCRYPT,
+        DJANGO_BCRYPT_SHA256_LONG,
+        DJANGO_ARGON2,
+    ];
+    let firebase = adopt(FIREBASE_HASH, Some(FIREBASE_SALT), Some(&firebase_project())).unwrap();
+    let forms = vectors
+        .into_iter()
+        .map(str::to_owned)
+        .chain(edges)
+        .chain([firebase]);
+    for hash in forms {
+        let form = adopt(&hash, None, None).unwrap_or_else(|reason| panic!("{hash}: {reason}"));
+        let imported = read(&form).unwrap_or_else(|_| panic!("{form} unread"));
+        assert_eq!(imported.verify(WRONG.as_bytes()), Ok(false), "{form}");
+    }
 }
 
 #[test]
@@ -271,7 +446,8 @@ fn garbage_is_refused_at_adoption_and_malformed_when_stored() {
             "{garbage} read"
         );
     }
-    // A form beyond the caps (not one adopt made) is not verified either.
+    // A form beyond the caps (not one adopt made) is not verified either (and see
+    // `refused_everywhere`).
     let costly = SCRYPT_PASSLIB.replace("ln=10", "ln=25");
     assert!(matches!(read(&costly), Err(HashError::Malformed)));
 }

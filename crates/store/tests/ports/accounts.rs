@@ -411,7 +411,53 @@ pub(crate) async fn customers_are_found_by_every_key(s: Stores) {
     );
 }
 
+/// An imported hash is replaced once, only while the account still holds it: of two sign-ins
+/// racing to replace it one wins, and a whole-account write read before cannot put it back.
+pub(crate) async fn a_password_hash_is_replaced_only_while_held(s: Stores) {
+    let mut account = full_account();
+    account.password_hash = Some(PasswordHash::imported("pbkdf2_sha256$1000$salt$hash"));
+    s.accounts.insert(&account).await.unwrap();
+    let imported = account.password_hash.clone().unwrap();
+    let replaced = join_all((0..8).map(|i| {
+        let (accounts, from) = (s.accounts.clone(), imported.clone());
+        async move {
+            let to = PasswordHash::from_stored(format!("$2b$04$own{i}"));
+            accounts
+                .replace_password_hash(&tenant(), account.uuid, &from, &to)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    assert_eq!(replaced.iter().filter(|r| **r).count(), 1, "{replaced:?}");
+    let stored = reloaded(&s, &account).await;
+    assert!(stored
+        .password_hash
+        .as_ref()
+        .unwrap()
+        .as_str()
+        .starts_with("$2b$04$own"));
+    assert_eq!(stored.version, account.version + 1);
+    assert_eq!(
+        s.accounts.update(&account).await,
+        Err(StoreError::VersionMismatch),
+        "the account as read before cannot write the imported hash back"
+    );
+    let other_tenant = new_tenant().id;
+    assert!(!s
+        .accounts
+        .replace_password_hash(
+            &other_tenant,
+            account.uuid,
+            stored.password_hash.as_ref().unwrap(),
+            &imported
+        )
+        .await
+        .unwrap());
+}
+
 crate::contract_cases!(
+    a_password_hash_is_replaced_only_while_held,
     customers_are_found_by_every_key,
     round_trip_keeps_every_field,
     lookups_stay_inside_the_tenant,

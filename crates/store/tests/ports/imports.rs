@@ -4,7 +4,7 @@
 
 use crate::support::*;
 use clientele_domain::imports::{ImportCounts, ImportId, ImportRecord, ImportStatus, RefusedLine};
-use clientele_domain::ports::Placed;
+use clientele_domain::ports::{Existing, Placed};
 
 /// A tenant of the case's own, so that emails and numbers never meet another case's.
 async fn own_tenant(s: &Stores) -> TenantId {
@@ -50,16 +50,45 @@ pub(crate) async fn a_batch_inserts_the_new_and_tells_the_rest_apart(s: Stores) 
         public_id: existing.public_id,
         ..imported(&tenant, "id@import.test")
     };
-    let batch = [same_email, same_external, fresh.clone(), taken_phone, taken_id];
+    let other = Account {
+        external_id: Some(format!("other-{}", Uuid::new_v4())),
+        ..imported(&tenant, "other@import.test")
+    };
+    s.imports
+        .insert_new(&tenant, std::slice::from_ref(&other), true)
+        .await
+        .unwrap();
+    // The email of one customer, the external id of another: both named.
+    let two_customers = Account {
+        external_id: other.external_id.clone(),
+        ..imported(&tenant, "old@import.test")
+    };
+    let batch = [
+        same_email,
+        same_external,
+        fresh.clone(),
+        taken_phone,
+        taken_id,
+        two_customers,
+    ];
     let placed = s.imports.insert_new(&tenant, &batch, true).await.unwrap();
+    let found = |by_email, other| {
+        Placed::Existing(Existing {
+            uuid: existing.uuid,
+            external_id: existing.external_id.clone(),
+            by_email,
+            other,
+        })
+    };
     assert_eq!(
         placed,
         vec![
-            Placed::Existing(existing.uuid),
-            Placed::Existing(existing.uuid),
+            found(true, None),
+            found(false, None),
             Placed::Imported,
             Placed::Taken(UniqueKey::Phone),
             Placed::Taken(UniqueKey::PublicId),
+            found(true, Some(other.uuid)),
         ]
     );
     let stored = reloaded(&s, &fresh).await;
@@ -156,7 +185,25 @@ pub(crate) async fn run_records_round_trip_and_finishing_audits(s: Stores) {
         data: Default::default(),
         at: T0,
     };
+    let hook = Endpoint {
+        id: WebhookId(Uuid::new_v4()),
+        tenant: tenant.clone(),
+        url: "https://hooks.example.com/in".into(),
+        events: EventFilter::Only(vec![EventType::ImportCompleted]),
+        description: None,
+        sealed_secret: "sealed".into(),
+        previous_secret: None,
+        created_at: T0,
+        updated_at: T0,
+        disabled_at: None,
+        failing_since: None,
+    };
+    s.webhooks.create_endpoint(&hook).await.unwrap();
     s.imports.finish(&record, &audit, &[event]).await.unwrap();
+    let delivered = s.webhooks.deliveries(&tenant, hook.id, None, 10).await.unwrap();
+    assert_eq!(delivered.len(), 1, "one import.completed for the run");
+    assert_eq!(delivered[0].event_type, EventType::ImportCompleted);
+    assert_eq!(delivered[0].account, None);
     assert_eq!(
         s.imports.find(&tenant, record.id).await.unwrap(),
         Some(record.clone())

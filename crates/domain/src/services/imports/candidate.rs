@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::account::{external_id, Account, AccountStatus, AccountUuid, NewAccount, PublicId};
 use crate::imports::ImportLine;
-use crate::ports::{FirebaseScrypt, PasswordHasher};
+use crate::ports::{Existing, FirebaseScrypt, PasswordHasher};
 use crate::profile::Profile;
 use crate::tenant::TenantId;
 use crate::values::{Birthday, Email, Locale, Name, Phone, PhoneRegion};
@@ -38,6 +38,28 @@ impl Candidate {
             account.created_at = created_at;
         }
         account
+    }
+}
+
+impl Candidate {
+    /// Whether `found`, the account the tenant has with this line's email or external id, is
+    /// the customer the line describes: refused (with the reason) when the line's keys name
+    /// two customers, or the found one under another external id or uuid — updating it, or
+    /// skipping the line silently, would give one person's account to another.
+    pub fn is_the_same_as(&self, found: &Existing) -> Result<(), String> {
+        if found.other.is_some() {
+            return Err("email and externalId belong to two different customers".into());
+        }
+        let line_external = self.new.external_id.as_deref();
+        if let (Some(line), Some(stored)) = (line_external, found.external_id.as_deref()) {
+            if line != stored {
+                return Err("email belongs to a customer with another externalId".into());
+            }
+        }
+        if self.uuid.is_some_and(|given| given != found.uuid) {
+            return Err("email belongs to a customer with another uuid".into());
+        }
+        Ok(())
     }
 }
 

@@ -155,10 +155,13 @@ impl<'a> ImportRun<'a> {
                             && account.status == AccountStatus::PendingActivation;
                         Outcome::Imported(invite.then(|| Box::new(account)))
                     }
-                    Placed::Existing(uuid) if self.options.update => self.update(uuid, &candidate).await?,
-                    Placed::Existing(_) | Placed::Taken(UniqueKey::Email | UniqueKey::ExternalId) => {
-                        Outcome::Skipped
-                    }
+                    Placed::Existing(found) => match candidate.is_the_same_as(&found) {
+                        Err(reason) => Outcome::Refused(reason),
+                        Ok(()) if self.options.update => self.update(found.uuid, &candidate).await?,
+                        Ok(()) => Outcome::Skipped,
+                    },
+                    // Written meanwhile by someone else: the next run tells which customer.
+                    Placed::Taken(UniqueKey::Email | UniqueKey::ExternalId) => Outcome::Skipped,
                     Placed::Taken(UniqueKey::Id) if candidate.uuid.is_some() => {
                         Outcome::Refused("uuid already names another customer".into())
                     }
@@ -208,17 +211,27 @@ impl<'a> ImportRun<'a> {
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(DomainError::Conflict(
-            "the customer kept changing; run the import again".into(),
+        Ok(Outcome::Refused(
+            "the customer kept changing during the import: import the line again".into(),
         ))
     }
 
     /// Ends the run: its record completed, with one audit entry and one `import.completed`
     /// event (a dry run writes nothing).
-    pub async fn finish(mut self) -> Result<ImportRecord, DomainError> {
+    pub async fn finish(self) -> Result<ImportRecord, DomainError> {
+        self.close(ImportStatus::Completed).await
+    }
+
+    /// Ends the run early (its file could not be read to the end, say): its record, audit
+    /// entry and event say so, and what it imported is accounted for.
+    pub async fn fail(self) -> Result<ImportRecord, DomainError> {
+        self.close(ImportStatus::Failed).await
+    }
+
+    async fn close(mut self, status: ImportStatus) -> Result<ImportRecord, DomainError> {
         let deps = &self.imports.deps;
         let now = deps.clock.now();
-        self.record.status = ImportStatus::Completed;
+        self.record.status = status;
         self.record.finished_at = Some(now);
         self.record.progressed_at = now;
         if self.options.dry_run {
@@ -237,8 +250,9 @@ impl<'a> ImportRun<'a> {
             device: deps.request.device(),
             at: now,
             detail: Some(format!(
-                "import {}: {} lines, {} imported, {} updated, {} skipped, {} refused",
+                "import {} {}: {} lines, {} imported, {} updated, {} skipped, {} refused",
                 self.record.id.0,
+                status.as_str(),
                 counts.lines,
                 counts.imported,
                 counts.updated,
@@ -252,6 +266,7 @@ impl<'a> ImportRun<'a> {
             kind: EventType::ImportCompleted,
             data: json!({
                 "importId": self.record.id.0.to_string(),
+                "status": status.as_str(),
                 "lines": counts.lines,
                 "imported": counts.imported,
                 "updated": counts.updated,
@@ -266,24 +281,12 @@ impl<'a> ImportRun<'a> {
         self.imports.store.finish(&self.record, &audit, &[event]).await?;
         Ok(self.record)
     }
-
-    /// Ends the run early (its file could not be read to the end, say): its record says so.
-    pub async fn fail(mut self) -> Result<ImportRecord, DomainError> {
-        let now = self.imports.deps.clock.now();
-        self.record.status = ImportStatus::Failed;
-        self.record.finished_at = Some(now);
-        self.record.progressed_at = now;
-        if !self.options.dry_run {
-            self.imports.store.save(&self.record).await?;
-        }
-        Ok(self.record)
-    }
 }
 
 impl Candidate {
     /// `current` with what this line gives: the profile fields it names, its external id if
     /// the account has none, and its password hash while the account's is still an imported
-    /// one (or it has none). A second-factor number is not changed by an import.
+    /// one. A second-factor number is not changed by an import.
     pub(super) fn updating(&self, current: &Account) -> Result<Account, String> {
         if current.status.is_closed() {
             return Ok(current.clone());
@@ -305,7 +308,9 @@ impl Candidate {
         if next.external_id.is_none() {
             next.external_id = self.new.external_id.clone();
         }
-        let replaceable = current.password_hash.as_ref().is_none_or(|h| h.is_imported());
+        // An imported hash by a newer one of the same earlier system; never a hash the customer
+        // set, and never a first one (whoever held the address there could sign in here).
+        let replaceable = current.password_hash.as_ref().is_some_and(|h| h.is_imported());
         if replaceable && self.new.password_hash.is_some() {
             next.password_hash = self.new.password_hash.clone();
         }

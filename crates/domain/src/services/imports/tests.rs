@@ -157,3 +157,50 @@ fn an_update_never_replaces_a_password_of_the_customers_choosing() {
     let next = candidate.updating(&imported).unwrap();
     assert_eq!(next.password_hash, Some(PasswordHash::imported("good$new")));
 }
+
+#[test]
+fn a_line_is_matched_only_to_the_customer_all_its_keys_name() {
+    use crate::account::AccountUuid;
+    use crate::ports::Existing;
+    let hasher = hasher();
+    let stored = AccountUuid(uuid::Uuid::from_u128(7));
+    let found = |external_id: Option<&str>, other: Option<AccountUuid>| Existing {
+        uuid: stored,
+        external_id: external_id.map(str::to_owned),
+        by_email: true,
+        other,
+    };
+    let line = check(&hasher, &[("email", "a@b.test"), ("externalId", "x-1")]).unwrap();
+    assert_eq!(line.is_the_same_as(&found(Some("x-1"), None)), Ok(()));
+    assert_eq!(line.is_the_same_as(&found(None, None)), Ok(()), "an id to add");
+    assert!(line
+        .is_the_same_as(&found(Some("x-2"), None))
+        .unwrap_err()
+        .contains("another externalId"));
+    let two = found(None, Some(AccountUuid(uuid::Uuid::from_u128(8))));
+    assert!(line
+        .is_the_same_as(&two)
+        .unwrap_err()
+        .contains("two different customers"));
+    let with_uuid = check(
+        &hasher,
+        &[
+            ("email", "a@b.test"),
+            ("uuid", "6f1c0a2e-4b7d-4e21-9a3f-0c5d8e7b1a01"),
+        ],
+    )
+    .unwrap();
+    assert!(with_uuid
+        .is_the_same_as(&found(None, None))
+        .unwrap_err()
+        .contains("another uuid"));
+}
+
+#[test]
+fn an_update_gives_no_first_password() {
+    let hasher = hasher();
+    let candidate = check(&hasher, &[("email", "a@b.test"), ("passwordHash", "good$new")]).unwrap();
+    let mut without = account();
+    without.password_hash = None;
+    assert_eq!(candidate.updating(&without).unwrap().password_hash, None);
+}

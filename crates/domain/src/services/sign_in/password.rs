@@ -141,8 +141,8 @@ impl SignIn {
 
     /// `account`, whose imported hash `password` was just proven against, with that hash
     /// replaced by one of Clientele's own: the earlier system's scheme is used once, and its
-    /// hash is gone. A sign-in that raced this one to the replacement is refused like one whose
-    /// password changed meanwhile.
+    /// hash is gone. A sign-in that lost the race to replace it checks the password against the
+    /// winner's hash.
     async fn adopted(
         &self,
         mut account: Account,
@@ -159,7 +159,25 @@ impl SignIn {
             .replace_password_hash(&account.tenant, account.uuid, &imported, &own)
             .await?;
         if !replaced {
-            return Err(DomainError::Unauthenticated);
+            // Another sign-in replaced it first (a retried request, say): the password is
+            // checked against what that one wrote, as any later sign-in would be.
+            let current = self
+                .deps
+                .accounts
+                .find_by_uuid(&account.tenant, account.uuid)
+                .await?
+                .filter(|a| a.status.may_sign_in())
+                .ok_or(DomainError::Unauthenticated)?;
+            let hash = current
+                .password_hash
+                .clone()
+                .filter(|h| !h.is_imported())
+                .ok_or(DomainError::Unauthenticated)?;
+            return match self.deps.passwords.verify(password, &hash).await {
+                Ok(true) => Ok((current, hash)),
+                Ok(false) | Err(HashError::Malformed) => Err(DomainError::Unauthenticated),
+                Err(not_checked) => Err(not_checked.into()),
+            };
         }
         account.password_hash = Some(own.clone());
         account.version += 1;
