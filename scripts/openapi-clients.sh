@@ -94,6 +94,7 @@ fi
 echo "-- openapi-python-client $generator_version"
 mkdir -p "$work/generated"
 (cd "$work/generated" && openapi-python-client generate --path "$work/openapi.json" --meta none \
+    --config "$OLDPWD/tests/generated_client/config.yml" \
     --output-path clientele_client --fail-on-warning) >"$work/generate.log" 2>&1
 generated=$?
 cat "$work/generate.log"

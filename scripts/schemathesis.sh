@@ -36,6 +36,10 @@ token=$(signed_in main) || { echo "schemathesis: no signed-in customer"; exit 1;
 closing_token=$(signed_in closing) || { echo "schemathesis: no second customer"; exit 1; }
 # Signing out ends the session in hand: POST /customers/logout signs out a customer of its own.
 logout_token=$(signed_in logout) || { echo "schemathesis: no third customer"; exit 1; }
+# The back office's ending of a customer's sessions ends the sign-out customer's (any customer
+# a response named could otherwise be the main one, whose session must live through the run).
+logout_id=$(curl -sf "$base/customers/self" -H "Authorization: Bearer $logout_token" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') || { echo "schemathesis: no third customer's id"; exit 1; }
 # Deletion requests waiting for the back office, for the links from their listing to approve
 # and reject to lead somewhere.
 curl -sf -X PATCH "$base/admin/v1/settings" -H "Authorization: Bearer $admin_token" \
@@ -47,7 +51,7 @@ done
 api_key=$(curl -sf -X POST "$base/admin/v1/tenants/default/api-keys" -H "Authorization: Bearer $admin_token" \
     -d '{"name": "schemathesis"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])') \
     || { echo "schemathesis: no API key"; exit 1; }
-CLIENTELE_ST_TOKEN="$token" CLIENTELE_ST_CLOSING_TOKEN="$closing_token" CLIENTELE_ST_LOGOUT_TOKEN="$logout_token" CLIENTELE_ST_ADMIN_TOKEN="$admin_token" CLIENTELE_ST_API_KEY="$api_key" \
+CLIENTELE_ST_TOKEN="$token" CLIENTELE_ST_CLOSING_TOKEN="$closing_token" CLIENTELE_ST_LOGOUT_TOKEN="$logout_token" CLIENTELE_ST_ADMIN_TOKEN="$admin_token" CLIENTELE_ST_API_KEY="$api_key" CLIENTELE_ST_LOGOUT_ID="$logout_id" \
     st --config-file tests/schemathesis/schemathesis.toml run "$base/openapi.json" \
     --phases examples,coverage,fuzzing,stateful --workers 1 --no-color
 status=$?

@@ -14,6 +14,8 @@ use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+crate::on_both_backends_with_mail!(invitations_go_only_where_asked);
+
 crate::on_both_backends_by_hand!(
     every_scheme_signs_in_once_and_moves_to_bcrypt,
     refused_lines_are_reported_and_a_second_run_doubles_nothing,
@@ -580,4 +582,54 @@ async fn imports_stream_over_http(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(unauthenticated.status(), 401);
+}
+
+/// `invite=true` mails the activation invitation to the customers imported pending, and only
+/// to them; without it an import mails no one. The invitation activates the account.
+async fn invitations_go_only_where_asked(server: Server, smtp: clientele_testkit::SmtpSink) {
+    let import = |query: &'static str, body: String| {
+        let server = &server;
+        async move {
+            let response = server
+                .http
+                .post(server.url(&format!("/admin/v1/tenants/default/imports{query}")))
+                .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let quiet = import("", format!("{}\n", json!({"email": "quiet@invite.test"}))).await;
+    assert_eq!(quiet["imported"], 1, "{quiet}");
+    let lines = [
+        json!({"email": "asked@invite.test", "firstName": "Asked"}),
+        json!({"email": "active@invite.test", "emailVerified": true}),
+    ];
+    let invited = import("?invite=true", lines.iter().map(|l| format!("{l}\n")).collect()).await;
+    assert_eq!(invited["imported"], 2, "{invited}");
+    let mail = smtp.wait_for(
+        "asked@invite.test",
+        "Activate your account",
+        Duration::from_secs(20),
+    );
+    let activation = json!({"identifier": mail.line("Identifier").unwrap(), "secret": mail.line("Secret").unwrap(),
+        "password": "a good passphrase", "password_check": "a good passphrase"});
+    let (status, body) = post(&server, "/customers/activate", activation).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        login(&server, "asked@invite.test", "a good passphrase").await.0,
+        200
+    );
+    server.wait_until_outbox_drained().await;
+    let recipients: Vec<String> = smtp.received().iter().flat_map(|m| m.to.clone()).collect();
+    assert!(
+        !recipients
+            .iter()
+            .any(|r| r.contains("quiet@") || r.contains("active@")),
+        "{recipients:?}"
+    );
 }
