@@ -63,6 +63,33 @@ async fn login(server: &Server, email: &str, password: &str) -> (u16, Value) {
     (status, body)
 }
 
+/// `POST /admin/v1/tenants/default/imports{query}` of `body` as `media_type`, by the back office.
+async fn post_import(
+    server: &Server,
+    query: &str,
+    media_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Result<reqwest::Response> {
+    server
+        .http
+        .post(server.url(&format!("/admin/v1/tenants/default/imports{query}")))
+        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
+        .header("content-type", media_type)
+        .body(body)
+        .send()
+        .await
+}
+
+/// A JSON Lines import that completes (201): its report.
+async fn imported(server: &Server, query: &str, lines: &[Value]) -> Value {
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let response = post_import(server, query, "application/x-ndjson", body)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
 async fn every_scheme_signs_in_once_and_moves_to_bcrypt(backend: Backend) {
     let Some(storage) = Storage::new(backend) else {
         return;
@@ -298,32 +325,16 @@ async fn refused_lines_are_reported_and_a_second_run_doubles_nothing(backend: Ba
             refused.stderr
         );
     }
-    let update_over_http = |body: String| {
-        let server = &server;
-        async move {
-            let response = server
-                .http
-                .post(server.url("/admin/v1/tenants/default/imports?update=true"))
-                .bearer_auth(clientele_e2e::ADMIN_TOKEN)
-                .header("content-type", "application/x-ndjson")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 201);
-            response.json::<Value>().await.unwrap()
-        }
-    };
     let counts =
         |run: &Value| ["imported", "updated", "skipped", "refused"].map(|k| run[k].as_u64().unwrap());
     // Ann and the pending customer are as the file has them already: skipped.
-    let update = update_over_http(text.clone()).await;
+    let update = imported(&server, "?update=true", &lines).await;
     assert_eq!(counts(&update), [0, 1, 2, 6], "{update}");
     let later = [
         json!({"email": "ann@import.test", "externalId": "e-2"}),
         json!({"email": "pending@import.test", "passwordHash": bcrypt}),
     ];
-    let later = update_over_http(later.iter().map(|l| format!("{l}\n")).collect()).await;
+    let later = imported(&server, "?update=true", &later).await;
     assert_eq!(counts(&later), [0, 0, 1, 1], "{later}");
     let mismatch = &later["refusals"][0];
     assert_eq!(mismatch["line"], 1);
@@ -442,15 +453,7 @@ async fn imports_stream_over_http(backend: Backend) {
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         csv.as_bytes().chunks(7).map(|c| Ok(c.to_vec())).collect();
     let streamed = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
-    let response = server
-        .http
-        .post(&url)
-        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
-        .header("content-type", "text/csv")
-        .body(streamed)
-        .send()
-        .await
-        .unwrap();
+    let response = post_import(&server, "", "text/csv", streamed).await.unwrap();
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let done: Value = response.json().await.unwrap();
@@ -476,13 +479,8 @@ async fn imports_stream_over_http(backend: Backend) {
     assert_eq!(listed["imports"][0]["id"], done["id"], "{listed}");
 
     // A dry run answers what would happen, writes nothing, keeps no record.
-    let dry = server
-        .http
-        .post(format!("{url}?dryRun=true"))
-        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
-        .header("content-type", "application/x-ndjson")
-        .body("{\"email\":\"dry@http.test\"}\n{\"email\":\"bo@http.test\"}\n")
-        .send()
+    let dry_lines = "{\"email\":\"dry@http.test\"}\n{\"email\":\"bo@http.test\"}\n";
+    let dry = post_import(&server, "?dryRun=true", "application/x-ndjson", dry_lines)
         .await
         .unwrap();
     assert_eq!(dry.status(), 200);
@@ -514,14 +512,7 @@ async fn imports_stream_over_http(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(500)).await;
         Err(std::io::Error::other("the sender went away"))
     }));
-    let sent = server
-        .http
-        .post(&url)
-        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
-        .header("content-type", "text/csv")
-        .body(reqwest::Body::wrap_stream(broken))
-        .send()
-        .await;
+    let sent = post_import(&server, "", "text/csv", reqwest::Body::wrap_stream(broken)).await;
     assert!(sent.is_err() || sent.unwrap().status() == 400);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -544,25 +535,16 @@ async fn imports_stream_over_http(backend: Backend) {
     assert_eq!(customers_of_default(&storage), 2);
 
     // Refusals of the whole request, in problem details.
-    let wrong_type = server
-        .http
-        .post(&url)
-        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
-        .header("content-type", "application/json")
-        .body("[]")
-        .send()
-        .await
-        .unwrap();
+    let wrong_type = post_import(&server, "", "application/json", "[]").await.unwrap();
     assert_eq!(wrong_type.status(), 415);
-    let clear = server
-        .http
-        .post(&url)
-        .bearer_auth(clientele_e2e::ADMIN_TOKEN)
-        .header("content-type", "text/csv")
-        .body("email,password\nz@http.test,hunter2hunter2\n")
-        .send()
-        .await
-        .unwrap();
+    let clear = post_import(
+        &server,
+        "",
+        "text/csv",
+        "email,password\nz@http.test,hunter2hunter2\n",
+    )
+    .await
+    .unwrap();
     assert_eq!(clear.status(), 400);
     let problem: Value = clear.json().await.unwrap();
     assert!(
@@ -587,29 +569,13 @@ async fn imports_stream_over_http(backend: Backend) {
 /// `invite=true` mails the activation invitation to the customers imported pending, and only
 /// to them; without it an import mails no one. The invitation activates the account.
 async fn invitations_go_only_where_asked(server: Server, smtp: clientele_testkit::SmtpSink) {
-    let import = |query: &'static str, body: String| {
-        let server = &server;
-        async move {
-            let response = server
-                .http
-                .post(server.url(&format!("/admin/v1/tenants/default/imports{query}")))
-                .bearer_auth(clientele_e2e::ADMIN_TOKEN)
-                .header("content-type", "application/x-ndjson")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 201);
-            response.json::<Value>().await.unwrap()
-        }
-    };
-    let quiet = import("", format!("{}\n", json!({"email": "quiet@invite.test"}))).await;
+    let quiet = imported(&server, "", &[json!({"email": "quiet@invite.test"})]).await;
     assert_eq!(quiet["imported"], 1, "{quiet}");
     let lines = [
         json!({"email": "asked@invite.test", "firstName": "Asked"}),
         json!({"email": "active@invite.test", "emailVerified": true}),
     ];
-    let invited = import("?invite=true", lines.iter().map(|l| format!("{l}\n")).collect()).await;
+    let invited = imported(&server, "?invite=true", &lines).await;
     assert_eq!(invited["imported"], 2, "{invited}");
     let mail = smtp.wait_for(
         "asked@invite.test",
