@@ -1,8 +1,8 @@
 //! Moving in: customers imported with their earlier systems' password hashes (one per scheme,
 //! made by each scheme's reference implementation: `scripts/import-fixtures.py`) sign in with
 //! their own passwords and hold a bcrypt hash afterwards; refused lines are reported with their
-//! numbers; a run killed midway finishes when run again, with nothing doubled; the same over
-//! HTTP, streamed.
+//! numbers; a run killed midway finishes when run again, with nothing doubled. The same over
+//! HTTP: `import_http.rs`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,17 +10,13 @@ use std::time::{Duration, Instant};
 
 use clientele_e2e::dump::strings;
 use clientele_e2e::{command_for, post, run_command, Backend, Server, Storage};
-use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-crate::on_both_backends_with_mail!(invitations_go_only_where_asked);
 
 crate::on_both_backends_by_hand!(
     every_scheme_signs_in_once_and_moves_to_bcrypt,
     refused_lines_are_reported_and_a_second_run_doubles_nothing,
     a_killed_import_finishes_when_run_again,
-    imports_stream_over_http,
 );
 
 fn fixtures() -> PathBuf {
@@ -40,7 +36,7 @@ fn stored_hash(storage: &Storage, email: &str) -> String {
     strings(storage, &sql).pop().unwrap_or_default()
 }
 
-fn customers_of_default(storage: &Storage) -> usize {
+pub(crate) fn customers_of_default(storage: &Storage) -> usize {
     strings(
         storage,
         "SELECT CAST(COUNT(*) AS TEXT) AS v FROM accounts WHERE tenant_id = 'default'",
@@ -50,7 +46,7 @@ fn customers_of_default(storage: &Storage) -> usize {
 }
 
 /// The answer to a sign-in, without its `instance` (each answer's own id).
-async fn login(server: &Server, email: &str, password: &str) -> (u16, Value) {
+pub(crate) async fn login(server: &Server, email: &str, password: &str) -> (u16, Value) {
     let (status, mut body) = post(
         server,
         "/customers/login",
@@ -64,7 +60,7 @@ async fn login(server: &Server, email: &str, password: &str) -> (u16, Value) {
 }
 
 /// `POST /admin/v1/tenants/default/imports{query}` of `body` as `media_type`, by the back office.
-async fn post_import(
+pub(crate) async fn post_import(
     server: &Server,
     query: &str,
     media_type: &str,
@@ -81,7 +77,7 @@ async fn post_import(
 }
 
 /// A JSON Lines import that completes (201): its report.
-async fn imported(server: &Server, query: &str, lines: &[Value]) -> Value {
+pub(crate) async fn imported(server: &Server, query: &str, lines: &[Value]) -> Value {
     let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let response = post_import(server, query, "application/x-ndjson", body)
         .await
@@ -305,8 +301,6 @@ async fn refused_lines_are_reported_and_a_second_run_doubles_nothing(backend: Ba
     // nor a first one given; a line whose email is a customer with another external id is
     // refused. Through the server: on SQLite a command may not change customers a running
     // server holds in memory (it says so and changes nothing).
-    let changes_file = storage.dir().join("changes.jsonl");
-    std::fs::write(&changes_file, &text).unwrap();
     if backend == Backend::Sqlite {
         let refused = run_command(
             &storage,
@@ -315,7 +309,7 @@ async fn refused_lines_are_reported_and_a_second_run_doubles_nothing(backend: Ba
                 "--tenant",
                 "default",
                 "--update",
-                changes_file.to_str().unwrap(),
+                file.to_str().unwrap(),
             ],
         );
         assert_eq!(refused.code, Some(1), "{}{}", refused.stdout, refused.stderr);
@@ -440,162 +434,4 @@ async fn a_killed_import_finishes_when_run_again(backend: Backend) {
         "SELECT status AS v FROM customer_imports ORDER BY started_at",
     );
     assert_eq!(statuses, vec!["running", "completed"]);
-}
-
-async fn imports_stream_over_http(backend: Backend) {
-    let Some(storage) = Storage::new(backend) else {
-        return;
-    };
-    let server = Server::start(&storage, &[]);
-    let url = server.url("/admin/v1/tenants/default/imports");
-    let csv = "email,firstName,emailVerified,passwordHash\nbo@http.test,Bo,true,pbkdf2_sha256$20000$VZsdrN7hZnAvm29WWE8sHF$2xTT+KlUYBSJxDiYB4wumGrLxFjUPwNTxy4OadwvVz8=\nnot-an-address,X,true,\ncy@http.test,Cy,false,\n";
-    // In small pieces, split mid-line: the body is read as it streams.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-        csv.as_bytes().chunks(7).map(|c| Ok(c.to_vec())).collect();
-    let streamed = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
-    let response = post_import(&server, "", "text/csv", streamed).await.unwrap();
-    assert_eq!(response.status(), 201);
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let done: Value = response.json().await.unwrap();
-    assert_eq!(done["status"], "completed", "{done}");
-    assert_eq!(
-        (
-            done["lines"].as_u64(),
-            done["imported"].as_u64(),
-            done["refused"].as_u64()
-        ),
-        (Some(3), Some(2), Some(1)),
-        "{done}"
-    );
-    assert_eq!(done["refusals"][0]["line"], 3, "{done}");
-    let (status, read) = server.admin(Method::GET, &location, None).await;
-    assert_eq!(status, 200);
-    assert_eq!(read["imported"], 2, "{read}");
-    assert_eq!(read["id"], done["id"]);
-    let (status, listed) = server
-        .admin(Method::GET, "/admin/v1/tenants/default/imports", None)
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(listed["imports"][0]["id"], done["id"], "{listed}");
-
-    // A dry run answers what would happen, writes nothing, keeps no record.
-    let dry_lines = "{\"email\":\"dry@http.test\"}\n{\"email\":\"bo@http.test\"}\n";
-    let dry = post_import(&server, "?dryRun=true", "application/x-ndjson", dry_lines)
-        .await
-        .unwrap();
-    assert_eq!(dry.status(), 200);
-    let dry: Value = dry.json().await.unwrap();
-    assert_eq!(
-        (dry["imported"].as_u64(), dry["skipped"].as_u64()),
-        (Some(1), Some(1)),
-        "{dry}"
-    );
-    let (status, _) = server
-        .admin(
-            Method::GET,
-            &format!(
-                "/admin/v1/tenants/default/imports/{}",
-                dry["id"].as_str().unwrap()
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(status, 404);
-    assert_eq!(customers_of_default(&storage), 2);
-
-    // A body that breaks off: the run fails, and its cut-short last line is not imported.
-    let broken = futures_util::stream::iter([Ok::<_, std::io::Error>(
-        b"email,firstName\nfull@http.test,Full\npartial@http.test,Pa".to_vec(),
-    )])
-    .chain(futures_util::stream::once(async {
-        // Once the server has the first piece.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        Err(std::io::Error::other("the sender went away"))
-    }));
-    let sent = post_import(&server, "", "text/csv", reqwest::Body::wrap_stream(broken)).await;
-    assert!(sent.is_err() || sent.unwrap().status() == 400);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, listed) = server
-            .admin(Method::GET, "/admin/v1/tenants/default/imports", None)
-            .await;
-        if listed["imports"][0]["status"] == "failed" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the broken run is marked failed: {listed}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let (_, partial) = server
-        .admin(Method::GET, "/admin/v1/customers?q=partial@http.test", None)
-        .await;
-    assert_eq!(partial["customers"], json!([]), "{partial}");
-    assert_eq!(customers_of_default(&storage), 2);
-
-    // Refusals of the whole request, in problem details.
-    let wrong_type = post_import(&server, "", "application/json", "[]").await.unwrap();
-    assert_eq!(wrong_type.status(), 415);
-    let clear = post_import(
-        &server,
-        "",
-        "text/csv",
-        "email,password\nz@http.test,hunter2hunter2\n",
-    )
-    .await
-    .unwrap();
-    assert_eq!(clear.status(), 400);
-    let problem: Value = clear.json().await.unwrap();
-    assert!(
-        problem["detail"].as_str().unwrap().contains("in clear"),
-        "{problem}"
-    );
-    let (status, _) = server
-        .admin(Method::GET, "/admin/v1/tenants/nobody/imports", None)
-        .await;
-    assert_eq!(status, 404);
-    let unauthenticated = server
-        .http
-        .post(&url)
-        .header("content-type", "text/csv")
-        .body("email\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unauthenticated.status(), 401);
-}
-
-/// `invite=true` mails the activation invitation to the customers imported pending, and only
-/// to them; without it an import mails no one. The invitation activates the account.
-async fn invitations_go_only_where_asked(server: Server, smtp: clientele_testkit::SmtpSink) {
-    let quiet = imported(&server, "", &[json!({"email": "quiet@invite.test"})]).await;
-    assert_eq!(quiet["imported"], 1, "{quiet}");
-    let lines = [
-        json!({"email": "asked@invite.test", "firstName": "Asked"}),
-        json!({"email": "active@invite.test", "emailVerified": true}),
-    ];
-    let invited = imported(&server, "?invite=true", &lines).await;
-    assert_eq!(invited["imported"], 2, "{invited}");
-    let mail = smtp.wait_for(
-        "asked@invite.test",
-        "Activate your account",
-        Duration::from_secs(20),
-    );
-    let activation = json!({"identifier": mail.line("Identifier").unwrap(), "secret": mail.line("Secret").unwrap(),
-        "password": "a good passphrase", "password_check": "a good passphrase"});
-    let (status, body) = post(&server, "/customers/activate", activation).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        login(&server, "asked@invite.test", "a good passphrase").await.0,
-        200
-    );
-    server.wait_until_outbox_drained().await;
-    let recipients: Vec<String> = smtp.received().iter().flat_map(|m| m.to.clone()).collect();
-    assert!(
-        !recipients
-            .iter()
-            .any(|r| r.contains("quiet@") || r.contains("active@")),
-        "{recipients:?}"
-    );
 }

@@ -16,6 +16,7 @@ mod deactivation;
 mod delivery;
 mod factor_expiry;
 mod import;
+mod import_http;
 mod instances;
 mod keys;
 mod lifecycle;
