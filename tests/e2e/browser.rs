@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 const WAIT: Duration = Duration::from_secs(15);
 
 /// chromedriver on a port of its own and a headless chromium session; both stop on drop.
-struct Browser {
+pub(crate) struct Browser {
     client: Option<Client>,
     driver: Child,
 }
@@ -42,7 +42,7 @@ fn chromedriver() -> Option<PathBuf> {
 }
 
 impl Browser {
-    async fn start() -> Option<Browser> {
+    pub(crate) async fn start() -> Option<Browser> {
         Browser::start_in("en-US,en").await
     }
 
@@ -91,17 +91,17 @@ impl Browser {
         })
     }
 
-    fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         self.client.as_ref().unwrap()
     }
 
     /// Opens `link` afresh (the same page with another fragment would not load again).
-    async fn open(&self, link: &str) {
+    pub(crate) async fn open(&self, link: &str) {
         self.client().goto("about:blank").await.unwrap();
         self.client().goto(link).await.unwrap();
     }
 
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         let png = self.client().screenshot().await.unwrap();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -140,7 +140,7 @@ impl Browser {
     }
 
     /// Every resource the page loaded, by URL.
-    async fn loaded(&self) -> Vec<String> {
+    pub(crate) async fn loaded(&self) -> Vec<String> {
         let script =
             "return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name));";
         let urls = self.client().execute(script, vec![]).await.unwrap();
@@ -154,7 +154,7 @@ impl Browser {
 
 impl Browser {
     /// Ends the session (chromium quits), then the driver.
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         if let Some(client) = self.client.take() {
             let _ = client.close().await;
         }

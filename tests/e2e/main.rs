@@ -5,6 +5,7 @@
 mod account_state;
 mod b2core_profile;
 mod back_office;
+mod branded_messages;
 mod browser;
 mod cl2c;
 mod closing;
@@ -20,6 +21,7 @@ mod import_http;
 mod instances;
 mod keys;
 mod lifecycle;
+mod message_screens;
 mod metrics;
 mod pages;
 mod passkeys;

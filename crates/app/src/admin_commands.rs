@@ -9,8 +9,10 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use clientele_domain::messages::MessageSettingsChange;
 use clientele_domain::services::{ApiKeys, Tenants};
-use clientele_domain::DomainError;
+use clientele_domain::tenant::TenantChange;
+use clientele_domain::{DomainError, Patch};
 use clientele_security::{HmacDigester, OsRandomness, SystemClock};
 use clientele_store::Database;
 use time::format_description::well_known::Rfc3339;
@@ -66,6 +68,52 @@ pub async fn tenant(settings: Settings, command: TenantCommand) -> anyhow::Resul
         TenantCommand::Create { id, name } => {
             let tenant = tenants.create(&id, &name).await.map_err(refused)?;
             println!("created tenant {}", tenant.id);
+        }
+        TenantCommand::Set(args) => {
+            // A server on the same SQLite file holds the tenant in memory and hears no other
+            // process's writes: the change must go through it.
+            if !database
+                .claim_sole_use(std::time::Duration::from_millis(200))
+                .await
+            {
+                anyhow::bail!(
+                    "a server is running on this SQLite database: use PATCH /admin/v1/tenants/{}, or stop it first",
+                    args.id
+                );
+            }
+            let patch = |value: Option<String>| match value {
+                None => Patch::Keep,
+                Some(v) if v.trim().is_empty() => Patch::Set(None),
+                Some(v) => Patch::Set(Some(v)),
+            };
+            let change = TenantChange {
+                messages: MessageSettingsChange {
+                    sender_name: patch(args.sender_name),
+                    sender_address: patch(args.sender_address),
+                    reply_to: patch(args.reply_to),
+                    brand_name: patch(args.brand_name),
+                    logo_url: patch(args.logo_url),
+                    accent_color: patch(args.accent_color),
+                    default_language: patch(args.default_language),
+                    support: patch(args.support),
+                },
+                ..TenantChange::default()
+            };
+            let tenant = tenants.change(&args.id, change).await.map_err(refused)?;
+            let m = &tenant.settings.messages;
+            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            println!("tenant {}", tenant.id);
+            println!("sender name\t{}", shown(&m.sender_name));
+            println!("sender address\t{}", shown(&m.sender_address));
+            println!("reply-to\t{}", shown(&m.reply_to));
+            println!("brand name\t{}", shown(&m.brand_name));
+            println!("logo URL\t{}", shown(&m.logo_url));
+            println!("accent colour\t{}", shown(&m.accent_color));
+            println!(
+                "default language\t{}",
+                shown(&m.default_language.as_ref().map(|l| l.to_string()))
+            );
+            println!("support\t{}", shown(&m.support));
         }
         TenantCommand::List => {
             println!("ID\tNAME\tCREATED");

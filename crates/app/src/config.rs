@@ -25,6 +25,9 @@ pub struct Settings {
     /// Longest one SMTP send may take, connect through the end of DATA, in seconds.
     pub smtp_timeout_secs: u32,
     pub mail_from: String,
+    /// The brand the default tenant's messages name, unless it set its own (else `mail_from`'s
+    /// display name); other tenants fall back to their name.
+    pub brand_name: Option<String>,
     pub sms_url: Option<String>,
     /// Twilio's Messages API: account SID, auth token and sender (a number or a sender id).
     pub twilio_account_sid: Option<String>,
@@ -137,6 +140,7 @@ const KEYS: &[&str] = &[
     "smtp_url",
     "smtp_timeout_secs",
     "mail_from",
+    "brand_name",
     "sms_url",
     "twilio_account_sid",
     "twilio_auth_token",
@@ -190,6 +194,7 @@ impl Default for Settings {
             smtp_url: None,
             smtp_timeout_secs: 30,
             mail_from: "Clientele <no-reply@localhost>".into(),
+            brand_name: None,
             sms_url: None,
             twilio_account_sid: None,
             twilio_auth_token: None,

@@ -4,17 +4,19 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clientele_domain::flow::{FlowSettings, SendLimit};
+use clientele_domain::messages::InstanceBranding;
 use clientele_domain::ports::{Clock, MailSender, TextSender};
 use clientele_domain::services::{
     AccountClosing, ApiKeys, AppUsers, AuditView, CustomerSearch, Customers, DataExport, Deactivation,
     DeletionRequests, Delivery, DeliverySettings, Deps, EmailChange, FactorPorts, FlowDeps, Imports,
     LinkSettings, Loyalty, Onboarding, OutboxView, PartySettings, PasswordChange, PasswordReset,
     PersonalDetails, ProfileView, Profiles, SecondFactor, Senders, Sessions, SignIn, SignInSettings,
-    StrongFactors, Tenants, WebhookSending, WebhookSettings, Webhooks,
+    StrongFactors, TenantTemplates, Tenants, WebhookSending, WebhookSettings, Webhooks,
 };
 use clientele_domain::webhooks::UrlPolicy;
 use clientele_http::{AppState, CurrentRequest, KeyLimits, RateLimits};
 use clientele_mail::{LogMailer, SmtpMailer};
+use clientele_messages::MinijinjaRenderer;
 use clientele_security::{
     BcryptHasher, ChaChaSealer, CodeSignedPassphrase, HashingPool, HmacDigester, JwtAccessTokens,
     OsRandomness, Rfc6238, WebauthnRs,
@@ -76,6 +78,9 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
             digester: Arc::new(HmacDigester::new(keys.master.flow_digest_key())),
             sealer: sealer.clone(),
             tenants: database.clone(),
+            renderer: Arc::new(MinijinjaRenderer::new()),
+            templates: database.clone(),
+            branding: InstanceBranding::from_config(&settings.mail_from, settings.brand_name.as_deref()),
         },
         FlowSettings {
             activation_ttl: seconds(settings.activation_ttl_secs),
@@ -157,8 +162,7 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
     let webhook_sending = Arc::new(WebhookSending::new(
         database.clone(),
         webhook_transport,
-        database.clone(),
-        sealer.clone(),
+        flows.messages.clone(),
         clock.clone(),
         deps.random.clone(),
         webhook_settings,
@@ -260,6 +264,7 @@ pub async fn wire(settings: &Settings, database: Database, clock: Arc<dyn Clock>
             onboarding.clone(),
             default_region,
         )),
+        templates: Arc::new(TenantTemplates::new(flows.messages.clone(), clock.clone())),
         customers: Arc::new(Customers::new(deps, flows, Some(onboarding.clone()))),
         onboarding,
         outbox: Arc::new(OutboxView::new(database.clone())),

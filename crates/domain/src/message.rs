@@ -54,6 +54,12 @@ pub struct OutboundMessage {
     pub forget_recipient: bool,
     /// The account it was written for: erasing that account scrubs it.
     pub account: Option<AccountUuid>,
+    /// The `From` mailbox (`"Name" <address>`) in the tenant's name; `None`: the mailer's own.
+    pub sender: Option<String>,
+    /// Where replies go, when the tenant set it.
+    pub reply_to: Option<String>,
+    /// The language it is written in (`Content-Language`).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -57,6 +57,8 @@ pub struct TenantSettings {
     pub closing: ClosingPolicy,
     /// Where notices for the tenant's operators go (a webhook endpoint disabled, say).
     pub operator_email: Option<String>,
+    /// Sender, brand and language of its messages.
+    pub messages: crate::messages::MessageSettings,
 }
 
 /// What happens to a closed account's personal data (the back office's "Delete data" and
@@ -111,6 +113,7 @@ pub struct TenantChange {
     pub delete_personal_data: Option<bool>,
     pub deletion_requires_approval: Option<bool>,
     pub operator_email: crate::Patch<Option<String>>,
+    pub messages: crate::messages::MessageSettingsChange,
 }
 
 pub mod field {
@@ -208,6 +211,7 @@ impl Tenant {
                 },
             }
         }
+        next.settings.messages = self.settings.messages.apply(change.messages, &mut errors);
         if let Some(delete) = change.delete_personal_data {
             next.settings.closing.delete_personal_data = delete;
         }

@@ -63,6 +63,12 @@ fn onboarding(accounts: MockAccountRepository, commits: MockUnitOfWork) -> Onboa
             digester: Arc::new(InClear),
             sealer: Arc::new(InClear),
             tenants: Arc::new(tenants),
+            renderer: Arc::new(clientele_messages::MinijinjaRenderer::new()),
+            templates: Arc::new(clientele_fakes::MemoryStore::new()),
+            branding: clientele_domain::messages::InstanceBranding::from_config(
+                "Clientele <no-reply@localhost>",
+                None,
+            ),
         },
         FlowSettings::default(),
         LinkSettings {

@@ -81,6 +81,12 @@ async fn world() -> World {
             digester: Arc::new(InClear),
             sealer: Arc::new(InClear),
             tenants: Arc::new(store.clone()),
+            renderer: Arc::new(clientele_messages::MinijinjaRenderer::new()),
+            templates: Arc::new(store.clone()),
+            branding: clientele_domain::messages::InstanceBranding::from_config(
+                "Clientele <no-reply@localhost>",
+                None,
+            ),
         },
         FlowSettings::default(),
         LinkSettings {

@@ -2,8 +2,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::admin::{
-    api_keys, audit, customers, deletion_requests, imports, loyalty, outbox, sessions, settings, tenants,
-    webhooks,
+    api_keys, audit, customers, deletion_requests, imports, loyalty, outbox, sessions, settings, templates,
+    tenants, webhooks,
 };
 use crate::openapi_conventions::Conventions;
 use crate::openapi_links::Links;
@@ -98,6 +98,11 @@ use crate::{health, metrics, pages};
         imports::import_customers,
         imports::list_imports,
         imports::get_import,
+        templates::list_templates,
+        templates::get_template,
+        templates::put_template,
+        templates::delete_template,
+        templates::preview_template,
         health::live,
         health::ready,
         metrics::metrics_behind_the_admin_token,
@@ -105,7 +110,7 @@ use crate::{health, metrics, pages};
         pages::email_confirmation,
         pages::reset,
     ),
-    components(schemas(Problem, cl2c::DefaultError)),
+    components(schemas(Problem, cl2c::DefaultError, crate::openapi_values::MessageKindName, crate::openapi_values::LanguageCode)),
     modifiers(&BearerSchemes, &Conventions, &ResponsesAsServed, &Links)
 )]
 pub struct ApiDoc;

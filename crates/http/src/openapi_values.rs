@@ -125,3 +125,54 @@ pub enum WalletKind {
     TssMoney,
     TssPoints,
 }
+
+/// A message kind, as templates are kept under.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case", example = "activation")]
+#[allow(dead_code)] // Documents the path parameter; the handler parses the kind itself.
+pub enum MessageKindName {
+    Activation,
+    EmailChangeKey,
+    EmailChangeNotice,
+    PasswordReset,
+    SignupNotice,
+    ClosingCode,
+    DataErased,
+    DeletionRejected,
+    PasswordChanged,
+    PasswordResetNotice,
+    PhoneChanged,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    FactorAdded,
+    FactorRemoved,
+    RecoveryCodesReplaced,
+    RecoveryCodeUsed,
+    SessionsEnded,
+    WebhookDisabled,
+    SmsCode,
+}
+
+/// A language code: two or three lowercase letters.
+#[derive(ToSchema)]
+#[schema(example = "en", pattern = "^[a-z]{2,3}$")]
+pub struct LanguageCode(String);
+
+#[cfg(test)]
+mod tests {
+    use clientele_domain::messages::MessageKind;
+
+    #[test]
+    fn the_documented_kinds_are_the_domains() {
+        let schema =
+            serde_json::to_value(<super::MessageKindName as utoipa::PartialSchema>::schema()).unwrap();
+        let documented: Vec<&str> = schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let kinds: Vec<&str> = MessageKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(documented, kinds);
+    }
+}

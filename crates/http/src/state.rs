@@ -23,6 +23,8 @@ pub struct AppState {
     pub customers: Arc<Customers>,
     /// Customers moved in from an earlier system, and the records of those runs.
     pub imports: Arc<clientele_domain::services::Imports>,
+    /// Tenants' own message templates.
+    pub templates: Arc<clientele_domain::services::TenantTemplates>,
     /// Finding customers in the back office.
     pub customer_search: Arc<clientele_domain::services::CustomerSearch>,
     /// Sign-up and activation.

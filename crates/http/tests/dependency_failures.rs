@@ -85,6 +85,13 @@ fn state(
             digester: Arc::new(MockSecretDigester::new()),
             sealer: Arc::new(MockSealer::new()),
             tenants: Arc::new(tenants_down()),
+            // The tenant cannot be read: nothing is rendered.
+            renderer: Arc::new(clientele_domain::ports::MockMessageRenderer::new()),
+            templates: Arc::new(clientele_domain::ports::MockMessageTemplates::new()),
+            branding: clientele_domain::messages::InstanceBranding::from_config(
+                "Clientele <no-reply@localhost>",
+                None,
+            ),
         },
         FlowSettings::default(),
         links,
@@ -168,6 +175,10 @@ fn state(
             Arc::new(EmailChange::new(deps.clone(), flows.clone())),
         )),
         email_change: Arc::new(EmailChange::new(deps.clone(), flows.clone())),
+        templates: Arc::new(clientele_domain::services::TenantTemplates::new(
+            flows.messages.clone(),
+            deps.clock.clone(),
+        )),
         imports: Arc::new(clientele_domain::services::Imports::new(
             deps.clone(),
             Arc::new(clientele_domain::ports::MockCustomerImports::new()),

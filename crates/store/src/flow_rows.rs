@@ -139,6 +139,9 @@ pub struct OutboxRow {
     pub claim: Option<String>,
     pub forget_recipient: bool,
     pub account_uuid: Option<String>,
+    pub sender: Option<String>,
+    pub reply_to: Option<String>,
+    pub language: Option<String>,
 }
 
 impl From<&OutboundMessage> for OutboxRow {
@@ -160,6 +163,9 @@ impl From<&OutboundMessage> for OutboxRow {
             claim: None,
             forget_recipient: m.forget_recipient,
             account_uuid: m.account.map(|a| a.0.to_string()),
+            sender: m.sender.clone(),
+            reply_to: m.reply_to.clone(),
+            language: m.language.clone(),
         }
     }
 }
@@ -185,6 +191,9 @@ impl TryFrom<OutboxRow> for StoredMessage {
                     .map(parse_uuid)
                     .transpose()?
                     .map(AccountUuid),
+                sender: r.sender,
+                reply_to: r.reply_to,
+                language: r.language,
             },
             status: DeliveryStatus::parse(&r.status).ok_or_else(|| corrupt("delivery status"))?,
             attempts: r.attempts,

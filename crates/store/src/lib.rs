@@ -16,6 +16,7 @@ mod group_commit;
 mod imports;
 mod loyalty;
 mod memory;
+mod message_templates;
 mod migrations;
 mod outbox;
 mod principal_cache;

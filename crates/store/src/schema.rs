@@ -129,6 +129,9 @@ diesel::table! {
         account_uuid -> Nullable<Text>,
         send_class -> Nullable<Text>,
         recipient_key -> Nullable<Text>,
+        sender -> Nullable<Text>,
+        reply_to -> Nullable<Text>,
+        language -> Nullable<Text>,
     }
 }
 
@@ -279,6 +282,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    message_templates (tenant_id, kind, language) {
+        tenant_id -> Text,
+        kind -> Text,
+        language -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (account_uuid));
 diesel::joinable!(flows -> accounts (account_uuid));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -298,5 +313,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_events,
     webhook_deliveries,
-    webhook_attempts
+    webhook_attempts,
+    message_templates,
 );

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use clientele_domain::api_key::{ApiKey, ApiKeyId};
+use clientele_domain::messages::{Language, MessageSettings};
 use clientele_domain::ports::{ApiKeyRepository, StoreError, TenantRepository};
 use clientele_domain::tenant::{ClosingPolicy, Tenant, TenantId, TenantSettings};
 use diesel::prelude::*;
@@ -32,6 +33,22 @@ struct StoredSettings {
     deletion_requires_approval: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     operator_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sender_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sender_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    brand_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logo_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accent_color: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    support: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -53,6 +70,18 @@ impl From<&Tenant> for TenantRow {
             delete_personal_data: Some(s.closing.delete_personal_data),
             deletion_requires_approval: Some(s.closing.deletion_requires_approval),
             operator_email: s.operator_email.clone(),
+            sender_name: s.messages.sender_name.clone(),
+            sender_address: s.messages.sender_address.clone(),
+            reply_to: s.messages.reply_to.clone(),
+            brand_name: s.messages.brand_name.clone(),
+            logo_url: s.messages.logo_url.clone(),
+            accent_color: s.messages.accent_color.clone(),
+            default_language: s
+                .messages
+                .default_language
+                .as_ref()
+                .map(|l| l.as_str().to_owned()),
+            support: s.messages.support.clone(),
         };
         TenantRow {
             id: t.id.to_string(),
@@ -77,6 +106,16 @@ impl TryFrom<TenantRow> for Tenant {
                 allowed_redirect_origins: stored.allowed_redirect_origins,
                 phone_region: stored.phone_region,
                 operator_email: stored.operator_email,
+                messages: MessageSettings {
+                    sender_name: stored.sender_name,
+                    sender_address: stored.sender_address,
+                    reply_to: stored.reply_to,
+                    brand_name: stored.brand_name,
+                    logo_url: stored.logo_url,
+                    accent_color: stored.accent_color,
+                    default_language: stored.default_language.as_deref().and_then(Language::parse),
+                    support: stored.support,
+                },
                 closing: {
                     let default = ClosingPolicy::default();
                     ClosingPolicy {

@@ -17,6 +17,8 @@ pub struct ReceivedMail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The message as it arrived, headers and MIME parts.
+    pub raw: String,
 }
 
 impl ReceivedMail {
@@ -26,6 +28,72 @@ impl ReceivedMail {
         self.text
             .lines()
             .find_map(|l| l.trim().strip_prefix(&prefix).map(|v| v.trim().to_owned()))
+    }
+
+    /// The first top-level header named `name` (any case), its folded lines joined.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.raw.split("\r\n\r\n").next().unwrap_or_default();
+        let mut unfolded: Vec<String> = Vec::new();
+        for line in head.split("\r\n") {
+            match unfolded.last_mut() {
+                Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+                _ => unfolded.push(line.to_owned()),
+            }
+        }
+        unfolded.into_iter().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    }
+
+    /// What a mail from Clientele must have and this one lacks: the headers mail providers
+    /// and auto-responders look for (`Message-ID`, `Date`, `From`, `Auto-Submitted`,
+    /// `Content-Language`), both parts with the text first, a text part wrapped at 78 columns
+    /// (a single long word, a link, excepted) without runs of blank lines, and an HTML part
+    /// that says its language. Every [`SmtpSink::wait_for`] checks it, so every mail any test
+    /// waits for is held to it.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for header in ["Message-ID", "Date", "From", "Auto-Submitted", "Content-Language"] {
+            if self.header(header).is_none() {
+                problems.push(format!("no {header} header"));
+            }
+        }
+        if self
+            .header("Auto-Submitted")
+            .is_some_and(|v| v != "auto-generated")
+        {
+            problems.push("Auto-Submitted is not auto-generated".into());
+        }
+        if self.part_types() != ["text/plain", "text/html"] {
+            problems.push(format!("parts {:?}, not text then HTML", self.part_types()));
+        }
+        for line in self.text.lines() {
+            if line.chars().count() > 78 && line.trim().contains(' ') {
+                problems.push(format!("a text line over 78 columns: {line:?}"));
+            }
+        }
+        if self.text.contains("\n\n\n") {
+            problems.push("a run of blank lines in the text part".into());
+        }
+        if let Some(language) = self.header("Content-Language") {
+            if !self.html.contains(&format!("lang=\"{language}\"")) {
+                problems.push(format!("the HTML part does not say lang=\"{language}\""));
+            }
+        }
+        problems
+    }
+
+    /// The content types of the message's parts in the order they arrived.
+    pub fn part_types(&self) -> Vec<String> {
+        self.raw
+            .lines()
+            .filter_map(|l| l.strip_prefix("Content-Type: "))
+            .map(|t| t.split(';').next().unwrap_or_default().trim().to_owned())
+            .filter(|t| !t.starts_with("multipart/"))
+            .collect()
     }
 }
 
@@ -67,6 +135,7 @@ impl Handler for Collector {
                 .and_then(|m| m.body_html(0))
                 .unwrap_or_default()
                 .into_owned(),
+            raw: String::from_utf8_lossy(&self.data).into_owned(),
         };
         self.received.lock().unwrap().push(mail);
         OK
@@ -185,6 +254,11 @@ impl SmtpSink {
                 .rev()
                 .find(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)) && m.subject.contains(subject));
             if let Some(mail) = found {
+                let problems = mail.problems();
+                assert!(
+                    problems.is_empty(),
+                    "the mail {subject:?} to {to} is not well-formed: {problems:?}"
+                );
                 return mail;
             }
             assert!(

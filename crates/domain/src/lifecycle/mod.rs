@@ -10,7 +10,7 @@ use std::fmt;
 
 use crate::account::Account;
 use crate::audit::AuditKind;
-use crate::templates::AccountChange;
+use crate::messages::AccountChange;
 
 /// What changed about an account. More events may come: code outside this crate matches
 /// with a fallback.

@@ -5,6 +5,13 @@ use crate::message::MessageBody;
 /// An email ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
+    /// The outbox's id of the message: every try of one message carries the same `Message-ID`.
+    pub id: uuid::Uuid,
+    /// `"Name" <address>`, in the tenant's name; `None`: the mailer's configured sender.
+    pub from: Option<String>,
+    pub reply_to: Option<String>,
+    /// The language it is written in (`Content-Language`).
+    pub language: Option<String>,
     pub to: String,
     pub subject: String,
     pub body: MessageBody,

@@ -11,6 +11,8 @@ mod imports;
 mod instance_secrets;
 mod loyalty;
 mod mail;
+mod message_rendering;
+mod message_templates;
 mod outbox;
 mod passkeys;
 mod passwords;
@@ -35,6 +37,8 @@ pub use imports::{CustomerImports, Existing, Placed};
 pub use instance_secrets::InstanceSecrets;
 pub use loyalty::LoyaltyRepository;
 pub use mail::{DeliveryError, Mail, MailSender};
+pub use message_rendering::MessageRenderer;
+pub use message_templates::MessageTemplates;
 pub use outbox::{Outbox, PendingMessages};
 pub use passkeys::{Ceremony, PasskeyError, Passkeys, RelyingParty, StoredPasskey};
 pub use passwords::{FirebaseScrypt, HashError, PasswordHasher};
@@ -69,6 +73,10 @@ pub use instance_secrets::MockInstanceSecrets;
 pub use loyalty::MockLoyaltyRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use mail::MockMailSender;
+#[cfg(any(test, feature = "mock"))]
+pub use message_rendering::MockMessageRenderer;
+#[cfg(any(test, feature = "mock"))]
+pub use message_templates::MockMessageTemplates;
 #[cfg(any(test, feature = "mock"))]
 pub use outbox::MockOutbox;
 #[cfg(any(test, feature = "mock"))]

@@ -10,6 +10,7 @@ pub mod export;
 pub mod factors;
 pub mod imports;
 pub mod loyalty;
+pub mod messages;
 pub mod onboarding;
 pub mod profile;
 pub mod sessions;
@@ -30,6 +31,7 @@ pub use export::{AccountData, DataExport};
 pub use factors::{FactorPorts, PartySettings, StrongFactors};
 pub use imports::{ImportOptions, ImportRun, Imports};
 pub use loyalty::{Loyalty, OrderPost, Posting, WalletPost};
+pub use messages::{ShownTemplate, TenantTemplates};
 pub use onboarding::{Invitation, Onboarding};
 pub use profile::{
     referral_code, sanitize_name, AppUserChange, AppUserView, AppUsers, CodeConfirmed, DetailsEdit,

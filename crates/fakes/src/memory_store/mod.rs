@@ -41,6 +41,14 @@ struct State {
     orders: Vec<Order>,
     webhooks: webhooks::Webhooks,
     imports: Vec<clientele_domain::imports::ImportRecord>,
+    templates: std::collections::BTreeMap<
+        (
+            TenantId,
+            clientele_domain::messages::MessageKind,
+            clientele_domain::messages::Language,
+        ),
+        clientele_domain::messages::StoredTemplate,
+    >,
 }
 
 impl Default for State {
@@ -60,6 +68,7 @@ impl Default for State {
             orders: Vec::new(),
             webhooks: Default::default(),
             imports: Vec::new(),
+            templates: Default::default(),
             accounts: HashMap::new(),
             sessions: HashMap::new(),
             secrets: HashMap::new(),
@@ -112,5 +121,6 @@ mod instance;
 mod loyalty;
 mod outbox;
 mod sessions;
+mod templates;
 mod tenants;
 mod webhooks;

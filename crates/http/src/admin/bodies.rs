@@ -142,6 +142,59 @@ pub struct TenantSettingsBody {
     /// Where notices for the tenant's operators go (a webhook endpoint disabled).
     /// `null`: none.
     operator_email: Option<EmailAddress>,
+    /// The `From` display name of its messages (else the brand name). `null` or empty: unset.
+    #[schema(
+        example = "Acme Shop",
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    sender_name: Option<String>,
+    /// The `From` address of its messages (else the instance's `CLIENTELE_MAIL_FROM`): a plain
+    /// address (no `..`, no `@[…]`). `null` or empty: unset.
+    #[schema(
+        example = "hello@acme.example",
+        max_length = 254,
+        pattern = "^((?=[^@]{1,64}@)(?!.*\\.[Ii][Nn][Vv][Aa][Ll][Ii][Dd]$)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)?$"
+    )]
+    sender_address: Option<String>,
+    /// Where replies go; without it no message invites a reply. A plain address.
+    /// `null` or empty: unset.
+    #[schema(
+        example = "care@acme.example",
+        max_length = 254,
+        pattern = "^((?=[^@]{1,64}@)(?!.*\\.[Ii][Nn][Vv][Aa][Ll][Ii][Dd]$)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)?$"
+    )]
+    reply_to: Option<String>,
+    /// The brand its messages name (else the tenant's name). `null` or empty: unset.
+    #[schema(
+        example = "Acme Shop",
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    brand_name: Option<String>,
+    /// The brand's logo, an https URL: the only resource a message's HTML loads.
+    /// `null` or empty: none (the brand name is shown).
+    #[schema(
+        example = "https://acme.example/logo.png",
+        max_length = 2000,
+        pattern = "^(https://[^\\s\"<>/\\u0000-\\u001f\\u007f-\\u009f][^\\s\"<>\\u0000-\\u001f\\u007f-\\u009f]*)?$"
+    )]
+    logo_url: Option<String>,
+    /// The brand's colour (buttons, links), `#rrggbb`. `null` or empty: the instance's.
+    #[schema(example = "#0b5cad", pattern = "^(#[0-9A-Fa-f]{6})?$")]
+    accent_color: Option<String>,
+    /// The language of messages to customers whose language has no template (else English).
+    /// `null` or empty: unset.
+    #[schema(example = "de", pattern = "^([A-Za-z]{2,3})?$")]
+    default_language: Option<String>,
+    /// Where customers get help: an email address or an https URL, shown in every message's
+    /// footer. `null` or empty: none.
+    #[schema(
+        example = "help@acme.example",
+        max_length = 2000,
+        pattern = "^(https://[^\\s\"<>/\\u0000-\\u001f\\u007f-\\u009f][^\\s\"<>\\u0000-\\u001f\\u007f-\\u009f]*|(?!.*\\.[Ii][Nn][Vv][Aa][Ll][Ii][Dd]$)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)?$"
+    )]
+    support: Option<String>,
 }
 
 /// `POST /admin/v1/tenants/{id}/api-keys`.
@@ -194,4 +247,36 @@ pub struct PatchWebhookBody {
     /// `false` delivers to a disabled endpoint again (its failure streak forgotten); `true` stops.
     #[schema(nullable = false)]
     disabled: Option<bool>,
+}
+
+/// `POST …/templates/{kind}/{language}/preview`: parts to try in place of the template in use;
+/// a part left out (or `null`) is the template in use's. No body: the template in use.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewBody {
+    #[schema(example = "Welcome to {{ brand }}", max_length = 20000, nullable = false)]
+    subject: Option<String>,
+    #[schema(max_length = 20000, nullable = false)]
+    text: Option<String>,
+    #[schema(max_length = 20000, nullable = false)]
+    html: Option<String>,
+}
+
+/// `PUT /admin/v1/tenants/{id}/templates/{kind}/{language}`: the three parts in minijinja.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateBody {
+    /// One line; empty for a text message.
+    #[schema(example = "Welcome to {{ brand }}", max_length = 20000)]
+    subject: Option<String>,
+    /// The plain-text part (a text message's only part); wrapped at 78 columns when sent.
+    #[schema(
+        example = "Hello {{ name }},\n\nIdentifier: {{ identifier }}\nSecret: {{ secret }}\n\n{{ link }}",
+        max_length = 20000
+    )]
+    text: String,
+    /// The HTML part (required for an email, absent for a text message); may start with
+    /// `{% extends "layout.html" %}` to use the shipped layout and its `button` macro.
+    #[schema(max_length = 20000)]
+    html: Option<String>,
 }

@@ -10,6 +10,7 @@ pub mod loyalty;
 pub mod outbox;
 pub mod sessions;
 pub mod settings;
+pub mod templates;
 pub mod tenants;
 pub mod webhooks;
 
@@ -108,6 +109,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/admin/v1/tenants/{id}/imports/{import_id}", "GET")
             .route(web::get().to(imports::get_import)),
+    )
+    .service(
+        resource("/admin/v1/tenants/{id}/templates", "GET").route(web::get().to(templates::list_templates)),
+    )
+    .service(
+        resource(
+            "/admin/v1/tenants/{id}/templates/{kind}/{language}",
+            "GET, PUT, DELETE",
+        )
+        .route(web::get().to(templates::get_template))
+        .route(web::put().to(templates::put_template))
+        .route(web::delete().to(templates::delete_template)),
+    )
+    .service(
+        resource(
+            "/admin/v1/tenants/{id}/templates/{kind}/{language}/preview",
+            "POST",
+        )
+        .route(web::post().to(templates::preview_template)),
     )
     .service(
         resource("/admin/v1/tenants/{id}/webhooks", "GET, POST")

@@ -2,6 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
+use clientele_domain::messages::settings::field as message_field;
+use clientele_domain::messages::MessageSettingsChange;
 use clientele_domain::tenant::{checked_name, field, Tenant, TenantChange, TenantId};
 use clientele_domain::{FieldErrors, Patch};
 use serde::Serialize;
@@ -39,10 +41,20 @@ pub struct AdminTenantSettings {
     phone_region: Option<String>,
     /// Where notices for the tenant's operators go (a webhook endpoint disabled).
     operator_email: Option<String>,
+    /// Sender, brand and language of its messages (`null`: the instance's).
+    sender_name: Option<String>,
+    sender_address: Option<String>,
+    reply_to: Option<String>,
+    brand_name: Option<String>,
+    logo_url: Option<String>,
+    accent_color: Option<String>,
+    default_language: Option<String>,
+    support: Option<String>,
 }
 
 impl From<&Tenant> for AdminTenant {
     fn from(t: &Tenant) -> Self {
+        let m = &t.settings.messages;
         AdminTenant {
             id: t.id.to_string(),
             name: t.name.clone(),
@@ -52,6 +64,14 @@ impl From<&Tenant> for AdminTenant {
                 allowed_redirect_origins: t.settings.allowed_redirect_origins.clone(),
                 phone_region: t.settings.phone_region.clone(),
                 operator_email: t.settings.operator_email.clone(),
+                sender_name: m.sender_name.clone(),
+                sender_address: m.sender_address.clone(),
+                reply_to: m.reply_to.clone(),
+                brand_name: m.brand_name.clone(),
+                logo_url: m.logo_url.clone(),
+                accent_color: m.accent_color.clone(),
+                default_language: m.default_language.as_ref().map(|l| l.as_str().to_owned()),
+                support: m.support.clone(),
             },
         }
     }
@@ -135,6 +155,14 @@ const SETTINGS: &[&str] = &[
     field::ALLOWED_REDIRECT_ORIGINS,
     field::PHONE_REGION,
     field::OPERATOR_EMAIL,
+    message_field::SENDER_NAME,
+    message_field::SENDER_ADDRESS,
+    message_field::REPLY_TO,
+    message_field::BRAND_NAME,
+    message_field::LOGO_URL,
+    message_field::ACCENT_COLOR,
+    message_field::DEFAULT_LANGUAGE,
+    message_field::SUPPORT,
 ];
 
 /// Rename a tenant or change its settings: `{"name": …, "settings": {"webAppUrl": …,
@@ -196,6 +224,7 @@ pub async fn patch_tenant(
             "settings.operatorEmail",
             &mut errors,
         ),
+        messages: message_settings(settings, &mut errors),
         ..TenantChange::default()
     };
     if !errors.is_empty() {
@@ -231,6 +260,21 @@ fn origins(settings: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Ve
     }
 }
 
+/// The message settings in `settings`: absent → unchanged, `null` → unset.
+fn message_settings(settings: &Map<String, Value>, errors: &mut FieldErrors) -> MessageSettingsChange {
+    let mut patch = |key: &str| text_patch(settings, key, Patch::Keep, &format!("settings.{key}"), errors);
+    MessageSettingsChange {
+        sender_name: patch(message_field::SENDER_NAME),
+        sender_address: patch(message_field::SENDER_ADDRESS),
+        reply_to: patch(message_field::REPLY_TO),
+        brand_name: patch(message_field::BRAND_NAME),
+        logo_url: patch(message_field::LOGO_URL),
+        accent_color: patch(message_field::ACCENT_COLOR),
+        default_language: patch(message_field::DEFAULT_LANGUAGE),
+        support: patch(message_field::SUPPORT),
+    }
+}
+
 /// The domain names settings by their own key; the surface nests them under `settings.`.
 fn settings_name(domain: &str) -> Option<&'static str> {
     Some(match domain {
@@ -238,6 +282,14 @@ fn settings_name(domain: &str) -> Option<&'static str> {
         field::ALLOWED_REDIRECT_ORIGINS => "settings.allowedRedirectOrigins",
         field::PHONE_REGION => "settings.phoneRegion",
         field::OPERATOR_EMAIL => "settings.operatorEmail",
+        message_field::SENDER_NAME => "settings.senderName",
+        message_field::SENDER_ADDRESS => "settings.senderAddress",
+        message_field::REPLY_TO => "settings.replyTo",
+        message_field::BRAND_NAME => "settings.brandName",
+        message_field::LOGO_URL => "settings.logoUrl",
+        message_field::ACCENT_COLOR => "settings.accentColor",
+        message_field::DEFAULT_LANGUAGE => "settings.defaultLanguage",
+        message_field::SUPPORT => "settings.support",
         _ => return None,
     })
 }

@@ -10,6 +10,7 @@ pub mod loyalty;
 pub mod outbox;
 pub mod send_limit;
 pub mod sessions;
+pub mod templates;
 pub mod tenants;
 pub mod unit_of_work;
 pub mod webhooks;
@@ -30,6 +31,7 @@ pub fn all_cases() -> Vec<(&'static str, crate::support::Case)> {
         loyalty::CASES,
         webhooks::CASES,
         imports::CASES,
+        templates::CASES,
         send_limit::CASES,
     ]
     .into_iter()

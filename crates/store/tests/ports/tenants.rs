@@ -56,6 +56,16 @@ pub(crate) async fn tenants_keep_their_settings_and_their_own_customers(s: Store
             deletion_requires_approval: true,
         },
         operator_email: Some("ops@acme.example".into()),
+        messages: MessageSettings {
+            sender_name: Some("Acme Shop".into()),
+            sender_address: Some("hello@acme.example".into()),
+            reply_to: Some("care@acme.example".into()),
+            brand_name: Some("Acme".into()),
+            logo_url: Some("https://acme.example/logo.png".into()),
+            accent_color: Some("#0b5cad".into()),
+            default_language: Language::parse("de"),
+            support: Some("https://acme.example/help".into()),
+        },
     };
     assert!(s.tenants.update_tenant(&before, &acme).await.unwrap());
     assert_eq!(s.tenants.get_tenant(&acme.id).await.unwrap(), Some(acme.clone()));

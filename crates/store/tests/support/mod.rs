@@ -13,11 +13,14 @@ pub use clientele_domain::loyalty::{
     Amount, Balance, Order, OrderPosted, OrderStats, OrderStatus, WalletEntry, WalletKind, WalletPosted,
 };
 pub use clientele_domain::message::{ClaimId, DeliveryStatus, MessageId, OutboundMessage};
+pub use clientele_domain::messages::{
+    Language, MessageKind, MessageSettings, MessageTemplate, StoredTemplate,
+};
 pub use clientele_domain::pending_change::{HeldEdit, HeldSignIn, PendingChange};
 pub use clientele_domain::ports::{
     AccountRepository, AccountWrite, ApiKeyRepository, AuditLog, Commit, CustomerImports,
-    DeletionRequestRepository, FlowRepository, InstanceSecrets, LoyaltyRepository, Outbox, Readiness,
-    SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork, WebhookRepository,
+    DeletionRequestRepository, FlowRepository, InstanceSecrets, LoyaltyRepository, MessageTemplates, Outbox,
+    Readiness, SessionRepository, StoreError, TenantRepository, UniqueKey, UnitOfWork, WebhookRepository,
 };
 pub use clientele_domain::profile::{Address, Profile};
 pub use clientele_domain::session::{Session, SessionId};
@@ -52,6 +55,7 @@ pub struct Stores {
     pub loyalty: Arc<dyn LoyaltyRepository>,
     pub webhooks: Arc<dyn WebhookRepository>,
     pub imports: Arc<dyn CustomerImports>,
+    pub templates: Arc<dyn MessageTemplates>,
 }
 
 pub trait AllPorts:
@@ -69,6 +73,7 @@ pub trait AllPorts:
     + LoyaltyRepository
     + WebhookRepository
     + CustomerImports
+    + MessageTemplates
     + Clone
     + 'static
 {
@@ -88,6 +93,7 @@ impl<S> AllPorts for S where
         + LoyaltyRepository
         + WebhookRepository
         + CustomerImports
+        + MessageTemplates
         + Clone
         + 'static
 {
@@ -109,6 +115,7 @@ impl Stores {
             loyalty: Arc::new(store.clone()),
             webhooks: Arc::new(store.clone()),
             imports: Arc::new(store.clone()),
+            templates: Arc::new(store.clone()),
             outbox: Arc::new(store),
         }
     }
@@ -284,6 +291,9 @@ pub fn message_to(recipient: &str, at: OffsetDateTime) -> OutboundMessage {
         created_at: at,
         forget_recipient: false,
         account: None,
+        sender: Some("\"Acme Shop\" <hello@acme.example>".into()),
+        reply_to: Some("care@acme.example".into()),
+        language: Some("de".into()),
     }
 }
 

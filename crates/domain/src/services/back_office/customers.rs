@@ -90,9 +90,10 @@ impl Customers {
                 if transition.after() == &current {
                     return Ok(current);
                 }
-                let mut commit =
-                    self.flows
-                        .apply(&self.deps, Commit::at(now), &transition, MadeBy::back_office());
+                let mut commit = self
+                    .flows
+                    .apply(&self.deps, Commit::at(now), &transition, MadeBy::back_office())
+                    .await?;
                 commit.audit.push(self.deps.audit_entry(
                     &current,
                     AuditKind::ProfileCorrected,

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use crate::account::Account;
 use crate::error::DomainError;
 use crate::flow::{Flow, FlowId, FlowStatus, Purpose, Refusal, SendClass};
+use crate::messages::Content;
 use crate::ports::Commit;
 use crate::services::support::reapply::{on_current_account, Attempt};
 use crate::services::support::FlowDeps;
 use crate::services::AccountClosing;
 use crate::services::{Authenticated, Deps};
-use crate::templates::{Template, MASK};
 use crate::tenant::ClosingDecision;
 
 /// Most codes one deactivation mails; past it, asking again is `Locked` until the flow expires
@@ -94,25 +94,20 @@ impl Deactivation {
                     .await?
                     .ok_or_else(|| refused(Refusal::Locked))?;
                 let name = account.greeting_for(email.as_str());
-                let clear = Template::DeletePersonalData {
+                let clear = Content::ClosingCode {
                     name: &name,
                     code: &issued.secret,
-                };
-                let masked = Template::DeletePersonalData {
-                    name: &name,
-                    code: MASK,
+                    minutes: self.flows.settings.deactivation_ttl.whole_minutes().max(1),
                 };
                 // Not once the caller's session has ended (a reset won a race with it).
                 let mut commit = Commit::at(now).made_from(&who.session);
                 commit.flows.extend(issued.writes);
-                commit.messages.push(self.flows.messages.message(
-                    &self.deps,
-                    &account,
-                    email.as_str(),
-                    &clear,
-                    Some(&masked),
-                    now,
-                ));
+                commit.messages.push(
+                    self.flows
+                        .messages
+                        .message(&self.deps, &account, email.as_str(), &clear, now)
+                        .await?,
+                );
                 // A concurrent start that won has mailed a code this very moment: answer its flow.
                 self.flows
                     .commits
@@ -235,6 +230,12 @@ mod tests {
                 digester: Arc::new(digester),
                 sealer: Arc::new(sealer),
                 tenants: Arc::new(tenants),
+                renderer: Arc::new(crate::services::support::test_support::LinesRenderer),
+                templates: Arc::new(crate::services::support::test_support::no_templates()),
+                branding: crate::messages::InstanceBranding::from_config(
+                    "Clientele <no-reply@localhost>",
+                    None,
+                ),
             },
             FlowSettings::default(),
             LinkSettings {

@@ -10,11 +10,11 @@ use crate::audit::{Actor, AuditKind};
 use crate::deletion_request::{DeletionRequest, DeletionRequestId, DeletionStatus};
 use crate::error::{DomainError, FieldErrors};
 use crate::lifecycle::MadeBy;
+use crate::messages::Content;
 use crate::ports::{Commit, DeletionRequestRepository, StoreError};
 use crate::services::closing::policy::policy_name;
 use crate::services::support::FlowDeps;
 use crate::services::Deps;
-use crate::templates::Template;
 use crate::tenant::{ClosingDecision, TenantId};
 use crate::webhooks::{Event, EventType};
 
@@ -108,7 +108,7 @@ impl DeletionRequests {
         ));
         let erasure = account.erase(now)?;
         let by = MadeBy::back_office().with_detail(policy);
-        let mut commit = self.flows.apply(&self.deps, commit, &erasure, by);
+        let mut commit = self.flows.apply(&self.deps, commit, &erasure, by).await?;
         commit.deletion_decisions.push(approved.clone());
         match self.flows.commits.commit(commit).await {
             // Another decision (or approval) on it won: say so rather than "try again".
@@ -149,15 +149,13 @@ impl DeletionRequests {
         );
         if let Some(email) = account.customer_email() {
             let name = account.greeting_for(email.as_str());
-            let notice = Template::DeletionRejected { name: &name, reason };
-            commit.messages.push(self.flows.messages.message(
-                &self.deps,
-                &account,
-                email.as_str(),
-                &notice,
-                None,
-                now,
-            ));
+            let notice = Content::DeletionRejected { name: &name, reason };
+            commit.messages.push(
+                self.flows
+                    .messages
+                    .message(&self.deps, &account, email.as_str(), &notice, now)
+                    .await?,
+            );
         }
         self.flows.commits.commit(commit).await?;
         Ok(rejected)
@@ -184,7 +182,8 @@ impl DeletionRequests {
         let reactivation = account.reactivate(now)?;
         let commit = self
             .flows
-            .apply(&self.deps, Commit::at(now), &reactivation, MadeBy::back_office());
+            .apply(&self.deps, Commit::at(now), &reactivation, MadeBy::back_office())
+            .await?;
         self.flows.commits.commit(commit).await?;
         let active = reactivation.after().clone();
         Ok(Account {

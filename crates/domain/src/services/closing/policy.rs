@@ -90,7 +90,10 @@ impl AccountClosing {
                     }
                     // Every session ends, and every flow open when the commit runs, not only
                     // those seen before it.
-                    let mut commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
+                    let mut commit = self
+                        .flows
+                        .apply(&self.deps, Commit::at(now), &transition, by)
+                        .await?;
                     if decision == ClosingDecision::RequestDeletion {
                         let closed = &transition.after();
                         let request = DeletionRequestId(self.deps.random.uuid());

@@ -7,13 +7,13 @@ use crate::customer_edit::CustomerEdit;
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{FlowId, Purpose, Refusal, SendClass};
 use crate::lifecycle::MadeBy;
+use crate::messages::Content;
 use crate::pending_change::PendingChange;
 use crate::ports::Commit;
 use crate::services::support::reapply::{account_to_decide_on, on_current_account, Attempt, IfVersion};
 use crate::services::support::secret_mail::{refused, SecretMail, SecretMails};
 use crate::services::support::sending::Sent;
 use crate::services::{Authenticated, Deps, FlowDeps};
-use crate::templates::Template;
 use crate::tenant::TenantId;
 use crate::values::Email;
 
@@ -128,7 +128,11 @@ impl EmailChange {
                 }
             }
             if changed {
-                commit = self.kit.flows.apply(&self.kit.deps, commit, &transition, made_by);
+                commit = self
+                    .kit
+                    .flows
+                    .apply(&self.kit.deps, commit, &transition, made_by)
+                    .await?;
             }
             if commit.accounts.is_empty() {
                 return Ok(account);
@@ -179,18 +183,17 @@ impl EmailChange {
             .ok_or_else(|| refused(Refusal::Locked))?;
         if let Some(old) = &account.email {
             let name = account.greeting_for(old.as_str());
-            let notice = Template::EmailChangeNotice {
+            let notice = Content::EmailChangeNotice {
                 name: &name,
                 new_address: new.as_str(),
             };
-            commit.messages.push(self.kit.flows.messages.message(
-                &self.kit.deps,
-                account,
-                old.as_str(),
-                &notice,
-                None,
-                now,
-            ));
+            commit.messages.push(
+                self.kit
+                    .flows
+                    .messages
+                    .message(&self.kit.deps, account, old.as_str(), &notice, now)
+                    .await?,
+            );
         }
         Ok(key)
     }

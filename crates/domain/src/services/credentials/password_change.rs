@@ -90,12 +90,15 @@ impl PasswordChange {
                 // Every other session and every open flow (a reset code, an email change, a
                 // closing code, a sign-in challenge proven with the old password) end with it.
                 let transition = current.change_password(hash, now).map_err(DomainError::from)?;
-                let commit = self.flows.apply(
-                    &self.deps,
-                    Commit::at(now),
-                    &transition,
-                    MadeBy::customer().from_session(keep),
-                );
+                let commit = self
+                    .flows
+                    .apply(
+                        &self.deps,
+                        Commit::at(now),
+                        &transition,
+                        MadeBy::customer().from_session(keep),
+                    )
+                    .await?;
                 self.flows.commits.commit(commit).await?;
                 Ok::<_, Attempt>(())
             }
@@ -171,7 +174,17 @@ mod tests {
                 commits: Arc::new(commits),
                 digester: Arc::new(MockSecretDigester::new()),
                 sealer: Arc::new(sealer),
-                tenants: Arc::new(MockTenantRepository::new()),
+                tenants: Arc::new({
+                    let mut tenants = MockTenantRepository::new();
+                    tenants.expect_get_tenant().returning(|_| Ok(None));
+                    tenants
+                }),
+                renderer: Arc::new(crate::services::support::test_support::LinesRenderer),
+                templates: Arc::new(crate::services::support::test_support::no_templates()),
+                branding: crate::messages::InstanceBranding::from_config(
+                    "Clientele <no-reply@localhost>",
+                    None,
+                ),
             },
             FlowSettings::default(),
             LinkSettings {

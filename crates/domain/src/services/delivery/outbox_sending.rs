@@ -186,6 +186,10 @@ impl Delivery {
         match message.channel {
             Channel::Email => {
                 let mail = Mail {
+                    id: message.id.0,
+                    from: message.sender.clone(),
+                    reply_to: message.reply_to.clone(),
+                    language: message.language.clone(),
                     to: message.recipient.clone(),
                     subject: message.subject.clone(),
                     body: self.open(stored)?,
@@ -259,6 +263,9 @@ mod tests {
                 masked_text: "m".into(),
                 created_at: NOW,
                 forget_recipient: false,
+                sender: None,
+                reply_to: None,
+                language: None,
                 account: None,
             },
             status: DeliveryStatus::Pending,

@@ -113,7 +113,10 @@ impl StrongFactors {
                 let by = MadeBy::customer()
                     .completing(completing)
                     .from_session(who.session.id);
-                let commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
+                let commit = self
+                    .flows
+                    .apply(&self.deps, Commit::at(now), &transition, by)
+                    .await?;
                 match self.flows.commits.commit(commit).await {
                     // Confirmed meanwhile by a concurrent request.
                     Err(StoreError::FlowChanged) => Err(DomainError::NotFound.into()),

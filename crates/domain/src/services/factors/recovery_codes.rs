@@ -59,7 +59,10 @@ impl StrongFactors {
                     .replace_recovery_codes(digests, now)
                     .map_err(DomainError::from)?;
                 let by = MadeBy::customer().from_session(who.session.id);
-                let commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
+                let commit = self
+                    .flows
+                    .apply(&self.deps, Commit::at(now), &transition, by)
+                    .await?;
                 self.flows.commits.commit(commit).await?;
                 Ok::<_, Attempt>(shown)
             }

@@ -72,7 +72,10 @@ impl StrongFactors {
         let decide = &decide;
         on_current_account(self.deps.accounts.as_ref(), account, |current| async move {
             let transition = decide(&current).map_err(DomainError::from)?;
-            let commit = self.flows.apply(&self.deps, Commit::at(now), &transition, by);
+            let commit = self
+                .flows
+                .apply(&self.deps, Commit::at(now), &transition, by)
+                .await?;
             self.flows.commits.commit(commit).await?;
             Ok::<_, Attempt>(())
         })

@@ -5,13 +5,13 @@ use crate::account::{Account, AccountStatus, NewAccount};
 use crate::customer_edit::split_name;
 use crate::error::{DomainError, FieldErrors};
 use crate::flow::{Purpose, SendClass};
+use crate::messages::Content;
 use crate::ports::{Commit, StoreError};
 use crate::profile::Profile;
 use crate::services::support::ids::with_fresh_ids;
 use crate::services::support::reapply::on_current_account;
 use crate::services::support::secret_mail::SecretMail;
 use crate::services::{Invitation, Onboarding};
-use crate::templates::Template;
 use crate::tenant::TenantId;
 use crate::values::{Email, Locale};
 
@@ -73,15 +73,14 @@ impl Onboarding {
                 // To the address as the account has it, not as typed: one budget per mailbox.
                 let address = existing.customer_email().unwrap_or(&invitation.email);
                 let name = existing.greeting_for(address.as_str());
-                let notice = Template::SignupNotice { name: &name };
-                commit.messages.push(self.kit.flows.messages.message(
-                    &self.kit.deps,
-                    &existing,
-                    address.as_str(),
-                    &notice,
-                    None,
-                    now,
-                ));
+                let notice = Content::SignupNotice { name: &name };
+                commit.messages.push(
+                    self.kit
+                        .flows
+                        .messages
+                        .message(&self.kit.deps, &existing, address.as_str(), &notice, now)
+                        .await?,
+                );
                 match self
                     .kit
                     .flows

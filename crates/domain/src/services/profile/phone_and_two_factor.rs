@@ -248,12 +248,15 @@ impl PersonalDetails {
                     .edit_with_code(Account { two_factor, ..edited }, now)
                     .map_err(DomainError::from)?;
                 let edited = transition.after().clone();
-                let mut commit = self.flows().apply(
-                    self.deps(),
-                    Commit::at(now),
-                    &transition,
-                    MadeBy::customer().completing(counted).from_session(keep),
-                );
+                let mut commit = self
+                    .flows()
+                    .apply(
+                        self.deps(),
+                        Commit::at(now),
+                        &transition,
+                        MadeBy::customer().completing(counted).from_session(keep),
+                    )
+                    .await?;
                 if changes_phone {
                     commit = commit.replacing_session(keep, replacement);
                 }

@@ -11,13 +11,13 @@ use uuid::Uuid;
 
 use crate::audit::{Actor, AuditKind};
 use crate::error::DomainError;
+use crate::messages::AccountChange;
 use crate::ports::Commit;
 use crate::services::back_office::CustomerRef;
 use crate::services::support::reapply::{on_current_account, Attempt};
 use crate::services::support::FlowDeps;
 use crate::services::{Authenticated, Deps};
 use crate::session::{Session, SessionId};
-use crate::templates::AccountChange;
 use crate::tenant::TenantId;
 
 pub use activity::{ActivityEntry, ACTIVITY_LIMIT};
@@ -129,12 +129,12 @@ impl Sessions {
                 self.deps
                     .audit_entry(&current, AuditKind::SessionsEnded, Actor::Admin, None),
             );
-            commit.messages.extend(self.flows.messages.change_notice(
-                &self.deps,
-                &current,
-                AccountChange::SessionsEnded,
-                now,
-            ));
+            commit.messages.extend(
+                self.flows
+                    .messages
+                    .change_notice(&self.deps, &current, &current, AccountChange::SessionsEnded, now)
+                    .await?,
+            );
             self.flows.commits.commit(commit).await?;
             Ok::<_, Attempt>(())
         })

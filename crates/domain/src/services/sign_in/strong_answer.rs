@@ -16,13 +16,13 @@ use crate::audit::{Actor, AuditKind};
 use crate::error::DomainError;
 use crate::factors::FactorSecret;
 use crate::flow::{self, Flow, FlowId, Purpose, Refusal};
+use crate::messages::AccountChange;
 use crate::pending_change::{HeldSignIn, PendingChange};
 use crate::ports::{Commit, PasskeyError, RelyingParty, StoreError};
 use crate::services::factors::matching_recovery_code;
 use crate::services::profile::view::phone_region;
 use crate::services::support::reapply::{on_current_account, Attempt};
 use crate::session::SignInMethod;
-use crate::templates::AccountChange;
 use crate::tenant::TenantId;
 use crate::values::PasswordHash;
 
@@ -212,12 +212,18 @@ impl SecondFactor {
             );
             if used.audit == Some(AuditKind::RecoveryCodeUsed) {
                 // A recovery code stands in for a lost factor: the customer hears of each use.
-                commit.messages.extend(self.flows.messages.change_notice(
-                    &self.deps,
-                    &current,
-                    AccountChange::RecoveryCodeUsed,
-                    now,
-                ));
+                commit.messages.extend(
+                    self.flows
+                        .messages
+                        .change_notice(
+                            &self.deps,
+                            &current,
+                            &current,
+                            AccountChange::RecoveryCodeUsed,
+                            now,
+                        )
+                        .await?,
+                );
             }
             match self.flows.commits.commit(commit).await {
                 Err(StoreError::FlowChanged) => Err(DomainError::SecretRefused(Refusal::Invalid).into()),

@@ -10,8 +10,10 @@ use crate::account::Account;
 use crate::error::DomainError;
 use crate::flow::FlowSettings;
 use crate::lifecycle::{MadeBy, Transition};
+use crate::messages::InstanceBranding;
 use crate::ports::{
-    Commit, FlowRepository, Sealer, SecretDigester, StoreError, TenantRepository, UnitOfWork,
+    Commit, FlowRepository, MessageRenderer, MessageTemplates, Sealer, SecretDigester, StoreError,
+    TenantRepository, UnitOfWork,
 };
 use crate::services::support::{Commits, Messages, Secrets};
 use crate::services::{Authenticated, Deps, LinkSettings};
@@ -24,6 +26,10 @@ pub struct FlowPorts {
     pub digester: Arc<dyn SecretDigester>,
     pub sealer: Arc<dyn Sealer>,
     pub tenants: Arc<dyn TenantRepository>,
+    pub renderer: Arc<dyn MessageRenderer>,
+    pub templates: Arc<dyn MessageTemplates>,
+    /// Every tenant's sender and brand where it set none (the instance's configuration).
+    pub branding: InstanceBranding,
 }
 
 /// The parts flows need, besides [`Deps`].
@@ -52,6 +58,9 @@ impl FlowDeps {
                 sealer: ports.sealer,
                 links,
                 tenants: ports.tenants.clone(),
+                renderer: ports.renderer,
+                templates: ports.templates,
+                branding: ports.branding,
                 code_ttl: settings.code_ttl,
             },
             tenants: ports.tenants,
@@ -86,6 +95,8 @@ impl FlowDeps {
         let next = transition.after();
         let commit = if transition.is_credential_event() {
             self.apply(deps, Commit::at(next.updated_at), transition, by)
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?
         } else {
             let announced = transition.announcements();
             if announced.is_empty() {

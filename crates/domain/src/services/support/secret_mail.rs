@@ -10,12 +10,12 @@ use crate::flow::{Flow, FlowId, Purpose, Refusal};
 use crate::lifecycle::MadeBy;
 use crate::lifecycle::{IllegalTransition, Transition};
 use crate::links;
+use crate::messages::Content;
 use crate::pending_change::PendingChange;
 use crate::ports::{Commit, StoreError};
 use crate::services::support::reapply::{on_current_account, Attempt};
 use crate::services::support::{FlowDeps, LinkSettings};
 use crate::services::Deps;
-use crate::templates::{Template, MASK};
 use crate::tenant::TenantId;
 
 /// Which secret a mail carries, and so its template and link.
@@ -54,27 +54,29 @@ impl SecretMail<'_> {
         }
     }
 
-    fn template<'a>(
+    fn content<'a>(
         &self,
         name: &'a str,
+        recipient: &'a str,
         identifier: &'a str,
         secret: &'a str,
         link: &'a str,
-    ) -> Template<'a> {
+    ) -> Content<'a> {
         match self {
-            SecretMail::Activation => Template::Activation {
+            SecretMail::Activation => Content::Activation {
                 name,
                 identifier,
                 secret,
                 link,
             },
-            SecretMail::EmailChange => Template::EmailChangeKey {
+            SecretMail::EmailChange => Content::EmailChangeKey {
                 name,
+                new_address: recipient,
                 identifier,
                 key: secret,
                 link,
             },
-            SecretMail::PasswordReset { .. } => Template::PasswordReset {
+            SecretMail::PasswordReset { .. } => Content::PasswordReset {
                 name,
                 code: secret,
                 link,
@@ -119,19 +121,15 @@ impl SecretMails {
         let links = self.flows.messages.links_for(&account.tenant).await?;
         let identifier = issued.flow.id.to_string();
         let name = account.greeting_for(recipient);
-        let clear_link = mail.link(&links, &identifier, &issued.secret);
-        let masked_link = mail.link(&links, &identifier, MASK);
-        let clear = mail.template(&name, &identifier, &issued.secret, &clear_link);
-        let masked = mail.template(&name, &identifier, MASK, &masked_link);
+        let link = mail.link(&links, &identifier, &issued.secret);
+        let content = mail.content(&name, recipient, &identifier, &issued.secret, &link);
+        let message = self
+            .flows
+            .messages
+            .message(&self.deps, account, recipient, &content, now)
+            .await?;
         commit.flows.extend(issued.writes);
-        commit.messages.push(self.flows.messages.message(
-            &self.deps,
-            account,
-            recipient,
-            &clear,
-            Some(&masked),
-            now,
-        ));
+        commit.messages.push(message);
         Ok(Some(issued.flow.id))
     }
 
@@ -174,12 +172,15 @@ impl SecretMails {
         on_current_account(self.deps.accounts.as_ref(), account, |account| {
             let transition = change(&account).map_err(|_| refused(Refusal::Invalid));
             async move {
-                let commit = self.flows.apply(
-                    &self.deps,
-                    Commit::at(self.deps.clock.now()),
-                    &transition?,
-                    MadeBy::customer().completing(flow),
-                );
+                let commit = self
+                    .flows
+                    .apply(
+                        &self.deps,
+                        Commit::at(self.deps.clock.now()),
+                        &transition?,
+                        MadeBy::customer().completing(flow),
+                    )
+                    .await?;
                 // The flow moved (used, re-issued, cancelled): the secret in hand is spent.
                 self.flows.commits.commit(commit).await.map_err(|e| match e {
                     StoreError::FlowChanged => Attempt::Failed(refused(Refusal::Invalid)),

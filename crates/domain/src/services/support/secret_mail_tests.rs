@@ -71,6 +71,9 @@ fn kit(accounts: MockAccountRepository, commits: MockUnitOfWork) -> (Deps, FlowD
             digester: Arc::new(digester),
             sealer: Arc::new(sealer),
             tenants: Arc::new(tenants_without_settings()),
+            renderer: Arc::new(crate::services::support::test_support::LinesRenderer),
+            templates: Arc::new(crate::services::support::test_support::no_templates()),
+            branding: crate::messages::InstanceBranding::from_config("Clientele <no-reply@localhost>", None),
         },
         FlowSettings::default(),
         LinkSettings {

@@ -84,7 +84,9 @@ pub fn deps_with(
 
 /// Flow deps committing through `commits`, reading tenants from `tenants`, with a sealer that
 /// says how long the sealed text was and default settings.
-pub fn flow_deps(commits: MockUnitOfWork, tenants: MockTenantRepository) -> FlowDeps {
+pub fn flow_deps(commits: MockUnitOfWork, mut tenants: MockTenantRepository) -> FlowDeps {
+    // Any other tenant read (a message's branding): one with no settings.
+    tenants.expect_get_tenant().returning(|_| Ok(None));
     let mut sealer = MockSealer::new();
     sealer.expect_seal().returning(|t| format!("sealed {}", t.len()));
     FlowDeps::new(
@@ -94,6 +96,9 @@ pub fn flow_deps(commits: MockUnitOfWork, tenants: MockTenantRepository) -> Flow
             digester: Arc::new(MockSecretDigester::new()),
             sealer: Arc::new(sealer),
             tenants: Arc::new(tenants),
+            renderer: Arc::new(crate::services::support::test_support::LinesRenderer),
+            templates: Arc::new(crate::services::support::test_support::no_templates()),
+            branding: crate::messages::InstanceBranding::from_config("Clientele <no-reply@localhost>", None),
         },
         crate::flow::FlowSettings::default(),
         LinkSettings {
@@ -102,4 +107,75 @@ pub fn flow_deps(commits: MockUnitOfWork, tenants: MockTenantRepository) -> Flow
             tenant: None,
         },
     )
+}
+
+/// Renders every variable on a line of its own, the secrets as API clients read them
+/// (`Code: …`, `Secret: …`): for unit tests that read what a message says. The real templates
+/// are tested in the renderer's crate and end to end.
+pub struct LinesRenderer;
+
+impl crate::ports::MessageRenderer for LinesRenderer {
+    fn shipped(
+        &self,
+        kind: crate::messages::MessageKind,
+        _language: &crate::messages::Language,
+    ) -> Option<crate::messages::MessageTemplate> {
+        Some(crate::messages::MessageTemplate {
+            subject: kind.as_str().to_owned(),
+            text: String::new(),
+            html: (kind.channel() == crate::flow::Channel::Email).then(String::new),
+        })
+    }
+
+    fn render(
+        &self,
+        template: &crate::messages::MessageTemplate,
+        variables: &crate::messages::Variables,
+    ) -> Result<crate::messages::Composed, crate::messages::TemplateProblem> {
+        let label = |name: &str| match name {
+            "identifier" => "Identifier".to_owned(),
+            "secret" => "Secret".to_owned(),
+            "key" => "Key".to_owned(),
+            "code" => "Code".to_owned(),
+            other => other.to_owned(),
+        };
+        let text: String = variables
+            .iter()
+            .map(|(n, v)| format!("{}: {v}\n", label(n)))
+            .collect();
+        Ok(crate::messages::Composed {
+            subject: template.subject.clone(),
+            html: template.html.as_ref().map(|_| text.clone()),
+            text,
+        })
+    }
+}
+
+/// A tenant that wrote no templates of its own.
+pub fn no_templates() -> crate::ports::MockMessageTemplates {
+    let mut templates = crate::ports::MockMessageTemplates::new();
+    templates
+        .expect_templates_of_kind()
+        .returning(|_, _| Ok(Vec::new()));
+    templates
+}
+
+/// Messages over `tenants` and `sealer`, rendered by [`LinesRenderer`].
+pub fn messages(
+    tenants: crate::ports::MockTenantRepository,
+    sealer: crate::ports::MockSealer,
+) -> crate::services::Messages {
+    crate::services::Messages {
+        sealer: Arc::new(sealer),
+        links: LinkSettings {
+            public_url: "https://id.example.com".into(),
+            allowed_origins: Vec::new(),
+            tenant: None,
+        },
+        tenants: Arc::new(tenants),
+        renderer: Arc::new(LinesRenderer),
+        templates: Arc::new(no_templates()),
+        branding: crate::messages::InstanceBranding::from_config("Clientele <no-reply@localhost>", None),
+        code_ttl: time::Duration::minutes(10),
+    }
 }

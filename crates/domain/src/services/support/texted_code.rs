@@ -32,7 +32,8 @@ impl FlowDeps {
         commit.flows.extend(issued.writes);
         commit.messages.push(
             self.messages
-                .code_text(deps, account, number, &issued.secret, now),
+                .code_text(deps, account, number, &issued.secret, now)
+                .await?,
         );
         let class = match purpose {
             Purpose::SecondFactor => SendClass::SignInCode,

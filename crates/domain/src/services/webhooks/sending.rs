@@ -9,13 +9,12 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::error::DomainError;
-use crate::flow::Channel;
 use crate::message::{ClaimId, MessageId, OutboundMessage};
+use crate::messages::Content;
 use crate::ports::{
-    Clock, PostError, Randomness, Sealer, StoreError, TenantRepository, WebhookRepository, WebhookRequest,
-    WebhookTransport,
+    Clock, PostError, Randomness, StoreError, WebhookRepository, WebhookRequest, WebhookTransport,
 };
-use crate::templates::{compose, Template};
+use crate::services::Messages;
 use crate::webhooks::{
     Attempt, Disabling, DueDelivery, Endpoint, FailedDelivery, Retrying, UrlPolicy, WebhookId,
 };
@@ -95,8 +94,8 @@ impl WebhookOutcome {
 pub struct WebhookSending {
     store: Arc<dyn WebhookRepository>,
     transport: Arc<dyn WebhookTransport>,
-    tenants: Arc<dyn TenantRepository>,
-    sealer: Arc<dyn Sealer>,
+    /// The operator's notice of a disabled endpoint, and the sealed signing secrets.
+    messages: Messages,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Randomness>,
     settings: WebhookSettings,
@@ -106,8 +105,7 @@ impl WebhookSending {
     pub fn new(
         store: Arc<dyn WebhookRepository>,
         transport: Arc<dyn WebhookTransport>,
-        tenants: Arc<dyn TenantRepository>,
-        sealer: Arc<dyn Sealer>,
+        messages: Messages,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Randomness>,
         settings: WebhookSettings,
@@ -115,8 +113,7 @@ impl WebhookSending {
         WebhookSending {
             store,
             transport,
-            tenants,
-            sealer,
+            messages,
             clock,
             random,
             settings,
@@ -170,7 +167,7 @@ impl WebhookSending {
             .endpoint
             .signing_secrets(now)
             .into_iter()
-            .map(|sealed| self.sealer.open(sealed))
+            .map(|sealed| self.messages.sealer.open(sealed))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| PostError::Failed("the endpoint's secret cannot be opened".into()))?;
         Ok(WebhookRequest {
@@ -256,7 +253,7 @@ impl WebhookSending {
 
     /// The mail to the tenant's operator about `endpoint` being disabled, if it has one.
     async fn operator_notice(&self, endpoint: &Endpoint, now: OffsetDateTime) -> Option<OutboundMessage> {
-        let tenant = match self.tenants.get_tenant(&endpoint.tenant).await {
+        let tenant = match self.messages.tenants.get_tenant(&endpoint.tenant).await {
             Ok(tenant) => tenant?,
             Err(error) => {
                 tracing::warn!(%error, "the tenant's operator address could not be read; the endpoint is disabled without a notice");
@@ -270,30 +267,23 @@ impl WebhookSending {
             .unwrap_or_default();
         // Without its query or fragment: a URL may carry a token, and the mail is kept readable.
         let url = endpoint.url.split(['?', '#']).next().unwrap_or_default();
-        let composed = compose(
-            &Template::WebhookDisabled {
-                url,
-                endpoint: &endpoint.id.to_string(),
-                failing_since: &since,
-            },
-            None,
-        );
-        Some(OutboundMessage {
-            id: MessageId(self.random.uuid()),
-            tenant: endpoint.tenant.clone(),
-            channel: Channel::Email,
-            recipient,
-            subject: composed.subject,
-            sealed_body: format!(
-                "{}.{}",
-                self.sealer.seal(&composed.text),
-                self.sealer.seal(&composed.html)
-            ),
-            masked_text: composed.text,
-            created_at: now,
-            forget_recipient: false,
-            account: None,
-        })
+        let content = Content::WebhookDisabled {
+            url,
+            endpoint: &endpoint.id.to_string(),
+            failing_since: &since,
+        };
+        let rendered = match self.messages.render(&endpoint.tenant, None, &content).await {
+            Ok(rendered) => rendered,
+            Err(error) => {
+                tracing::warn!(%error, "the operator's notice could not be written; the endpoint is disabled without one");
+                return None;
+            }
+        };
+        let id = MessageId(self.random.uuid());
+        Some(
+            self.messages
+                .sealed(id, &endpoint.tenant, &recipient, rendered, now),
+        )
     }
 }
 
@@ -410,8 +400,7 @@ mod tests {
         let sending = WebhookSending::new(
             Arc::new(store),
             Arc::new(transport),
-            Arc::new(tenants),
-            Arc::new(sealer),
+            crate::services::support::test_support::messages(tenants, sealer),
             Arc::new(clock),
             Arc::new(random),
             WebhookSettings::default(),
@@ -476,8 +465,7 @@ mod tests {
         let sending = WebhookSending::new(
             Arc::new(MockWebhookRepository::new()),
             Arc::new(MockWebhookTransport::new()),
-            Arc::new(MockTenantRepository::new()),
-            Arc::new(MockSealer::new()),
+            crate::services::support::test_support::messages(MockTenantRepository::new(), MockSealer::new()),
             Arc::new(MockClock::new()),
             Arc::new(random),
             WebhookSettings::default(),
