@@ -23,7 +23,6 @@ use crate::limits::MAX_OUTPUT;
 pub(crate) fn install(env: &mut Environment<'_>) {
     // Each bounded by its input; strings grow at most a few times (escaping).
     let plain = [
-        ("safe", Value::from_function(filters::safe)),
         ("escape", Value::from_function(filters::escape)),
         ("e", Value::from_function(filters::escape)),
         ("lower", Value::from_function(filters::lower)),

@@ -180,43 +180,45 @@ fn stmt(s: &Stmt<'_>) -> Checked {
             Expr::Call(call) => self::call(call, true),
             other => expr(other),
         },
-        Stmt::ForLoop(l) => {
-            if l.recursive {
-                return refuse(l.span(), "a loop cannot be `recursive` here");
-            }
-            target(&l.target)?;
-            expr(&l.iter)?;
-            if let Some(filter) = &l.filter_expr {
-                expr(filter)?;
-            }
-            stmts(&l.body)?;
-            stmts(&l.else_body)
-        }
+        // A message's values are text, never lists: a loop has nothing to go over but what it
+        // makes itself, and a value kept under a name (`set`, `with`, an import) outlives the
+        // expression that made it. Without them each statement runs at most once and holds
+        // nothing after it, so memory and time are bounded by the template's own size.
+        Stmt::ForLoop(l) => refuse(
+            l.span(),
+            "a message has no lists: `{% for %}` cannot be used here",
+        ),
         Stmt::IfCond(c) => {
             expr(&c.expr)?;
             stmts(&c.true_body)?;
             stmts(&c.false_body)
         }
-        Stmt::WithBlock(w) => {
-            for (name, value) in &w.assignments {
-                target(name)?;
-                expr(value)?;
-            }
-            stmts(&w.body)
-        }
-        Stmt::Set(s) => {
-            target(&s.target)?;
-            expr(&s.expr)
-        }
+        Stmt::WithBlock(w) => refuse(
+            w.span(),
+            "`{% with %}` cannot be used here: write the value where it is used",
+        ),
+        Stmt::Set(s) => refuse(
+            s.span(),
+            "`{% set %}` cannot be used here: write the value where it is used",
+        ),
         Stmt::AutoEscape(a) => {
             expr(&a.enabled)?;
             stmts(&a.body)
         }
         Stmt::Block(b) => stmts(&b.body),
         Stmt::Extends(e) => expr(&e.name),
-        Stmt::Include(i) => expr(&i.name),
-        Stmt::Import(i) => expr(&i.expr),
-        Stmt::FromImport(i) => expr(&i.expr),
+        Stmt::Include(i) => refuse(
+            i.span(),
+            "`{% include %}` cannot be used here: extend `layout.html`",
+        ),
+        Stmt::Import(i) => refuse(
+            i.span(),
+            "`{% import %}` cannot be used here: extend `layout.html`",
+        ),
+        Stmt::FromImport(i) => refuse(
+            i.span(),
+            "`{% from … import %}` cannot be used here: extend `layout.html`",
+        ),
         Stmt::SetBlock(s) => refuse(
             s.span(),
             "`{% set %}…{% endset %}` cannot be used here: set a name to a value (`{% set x = … %}`)",
@@ -228,19 +230,6 @@ fn stmt(s: &Stmt<'_>) -> Checked {
         Stmt::Macro(m) => refuse(m.span(), "a template cannot define macros here"),
         Stmt::CallBlock(c) => refuse(c.span(), "`{% call %}` cannot be used here"),
         Stmt::Do(d) => refuse(d.span(), "`{% do %}` cannot be used here"),
-    }
-}
-
-/// What `set`, `with` and `for` assign to: names, or a tuple of them.
-fn target(e: &Expr<'_>) -> Checked {
-    match e {
-        Expr::Var(_) => Ok(()),
-        Expr::List(l) => l.items.iter().try_for_each(target),
-        Expr::GetAttr(g) => refuse(
-            g.span(),
-            "only names can be assigned here, not attributes: a namespace keeps the values it is made with",
-        ),
-        other => refuse(span(other), "only names can be assigned here"),
     }
 }
 
@@ -432,10 +421,7 @@ mod tests {
         for ok in [
             "Hello {{ name }}, {% if brand %}{{ brand | upper }}{% else %}us{% endif %}",
             r#"{% extends "layout.html" %}{% block content %}{{ button(link, "Go") }}{{ super() }}{% endblock %}"#,
-            "{% for i in range(3) %}{{ loop.index + 1 }}{{ loop.cycle('a', 'b') }}{% endfor %}",
-            "{% set x = namespace(n=1) %}{{ x.n - 2 }}{% set y = name | trim %}{{ y }}",
-            "{% for a, b in [[1, 2], [3, 4]] %}{{ a - b }}{% endfor %}{{ (name | length) * 2 }}",
-            "{% with n = name %}{{ n[0:3] }}{% endwith %}{{ 'a' if name else 'b' }}",
+            "{{ (name | length) * 2 }}{{ name[0:3] }}{{ 'a' if name else 'b' }}{{ name | trim | title }}",
             "{%- if name -%} {{ name }} {%- endif %}{# {{ a ~ b }} #}{% raw %}{{ a ~ b }}{% endraw %}",
             "{% if a %}{% elif b %}{% else %}{% endif %}{% autoescape false %}{{ x }}{% endautoescape %}",
         ] {
@@ -453,20 +439,17 @@ mod tests {
             ("{% set s %}{{ s }}{{ s }}{% endset %}", "endset"),
             ("{% filter upper %}x{% endfilter %}", "filter"),
             ("{% macro m() %}x{% endmacro %}", "macros"),
-            (
-                "{% set ns = namespace(s='x') %}{% set ns.s = 'y' %}",
-                "attributes",
-            ),
+            ("{% set s = brand %}", "`{% set %}`"),
+            ("{% with n = name %}{{ n }}{% endwith %}", "`{% with %}`"),
+            ("{% for i in range(3) %}{{ i }}{% endfor %}", "`{% for %}`"),
+            ("{% import \"layout.html\" as m %}", "`{% import %}`"),
+            ("{% from \"layout.html\" import button %}", "import"),
+            ("{% include \"layout.html\" %}", "`{% include %}`"),
             ("{{ [brand, brand] | join }}", "list"),
             ("{{ {'a': brand} }}", "map"),
-            ("{% set n = namespace(a=brand) %}", "namespace"),
-            ("{% set f = namespace %}", "namespace"),
-            (
-                "{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}",
-                "recursive",
-            ),
+            ("{{ namespace(a=brand) }}", "namespace"),
+            ("{{ namespace }}", "namespace"),
             ("{% block b %}x{% endblock %}{{ self.b() }}", "`self`"),
-            ("{% set b = button(link, 'x') %}", "whole of"),
             ("{{ button(link, 'x') | upper }}", "whole of"),
             ("{{ range(*[3]) }}", "spread"),
             ("{% do range(3) %}", "`{% do %}`"),

@@ -75,7 +75,8 @@ impl ReceivedMail {
                 problems.push(format!("a text line over 78 columns: {line:?}"));
             }
         }
-        if self.text.contains("\n\n\n") {
+        let blank: Vec<bool> = self.text.lines().map(|l| l.trim().is_empty()).collect();
+        if blank.windows(2).any(|pair| pair[0] && pair[1]) {
             problems.push("a run of blank lines in the text part".into());
         }
         if let Some(language) = self.header("Content-Language") {

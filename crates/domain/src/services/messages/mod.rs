@@ -3,5 +3,5 @@
 mod check;
 mod tenant_templates;
 
-pub use check::{check_template, rendered_problem};
+pub use check::{check_template, rendered_problem, LONGEST_MESSAGE, LONGEST_PART};
 pub use tenant_templates::{ShownTemplate, TenantTemplates};

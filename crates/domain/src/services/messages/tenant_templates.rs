@@ -54,6 +54,27 @@ impl TenantTemplates {
         }
     }
 
+    /// `template` rendered with sample values in `tenant`'s branding, once it passes the checks
+    /// of [`check_template`].
+    async fn checked(
+        &self,
+        tenant: &TenantId,
+        kind: MessageKind,
+        language: &Language,
+        template: &MessageTemplate,
+    ) -> Result<Composed, DomainError> {
+        self.existing(tenant).await?;
+        let branding = self.messages.branding_of(tenant).await?;
+        check_template(
+            self.messages.renderer.as_ref(),
+            &branding,
+            kind,
+            language,
+            template,
+        )
+        .map_err(refused)
+    }
+
     /// Every template the tenant wrote.
     pub async fn list(&self, tenant: &TenantId) -> Result<Vec<StoredTemplate>, DomainError> {
         self.existing(tenant).await?;
@@ -102,16 +123,7 @@ impl TenantTemplates {
         language: &Language,
         template: MessageTemplate,
     ) -> Result<ShownTemplate, DomainError> {
-        self.existing(tenant).await?;
-        let branding = self.messages.branding_of(tenant).await?;
-        check_template(
-            self.messages.renderer.as_ref(),
-            &branding,
-            kind,
-            language,
-            &template,
-        )
-        .map_err(refused)?;
+        self.checked(tenant, kind, language, &template).await?;
         let stored = StoredTemplate {
             tenant: tenant.clone(),
             kind,
@@ -154,19 +166,14 @@ impl TenantTemplates {
         language: &Language,
         template: Option<MessageTemplate>,
     ) -> Result<Composed, DomainError> {
-        let template = match template {
-            Some(template) => template,
-            None => self.show(tenant, kind, language).await?.template,
-        };
-        self.existing(tenant).await?;
-        let branding = self.messages.branding_of(tenant).await?;
-        check_template(
-            self.messages.renderer.as_ref(),
-            &branding,
-            kind,
-            language,
-            &template,
-        )
-        .map_err(refused)
+        match template {
+            Some(template) => self.checked(tenant, kind, language, &template).await,
+            // In the language of the words its messages use, as they are sent.
+            None => {
+                let shown = self.show(tenant, kind, language).await?;
+                self.checked(tenant, kind, &shown.template_language, &shown.template)
+                    .await
+            }
+        }
     }
 }
