@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use clientele_e2e::{status_and_json, Server, ADMIN_TOKEN};
+use clientele_e2e::{run_command, status_and_json, Backend, Server, Storage, ADMIN_TOKEN};
 use clientele_testkit::{ReceivedMail, SmtpSink};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -14,6 +14,7 @@ crate::on_both_backends_with_mail!(
     a_tenants_messages_speak_in_its_voice,
     template_mistakes_are_refused_at_save
 );
+crate::on_both_backends_by_hand!(message_settings_from_the_command_line);
 
 const WAIT: Duration = Duration::from_secs(15);
 const LOGO: &str = "https://cdn.acme.example/logo.png";
@@ -402,4 +403,89 @@ async fn template_mistakes_are_refused_at_save(server: Server, _smtp: SmtpSink) 
         .await;
     assert_eq!(status, 400, "{body}");
     assert!(body["errors"]["text"].is_array(), "{body}");
+}
+
+/// `clientele tenant set` changes a tenant's message settings and prints them; a running server
+/// sees them (PostgreSQL), or, on SQLite, the command refuses while a server holds the file.
+async fn message_settings_from_the_command_line(backend: Backend) {
+    let Some(storage) = Storage::new(backend) else {
+        return;
+    };
+    let made = run_command(
+        &storage,
+        &["tenant", "create", "--id", "acme", "--name", "Acme Inc."],
+    );
+    assert!(made.success, "{}", made.stderr);
+    let set = run_command(
+        &storage,
+        &[
+            "tenant",
+            "set",
+            "--id",
+            "acme",
+            "--brand-name",
+            "Acme Shop",
+            "--reply-to",
+            "care@acme.example",
+            "--accent-color",
+            "#0B5CAD",
+            "--default-language",
+            "de",
+        ],
+    );
+    assert!(set.success, "{}", set.stderr);
+    for line in [
+        "brand name\tAcme Shop",
+        "accent colour\t#0b5cad",
+        "default language\tde",
+        "reply-to\tcare@acme.example",
+    ] {
+        assert!(set.stdout.contains(line), "{line:?} in {}", set.stdout);
+    }
+    let bad = run_command(
+        &storage,
+        &["tenant", "set", "--id", "acme", "--accent-color", "blue"],
+    );
+    assert!(
+        !bad.success && bad.stderr.contains("accentColor"),
+        "{}",
+        bad.stderr
+    );
+    let cleared = run_command(&storage, &["tenant", "set", "--id", "acme", "--reply-to", ""]);
+    assert!(
+        cleared.success && cleared.stdout.contains("reply-to\t-"),
+        "{}",
+        cleared.stdout
+    );
+
+    let server = Server::start(&storage, &[]);
+    let (_, tenant) = server.admin(Method::GET, "/admin/v1/tenants/acme", None).await;
+    assert_eq!(tenant["settings"]["brandName"], "Acme Shop", "{tenant}");
+    assert_eq!(tenant["settings"]["replyTo"], Value::Null, "{tenant}");
+    let renamed = run_command(
+        &storage,
+        &["tenant", "set", "--id", "acme", "--brand-name", "Acme"],
+    );
+    match backend {
+        Backend::Sqlite => assert!(
+            !renamed.success && renamed.stderr.contains("a server is running"),
+            "{}",
+            renamed.stderr
+        ),
+        Backend::Postgres => {
+            assert!(renamed.success, "{}", renamed.stderr);
+            let deadline = std::time::Instant::now() + WAIT;
+            loop {
+                let (_, tenant) = server.admin(Method::GET, "/admin/v1/tenants/acme", None).await;
+                if tenant["settings"]["brandName"] == "Acme" {
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the server never saw it: {tenant}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }

@@ -21,6 +21,33 @@ pub fn septets(text: &str) -> Option<usize> {
     })
 }
 
+/// The longest brand name a text message carries, in characters.
+pub const BRAND_IN_TEXT: usize = 40;
+
+/// `brand` as a text message can carry it: the typographic dashes and quotes a name may have
+/// as their plain forms, any other character outside the GSM 7-bit alphabet left out, at most
+/// [`BRAND_IN_TEXT`] characters. So every shipped text fits one segment whatever the brand.
+pub fn brand_for_text(brand: &str) -> String {
+    let plain: String = brand
+        .chars()
+        .filter_map(|c| match c {
+            '–' | '—' | '‐' | '‑' => Some('-'),
+            '‘' | '’' | '‚' | '′' => Some('\''),
+            '“' | '”' | '„' | '″' => Some('"'),
+            ' ' | '\u{a0}' => Some(' '),
+            c if c != '\n' && c != '\r' && BASIC.contains(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    plain
+        .trim()
+        .chars()
+        .take(BRAND_IN_TEXT)
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
 /// Why `text` would not go as one GSM-7 segment, if it would not.
 pub fn one_segment_problem(text: &str) -> Option<String> {
     match septets(text) {
@@ -52,6 +79,14 @@ mod tests {
         assert_eq!(septets("[€]"), Some(6));
         assert_eq!(septets("emoji 🙂"), None);
         assert_eq!(septets("ç"), None, "only the capital Ç is in the basic table");
+    }
+
+    #[test]
+    fn a_brand_is_fitted_for_a_text() {
+        assert_eq!(brand_for_text("Müller – Kundenkonto"), "Müller - Kundenkonto");
+        assert_eq!(brand_for_text("Macy’s 🙂 Store"), "Macy's  Store");
+        assert_eq!(brand_for_text(&"Brand ".repeat(20)).chars().count(), 40);
+        assert_eq!(brand_for_text("東京 Shop"), "Shop");
     }
 
     #[test]

@@ -290,4 +290,29 @@ mod tests {
         let saved = profiles(accounts, commits).edit(&caller(), edit).await.unwrap();
         assert_eq!(saved.version, 4);
     }
+
+    #[tokio::test]
+    async fn a_notice_greets_with_the_name_the_same_edit_gave() {
+        let mut commits = MockUnitOfWork::new();
+        commits
+            .expect_commit()
+            .withf(|commit| {
+                // The back office's copy shows what the notice says (the renderer of these
+                // tests writes each value on a line).
+                commit.messages.len() == 1
+                    && commit.messages[0].masked_text.contains("name: Anna\n")
+                    && commit.messages[0].recipient == "ann@example.com"
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        let edit = ProfileEdit {
+            first_name: Patch::Set(Some("Anna".into())),
+            phone: Patch::Set(Some("+1 415 555 0123".into())),
+            ..Default::default()
+        };
+        profiles(MockAccountRepository::new(), commits)
+            .edit(&caller(), edit)
+            .await
+            .unwrap();
+    }
 }

@@ -11,8 +11,8 @@ use crate::account::Account;
 use crate::error::DomainError;
 use crate::message::{MessageId, OutboundMessage};
 use crate::messages::{
-    AccountChange, Branding, Composed, Content, InstanceBranding, Language, MessageKind, MessageTemplate,
-    TemplateProblem, Variables,
+    gsm7, AccountChange, Branding, Composed, Content, InstanceBranding, Language, MessageKind,
+    MessageTemplate, TemplateProblem, Variables,
 };
 use crate::ports::{MessageRenderer, MessageTemplates, Sealer, TenantRepository};
 use crate::services::messages::rendered_problem;
@@ -59,9 +59,19 @@ impl Messages {
 
     /// The variables of `kind` with their samples, in `tenant`'s branding (previews and checks).
     pub fn sample_variables(branding: &Branding, kind: MessageKind, language: &Language) -> Variables {
-        let mut variables = branding.variables(language);
+        let mut variables = Self::common_variables(branding, kind, language);
         for variable in kind.variables() {
             variables.set(variable.name, variable.sample);
+        }
+        variables
+    }
+
+    /// The variables every template of `kind` has: the branding's, with the brand fitted for a
+    /// text message's one segment when `kind` is one.
+    fn common_variables(branding: &Branding, kind: MessageKind, language: &Language) -> Variables {
+        let mut variables = branding.variables(language);
+        if kind.channel() == crate::flow::Channel::Sms {
+            variables.set("brand", gsm7::brand_for_text(&branding.brand));
         }
         variables
     }
@@ -124,7 +134,7 @@ impl Messages {
         let languages = Language::preferences(language, branding.default_language.as_ref());
         let (template, language, own) = self.template_for(tenant, kind, &languages).await?;
         let with = |masked: bool, language: &Language| {
-            let mut variables = branding.variables(language);
+            let mut variables = Self::common_variables(&branding, kind, language);
             for (name, value) in content.variables(masked).iter() {
                 variables.set(name, value);
             }
