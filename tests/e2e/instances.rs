@@ -362,6 +362,88 @@ async fn tenants_keys_and_wallets_changed_on_one_instance_are_served_fresh_by_th
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
+/// An instance holds what the tenant's webhook endpoints receive, and writes an edit none of them
+/// receives without its event: an endpoint created through the other instance receives this
+/// one's edits from when it hears of it, and this instance's own endpoint from the next edit on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_created_on_one_instance_receives_the_edits_made_through_the_other() {
+    use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
+    let Some(storage) = Storage::new(Backend::Postgres) else {
+        return;
+    };
+    let shared = [
+        ("CLIENTELE_MASTER_KEY", MASTER_KEY),
+        ("CLIENTELE_WEBHOOK_ALLOW_HTTP_LOOPBACK", "true"),
+    ];
+    let a = Server::start(&storage, &shared);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let b = Server::start_in(&storage, elsewhere.path(), &shared);
+    let (_, _, token) = a.signed_in_customer().await;
+    let edit_on = |server: &Server, nickname: String| {
+        let request = server
+            .http
+            .patch(server.url("/api/v2/my/profile"))
+            .bearer_auth(&token)
+            .json(&json!({ "nickname": nickname }));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Both instances learn that the tenant has no endpoint.
+    assert_eq!(edit_on(&a, "before-a".into()).await, 200);
+    assert_eq!(edit_on(&b, "before-b".into()).await, 200);
+
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    let nicknames = || async {
+        receiver
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+            .filter(|body| body["type"] == "customer.updated")
+            .count()
+    };
+    let (status, _) = a
+        .admin(
+            reqwest::Method::POST,
+            "/admin/v1/tenants/default/webhooks",
+            Some(json!({"url": receiver.uri(), "events": ["customer.updated"]})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // Deliveries follow within the worker's polling: waited for generously.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // A's very next edit is announced.
+    assert_eq!(edit_on(&a, "after-a".into()).await, 200);
+    while nicknames().await < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the creating instance's next edit was not delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // B's once it has heard of the endpoint.
+    let started = Instant::now();
+    for tries in 0.. {
+        assert_eq!(edit_on(&b, format!("after-b-{tries}")).await, 200);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if nicknames().await >= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no edit through the other instance was delivered"
+        );
+    }
+    eprintln!(
+        "the other instance's edits reached the new endpoint after {:?}",
+        started.elapsed()
+    );
+}
+
 /// SQLite is served by one process per file: a second one would write unheard by the first's
 /// memory, so it refuses to start and says why; the first keeps serving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! Everything this process holds in memory of what the database says: the authenticated
 //! principals, and beside them what the hot reads need besides (tenant settings, API keys, each
-//! account's loyalty standing). All of it answers through one gate and is forgotten together
+//! account's loyalty standing), and what a plain edit needs to be one statement (each tenant's
+//! enabled webhook endpoints). All of it answers through one gate and is forgotten together
 //! when the gate closes; the listener on PostgreSQL forgets, by the payloads below, what every
 //! instance changes.
 
@@ -13,6 +14,7 @@ use clientele_domain::flow::Flow;
 use clientele_domain::loyalty::{OrderStats, WalletSummary};
 use clientele_domain::session::SessionId;
 use clientele_domain::tenant::{Tenant, TenantId};
+use clientele_domain::webhooks::EventFilter;
 use time::Date;
 
 use crate::gate::Gate;
@@ -24,6 +26,7 @@ pub const LOYALTY_MARK: &str = "loyalty:";
 pub const TENANT_MARK: &str = "tenant:";
 pub const KEY_MARK: &str = "key:";
 pub const EMAIL_CHANGE_MARK: &str = "email:";
+pub const WEBHOOKS_MARK: &str = "webhooks:";
 
 /// Most accounts whose standing is held.
 const STANDINGS: usize = 20_000;
@@ -50,6 +53,9 @@ pub struct Memory {
     /// Each account's email change waiting for its key (or none), with the account's tenant:
     /// what the profile reads show, never what a decision is made on.
     pub email_changes: Remembered<AccountUuid, (TenantId, Option<Flow>)>,
+    /// What each of a tenant's enabled webhook endpoints receives: whether a change's events
+    /// are kept at all.
+    pub endpoints: Remembered<TenantId, Arc<[EventFilter]>>,
 }
 
 impl Memory {
@@ -72,6 +78,7 @@ impl Memory {
             tenants: Remembered::new(gate.clone(), TENANTS),
             keys: Remembered::new(keys_gate, KEYS),
             email_changes: Remembered::new(gate.clone(), STANDINGS),
+            endpoints: Remembered::new(gate.clone(), TENANTS),
             gate,
         }
     }
@@ -98,6 +105,7 @@ impl Memory {
         self.tenants.clear();
         self.keys.clear();
         self.email_changes.clear();
+        self.endpoints.clear();
     }
 
     /// The account changed: its principals go. (Its loyalty standing stays: no account write
@@ -148,6 +156,12 @@ impl Memory {
         (named, forget)
     }
 
+    /// The tenant's webhook endpoints changed, once the write is over.
+    pub fn forget_endpoints_after(self: &Arc<Self>, tenant: TenantId) -> Forget {
+        let memory = self.clone();
+        Forget::new(move || memory.endpoints.invalidate(&tenant))
+    }
+
     /// A key changed (revoked): keys are few and change rarely, so all of them go.
     pub fn forget_keys_after(self: &Arc<Self>) -> Forget {
         let memory = self.clone();
@@ -169,6 +183,11 @@ impl Memory {
             }
         } else if let Some(prefix) = payload.strip_prefix(KEY_MARK) {
             self.keys.invalidate(&prefix.to_owned());
+        } else if let Some(tenant) = payload.strip_prefix(WEBHOOKS_MARK) {
+            match TenantId::parse(tenant) {
+                Some(tenant) => self.endpoints.invalidate(&tenant),
+                None => self.clear(),
+            }
         } else if let Some(uuid) = payload.strip_prefix(EMAIL_CHANGE_MARK) {
             match account(uuid) {
                 Some(account) => self.email_changes.invalidate(&account),
@@ -246,6 +265,16 @@ mod tests {
         waiting(&memory);
         memory.hear(&format!("{EMAIL_CHANGE_MARK}{}", account.0));
         assert!(memory.email_changes.get(&account).is_none());
+        memory
+            .endpoints
+            .put(memory.endpoints.generation(), acme.clone(), Arc::from(Vec::new()));
+        fill();
+        memory.hear("webhooks:acme");
+        assert!(memory.endpoints.get(&acme).is_none());
+        assert!(
+            memory.tenants.get(&acme).is_some(),
+            "an endpoint's change leaves the tenant"
+        );
         fill();
         memory.hear("something else");
         assert!(memory.tenants.get(&acme).is_none(), "unreadable: everything goes");

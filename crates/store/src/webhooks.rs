@@ -1,13 +1,14 @@
 //! Webhook endpoints, the events commits announce to them, and their deliveries.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use clientele_domain::message::ClaimId;
 use clientele_domain::ports::{StoreError, WebhookRepository};
 use clientele_domain::tenant::TenantId;
 use clientele_domain::webhooks::{
-    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, FailedDelivery, Retrying,
+    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, EventFilter, FailedDelivery, Retrying,
     WebhookDelivery, WebhookId,
 };
 use diesel::dsl::sql;
@@ -100,6 +101,55 @@ pub(crate) fn announce(conn: &mut DbConnection, events: &[Event]) -> Result<(), 
     Ok(())
 }
 
+/// Whether an enabled endpoint receives one of `events`, from what memory holds of each tenant's
+/// endpoints (read and held when it holds nothing). Memory hears every change of an endpoint at
+/// once on this instance and, on PostgreSQL, through the listener from the others; a `false`
+/// lets a commit leave its events out. A change concurrent with an endpoint's creation may
+/// miss it, as it may when read inside the commit.
+pub(crate) async fn received(db: &Database, events: &[Event]) -> Result<bool, StoreError> {
+    let mut tenants: Vec<&TenantId> = events.iter().map(|event| &event.tenant).collect();
+    tenants.dedup();
+    for tenant in tenants {
+        let endpoints = enabled_endpoints(db, tenant).await?;
+        let receives = |event: &Event| endpoints.iter().any(|events| events.admits(event.kind));
+        if events
+            .iter()
+            .filter(|event| &event.tenant == tenant)
+            .any(receives)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// What each of the tenant's enabled endpoints receives.
+async fn enabled_endpoints(db: &Database, tenant: &TenantId) -> Result<Arc<[EventFilter]>, StoreError> {
+    let held = &db.memory.endpoints;
+    if let Some(endpoints) = held.get(tenant) {
+        return Ok(endpoints);
+    }
+    let began = held.generation();
+    let wanted = tenant.as_str().to_owned();
+    let rows: Vec<EndpointRow> = with_connection(&db.pool, move |conn| {
+        webhook_endpoints::table
+            .filter(webhook_endpoints::tenant_id.eq(wanted))
+            .filter(webhook_endpoints::disabled_at.is_null())
+            .select(EndpointRow::as_select())
+            .load(&mut **conn)
+            .map_err(from_diesel)
+    })
+    .await?;
+    // As `announce` reads them: a row this version cannot read receives nothing.
+    let endpoints: Arc<[EventFilter]> = rows
+        .into_iter()
+        .filter_map(|r| Endpoint::try_from(r).ok())
+        .map(|endpoint| endpoint.events)
+        .collect();
+    held.put(began, tenant.clone(), endpoints.clone());
+    Ok(endpoints)
+}
+
 type Pending = diesel::dsl::Filter<
     diesel::dsl::Filter<webhook_deliveries::table, diesel::dsl::Eq<webhook_deliveries::uuid, String>>,
     diesel::dsl::Eq<webhook_deliveries::status, &'static str>,
@@ -177,7 +227,8 @@ where
 impl WebhookRepository for Database {
     async fn create_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
         let row = EndpointRow::from(endpoint);
-        self.write_one((), move |conn| {
+        let forget = self.memory.forget_endpoints_after(endpoint.tenant.clone());
+        self.write_one(forget, move |conn| {
             diesel::insert_into(webhook_endpoints::table)
                 .values(&row)
                 .execute(conn)
@@ -219,7 +270,8 @@ impl WebhookRepository for Database {
     async fn update_endpoint(&self, current: &Endpoint, next: &Endpoint) -> Result<bool, StoreError> {
         let (was, row) = (EndpointRow::from(current), EndpointRow::from(next));
         let enabled_again = current.disabled_at.is_some() && next.disabled_at.is_none();
-        self.write((), move |conn| {
+        let forget = self.memory.forget_endpoints_after(next.tenant.clone());
+        self.write(forget, move |conn| {
             let this = || {
                 webhook_endpoints::table
                     .filter(webhook_endpoints::tenant_id.eq(row.tenant_id.clone()))
@@ -268,8 +320,9 @@ impl WebhookRepository for Database {
     }
 
     async fn delete_endpoint(&self, tenant: &TenantId, id: WebhookId) -> Result<bool, StoreError> {
+        let forget = self.memory.forget_endpoints_after(tenant.clone());
         let (tenant, id) = (tenant.as_str().to_owned(), id.0.to_string());
-        self.write((), move |conn| {
+        self.write(forget, move |conn| {
             let deliveries = webhook_deliveries::table
                 .filter(webhook_deliveries::tenant_id.eq(tenant.clone()))
                 .filter(webhook_deliveries::endpoint_uuid.eq(id.clone()))
@@ -590,6 +643,12 @@ impl WebhookRepository for Database {
         let at = to_db_time(failure.attempt.at);
         let next = failure.next;
         let disabling = failure.disable_endpoint.clone();
+        // An endpoint disabled receives nothing more: memory of what endpoints receive forgets
+        // (every tenant's: the delivery names its tenant only once read, and it is rare).
+        let memory = self.memory.clone();
+        let _forget = disabling
+            .is_some()
+            .then(|| crate::principal_cache::Forget::new(move || memory.endpoints.clear()));
         record(self, id, claim, failure.attempt.clone(), move |conn, row| {
             let this = claimed(row.uuid.clone(), row_claim(row));
             let changed = match next {

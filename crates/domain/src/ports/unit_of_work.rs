@@ -118,6 +118,41 @@ impl Commit {
         }
     }
 
+    /// The one account this commit updates, when updating it (and announcing its events) is
+    /// all the commit does: a store may write it as that single version-checked update when no
+    /// endpoint receives the events.
+    pub fn lone_account_update(&self) -> Option<&Account> {
+        // Every field named: a new kind of write is one more thing this must weigh.
+        let Commit {
+            now: _,
+            accounts,
+            flows,
+            messages,
+            events: _,
+            revoke_sessions,
+            deletion_requests,
+            erase_traces,
+            audit,
+            deletion_decisions,
+            replace_session,
+            caller_session,
+            send_limit: _,
+        } = self;
+        let nothing_else = flows.is_empty()
+            && messages.is_empty()
+            && revoke_sessions.is_empty()
+            && deletion_requests.is_empty()
+            && erase_traces.is_empty()
+            && audit.is_empty()
+            && deletion_decisions.is_empty()
+            && replace_session.is_none()
+            && caller_session.is_none();
+        match accounts.as_slice() {
+            [AccountWrite::Update(account)] if nothing_else => Some(account),
+            _ => None,
+        }
+    }
+
     /// How many of this commit's messages go to each recipient, by tenant and
     /// [`recipient_key`](crate::flow::recipient_key): what the send limit counts.
     pub fn sends_by_recipient(&self) -> std::collections::BTreeMap<(TenantId, String), u64> {
@@ -228,4 +263,55 @@ impl Commit {
 #[async_trait]
 pub trait UnitOfWork: Send + Sync {
     async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::support::test_support::account;
+    use crate::webhooks::{Event, EventType};
+
+    #[test]
+    fn only_a_commit_that_updates_one_account_and_nothing_else_is_a_lone_update() {
+        let (edited, other) = (account(), account());
+        let now = edited.updated_at;
+        let updated = Event::about(&edited, EventType::CustomerUpdated, serde_json::json!({}), now);
+        let lone = Commit::at(now).updating(edited.clone()).announcing(updated);
+        assert_eq!(lone.lone_account_update(), Some(&edited));
+        assert_eq!(
+            Commit::at(now).updating(edited.clone()).lone_account_update(),
+            Some(&edited)
+        );
+
+        let not_lone = [
+            Commit::at(now),
+            Commit::at(now).inserting(&edited),
+            Commit::at(now).relying_on(&edited),
+            Commit::at(now).updating(edited.clone()).updating(other.clone()),
+            lone.clone().revoking(&edited, None),
+            lone.clone().erasing(other.clone(), None),
+            Commit {
+                caller_session: Some((edited.tenant.clone(), SessionId(uuid::Uuid::nil()))),
+                ..lone.clone()
+            },
+            Commit {
+                audit: vec![AuditEntry {
+                    id: uuid::Uuid::nil(),
+                    tenant: edited.tenant.clone(),
+                    account: edited.uuid,
+                    kind: crate::audit::AuditKind::ProfileCorrected,
+                    actor: crate::audit::Actor::Admin,
+                    request_id: None,
+                    client_address: None,
+                    device: None,
+                    at: now,
+                    detail: None,
+                }],
+                ..lone.clone()
+            },
+        ];
+        for commit in not_lone {
+            assert_eq!(commit.lone_account_update(), None, "{commit:?}");
+        }
+    }
 }

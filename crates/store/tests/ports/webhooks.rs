@@ -441,8 +441,117 @@ pub(crate) async fn ended_deliveries_are_forgotten_after_their_keeping(s: Stores
     assert!(s.webhooks.delete_endpoint(&tenant, hook.id).await.unwrap());
 }
 
+/// A plain edit of a tenant whose endpoints receive none of its events is written on its own (a
+/// store may hold what endpoints receive): still version-checked, and every change of the
+/// endpoints counts from the next edit on.
+pub(crate) async fn an_edit_is_announced_to_the_endpoints_that_receive_it_from_their_next_change_on(
+    s: Stores,
+) {
+    let tenant = own_tenant(&s).await;
+    let mut account = full_account();
+    account.tenant = tenant.clone();
+    s.commits
+        .commit(Commit::at(T0).inserting(&account))
+        .await
+        .unwrap();
+    let mut at = T0;
+    // Commits an edit of the account (its version follows); what the store answered.
+    let mut edit = |account: &mut Account| {
+        at += Duration::seconds(1);
+        let updated = Event::about(
+            account,
+            EventType::CustomerUpdated,
+            json!({"fields": ["nickname"]}),
+            at,
+        );
+        let commit = Commit::at(at).updating(account.clone()).announcing(updated);
+        account.version += 1;
+        let commits = s.commits.clone();
+        async move { commits.commit(commit).await }
+    };
+    let updates = |endpoint: WebhookId| {
+        let (webhooks, tenant) = (s.webhooks.clone(), tenant.clone());
+        async move {
+            webhooks
+                .deliveries(&tenant, endpoint, None, 50)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|d| d.event_type == EventType::CustomerUpdated)
+                .count()
+        }
+    };
+
+    edit(&mut account).await.unwrap();
+    let mut stale = account.clone();
+    stale.version -= 1;
+    assert_eq!(
+        edit(&mut stale).await,
+        Err(StoreError::VersionMismatch),
+        "an edit no endpoint receives is version-checked all the same"
+    );
+
+    // Each change below follows an edit that read the endpoints as they were before it.
+    let hook = endpoint(&tenant, EventFilter::Only(vec![EventType::CustomerCreated]));
+    s.webhooks.create_endpoint(&hook).await.unwrap();
+    edit(&mut account).await.unwrap();
+    assert_eq!(updates(hook.id).await, 0, "an endpoint that does not receive it");
+    let widened = Endpoint {
+        events: EventFilter::All,
+        updated_at: T0 + Duration::seconds(1),
+        ..hook.clone()
+    };
+    assert!(s.webhooks.update_endpoint(&hook, &widened).await.unwrap());
+    edit(&mut account).await.unwrap();
+    assert_eq!(
+        updates(hook.id).await,
+        1,
+        "the edit right after the endpoint receives it"
+    );
+
+    let disabled = Endpoint {
+        disabled_at: Some(T0 + Duration::seconds(2)),
+        updated_at: T0 + Duration::seconds(2),
+        ..widened.clone()
+    };
+    assert!(s.webhooks.update_endpoint(&widened, &disabled).await.unwrap());
+    edit(&mut account).await.unwrap();
+    assert_eq!(updates(hook.id).await, 1, "a disabled endpoint");
+    let enabled = Endpoint {
+        disabled_at: None,
+        updated_at: T0 + Duration::seconds(3),
+        ..disabled.clone()
+    };
+    assert!(s.webhooks.update_endpoint(&disabled, &enabled).await.unwrap());
+    edit(&mut account).await.unwrap();
+    assert_eq!(
+        updates(hook.id).await,
+        2,
+        "the edit right after it is enabled again"
+    );
+
+    assert!(s.webhooks.delete_endpoint(&tenant, hook.id).await.unwrap());
+    edit(&mut account).await.unwrap();
+    let other = endpoint(&tenant, EventFilter::Only(vec![EventType::CustomerUpdated]));
+    s.webhooks.create_endpoint(&other).await.unwrap();
+    edit(&mut account).await.unwrap();
+    assert_eq!(updates(other.id).await, 1, "the edit right after its creation");
+    assert_eq!(
+        s.accounts
+            .find_by_uuid(&tenant, account.uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        account.version,
+        "every edit written"
+    );
+    assert!(s.webhooks.delete_endpoint(&tenant, other.id).await.unwrap());
+}
+
 crate::contract_cases!(
     commits_announce_to_the_endpoints_that_receive_in_commit_order,
+    an_edit_is_announced_to_the_endpoints_that_receive_it_from_their_next_change_on,
     an_endpoint_failing_for_long_is_disabled_once_with_its_notice,
     ended_deliveries_are_forgotten_after_their_keeping,
 );

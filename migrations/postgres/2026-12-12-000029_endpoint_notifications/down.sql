@@ -1,0 +1,2 @@
+DROP TRIGGER webhook_endpoints_announce_change ON webhook_endpoints;
+DROP FUNCTION clientele_announce_endpoint_change();
