@@ -14,6 +14,7 @@ mod flows;
 mod gate;
 mod group_commit;
 mod imports;
+mod lone_edit;
 mod loyalty;
 mod memory;
 mod message_templates;

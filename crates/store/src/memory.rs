@@ -53,8 +53,8 @@ pub struct Memory {
     /// Each account's email change waiting for its key (or none), with the account's tenant:
     /// what the profile reads show, never what a decision is made on.
     pub email_changes: Remembered<AccountUuid, (TenantId, Option<Flow>)>,
-    /// What each of a tenant's enabled webhook endpoints receives: whether a change's events
-    /// are kept at all.
+    /// What each of a tenant's enabled webhook endpoints receives: when a plain edit is tried as
+    /// one statement (which checks the endpoints itself).
     pub endpoints: Remembered<TenantId, Arc<[EventFilter]>>,
 }
 

@@ -3,7 +3,7 @@ use clientele_domain::account::AccountUuid;
 use clientele_domain::audit::Actor;
 
 use clientele_domain::flow::{recipient_key, FlowWrite, Purpose, SendClass, SendLimit};
-use clientele_domain::ports::{AccountRepository, AccountWrite, Commit, StoreError, UnitOfWork};
+use clientele_domain::ports::{AccountWrite, Commit, StoreError, UnitOfWork};
 use diesel::prelude::*;
 
 use crate::audit::{announce, AuditRow};
@@ -407,12 +407,8 @@ fn emails_of<'a>(
 #[async_trait]
 impl UnitOfWork for Database {
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
-        // A plain edit announcing what no endpoint receives: the one statement it is, without
-        // a transaction around it (most tenants have no endpoint).
-        if let Some(account) = commit.lone_account_update() {
-            if !crate::webhooks::received(self, &commit.events).await? {
-                return AccountRepository::update(self, account).await.map(|_| ());
-            }
+        if crate::lone_edit::written(self, &commit).await? {
+            return Ok(());
         }
         let changed = commit.accounts.iter().filter_map(|write| match write {
             AccountWrite::Update(account) => Some(account.uuid),

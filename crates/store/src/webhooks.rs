@@ -1,14 +1,13 @@
 //! Webhook endpoints, the events commits announce to them, and their deliveries.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use clientele_domain::message::ClaimId;
 use clientele_domain::ports::{StoreError, WebhookRepository};
 use clientele_domain::tenant::TenantId;
 use clientele_domain::webhooks::{
-    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, EventFilter, FailedDelivery, Retrying,
+    Attempt, DeliveryId, DeliveryStatus, DueDelivery, Endpoint, Event, FailedDelivery, Retrying,
     WebhookDelivery, WebhookId,
 };
 use diesel::dsl::sql;
@@ -99,55 +98,6 @@ pub(crate) fn announce(conn: &mut DbConnection, events: &[Event]) -> Result<(), 
         }
     }
     Ok(())
-}
-
-/// Whether an enabled endpoint receives one of `events`, from what memory holds of each tenant's
-/// endpoints (read and held when it holds nothing). Memory hears every change of an endpoint at
-/// once on this instance and, on PostgreSQL, through the listener from the others; a `false`
-/// lets a commit leave its events out. A change concurrent with an endpoint's creation may
-/// miss it, as it may when read inside the commit.
-pub(crate) async fn received(db: &Database, events: &[Event]) -> Result<bool, StoreError> {
-    let mut tenants: Vec<&TenantId> = events.iter().map(|event| &event.tenant).collect();
-    tenants.dedup();
-    for tenant in tenants {
-        let endpoints = enabled_endpoints(db, tenant).await?;
-        let receives = |event: &Event| endpoints.iter().any(|events| events.admits(event.kind));
-        if events
-            .iter()
-            .filter(|event| &event.tenant == tenant)
-            .any(receives)
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// What each of the tenant's enabled endpoints receives.
-async fn enabled_endpoints(db: &Database, tenant: &TenantId) -> Result<Arc<[EventFilter]>, StoreError> {
-    let held = &db.memory.endpoints;
-    if let Some(endpoints) = held.get(tenant) {
-        return Ok(endpoints);
-    }
-    let began = held.generation();
-    let wanted = tenant.as_str().to_owned();
-    let rows: Vec<EndpointRow> = with_connection(&db.pool, move |conn| {
-        webhook_endpoints::table
-            .filter(webhook_endpoints::tenant_id.eq(wanted))
-            .filter(webhook_endpoints::disabled_at.is_null())
-            .select(EndpointRow::as_select())
-            .load(&mut **conn)
-            .map_err(from_diesel)
-    })
-    .await?;
-    // As `announce` reads them: a row this version cannot read receives nothing.
-    let endpoints: Arc<[EventFilter]> = rows
-        .into_iter()
-        .filter_map(|r| Endpoint::try_from(r).ok())
-        .map(|endpoint| endpoint.events)
-        .collect();
-    held.put(began, tenant.clone(), endpoints.clone());
-    Ok(endpoints)
 }
 
 type Pending = diesel::dsl::Filter<

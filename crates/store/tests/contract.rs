@@ -381,3 +381,62 @@ async fn the_standing_costs_the_same_statements_whatever_the_ledger_holds() {
         assert_eq!(stored, computed, "{days} days later");
     }
 }
+
+/// What the store holds of each tenant's endpoints only says when to try a plain edit as one
+/// statement: an endpoint written behind its back (unheard) still receives the very next edit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_the_store_has_not_heard_of_receives_the_next_edit_all_the_same() {
+    use diesel::{Connection, RunQueryDsl};
+    use support::*;
+    let (s, dir) = Stores::sqlite().await;
+    let tenant = TenantId::parse("unheard").unwrap();
+    s.tenants
+        .insert_tenant(&Tenant {
+            id: tenant.clone(),
+            name: "Unheard".into(),
+            settings: TenantSettings::default(),
+            created_at: T0,
+        })
+        .await
+        .unwrap();
+    let mut account = full_account();
+    account.tenant = tenant.clone();
+    s.commits
+        .commit(Commit::at(T0).inserting(&account))
+        .await
+        .unwrap();
+    let mut edit = |at: OffsetDateTime| {
+        let updated = Event::about(&account, EventType::CustomerUpdated, serde_json::json!({}), at);
+        let commit = Commit::at(at).updating(account.clone()).announcing(updated);
+        account.version += 1;
+        let commits = s.commits.clone();
+        async move { commits.commit(commit).await.unwrap() }
+    };
+    // The store now holds that the tenant has no endpoint.
+    edit(T0 + Duration::seconds(1)).await;
+
+    let endpoint = Uuid::new_v4();
+    let mut raw =
+        diesel::sqlite::SqliteConnection::establish(&dir.path().join("contract.db").display().to_string())
+            .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO webhook_endpoints (tenant_id, uuid, url, events, sealed_secret, created_at, updated_at) \
+         VALUES ('unheard', '{endpoint}', 'https://hooks.example.com/in', 'customer.created,customer.updated', \
+         'sealed', '2026-11-22 10:00:00', '2026-11-22 10:00:00')"
+    ))
+    .execute(&mut raw)
+    .unwrap();
+    drop(raw);
+
+    edit(T0 + Duration::seconds(2)).await;
+    let delivered = s
+        .webhooks
+        .deliveries(&tenant, WebhookId(endpoint), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        delivered.iter().map(|d| d.event_type).collect::<Vec<_>>(),
+        vec![EventType::CustomerUpdated],
+        "the edit after the endpoint was written"
+    );
+}
