@@ -150,16 +150,24 @@ PY
 
 # write_script KIND BASE [API_KEY] → a wrk Lua script that spreads writes over the accounts
 # of `accounts BASE`, one account per request in turn: KIND `patch` (B2Core PATCH of one field)
-# or `cl2c` (CL2C PUT with the tenant's API key)
+# or `cl2c` (CL2C PUT with the tenant's API key). Each of wrk's two threads takes its own half
+# of the accounts (in step, both would send to the same account at once), and cycles through
+# it with at most half of its connections in flight, so no two requests hit one account.
 write_script() {
   local kind="$1" base="$2" key="${3:-}" script="$WORK/$1-${2##*:}.lua"
   {
     cat "$WORK/accounts-${base##*:}.lua"
     cat <<LUA
+local threads = 0
+function setup(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
 local n = 0
 request = function()
   n = n + 1
-  local account = accounts[(n % #accounts) + 1]
+  local half = #accounts / 2
+  local account = accounts[first * half + (n % half) + 1]
   if "$kind" == "patch" then
     return wrk.format("PATCH", "/api/v2/my/profile",
       {["Authorization"] = "Bearer " .. account[1], ["Content-Type"] = "application/json"},
@@ -182,18 +190,36 @@ api_key() {
 }
 
 # pgbench_ceiling → PostgreSQL's own single-row-update rate (pgbench -N, 32 clients) on a
-# scratch database, as one JSON line in $WORK/results labelled `pgbench`
+# scratch database, as one JSON line in $WORK/results labelled `pgbench`; and the same
+# transaction with one NOTIFY in it (as each of our account writes has, for the other
+# instances' memory), labelled `pgbench-notify`
 pgbench_ceiling() {
   psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_pgbench WITH (FORCE)" >/dev/null 2>&1
   psql "$PG_SERVER/postgres" -qc "CREATE DATABASE clientele_pgbench" >/dev/null
   pgbench -q -i -s 4 "$PG_SERVER/clientele_pgbench" >/dev/null 2>&1
   local seconds="${DURATION%s}"
-  pgbench -N -c 32 -j 2 -T "$seconds" "$PG_SERVER/clientele_pgbench" 2>/dev/null |
-    python3 -c '
-import json, re, sys
+  cat >"$WORK/notify.sql" <<'SQL'
+\set aid random(1, 400000)
+\set bid random(1, 4)
+\set tid random(1, 40)
+\set delta random(-5000, 5000)
+BEGIN;
+UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
+SELECT pg_notify('clientele_bench', 'x');
+END;
+SQL
+  local label
+  for label in pgbench pgbench-notify; do
+    if [ "$label" = pgbench ]; then set -- -N; else set -- -n -f "$WORK/notify.sql"; fi
+    pgbench "$@" -c 32 -j 2 -T "$seconds" "$PG_SERVER/clientele_pgbench" 2>/dev/null |
+      LABEL="$label" python3 -c '
+import json, os, re, sys
 text = sys.stdin.read()
 tps = re.search(r"tps = ([\d.]+)", text)
-print(json.dumps({"label": "pgbench", "rps": float(tps.group(1)) if tps else 0.0, "p50": None, "p99": None, "non2xx": 0}))
+print(json.dumps({"label": os.environ["LABEL"], "rps": float(tps.group(1)) if tps else 0.0, "p50": None, "p99": None, "non2xx": 0}))
 ' >>"$WORK/results"
+  done
   psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS clientele_pgbench WITH (FORCE)" >/dev/null 2>&1 || true
 }

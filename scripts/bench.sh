@@ -76,13 +76,20 @@ for store in sqlite postgres; do
   load "patch-$store" "$CONNECTIONS" "$DURATION" "$base/api/v2/my/profile" -s "$(write_script patch "$base")"
   load "cl2c-$store" "$CONNECTIONS" "$DURATION" "$base/v1/cl2c/user" -s "$(write_script cl2c "$base" "$(api_key "$base")")"
   ONE_TOKEN="$(customer "$base")"
+  # Each thread its own values: in step, the two would send the same one, and every second
+  # PATCH would change nothing.
   cat >"$WORK/one-$store.lua" <<LUA
+local threads = 0
+function setup(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
 local n = 0
 request = function()
   n = n + 1
   return wrk.format("PATCH", "/api/v2/my/profile",
     {["Authorization"] = "Bearer $ONE_TOKEN", ["Content-Type"] = "application/json"},
-    '{"nickname":"n' .. n .. '"}')
+    '{"nickname":"t' .. first .. 'n' .. n .. '"}')
 end
 LUA
   load "one-account-$store" 32 "$DURATION" "$base/api/v2/my/profile" -s "$WORK/one-$store.lua"
@@ -124,12 +131,15 @@ for store in ["sqlite", "postgres"]:
     print(f"TSS profile ({store}): {ledger:,} entries and orders {full['rps']:.0f}/s p99 {ms(full['p99'])} ms vs none "
           f"{empty['rps']:.0f}/s p99 {ms(empty['p99'])} ms = {full['rps'] / empty['rps']:.2f}x throughput")
 print()
-pgbench = rows["pgbench"]["rps"]
-print(f"{'write':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x pgbench':>11}  non-2xx")
+pgbench, notifying = rows["pgbench"]["rps"], rows["pgbench-notify"]["rps"]
+print(f"{'write':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x pgbench':>11}{'x notify':>10}  non-2xx")
 for label in ["patch-sqlite", "patch-postgres", "cl2c-sqlite", "cl2c-postgres", "one-account-sqlite", "one-account-postgres"]:
     r = rows[label]
-    ratio = f"{r['rps'] / pgbench:.2f}" if label.endswith("postgres") and pgbench else "-"
-    print(f"{label:<22}{r['rps']:>10.0f}{ms(r['p50']):>9}{ms(r['p99']):>9}{ratio:>11}  {r['non2xx']}")
-print(f"pgbench -N, 32 clients: {pgbench:.0f} tps")
+    pg = label.endswith("postgres")
+    ratio = f"{r['rps'] / pgbench:.2f}" if pg and pgbench else "-"
+    to_notifying = f"{r['rps'] / notifying:.2f}" if pg and notifying else "-"
+    print(f"{label:<22}{r['rps']:>10.0f}{ms(r['p50']):>9}{ms(r['p99']):>9}{ratio:>11}{to_notifying:>10}  {r['non2xx']}")
+print(f"pgbench -N, 32 clients: {pgbench:.0f} tps; the same with one NOTIFY per transaction: {notifying:.0f} tps "
+      f"({notifying / pgbench if pgbench else 0:.2f}x)")
 print(f"resident memory (SQLite server): idle {idle_rss / 1024:.1f} MiB, under 256 connections {loaded_rss / 1024:.1f} MiB")
 PY
