@@ -310,7 +310,66 @@ mod tests {
                 ..lone.clone()
             },
         ];
-        for commit in not_lone {
+        let (tenant, id) = (edited.tenant.clone(), uuid::Uuid::nil());
+        let request = DeletionRequest {
+            id: crate::deletion_request::DeletionRequestId(id),
+            tenant: tenant.clone(),
+            account: edited.uuid,
+            status: crate::deletion_request::DeletionStatus::Pending,
+            created_at: now,
+            decided_at: None,
+            reason: None,
+        };
+        let session = Session {
+            id: SessionId(id),
+            tenant: tenant.clone(),
+            account: edited.uuid,
+            created_at: now,
+            expires_at: now,
+            revoked_at: None,
+            country: None,
+            device: None,
+            ip: None,
+            sign_in_method: crate::session::SignInMethod::Password,
+            last_seen_at: now,
+        };
+        let also = [
+            Commit {
+                flows: vec![FlowWrite::Cancel {
+                    tenant: tenant.clone(),
+                    id: crate::flow::FlowId(id),
+                }],
+                ..lone.clone()
+            },
+            Commit {
+                messages: vec![OutboundMessage {
+                    id: crate::message::MessageId(id),
+                    tenant: tenant.clone(),
+                    channel: crate::flow::Channel::Email,
+                    recipient: "someone@example.com".into(),
+                    subject: "Subject".into(),
+                    sealed_body: "sealed".into(),
+                    masked_text: "text".into(),
+                    created_at: now,
+                    forget_recipient: false,
+                    account: Some(edited.uuid),
+                    sender: None,
+                    reply_to: None,
+                    language: None,
+                }],
+                ..lone.clone()
+            },
+            Commit {
+                deletion_requests: vec![request.clone()],
+                ..lone.clone()
+            },
+            Commit {
+                deletion_decisions: vec![request],
+                ..lone.clone()
+            },
+            lone.clone().replacing_session(SessionId(id), session),
+        ];
+        for commit in not_lone.into_iter().chain(also) {
             assert_eq!(commit.lone_account_update(), None, "{commit:?}");
         }
     }
