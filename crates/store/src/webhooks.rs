@@ -686,6 +686,9 @@ impl WebhookRepository for Database {
                                 .filter(webhook_deliveries::event_id.eq(webhook_events::id)),
                         )))
                         .select((webhook_events::tenant_id, webhook_events::id))
+                        // Oldest first, along the index on the creation: a batch reads what
+                        // it removes, not the whole table.
+                        .order(webhook_events::created_at.asc())
                         .limit(PRUNE_BATCH)
                         .load(conn)?;
                     for (tenant, id) in &orphans {
