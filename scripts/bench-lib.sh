@@ -151,8 +151,9 @@ PY
 # write_script KIND BASE [API_KEY] → a wrk Lua script that spreads writes over the accounts
 # of `accounts BASE`, one account per request in turn: KIND `patch` (B2Core PATCH of one field)
 # or `cl2c` (CL2C PUT with the tenant's API key). Each of wrk's two threads takes its own half
-# of the accounts (in step, both would send to the same account at once), and cycles through
-# it with at most half of its connections in flight, so no two requests hit one account.
+# of the accounts (in step, both would send to the same account at once) and cycles through
+# it: with 16 connections a thread over 32 accounts, a request meets one still in flight on
+# its account only when that one is slower than the 31 after it (it then waits its turn).
 write_script() {
   local kind="$1" base="$2" key="${3:-}" script="$WORK/$1-${2##*:}.lua"
   {
@@ -166,7 +167,7 @@ end
 local n = 0
 request = function()
   n = n + 1
-  local half = #accounts / 2
+  local half = math.floor(#accounts / 2)
   local account = accounts[first * half + (n % half) + 1]
   if "$kind" == "patch" then
     return wrk.format("PATCH", "/api/v2/my/profile",

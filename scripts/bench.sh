@@ -20,6 +20,10 @@ cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
+if [ "$CONNECTIONS" -gt 64 ]; then
+  echo "bench: CONNECTIONS=$CONNECTIONS: the writes go to 64 accounts, at most one request each" >&2
+  exit 2
+fi
 # shellcheck source=scripts/bench-lib.sh
 source scripts/bench-lib.sh
 

@@ -4,8 +4,11 @@
 //!
 //! Memory of what each tenant's enabled endpoints receive only says when to try: the statement
 //! itself writes nothing while an enabled endpoint of the tenant receives the event, so an
-//! endpoint saved a moment ago (through this instance or another, heard or not) is never missed;
-//! the commit then takes the transactional path, which writes the event for it.
+//! endpoint saved before the edit (through this instance or another, heard or not) is not
+//! missed; the commit then takes the transactional path, which writes the event for it. As with
+//! any read before a commit, an endpoint saved while the edit is under way may miss it (on
+//! PostgreSQL the check is of the statement's snapshot, also when it waited for the account's
+//! row).
 
 use std::sync::Arc;
 
