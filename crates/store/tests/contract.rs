@@ -389,16 +389,7 @@ async fn an_endpoint_the_store_has_not_heard_of_receives_the_next_edit_all_the_s
     use diesel::{Connection, RunQueryDsl};
     use support::*;
     let (s, dir) = Stores::sqlite().await;
-    let tenant = TenantId::parse("unheard").unwrap();
-    s.tenants
-        .insert_tenant(&Tenant {
-            id: tenant.clone(),
-            name: "Unheard".into(),
-            settings: TenantSettings::default(),
-            created_at: T0,
-        })
-        .await
-        .unwrap();
+    let tenant = ports::webhooks::own_tenant(&s).await;
     let mut account = full_account();
     account.tenant = tenant.clone();
     s.commits
@@ -421,7 +412,7 @@ async fn an_endpoint_the_store_has_not_heard_of_receives_the_next_edit_all_the_s
             .unwrap();
     diesel::sql_query(format!(
         "INSERT INTO webhook_endpoints (tenant_id, uuid, url, events, sealed_secret, created_at, updated_at) \
-         VALUES ('unheard', '{endpoint}', 'https://hooks.example.com/in', 'customer.created,customer.updated', \
+         VALUES ('{tenant}', '{endpoint}', 'https://hooks.example.com/in', 'customer.created,customer.updated', \
          'sealed', '2026-11-22 10:00:00', '2026-11-22 10:00:00')"
     ))
     .execute(&mut raw)

@@ -8,7 +8,7 @@ use serde_json::json;
 
 /// A tenant of the case's own (the cases may share one database, and the default tenant's
 /// commits must not reach these endpoints).
-async fn own_tenant(s: &Stores) -> TenantId {
+pub(crate) async fn own_tenant(s: &Stores) -> TenantId {
     let id = TenantId::parse(&format!("hooks-{}", &Uuid::new_v4().simple().to_string()[..12])).unwrap();
     s.tenants
         .insert_tenant(&Tenant {

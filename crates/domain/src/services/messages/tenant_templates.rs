@@ -89,29 +89,18 @@ impl TenantTemplates {
         language: &Language,
     ) -> Result<ShownTemplate, DomainError> {
         self.existing(tenant).await?;
-        let own = self.messages.templates.templates_of_kind(tenant, kind).await?;
-        if let Some(stored) = own.into_iter().find(|t| &t.language == language) {
-            return Ok(ShownTemplate {
-                kind,
-                language: language.clone(),
-                template_language: language.clone(),
-                template: stored.template,
-                own: true,
-                updated_at: Some(stored.updated_at),
-            });
-        }
-        // What a customer whose language is `language` gets: the tenant's default language's
-        // template, or English, where neither the tenant nor Clientele has one in it.
+        // What a customer whose language is `language` gets: the tenant's own in it, else the
+        // shipped one; else the tenant's default language's, or English.
         let branding = self.messages.branding_of(tenant).await?;
         let languages = Language::preferences(Some(language.as_str()), branding.default_language.as_ref());
-        let (template, template_language, own) = self.messages.template_for(tenant, kind, &languages).await?;
+        let chosen = self.messages.template_for(tenant, kind, &languages).await?;
         Ok(ShownTemplate {
             kind,
             language: language.clone(),
-            template_language,
-            template,
-            own,
-            updated_at: None,
+            template_language: chosen.language,
+            template: chosen.template,
+            own: chosen.saved_at.is_some(),
+            updated_at: chosen.saved_at,
         })
     }
 

@@ -44,6 +44,14 @@ pub struct Rendered {
     pub language: Language,
 }
 
+/// The template a message is written with, and in which language.
+pub struct ChosenTemplate {
+    pub template: MessageTemplate,
+    pub language: Language,
+    /// When the tenant saved it, if it is the tenant's own (else it is shipped).
+    pub saved_at: Option<OffsetDateTime>,
+}
+
 impl Messages {
     /// Where the links in `tenant`'s messages point.
     pub async fn links_for(&self, tenant: &TenantId) -> Result<LinkSettings, DomainError> {
@@ -83,22 +91,40 @@ impl Messages {
         tenant: &TenantId,
         kind: MessageKind,
         languages: &[Language],
-    ) -> Result<(MessageTemplate, Language, bool), DomainError> {
+    ) -> Result<ChosenTemplate, DomainError> {
         let own = self.templates.templates_of_kind(tenant, kind).await?;
         for language in languages {
             if let Some(stored) = own.iter().find(|t| &t.language == language) {
-                return Ok((stored.template.clone(), language.clone(), true));
+                return Ok(ChosenTemplate {
+                    template: stored.template.clone(),
+                    language: language.clone(),
+                    saved_at: Some(stored.updated_at),
+                });
             }
             if let Some(shipped) = self.renderer.shipped(kind, language) {
-                return Ok((shipped, language.clone(), false));
+                return Ok(ChosenTemplate {
+                    template: shipped,
+                    language: language.clone(),
+                    saved_at: None,
+                });
             }
         }
-        let english = Language::english();
-        let shipped = self
-            .renderer
-            .shipped(kind, &english)
-            .ok_or_else(|| DomainError::Unavailable(format!("no template for {kind}")))?;
-        Ok((shipped, english, false))
+        let (template, language) = self.shipped_for(kind, &[])?;
+        Ok(ChosenTemplate {
+            template,
+            language,
+            saved_at: None,
+        })
+    }
+
+    /// A tenant's template that failed: where, never the renderer's words (they may quote a
+    /// value).
+    fn own_failed(tenant: &TenantId, kind: MessageKind, language: &Language, problem: &TemplateProblem) {
+        tracing::warn!(
+            tenant = %tenant, kind = %kind, language = %language,
+            part = problem.part.as_str(), line = ?problem.line,
+            "a tenant's template failed; the shipped one is used"
+        );
     }
 
     /// The shipped template of `kind` in the first of `languages` it is shipped in (English
@@ -132,7 +158,7 @@ impl Messages {
         let branding = self.branding_of(tenant).await?;
         let kind = content.kind();
         let languages = Language::preferences(language, branding.default_language.as_ref());
-        let (template, language, own) = self.template_for(tenant, kind, &languages).await?;
+        let chosen = self.template_for(tenant, kind, &languages).await?;
         let with = |masked: bool, language: &Language| {
             let mut variables = Self::common_variables(&branding, kind, language);
             for (name, value) in content.variables(masked).iter() {
@@ -140,81 +166,63 @@ impl Messages {
             }
             variables
         };
-        let render = |template: &MessageTemplate,
-                      language: &Language|
-         -> Result<(Composed, String), TemplateProblem> {
-            let clear = self.renderer.render(template, &with(false, language))?;
-            let masked = self.renderer.render(template, &with(true, language))?;
-            if let Some(problem) = rendered_problem(kind, &clear, &with(false, language)) {
-                return Err(problem);
-            }
-            // The subject is kept and shown in clear: from the masked copy.
-            let subject = masked.subject;
-            Ok((Composed { subject, ..clear }, masked.text))
+        // The clear copy and the masked one.
+        let both = |template: &MessageTemplate, language: &Language| {
+            Ok::<_, TemplateProblem>((
+                self.renderer.render(template, &with(false, language))?,
+                self.renderer.render(template, &with(true, language))?,
+            ))
         };
-        let rendered = match render(&template, &language) {
-            Ok(done) => Some((done, language)),
+        // What is sent, and the text the back office reads; the subject is kept and shown in
+        // clear: from the masked copy.
+        let kept = |(clear, masked): (Composed, Composed)| {
+            (
+                Composed {
+                    subject: masked.subject,
+                    ..clear
+                },
+                masked.text,
+            )
+        };
+        let (template, language) = (&chosen.template, chosen.language);
+        let own = chosen.saved_at.is_some();
+        let rendered = match both(template, &language) {
+            Ok((clear, masked)) => match rendered_problem(kind, &clear, &with(false, &language)) {
+                None => Some(kept((clear, masked))),
+                Some(problem) if own => {
+                    Self::own_failed(tenant, kind, &language, &problem);
+                    None
+                }
+                Some(problem) => {
+                    // A shipped message its rules refuse (a text over one segment under a long
+                    // brand) still goes.
+                    tracing::warn!(kind = %kind, language = %language, part = problem.part.as_str(), "a shipped message breaks a rule of its kind: {}", problem.message);
+                    Some(kept((clear, masked)))
+                }
+            },
             Err(problem) if own => {
-                // Where it failed, not the renderer's words: they may quote a value.
-                tracing::warn!(
-                    tenant = %tenant, kind = %kind, language = %language,
-                    part = problem.part.as_str(), line = ?problem.line,
-                    "a tenant's template failed; the shipped one is used"
-                );
+                Self::own_failed(tenant, kind, &language, &problem);
                 None
             }
-            Err(problem) => {
-                // A shipped message its rules refuse (a text over one segment under a long
-                // brand) still goes; one that does not render is a fault of ours.
-                let clear = self.renderer.render(&template, &with(false, &language));
-                let masked = self.renderer.render(&template, &with(true, &language));
-                match (clear, masked) {
-                    (Ok(clear), Ok(masked)) => {
-                        tracing::warn!(kind = %kind, language = %language, part = problem.part.as_str(), "a shipped message breaks a rule of its kind: {}", problem.message);
-                        Some((
-                            (
-                                Composed {
-                                    subject: masked.subject,
-                                    ..clear
-                                },
-                                masked.text,
-                            ),
-                            language,
-                        ))
-                    }
-                    _ => {
-                        return Err(DomainError::Unavailable(format!(
-                            "the shipped {kind} template failed"
-                        )))
-                    }
-                }
+            // One that does not render is a fault of ours.
+            Err(_) => {
+                return Err(DomainError::Unavailable(format!(
+                    "the shipped {kind} template failed"
+                )))
             }
         };
         let ((composed, masked_text), language) = match rendered {
-            Some(done) => done,
+            Some(done) => (done, language),
             None => {
                 let (shipped, language) = self.shipped_for(kind, &languages)?;
-                let clear = self.renderer.render(&shipped, &with(false, &language));
-                let masked = self.renderer.render(&shipped, &with(true, &language));
-                match (clear, masked) {
-                    (Ok(clear), Ok(masked)) => (
-                        (
-                            Composed {
-                                subject: masked.subject,
-                                ..clear
-                            },
-                            masked.text,
-                        ),
-                        language,
-                    ),
-                    (Err(problem), _) | (_, Err(problem)) => {
-                        return Err(DomainError::Unavailable(format!(
-                            "the shipped {kind} template failed in its {} part{}",
-                            problem.part.as_str(),
-                            problem.line.map(|l| format!(" on line {l}")).unwrap_or_default()
-                        )))
-                    }
-                }
+                let done = both(&shipped, &language).map_err(|problem| {
+                    DomainError::Unavailable(format!(
+                        "the shipped {kind} template failed in its {} part{}",
+                        problem.part.as_str(),
+                        problem.line.map(|l| format!(" on line {l}")).unwrap_or_default()
+                    ))
+                })?;
+                (kept(done), language)
             }
         };
         Ok(Rendered {
