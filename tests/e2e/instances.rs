@@ -58,7 +58,7 @@ fn terminate_listeners(url: &str) {
     let mut conn = diesel::pg::PgConnection::establish(url).unwrap();
     conn.batch_execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE application_name = 'clientele-principal-listener' AND datname = current_database()",
+         WHERE application_name = 'clientele-change-follower' AND datname = current_database()",
     )
     .unwrap();
 }
@@ -78,7 +78,7 @@ impl SilencedListeners {
         let pids: Vec<String> = diesel::RunQueryDsl::load::<Backend>(
             diesel::sql_query(
                 "SELECT pid FROM pg_stat_activity \
-                 WHERE application_name = 'clientele-principal-listener' AND datname = current_database()",
+                 WHERE application_name = 'clientele-change-follower' AND datname = current_database()",
             ),
             &mut conn,
         )

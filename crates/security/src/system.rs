@@ -7,8 +7,11 @@ use uuid::Uuid;
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// In whole microseconds, what both stores keep: what a write holds in memory is then
+    /// what a load reads back.
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+        let now = OffsetDateTime::now_utc();
+        now.replace_microsecond(now.microsecond()).unwrap_or(now)
     }
 }
 

@@ -69,7 +69,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode =
 
 /// The URL with libpq's timeouts for a connection that must notice a silent peer: a connect
 /// that hangs, and a TCP connection that stops answering, fail within seconds instead of the
-/// system's minutes. (The principal listener's lease has silenced memory long before; a pooled connection's
+/// system's minutes. (The change follower's lease has silenced memory long before; a pooled connection's
 /// request fails with a 503 instead of hanging, with an edit's turn of its account.)
 pub(crate) fn with_timeouts(url: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };

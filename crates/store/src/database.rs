@@ -6,11 +6,11 @@ use diesel::r2d2::Pool;
 use clientele_domain::ports::StoreError;
 
 use crate::blocking::{with_connection, DbPool};
+use crate::change_follower;
 use crate::connection::{Backend, DatabaseUrl, DbConnection, Manager};
 use crate::group_commit::GroupCommit;
 use crate::memory::Memory;
 use crate::migrations;
-use crate::principal_listener;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -80,8 +80,8 @@ impl Database {
         Self::connect_as(url, true)
     }
 
-    /// For a command that runs and exits (`clientele tenant …`, `migrate`): no principal
-    /// listener on PostgreSQL and no idle connection kept ready, so that no background thread
+    /// For a command that runs and exits (`clientele tenant …`, `migrate`): no change
+    /// follower on PostgreSQL and no idle connection kept ready, so that no background thread
     /// is inside libpq when the process exits (its TLS library's exit handlers would crash it:
     /// a pool topping itself up after the command's last query made `clientele` exit by
     /// SIGSEGV).
@@ -112,13 +112,13 @@ impl Database {
             .connection_timeout(Duration::from_secs(5))
             .build(Manager::new(url.clone()))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        // Answers nothing until it may: on PostgreSQL while the listener hears every
+        // Answers nothing until it may: on PostgreSQL while the follower hears every
         // instance's writes, on SQLite once this process is the file's only server.
         let memory = Arc::new(Memory::closed(backend == Backend::Postgres));
         let (sqlite_lock, group_commit) = match &url {
             DatabaseUrl::Postgres(postgres) => {
                 if serving {
-                    principal_listener::spawn(postgres.clone(), &memory);
+                    change_follower::spawn(postgres.clone(), &memory);
                 }
                 (None, None)
             }
@@ -203,6 +203,23 @@ impl Database {
         self.writing(held, work, false).await
     }
 
+    /// As [`Self::write_one`], then `then` with the outcome as the caller will see it (a
+    /// group's failed commit included), on the thread that ran the write: before the caller
+    /// resumes, and also if the caller is gone. `None`: it never ran (no connection).
+    pub(crate) async fn write_one_then<T, E, F, A>(
+        &self,
+        work: F,
+        then: A,
+    ) -> Result<Result<T, E>, StoreError>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        A: FnOnce(Option<&Result<T, E>>) + Send + 'static,
+    {
+        self.writing_then(work, false, then).await
+    }
+
     async fn writing<T, E, F, H>(
         &self,
         held: H,
@@ -215,27 +232,72 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         H: Send + 'static,
     {
+        self.writing_then(work, transaction, move |_| drop(held)).await
+    }
+
+    async fn writing_then<T, E, F, A>(
+        &self,
+        work: F,
+        transaction: bool,
+        then: A,
+    ) -> Result<Result<T, E>, StoreError>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        A: FnOnce(Option<&Result<T, E>>) + Send + 'static,
+    {
+        let then = Then(Some(then), std::marker::PhantomData);
         match &self.group_commit {
             Some(group) => {
                 let group = group.clone();
                 tokio::task::spawn_blocking(move || {
-                    let _held = held;
-                    group.run(work)
+                    let outcome = group.run(work);
+                    then.with(&outcome);
+                    outcome
                 })
                 .await
                 .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))
             }
             None => {
                 with_connection(&self.pool, move |conn| {
-                    let _held = held;
-                    Ok(if transaction {
+                    let outcome = if transaction {
                         conn.write_transaction(work)
                     } else {
                         work(conn)
-                    })
+                    };
+                    then.with(&outcome);
+                    Ok(outcome)
                 })
                 .await
             }
+        }
+    }
+}
+
+/// What runs after a write, with its outcome; with none if the write never ran.
+struct Then<A, T, E>(Option<A>, std::marker::PhantomData<fn(&Result<T, E>)>)
+where
+    A: FnOnce(Option<&Result<T, E>>);
+
+impl<A, T, E> Then<A, T, E>
+where
+    A: FnOnce(Option<&Result<T, E>>),
+{
+    fn with(mut self, outcome: &Result<T, E>) {
+        if let Some(then) = self.0.take() {
+            then(Some(outcome));
+        }
+    }
+}
+
+impl<A, T, E> Drop for Then<A, T, E>
+where
+    A: FnOnce(Option<&Result<T, E>>),
+{
+    fn drop(&mut self) {
+        if let Some(then) = self.0.take() {
+            then(None);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Whether what this process holds in memory may answer: always on SQLite once this process is
-//! the file's only server, and on PostgreSQL only while the listener hears every instance's
-//! writes (a lease it renews with each heartbeat that comes back through the channel).
+//! the file's only server, and on PostgreSQL only while the change follower hears every
+//! instance's writes (a lease it renews with each read of the change log).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ impl Gate {
         self.answers_until.store(u64::MAX, Ordering::Release);
     }
 
-    /// The listener proved its connection alive: memory may answer for `lease` more.
+    /// The follower proved it has read every change so far: memory may answer for `lease` more.
     pub fn renew(&self, lease: Duration) {
         let until = self.millis_now() + lease.as_millis() as u64;
         self.answers_until.fetch_max(until, Ordering::AcqRel);

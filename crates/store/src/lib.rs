@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod blocking;
+mod change_follower;
 mod connection;
 mod database;
 mod deletion_requests;
@@ -21,12 +22,12 @@ mod message_templates;
 mod migrations;
 mod outbox;
 mod principal_cache;
-mod principal_listener;
 mod remembered;
 mod rows;
 mod schema;
 mod secrets;
 mod sessions;
+mod snapshot;
 mod tenants;
 #[cfg(test)]
 mod test_queries;

@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use clientele_domain::account::Account;
 use clientele_domain::ports::{Commit, StoreError};
 use clientele_domain::tenant::TenantId;
 use clientele_domain::webhooks::{Endpoint, Event, EventFilter, EventType};
@@ -39,35 +40,40 @@ pub(crate) async fn written(db: &Database, commit: &Commit) -> Result<bool, Stor
     if held.iter().any(|events| events.admits(kind)) {
         return Ok(false);
     }
-    let forget = db.memory.forget_account_after(account.uuid);
     let expected = account.version;
     let mut row = AccountRow::from(account);
     row.version = expected + 1;
+    // Held as a load would read it back, so that the account's next request needs no load.
+    let written = Account::try_from(row.clone())?;
+    let amend = db.memory.amend_account_after(written);
     // As stored (`EventFilter::stored`): `*`, or the names joined by commas.
     let named = format!("%,{},%", kind.as_str());
     let changed = db
-        .write_one(forget, move |conn| {
-            let receiving = webhook_endpoints::table
-                .filter(webhook_endpoints::tenant_id.eq(row.tenant_id.clone()))
-                .filter(webhook_endpoints::disabled_at.is_null())
-                .filter(
-                    webhook_endpoints::events.eq("*").or(","
-                        .into_sql::<Text>()
-                        .concat(webhook_endpoints::events)
-                        .concat(",")
-                        .like(named)),
+        .write_one_then(
+            move |conn| {
+                let receiving = webhook_endpoints::table
+                    .filter(webhook_endpoints::tenant_id.eq(row.tenant_id.clone()))
+                    .filter(webhook_endpoints::disabled_at.is_null())
+                    .filter(
+                        webhook_endpoints::events.eq("*").or(","
+                            .into_sql::<Text>()
+                            .concat(webhook_endpoints::events)
+                            .concat(",")
+                            .like(named)),
+                    )
+                    .select(webhook_endpoints::uuid);
+                diesel::update(
+                    accounts::table
+                        .filter(accounts::uuid.eq(row.uuid.clone()))
+                        .filter(accounts::tenant_id.eq(row.tenant_id.clone()))
+                        .filter(accounts::version.eq(expected))
+                        .filter(not(exists(receiving))),
                 )
-                .select(webhook_endpoints::uuid);
-            diesel::update(
-                accounts::table
-                    .filter(accounts::uuid.eq(row.uuid.clone()))
-                    .filter(accounts::tenant_id.eq(row.tenant_id.clone()))
-                    .filter(accounts::version.eq(expected))
-                    .filter(not(exists(receiving))),
-            )
-            .set(&row)
-            .execute(conn)
-        })
+                .set(&row)
+                .execute(conn)
+            },
+            move |outcome| amend(matches!(outcome, Some(Ok(1)))),
+        )
         .await?
         .map_err(from_diesel)?;
     Ok(changed == 1)

@@ -2,13 +2,13 @@
 //! principals, and beside them what the hot reads need besides (tenant settings, API keys, each
 //! account's loyalty standing), and what a plain edit needs to be one statement (each tenant's
 //! enabled webhook endpoints). All of it answers through one gate and is forgotten together
-//! when the gate closes; the listener on PostgreSQL forgets, by the payloads below, what every
+//! when the gate closes; the change follower on PostgreSQL forgets, by the payloads below, what every
 //! instance changes.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use clientele_domain::account::AccountUuid;
+use clientele_domain::account::{Account, AccountUuid};
 use clientele_domain::api_key::ApiKey;
 use clientele_domain::flow::Flow;
 use clientele_domain::loyalty::{OrderStats, WalletSummary};
@@ -21,12 +21,14 @@ use crate::gate::Gate;
 use crate::principal_cache::{Forget, PrincipalCache};
 use crate::remembered::Remembered;
 
-/// Listener payloads besides an account's UUID (the principal trigger's): what changed.
+/// Change log payloads besides an account's UUID (the principal trigger's): what changed.
 pub const LOYALTY_MARK: &str = "loyalty:";
 pub const TENANT_MARK: &str = "tenant:";
 pub const KEY_MARK: &str = "key:";
 pub const EMAIL_CHANGE_MARK: &str = "email:";
 pub const WEBHOOKS_MARK: &str = "webhooks:";
+/// `<account>@<version>`: the account was updated to that version (a later one than it had).
+pub const VERSION_MARK: char = '@';
 
 /// Most accounts whose standing is held.
 const STANDINGS: usize = 20_000;
@@ -59,7 +61,7 @@ pub struct Memory {
 }
 
 impl Memory {
-    /// Memory that answers nothing until the gate opens (a listener is connected, or this
+    /// Memory that answers nothing until the gate opens (the follower reads the change log, or this
     /// process is the SQLite file's only server). `hold_keys`: whether API keys are held too,
     /// which needs every change of a key to be heard: on PostgreSQL the triggers announce them,
     /// but on SQLite `clientele api-key revoke` writes from another process while the server
@@ -91,7 +93,7 @@ impl Memory {
         self.gate.renew(lease);
     }
 
-    /// The listener lost its connection (or is starting over): answer nothing, hold nothing.
+    /// The follower lost its connection (or is starting over): answer nothing, hold nothing.
     pub fn stop_answering(&self) {
         self.gate.close();
         self.clear();
@@ -123,6 +125,21 @@ impl Memory {
     pub fn forget_account_after(self: &Arc<Self>, account: AccountUuid) -> Forget {
         let memory = self.clone();
         Forget::new(move || memory.forget_account(account))
+    }
+
+    /// What to do once a write that may store `written` is over, told whether it did: its
+    /// principals are amended to `written` if so, forgotten otherwise. So the account's next
+    /// request needs no load of what this process just wrote. Taken before the write begins.
+    pub fn amend_account_after(self: &Arc<Self>, written: Account) -> impl FnOnce(bool) + Send + 'static {
+        let began = self.principals.generation();
+        let memory = self.clone();
+        move |stored| {
+            if stored {
+                memory.principals.amend_account(began, written);
+            } else {
+                memory.forget_account(written.uuid);
+            }
+        }
     }
 
     /// One session changed, once the write is over.
@@ -168,7 +185,7 @@ impl Memory {
         Forget::new(move || memory.keys.clear())
     }
 
-    /// What the listener heard another instance (or this one) change.
+    /// What the follower read that another instance (or this one) change.
     pub fn hear(&self, payload: &str) {
         let account = |uuid: &str| uuid::Uuid::parse_str(uuid).ok().map(AccountUuid);
         if let Some(uuid) = payload.strip_prefix(LOYALTY_MARK) {
@@ -192,6 +209,11 @@ impl Memory {
             match account(uuid) {
                 Some(account) => self.email_changes.invalidate(&account),
                 None => self.clear(),
+            }
+        } else if let Some((uuid, version)) = payload.split_once(VERSION_MARK) {
+            match (account(uuid), version.parse()) {
+                (Some(account), Ok(version)) => self.principals.invalidate_account_before(account, version),
+                _ => self.clear(),
             }
         } else {
             match account(payload) {
@@ -275,6 +297,55 @@ mod tests {
             memory.tenants.get(&acme).is_some(),
             "an endpoint's change leaves the tenant"
         );
+        let session = clientele_domain::session::Session {
+            id: clientele_domain::session::SessionId(uuid::Uuid::from_u128(9)),
+            tenant: acme.clone(),
+            account,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            expires_at: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+            revoked_at: None,
+            country: None,
+            device: None,
+            ip: None,
+            sign_in_method: clientele_domain::session::SignInMethod::Password,
+            last_seen_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let holding = |version: i64| {
+            let mut held = memory.principals.get(session.id, time::OffsetDateTime::now_utc());
+            if held.is_none() {
+                memory.principals.put(
+                    memory.principals.generation(),
+                    session.clone(),
+                    account_at(account, version),
+                );
+                held = memory.principals.get(session.id, time::OffsetDateTime::now_utc());
+            }
+            held.map(|(_, held)| held.version)
+        };
+        assert_eq!(holding(2), Some(2));
+        memory.hear(&format!("{}@2", account.0));
+        assert_eq!(
+            memory
+                .principals
+                .get(session.id, time::OffsetDateTime::now_utc())
+                .map(|(_, a)| a.version),
+            Some(2),
+            "the version held is the one announced"
+        );
+        memory.hear(&format!("{}@3", account.0));
+        assert!(memory
+            .principals
+            .get(session.id, time::OffsetDateTime::now_utc())
+            .is_none());
+        assert_eq!(holding(3), Some(3));
+        memory.hear(&format!("{}@x", account.0));
+        assert!(
+            memory
+                .principals
+                .get(session.id, time::OffsetDateTime::now_utc())
+                .is_none(),
+            "unreadable: everything goes"
+        );
         fill();
         memory.hear("something else");
         assert!(memory.tenants.get(&acme).is_none(), "unreadable: everything goes");
@@ -292,6 +363,27 @@ mod tests {
             .keys
             .put(postgres.keys.generation(), "clk_A".into(), key());
         assert!(postgres.keys.get(&"clk_A".to_owned()).is_some());
+    }
+
+    fn account_at(uuid: AccountUuid, version: i64) -> Account {
+        Account {
+            uuid,
+            public_id: clientele_domain::account::PublicId(12_345_678_901_234),
+            tenant: TenantId::parse("acme").unwrap(),
+            status: clientele_domain::account::AccountStatus::Active,
+            email: None,
+            email_confirmed: false,
+            email_temporary: false,
+            password_hash: None,
+            two_factor: false,
+            factors: Default::default(),
+            external_id: None,
+            profile: Default::default(),
+            sign_in: Default::default(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+            version,
+        }
     }
 
     fn key() -> ApiKey {

@@ -3,10 +3,10 @@
 //!
 //! It may answer only while it cannot be stale: every write of this process that changes an
 //! account or a session removes the entries concerned once it has committed, and on PostgreSQL
-//! a listener hears the writes of every other instance (a trigger notifies at commit) and does
-//! the same. The listener holds a lease that it renews with every round trip that proves its
-//! connection alive: once the lease runs out (connection lost, or stuck without an error) the
-//! cache answers nothing, and it starts over empty when the listener is back. A load that
+//! a follower reads the writes of every other instance (triggers log them in the writing
+//! transaction) and does the same. The follower holds a lease that it renews with every read that
+//! proves it has read all changes so far: once the lease runs out (connection lost, or stuck without an error) the
+//! cache answers nothing, and it starts over empty when the follower is back. A load that
 //! started before an invalidation of its account or session does not put what it read (each
 //! invalidation is stamped with a generation), so a stale row never lands after the
 //! invalidation that should have removed it; loads of other accounts are unaffected, so a
@@ -65,6 +65,24 @@ impl Entries {
             Stamp::Account(account) => self.account_stamps.insert(account, generation),
             Stamp::Session(session) => self.session_stamps.insert(session, generation),
         };
+    }
+
+    /// Removes the principals of `account` whose account `goes`.
+    fn remove_principals_of(&mut self, account: AccountUuid, goes: impl Fn(&Account) -> bool) {
+        let Some(sessions) = self.by_account.get_mut(&account) else {
+            return;
+        };
+        let by_session = &mut self.by_session;
+        sessions.retain(|session| match by_session.get(session) {
+            Some((_, held)) if !goes(held) => true,
+            _ => {
+                by_session.remove(session);
+                false
+            }
+        });
+        if sessions.is_empty() {
+            self.by_account.remove(&account);
+        }
     }
 
     /// Empties the principals, handing them back so they are freed after the lock is released.
@@ -180,9 +198,42 @@ impl PrincipalCache {
         let mut entries = self.entries();
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         entries.stamp(generation, Stamp::Account(account));
-        if let Some(sessions) = entries.by_account.remove(&account) {
-            for session in sessions {
-                entries.by_session.remove(&session);
+        entries.remove_principals_of(account, |_| true);
+    }
+
+    /// The account changed to `version` (a later version than it had): principals that hold
+    /// that version or a later one hold the change and stay; the others go.
+    pub fn invalidate_account_before(&self, account: AccountUuid, version: i64) {
+        let mut entries = self.entries();
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        entries.stamp(generation, Stamp::Account(account));
+        entries.remove_principals_of(account, |held| held.version < version);
+    }
+
+    /// A write that began at `began` stored `written`: the principals held of its account now
+    /// hold it, unless the account was invalidated since the write began (then they go, as
+    /// they would without this). Loads that began before are refused, as after an invalidation.
+    pub fn amend_account(&self, began: u64, written: Account) {
+        let mut entries = self.entries();
+        let fresh = began >= entries.floor
+            && entries
+                .account_stamps
+                .get(&written.uuid)
+                .is_none_or(|&at| at <= began);
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        entries.stamp(generation, Stamp::Account(written.uuid));
+        if !fresh {
+            entries.remove_principals_of(written.uuid, |_| true);
+            return;
+        }
+        let Entries {
+            by_session,
+            by_account,
+            ..
+        } = &mut *entries;
+        for session in by_account.get(&written.uuid).into_iter().flatten() {
+            if let Some((_, held)) = by_session.get_mut(session) {
+                *held = written.clone();
             }
         }
     }
@@ -318,6 +369,101 @@ mod tests {
     }
 
     #[test]
+    fn a_write_amends_what_it_stored_unless_the_account_changed_meanwhile() {
+        let cache = PrincipalCache::enabled();
+        let (s1, a) = principal(1, 10);
+        let (s2, _) = principal(1, 11);
+        let (s3, b) = principal(2, 20);
+        for (s, acc) in [
+            (s1.clone(), a.clone()),
+            (s2.clone(), a.clone()),
+            (s3.clone(), b.clone()),
+        ] {
+            cache.put(cache.generation(), s, acc);
+        }
+        let written = Account {
+            version: 1,
+            ..a.clone()
+        };
+        let loading = cache.generation();
+        cache.amend_account(cache.generation(), written.clone());
+        for session in [s1.id, s2.id] {
+            assert_eq!(
+                cache.get(session, NOW).unwrap().1.version,
+                1,
+                "every session of it"
+            );
+        }
+        assert_eq!(
+            cache.get(s3.id, NOW).unwrap().1.version,
+            0,
+            "other accounts as they were"
+        );
+        cache.put(loading, s1.clone(), a.clone());
+        assert_eq!(
+            cache.get(s1.id, NOW).unwrap().1.version,
+            1,
+            "a load that began before the amendment does not put back what it read"
+        );
+
+        let began = cache.generation();
+        cache.invalidate_account(a.uuid);
+        cache.put(cache.generation(), s1.clone(), written.clone());
+        cache.amend_account(
+            began,
+            Account {
+                version: 2,
+                ..a.clone()
+            },
+        );
+        assert!(
+            cache.get(s1.id, NOW).is_none(),
+            "changed while the write was under way: forgotten, not amended"
+        );
+    }
+
+    #[test]
+    fn a_later_version_heard_keeps_who_holds_it() {
+        let cache = PrincipalCache::enabled();
+        let (s1, a) = principal(1, 10);
+        let (s2, _) = principal(1, 11);
+        cache.put(
+            cache.generation(),
+            s1.clone(),
+            Account {
+                version: 3,
+                ..a.clone()
+            },
+        );
+        cache.put(
+            cache.generation(),
+            s2.clone(),
+            Account {
+                version: 2,
+                ..a.clone()
+            },
+        );
+        let loading = cache.generation();
+        cache.invalidate_account_before(a.uuid, 3);
+        assert_eq!(cache.get(s1.id, NOW).unwrap().1.version, 3, "holds version 3");
+        assert!(cache.get(s2.id, NOW).is_none(), "held version 2");
+        cache.put(
+            loading,
+            s2.clone(),
+            Account {
+                version: 3,
+                ..a.clone()
+            },
+        );
+        assert!(
+            cache.get(s2.id, NOW).is_none(),
+            "a load that began before is refused"
+        );
+        cache.invalidate_account_before(a.uuid, 4);
+        assert!(cache.get(s1.id, NOW).is_none());
+    }
+
+    #[test]
     fn a_load_that_began_before_an_invalidation_of_its_principal_is_not_held() {
         let cache = PrincipalCache::enabled();
         let (s, a) = principal(1, 10);
@@ -375,7 +521,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cache_whose_listener_is_gone_answers_nothing_and_forgets() {
+    fn a_cache_whose_follower_is_gone_answers_nothing_and_forgets() {
         let cache = PrincipalCache::disabled();
         let (s, a) = principal(1, 10);
         cache.put(cache.generation(), s.clone(), a.clone());
@@ -398,7 +544,7 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(60));
         assert!(
             cache.get(s.id, NOW).is_none(),
-            "a listener stuck without an error stops the answers"
+            "a follower stuck without an error stops the answers"
         );
     }
 

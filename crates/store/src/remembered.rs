@@ -1,7 +1,7 @@
 //! A value read from the database, held in memory under a key until a write changes it: tenant
 //! settings, API keys, an account's loyalty standing. The same rules as the principals': it
 //! answers only while its gate is open; writes of this process forget the keys they change once
-//! they are over, and on PostgreSQL the listener forgets what other instances change; a load
+//! they are over, and on PostgreSQL the change follower forgets what other instances change; a load
 //! that began before an invalidation of its key does not put what it read (invalidations are
 //! stamped with a generation).
 

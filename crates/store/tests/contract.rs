@@ -36,6 +36,7 @@ macro_rules! contract_cases {
     };
 }
 
+mod change_log;
 mod plans;
 mod ports;
 mod support;

@@ -1,0 +1,224 @@
+//! Follows, on PostgreSQL, what every instance changes of what memory holds (accounts and
+//! sessions, loyalty totals, tenants, API keys, waiting email changes, webhook endpoints):
+//! triggers write each change as a row of `memory_changes` in the changing transaction, and this
+//! thread reads the rows committed since its last read and forgets what they name in this
+//! instance's [`Memory`]. While it cannot read, memory answers nothing; after a read that was
+//! late, or on (re)connecting, it starts over with memory empty.
+//!
+//! A log rather than `NOTIFY`: PostgreSQL commits notifying transactions one at a time (a lock
+//! held through the commit's flush to disk), so every write waited for every other; a log's rows
+//! commit together like any others.
+//!
+//! Each read is one statement returning its own snapshot with the rows of the transactions that
+//! the previous read's snapshot saw unfinished (in progress then, or begun since): a
+//! transaction's rows are read once, by the first read that sees it committed, whatever order
+//! transactions commit in. Every change committed before a read was sent has therefore been
+//! heard when it returns: that renews the lease, and memory answers for 100 ms from the read's
+//! sending. A change is served stale for at most that long after its commit (about one read
+//! interval, 5 ms, when nothing is slow).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sql_types::{Array, BigInt, Text};
+use diesel::{Connection, QueryableByName, RunQueryDsl};
+
+use crate::connection::with_timeouts;
+use crate::memory::Memory;
+use crate::snapshot::Snapshot;
+
+pub const APPLICATION: &str = "clientele-change-follower";
+
+/// How long after a read the next is sent: about the most a change waits to be heard.
+const INTERVAL: Duration = Duration::from_millis(5);
+/// For how long, from its sending, each read lets memory answer: if the follower cannot read for
+/// longer (stuck on a dead connection), memory stops answering by itself.
+const LEASE: Duration = Duration::from_millis(100);
+/// A read that returns this long after the previous one was sent starts over: rows it has not
+/// read may have been pruned meanwhile.
+const LATE: Duration = Duration::from_secs(2);
+/// Rows are kept this long after every transaction older than theirs had finished (longer than
+/// [`LATE`], so that a follower that is not late has read them).
+const KEEP: Duration = Duration::from_secs(5);
+/// How often a read's horizon is noted for pruning: about how often the log is pruned.
+const HORIZON_EVERY: Duration = Duration::from_secs(1);
+/// How often the follower looks for instances of an earlier version, which listened for
+/// `NOTIFY` and hear nothing now.
+const OLDER_INSTANCES_EVERY: Duration = Duration::from_secs(60);
+/// Their listener's application name.
+const OLDER_LISTENER: &str = "clientele-principal-listener";
+/// Wait between connection attempts.
+const RECONNECT: Duration = Duration::from_secs(1);
+
+/// Follows on its own thread for as long as `memory` is in use.
+pub fn spawn(url: String, memory: &Arc<Memory>) {
+    let memory = Arc::downgrade(memory);
+    std::thread::Builder::new()
+        .name(APPLICATION.into())
+        .spawn(move || follow(&url, &memory))
+        .expect("starting the change follower thread");
+}
+
+fn follow(url: &str, memory: &Weak<Memory>) {
+    let mut said_lost = false;
+    loop {
+        let Some(current) = memory.upgrade() else { return };
+        match PgConnection::establish(&with_timeouts(url)).and_then(|mut conn| {
+            // Named, so an operator sees it in pg_stat_activity.
+            // The log is read by ranges of its index: a table this young and busy has no
+            // statistics to tell the planner so, and a scan of all of it every 5 ms is not cheap.
+            conn.batch_execute(&format!(
+                "SET application_name = '{APPLICATION}'; SET enable_seqscan = off"
+            ))
+            .map(|()| conn)
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
+        }) {
+            Ok(mut conn) => {
+                if said_lost {
+                    tracing::info!("change follower reconnected; memory in use again");
+                    said_lost = false;
+                }
+                drop(current);
+                let reason = read_on(&mut conn, memory);
+                if let Some(current) = memory.upgrade() {
+                    current.stop_answering();
+                    tracing::warn!(%reason, "change follower lost its connection; reading from the database until it is back");
+                    said_lost = true;
+                }
+            }
+            Err(error) => {
+                current.stop_answering();
+                if !said_lost {
+                    tracing::warn!(%error, "change follower cannot connect; reading from the database until it can");
+                    said_lost = true;
+                }
+            }
+        }
+        std::thread::sleep(RECONNECT);
+    }
+}
+
+/// Reads changes until the connection fails (the reason) or memory is dropped.
+fn read_on(conn: &mut PgConnection, memory: &Weak<Memory>) -> String {
+    // The previous read's snapshot and when it was sent; `None`: start over.
+    let mut previous: Option<(Snapshot, Instant)> = None;
+    // Horizons of past reads (every transaction below had finished) and when each was read:
+    // rows below one read `KEEP` ago may go.
+    let mut horizons: VecDeque<(i64, Instant)> = VecDeque::new();
+    let mut looked_for_older: Option<Instant> = None;
+    loop {
+        let Some(current) = memory.upgrade() else {
+            return "memory is gone".into();
+        };
+        let sent = Instant::now();
+        let read = match read(conn, previous.as_ref().map(|(snapshot, _)| snapshot)) {
+            Ok(read) => read,
+            Err(error) => return error,
+        };
+        let late = previous
+            .as_ref()
+            .is_some_and(|(_, previous_sent)| previous_sent.elapsed() > LATE);
+        if late || previous.is_none() {
+            // Whatever changed before this read's snapshot, unread or pruned, is forgotten with
+            // everything: what is loaded from now on is at least as new.
+            current.clear();
+        } else {
+            for payload in &read.payloads {
+                current.hear(payload);
+            }
+        }
+        current.renew(LEASE.saturating_sub(sent.elapsed()));
+        if horizons
+            .back()
+            .is_none_or(|(_, at)| at.elapsed() >= HORIZON_EVERY)
+        {
+            horizons.push_back((read.snapshot.xmin, Instant::now()));
+        }
+        let mut prunable = None;
+        while let Some((below, _)) = horizons.front().filter(|(_, at)| at.elapsed() >= KEEP) {
+            prunable = Some(*below);
+            horizons.pop_front();
+        }
+        if let Some(below) = prunable {
+            if let Err(error) = conn.batch_execute(&format!("DELETE FROM memory_changes WHERE xid < {below}"))
+            {
+                return error.to_string();
+            }
+        }
+        if looked_for_older.is_none_or(|at| at.elapsed() >= OLDER_INSTANCES_EVERY) {
+            looked_for_older = Some(Instant::now());
+            match older_instances(conn) {
+                Ok(0) => {}
+                Ok(older) => tracing::error!(
+                    older,
+                    "instances of an earlier version are connected to this database: they do not read the change log and serve from memory what other instances change; stop them"
+                ),
+                Err(error) => return error,
+            }
+        }
+        previous = Some((read.snapshot, sent));
+        drop(current);
+        std::thread::sleep(INTERVAL);
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    connections: i64,
+}
+
+fn older_instances(conn: &mut PgConnection) -> Result<i64, String> {
+    diesel::sql_query(
+        "SELECT count(*) AS connections FROM pg_stat_activity \
+         WHERE application_name = $1 AND datname = current_database()",
+    )
+    .bind::<Text, _>(OLDER_LISTENER)
+    .get_result::<Count>(conn)
+    .map(|count| count.connections)
+    .map_err(|e| e.to_string())
+}
+
+struct Read {
+    snapshot: Snapshot,
+    payloads: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct ReadRow {
+    #[diesel(sql_type = Text)]
+    snapshot: String,
+    #[diesel(sql_type = Array<Text>)]
+    payloads: Vec<String>,
+}
+
+/// The rows of the transactions `after` saw unfinished and this read's snapshot sees committed
+/// (none without `after`), in one statement so that both are of one snapshot.
+fn read(conn: &mut PgConnection, after: Option<&Snapshot>) -> Result<Read, String> {
+    // Without a previous snapshot nothing is unfinished below `xmax`: no row is read.
+    let (xmax, in_progress) = match after {
+        Some(snapshot) => (snapshot.xmax, snapshot.in_progress.clone()),
+        None => (i64::MAX, Vec::new()),
+    };
+    // One range of the index holds them all.
+    let from = in_progress.iter().copied().fold(xmax, i64::min);
+    let row: ReadRow = diesel::sql_query(
+        "SELECT pg_current_snapshot()::text AS snapshot, \
+         ARRAY(SELECT payload FROM memory_changes \
+               WHERE xid >= $1 AND (xid >= $2 OR xid = ANY($3))) AS payloads",
+    )
+    .bind::<BigInt, _>(from)
+    .bind::<BigInt, _>(xmax)
+    .bind::<Array<BigInt>, _>(in_progress)
+    .get_result(conn)
+    .map_err(|e| e.to_string())?;
+    let snapshot =
+        Snapshot::parse(&row.snapshot).ok_or_else(|| format!("an unreadable snapshot: {}", row.snapshot))?;
+    Ok(Read {
+        snapshot,
+        payloads: row.payloads,
+    })
+}
