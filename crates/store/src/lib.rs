@@ -21,6 +21,7 @@ mod memory;
 mod message_templates;
 mod migrations;
 mod outbox;
+mod prepared;
 mod principal_cache;
 mod remembered;
 mod rows;

@@ -23,6 +23,7 @@ use diesel::sql_types::Text;
 use crate::blocking::with_connection;
 use crate::database::Database;
 use crate::errors::from_diesel;
+use crate::prepared::PreparedUpdate;
 use crate::rows::AccountRow;
 use crate::schema::{accounts, webhook_endpoints};
 use crate::webhook_rows::EndpointRow;
@@ -62,14 +63,15 @@ pub(crate) async fn written(db: &Database, commit: &Commit) -> Result<bool, Stor
                             .like(named)),
                     )
                     .select(webhook_endpoints::uuid);
-                diesel::update(
-                    accounts::table
-                        .filter(accounts::uuid.eq(row.uuid.clone()))
-                        .filter(accounts::tenant_id.eq(row.tenant_id.clone()))
-                        .filter(accounts::version.eq(expected))
-                        .filter(not(exists(receiving))),
+                PreparedUpdate::<_, _, _, LoneEditStatement>::new(
+                    accounts::table,
+                    (&row).as_changeset(),
+                    accounts::uuid
+                        .eq(row.uuid.clone())
+                        .and(accounts::tenant_id.eq(row.tenant_id.clone()))
+                        .and(accounts::version.eq(expected))
+                        .and(not(exists(receiving))),
                 )
-                .set(&row)
                 .execute(conn)
             },
             move |outcome| amend(matches!(outcome, Some(Ok(1)))),
@@ -78,6 +80,10 @@ pub(crate) async fn written(db: &Database, commit: &Commit) -> Result<bool, Stor
         .map_err(from_diesel)?;
     Ok(changed == 1)
 }
+
+/// The key under which connections keep the edit's statement prepared: its SQL is the same on
+/// every call (every column is set, `None` as `NULL`).
+struct LoneEditStatement;
 
 /// The one kind of event `events` announce, all of `tenant`'s; `None` for none or several.
 fn one_kind(events: &[Event], tenant: &TenantId) -> Option<EventType> {

@@ -83,5 +83,4 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-DROP FUNCTION clientele_remember_change(TEXT);
 DROP TABLE memory_changes;

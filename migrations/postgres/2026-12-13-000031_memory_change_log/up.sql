@@ -1,7 +1,8 @@
 -- What instances hold in memory was announced by NOTIFY from the changing transaction.
 -- PostgreSQL commits notifying transactions one at a time (a lock held through the commit's
 -- flush to disk), so every account write waited for every other. Each change is now a row of
--- this log instead, written by the same triggers in the same transaction: it commits with the
+-- this log instead, written by the same triggers in the same transaction (each inserts its
+-- rows itself: PL/pgSQL keeps the statement's plan for the session): it commits with the
 -- change, or not at all. Every instance reads the rows of the transactions committed since its
 -- last read (by their transaction IDs and its snapshots) and prunes rows older than any
 -- instance still needs. Unlogged: after a crash every instance reconnects and starts over.
@@ -11,13 +12,6 @@ CREATE UNLOGGED TABLE memory_changes (
 );
 CREATE INDEX memory_changes_by_xid ON memory_changes (xid);
 
--- PL/pgSQL, which keeps the statement's plan for the session (an SQL function's would be made
--- again on every call).
-CREATE FUNCTION clientele_remember_change(change TEXT) RETURNS void AS $$
-BEGIN
-    INSERT INTO memory_changes (payload) VALUES (change);
-END;
-$$ LANGUAGE plpgsql;
 
 -- An update of an account to a later version is logged with it (`<uuid>@<version>`): an
 -- instance that holds that version or a later one (the one that wrote it) holds the change.
@@ -25,11 +19,11 @@ CREATE OR REPLACE FUNCTION clientele_announce_principal_change() RETURNS trigger
 BEGIN
     IF TG_TABLE_NAME = 'accounts' AND TG_OP = 'UPDATE' AND NEW.uuid = OLD.uuid
             AND NEW.version > OLD.version THEN
-        PERFORM clientele_remember_change(OLD.uuid || '@' || NEW.version);
+        INSERT INTO memory_changes (payload) VALUES (OLD.uuid || '@' || NEW.version);
     ELSIF TG_TABLE_NAME = 'accounts' THEN
-        PERFORM clientele_remember_change(OLD.uuid);
+        INSERT INTO memory_changes (payload) VALUES (OLD.uuid);
     ELSE
-        PERFORM clientele_remember_change(OLD.account_uuid);
+        INSERT INTO memory_changes (payload) VALUES (OLD.account_uuid);
     END IF;
     RETURN NULL;
 END;
@@ -40,7 +34,7 @@ BEGIN
     IF TG_OP = 'UPDATE' AND (to_jsonb(OLD) - 'last_seen_at') = (to_jsonb(NEW) - 'last_seen_at') THEN
         RETURN NULL;
     END IF;
-    PERFORM clientele_remember_change(OLD.account_uuid);
+    INSERT INTO memory_changes (payload) VALUES (OLD.account_uuid);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -48,9 +42,9 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION clientele_announce_loyalty_change() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        PERFORM clientele_remember_change('loyalty:' || OLD.account_uuid);
+        INSERT INTO memory_changes (payload) VALUES ('loyalty:' || OLD.account_uuid);
     ELSE
-        PERFORM clientele_remember_change('loyalty:' || NEW.account_uuid);
+        INSERT INTO memory_changes (payload) VALUES ('loyalty:' || NEW.account_uuid);
     END IF;
     RETURN NULL;
 END;
@@ -59,9 +53,9 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION clientele_announce_tenant_change() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        PERFORM clientele_remember_change('tenant:' || OLD.id);
+        INSERT INTO memory_changes (payload) VALUES ('tenant:' || OLD.id);
     ELSE
-        PERFORM clientele_remember_change('tenant:' || NEW.id);
+        INSERT INTO memory_changes (payload) VALUES ('tenant:' || NEW.id);
     END IF;
     RETURN NULL;
 END;
@@ -70,11 +64,11 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION clientele_announce_key_change() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        PERFORM clientele_remember_change('key:' || OLD.prefix);
+        INSERT INTO memory_changes (payload) VALUES ('key:' || OLD.prefix);
     ELSIF (OLD.revoked_at, OLD.digest, OLD.tenant_id, OLD.prefix)
             IS DISTINCT FROM (NEW.revoked_at, NEW.digest, NEW.tenant_id, NEW.prefix) THEN
-        PERFORM clientele_remember_change('key:' || OLD.prefix);
-        PERFORM clientele_remember_change('key:' || NEW.prefix);
+        INSERT INTO memory_changes (payload) VALUES ('key:' || OLD.prefix);
+        INSERT INTO memory_changes (payload) VALUES ('key:' || NEW.prefix);
     END IF;
     RETURN NULL;
 END;
@@ -84,10 +78,10 @@ CREATE OR REPLACE FUNCTION clientele_announce_email_change() RETURNS trigger AS 
 BEGIN
     IF TG_OP = 'DELETE' THEN
         IF OLD.purpose = 'email_change' THEN
-            PERFORM clientele_remember_change('email:' || OLD.account_uuid);
+            INSERT INTO memory_changes (payload) VALUES ('email:' || OLD.account_uuid);
         END IF;
     ELSIF NEW.purpose = 'email_change' THEN
-        PERFORM clientele_remember_change('email:' || NEW.account_uuid);
+        INSERT INTO memory_changes (payload) VALUES ('email:' || NEW.account_uuid);
     END IF;
     RETURN NULL;
 END;
@@ -96,13 +90,13 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION clientele_announce_endpoint_change() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        PERFORM clientele_remember_change('webhooks:' || OLD.tenant_id);
+        INSERT INTO memory_changes (payload) VALUES ('webhooks:' || OLD.tenant_id);
     ELSIF TG_OP = 'INSERT' THEN
-        PERFORM clientele_remember_change('webhooks:' || NEW.tenant_id);
+        INSERT INTO memory_changes (payload) VALUES ('webhooks:' || NEW.tenant_id);
     ELSIF (OLD.events, OLD.disabled_at, OLD.tenant_id)
             IS DISTINCT FROM (NEW.events, NEW.disabled_at, NEW.tenant_id) THEN
-        PERFORM clientele_remember_change('webhooks:' || OLD.tenant_id);
-        PERFORM clientele_remember_change('webhooks:' || NEW.tenant_id);
+        INSERT INTO memory_changes (payload) VALUES ('webhooks:' || OLD.tenant_id);
+        INSERT INTO memory_changes (payload) VALUES ('webhooks:' || NEW.tenant_id);
     END IF;
     RETURN NULL;
 END;
