@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -47,9 +47,10 @@ const KEEP: Duration = Duration::from_secs(5);
 const HORIZON_EVERY: Duration = Duration::from_secs(1);
 /// How often the follower looks for instances of an earlier version, which listened for
 /// `NOTIFY` and hear nothing now.
-const OLDER_INSTANCES_EVERY: Duration = Duration::from_secs(60);
-/// Their listener's application name.
+const OLDER_INSTANCES_EVERY: Duration = Duration::from_secs(5);
+/// Their listener's application name, and the channel it listens on.
 const OLDER_LISTENER: &str = "clientele-principal-listener";
+const OLDER_CHANNEL: &str = "clientele_principals";
 /// Wait between connection attempts.
 const RECONNECT: Duration = Duration::from_secs(1);
 
@@ -103,25 +104,31 @@ fn follow(url: &str, memory: &Weak<Memory>) {
 
 /// Reads changes until the connection fails (the reason) or memory is dropped.
 fn read_on(conn: &mut PgConnection, memory: &Weak<Memory>) -> String {
-    // The previous read's snapshot and when it was sent; `None`: start over.
-    let mut previous: Option<(Snapshot, Instant)> = None;
-    // Horizons of past reads (every transaction below had finished) and when each was read:
-    // rows below one read `KEEP` ago may go.
-    let mut horizons: VecDeque<(i64, Instant)> = VecDeque::new();
-    let mut looked_for_older: Option<Instant> = None;
+    // The previous read: its snapshot, when it was sent (by both clocks: the monotonic one
+    // stops while the host sleeps), and when PostgreSQL started (a restart empties the log).
+    let mut previous: Option<(Read, Instant, SystemTime)> = None;
+    // Snapshots of past reads and when each came back: rows of the transactions one of them
+    // saw finished may go once it is `KEEP` old.
+    let mut horizons: VecDeque<(Snapshot, Instant)> = VecDeque::new();
+    let mut older: Option<(Instant, bool)> = None;
     loop {
         let Some(current) = memory.upgrade() else {
             return "memory is gone".into();
         };
-        let sent = Instant::now();
-        let read = match read(conn, previous.as_ref().map(|(snapshot, _)| snapshot)) {
+        let (sent, sent_at) = (Instant::now(), SystemTime::now());
+        let read = match read(conn, previous.as_ref().map(|(read, _, _)| &read.snapshot)) {
             Ok(read) => read,
             Err(error) => return error,
         };
-        let late = previous
-            .as_ref()
-            .is_some_and(|(_, previous_sent)| previous_sent.elapsed() > LATE);
-        if late || previous.is_none() {
+        let start_over = match &previous {
+            None => true,
+            Some((before, before_sent, before_sent_at)) => {
+                before_sent.elapsed() > LATE
+                    || !matches!(before_sent_at.elapsed(), Ok(since) if since <= LATE)
+                    || before.started != read.started
+            }
+        };
+        if start_over {
             // Whatever changed before this read's snapshot, unread or pruned, is forgotten with
             // everything: what is loaded from now on is at least as new.
             current.clear();
@@ -131,38 +138,64 @@ fn read_on(conn: &mut PgConnection, memory: &Weak<Memory>) -> String {
             }
         }
         current.renew(LEASE.saturating_sub(sent.elapsed()));
-        if horizons
-            .back()
-            .is_none_or(|(_, at)| at.elapsed() >= HORIZON_EVERY)
-        {
-            horizons.push_back((read.snapshot.xmin, Instant::now()));
+        if let Err(error) = prune(conn, &mut horizons, &read.snapshot) {
+            return error;
         }
-        let mut prunable = None;
-        while let Some((below, _)) = horizons.front().filter(|(_, at)| at.elapsed() >= KEEP) {
-            prunable = Some(*below);
-            horizons.pop_front();
-        }
-        if let Some(below) = prunable {
-            if let Err(error) = conn.batch_execute(&format!("DELETE FROM memory_changes WHERE xid < {below}"))
-            {
-                return error.to_string();
-            }
-        }
-        if looked_for_older.is_none_or(|at| at.elapsed() >= OLDER_INSTANCES_EVERY) {
-            looked_for_older = Some(Instant::now());
+        if older.is_none_or(|(at, _)| at.elapsed() >= OLDER_INSTANCES_EVERY) {
             match older_instances(conn) {
-                Ok(0) => {}
-                Ok(older) => tracing::error!(
-                    older,
-                    "instances of an earlier version are connected to this database: they do not read the change log and serve from memory what other instances change; stop them"
-                ),
+                Ok(count) => {
+                    if count > 0 {
+                        tracing::error!(
+                            older = count,
+                            "instances of an earlier version are connected to this database: they do not read the change log; stop them (meanwhile they are told to forget everything whenever anything changes)"
+                        );
+                    }
+                    older = Some((Instant::now(), count > 0));
+                }
                 Err(error) => return error,
             }
         }
-        previous = Some((read.snapshot, sent));
+        if older.is_some_and(|(_, seen)| seen) && !read.payloads.is_empty() {
+            // Their listener forgets everything on a payload it cannot read.
+            if let Err(error) = conn.batch_execute(&format!("NOTIFY {OLDER_CHANNEL}, 'changed'")) {
+                return error.to_string();
+            }
+        }
+        previous = Some((read, sent, sent_at));
         drop(current);
         std::thread::sleep(INTERVAL);
     }
+}
+
+/// Deletes the rows of the transactions that a snapshot `KEEP` old saw finished: a follower
+/// that is not late has read them (its previous read was sent less than `LATE` ago).
+fn prune(
+    conn: &mut PgConnection,
+    horizons: &mut VecDeque<(Snapshot, Instant)>,
+    latest: &Snapshot,
+) -> Result<(), String> {
+    if horizons
+        .back()
+        .is_none_or(|(_, at)| at.elapsed() >= HORIZON_EVERY)
+    {
+        horizons.push_back((latest.clone(), Instant::now()));
+    }
+    let mut prunable = None;
+    while let Some((snapshot, _)) = horizons.front().filter(|(_, at)| at.elapsed() >= KEEP) {
+        prunable = Some(snapshot.clone());
+        horizons.pop_front();
+    }
+    let Some(old) = prunable else {
+        return Ok(());
+    };
+    // Also those of the transactions it saw finished above any still in progress then, so
+    // that a transaction left open does not keep the log growing.
+    diesel::sql_query("DELETE FROM memory_changes WHERE xid < $1 AND xid <> ALL($2)")
+        .bind::<BigInt, _>(old.xmax)
+        .bind::<Array<BigInt>, _>(old.in_progress)
+        .execute(conn)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[derive(QueryableByName)]
@@ -185,6 +218,8 @@ fn older_instances(conn: &mut PgConnection) -> Result<i64, String> {
 struct Read {
     snapshot: Snapshot,
     payloads: Vec<String>,
+    /// When PostgreSQL started.
+    started: String,
 }
 
 #[derive(QueryableByName)]
@@ -193,24 +228,25 @@ struct ReadRow {
     snapshot: String,
     #[diesel(sql_type = Array<Text>)]
     payloads: Vec<String>,
+    #[diesel(sql_type = Text)]
+    started: String,
 }
 
 /// The rows of the transactions `after` saw unfinished and this read's snapshot sees committed
-/// (none without `after`), in one statement so that both are of one snapshot.
+/// (none without `after`), in one statement so that both are of one snapshot: those begun since
+/// (one range of the index) and those in progress then (one lookup each, however far back).
 fn read(conn: &mut PgConnection, after: Option<&Snapshot>) -> Result<Read, String> {
-    // Without a previous snapshot nothing is unfinished below `xmax`: no row is read.
+    // Without a previous snapshot nothing is unfinished: no row is read.
     let (xmax, in_progress) = match after {
         Some(snapshot) => (snapshot.xmax, snapshot.in_progress.clone()),
         None => (i64::MAX, Vec::new()),
     };
-    // One range of the index holds them all.
-    let from = in_progress.iter().copied().fold(xmax, i64::min);
     let row: ReadRow = diesel::sql_query(
         "SELECT pg_current_snapshot()::text AS snapshot, \
-         ARRAY(SELECT payload FROM memory_changes \
-               WHERE xid >= $1 AND (xid >= $2 OR xid = ANY($3))) AS payloads",
+         ARRAY(SELECT payload FROM memory_changes WHERE xid >= $1 \
+               UNION ALL SELECT payload FROM memory_changes WHERE xid = ANY($2)) AS payloads, \
+         pg_postmaster_start_time()::text AS started",
     )
-    .bind::<BigInt, _>(from)
     .bind::<BigInt, _>(xmax)
     .bind::<Array<BigInt>, _>(in_progress)
     .get_result(conn)
@@ -220,5 +256,6 @@ fn read(conn: &mut PgConnection, after: Option<&Snapshot>) -> Result<Read, Strin
     Ok(Read {
         snapshot,
         payloads: row.payloads,
+        started: row.started,
     })
 }

@@ -2,7 +2,8 @@
 //! check every authenticated request makes costs no database round trip.
 //!
 //! It may answer only while it cannot be stale: every write of this process that changes an
-//! account or a session removes the entries concerned once it has committed, and on PostgreSQL
+//! account or a session removes the entries concerned once it has committed (a plain edit
+//! amends them with what it stored instead), and on PostgreSQL
 //! a follower reads the writes of every other instance (triggers log them in the writing
 //! transaction) and does the same. The follower holds a lease that it renews with every read that
 //! proves it has read all changes so far: once the lease runs out (connection lost, or stuck without an error) the
@@ -210,9 +211,11 @@ impl PrincipalCache {
         entries.remove_principals_of(account, |held| held.version < version);
     }
 
-    /// A write that began at `began` stored `written`: the principals held of its account now
-    /// hold it, unless the account was invalidated since the write began (then they go, as
-    /// they would without this). Loads that began before are refused, as after an invalidation.
+    /// A write that began at `began` stored `written` over the version before it: the
+    /// principals that held that version of its account now hold `written`. Any other held
+    /// (another version, another tenant's account of the same UUID), or any at all when the
+    /// account was invalidated since the write began, go, as they would without this. Loads that
+    /// began before are refused, as after an invalidation.
     pub fn amend_account(&self, began: u64, written: Account) {
         let mut entries = self.entries();
         let fresh = began >= entries.floor
@@ -222,10 +225,11 @@ impl PrincipalCache {
                 .is_none_or(|&at| at <= began);
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         entries.stamp(generation, Stamp::Account(written.uuid));
-        if !fresh {
-            entries.remove_principals_of(written.uuid, |_| true);
-            return;
-        }
+        // Only what the write replaced: the version it expected, of its tenant (a UUID may
+        // name accounts of two tenants). Anything else held of the UUID goes.
+        let replaced =
+            |held: &Account| fresh && held.tenant == written.tenant && held.version == written.version - 1;
+        entries.remove_principals_of(written.uuid, |held| !replaced(held));
         let Entries {
             by_session,
             by_account,
@@ -404,6 +408,43 @@ mod tests {
             cache.get(s1.id, NOW).unwrap().1.version,
             1,
             "a load that began before the amendment does not put back what it read"
+        );
+
+        let (s4, mut elsewhere) = principal(1, 12);
+        elsewhere.tenant = clientele_domain::tenant::TenantId::parse("elsewhere").unwrap();
+        elsewhere.version = 1;
+        cache.put(cache.generation(), s4.clone(), elsewhere);
+        cache.amend_account(
+            cache.generation(),
+            Account {
+                version: 2,
+                ..a.clone()
+            },
+        );
+        assert_eq!(cache.get(s1.id, NOW).unwrap().1.version, 2);
+        assert!(
+            cache.get(s4.id, NOW).is_none(),
+            "another tenant's account of the same UUID is not amended, and goes"
+        );
+        cache.put(
+            cache.generation(),
+            s2.clone(),
+            Account {
+                version: 5,
+                ..a.clone()
+            },
+        );
+        cache.amend_account(
+            cache.generation(),
+            Account {
+                version: 3,
+                ..a.clone()
+            },
+        );
+        assert_eq!(cache.get(s1.id, NOW).unwrap().1.version, 3);
+        assert!(
+            cache.get(s2.id, NOW).is_none(),
+            "a later version held (loaded after another instance's write) is not put back"
         );
 
         let began = cache.generation();

@@ -16,10 +16,15 @@ use uuid::Uuid;
 use crate::errors::corrupt;
 use crate::schema::{accounts, sessions};
 
-/// Timestamps are stored as UTC without a zone.
+/// Timestamps are stored as UTC without a zone, in whole microseconds: what PostgreSQL keeps
+/// (SQLite would keep more), so that what a write holds in memory is what a load reads back.
 pub fn to_db_time(at: OffsetDateTime) -> PrimitiveDateTime {
     let utc = at.to_offset(UtcOffset::UTC);
-    PrimitiveDateTime::new(utc.date(), utc.time())
+    let time = utc.time();
+    PrimitiveDateTime::new(
+        utc.date(),
+        time.replace_microsecond(time.microsecond()).unwrap_or(time),
+    )
 }
 
 pub fn from_db_time(at: PrimitiveDateTime) -> OffsetDateTime {

@@ -59,3 +59,28 @@ async fn instances_starting_together_on_postgres_migrate_once() {
         0
     );
 }
+
+/// An instance of an earlier version still connected (its listener, by name) would not read the
+/// change log: the migration that brings it refuses to run, and runs once it is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_refuses_the_change_log_while_an_earlier_version_listens() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let Some(db) = clientele_testkit::postgres_database() else {
+        return;
+    };
+    let mut older = diesel::PgConnection::establish(db.url()).unwrap();
+    older
+        .batch_execute("SET application_name = 'clientele-principal-listener'; LISTEN clientele_principals")
+        .unwrap();
+    let refused = clientele_store::Database::open(db.url())
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refused.contains("earlier Clientele version"), "{refused}");
+    drop(older);
+    clientele_store::Database::open(db.url())
+        .await
+        .expect("migrated once it is gone");
+}

@@ -6,6 +6,18 @@
 -- change, or not at all. Every instance reads the rows of the transactions committed since its
 -- last read (by their transaction IDs and its snapshots) and prunes rows older than any
 -- instance still needs. Unlogged: after a crash every instance reconnects and starts over.
+-- An instance of an earlier version still running would go on listening on the channel, which
+-- carries nothing from now on, and serve from memory what other instances change: refuse.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_stat_activity
+               WHERE application_name = 'clientele-principal-listener'
+                 AND datname = current_database()) THEN
+        RAISE EXCEPTION 'instances of an earlier Clientele version are connected to this database (application_name clientele-principal-listener): stop them before this version migrates (migration 000031, see docs/operations.md)';
+    END IF;
+END;
+$$;
+
 CREATE UNLOGGED TABLE memory_changes (
     xid BIGINT NOT NULL DEFAULT pg_current_xact_id()::text::bigint,
     payload TEXT NOT NULL
