@@ -88,4 +88,48 @@ mod tests {
             diesel::update(accounts::table.filter(accounts::uuid.eq("u"))).set(accounts::nickname.eq("Nick"));
         assert!(!QueryFragment::<Pg>::is_safe_to_cache_prepared(&&plain, &Pg).unwrap());
     }
+
+    /// The one statement kept under a key must be the same SQL whatever the row holds: an
+    /// account row sets every column, `None` as `NULL`.
+    #[test]
+    fn an_account_row_sets_the_same_columns_whatever_it_holds() {
+        use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
+        use clientele_domain::tenant::TenantId;
+        use clientele_domain::values::{Email, Name};
+        use time::OffsetDateTime;
+        let bare = Account {
+            uuid: AccountUuid(uuid::Uuid::nil()),
+            public_id: PublicId(12_345_678_901_234),
+            tenant: TenantId::default_tenant(),
+            status: AccountStatus::Active,
+            email: None,
+            email_confirmed: false,
+            email_temporary: false,
+            password_hash: None,
+            two_factor: false,
+            factors: Default::default(),
+            external_id: None,
+            profile: Default::default(),
+            sign_in: Default::default(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+            version: 0,
+        };
+        let mut full = bare.clone();
+        full.email = Some(Email::parse("ann@example.com").unwrap());
+        full.external_id = Some("legacy-1".into());
+        full.profile.first_name = Some(Name::parse("Ann").unwrap());
+        full.profile.nickname = Some(Name::parse("Annie").unwrap());
+        let sql = |account: &Account| {
+            let row = crate::rows::AccountRow::from(account);
+            let update = PreparedUpdate::<_, _, _, Key>::new(
+                accounts::table,
+                (&row).as_changeset(),
+                accounts::uuid.eq(row.uuid.clone()),
+            );
+            let text = diesel::debug_query::<Pg, _>(&update).to_string();
+            text[..text.find(" -- binds").unwrap()].to_owned()
+        };
+        assert_eq!(sql(&bare), sql(&full));
+    }
 }

@@ -16,15 +16,10 @@ use uuid::Uuid;
 use crate::errors::corrupt;
 use crate::schema::{accounts, sessions};
 
-/// Timestamps are stored as UTC without a zone, in whole microseconds: what PostgreSQL keeps
-/// (SQLite would keep more), so that what a write holds in memory is what a load reads back.
+/// Timestamps are stored as UTC without a zone.
 pub fn to_db_time(at: OffsetDateTime) -> PrimitiveDateTime {
     let utc = at.to_offset(UtcOffset::UTC);
-    let time = utc.time();
-    PrimitiveDateTime::new(
-        utc.date(),
-        time.replace_microsecond(time.microsecond()).unwrap_or(time),
-    )
+    PrimitiveDateTime::new(utc.date(), utc.time())
 }
 
 pub fn from_db_time(at: PrimitiveDateTime) -> OffsetDateTime {

@@ -80,6 +80,18 @@ async fn postgres_refuses_the_change_log_while_an_earlier_version_listens() {
         .to_string();
     assert!(refused.contains("earlier Clientele version"), "{refused}");
     drop(older);
+    // Its server process leaves pg_stat_activity a moment after the connection closes.
+    let mut watcher = diesel::PgConnection::establish(db.url()).unwrap();
+    for _ in 0..500 {
+        let gone = diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'clientele-principal-listener' \
+             AND datname = current_database())",
+        );
+        if diesel::RunQueryDsl::get_result::<bool>(diesel::select(gone), &mut watcher).unwrap() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     clientele_store::Database::open(db.url())
         .await
         .expect("migrated once it is gone");

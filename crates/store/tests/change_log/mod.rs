@@ -63,6 +63,24 @@ async fn memory_answers(s: &Stores, raw: &mut PgConnection, account: &Account, s
     held
 }
 
+/// That `session` is served `wanted` from memory: a change that is not logged does not show.
+/// (After reaching `wanted` by polling, which a load from the database also does while the
+/// lease lapses for a moment.)
+async fn held_in_memory(
+    s: &Stores,
+    raw: &mut PgConnection,
+    account: &Account,
+    session: &Session,
+    wanted: &str,
+) {
+    rename_unlogged(raw, account, "Probe");
+    assert_eq!(
+        served_within(s, session, wanted).await,
+        wanted,
+        "served from memory, not loaded"
+    );
+}
+
 fn rename(conn: &mut PgConnection, account: &Account, name: &str) {
     diesel::sql_query("UPDATE accounts SET first_name = $1 WHERE uuid = $2")
         .bind::<diesel::sql_types::Text, _>(name)
@@ -109,6 +127,7 @@ async fn postgres_forgets_a_change_committed_after_later_ones() {
     has_begun.recv().unwrap();
     rename(&mut raw, &second, "Early");
     assert_eq!(served_within(&s, &second_session, "Early").await, "Early");
+    held_in_memory(&s, &mut raw, &second, &second_session, "Early").await;
     // (Polled: under load the follower may miss its lease for a moment, and the principal is then
     // loaded from the database.)
     assert_eq!(
@@ -125,6 +144,7 @@ async fn postgres_forgets_a_change_committed_after_later_ones() {
         "Late",
         "the change committed last, by the transaction that began first"
     );
+    held_in_memory(&s, &mut raw, &first, &first_session, "Late").await;
 }
 
 /// What this instance wrote stays held, also once the log tells it back: the account's next
@@ -159,6 +179,7 @@ async fn postgres_holds_its_own_edit_and_forgets_a_later_version() {
         .execute(&mut raw)
         .unwrap();
     assert_eq!(served_within(&s, &session, "Later").await, "Later");
+    held_in_memory(&s, &mut raw, &account, &session, "Later").await;
 }
 
 /// The log does not grow without bound: rows every follower has read are pruned, also while a
@@ -217,6 +238,7 @@ async fn postgres_prunes_the_change_log() {
         "Finally",
         "the open transaction's change, read once it commits"
     );
+    held_in_memory(&s, &mut raw, &open, &open_session, "Finally").await;
 }
 
 /// An instance of an earlier version listens on the channel that carried changes before: while
