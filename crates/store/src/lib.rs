@@ -32,6 +32,8 @@ mod snapshot;
 mod tenants;
 #[cfg(test)]
 mod test_queries;
+#[cfg(test)]
+mod test_values;
 mod transaction;
 mod unit_of_work;
 mod webhook_rows;

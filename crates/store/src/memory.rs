@@ -368,21 +368,9 @@ mod tests {
     fn account_at(uuid: AccountUuid, version: i64) -> Account {
         Account {
             uuid,
-            public_id: clientele_domain::account::PublicId(12_345_678_901_234),
             tenant: TenantId::parse("acme").unwrap(),
-            status: clientele_domain::account::AccountStatus::Active,
-            email: None,
-            email_confirmed: false,
-            email_temporary: false,
-            password_hash: None,
-            two_factor: false,
-            factors: Default::default(),
-            external_id: None,
-            profile: Default::default(),
-            sign_in: Default::default(),
-            created_at: time::OffsetDateTime::UNIX_EPOCH,
-            updated_at: time::OffsetDateTime::UNIX_EPOCH,
             version,
+            ..crate::test_values::bare_account()
         }
     }
 

@@ -93,28 +93,9 @@ mod tests {
     /// account row sets every column, `None` as `NULL`.
     #[test]
     fn an_account_row_sets_the_same_columns_whatever_it_holds() {
-        use clientele_domain::account::{Account, AccountStatus, AccountUuid, PublicId};
-        use clientele_domain::tenant::TenantId;
+        use clientele_domain::account::Account;
         use clientele_domain::values::{Email, Name};
-        use time::OffsetDateTime;
-        let bare = Account {
-            uuid: AccountUuid(uuid::Uuid::nil()),
-            public_id: PublicId(12_345_678_901_234),
-            tenant: TenantId::default_tenant(),
-            status: AccountStatus::Active,
-            email: None,
-            email_confirmed: false,
-            email_temporary: false,
-            password_hash: None,
-            two_factor: false,
-            factors: Default::default(),
-            external_id: None,
-            profile: Default::default(),
-            sign_in: Default::default(),
-            created_at: OffsetDateTime::UNIX_EPOCH,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
-            version: 0,
-        };
+        let bare = crate::test_values::bare_account();
         let mut full = bare.clone();
         full.email = Some(Email::parse("ann@example.com").unwrap());
         full.external_id = Some("legacy-1".into());

@@ -312,7 +312,7 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2026-11-30 12:00 UTC);
 
     fn principal(account: u128, session: u128) -> (Session, Account) {
-        let mut a = plain_account();
+        let mut a = crate::test_values::bare_account();
         a.uuid = AccountUuid(Uuid::from_u128(account));
         let s = Session {
             id: SessionId(Uuid::from_u128(session)),
@@ -328,29 +328,6 @@ mod tests {
             last_seen_at: NOW,
         };
         (s, a)
-    }
-
-    fn plain_account() -> Account {
-        use clientele_domain::account::{AccountStatus, PublicId};
-        use clientele_domain::tenant::TenantId;
-        Account {
-            uuid: AccountUuid(Uuid::nil()),
-            public_id: PublicId(12_345_678_901_234),
-            tenant: TenantId::default_tenant(),
-            status: AccountStatus::Active,
-            email: None,
-            email_confirmed: false,
-            email_temporary: false,
-            password_hash: None,
-            two_factor: false,
-            factors: Default::default(),
-            external_id: None,
-            profile: Default::default(),
-            sign_in: Default::default(),
-            created_at: NOW,
-            updated_at: NOW,
-            version: 0,
-        }
     }
 
     #[test]
