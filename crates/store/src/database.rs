@@ -188,7 +188,7 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         H: Send + 'static,
     {
-        self.writing(held, work, true).await
+        self.writing_then(work, true, move |_| drop(held)).await
     }
 
     /// As [`Self::write`] for `work` that is one statement: PostgreSQL runs it on its own
@@ -200,7 +200,7 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         H: Send + 'static,
     {
-        self.writing(held, work, false).await
+        self.writing_then(work, false, move |_| drop(held)).await
     }
 
     /// As [`Self::write_one`], then `then` with the outcome as the caller will see it (a
@@ -218,21 +218,6 @@ impl Database {
         A: FnOnce(Option<&Result<T, E>>) + Send + 'static,
     {
         self.writing_then(work, false, then).await
-    }
-
-    async fn writing<T, E, F, H>(
-        &self,
-        held: H,
-        work: F,
-        transaction: bool,
-    ) -> Result<Result<T, E>, StoreError>
-    where
-        T: Send + 'static,
-        E: From<diesel::result::Error> + Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
-        H: Send + 'static,
-    {
-        self.writing_then(work, transaction, move |_| drop(held)).await
     }
 
     async fn writing_then<T, E, F, A>(
